@@ -1,0 +1,18 @@
+/*
+ * init.c - library constructor: fork safety for liburcu, the LTTng
+ * provider, and the recorder when RHOOK_TRACE_DIR asks for it.
+ */
+#include <stdio.h>
+
+#include <rhook/trace.h>
+
+#include "../recorder/recorder.h"
+#include "../trace/lttng.h"
+#include "internal.h"
+
+__attribute__((constructor)) static void rhook_init(void)
+{
+	rhook__urcu_atfork();
+	rhook__lttng_init();
+	rhook__rec_init_from_env();
+}

@@ -1,0 +1,249 @@
+/*
+ * manifest.c - the manifest context: the region's write mutex with
+ * timing, the version counter, and update_locked(), the only path that
+ * writes a logical manifest change.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rhook/manifest.h>
+
+#include "../trace/emit.h"
+#include "internal.h"
+#include "manifest_ctx.h"
+
+__thread char rhook__thread_token __attribute__((tls_model("initial-exec")));
+
+const char *rhook_cause_name(enum rhook_cause cause)
+{
+	static const char *const names[] = {
+#define RHOOK__LABEL(value, label) [value] = label,
+		RHOOK__CAUSE_LABELS(RHOOK__LABEL)
+#undef RHOOK__LABEL
+	};
+
+	return (unsigned)cause < RHOOK_CAUSE_COUNT ? names[cause] : NULL;
+}
+
+int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *cfg, struct rhook_manifest_ctx **out)
+{
+	struct rhook_manifest_ctx *ctx;
+
+	if (!cfg || cfg->size < sizeof(*cfg) || !cfg->store_ops || !cfg->store_ops->persist ||
+	    cfg->store_ops->size < sizeof(struct rhook_manifest_store_ops))
+		return -EINVAL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	pthread_mutex_init(&ctx->lock, NULL);
+	ctx->region_id = cfg->region_id;
+	ctx->registry = cfg->registry;
+	ctx->store_ops = *cfg->store_ops;
+	ctx->store = cfg->store;
+	atomic_init(&ctx->last_version, cfg->last_version);
+	atomic_init(&ctx->released, 0);
+	atomic_init(&ctx->owner, NULL);
+	*out = ctx;
+	return 0;
+}
+
+void rhook_manifest_ctx_free(struct rhook_manifest_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed))
+		rhook__fatal("rhook_manifest_ctx_free(): the manifest mutex of region %llu is held",
+			     (unsigned long long)ctx->region_id);
+	rhook__ledger_forget_ctx(ctx);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx->commits);
+	free(ctx);
+}
+
+rhook_region_id rhook_manifest_region_id(const struct rhook_manifest_ctx *ctx)
+{
+	return ctx->region_id;
+}
+
+/* Bookkeeping at the start of a hold; mutex held. */
+static void hold_begin(struct rhook_manifest_ctx *ctx, uint64_t t0)
+{
+	ctx->hold++;
+	atomic_store_explicit(&ctx->owner, rhook__self(), memory_order_relaxed);
+	ctx->acquired_ns = t0 ? rhook__now_ns() : 0;
+	ctx->wait_ns = t0 ? ctx->acquired_ns - t0 : 0;
+}
+
+void rhook_manifest_lock(struct rhook_manifest_ctx *ctx)
+{
+	uint64_t t0 = rhook__ev_wanted(RHOOK__EV_manifest_commit) ? rhook__now_ns() : 0;
+
+	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) == rhook__self())
+		rhook__fatal("rhook_manifest_lock(): region %llu: this thread already holds the manifest mutex",
+			     (unsigned long long)ctx->region_id);
+	pthread_mutex_lock(&ctx->lock);
+	hold_begin(ctx, t0);
+}
+
+bool rhook_manifest_trylock(struct rhook_manifest_ctx *ctx)
+{
+	uint64_t t0 = rhook__ev_wanted(RHOOK__EV_manifest_commit) ? rhook__now_ns() : 0;
+
+	if (pthread_mutex_trylock(&ctx->lock))
+		return false;
+	hold_begin(ctx, t0);
+	return true;
+}
+
+void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx)
+{
+	struct rhook__ev_manifest_commit local[4], *commits = local;
+	uint64_t hold_ns;
+	size_t n;
+
+	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) != rhook__self())
+		rhook__fatal("rhook_manifest_unlock(): region %llu: the calling thread does not hold the mutex",
+			     (unsigned long long)ctx->region_id);
+	hold_ns = ctx->acquired_ns ? rhook__now_ns() - ctx->acquired_ns : 0;
+	n = ctx->num_commits;
+	if (n > sizeof(local) / sizeof(local[0])) {
+		/* Hand the array over: the events are emitted after the unlock. */
+		commits = ctx->commits;
+		ctx->commits = NULL;
+		ctx->cap_commits = 0;
+	} else if (n) {
+		memcpy(local, ctx->commits, n * sizeof(local[0]));
+	}
+	for (size_t i = 0; i < n; i++) {
+		commits[i].lock_wait_ns = ctx->wait_ns;
+		commits[i].lock_hold_ns = hold_ns;
+	}
+	ctx->num_commits = 0;
+	atomic_store_explicit(&ctx->owner, NULL, memory_order_relaxed);
+	/* End of this hold, published before the mutex is free; pairs with fire's acquire. */
+	atomic_store_explicit(&ctx->released, ctx->hold, memory_order_release);
+	pthread_mutex_unlock(&ctx->lock);
+
+	for (size_t i = 0; i < n; i++)
+		rhook__emit_manifest_commit(&commits[i]);
+	if (commits != local)
+		free(commits);
+}
+
+bool rhook_manifest_held(const struct rhook_manifest_ctx *ctx)
+{
+	return atomic_load_explicit(&ctx->owner, memory_order_relaxed) == rhook__self();
+}
+
+uint64_t rhook_manifest_last_version(const struct rhook_manifest_ctx *ctx)
+{
+	return atomic_load_explicit(&ctx->last_version, memory_order_acquire);
+}
+
+int rhook_manifest_advance_version(struct rhook_manifest_ctx *ctx, uint64_t version)
+{
+	if (!rhook_manifest_held(ctx))
+		return -EPERM;
+	if (version < atomic_load_explicit(&ctx->last_version, memory_order_relaxed))
+		return -EINVAL;
+	atomic_store_explicit(&ctx->last_version, version, memory_order_release);
+	return 0;
+}
+
+/* Notes a write attempt of this hold for rhook:manifest_commit; mutex held. */
+static void note_commit(struct rhook_manifest_ctx *ctx, uint64_t version, enum rhook_cause cause,
+			uint64_t persist_ns, int result)
+{
+	struct rhook__ev_manifest_commit *c;
+
+	if (!rhook__ev_wanted(RHOOK__EV_manifest_commit))
+		return;
+	if (ctx->num_commits == ctx->cap_commits) {
+		size_t cap = ctx->cap_commits ? 2 * ctx->cap_commits : 4;
+
+		c = realloc(ctx->commits, cap * sizeof(*c));
+		if (!c)
+			return; /* tracing only: the event is lost, the commit is not */
+		ctx->commits = c;
+		ctx->cap_commits = cap;
+	}
+	c = &ctx->commits[ctx->num_commits++];
+	memset(c, 0, sizeof(*c));
+	c->region_id = ctx->region_id;
+	c->version = version;
+	c->persist_ns = persist_ns;
+	c->result = result;
+	c->cause = (uint8_t)cause;
+}
+
+int rhook__manifest_update_locked(struct rhook_manifest_ctx *ctx, const struct rhook_action_list *actions,
+				  enum rhook_cause cause, struct rhook_receipt *receipt, const char *file, int line)
+{
+	struct rhook_action_list *copy = NULL;
+	uint64_t version, t0;
+	char *json;
+	size_t len;
+	int err;
+
+	if (!ctx || !actions || !receipt || !rhook_cause_name(cause))
+		return -EINVAL;
+	if (!rhook_manifest_held(ctx))
+		return -EPERM;
+	if (receipt->rhook__pending)
+		return -EBUSY;
+
+	/* Copy before persisting: once committed, the notification must not be lost to ENOMEM. */
+	if ((ctx->registry && rhook_registry_has_hooks(ctx->registry)) ||
+	    rhook__ev_wanted(RHOOK__EV_manifest_updated)) {
+		err = rhook_action_list_copy(actions, &copy);
+		if (err)
+			return err;
+	}
+	err = rhook_action_list_to_json(actions, &json, &len);
+	if (err) {
+		rhook_action_list_free(copy);
+		return err;
+	}
+
+	version = atomic_load_explicit(&ctx->last_version, memory_order_relaxed) + 1;
+	t0 = rhook__now_ns();
+	err = ctx->store_ops.persist(ctx->store, ctx->region_id, version, actions, json, len);
+	if (err > 0)
+		err = -EIO; /* the store broke its contract; never report success */
+	note_commit(ctx, version, cause, rhook__now_ns() - t0, err);
+	free(json);
+	if (err) {
+		rhook_action_list_free(copy);
+		return err;
+	}
+	atomic_store_explicit(&ctx->last_version, version, memory_order_release);
+
+	receipt->rhook__ctx = ctx;
+	receipt->rhook__actions = copy;
+	receipt->rhook__version = version;
+	receipt->rhook__hold = ctx->hold;
+	receipt->rhook__cause = (uint32_t)cause;
+	receipt->rhook__pending = 1;
+	receipt->rhook__serial = rhook__ledger_add(ctx, version, file, line);
+	return 0;
+}
+
+int rhook_manifest_update(struct rhook_manifest_ctx *ctx, const struct rhook_action_list *actions,
+			  enum rhook_cause cause, uint64_t *version)
+{
+	struct rhook_receipt r = RHOOK_RECEIPT_INIT;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	rhook_manifest_lock(ctx);
+	err = rhook_manifest_update_locked(ctx, actions, cause, &r);
+	rhook_manifest_unlock(ctx);
+	if (err)
+		return err;
+	if (version)
+		*version = r.rhook__version;
+	/* The hold is over and this thread holds nothing: firing cannot fail. */
+	return rhook_receipt_fire(&r);
+}

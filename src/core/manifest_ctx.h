@@ -1,0 +1,59 @@
+/*
+ * manifest_ctx.h - the manifest context's layout, shared by the update
+ * path (manifest.c) and the receipt path (receipt.c).
+ */
+#ifndef RHOOK_CORE_MANIFEST_CTX_H
+#define RHOOK_CORE_MANIFEST_CTX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <rhook/manifest.h>
+
+#include "../trace/events.h"
+
+struct rhook_manifest_ctx {
+	/*
+	 * The region's manifest write mutex.  Protects every field below
+	 * marked [lock].  Outermost of rhook's locks: the registry mutex and
+	 * the debug ledger mutex may be taken under it, never the reverse.
+	 */
+	pthread_mutex_t lock;
+
+	/*
+	 * Thread token of the holder, NULL when free.  Written by the holder
+	 * only (relaxed: a thread compares it with its own token, and only its
+	 * own store can make them equal).
+	 */
+	_Atomic(const void *) owner;
+
+	/*
+	 * Number of the last hold that ended.  Stored (release) before the
+	 * mutex is dropped, so it never goes backwards; fire loads it
+	 * (acquire) to check the receipt's hold is over.
+	 */
+	_Atomic uint64_t released;
+
+	/* Last committed version: written under the lock, read anywhere. */
+	_Atomic uint64_t last_version;
+
+	uint64_t hold;             /* [lock] number of the current hold */
+	uint64_t acquired_ns;      /* [lock] when the hold began, 0 if untimed */
+	uint64_t wait_ns;          /* [lock] how long its lock() waited */
+	struct rhook__ev_manifest_commit *commits; /* [lock] writes of this hold */
+	size_t num_commits;        /* [lock] */
+	size_t cap_commits;        /* [lock] */
+
+	rhook_region_id region_id;
+	struct rhook_registry *registry;
+	struct rhook_manifest_store_ops store_ops;
+	void *store;
+};
+
+/* Debug ledger of pending receipts (receipt_ledger.c); no-ops in release builds. */
+uint64_t rhook__ledger_add(const struct rhook_manifest_ctx *ctx, uint64_t version, const char *file, int line);
+void rhook__ledger_remove(uint64_t serial);
+/* Reports and forgets the pending receipts of @ctx (it is being freed). */
+void rhook__ledger_forget_ctx(const struct rhook_manifest_ctx *ctx);
+
+#endif /* RHOOK_CORE_MANIFEST_CTX_H */

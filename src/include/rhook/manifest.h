@@ -1,0 +1,198 @@
+/*
+ * rhook/manifest.h - manifest context and receipts (contract §3).
+ *
+ * A manifest context guards one region's manifest: it owns the region's
+ * manifest write mutex, the version counter and the store the encoded
+ * action lists go to.  rhook_manifest_update_locked() is the only way to
+ * write a logical change; on success it hands back a receipt, which the
+ * caller fires after dropping the mutex:
+ *
+ *	rhook_manifest_lock(ctx);
+ *	err = rhook_manifest_update_locked(ctx, actions, RHOOK_CAUSE_EDIT, &r);
+ *	... more work under the lock, maybe a second update merged into r ...
+ *	rhook_manifest_unlock(ctx);
+ *	rhook_receipt_fire(&r);
+ *
+ * rhook_manifest_update() is that sequence in one call.
+ *
+ * Lock order: the manifest mutex may be taken while holding nothing of
+ * rhook's; rhook takes the registry mutex (briefly) only under it, never
+ * the other way round.  Hooks never run under the manifest mutex, so a hook
+ * may lock it to read the manifest.
+ */
+#ifndef RHOOK_MANIFEST_H
+#define RHOOK_MANIFEST_H
+
+#include <rhook/action.h>
+#include <rhook/hook.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Why a manifest write happened; a CTF enumeration in the trace. */
+enum rhook_cause {
+	RHOOK_CAUSE_FLUSH = 0,
+	RHOOK_CAUSE_COMPACTION = 1,
+	RHOOK_CAUSE_REMOTE_COMPACTION = 2,
+	RHOOK_CAUSE_EDIT = 3,
+	RHOOK_CAUSE_COPY = 4,
+	RHOOK_CAUSE_STAGING_ENTER = 5,
+	RHOOK_CAUSE_STAGING_APPLY = 6,
+	RHOOK_CAUSE_STAGING_EXIT = 7,
+	RHOOK_CAUSE_ALTER = 8,
+	RHOOK_CAUSE_TRUNCATE = 9,
+	RHOOK_CAUSE_INDEX_BUILD = 10,
+};
+#define RHOOK_CAUSE_COUNT 11
+
+/* "flush", "compaction", ...; NULL for an unknown value. */
+RHOOK_API const char *rhook_cause_name(enum rhook_cause cause);
+
+/*
+ * Where committed action lists go.  persist() is called with the manifest
+ * mutex held, once per logical write, with the list and its JSON encoding;
+ * it makes version @version durable and returns 0, or a negative errno,
+ * in which case nothing was committed and no hook fires.
+ */
+struct rhook_manifest_store_ops {
+	size_t size; /* sizeof(struct rhook_manifest_store_ops) */
+	int (*persist)(void *store, rhook_region_id region_id, uint64_t version,
+		       const struct rhook_action_list *actions, const char *json, size_t json_len);
+};
+
+struct rhook_manifest_ctx_config {
+	size_t size; /* sizeof(struct rhook_manifest_ctx_config) */
+	rhook_region_id region_id;
+	struct rhook_registry *registry;  /* may be NULL: no hooks */
+	const struct rhook_manifest_store_ops *store_ops;
+	void *store;
+	uint64_t last_version;            /* version of the manifest as opened */
+};
+
+struct rhook_manifest_ctx;
+
+/* 0, -EINVAL or -ENOMEM. */
+RHOOK_API int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *cfg, struct rhook_manifest_ctx **out);
+
+/*
+ * Frees the context.  The mutex must not be held.  Debug builds report
+ * receipts of this context that were neither fired nor discarded.
+ */
+RHOOK_API void rhook_manifest_ctx_free(struct rhook_manifest_ctx *ctx);
+
+RHOOK_API rhook_region_id rhook_manifest_region_id(const struct rhook_manifest_ctx *ctx);
+
+/*
+ * The manifest write mutex (not recursive).  lock() blocks; trylock()
+ * returns false if another holder has it.  unlock() must come from the
+ * thread that locked; after dropping the mutex it emits one
+ * rhook:manifest_commit per write attempted during the hold.  Acquire and
+ * release semantics as pthread mutexes.
+ */
+RHOOK_API void rhook_manifest_lock(struct rhook_manifest_ctx *ctx);
+RHOOK_API bool rhook_manifest_trylock(struct rhook_manifest_ctx *ctx);
+RHOOK_API void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx);
+/* Whether the calling thread holds @ctx's mutex. */
+RHOOK_API bool rhook_manifest_held(const struct rhook_manifest_ctx *ctx);
+
+/* Last committed version.  Any thread; exact only under the mutex. */
+RHOOK_API uint64_t rhook_manifest_last_version(const struct rhook_manifest_ctx *ctx);
+
+/*
+ * Moves the version counter forward after the manifest was advanced by
+ * someone else (a follower catching up on another process's writes).
+ * Mutex held.  0, -EPERM (not held) or -EINVAL (@version goes backwards).
+ */
+RHOOK_API int rhook_manifest_advance_version(struct rhook_manifest_ctx *ctx, uint64_t version);
+
+/*
+ * A deferred on_manifest_updated notification.  Treat the fields as
+ * private.  Zero-initialized (RHOOK_RECEIPT_INIT) it is empty: firing,
+ * discarding or merging an empty receipt is a no-op.  After fire or
+ * discard a receipt is empty again.
+ */
+struct rhook_receipt {
+	struct rhook_manifest_ctx *rhook__ctx;
+	struct rhook_action_list *rhook__actions; /* NULL: nothing to notify */
+	uint64_t rhook__version;
+	uint64_t rhook__hold;   /* hold of the mutex that produced it */
+	uint64_t rhook__serial; /* debug ledger entry, 0 if none */
+	uint32_t rhook__cause;
+	uint32_t rhook__pending;
+};
+#define RHOOK_RECEIPT_INIT { 0 }
+
+/*
+ * Persists @actions as version last + 1 through the store.  The caller
+ * holds @ctx's mutex.  On success returns 0, the version is committed and
+ * *receipt is pending; it carries a copy of @actions only if a hook was
+ * registered or the rhook:manifest_updated event was enabled.  On failure
+ * returns a negative errno (-EPERM: mutex not held by the caller, -EINVAL:
+ * bad arguments, -EBUSY: *receipt is already pending, or the store's
+ * error), the version does not move and *receipt is left as it was.
+ */
+#define rhook_manifest_update_locked(ctx, actions, cause, receipt) \
+	rhook__manifest_update_locked((ctx), (actions), (cause), (receipt), __FILE__, __LINE__)
+RHOOK_API RHOOK_MUST_USE int rhook__manifest_update_locked(struct rhook_manifest_ctx *ctx,
+							   const struct rhook_action_list *actions,
+							   enum rhook_cause cause, struct rhook_receipt *receipt,
+							   const char *file, int line);
+
+/*
+ * The common case: lock, update_locked, unlock, fire.  *version (if not
+ * NULL) receives the committed version.  Returns update_locked's result.
+ */
+RHOOK_API RHOOK_MUST_USE int rhook_manifest_update(struct rhook_manifest_ctx *ctx,
+						   const struct rhook_action_list *actions,
+						   enum rhook_cause cause, uint64_t *version);
+
+/*
+ * Notifies the hooks (on_manifest_updated, in registration order) and
+ * emits rhook:manifest_updated and rhook:hook_dispatch.  Must run after the
+ * mutex hold that produced the receipt ended, and not while the calling
+ * thread holds the mutex again:
+ *   -EDEADLK  the calling thread holds the region's manifest mutex
+ *             (debug builds abort with a message instead);
+ *   -EBUSY    another thread still holds the hold that produced it;
+ * in both cases the receipt stays pending.  Returns 0 otherwise, and the
+ * receipt is empty.  Any thread may fire; one receipt, one firer.
+ */
+RHOOK_API int rhook_receipt_fire(struct rhook_receipt *receipt);
+
+/* Drops a pending receipt without notifying (the caller decided so). */
+RHOOK_API void rhook_receipt_discard(struct rhook_receipt *receipt);
+
+/*
+ * Merges @from into @into so that hooks see one notification: @into's
+ * actions then @from's, the later version, the earlier cause.  @from is
+ * empty afterwards.  0, -EINVAL if they belong to different regions
+ * (debug builds abort), or -ENOMEM (both unchanged).
+ */
+RHOOK_API int rhook_receipt_merge(struct rhook_receipt *into, struct rhook_receipt *from);
+
+static inline bool rhook_receipt_pending(const struct rhook_receipt *r)
+{
+	return r->rhook__pending != 0;
+}
+
+static inline uint64_t rhook_receipt_version(const struct rhook_receipt *r)
+{
+	return r->rhook__version;
+}
+
+/* Whether this library was built with debug checks (aborts, receipt ledger). */
+RHOOK_API bool rhook_debug_build(void);
+
+/*
+ * Debug builds: the number of receipts created and neither fired nor
+ * discarded, each reported on stderr with the file and line of the update
+ * if @report.  Release builds: -ENOTSUP.
+ */
+RHOOK_API long rhook_debug_unfired_receipts(bool report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RHOOK_MANIFEST_H */

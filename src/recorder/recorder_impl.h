@@ -1,0 +1,72 @@
+/*
+ * recorder_impl.h - the recorder's process-wide state, shared by its
+ * life cycle (recorder.c) and its write path (writer.c).
+ */
+#ifndef RHOOK_RECORDER_IMPL_H
+#define RHOOK_RECORDER_IMPL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <rhook/trace.h>
+
+#include "format.h"
+
+/*
+ * One started recorder: one mapped trace file.  Immutable once published,
+ * except the file's own counters and @retired_epoch.  Published through
+ * rhook__rec_current; readers dereference it inside an urcu-bp read-side
+ * section, and stop waits for a grace period before unmapping.
+ */
+struct rhook__recorder {
+	uint64_t gen;              /* unique per recorder in this process tree */
+	uint32_t clock;            /* enum rhr_clock */
+	uint32_t mode;             /* enum rhook_recorder_mode */
+	uint32_t num_buffers;
+	uint32_t num_subbuffers;
+	uint32_t subbuf_size;      /* header included */
+	uint32_t subbuf_payload;   /* subbuf_size - RHR_SBHDR_SIZE */
+	uint64_t buffer_size;
+	uint8_t *map;
+	size_t map_size;
+	struct rhr_header *hdr;
+	int fd;
+	pid_t pid;
+	/* Buffers retired so far; bufferless threads retry a claim when it moves. */
+	unsigned retired_epoch;
+	struct rhook_recorder_config cfg; /* cfg.dir points to @dir (fork restarts) */
+	char dir[PATH_MAX];
+	char path[PATH_MAX];
+};
+
+/*
+ * The current recorder or NULL.  Stored (release) under rhook__rec_lock;
+ * loaded (acquire) under urcu-bp's read lock by writers.
+ */
+extern struct rhook__recorder *_Atomic rhook__rec_current;
+
+/*
+ * Serializes start, stop, fork and thread-exit retirement.  Outermost
+ * lock of the recorder; never taken on the write path.
+ */
+extern pthread_mutex_t rhook__rec_lock;
+
+static inline struct rhr_bufhdr *rhook__rec_bufhdr(const struct rhook__recorder *r, uint32_t i)
+{
+	return (struct rhr_bufhdr *)(r->map + RHR_HEADER_SIZE + (size_t)i * (RHR_BUFHDR_SIZE + r->buffer_size));
+}
+
+static inline struct rhr_sbhdr *rhook__rec_subbuf(const struct rhook__recorder *r, struct rhr_bufhdr *bh,
+						  uint32_t j)
+{
+	return (struct rhr_sbhdr *)((uint8_t *)bh + RHR_BUFHDR_SIZE + (size_t)j * r->subbuf_size);
+}
+
+/* Writer side hooks for the life cycle; rhook__rec_lock held. */
+void rhook__rec_writer_init(void);
+/* Forgets this thread's buffer (the recorder it belonged to is going away). */
+void rhook__rec_thread_forget(void);
+
+#endif /* RHOOK_RECORDER_IMPL_H */

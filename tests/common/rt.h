@@ -1,0 +1,72 @@
+/*
+ * rt.h - helpers for rhook's tests (cmocka): temporary directories,
+ * child processes, a real LTTng session, babeltrace2 output.
+ *
+ * Worker threads record; the main thread asserts (cmocka is not
+ * thread-safe).
+ */
+#ifndef RHOOK_TESTS_RT_H
+#define RHOOK_TESTS_RT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Creates a fresh private directory under $TMPDIR (or /tmp); returns its path in @out. */
+void rt_tmpdir(char out[PATH_MAX], const char *tag);
+/* rm -rf @path. */
+void rt_rmtree(const char *path);
+
+/*
+ * Runs @argv (argv[0] searched in PATH) with extra environment @env
+ * (NULL-terminated "K=V" list, may be NULL), capturing stdout into a
+ * malloc'ed string (*out, may be NULL) and stderr into *err (may be NULL).
+ * Returns the exit status (0..255), 128+signal if killed, -1 on spawn error.
+ */
+int rt_run(char *const argv[], char *const env[], char **out, char **err);
+
+/* Absolute path of a built program: $RHOOK_BIN_DIR/name. */
+const char *rt_bin(const char *name);
+
+/*
+ * A real LTTng session recording rhook:* in user space.  begin() starts
+ * an lttng-sessiond if none runs (end() stops only what begin() started),
+ * creates a session writing to @out_dir, enables rhook:* and starts.
+ */
+struct rt_lttng {
+	char name[64];
+	char out_dir[PATH_MAX];
+	int sessiond_pid; /* > 0 when begin() started it */
+};
+int rt_lttng_begin(struct rt_lttng *s, const char *out_dir);
+/* Stops and destroys the session (trace is flushed to out_dir). */
+int rt_lttng_end(struct rt_lttng *s);
+
+/* One event of babeltrace2's text output. */
+struct rt_event {
+	char name[64];          /* "rhook:manifest_commit" */
+	uint64_t ts_ns;         /* from the [..] timestamp, ns since epoch */
+	size_t num_fields;
+	char *keys[48];
+	char *values[48];       /* numbers as printed, strings unquoted, enums as their label */
+};
+
+struct rt_trace {
+	struct rt_event *events;
+	size_t num_events;
+};
+
+/* Runs `babeltrace2 <dir>` and parses its output; 0 or -1. */
+int rt_babeltrace(const char *dir, struct rt_trace *out);
+/* Parses babeltrace2 text output; 0 or -1 on a line it cannot parse. */
+int rt_parse_babeltrace(const char *text, struct rt_trace *out);
+void rt_trace_free(struct rt_trace *t);
+/* Value of @key in @ev, or NULL. */
+const char *rt_field(const struct rt_event *ev, const char *key);
+/* Unsigned value of @key; fails the test when missing or not a number. */
+uint64_t rt_field_u64(const struct rt_event *ev, const char *key);
+/* Number of events named @name. */
+size_t rt_count(const struct rt_trace *t, const char *name);
+
+#endif /* RHOOK_TESTS_RT_H */
