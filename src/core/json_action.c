@@ -236,8 +236,8 @@ static int action_from_json(struct rhook__jerr *e, const json_t *j, const char *
 
 	if (!json_is_object(j) || json_object_size(j) != 1)
 		return rhook__jfail(e, path, NULL, "expected an object with exactly one action kind");
-	json_object_foreach((json_t *)j, key, body)
-		break;
+	key = json_object_iter_key(json_object_iter((json_t *)j));
+	body = json_object_get(j, key);
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		if (!strcmp(key, kinds[k]))
 			break;

@@ -2,15 +2,18 @@
  * urcu.h - liburcu, bulletproof flavor, as the hook core uses it.
  *
  * _LGPL_SOURCE inlines urcu-bp's read-side fast path (rhook is LGPL).
- * Under ThreadSanitizer the out-of-line versions are used instead, so that
- * all of liburcu's own memory accesses stay uninstrumented.
+ * Sanitizer builds (RHOOK_SANITIZER_BUILD) call the out-of-line versions
+ * instead: liburcu's own accesses then stay uninstrumented, which keeps
+ * TSan from flagging its membarrier-based ordering and UBSan from flagging
+ * its reader registry (placed at 32-byte steps although the type asks for
+ * 128-byte alignment).
  */
 #ifndef RHOOK_CORE_URCU_H
 #define RHOOK_CORE_URCU_H
 
 #include "internal.h"
 
-#ifndef RHOOK__TSAN
+#ifndef RHOOK_SANITIZER_BUILD
 #define _LGPL_SOURCE
 #endif
 #include <urcu/urcu-bp.h>

@@ -62,7 +62,7 @@ struct rhr_anchor {
 
 struct rhr_header {
 	char magic[8];             /* RHR_MAGIC, no NUL */
-	uint32_t version;          /* RHR_VERSION */
+	uint32_t version;          /* RHR_VERSION; stored last (release): 0 = header never completed */
 	uint32_t header_size;      /* RHR_HEADER_SIZE */
 	uint32_t bufhdr_size;      /* RHR_BUFHDR_SIZE */
 	uint32_t sbhdr_size;       /* RHR_SBHDR_SIZE */

@@ -113,7 +113,6 @@ static void header_init(struct rhook__recorder *r)
 	struct timespec rt;
 	uint64_t mono;
 
-	h->version = RHR_VERSION;
 	h->header_size = RHR_HEADER_SIZE;
 	h->bufhdr_size = RHR_BUFHDR_SIZE;
 	h->sbhdr_size = RHR_SBHDR_SIZE;
@@ -138,9 +137,9 @@ static void header_init(struct rhook__recorder *r)
 			;
 	}
 	h->calib = rhook__anchor_now(r->clock);
-	/* The magic last: a file without it was never fully initialized. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(h->magic, RHR_MAGIC, sizeof(h->magic));
+	/* The version last: a header with version 0 was never completed. */
+	__atomic_store_n(&h->version, RHR_VERSION, __ATOMIC_RELEASE);
 }
 
 /* Creates and publishes a recorder for @cfg (normalized); rhook__rec_lock held. */

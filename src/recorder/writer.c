@@ -139,9 +139,12 @@ static bool next_subbuf(struct rec_tls *t, const struct rhook__recorder *r)
 			return false;
 		}
 		bh->lost_overwrite += sb->records;
-		__atomic_store_n(&sb->seq, 0, __ATOMIC_RELAXED);
-		/* Invalidate the sub-buffer before any of its bytes change (seqlock writer). */
-		__atomic_thread_fence(__ATOMIC_RELEASE);
+		/*
+		 * Invalidate the sub-buffer before any of its bytes change
+		 * (seqlock writer): the acquire half keeps the stores below
+		 * from moving above the exchange.
+		 */
+		__atomic_exchange_n(&sb->seq, 0, __ATOMIC_ACQ_REL);
 	}
 	sb->commit = 0;
 	sb->records = 0;

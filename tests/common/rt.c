@@ -103,7 +103,8 @@ int rt_run(char *const argv[], char *const env[], char **out, char **err)
 	envp = calloc(nenv + nextra + 1, sizeof(*envp));
 	if (!envp)
 		die("out of memory");
-	memcpy(envp, env, nextra * sizeof(*envp));
+	if (nextra)
+		memcpy(envp, env, nextra * sizeof(*envp));
 	memcpy(envp + nextra, environ, nenv * sizeof(*envp)); /* first match wins in getenv */
 	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC))
 		die("pipe: %s", strerror(errno));

@@ -1,0 +1,323 @@
+/*
+ * core_registry.c - the hook registry: order, optional callbacks, removal
+ * and release semantics, removal from inside a callback.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rhook/hook.h>
+
+/* What a test hook saw. */
+struct probe {
+	int id;
+	int *order;        /* shared call log */
+	int *order_len;
+	atomic_int sst_calls;
+	atomic_int manifest_calls;
+	atomic_int released;
+	uint64_t last_version;
+	size_t last_num_files;
+	/* Optional behaviour inside on_manifest_updated. */
+	struct rhook_registry *reg;
+	struct rhook_hook *remove_me;       /* removed from inside the callback */
+	const struct rhook_hook_ops *add_ops; /* added from inside the callback */
+	struct probe *add_priv;
+};
+
+static void on_sst(void *priv, rhook_region_id region_id, const struct rhook_region_meta *meta,
+		   const struct rhook_sst_file *files, size_t n)
+{
+	struct probe *p = priv;
+
+	(void)region_id;
+	(void)meta;
+	(void)files;
+	p->last_num_files = n;
+	atomic_fetch_add(&p->sst_calls, 1);
+}
+
+static void on_manifest(void *priv, rhook_region_id region_id, const struct rhook_action_list *actions,
+			uint64_t version)
+{
+	struct probe *p = priv;
+
+	(void)region_id;
+	(void)actions;
+	if (p->order)
+		p->order[(*p->order_len)++] = p->id;
+	p->last_version = version;
+	atomic_fetch_add(&p->manifest_calls, 1);
+	if (p->remove_me) {
+		assert_int_equal(rhook_registry_remove(p->reg, p->remove_me), 0);
+		p->remove_me = NULL;
+	}
+	if (p->add_ops) {
+		assert_int_equal(rhook_registry_add(p->reg, p->add_ops, p->add_priv, NULL), 0);
+		p->add_ops = NULL;
+	}
+}
+
+static void release(void *priv)
+{
+	struct probe *p = priv;
+
+	atomic_fetch_add(&p->released, 1);
+}
+
+static const struct rhook_hook_ops full_ops = {
+	.size = sizeof(struct rhook_hook_ops),
+	.on_sst_files_written = on_sst,
+	.on_manifest_updated = on_manifest,
+	.release = release,
+};
+
+static const struct rhook_hook_ops manifest_only_ops = {
+	.size = sizeof(struct rhook_hook_ops),
+	.on_manifest_updated = on_manifest,
+	.release = release,
+};
+
+static int evaluated;
+
+static const struct rhook_action_list *count_evaluation(void)
+{
+	evaluated++;
+	return NULL;
+}
+
+static void test_no_hook_is_a_noop(void **state)
+{
+	struct rhook_registry *reg;
+
+	(void)state;
+	assert_int_equal(rhook_registry_new(&reg), 0);
+	assert_false(rhook_registry_has_hooks(reg));
+	evaluated = 0;
+	rhook_dispatch_manifest_updated(reg, 1, count_evaluation(), 1);
+	rhook_dispatch_sst_files_written(reg, 1, NULL, count_evaluation() ? NULL : NULL, 0);
+	/* The fast path does not evaluate the arguments. */
+	assert_int_equal(evaluated, 0);
+	rhook_sst_files_written(NULL, 1, NULL, NULL, 0, RHOOK_ORIGIN_FLUSH);
+	rhook_registry_free(reg);
+}
+
+static void test_order_and_optional_callbacks(void **state)
+{
+	struct rhook_registry *reg;
+	int order[16], len = 0;
+	struct probe p[3] = { { .id = 0 }, { .id = 1 }, { .id = 2 } };
+	struct rhook_file_meta fm = { .file_id = rhook_file_id_generate() };
+	struct rhook_sst_info si = { .file_id = fm.file_id };
+	struct rhook_sst_file files[2] = { { &si, &fm }, { &si, &fm } };
+
+	(void)state;
+	assert_int_equal(rhook_registry_new(&reg), 0);
+	for (int i = 0; i < 3; i++) {
+		p[i].order = order;
+		p[i].order_len = &len;
+		assert_int_equal(rhook_registry_add(reg, i == 1 ? &manifest_only_ops : &full_ops, &p[i], NULL), 0);
+	}
+	assert_int_equal(rhook_registry_count(reg), 3);
+	rhook_dispatch_manifest_updated(reg, 5, NULL, 17);
+	assert_int_equal(len, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(order[i], i);
+		assert_int_equal(p[i].last_version, 17);
+	}
+	rhook_sst_files_written(reg, 5, NULL, files, 2, RHOOK_ORIGIN_COMPACTION);
+	assert_int_equal(atomic_load(&p[0].sst_calls), 1);
+	assert_int_equal(atomic_load(&p[1].sst_calls), 0); /* absent callback: skipped */
+	assert_int_equal(atomic_load(&p[2].sst_calls), 1);
+	assert_int_equal(p[2].last_num_files, 2);
+	rhook_registry_free(reg);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(atomic_load(&p[i].released), 1);
+}
+
+static void test_add_rejects_bad_ops(void **state)
+{
+	struct rhook_registry *reg;
+	struct rhook_hook_ops short_ops = full_ops;
+
+	(void)state;
+	assert_int_equal(rhook_registry_new(&reg), 0);
+	short_ops.size = offsetof(struct rhook_hook_ops, release);
+	assert_int_equal(rhook_registry_add(reg, &short_ops, NULL, NULL), -EINVAL);
+	assert_int_equal(rhook_registry_add(reg, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(rhook_registry_count(reg), 0);
+	rhook_registry_free(reg);
+}
+
+static void test_remove_releases_once(void **state)
+{
+	struct rhook_registry *reg;
+	struct rhook_hook *a, *b;
+	struct probe pa = { 0 }, pb = { 0 };
+
+	(void)state;
+	assert_int_equal(rhook_registry_new(&reg), 0);
+	assert_int_equal(rhook_registry_add(reg, &full_ops, &pa, &a), 0);
+	assert_int_equal(rhook_registry_add(reg, &full_ops, &pb, &b), 0);
+	assert_int_equal(rhook_registry_remove(reg, a), 0);
+	/* Outside a callback, removal returns after the release. */
+	assert_int_equal(atomic_load(&pa.released), 1);
+	rhook_dispatch_manifest_updated(reg, 1, NULL, 1);
+	assert_int_equal(atomic_load(&pa.manifest_calls), 0);
+	assert_int_equal(atomic_load(&pb.manifest_calls), 1);
+	assert_int_equal(rhook_registry_remove(reg, b), 0);
+	assert_false(rhook_registry_has_hooks(reg));
+	assert_int_equal(rhook_registry_remove(reg, b), -ENOENT);
+	rhook_registry_free(reg);
+	assert_int_equal(atomic_load(&pa.released), 1);
+	assert_int_equal(atomic_load(&pb.released), 1);
+}
+
+static void test_remove_from_inside_callback(void **state)
+{
+	struct rhook_registry *reg;
+	struct rhook_hook *a, *b;
+	struct probe pa = { 0 }, pb = { 0 };
+
+	(void)state;
+	assert_int_equal(rhook_registry_new(&reg), 0);
+	assert_int_equal(rhook_registry_add(reg, &full_ops, &pa, &a), 0);
+	assert_int_equal(rhook_registry_add(reg, &full_ops, &pb, &b), 0);
+	/* a removes b, then itself, from its own callback: neither may deadlock. */
+	pa.reg = reg;
+	pa.remove_me = b;
+	rhook_dispatch_manifest_updated(reg, 1, NULL, 1);
+	/* b was in the set this dispatch walked: it may still be called, once. */
+	assert_true(atomic_load(&pb.manifest_calls) <= 1);
+	pa.remove_me = a;
+	rhook_dispatch_manifest_updated(reg, 1, NULL, 2);
+	assert_int_equal(atomic_load(&pa.manifest_calls), 2);
+	assert_false(rhook_registry_has_hooks(reg));
+	rhook_dispatch_manifest_updated(reg, 1, NULL, 3);
+	assert_int_equal(atomic_load(&pa.manifest_calls), 2);
+	/* The deferred releases have all run, once, when free returns. */
+	rhook_registry_free(reg);
+	assert_int_equal(atomic_load(&pa.released), 1);
+	assert_int_equal(atomic_load(&pb.released), 1);
+}
+
+static void test_add_from_inside_callback(void **state)
+{
+	struct rhook_registry *reg;
+	struct probe pa = { 0 }, pb = { 0 };
+
+	(void)state;
+	assert_int_equal(rhook_registry_new(&reg), 0);
+	pa.reg = reg;
+	pa.add_ops = &full_ops;
+	pa.add_priv = &pb;
+	assert_int_equal(rhook_registry_add(reg, &full_ops, &pa, NULL), 0);
+	rhook_dispatch_manifest_updated(reg, 1, NULL, 1);
+	/* The dispatch walked the set it started with. */
+	assert_int_equal(atomic_load(&pb.manifest_calls), 0);
+	rhook_dispatch_manifest_updated(reg, 1, NULL, 2);
+	assert_int_equal(atomic_load(&pb.manifest_calls), 1);
+	rhook_registry_free(reg);
+	assert_int_equal(atomic_load(&pb.released), 1);
+}
+
+/* A hook whose callback blocks until told to go. */
+struct slow_hook {
+	atomic_int entered, go, exited, released, released_after_exit;
+};
+
+static void slow_manifest(void *priv, rhook_region_id r, const struct rhook_action_list *a, uint64_t v)
+{
+	struct slow_hook *s = priv;
+
+	(void)r;
+	(void)a;
+	(void)v;
+	atomic_store(&s->entered, 1);
+	while (!atomic_load(&s->go))
+		usleep(1000);
+	atomic_store(&s->exited, 1);
+}
+
+static void slow_release(void *priv)
+{
+	struct slow_hook *s = priv;
+
+	atomic_store(&s->released_after_exit, atomic_load(&s->exited));
+	atomic_fetch_add(&s->released, 1);
+}
+
+struct remover {
+	struct rhook_registry *reg;
+	struct rhook_hook *hook;
+	atomic_int returned;
+};
+
+static void *dispatcher(void *arg)
+{
+	rhook_dispatch_manifest_updated((struct rhook_registry *)arg, 1, NULL, 1);
+	return NULL;
+}
+
+static void *remove_thread(void *arg)
+{
+	struct remover *rm = arg;
+
+	rhook_registry_remove(rm->reg, rm->hook);
+	atomic_store(&rm->returned, 1);
+	return NULL;
+}
+
+static void test_release_after_last_dispatch(void **state)
+{
+	static const struct rhook_hook_ops ops = {
+		.size = sizeof(ops), .on_manifest_updated = slow_manifest, .release = slow_release
+	};
+	struct slow_hook s = { 0 };
+	struct remover rm = { 0 };
+	pthread_t d, r;
+
+	(void)state;
+	assert_int_equal(rhook_registry_new(&rm.reg), 0);
+	assert_int_equal(rhook_registry_add(rm.reg, &ops, &s, &rm.hook), 0);
+	assert_int_equal(pthread_create(&d, NULL, dispatcher, rm.reg), 0);
+	while (!atomic_load(&s.entered))
+		usleep(1000);
+	assert_int_equal(pthread_create(&r, NULL, remove_thread, &rm), 0);
+	/* While the callback runs, removal must wait and the release must not run. */
+	usleep(100000);
+	assert_int_equal(atomic_load(&rm.returned), 0);
+	assert_int_equal(atomic_load(&s.released), 0);
+	atomic_store(&s.go, 1);
+	pthread_join(d, NULL);
+	pthread_join(r, NULL);
+	assert_int_equal(atomic_load(&rm.returned), 1);
+	assert_int_equal(atomic_load(&s.released), 1);
+	assert_int_equal(atomic_load(&s.released_after_exit), 1);
+	rhook_registry_free(rm.reg);
+	assert_int_equal(atomic_load(&s.released), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_hook_is_a_noop),
+		cmocka_unit_test(test_order_and_optional_callbacks),
+		cmocka_unit_test(test_add_rejects_bad_ops),
+		cmocka_unit_test(test_remove_releases_once),
+		cmocka_unit_test(test_remove_from_inside_callback),
+		cmocka_unit_test(test_add_from_inside_callback),
+		cmocka_unit_test(test_release_after_last_dispatch),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
