@@ -6,7 +6,8 @@
  * consumers, so an event with no session costs one load and one branch
  * and its arguments are never computed.  Causes, origins, modes, callback
  * kinds, time units and action-kind sets are CTF enumerations; file ids
- * are 36-character UUID strings.
+ * are 36-character UUID strings, lists of them comma-separated strings
+ * (NUL-terminated: babeltrace2 2.0 misprints an empty text sequence).
  */
 #undef LTTNG_UST_TRACEPOINT_PROVIDER
 #define LTTNG_UST_TRACEPOINT_PROVIDER rhook
@@ -63,8 +64,7 @@ LTTNG_UST_TRACEPOINT_EVENT(rhook, manifest_commit,
 
 LTTNG_UST_TRACEPOINT_EVENT(rhook, manifest_updated,
 	LTTNG_UST_TP_ARGS(const struct rhook__ev_manifest_updated *, ev,
-			  const char *, added, uint32_t, added_len,
-			  const char *, removed, uint32_t, removed_len),
+			  const char *, added, const char *, removed),
 	LTTNG_UST_TP_FIELDS(
 		lttng_ust_field_integer(uint64_t, region_id, ev->region_id)
 		lttng_ust_field_integer(uint64_t, version, ev->version)
@@ -75,8 +75,8 @@ LTTNG_UST_TRACEPOINT_EVENT(rhook, manifest_updated,
 		lttng_ust_field_integer(uint32_t, num_files_added, ev->num_files_added)
 		lttng_ust_field_integer(uint32_t, num_files_removed, ev->num_files_removed)
 		lttng_ust_field_enum(rhook, cause, uint8_t, cause, ev->cause)
-		lttng_ust_field_sequence_text(char, files_added, added, uint32_t, added_len)
-		lttng_ust_field_sequence_text(char, files_removed, removed, uint32_t, removed_len)
+		lttng_ust_field_string(files_added, added)
+		lttng_ust_field_string(files_removed, removed)
 	)
 )
 

@@ -83,10 +83,18 @@ static void list_files(struct id_lists *l, int which, const struct rhook_file_me
 	}
 }
 
-/* "uuid,uuid,..." of list @which into @buf; returns the length. */
-static uint32_t format_ids(const struct id_lists *l, int which, char *buf)
+/*
+ * "uuid,uuid,...", NUL-terminated, of list @which into @buf; "-" for an
+ * empty list (RHOOK__EV_EMPTY_ID_LIST).
+ */
+static void format_ids(const struct id_lists *l, int which, char *buf)
 {
 	uint32_t len = 0;
+
+	if (!l->listed[which]) {
+		strcpy(buf, RHOOK__EV_EMPTY_ID_LIST);
+		return;
+	}
 
 	for (uint32_t i = 0; i < l->listed[which]; i++) {
 		rhook_file_id id;
@@ -97,7 +105,7 @@ static uint32_t format_ids(const struct id_lists *l, int which, char *buf)
 		rhook_file_id_format(&id, buf + len);
 		len += RHOOK_FILE_ID_STRLEN - 1;
 	}
-	return len;
+	buf[len] = '\0';
 }
 
 void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t version, enum rhook_cause cause,
@@ -133,10 +141,9 @@ void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t version, e
 	if (lttng_ust_tracepoint_enabled(rhook, manifest_updated)) {
 		char added[RHOOK__EV_MAX_LISTED_IDS * RHOOK_FILE_ID_STRLEN];
 		char removed[RHOOK__EV_MAX_LISTED_IDS * RHOOK_FILE_ID_STRLEN];
-		uint32_t added_len = format_ids(&l, 0, added);
-		uint32_t removed_len = format_ids(&l, 1, removed);
-
-		lttng_ust_do_tracepoint(rhook, manifest_updated, &ev, added, added_len, removed, removed_len);
+		format_ids(&l, 0, added);
+		format_ids(&l, 1, removed);
+		lttng_ust_do_tracepoint(rhook, manifest_updated, &ev, added, removed);
 	}
 	if (rhook__rec_on()) {
 		/* The tail: listed added ids, then listed removed ids, contiguous. */

@@ -9,8 +9,12 @@
  *
  * A payload is a fixed-size structure; manifest_updated is followed by a
  * tail of file ids (the recorder) or comma-separated UUID strings (LTTng),
- * at most RHOOK__EV_MAX_LISTED_IDS per list.
+ * at most RHOOK__EV_MAX_LISTED_IDS per list.  Every text rendering of an
+ * empty list (LTTng field, rhook-read print, CTF export) is "-", never "":
+ * babeltrace2 2.0.x prints an empty string field with the value of an
+ * earlier event (fixed upstream after 2.0.4, Debian 12's version).
  */
+#define RHOOK__EV_EMPTY_ID_LIST "-"
 #ifndef RHOOK_TRACE_EVENTS_H
 #define RHOOK_TRACE_EVENTS_H
 
