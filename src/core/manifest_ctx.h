@@ -50,10 +50,35 @@ struct rhook_manifest_ctx {
 	void *store;
 };
 
-/* Debug ledger of pending receipts (receipt_ledger.c); no-ops in release builds. */
+/*
+ * Debug ledger of pending receipts (receipt_ledger.c).  Release builds keep
+ * none, and these compile to nothing on the fire path.
+ */
+#ifdef RHOOK_DEBUG
 uint64_t rhook__ledger_add(const struct rhook_manifest_ctx *ctx, uint64_t version, const char *file, int line);
 void rhook__ledger_remove(uint64_t serial);
 /* Reports and forgets the pending receipts of @ctx (it is being freed). */
 void rhook__ledger_forget_ctx(const struct rhook_manifest_ctx *ctx);
+#else
+static inline uint64_t rhook__ledger_add(const struct rhook_manifest_ctx *ctx, uint64_t version, const char *file,
+					 int line)
+{
+	(void)ctx;
+	(void)version;
+	(void)file;
+	(void)line;
+	return 0;
+}
+
+static inline void rhook__ledger_remove(uint64_t serial)
+{
+	(void)serial;
+}
+
+static inline void rhook__ledger_forget_ctx(const struct rhook_manifest_ctx *ctx)
+{
+	(void)ctx;
+}
+#endif
 
 #endif /* RHOOK_CORE_MANIFEST_CTX_H */

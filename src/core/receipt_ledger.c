@@ -104,25 +104,6 @@ __attribute__((destructor)) static void report_at_exit(void)
 
 #else /* !RHOOK_DEBUG */
 
-uint64_t rhook__ledger_add(const struct rhook_manifest_ctx *ctx, uint64_t version, const char *file, int line)
-{
-	(void)ctx;
-	(void)version;
-	(void)file;
-	(void)line;
-	return 0;
-}
-
-void rhook__ledger_remove(uint64_t serial)
-{
-	(void)serial;
-}
-
-void rhook__ledger_forget_ctx(const struct rhook_manifest_ctx *ctx)
-{
-	(void)ctx;
-}
-
 long rhook_debug_unfired_receipts(bool do_report)
 {
 	(void)do_report;

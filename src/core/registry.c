@@ -240,7 +240,8 @@ struct dispatch_args {
  * registration order.  Any thread, any number at once; takes no lock.
  * Emits rhook:hook_dispatch after the callbacks returned.
  */
-static void dispatch(struct rhook_registry *reg, rhook_region_id region_id, const struct dispatch_args *a)
+static inline __attribute__((always_inline)) void dispatch(struct rhook_registry *reg, rhook_region_id region_id,
+							   const struct dispatch_args *a)
 {
 	bool timed = rhook__ev_wanted(RHOOK__EV_hook_dispatch);
 	uint64_t t0 = timed ? rhook__now_ns() : 0;

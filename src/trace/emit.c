@@ -8,23 +8,7 @@
 #include <rhook/trace.h>
 
 #include "../core/internal.h"
-#include "../recorder/recorder.h"
 #include "emit.h"
-#include "rhook_tp.h"
-
-bool rhook__ev_wanted(enum rhook__event_id id)
-{
-	if (rhook__rec_on())
-		return true;
-	switch (id) {
-#define RHOOK__EV_CASE(num, name, FIELDS) \
-	case RHOOK__EV_##name:            \
-		return lttng_ust_tracepoint_enabled(rhook, name);
-		RHOOK__EVENTS(RHOOK__EV_CASE)
-#undef RHOOK__EV_CASE
-	}
-	return false;
-}
 
 /* Emits a fixed-size event @name whose payload is *@ev to both consumers. */
 #define EMIT_FIXED(name, ev)                                                          \

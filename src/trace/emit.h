@@ -14,15 +14,33 @@
 
 #include <rhook/manifest.h>
 
+#include "../recorder/recorder.h"
 #include "events.h"
+#include "rhook_tp.h"
 
 enum {
 	RHOOK__CALLBACK_SST_FILES_WRITTEN = 0,
 	RHOOK__CALLBACK_MANIFEST_UPDATED = 1,
 };
 
-/* Whether a consumer wants event @id now (so its arguments are worth building). */
-bool rhook__ev_wanted(enum rhook__event_id id);
+/*
+ * Whether a consumer wants event @id now, so that its arguments are worth
+ * building: two loads and two predictable branches, inlined (the switch
+ * folds for a constant @id).  A hint: the answer may change right after.
+ */
+static inline bool rhook__ev_wanted(enum rhook__event_id id)
+{
+	if (rhook__rec_on())
+		return true;
+	switch (id) {
+#define RHOOK__EV_CASE(num, name, FIELDS) \
+	case RHOOK__EV_##name:            \
+		return lttng_ust_tracepoint_enabled(rhook, name);
+		RHOOK__EVENTS(RHOOK__EV_CASE)
+#undef RHOOK__EV_CASE
+	}
+	return false;
+}
 
 void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_file_meta *fm, enum rhook_origin origin);
 void rhook__emit_manifest_commit(const struct rhook__ev_manifest_commit *ev);

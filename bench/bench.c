@@ -1,0 +1,45 @@
+/*
+ * bench.c - the side-by-side harness (see bench.h).
+ */
+#include "bench.h"
+
+#include <stdlib.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+void bench_run(struct bench_case *cases, int n, int rounds, uint64_t iters)
+{
+	if (rounds > 64)
+		rounds = 64;
+	for (int i = 0; i < n; i++)
+		cases[i].run(iters / 10 + 1, cases[i].arg); /* warm caches and lazy registrations */
+	for (int r = 0; r < rounds; r++) {
+		for (int i = 0; i < n; i++) {
+			uint64_t t0 = bench_now_ns();
+
+			cases[i].run(iters, cases[i].arg);
+			cases[i].samples[r] = (double)(bench_now_ns() - t0) / (double)iters;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		qsort(cases[i].samples, (size_t)rounds, sizeof(double), cmp_double);
+		cases[i].median = cases[i].samples[rounds / 2];
+	}
+}
+
+void bench_report(const char *name, double value, const char *unit, const char *baseline, double baseline_value)
+{
+	double ratio = baseline_value > 0 ? value / baseline_value : 0;
+
+	fprintf(stderr, "%-28s %10.3f %-6s  baseline %-22s %10.3f  ratio %7.3f  delta %+.3f\n", name, value, unit,
+		baseline, baseline_value, ratio, value - baseline_value);
+	printf("{\"name\": \"%s\", \"value\": %.4f, \"unit\": \"%s\", \"baseline\": \"%s\", \"baseline_value\": %.4f, "
+	       "\"ratio\": %.4f, \"delta\": %.4f}\n",
+	       name, value, unit, baseline, baseline_value, ratio, value - baseline_value);
+	fflush(stdout);
+}

@@ -1,0 +1,45 @@
+/*
+ * bench.h - side-by-side micro-benchmark harness.
+ *
+ * Cases run interleaved, round after round, so that a noisy neighbour on
+ * a shared machine hits every case alike; each case reports its median
+ * ns/op over the rounds.  Figures are ratios against a baseline measured
+ * in the same run.
+ */
+#ifndef RHOOK_BENCH_H
+#define RHOOK_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* A case runs @iters operations and returns nothing; the harness times it. */
+struct bench_case {
+	const char *name;
+	void (*run)(uint64_t iters, void *arg);
+	void *arg;
+	double samples[64];
+	double median; /* ns/op */
+};
+
+static inline uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Keeps the compiler from deleting or merging loop iterations. */
+#define BENCH_BARRIER() __asm__ __volatile__("" ::: "memory")
+
+/* Runs @n cases for @rounds rounds of @iters operations each; fills medians. */
+void bench_run(struct bench_case *cases, int n, int rounds, uint64_t iters);
+
+/*
+ * Prints one figure: a human line on stderr and a JSON object on stdout,
+ * {"name", "value", "unit", "baseline", "baseline_value", "ratio", "delta"}.
+ */
+void bench_report(const char *name, double value, const char *unit, const char *baseline, double baseline_value);
+
+#endif /* RHOOK_BENCH_H */

@@ -1,0 +1,288 @@
+/*
+ * engine.h - rhook's reference LSM region engine (issue 3).
+ *
+ * A region is a directory holding a manifest log, SST data files and
+ * index files.  Every logical manifest write goes through rhook's manifest
+ * context (rhook/manifest.h), so the hooks of the engine's registry see
+ * exactly the calls of contract §2; flush and compaction call the SST
+ * write site (rhook_sst_files_written) between writing and committing.
+ *
+ * On disk (see log.c, sst.c, index.c for the formats):
+ *
+ *   REGION                 identity: format and region id (JSON)
+ *   LOCK                   flock: manifest writers LOCK_EX, readers LOCK_SH,
+ *                          across processes (leader, followers, rhook-compactor)
+ *   FILES.lock             flock: a remote compactor holds LOCK_SH while its
+ *                          outputs are uncommitted; GC needs LOCK_EX
+ *   manifest/<v:020>.json  one delta per version (action list in a checksummed
+ *                          envelope that names the previous version)
+ *   manifest/<v:020>.checkpoint.json, manifest/_last_checkpoint
+ *   staging/               the staging manifest while the region is staging
+ *   data/<file id>.sst, data/<file id>.<index version>.idx
+ *
+ * Errors: functions return 0 or a negative errno; rhook_engine_errmsg()
+ * then says what failed, for the calling thread.  Roles (enum
+ * rhook_region_role) gate every operation: the wrong role gives -EROFS
+ * (read-only roles) or -EBUSY (staging and transitional roles).
+ *
+ * Locks of a region, outermost first (each documented in region.h):
+ * flush lock, compaction lock, manifest mutex (rhook's context; the LOCK
+ * flock is only taken under it), memtable lock, state lock.  Hooks run
+ * with none of them held except the flush or compaction lock of the
+ * operation that fired them; a hook may call rhook_region_manifest().
+ */
+#ifndef RHOOK_ENGINE_H
+#define RHOOK_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rhook/manifest.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rhook_engine;
+struct rhook_region;
+
+struct rhook_engine_config {
+	size_t size;                     /* sizeof(struct rhook_engine_config) */
+	struct rhook_registry *registry; /* hooks every region notifies; NULL: none */
+	unsigned workers;                /* threads of rhook_engine_submit(); 0: 2 */
+	uint32_t row_group_rows;         /* rows per SST row group; 0: 1024 */
+	uint64_t sst_max_rows;           /* rows per output SST; 0: 65536 */
+	uint32_t checkpoint_interval;    /* checkpoint after this many versions; 0: 32 */
+	uint32_t compaction_trigger;     /* level-0 files that make compaction worth it; 0: 2 */
+};
+
+/* 0, -EINVAL or -ENOMEM (or a pthread error). */
+int rhook_engine_new(const struct rhook_engine_config *cfg, struct rhook_engine **out);
+/* Waits for submitted jobs and stops the workers.  Regions must be closed first. */
+void rhook_engine_free(struct rhook_engine *engine);
+
+/* What failed last on the calling thread (never NULL). */
+const char *rhook_engine_errmsg(void);
+
+/*
+ * Fault injection for tests and the demo (failpoints).  Arms @fault to
+ * fail with @err (a negative errno) at its (@skip + 1)-th hit, once;
+ * @err == 0 disarms.  Any thread.
+ */
+enum rhook_fault {
+	RHOOK_FAULT_PERSIST = 0,  /* the manifest store, before writing a delta */
+	RHOOK_FAULT_SST_WRITE,    /* writing an SST row group */
+	RHOOK_FAULT_SST_READ,     /* reading an SST (compaction input) */
+	RHOOK_FAULT_COUNT
+};
+void rhook_engine_set_fault(struct rhook_engine *engine, enum rhook_fault fault, int err, unsigned skip);
+
+enum rhook_region_role {
+	RHOOK_ROLE_LEADER = 0,          /* writable */
+	RHOOK_ROLE_LEADER_DOWNGRADING,  /* leader -> follower: flushing, refusing writes */
+	RHOOK_ROLE_ENTERING_STAGING,
+	RHOOK_ROLE_STAGING,             /* logical writes go to the staging manifest */
+	RHOOK_ROLE_EXITING_STAGING,
+	RHOOK_ROLE_FOLLOWER,            /* read-only, catches up on the leader's writes */
+	RHOOK_ROLE_COMPACTOR,           /* opened by a remote compactor: compaction only */
+	RHOOK_ROLE_DROPPING,
+	RHOOK_ROLE_DROPPED,
+};
+const char *rhook_region_role_name(enum rhook_region_role role);
+
+/* A row: a key's value at a timestamp.  Latest sequence wins per (key, ts). */
+struct rhook_row {
+	int64_t ts;
+	uint64_t seq; /* assigned by put; the effective sequence in scans */
+	const uint8_t *key;
+	uint32_t key_len;
+	const uint8_t *value;
+	uint32_t value_len;
+};
+
+struct rhook__chunk;
+
+/* Rows and the memory their keys and values live in. */
+struct rhook_row_set {
+	struct rhook_row *rows;
+	size_t num_rows;
+	size_t cap;
+	struct rhook__chunk *chunks;
+};
+void rhook_row_set_free(struct rhook_row_set *set);
+
+/*
+ * Creates a region directory @dir (0700; it must not exist) with @meta
+ * (region_id and schema) as manifest version 1, and opens it as leader.
+ * Creation is not a hooked write (as in the seed's engine).
+ */
+int rhook_region_create(struct rhook_engine *engine, const char *dir, const struct rhook_region_meta *meta,
+			struct rhook_region **out);
+
+/*
+ * Opens @dir as LEADER, FOLLOWER or COMPACTOR: replays the last
+ * checkpoint and the deltas after it.  A damaged manifest (bad checksum,
+ * torn delta, missing version, undecodable or inapplicable action list)
+ * gives -EBADMSG and changes nothing on disk.  A leader removes leftover
+ * temporary files and an abandoned staging manifest; SST files nobody
+ * references are left for rhook_region_gc() and counted in
+ * rhook_region_orphans().
+ */
+int rhook_region_open(struct rhook_engine *engine, const char *dir, enum rhook_region_role role,
+		      struct rhook_region **out);
+/* Waits for the region's jobs, frees it.  No call on @region may run or follow. */
+void rhook_region_close(struct rhook_region *region);
+
+rhook_region_id rhook_region_get_id(const struct rhook_region *region);
+enum rhook_region_role rhook_region_get_role(const struct rhook_region *region);
+/* Unreferenced files found in data/ at open. */
+size_t rhook_region_orphans(const struct rhook_region *region);
+
+/* Appends rows (leader); their sequences are assigned in order, the last one in *last_seq. */
+int rhook_region_put(struct rhook_region *region, const struct rhook_row *rows, size_t num_rows, uint64_t *last_seq);
+
+/* What an operation did; version 0 when it had nothing to do. */
+struct rhook_region_op_result {
+	uint64_t version;
+	uint32_t files_in;
+	uint32_t files_out;
+	uint64_t rows;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+};
+
+/*
+ * Flush: memtable -> level-0 SST files -> edit (cause flush).  Fires
+ * on_sst_files_written then on_manifest_updated.  An empty memtable is
+ * a no-op.  On failure the written files are removed, the rows stay in
+ * memory and the previous state stays readable.  @res may be NULL.
+ */
+int rhook_region_flush(struct rhook_region *region, struct rhook_region_op_result *res);
+
+/*
+ * Local compaction: level-0 files and the level-1 files they overlap ->
+ * level-1 files, in one edit (cause compaction).  Fewer level-0 files than
+ * the engine's trigger is a no-op.  A COMPACTOR region does the same with
+ * origin and cause remote_compaction.
+ */
+int rhook_region_compact(struct rhook_region *region, struct rhook_region_op_result *res);
+
+/*
+ * Remote compaction client: runs @program (rhook-compactor) on this
+ * region's directory, which writes the outputs and the manifest update
+ * with its own hooks (@hook_path, a plugin, and @hook_arg may be NULL),
+ * then catches up on that update as a follower would, firing nothing.
+ */
+struct rhook_remote_compaction {
+	size_t size; /* sizeof(struct rhook_remote_compaction) */
+	const char *program;
+	const char *hook_path;
+	const char *hook_arg;
+};
+int rhook_region_compact_remote(struct rhook_region *region, const struct rhook_remote_compaction *req,
+				struct rhook_region_op_result *res);
+
+/*
+ * Writes a standalone SST file at @path (0600, must not exist) from
+ * @rows, for ingestion: the pre-written files of a region edit.
+ */
+int rhook_sst_write_file(const char *path, const struct rhook_row *rows, size_t num_rows);
+
+/* Region edit: ingests pre-written SST files (verified, then linked or copied in); cause edit. */
+int rhook_region_ingest(struct rhook_region *region, const char *const *paths, size_t num_paths);
+
+/* Copies files of @src (all live ones when @num_ids is 0) into @dst; cause copy on @dst. */
+int rhook_region_copy_files(struct rhook_region *dst, struct rhook_region *src, const rhook_file_id *ids,
+			    size_t num_ids);
+
+/* Schema change: @meta becomes the region's metadata (same region id); cause alter. */
+int rhook_region_alter(struct rhook_region *region, const struct rhook_region_meta *meta);
+
+/* Truncates everything written so far (files and memtable rows); cause truncate. */
+int rhook_region_truncate(struct rhook_region *region);
+/* Truncates the listed files; cause truncate. */
+int rhook_region_truncate_files(struct rhook_region *region, const rhook_file_id *ids, size_t num_ids);
+
+/* Async index build: index files for the SSTs that lack one, their metadata updated; cause index_build. */
+int rhook_region_build_index(struct rhook_region *region, struct rhook_region_op_result *res);
+
+/*
+ * Staging.  enter: leader -> staging with a new partition expression,
+ * written to the staging manifest (cause staging_enter).  remap: maps
+ * @src's live files into the staging region (bookkeeping, no hook).
+ * apply: the pre-written files become a staged edit (cause
+ * staging_apply), then exit-staging merges every staged action into the
+ * live manifest and backfills the metadata, one notification (cause
+ * staging_exit).  abort: drops the staged state, no hook.
+ */
+int rhook_region_enter_staging(struct rhook_region *region, const char *partition_expr);
+int rhook_region_remap(struct rhook_region *dst, struct rhook_region *src);
+int rhook_region_apply_staging(struct rhook_region *region, const char *const *paths, size_t num_paths);
+int rhook_region_abort_staging(struct rhook_region *region);
+
+/* Follower: catches up on the leader's (or a compactor's) writes; no hook. */
+int rhook_region_sync(struct rhook_region *region);
+/* Leader -> follower (flushes first); follower -> leader (catches up first). */
+int rhook_region_downgrade(struct rhook_region *region);
+int rhook_region_promote(struct rhook_region *region);
+
+/* Writes a checkpoint of the current version; no hook. */
+int rhook_region_checkpoint(struct rhook_region *region);
+
+struct rhook_gc_stats {
+	size_t files_removed;  /* SST and index files nobody references */
+	size_t deltas_removed; /* deltas and checkpoints older than the last checkpoint */
+};
+/*
+ * Removes unreferenced data files and manifest files made redundant by the
+ * last checkpoint; no hook.  -EBUSY while a remote compactor has
+ * uncommitted outputs.  @stats may be NULL.
+ */
+int rhook_region_gc(struct rhook_region *region, struct rhook_gc_stats *stats);
+
+/* Deletes the region's directory; the handle is DROPPED afterwards (close it).  No hook. */
+int rhook_region_drop(struct rhook_region *region);
+
+struct rhook_scan_opts {
+	size_t size;          /* sizeof(struct rhook_scan_opts) */
+	const uint8_t *key;   /* only this key (index files prune SSTs); NULL: all */
+	uint32_t key_len;
+};
+/* Merged rows (latest sequence per key and ts), ordered by key then ts; @opts may be NULL. */
+int rhook_region_scan(struct rhook_region *region, const struct rhook_scan_opts *opts, struct rhook_row_set *out);
+
+/* A copy of the region's manifest state. */
+struct rhook_region_manifest {
+	uint64_t version;
+	struct rhook_region_meta meta;
+	struct rhook_file_meta *files;
+	size_t num_files;
+	uint64_t flushed_entry_id;
+	uint64_t flushed_sequence;
+	uint64_t committed_sequence;
+	uint64_t truncated_entry_id;
+	uint64_t truncated_sequence;
+};
+/*
+ * Copies the current manifest state, taking the manifest mutex: safe from
+ * a hook callback (hooks never run under it).  0 or -ENOMEM.
+ */
+int rhook_region_manifest(struct rhook_region *region, struct rhook_region_manifest *out);
+void rhook_region_manifest_clear(struct rhook_region_manifest *m);
+
+/* Background jobs on the engine's workers (several regions at once). */
+enum rhook_job {
+	RHOOK_JOB_FLUSH = 0,
+	RHOOK_JOB_COMPACT = 1,
+};
+/* Queues a job; the region must stay open until rhook_engine_wait() returns.  0 or -ENOMEM. */
+int rhook_engine_submit(struct rhook_engine *engine, struct rhook_region *region, enum rhook_job job);
+/* Waits until every submitted job finished; the first error among them since the last wait, or 0. */
+int rhook_engine_wait(struct rhook_engine *engine);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RHOOK_ENGINE_H */

@@ -1,0 +1,33 @@
+/*
+ * error.c - the calling thread's last error message.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "util.h"
+
+static _Thread_local char errmsg[1024];
+
+int rhook__fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *rhook_engine_errmsg(void)
+{
+	return errmsg[0] ? errmsg : "no error";
+}
+
+int64_t rhook__now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

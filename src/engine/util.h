@@ -1,0 +1,50 @@
+/*
+ * util.h - small helpers of the region engine: error messages, durable
+ * file I/O, failpoints (not installed).
+ */
+#ifndef RHOOK_ENGINE_UTIL_H
+#define RHOOK_ENGINE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+/* Sets the calling thread's message (rhook_engine_errmsg) and returns @err. */
+__attribute__((format(printf, 2, 3))) int rhook__fail(int err, const char *fmt, ...);
+
+/* Wall-clock milliseconds (edit timestamps). */
+int64_t rhook__now_ms(void);
+
+/* 0, or -errno; retries short writes and EINTR. */
+int rhook__fs_write_all(int fd, const void *buf, size_t len);
+/* Creates @name in @dirfd for writing: O_EXCL, O_NOFOLLOW, 0600.  A descriptor or -errno. */
+int rhook__fs_create(int dirfd, const char *name);
+/* fsync of a directory (makes renames and creations in it durable); 0 or -errno. */
+int rhook__fs_sync_dir(int dirfd);
+/*
+ * Durable atomic write: a private temporary file ".tmp-<name>-XXXXXX",
+ * fsync, rename over @name (never over an existing file when
+ * @noreplace: -EEXIST), fsync of the directory.  0 or -errno; the
+ * temporary file never survives a failure.
+ */
+int rhook__fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, bool noreplace);
+/* Reads a whole regular file (O_NOFOLLOW) into a malloc'ed, NUL-terminated buffer. */
+int rhook__fs_read_all(int dirfd, const char *name, char **buf, size_t *len);
+/* Hard-links @src_name into @dst_dirfd as @dst_name, or copies it (0600, fsync'ed) across file systems. */
+int rhook__fs_link_or_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name);
+/* Removes @name under @dirfd and everything below it (no symlink is followed); 0 or -errno. */
+int rhook__fs_remove_tree(int dirfd, const char *name);
+/* Opens (creating 0700 if @create) a directory under @dirfd without following symlinks. */
+int rhook__fs_open_dir(int dirfd, const char *name, bool create);
+/* Whether @name starts with the temporary-file prefix. */
+bool rhook__fs_is_temp(const char *name);
+
+/*
+ * Failpoint: -err if @fault is armed and its skip count ran out (it then
+ * disarms), else 0.  One relaxed load when nothing is armed.
+ */
+int rhook__fault_hit(struct rhook_engine *engine, enum rhook_fault fault);
+
+#endif /* RHOOK_ENGINE_UTIL_H */
