@@ -1,6 +1,7 @@
 /*
- * emit.c - builds each event's payload once and hands it to LTTng-UST and
- * to the flight recorder.  Nothing is built unless a consumer wants it.
+ * emit.c - builds each event's payload once and hands it to LTTng-UST, to
+ * the flight recorder and to the USDT probe.  Nothing is built unless a
+ * consumer wants it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,13 +11,23 @@
 #include "../core/internal.h"
 #include "emit.h"
 
-/* Emits a fixed-size event @name whose payload is *@ev to both consumers. */
-#define EMIT_FIXED(name, ev)                                                          \
+/* The USDT semaphores, in the section perf, bpftrace and systemtap patch. */
+#define RHOOK__USDT_SEMAPHORE_DEF(num, name, FIELDS) \
+	__attribute__((section(".probes"))) volatile unsigned short rhook_##name##_semaphore;
+RHOOK__EVENTS(RHOOK__USDT_SEMAPHORE_DEF)
+#undef RHOOK__USDT_SEMAPHORE_DEF
+
+/*
+ * Emits a fixed-size event @name whose payload is *@ev to every consumer;
+ * the USDT probe gets region_id, the payload, its size and @... (scalars).
+ */
+#define EMIT_FIXED(name, ev, ...)                                                     \
 	do {                                                                          \
 		if (lttng_ust_tracepoint_enabled(rhook, name))                        \
 			lttng_ust_do_tracepoint(rhook, name, (ev));                   \
 		if (rhook__rec_on())                                                  \
 			rhook__rec_emit(RHOOK__EV_##name, (ev), sizeof(*(ev)), NULL, 0); \
+		STAP_PROBEV(rhook, name, (ev)->region_id, (ev), sizeof(*(ev)), __VA_ARGS__); \
 	} while (0)
 
 void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_file_meta *fm,
@@ -44,11 +55,14 @@ void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_
 	}
 	if (rhook__rec_on())
 		rhook__rec_emit(RHOOK__EV_sst_file_written, &ev, sizeof(ev), NULL, 0);
+	STAP_PROBEV(rhook, sst_file_written, ev.region_id, &ev, sizeof(ev), ev.file_size, ev.num_rows, ev.level,
+		    ev.origin);
 }
 
 void rhook__emit_manifest_commit(const struct rhook__ev_manifest_commit *ev)
 {
-	EMIT_FIXED(manifest_commit, ev);
+	EMIT_FIXED(manifest_commit, ev, ev->version, ev->cause, ev->result, ev->lock_wait_ns, ev->lock_hold_ns,
+		   ev->persist_ns);
 }
 
 /* The file ids an event lists: at most RHOOK__EV_MAX_LISTED_IDS per list. */
@@ -135,6 +149,8 @@ void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t version, e
 		rhook__rec_emit(RHOOK__EV_manifest_updated, &ev, sizeof(ev), l.ids,
 				(uint32_t)(l.listed[0] + l.listed[1]) * 16);
 	}
+	STAP_PROBEV(rhook, manifest_updated, ev.region_id, &ev, sizeof(ev), ev.version, ev.cause, ev.action_kinds,
+		    ev.num_files_added, ev.num_files_removed);
 }
 
 void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uint32_t num_hooks,
@@ -147,7 +163,7 @@ void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uin
 		.callback = (uint8_t)callback,
 	};
 
-	EMIT_FIXED(hook_dispatch, &ev);
+	EMIT_FIXED(hook_dispatch, &ev, ev.callback, ev.num_hooks, ev.duration_ns);
 }
 
 uint64_t rhook_trace_flush_begin(rhook_region_id region_id, uint64_t rows, uint64_t bytes)
@@ -156,7 +172,7 @@ uint64_t rhook_trace_flush_begin(rhook_region_id region_id, uint64_t rows, uint6
 
 	if (!rhook__ev_wanted(RHOOK__EV_flush_begin) && !rhook__ev_wanted(RHOOK__EV_flush_end))
 		return 0;
-	EMIT_FIXED(flush_begin, &ev);
+	EMIT_FIXED(flush_begin, &ev, ev.rows, ev.bytes);
 	return rhook__now_ns();
 }
 
@@ -174,7 +190,7 @@ void rhook_trace_flush_end(uint64_t start, rhook_region_id region_id, uint64_t r
 	if (!rhook__ev_wanted(RHOOK__EV_flush_end))
 		return;
 	ev.duration_ns = start ? rhook__now_ns() - start : 0;
-	EMIT_FIXED(flush_end, &ev);
+	EMIT_FIXED(flush_end, &ev, ev.rows, ev.bytes, ev.files, ev.status, ev.duration_ns);
 }
 
 uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_files, uint64_t bytes_in,
@@ -189,7 +205,7 @@ uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_
 
 	if (!rhook__ev_wanted(RHOOK__EV_compaction_begin) && !rhook__ev_wanted(RHOOK__EV_compaction_end))
 		return 0;
-	EMIT_FIXED(compaction_begin, &ev);
+	EMIT_FIXED(compaction_begin, &ev, ev.input_files, ev.bytes_in, ev.mode);
 	return rhook__now_ns();
 }
 
@@ -209,5 +225,6 @@ void rhook_trace_compaction_end(uint64_t start, rhook_region_id region_id, uint3
 	if (!rhook__ev_wanted(RHOOK__EV_compaction_end))
 		return;
 	ev.duration_ns = start ? rhook__now_ns() - start : 0;
-	EMIT_FIXED(compaction_end, &ev);
+	EMIT_FIXED(compaction_end, &ev, ev.input_files, ev.output_files, ev.bytes_in, ev.bytes_out, ev.mode,
+		   ev.status, ev.duration_ns);
 }

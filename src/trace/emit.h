@@ -17,6 +17,7 @@
 #include "../recorder/recorder.h"
 #include "events.h"
 #include "rhook_tp.h"
+#include "usdt.h"
 
 enum {
 	RHOOK__CALLBACK_SST_FILES_WRITTEN = 0,
@@ -25,12 +26,13 @@ enum {
 
 /*
  * Whether a consumer wants event @id now, so that its arguments are worth
- * building: two loads and two predictable branches, inlined (the switch
- * folds for a constant @id).  A hint: the answer may change right after.
+ * building: the recorder, an LTTng session, or a USDT tool.  Three loads
+ * and predictable branches, inlined (the switches fold for a constant
+ * @id).  A hint: the answer may change right after.
  */
 static inline bool rhook__ev_wanted(enum rhook__event_id id)
 {
-	if (rhook__rec_on())
+	if (rhook__rec_on() || rhook__usdt_attached(id))
 		return true;
 	switch (id) {
 #define RHOOK__EV_CASE(num, name, FIELDS) \

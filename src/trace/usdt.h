@@ -1,0 +1,39 @@
+/*
+ * usdt.h - USDT (systemtap SDT) probes "rhook:<event>" at every event site,
+ * so that perf, bpftrace and systemtap can attach without LTTng.
+ *
+ * Each probe has a semaphore, raised by the tool while it is attached, so
+ * that rhook builds an event's payload only when someone listens.  Probe
+ * arguments: region_id, the payload (struct rhook__ev_<name> *, layout in
+ * events.h), its size, then the event's main scalar fields.
+ */
+#ifndef RHOOK_TRACE_USDT_H
+#define RHOOK_TRACE_USDT_H
+
+#include <stdbool.h>
+
+#define _SDT_HAS_SEMAPHORES 1
+#define SDT_USE_VARIADIC 1 /* STAP_PROBEV */
+#include <sys/sdt.h>
+
+#include "events.h"
+
+/* Defined in emit.c, in the .probes section the tools expect. */
+#define RHOOK__USDT_SEMAPHORE_DECL(num, name, FIELDS) extern volatile unsigned short rhook_##name##_semaphore;
+RHOOK__EVENTS(RHOOK__USDT_SEMAPHORE_DECL)
+#undef RHOOK__USDT_SEMAPHORE_DECL
+
+/* Whether a USDT consumer is attached to event @id's probe. */
+static inline bool rhook__usdt_attached(enum rhook__event_id id)
+{
+	switch (id) {
+#define RHOOK__USDT_CASE(num, name, FIELDS) \
+	case RHOOK__EV_##name:              \
+		return rhook_##name##_semaphore != 0;
+		RHOOK__EVENTS(RHOOK__USDT_CASE)
+#undef RHOOK__USDT_CASE
+	}
+	return false;
+}
+
+#endif /* RHOOK_TRACE_USDT_H */
