@@ -217,10 +217,12 @@ int rhook_registry_remove(struct rhook_registry *reg, struct rhook_hook *hook)
 
 size_t rhook_registry_count(const struct rhook_registry *reg)
 {
+	const struct rhook__hook_set *set;
 	size_t n;
 
 	urcu_bp_read_lock();
-	n = set_load(reg, memory_order_acquire) ? set_load(reg, memory_order_acquire)->nr : 0;
+	set = set_load(reg, memory_order_acquire);
+	n = set ? set->nr : 0;
 	urcu_bp_read_unlock();
 	return n;
 }

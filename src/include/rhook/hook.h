@@ -27,7 +27,10 @@
  * threads (memb, qsbr) nor announce quiescent states (qsbr); urcu-bp
  * registers a thread lazily on its first read-side section and cleans up
  * when it exits.  With sys_membarrier its read side is a few loads and
- * stores with no fence (figures in bench/ and the README).
+ * stores with no fence.  Read-side lock+unlock measured side by side
+ * (rhook-bench-core, 2-core KVM): qsbr 0.0, memb 1.8, bp 2.0, mb 49 ns
+ * above an empty loop; bp costs 0.2 ns more than memb and needs nothing
+ * from the host.
  */
 #ifndef RHOOK_HOOK_H
 #define RHOOK_HOOK_H

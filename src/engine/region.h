@@ -1,0 +1,198 @@
+/*
+ * region.h - the engine's and a region's internal structures (not installed).
+ *
+ * Locks of a region, outermost first; a thread only takes a lock listed
+ * after every lock it holds:
+ *
+ *   flush_lock     one flush at a time (held through its hooks)
+ *   compact_lock   one compaction, index build or remote compaction at a time
+ *   manifest mutex rhook's context (ctx): every manifest write, catch-up,
+ *                  checkpoint, GC and role transition.  The LOCK flock is
+ *                  taken only under it (so threads of one process never
+ *                  contend on the flock), and it is never held while a hook
+ *                  runs.
+ *   mem_lock       memtables, sequences, and role changes (with ctx)
+ *   state_lock     the current version, the list of referenced versions,
+ *                  the pending-file set
+ *
+ * Truncate and drop take flush_lock then compact_lock.  Hooks run with at
+ * most flush_lock or compact_lock held, so a hook may take the manifest
+ * mutex (rhook_region_manifest) but must not flush or compact the region
+ * that called it.
+ */
+#ifndef RHOOK_ENGINE_REGION_H
+#define RHOOK_ENGINE_REGION_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "engine.h"
+#include "version.h"
+
+struct rhook__job {
+	struct rhook__job *next;
+	struct rhook_region *region;
+	enum rhook_job kind;
+};
+
+struct rhook_engine {
+	struct rhook_registry *registry;
+	uint32_t row_group_rows;
+	uint64_t sst_max_rows;
+	uint32_t checkpoint_interval;
+	uint32_t compaction_trigger;
+
+	/*
+	 * Failpoints.  fault_armed is the fast-path flag, read relaxed: a hit
+	 * that races with arming may miss it, which tests avoid by arming
+	 * before starting the operation.  The rest is under fault_lock.
+	 */
+	atomic_bool fault_armed[RHOOK_FAULT_COUNT];
+	pthread_mutex_t fault_lock;
+	int fault_err[RHOOK_FAULT_COUNT];
+	unsigned fault_skip[RHOOK_FAULT_COUNT];
+
+	/* Worker pool: everything below is under pool_lock (innermost lock). */
+	pthread_mutex_t pool_lock;
+	pthread_cond_t work_cond; /* a job was queued, or stopping */
+	pthread_cond_t idle_cond; /* a job finished */
+	struct rhook__job *head, *tail;
+	unsigned outstanding;     /* queued or running */
+	int first_err;
+	bool stopping;
+	pthread_t *threads;
+	unsigned num_threads;
+};
+
+struct rhook__memtable {
+	struct rhook_row_set rows;
+	uint64_t max_seq;
+	uint64_t max_entry_id;
+	uint64_t bytes;
+};
+
+struct rhook_region {
+	struct rhook_engine *engine;
+	char *dir;
+	rhook_region_id id;
+	int dir_fd, data_fd, manifest_fd;
+	int lock_fd;       /* LOCK: flock LOCK_EX to write the manifest, LOCK_SH to read it */
+	int files_lock_fd; /* FILES.lock: LOCK_SH by a remote compactor, LOCK_EX by GC */
+
+	/*
+	 * enum rhook_region_role.  Written with the manifest mutex and
+	 * mem_lock both held, so holders of either see it stable; read
+	 * relaxed elsewhere (a hint for error messages only).
+	 */
+	atomic_int role;
+
+	struct rhook_manifest_ctx *ctx;
+	pthread_mutex_t flush_lock;
+	pthread_mutex_t compact_lock;
+
+	/* [manifest mutex] */
+	uint64_t live_tail;          /* newest version of the live log */
+	uint64_t checkpoint_version; /* named by _last_checkpoint, 0: none */
+	int staging_fd;              /* staging/ while staging, else -1 */
+	uint64_t staging_tail;       /* newest version of the staging log */
+	struct rhook__version *staging;      /* state of the staging manifest */
+	struct rhook_action_list *staged;    /* actions of the staging log, in order */
+	struct rhook_action_list *remapped;  /* remap bookkeeping (files mapped in), or NULL */
+	int poisoned;                /* a write failed half-way: later writes refused */
+
+	/* [mem_lock] */
+	pthread_mutex_t mem_lock;
+	struct rhook__memtable *active;
+	struct rhook__memtable *frozen; /* being flushed, or left by a failed flush */
+	uint64_t last_seq;
+	uint64_t last_entry_id;
+
+	/* [state_lock] */
+	pthread_mutex_t state_lock;
+	struct rhook__version *current;
+	struct rhook__version versions; /* sentinel of the referenced versions */
+	rhook_file_id *pending;         /* files being written, not yet committed */
+	size_t num_pending, cap_pending;
+
+	size_t orphans;   /* set at open */
+	unsigned jobs;    /* [engine->pool_lock] queued or running jobs */
+};
+
+#define RHOOK__ROLE(r) (1u << (r))
+#define RHOOK__LEADER_ONLY RHOOK__ROLE(RHOOK_ROLE_LEADER)
+
+/*
+ * 0 if the region's role is in @roles; else -EROFS (read-only roles) or
+ * -EBUSY, with a message naming @op.  Call with ctx or mem_lock held for
+ * a stable answer.
+ */
+int rhook__region_check_role(struct rhook_region *region, unsigned roles, const char *op);
+/* Role change; the caller holds the manifest mutex, mem_lock is taken here. */
+void rhook__region_set_role(struct rhook_region *region, enum rhook_region_role role);
+
+/* A reference to the current version (state_lock inside); drop it with _release. */
+struct rhook__version *rhook__region_acquire(struct rhook_region *region);
+void rhook__region_release(struct rhook_region *region, struct rhook__version *v);
+/*
+ * Makes @v current (state_lock inside) and raises the sequence counter to
+ * its committed sequence (mem_lock inside).  Manifest mutex held.
+ */
+void rhook__region_install(struct rhook_region *region, struct rhook__version *v);
+
+/* Files being written: GC leaves them alone.  Register before creating the file. */
+int rhook__region_pending_add(struct rhook_region *region, const rhook_file_id *id);
+void rhook__region_pending_remove(struct rhook_region *region, const rhook_file_id *id);
+
+/*
+ * Start of a write under the manifest mutex (held on entry and exit):
+ * takes the LOCK flock exclusively, refuses a poisoned region or a role
+ * outside @roles, and catches up on versions another process wrote.  On
+ * error the flock is released again.
+ */
+int rhook__region_write_begin(struct rhook_region *region, unsigned roles, const char *op);
+/* End of a write: a checkpoint if one is due (leader), then releases the flock. */
+void rhook__region_write_end(struct rhook_region *region);
+
+/*
+ * The common logical write: manifest mutex, write_begin, @check (may be
+ * NULL) against the caught-up version, update_locked with @cause,
+ * write_end, unlock, fire.  *version (may be NULL) gets the committed
+ * version.  Caller holds no manifest mutex.
+ */
+typedef int (*rhook__commit_check)(const struct rhook__version *current, const void *arg);
+int rhook__region_commit(struct rhook_region *region, const struct rhook_action_list *actions,
+			 enum rhook_cause cause, unsigned roles, const char *op, rhook__commit_check check,
+			 const void *check_arg, uint64_t *version);
+
+/*
+ * Loads versions newer than the current one from the live log (a
+ * checkpoint first when it is newer) and installs the result; no hook.
+ * Manifest mutex and a LOCK flock (shared or exclusive) held.  @quick
+ * only looks for the next delta first (writers: another process writes
+ * exactly live_tail + 1).
+ */
+int rhook__region_catch_up_locked(struct rhook_region *region, bool quick);
+
+/* Writes a checkpoint of the current version.  Manifest mutex and LOCK_EX held. */
+int rhook__region_checkpoint_locked(struct rhook_region *region);
+
+/*
+ * Replays the live log on top of @from (NULL: from nothing): the newest
+ * checkpoint when it is newer, then every later delta in chain order.
+ * *out is the new state, or NULL when nothing is newer.  -EBADMSG for a
+ * damaged log.  Reads only.
+ */
+int rhook__log_load(int manifest_fd, const char *where, const struct rhook__version *from,
+		    struct rhook__version **out, uint64_t *checkpoint_version);
+
+/* The persist callback of the region's manifest store. */
+int rhook__region_persist(void *store, rhook_region_id region_id, uint64_t version,
+			  const struct rhook_action_list *actions, const char *json, size_t json_len);
+
+/* Frees the staging state (staging dir removed by the caller).  Manifest mutex held. */
+void rhook__region_staging_clear(struct rhook_region *region);
+
+/* The local or remote (COMPACTOR role) compaction; compact_lock held. */
+int rhook__region_compact_locked(struct rhook_region *region, struct rhook_region_op_result *res);
+
+#endif /* RHOOK_ENGINE_REGION_H */
