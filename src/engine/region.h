@@ -99,6 +99,7 @@ struct rhook_region {
 	struct rhook_action_list *staged;    /* actions of the staging log, in order */
 	struct rhook_action_list *remapped;  /* remap bookkeeping (files mapped in), or NULL */
 	int poisoned;                /* a write failed half-way: later writes refused */
+	bool persist_failed;         /* the last update_locked failed in persist (message set) */
 
 	/* [mem_lock] */
 	pthread_mutex_t mem_lock;
@@ -152,6 +153,14 @@ void rhook__region_pending_remove(struct rhook_region *region, const rhook_file_
 int rhook__region_write_begin(struct rhook_region *region, unsigned roles, const char *op);
 /* End of a write: a checkpoint if one is due (leader), then releases the flock. */
 void rhook__region_write_end(struct rhook_region *region);
+
+/*
+ * rhook_manifest_update_locked() with an error message for failures that
+ * did not come from the store (which sets its own).  Manifest mutex and
+ * LOCK_EX held (write_begin).
+ */
+RHOOK_MUST_USE int rhook__region_update_locked(struct rhook_region *region, const struct rhook_action_list *actions,
+				enum rhook_cause cause, const char *op, struct rhook_receipt *receipt);
 
 /*
  * The common logical write: manifest mutex, write_begin, @check (may be

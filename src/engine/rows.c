@@ -128,7 +128,7 @@ void rhook__rows_merge(struct rhook_row_set *set, uint64_t truncated_seq)
 	for (size_t i = 0; i < set->num_rows; i++) {
 		const struct rhook_row *r = &set->rows[i];
 
-		if (r->seq <= truncated_seq)
+		if (truncated_seq && r->seq <= truncated_seq)
 			continue;
 		/* Sorted newest first within a (key, ts): a repeat of the last kept one is older. */
 		if (out && set->rows[out - 1].ts == r->ts && set->rows[out - 1].key_len == r->key_len &&

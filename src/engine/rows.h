@@ -20,8 +20,8 @@ int rhook__rows_adopt(struct rhook_row_set *set, void *buf);
 int rhook__rows_push_all(struct rhook_row_set *set, const struct rhook_row_set *src);
 /*
  * Sorts by rhook__row_cmp and keeps, per (key, ts), the row with the
- * highest sequence, dropping rows with seq <= @truncated_seq: the merge
- * of a scan and of a compaction.
+ * highest sequence, dropping rows with seq <= @truncated_seq (0: none):
+ * the merge of a scan and of a compaction.
  */
 void rhook__rows_merge(struct rhook_row_set *set, uint64_t truncated_seq);
 /* Bytes of keys and values plus fixed fields: the size flush and compaction report. */

@@ -2,6 +2,7 @@
  * sst.c - SST writer and verifying reader (format in sst.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -294,5 +295,30 @@ int rhook__sst_read(struct rhook_engine *engine, int dirfd, const char *where, c
 fail:
 	set->num_rows = base; /* the rows pointed into buf */
 	free(buf);
+	return err;
+}
+
+int rhook_sst_write_file(const char *path, const struct rhook_row *rows, size_t num_rows)
+{
+	struct rhook_row_set set = { 0 };
+	struct rhook__sst_summary s;
+	int err = 0;
+
+	if (!num_rows)
+		return rhook__fail(-EINVAL, "%s: an SST holds at least one row", path);
+	for (size_t i = 0; !err && i < num_rows; i++)
+		err = rhook__rows_push_ref(&set, &rows[i]);
+	if (!err) {
+		rhook__rows_merge(&set, 0);
+		err = rhook__sst_write(NULL, AT_FDCWD, path, set.rows, set.num_rows, 1024, &s);
+		if (err) {
+			rhook__fail(err, "%s: %s", path, strerror(-err));
+			if (err != -EEXIST)
+				unlink(path);
+		}
+	} else {
+		rhook__fail(err, "out of memory");
+	}
+	rhook_row_set_free(&set);
 	return err;
 }

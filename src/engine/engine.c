@@ -1,0 +1,169 @@
+/*
+ * engine.c - the engine: configuration, failpoints and the worker pool
+ * that runs flushes and compactions of many regions at once.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "region.h"
+#include "util.h"
+
+/* Worker: takes jobs until stopping; pool_lock only around the queue. */
+static void *worker(void *arg)
+{
+	struct rhook_engine *e = arg;
+
+	pthread_mutex_lock(&e->pool_lock);
+	for (;;) {
+		struct rhook__job *job;
+		int err;
+
+		while (!e->head && !e->stopping)
+			pthread_cond_wait(&e->work_cond, &e->pool_lock);
+		if (!e->head)
+			break;
+		job = e->head;
+		e->head = job->next;
+		if (!e->head)
+			e->tail = NULL;
+		pthread_mutex_unlock(&e->pool_lock);
+
+		err = job->kind == RHOOK_JOB_FLUSH ? rhook_region_flush(job->region, NULL)
+						   : rhook_region_compact(job->region, NULL);
+
+		pthread_mutex_lock(&e->pool_lock);
+		if (err && !e->first_err)
+			e->first_err = err;
+		job->region->jobs--;
+		e->outstanding--;
+		pthread_cond_broadcast(&e->idle_cond);
+		free(job);
+	}
+	pthread_mutex_unlock(&e->pool_lock);
+	return NULL;
+}
+
+int rhook_engine_new(const struct rhook_engine_config *cfg, struct rhook_engine **out)
+{
+	struct rhook_engine *e;
+	int err = 0;
+
+	if (!cfg || cfg->size < sizeof(*cfg))
+		return rhook__fail(-EINVAL, "rhook_engine_new: bad configuration");
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return rhook__fail(-ENOMEM, "out of memory");
+	e->registry = cfg->registry;
+	e->row_group_rows = cfg->row_group_rows ? cfg->row_group_rows : 1024;
+	e->sst_max_rows = cfg->sst_max_rows ? cfg->sst_max_rows : 65536;
+	e->checkpoint_interval = cfg->checkpoint_interval ? cfg->checkpoint_interval : 32;
+	e->compaction_trigger = cfg->compaction_trigger ? cfg->compaction_trigger : 2;
+	for (int i = 0; i < RHOOK_FAULT_COUNT; i++)
+		atomic_init(&e->fault_armed[i], false);
+	pthread_mutex_init(&e->fault_lock, NULL);
+	pthread_mutex_init(&e->pool_lock, NULL);
+	pthread_cond_init(&e->work_cond, NULL);
+	pthread_cond_init(&e->idle_cond, NULL);
+	e->num_threads = cfg->workers ? cfg->workers : 2;
+	e->threads = calloc(e->num_threads, sizeof(*e->threads));
+	if (!e->threads) {
+		e->num_threads = 0;
+		err = -ENOMEM;
+	}
+	for (unsigned i = 0; !err && i < e->num_threads; i++) {
+		err = -pthread_create(&e->threads[i], NULL, worker, e);
+		if (err)
+			e->num_threads = i;
+	}
+	if (err) {
+		rhook_engine_free(e);
+		return rhook__fail(err, "rhook_engine_new: cannot start workers");
+	}
+	*out = e;
+	return 0;
+}
+
+void rhook_engine_free(struct rhook_engine *e)
+{
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->pool_lock);
+	e->stopping = true;
+	pthread_cond_broadcast(&e->work_cond);
+	pthread_mutex_unlock(&e->pool_lock);
+	for (unsigned i = 0; i < e->num_threads; i++)
+		pthread_join(e->threads[i], NULL);
+	free(e->threads);
+	pthread_cond_destroy(&e->work_cond);
+	pthread_cond_destroy(&e->idle_cond);
+	pthread_mutex_destroy(&e->pool_lock);
+	pthread_mutex_destroy(&e->fault_lock);
+	free(e);
+}
+
+/* Any thread. */
+int rhook_engine_submit(struct rhook_engine *e, struct rhook_region *region, enum rhook_job kind)
+{
+	struct rhook__job *job = malloc(sizeof(*job));
+
+	if (!job)
+		return rhook__fail(-ENOMEM, "out of memory");
+	*job = (struct rhook__job){ .region = region, .kind = kind };
+	pthread_mutex_lock(&e->pool_lock);
+	if (e->tail)
+		e->tail->next = job;
+	else
+		e->head = job;
+	e->tail = job;
+	e->outstanding++;
+	region->jobs++;
+	pthread_cond_signal(&e->work_cond);
+	pthread_mutex_unlock(&e->pool_lock);
+	return 0;
+}
+
+/* Any thread; the error is reported to one waiter. */
+int rhook_engine_wait(struct rhook_engine *e)
+{
+	int err;
+
+	pthread_mutex_lock(&e->pool_lock);
+	while (e->outstanding)
+		pthread_cond_wait(&e->idle_cond, &e->pool_lock);
+	err = e->first_err;
+	e->first_err = 0;
+	pthread_mutex_unlock(&e->pool_lock);
+	return err;
+}
+
+void rhook_engine_set_fault(struct rhook_engine *e, enum rhook_fault fault, int err, unsigned skip)
+{
+	if ((unsigned)fault >= RHOOK_FAULT_COUNT)
+		return;
+	pthread_mutex_lock(&e->fault_lock);
+	e->fault_err[fault] = err;
+	e->fault_skip[fault] = skip;
+	atomic_store_explicit(&e->fault_armed[fault], err != 0, memory_order_relaxed);
+	pthread_mutex_unlock(&e->fault_lock);
+}
+
+int rhook__fault_hit(struct rhook_engine *e, enum rhook_fault fault)
+{
+	int err = 0;
+
+	if (!e || !atomic_load_explicit(&e->fault_armed[fault], memory_order_relaxed))
+		return 0;
+	pthread_mutex_lock(&e->fault_lock);
+	if (e->fault_err[fault]) {
+		if (e->fault_skip[fault]) {
+			e->fault_skip[fault]--;
+		} else {
+			err = e->fault_err[fault];
+			e->fault_err[fault] = 0;
+			atomic_store_explicit(&e->fault_armed[fault], false, memory_order_relaxed);
+		}
+	}
+	pthread_mutex_unlock(&e->fault_lock);
+	return err;
+}

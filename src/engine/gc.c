@@ -1,0 +1,185 @@
+/*
+ * gc.c - checkpoint, garbage collection and drop: bookkeeping that goes
+ * around the hooks on purpose (no logical change).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "index.h"
+#include "log.h"
+#include "region.h"
+#include "util.h"
+
+#define DROPPED_FILE "DROPPED"
+
+/* Any thread. */
+int rhook_region_checkpoint(struct rhook_region *r)
+{
+	int err;
+
+	rhook_manifest_lock(r->ctx);
+	err = rhook__region_write_begin(r, RHOOK__LEADER_ONLY, "checkpoint");
+	if (!err) {
+		err = rhook__region_checkpoint_locked(r);
+		flock(r->lock_fd, LOCK_UN);
+	}
+	rhook_manifest_unlock(r->ctx);
+	return err;
+}
+
+/*
+ * Whether data file @name is still needed: an SST of a referenced version
+ * or a pending write, or the index of one at the referenced index version
+ * (or a name the engine does not make).
+ * state_lock held.
+ */
+static bool needed_locked(struct rhook_region *r, const char *name)
+{
+	char s[RHOOK_FILE_ID_STRLEN], idx[RHOOK__INDEX_NAME_MAX];
+	bool is_sst = strlen(name) == 40 && !strcmp(name + 36, ".sst");
+	rhook_file_id id;
+
+	snprintf(s, sizeof(s), "%.36s", name);
+	if (rhook_file_id_parse(s, &id))
+		return true; /* not a file of ours: left alone */
+	for (size_t i = 0; i < r->num_pending; i++)
+		if (rhook_file_id_equal(&r->pending[i], &id))
+			return true;
+	for (const struct rhook__version *v = r->versions.next; v != &r->versions; v = v->next) {
+		const struct rhook_file_meta *fm = rhook__version_find(v, &id);
+
+		if (!fm)
+			continue;
+		if (is_sst)
+			return true;
+		rhook__index_name(&id, fm->index_version, idx);
+		if (fm->available_indexes && !strcmp(idx, name))
+			return true;
+	}
+	return false;
+}
+
+static size_t gc_data(struct rhook_region *r)
+{
+	struct dirent *de;
+	size_t removed = 0;
+	int fd = openat(r->data_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	/* Listing first, then checking: a file created after the listing was registered before it. */
+	while ((de = readdir(d))) {
+		bool needed;
+
+		if (de->d_name[0] == '.')
+			continue;
+		pthread_mutex_lock(&r->state_lock);
+		needed = needed_locked(r, de->d_name);
+		pthread_mutex_unlock(&r->state_lock);
+		if (!needed && !unlinkat(r->data_fd, de->d_name, 0))
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+/* Deltas and checkpoints the last checkpoint made redundant, and temporary files. */
+static int gc_manifest(struct rhook_region *r, size_t *removed)
+{
+	struct rhook__log_listing l;
+	char name[RHOOK__LOG_NAME_MAX];
+	int err = rhook__log_list(r->manifest_fd, r->dir, &l);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < l.num_deltas && r->checkpoint_version; i++) {
+		rhook__log_name(l.deltas[i], false, name);
+		if (l.deltas[i] <= r->checkpoint_version && !unlinkat(r->manifest_fd, name, 0))
+			(*removed)++;
+	}
+	for (size_t i = 0; i < l.num_checkpoints; i++) {
+		rhook__log_name(l.checkpoints[i], true, name);
+		if (l.checkpoints[i] < r->checkpoint_version && !unlinkat(r->manifest_fd, name, 0))
+			(*removed)++;
+	}
+	for (size_t i = 0; i < l.num_temps; i++)
+		unlinkat(r->manifest_fd, l.temps[i], 0);
+	rhook__log_listing_free(&l);
+	return 0;
+}
+
+/* Any thread.  Holds the manifest mutex and LOCK_EX, so no writer of any process runs meanwhile. */
+int rhook_region_gc(struct rhook_region *r, struct rhook_gc_stats *stats)
+{
+	struct rhook_gc_stats local = { 0 };
+	int err;
+
+	rhook_manifest_lock(r->ctx);
+	/* Caught up first: files another process just committed must count as referenced. */
+	err = rhook__region_write_begin(r, RHOOK__LEADER_ONLY, "gc");
+	if (err)
+		goto unlock;
+	if (flock(r->files_lock_fd, LOCK_EX | LOCK_NB)) {
+		err = rhook__fail(-EBUSY, "%s: gc: a remote compaction holds uncommitted files; try again later",
+				  r->dir);
+		goto end;
+	}
+	local.files_removed = gc_data(r);
+	err = gc_manifest(r, &local.deltas_removed);
+	flock(r->files_lock_fd, LOCK_UN);
+	if (!err && ((err = rhook__fs_sync_dir(r->data_fd)) || (err = rhook__fs_sync_dir(r->manifest_fd))))
+		rhook__fail(err, "%s: gc: %s", r->dir, strerror(-err));
+end:
+	flock(r->lock_fd, LOCK_UN);
+unlock:
+	rhook_manifest_unlock(r->ctx);
+	if (stats)
+		*stats = local;
+	return err;
+}
+
+/* Any thread; waits for the region's flush and compaction.  The handle is DROPPED afterwards. */
+int rhook_region_drop(struct rhook_region *r)
+{
+	static const char *const parts[] = { "manifest", "staging", "data", "REGION", "FILES.lock", "LOCK" };
+	int err;
+
+	pthread_mutex_lock(&r->flush_lock);
+	pthread_mutex_lock(&r->compact_lock);
+	rhook_manifest_lock(r->ctx);
+	err = rhook__region_write_begin(r, RHOOK__LEADER_ONLY, "drop");
+	if (err)
+		goto unlock;
+	rhook__region_set_role(r, RHOOK_ROLE_DROPPING);
+	/* The marker first: a crash half-way leaves a region that refuses to open, not a damaged one. */
+	err = rhook__fs_write_atomic(r->dir_fd, DROPPED_FILE, "dropped\n", 8, false);
+	for (size_t i = 0; !err && i < sizeof(parts) / sizeof(parts[0]); i++)
+		err = rhook__fs_remove_tree(r->dir_fd, parts[i]);
+	if (!err && unlinkat(r->dir_fd, DROPPED_FILE, 0))
+		err = -errno;
+	if (!err && rmdir(r->dir))
+		err = -errno;
+	/* A failed drop stays DROPPING: part of the region may be gone already. */
+	if (err)
+		rhook__fail(err, "%s: drop: %s", r->dir, strerror(-err));
+	else
+		rhook__region_set_role(r, RHOOK_ROLE_DROPPED);
+	flock(r->lock_fd, LOCK_UN);
+unlock:
+	rhook_manifest_unlock(r->ctx);
+	pthread_mutex_unlock(&r->compact_lock);
+	pthread_mutex_unlock(&r->flush_lock);
+	return err;
+}

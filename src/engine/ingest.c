@@ -1,0 +1,156 @@
+/*
+ * ingest.c - region edit (bulk ingestion of pre-written SST files) and
+ * copy region: files that reach the manifest without the engine writing
+ * them, so only on_manifest_updated fires.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "index.h"
+#include "output.h"
+#include "sst.h"
+#include "util.h"
+
+/* A fresh sequence for ingested rows: they win over every row written before. */
+static uint64_t next_sequence(struct rhook_region *r)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&r->mem_lock);
+	seq = ++r->last_seq;
+	pthread_mutex_unlock(&r->mem_lock);
+	return seq;
+}
+
+int rhook__edit_list(const struct rhook_file_meta *files, size_t n, uint64_t committed_seq,
+		     struct rhook_action_list **out)
+{
+	struct rhook_action_edit edit = { .files_to_add = (struct rhook_file_meta *)files, .num_files_to_add = n,
+					  .timestamp_ms = rhook__now_ms(), .has_committed_sequence = committed_seq != 0,
+					  .committed_sequence = committed_seq };
+	struct rhook_action_list *list = rhook_action_list_new();
+	int err = list ? rhook_action_list_add_edit(list, &edit) : -ENOMEM;
+
+	if (err) {
+		rhook_action_list_free(list);
+		return rhook__fail(err, "out of memory");
+	}
+	*out = list;
+	return 0;
+}
+
+/* Any thread; concurrent with everything (the commit validates under the manifest mutex). */
+int rhook_region_ingest(struct rhook_region *r, const char *const *paths, size_t num_paths)
+{
+	struct rhook_action_list *list = NULL;
+	struct rhook__outputs o;
+	struct rhook__version *v;
+	uint64_t seq;
+	int err;
+
+	err = rhook__region_check_role(r, RHOOK__LEADER_ONLY, "region edit");
+	if (err)
+		return err;
+	seq = next_sequence(r);
+	v = rhook__region_acquire(r);
+	err = rhook__outputs_ingest(r, &v->m.meta, paths, num_paths, seq, &o);
+	rhook__region_release(r, v);
+	if (err)
+		return err;
+	err = rhook__edit_list(o.metas, o.num, seq, &list);
+	if (!err)
+		err = rhook__region_commit(r, list, RHOOK_CAUSE_EDIT, RHOOK__LEADER_ONLY, "region edit", NULL, NULL, NULL);
+	rhook_action_list_free(list);
+	if (err)
+		rhook__outputs_discard(r, &o, err);
+	else
+		rhook__outputs_done(r, &o);
+	return err;
+}
+
+/* Copies one file (SST and its index) from @src to @dst; metadata for @dst in @fm. */
+static int copy_one(struct rhook_region *dst, struct rhook_region *src, const struct rhook_file_meta *from,
+		    struct rhook_file_meta *fm)
+{
+	char sst[RHOOK__SST_NAME_MAX], idx[RHOOK__INDEX_NAME_MAX], id[RHOOK_FILE_ID_STRLEN];
+	int err;
+
+	rhook_file_id_format(&from->file_id, id);
+	if (rhook_file_meta_copy(fm, from))
+		return rhook__fail(-ENOMEM, "out of memory");
+	fm->region_id = dst->id;
+	rhook__sst_name(&from->file_id, sst);
+	rhook__index_name(&from->file_id, from->index_version, idx);
+	err = rhook__region_pending_add(dst, &from->file_id);
+	if (err)
+		goto fail;
+	err = rhook__fs_link_or_copy(src->data_fd, sst, dst->data_fd, sst);
+	if (!err && from->available_indexes) {
+		err = rhook__fs_link_or_copy(src->data_fd, idx, dst->data_fd, idx);
+		if (err)
+			unlinkat(dst->data_fd, sst, 0);
+	}
+	if (!err)
+		return 0;
+	rhook__region_pending_remove(dst, &from->file_id);
+fail:
+	rhook_file_meta_clear(fm);
+	return rhook__fail(err, "copy of file %s from %s to %s: %s", id, src->dir, dst->dir, strerror(-err));
+}
+
+/* Any thread; @src is only read. */
+int rhook_region_copy_files(struct rhook_region *dst, struct rhook_region *src, const rhook_file_id *ids,
+			    size_t num_ids)
+{
+	struct rhook_action_list *list = NULL;
+	struct rhook_file_meta *files;
+	struct rhook__version *v;
+	size_t n = 0, want;
+	int err;
+
+	err = rhook__region_check_role(dst, RHOOK__LEADER_ONLY, "copy region");
+	if (err)
+		return err;
+	v = rhook__region_acquire(src);
+	want = num_ids ? num_ids : v->m.num_files;
+	files = calloc(want ? want : 1, sizeof(*files));
+	err = files ? 0 : rhook__fail(-ENOMEM, "out of memory");
+	for (size_t i = 0; !err && i < want; i++) {
+		const struct rhook_file_meta *from = num_ids ? rhook__version_find(v, &ids[i]) : &v->m.files[i];
+
+		if (!from) {
+			char s[RHOOK_FILE_ID_STRLEN];
+
+			rhook_file_id_format(&ids[i], s);
+			err = rhook__fail(-ENOENT, "copy region: file %s is not in %s", s, src->dir);
+		} else if (!(err = copy_one(dst, src, from, &files[n]))) {
+			n++;
+		}
+	}
+	if (!err)
+		err = rhook__fs_sync_dir(dst->data_fd);
+	/* The copied rows keep their sequences: the target's counter moves past them. */
+	if (!err)
+		err = rhook__edit_list(files, n, v->m.committed_sequence, &list);
+	if (!err)
+		err = rhook__region_commit(dst, list, RHOOK_CAUSE_COPY, RHOOK__LEADER_ONLY, "copy region", NULL, NULL,
+					   NULL);
+	rhook__region_release(src, v);
+	rhook_action_list_free(list);
+	for (size_t i = 0; i < n; i++) {
+		if (err) {
+			char sst[RHOOK__SST_NAME_MAX], idx[RHOOK__INDEX_NAME_MAX];
+
+			rhook__sst_name(&files[i].file_id, sst);
+			rhook__index_name(&files[i].file_id, files[i].index_version, idx);
+			unlinkat(dst->data_fd, sst, 0);
+			unlinkat(dst->data_fd, idx, 0);
+		}
+		rhook__region_pending_remove(dst, &files[i].file_id);
+		rhook_file_meta_clear(&files[i]);
+	}
+	free(files);
+	return err;
+}

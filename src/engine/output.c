@@ -1,0 +1,215 @@
+/*
+ * output.c - files written or ingested into data/ ahead of a commit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "rows.h"
+#include "sst.h"
+#include "util.h"
+
+static int reserve(struct rhook__outputs *o, size_t n)
+{
+	struct rhook_sst_info *infos = realloc(o->infos, n * sizeof(*infos));
+	struct rhook_file_meta *metas;
+
+	if (!infos)
+		return -ENOMEM;
+	o->infos = infos;
+	metas = realloc(o->metas, n * sizeof(*metas));
+	if (!metas)
+		return -ENOMEM;
+	o->metas = metas;
+	return 0;
+}
+
+static int copy_bytes(struct rhook_bytes *dst, const uint8_t *src, uint32_t len)
+{
+	dst->data = malloc(len ? len : 1);
+	if (!dst->data)
+		return -ENOMEM;
+	if (len)
+		memcpy(dst->data, src, len);
+	dst->len = len;
+	return 0;
+}
+
+/* Fills slot o->num from an SST summary; the slot owns its strings afterwards. */
+static int add_output(struct rhook__outputs *o, rhook_region_id region_id, const rhook_file_id *id, uint8_t level,
+		      const struct rhook__sst_summary *s, const char *partition_expr, bool has_seq, uint64_t seq)
+{
+	struct rhook_sst_info *info = &o->infos[o->num];
+	struct rhook_file_meta *fm = &o->metas[o->num];
+
+	memset(info, 0, sizeof(*info));
+	memset(fm, 0, sizeof(*fm));
+	info->file_id = *id;
+	info->time_range = (struct rhook_time_range){ s->ts_min, s->ts_max, RHOOK_TIME_UNIT_MILLISECOND };
+	info->file_size = s->file_size;
+	info->num_rows = s->num_rows;
+	info->num_row_groups = s->num_row_groups;
+	info->num_series = s->num_series;
+	info->max_row_group_uncompressed_size = s->max_row_group_size;
+
+	fm->region_id = region_id;
+	fm->file_id = *id;
+	fm->time_range = info->time_range;
+	fm->level = level;
+	fm->file_size = s->file_size;
+	fm->max_row_group_uncompressed_size = s->max_row_group_size;
+	fm->num_rows = s->num_rows;
+	fm->num_row_groups = s->num_row_groups;
+	fm->num_series = s->num_series;
+	fm->has_sequence = has_seq;
+	fm->sequence = seq;
+	if ((partition_expr && !(fm->partition_expr = strdup(partition_expr))) ||
+	    copy_bytes(&fm->pk_min, s->key_min, s->key_min_len) || copy_bytes(&fm->pk_max, s->key_max, s->key_max_len)) {
+		rhook_file_meta_clear(fm);
+		return -ENOMEM;
+	}
+	o->num++;
+	o->bytes += s->file_size;
+	return 0;
+}
+
+/* Pairs infos and metas for the hook (after the arrays stopped moving). */
+static int pair_files(struct rhook__outputs *o)
+{
+	o->files = calloc(o->num ? o->num : 1, sizeof(*o->files));
+	if (!o->files)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->num; i++)
+		o->files[i] = (struct rhook_sst_file){ &o->infos[i], &o->metas[i] };
+	return 0;
+}
+
+static void outputs_free(struct rhook__outputs *o)
+{
+	for (size_t i = 0; i < o->num; i++)
+		rhook_file_meta_clear(&o->metas[i]);
+	free(o->infos);
+	free(o->metas);
+	free(o->files);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Removes file @id (written or half-written); returns whether it is gone. */
+static bool remove_file(struct rhook_region *r, const rhook_file_id *id)
+{
+	char name[RHOOK__SST_NAME_MAX];
+
+	rhook__sst_name(id, name);
+	return !unlinkat(r->data_fd, name, 0) || errno == ENOENT;
+}
+
+int rhook__outputs_write(struct rhook_region *r, const struct rhook_region_meta *meta, const struct rhook_row *rows,
+			 size_t num_rows, uint8_t level, struct rhook__outputs *out)
+{
+	uint64_t per_file = r->engine->sst_max_rows;
+	size_t nfiles = (num_rows + per_file - 1) / per_file;
+	char name[RHOOK__SST_NAME_MAX] = "";
+	rhook_file_id id;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (nfiles && (err = reserve(out, nfiles)))
+		return rhook__fail(err, "out of memory");
+	for (size_t f = 0; f < nfiles; f++) {
+		size_t from = f * per_file, n = num_rows - from < per_file ? num_rows - from : per_file;
+		struct rhook__sst_summary s;
+
+		id = rhook_file_id_generate();
+		if ((err = rhook__region_pending_add(r, &id)))
+			goto fail;
+		rhook__sst_name(&id, name);
+		err = rhook__sst_write(r->engine, r->data_fd, name, rows + from, n, r->engine->row_group_rows, &s);
+		if (!err)
+			err = add_output(out, r->id, &id, level, &s, meta->partition_expr, false, 0);
+		if (err) {
+			remove_file(r, &id);
+			rhook__region_pending_remove(r, &id);
+			goto fail;
+		}
+	}
+	if ((err = rhook__fs_sync_dir(r->data_fd)) || (err = pair_files(out)))
+		goto fail;
+	return 0;
+fail:
+	rhook__fail(err, "%s/data: writing SST files (%s): %s", r->dir, name, strerror(-err));
+	rhook__outputs_discard(r, out, err);
+	return err;
+}
+
+int rhook__outputs_ingest(struct rhook_region *r, const struct rhook_region_meta *meta, const char *const *paths,
+			  size_t num_paths, uint64_t seq, struct rhook__outputs *out)
+{
+	char name[RHOOK__SST_NAME_MAX];
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (num_paths && (err = reserve(out, num_paths)))
+		return rhook__fail(err, "out of memory");
+	for (size_t i = 0; i < num_paths; i++) {
+		struct rhook_row_set scratch = { 0 };
+		struct rhook__sst_summary s;
+		rhook_file_id id = rhook_file_id_generate();
+
+		/* Every checksum is verified before the file joins the region. */
+		err = rhook__sst_read(NULL, AT_FDCWD, ".", paths[i], false, 0, &scratch, &s);
+		if (!err && !s.num_rows)
+			err = rhook__fail(-EINVAL, "%s: an SST to ingest must hold rows", paths[i]);
+		if (!err && !(err = rhook__region_pending_add(r, &id))) {
+			rhook__sst_name(&id, name);
+			err = rhook__fs_link_or_copy(AT_FDCWD, paths[i], r->data_fd, name);
+			if (err)
+				rhook__fail(err, "%s: cannot bring it into %s/data: %s", paths[i], r->dir, strerror(-err));
+			else
+				err = add_output(out, r->id, &id, 0, &s, meta->partition_expr, true, seq);
+			if (err) {
+				remove_file(r, &id);
+				rhook__region_pending_remove(r, &id);
+			}
+		}
+		rhook_row_set_free(&scratch);
+		if (err)
+			goto fail;
+	}
+	if ((err = rhook__fs_sync_dir(r->data_fd)) || (err = pair_files(out)))
+		goto fail;
+	return 0;
+fail:
+	rhook__outputs_discard(r, out, err);
+	return err;
+}
+
+void rhook__outputs_discard(struct rhook_region *r, struct rhook__outputs *out, int err)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < out->num; i++) {
+		if (!remove_file(r, &out->metas[i].file_id))
+			left++;
+		rhook__region_pending_remove(r, &out->metas[i].file_id);
+	}
+	if (out->num)
+		rhook__fs_sync_dir(r->data_fd);
+	if (left) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", rhook_engine_errmsg());
+		rhook__fail(err, "%s (and %zu uncommitted SST files could not be removed; GC removes them)", msg, left);
+	}
+	outputs_free(out);
+}
+
+void rhook__outputs_done(struct rhook_region *r, struct rhook__outputs *out)
+{
+	for (size_t i = 0; i < out->num; i++)
+		rhook__region_pending_remove(r, &out->metas[i].file_id);
+	outputs_free(out);
+}

@@ -1,0 +1,43 @@
+/*
+ * output.h - files a write puts into data/ before committing them: SSTs
+ * written from rows (flush, compaction) or brought in from outside
+ * (ingestion, staging).  Not installed.
+ */
+#ifndef RHOOK_ENGINE_OUTPUT_H
+#define RHOOK_ENGINE_OUTPUT_H
+
+#include "region.h"
+
+struct rhook__outputs {
+	struct rhook_sst_info *infos;
+	struct rhook_file_meta *metas;
+	struct rhook_sst_file *files; /* infos[i] paired with metas[i], for on_sst_files_written */
+	size_t num;
+	uint64_t bytes;               /* total file size */
+};
+
+/*
+ * Writes @rows (merged) as SSTs of at most sst_max_rows rows at @level,
+ * registered as pending, and syncs data/.  On failure removes what it
+ * wrote; the message says what failed.
+ */
+int rhook__outputs_write(struct rhook_region *region, const struct rhook_region_meta *meta, const struct rhook_row *rows,
+			 size_t num_rows, uint8_t level, struct rhook__outputs *out);
+
+/*
+ * Verifies pre-written SST files and links (or copies) them into data/
+ * under new file ids, as level-0 files whose rows all take sequence @seq.
+ */
+int rhook__outputs_ingest(struct rhook_region *region, const struct rhook_region_meta *meta, const char *const *paths,
+			  size_t num_paths, uint64_t seq, struct rhook__outputs *out);
+
+/* The commit failed: removes the files, reporting any it could not remove in the message. */
+void rhook__outputs_discard(struct rhook_region *region, struct rhook__outputs *out, int err);
+/* The commit succeeded: the files are the manifest's now. */
+void rhook__outputs_done(struct rhook_region *region, struct rhook__outputs *out);
+
+/* An action list of one edit adding @files (and committed_sequence @committed_seq if non-zero). */
+int rhook__edit_list(const struct rhook_file_meta *files, size_t n, uint64_t committed_seq,
+		     struct rhook_action_list **out);
+
+#endif /* RHOOK_ENGINE_OUTPUT_H */

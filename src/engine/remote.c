@@ -1,0 +1,153 @@
+/*
+ * remote.c - the remote compaction client: runs rhook-compactor on the
+ * region's directory, then catches up on the update it committed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "region.h"
+#include "util.h"
+
+extern char **environ;
+
+/* Runs @argv with stdout and stderr into one pipe; its output in *out, its status in *status. */
+static int run(char *const argv[], char **out, int *status)
+{
+	posix_spawn_file_actions_t fa;
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	int p[2], err;
+	pid_t pid = -1;
+
+	if (!buf)
+		return -ENOMEM;
+	if (pipe2(p, O_CLOEXEC)) {
+		free(buf);
+		return -errno;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	err = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	while (!err) {
+		ssize_t n;
+
+		if (len + 1 == cap) {
+			char *b = realloc(buf, cap * 2);
+
+			if (!b) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		n = read(p[0], buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(p[0]);
+	if (pid > 0)
+		while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+			;
+	buf[len] = '\0';
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* The last line of the compactor's output: its JSON result. */
+static int parse_result(const char *out, struct rhook_region_op_result *res)
+{
+	const char *line = out, *p;
+	json_int_t v[6] = { 0 };
+	json_t *j;
+	int bad;
+
+	for (p = out; *p; p++)
+		if (*p == '\n' && p[1])
+			line = p + 1;
+	j = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+	bad = !j || json_unpack(j, "{s:I, s:I, s:I, s:I, s:I, s:I}", "version", &v[0], "input_files", &v[1],
+				"output_files", &v[2], "rows", &v[3], "bytes_in", &v[4], "bytes_out", &v[5]);
+	json_decref(j);
+	if (bad)
+		return -EPROTO;
+	*res = (struct rhook_region_op_result){ (uint64_t)v[0], (uint32_t)v[1], (uint32_t)v[2],
+						(uint64_t)v[3], (uint64_t)v[4], (uint64_t)v[5] };
+	return 0;
+}
+
+/* Any thread; one compaction per region at a time (compact_lock held throughout). */
+int rhook_region_compact_remote(struct rhook_region *r, const struct rhook_remote_compaction *req,
+				struct rhook_region_op_result *res)
+{
+	struct rhook_region_op_result local = { 0 };
+	char *argv[8], *out = NULL;
+	int argc = 0, status = 0, err;
+
+	if (!req || req->size < sizeof(*req) || !req->program)
+		return rhook__fail(-EINVAL, "remote compaction: no compactor program given");
+	argv[argc++] = (char *)req->program;
+	if (req->hook_path) {
+		argv[argc++] = "--hook";
+		argv[argc++] = (char *)req->hook_path;
+	}
+	if (req->hook_arg) {
+		argv[argc++] = "--hook-arg";
+		argv[argc++] = (char *)req->hook_arg;
+	}
+	argv[argc++] = r->dir;
+	argv[argc] = NULL;
+
+	pthread_mutex_lock(&r->compact_lock);
+	err = rhook__region_check_role(r, RHOOK__LEADER_ONLY, "remote compaction");
+	if (err)
+		goto out;
+	err = run(argv, &out, &status);
+	if (err) {
+		rhook__fail(err, "remote compaction: cannot run %s: %s", req->program, strerror(-err));
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		err = rhook__fail(-EIO, "remote compaction: %s %s %d: %s", req->program,
+				  WIFEXITED(status) ? "exited with" : "killed by signal",
+				  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
+		goto out;
+	}
+	if (parse_result(out, &local)) {
+		err = rhook__fail(-EPROTO, "remote compaction: unexpected output of %s: %s", req->program, out);
+		goto out;
+	}
+	/* Catch up as a follower would: the compactor's update fires nothing here. */
+	rhook_manifest_lock(r->ctx);
+	flock(r->lock_fd, LOCK_SH);
+	err = rhook__region_catch_up_locked(r, false);
+	flock(r->lock_fd, LOCK_UN);
+	rhook_manifest_unlock(r->ctx);
+out:
+	pthread_mutex_unlock(&r->compact_lock);
+	free(out);
+	if (res)
+		*res = err ? (struct rhook_region_op_result){ 0 } : local;
+	return err;
+}

@@ -1,0 +1,291 @@
+/*
+ * store.c - the region's manifest store: persisting a logical write
+ * (the rhook manifest context calls rhook__region_persist under the
+ * manifest mutex), replaying the log, catching up on other processes'
+ * writes, checkpoints, and the commit sequence every operation uses.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "region.h"
+#include "util.h"
+
+/* Applies the checkpoint or delta @name (version @version) on top of *state (consumed). */
+static int load_one(int fd, const char *where, const char *name, uint64_t version, bool checkpoint,
+		    struct rhook__version **state)
+{
+	struct rhook_action_list *list = NULL;
+	struct rhook__version *next;
+	uint64_t prev;
+	int err = rhook__log_read(fd, where, name, version, &prev, &list);
+
+	if (err)
+		return err;
+	if (!checkpoint && prev != (*state)->m.version) {
+		rhook_action_list_free(list);
+		return rhook__fail(-EBADMSG,
+				   "%s/%s: follows version %llu but the log is at version %llu (a delta is missing)",
+				   where, name, (unsigned long long)prev, (unsigned long long)(*state)->m.version);
+	}
+	err = rhook__version_apply(*state, version, list, &next);
+	rhook_action_list_free(list);
+	if (err == -ENOMEM)
+		return err;
+	if (err)
+		return rhook__fail(-EBADMSG, "%s/%s: does not apply to version %llu: %s", where, name,
+				   (unsigned long long)(*state)->m.version, rhook_engine_errmsg());
+	rhook__version_free(*state);
+	*state = next;
+	return 0;
+}
+
+int rhook__log_load(int manifest_fd, const char *where, const struct rhook__version *from,
+		    struct rhook__version **out, uint64_t *checkpoint_version)
+{
+	struct rhook__version *state = NULL;
+	struct rhook__log_listing l;
+	char name[RHOOK__LOG_NAME_MAX];
+	uint64_t base = from ? from->m.version : 0, cp = 0;
+	int err = rhook__log_read_last_checkpoint(manifest_fd, where, &cp);
+
+	*out = NULL;
+	if (err == -ENOENT)
+		cp = 0;
+	else if (err)
+		return err;
+	err = rhook__log_list(manifest_fd, where, &l);
+	if (err)
+		return err;
+	if (cp > base) {
+		state = rhook__version_new_empty();
+		rhook__log_name(cp, true, name);
+		err = state ? load_one(manifest_fd, where, name, cp, true, &state) : -ENOMEM;
+		base = cp;
+	} else if (from) {
+		/* Apply to a copy: @from stays as it is. */
+		err = rhook__version_apply(from, from->m.version, &(struct rhook_action_list){ 0 }, &state);
+	} else {
+		state = rhook__version_new_empty();
+		err = state ? 0 : -ENOMEM;
+	}
+	for (size_t i = 0; !err && i < l.num_deltas; i++) {
+		if (l.deltas[i] <= base)
+			continue;
+		rhook__log_name(l.deltas[i], false, name);
+		err = load_one(manifest_fd, where, name, l.deltas[i], false, &state);
+	}
+	rhook__log_listing_free(&l);
+	if (err) {
+		rhook__version_free(state);
+		return err == -ENOMEM ? rhook__fail(err, "%s: out of memory replaying the manifest", where) : err;
+	}
+	if (checkpoint_version)
+		*checkpoint_version = cp;
+	if (from && state->m.version == from->m.version) {
+		rhook__version_free(state);
+		return 0;
+	}
+	*out = state;
+	return 0;
+}
+
+int rhook__region_catch_up_locked(struct rhook_region *r, bool quick)
+{
+	struct rhook__version *v;
+	char name[RHOOK__LOG_NAME_MAX];
+	uint64_t cp;
+	int err;
+
+	if (quick) {
+		rhook__log_name(r->live_tail + 1, false, name);
+		if (faccessat(r->manifest_fd, name, F_OK, AT_SYMLINK_NOFOLLOW))
+			return 0;
+	}
+	/* Only this thread installs versions now (manifest mutex): current cannot go away. */
+	err = rhook__log_load(r->manifest_fd, r->dir, r->current, &v, &cp);
+	if (err || !v)
+		return err;
+	r->checkpoint_version = cp;
+	r->live_tail = v->m.version;
+	rhook__region_install(r, v);
+	if (r->live_tail > rhook_manifest_last_version(r->ctx))
+		return rhook_manifest_advance_version(r->ctx, r->live_tail);
+	return 0;
+}
+
+int rhook__region_write_begin(struct rhook_region *r, unsigned roles, const char *op)
+{
+	int err;
+
+	flock(r->lock_fd, LOCK_EX);
+	if (r->poisoned)
+		err = rhook__fail(r->poisoned, "%s: an earlier manifest write failed half-way; reopen the region",
+				  r->dir);
+	else
+		err = rhook__region_check_role(r, roles, op);
+	if (!err)
+		err = rhook__region_catch_up_locked(r, true);
+	if (err)
+		flock(r->lock_fd, LOCK_UN);
+	return err;
+}
+
+void rhook__region_write_end(struct rhook_region *r)
+{
+	uint32_t every = r->engine->checkpoint_interval;
+
+	/* Best effort: a failed checkpoint is retried after the next write, the log stays complete. */
+	if (rhook_region_get_role(r) == RHOOK_ROLE_LEADER && r->live_tail >= r->checkpoint_version + every)
+		rhook__region_checkpoint_locked(r);
+	flock(r->lock_fd, LOCK_UN);
+}
+
+int rhook__region_checkpoint_locked(struct rhook_region *r)
+{
+	struct rhook_action_list *snap;
+	uint64_t size, hash, version = r->current->m.version;
+	char *json;
+	size_t len;
+	int err;
+
+	if (version == r->checkpoint_version)
+		return 0;
+	err = rhook__version_snapshot(r->current, &snap);
+	if (err)
+		return rhook__fail(err, "%s: checkpoint: out of memory", r->dir);
+	err = rhook_action_list_to_json(snap, &json, &len);
+	rhook_action_list_free(snap);
+	if (err)
+		return rhook__fail(err, "%s: checkpoint: out of memory", r->dir);
+	err = rhook__log_write(r->manifest_fd, version, version, true, json, len, &size, &hash);
+	free(json);
+	if (!err)
+		err = rhook__log_write_last_checkpoint(r->manifest_fd, version, size, hash);
+	if (err)
+		return rhook__fail(err, "%s: checkpoint of version %llu: %s", r->dir, (unsigned long long)version,
+				   strerror(-err));
+	r->checkpoint_version = version;
+	return 0;
+}
+
+/* Whether a write goes to the staging log (manifest mutex held). */
+static bool staging_write(struct rhook_region *r)
+{
+	enum rhook_region_role role = rhook_region_get_role(r);
+
+	return role == RHOOK_ROLE_ENTERING_STAGING || role == RHOOK_ROLE_STAGING;
+}
+
+/*
+ * Called by update_locked with the manifest mutex held.  Builds the next
+ * state first (nothing can fail after the delta is durable but the undo),
+ * writes the delta, then installs the state.
+ */
+int rhook__region_persist(void *store, rhook_region_id region_id, uint64_t version,
+			  const struct rhook_action_list *actions, const char *json, size_t json_len)
+{
+	struct rhook_region *r = store;
+	bool staging = staging_write(r);
+	struct rhook__version *next = NULL;
+	struct rhook_action_list *staged = NULL;
+	char name[RHOOK__LOG_NAME_MAX];
+	int fd = staging ? r->staging_fd : r->manifest_fd, err;
+
+	(void)region_id;
+	r->persist_failed = true;
+	err = rhook__fault_hit(r->engine, RHOOK_FAULT_PERSIST);
+	if (err)
+		return rhook__fail(err, "%s: manifest write of version %llu failed (injected)", r->dir,
+				   (unsigned long long)version);
+	if (r->poisoned)
+		return rhook__fail(r->poisoned, "%s: an earlier manifest write failed half-way", r->dir);
+	err = rhook__version_apply(staging ? r->staging : r->current, version, actions, &next);
+	if (err)
+		return err;
+	if (staging && ((err = rhook_action_list_copy(r->staged, &staged)) ||
+			(err = rhook_action_list_extend(staged, actions))))
+		goto fail;
+	err = rhook__log_write(fd, version, staging ? r->staging_tail : r->live_tail, false, json, json_len, NULL,
+			       NULL);
+	if (err) {
+		rhook__log_name(version, false, name);
+		/* The rename may have happened before the failure: undo it, or refuse further writes. */
+		if (!faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) &&
+		    (unlinkat(fd, name, 0) || rhook__fs_sync_dir(fd)))
+			r->poisoned = -EIO;
+		err = rhook__fail(err, "%s: cannot write manifest version %llu: %s", r->dir,
+				  (unsigned long long)version, strerror(-err));
+		goto fail;
+	}
+	if (staging) {
+		rhook__version_free(r->staging);
+		r->staging = next;
+		r->staging_tail = version;
+		rhook_action_list_free(r->staged);
+		r->staged = staged;
+	} else {
+		r->live_tail = version;
+		rhook__region_install(r, next);
+	}
+	r->persist_failed = false;
+	return 0;
+fail:
+	rhook_action_list_free(staged);
+	rhook__version_free(next);
+	return err;
+}
+
+void rhook__region_staging_clear(struct rhook_region *r)
+{
+	rhook__version_free(r->staging);
+	rhook_action_list_free(r->staged);
+	rhook_action_list_free(r->remapped);
+	r->staging = NULL;
+	r->staged = NULL;
+	r->remapped = NULL;
+	if (r->staging_fd >= 0)
+		close(r->staging_fd);
+	r->staging_fd = -1;
+}
+
+int rhook__region_update_locked(struct rhook_region *r, const struct rhook_action_list *actions,
+				enum rhook_cause cause, const char *op, struct rhook_receipt *receipt)
+{
+	int err;
+
+	r->persist_failed = false;
+	err = rhook_manifest_update_locked(r->ctx, actions, cause, receipt);
+	if (err && !r->persist_failed)
+		err = rhook__fail(err, "%s: %s: manifest update: %s", r->dir, op, strerror(-err));
+	return err;
+}
+
+int rhook__region_commit(struct rhook_region *r, const struct rhook_action_list *actions, enum rhook_cause cause,
+			 unsigned roles, const char *op, rhook__commit_check check, const void *check_arg,
+			 uint64_t *version)
+{
+	struct rhook_receipt receipt = RHOOK_RECEIPT_INIT;
+	int err;
+
+	rhook_manifest_lock(r->ctx);
+	err = rhook__region_write_begin(r, roles, op);
+	if (!err) {
+		if (check)
+			err = check(r->current, check_arg);
+		if (!err)
+			err = rhook__region_update_locked(r, actions, cause, op, &receipt);
+		rhook__region_write_end(r);
+	}
+	rhook_manifest_unlock(r->ctx);
+	if (err)
+		return err;
+	if (version)
+		*version = rhook_receipt_version(&receipt);
+	return rhook_receipt_fire(&receipt);
+}
