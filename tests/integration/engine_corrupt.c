@@ -1,0 +1,251 @@
+/*
+ * engine_corrupt.c - damaged regions: a corrupt, torn or missing manifest
+ * delta, a damaged checkpoint pointer, and a corrupt SST footer each give
+ * a clear error, and nothing on disk changes because of it.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cmocka.h>
+
+#include "engine_rt.h"
+#include "rt.h"
+
+static int setup(void **state)
+{
+	struct ert_env *e = calloc(1, sizeof(*e));
+
+	ert_setup(e, "corrupt");
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ert_teardown(*state);
+	free(*state);
+	return 0;
+}
+
+/* A digest of every file name and content under @dir (recursively, sorted). */
+static uint64_t digest(const char *dir)
+{
+	struct dirent **names;
+	uint64_t h = XXH64(dir, 0, 0);
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		char path[ERT_PATH + 256];
+		struct stat st;
+
+		if (names[i]->d_name[0] == '.' && (!names[i]->d_name[1] || names[i]->d_name[1] == '.')) {
+			free(names[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		h ^= XXH64(names[i]->d_name, strlen(names[i]->d_name), h);
+		assert_int_equal(lstat(path, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			h ^= digest(path) * 31;
+		} else if (strcmp(names[i]->d_name, "LOCK") && strcmp(names[i]->d_name, "FILES.lock")) {
+			char *buf = malloc((size_t)st.st_size + 1);
+			FILE *f = fopen(path, "rb");
+
+			assert_true(buf && f);
+			assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+			fclose(f);
+			h = XXH64(buf, (size_t)st.st_size, h);
+			free(buf);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return h;
+}
+
+/* Flips one byte of @path at @off (negative: from the end). */
+static void flip(const char *path, long off)
+{
+	int fd = open(path, O_RDWR);
+	struct stat st;
+	unsigned char c;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	if (off < 0)
+		off += st.st_size;
+	assert_int_equal(pread(fd, &c, 1, off), 1);
+	c ^= 0x5a;
+	assert_int_equal(pwrite(fd, &c, 1, off), 1);
+	close(fd);
+}
+
+/* A region at version 5 (create, 3 flushes, compaction), closed; its directory in @dir. */
+static void make_region(struct ert_env *e, char dir[ERT_PATH])
+{
+	struct rhook_region *r = ert_region(e, dir);
+
+	for (unsigned g = 0; g < 3; g++) {
+		ert_put(r, 100, 30, g * 1000, g);
+		assert_int_equal(rhook_region_flush(r, NULL), 0);
+	}
+	assert_int_equal(rhook_region_compact(r, NULL), 0);
+	rhook_region_close(r);
+}
+
+static void delta_path(char *buf, size_t size, const char *dir, unsigned version)
+{
+	snprintf(buf, size, "%s/manifest/%020u.json", dir, version);
+}
+
+/* Every way of opening @dir fails with -EBADMSG naming @needle, and changes nothing. */
+static void expect_damaged(struct ert_env *e, const char *dir, const char *needle)
+{
+	static const enum rhook_region_role roles[] = { RHOOK_ROLE_LEADER, RHOOK_ROLE_FOLLOWER, RHOOK_ROLE_COMPACTOR };
+	char *argv[] = { (char *)rt_bin("rhook-compactor"), (char *)dir, NULL }, *err = NULL;
+	uint64_t before = digest(dir);
+	struct rhook_region *r;
+
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		assert_int_equal(rhook_region_open(e->engine, dir, roles[i], &r), -EBADMSG);
+		if (!strstr(rhook_engine_errmsg(), needle))
+			fail_msg("message '%s' does not name '%s'", rhook_engine_errmsg(), needle);
+	}
+	assert_int_equal(rt_run(argv, NULL, NULL, &err), 1);
+	assert_non_null(strstr(err, needle));
+	free(err);
+	assert_int_equal(digest(dir), before);
+	assert_int_equal(e->rec.num_calls, 0);
+}
+
+static void test_corrupt_delta(void **state)
+{
+	struct ert_env *e = *state;
+	char dir[ERT_PATH], path[ERT_PATH + 64];
+
+	make_region(e, dir);
+	ert_recorder_reset(&e->rec);
+	delta_path(path, sizeof(path), dir, 5);
+	flip(path, -20);
+	expect_damaged(e, dir, "00000000000000000005.json: checksum mismatch");
+	/* The same damage in the middle of the log. */
+	flip(path, -20);
+	delta_path(path, sizeof(path), dir, 3);
+	flip(path, 60);
+	expect_damaged(e, dir, "00000000000000000003.json: checksum mismatch");
+}
+
+static void test_torn_delta(void **state)
+{
+	struct ert_env *e = *state;
+	char dir[ERT_PATH], path[ERT_PATH + 64];
+	struct stat st;
+
+	make_region(e, dir);
+	ert_recorder_reset(&e->rec);
+	delta_path(path, sizeof(path), dir, 5);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(truncate(path, st.st_size / 2), 0);
+	expect_damaged(e, dir, "00000000000000000005.json: torn or damaged");
+}
+
+static void test_missing_delta(void **state)
+{
+	struct ert_env *e = *state;
+	char dir[ERT_PATH], path[ERT_PATH + 64];
+
+	make_region(e, dir);
+	ert_recorder_reset(&e->rec);
+	delta_path(path, sizeof(path), dir, 3);
+	assert_int_equal(unlink(path), 0);
+	expect_damaged(e, dir, "a delta is missing");
+}
+
+static void test_corrupt_checkpoint(void **state)
+{
+	struct ert_env *e = *state;
+	char dir[ERT_PATH], path[ERT_PATH + 64];
+	struct rhook_region *r;
+
+	make_region(e, dir);
+	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	assert_int_equal(rhook_region_checkpoint(r), 0);
+	rhook_region_close(r);
+	ert_recorder_reset(&e->rec);
+	snprintf(path, sizeof(path), "%s/manifest/%020u.checkpoint.json", dir, 5);
+	flip(path, 40);
+	expect_damaged(e, dir, "checksum disagrees with _last_checkpoint");
+	flip(path, 40);
+	snprintf(path, sizeof(path), "%s/manifest/_last_checkpoint", dir);
+	flip(path, 3);
+	expect_damaged(e, dir, "_last_checkpoint: damaged pointer file");
+}
+
+static void test_corrupt_sst_footer(void **state)
+{
+	struct ert_env *e = *state;
+	char dir[ERT_PATH], path[ERT_PATH + 64], id[RHOOK_FILE_ID_STRLEN], *err = NULL;
+	char *argv[] = { (char *)rt_bin("rhook-compactor"), dir, NULL };
+	struct rhook_region *r = ert_region(e, dir);
+	struct rhook_region_manifest m;
+	struct rhook_row_set rows;
+	uint64_t before;
+
+	for (unsigned g = 0; g < 2; g++) {
+		ert_put(r, 100, 30, g * 1000, g);
+		assert_int_equal(rhook_region_flush(r, NULL), 0);
+	}
+	assert_int_equal(rhook_region_manifest(r, &m), 0);
+	rhook_file_id_format(&m.files[0].file_id, id);
+	snprintf(path, sizeof(path), "%s/data/%s.sst", dir, id);
+	flip(path, -30); /* inside the footer */
+	ert_recorder_reset(&e->rec);
+	before = digest(dir);
+
+	assert_int_equal(rhook_region_scan(r, NULL, &rows), -EBADMSG);
+	assert_non_null(strstr(rhook_engine_errmsg(), id));
+	assert_non_null(strstr(rhook_engine_errmsg(), "footer checksum mismatch"));
+	assert_int_equal(rhook_region_compact(r, NULL), -EBADMSG);
+	assert_non_null(strstr(rhook_engine_errmsg(), "footer checksum mismatch"));
+	assert_int_equal(rhook_region_build_index(r, NULL), -EBADMSG);
+	assert_int_equal(e->rec.num_calls, 0);
+	assert_int_equal(rt_run(argv, NULL, NULL, &err), 1);
+	assert_non_null(strstr(err, "footer checksum mismatch"));
+	free(err);
+	assert_int_equal(digest(dir), before);
+
+	/* Repaired, everything works again: nothing else was touched. */
+	flip(path, -30);
+	ert_scan(r, &rows);
+	assert_int_equal(rows.num_rows, 200);
+	rhook_row_set_free(&rows);
+	assert_int_equal(rhook_region_compact(r, NULL), 0);
+	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 1);
+	rhook_region_manifest_clear(&m);
+	rhook_region_close(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_corrupt_delta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_delta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_delta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_checkpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_sst_footer, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
