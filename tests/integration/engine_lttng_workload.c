@@ -1,0 +1,233 @@
+/*
+ * engine_lttng_workload.c - every scenario of contract §2 and every
+ * no-hook path on the reference engine, for engine_lttng to record.
+ * Prints what the hooks saw, attributed to the cause and origin of the
+ * operation that fired them:
+ *
+ *   manifest <region id> <version> <cause>       one per on_manifest_updated
+ *   sstcall <region id> <origin>                 one per on_sst_files_written
+ *   sst <file id> <origin>                       one per announced file
+ *   flushes <n> | compactions <local> <remote> | failed <region id> <version> <cause>
+ *
+ * Remote compaction runs in rhook-compactor, whose callbacks the example
+ * plugin logs; they are printed here the same way.  Exit 0, or 1 with a
+ * message.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "rt.h"
+
+/* Cause of each notification the next operation fires, and its origin for SSTs. */
+static const char *causes[4];
+static unsigned next_cause;
+static const char *origin;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "engine_lttng_workload: %s: %s\n", what, rhook_engine_errmsg());
+	exit(1);
+}
+
+static void on_sst(void *priv, rhook_region_id id, const struct rhook_region_meta *meta,
+		   const struct rhook_sst_file *files, size_t n)
+{
+	char s[RHOOK_FILE_ID_STRLEN];
+
+	(void)priv, (void)meta;
+	printf("sstcall %" PRIu64 " %s\n", id, origin);
+	for (size_t i = 0; i < n; i++) {
+		rhook_file_id_format(&files[i].file_meta->file_id, s);
+		printf("sst %s %s\n", s, origin);
+	}
+}
+
+static void on_manifest(void *priv, rhook_region_id id, const struct rhook_action_list *a, uint64_t version)
+{
+	const char *cause = next_cause < 4 && causes[next_cause] ? causes[next_cause] : "unexpected";
+
+	(void)priv, (void)a;
+	printf("manifest %" PRIu64 " %" PRIu64 " %s\n", id, version, cause);
+	next_cause++;
+}
+
+static void expect(const char *c0, const char *c1, const char *sst_origin)
+{
+	causes[0] = c0;
+	causes[1] = c1;
+	next_cause = 0;
+	origin = sst_origin;
+}
+
+static struct rhook_region *create(struct rhook_engine *e, const char *dir, unsigned n)
+{
+	static struct rhook_column cols[2] = { { 0, "host", RHOOK_COLUMN_STRING, RHOOK_SEMANTIC_TAG, false },
+					       { 1, "ts", RHOOK_COLUMN_TIMESTAMP, RHOOK_SEMANTIC_TIMESTAMP, false } };
+	struct rhook_region_meta m = { .region_id = rhook_region_id_make(42, n), .schema_version = 1,
+				       .columns = cols, .num_columns = 2 };
+	struct rhook_region *r;
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/r%u", dir, n);
+	if (rhook_region_create(e, path, &m, &r))
+		die("create");
+	return r;
+}
+
+static void put(struct rhook_region *r, int64_t t0)
+{
+	struct rhook_row rows[200];
+	char keys[200][16];
+
+	for (int i = 0; i < 200; i++) {
+		int n = snprintf(keys[i], sizeof(keys[i]), "key-%03d", i % 50);
+
+		rows[i] = (struct rhook_row){ .ts = t0 + i, .key = (const uint8_t *)keys[i], .key_len = (uint32_t)n,
+					      .value = (const uint8_t *)"v", .value_len = 1 };
+	}
+	if (rhook_region_put(r, rows, 200, NULL))
+		die("put");
+}
+
+static unsigned flushes;
+
+static void put_flush(struct rhook_region *r, int64_t t0)
+{
+	put(r, t0);
+	expect("flush", NULL, "flush");
+	if (rhook_region_flush(r, NULL))
+		die("flush");
+	flushes++;
+}
+
+/* Prints the compactor's callbacks, logged by the plugin. */
+static void relay_plugin_log(const char *path)
+{
+	char line[65536], *save, *w;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die("plugin log");
+	while (fgets(line, sizeof(line), f)) {
+		char *kind = strtok_r(line, " \n", &save), *region = strtok_r(NULL, " \n", &save);
+		char *third = strtok_r(NULL, " \n", &save);
+
+		if (!strcmp(kind, "manifest")) {
+			printf("manifest %s %s remote_compaction\n", region, third);
+			continue;
+		}
+		printf("sstcall %s remote_compaction\n", region);
+		while ((w = strtok_r(NULL, " \n", &save)))
+			printf("sst %s remote_compaction\n", w + 1);
+	}
+	fclose(f);
+}
+
+int main(void)
+{
+	static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = on_sst,
+						   .on_manifest_updated = on_manifest };
+	struct rhook_engine_config cfg = { .size = sizeof(cfg), .sst_max_rows = 150 };
+	char dir[PATH_MAX], sst[PATH_MAX + 32], log[PATH_MAX + 32], plugin[PATH_MAX + 32], path[PATH_MAX + 32];
+	struct rhook_remote_compaction req = { .size = sizeof(req), .hook_path = plugin, .hook_arg = log };
+	const char *paths[1] = { sst };
+	struct rhook_registry *reg;
+	struct rhook_engine *e;
+	struct rhook_region *a, *b, *c, *f;
+	struct rhook_region_meta meta;
+	struct rhook_region_manifest m;
+	struct rhook_row row = { .ts = 7, .key = (const uint8_t *)"x", .key_len = 1 };
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rt_tmpdir(dir, "ltw");
+	snprintf(sst, sizeof(sst), "%s/ingest.sst", dir);
+	snprintf(log, sizeof(log), "%s/plugin.log", dir);
+	snprintf(plugin, sizeof(plugin), "%s/rhook-count-hook.so", getenv("RHOOK_LIB_DIR"));
+	req.program = rt_bin("rhook-compactor");
+	if (rhook_registry_new(&reg) || rhook_registry_add(reg, &ops, NULL, NULL))
+		die("registry");
+	cfg.registry = reg;
+	if (rhook_engine_new(&cfg, &e))
+		die("engine");
+	a = create(e, dir, 1);
+	put_flush(a, 0);
+	put_flush(a, 1000);
+	expect("compaction", NULL, "compaction");
+	if (rhook_region_compact(a, NULL))
+		die("compaction");
+	put_flush(a, 2000);
+	put_flush(a, 3000);
+	expect(NULL, NULL, "none");
+	if (rhook_region_compact_remote(a, &req, NULL))
+		die("remote compaction");
+	relay_plugin_log(log);
+	if (rhook_sst_write_file(sst, &row, 1))
+		die("sst");
+	expect("edit", NULL, "none");
+	if (rhook_region_ingest(a, paths, 1))
+		die("ingest");
+	b = create(e, dir, 2);
+	expect("copy", NULL, "none");
+	if (rhook_region_copy_files(b, a, NULL, 0))
+		die("copy");
+	expect("staging_enter", NULL, "none");
+	if (rhook_region_enter_staging(b, "host < 'key-025'"))
+		die("enter staging");
+	expect("staging_apply", "staging_exit", "none");
+	if (rhook_region_apply_staging(b, paths, 1))
+		die("apply staging");
+	if (rhook_region_manifest(a, &m))
+		die("manifest");
+	meta = m.meta;
+	meta.schema_version++;
+	expect("alter", NULL, "none");
+	if (rhook_region_alter(a, &meta))
+		die("alter");
+	rhook_region_manifest_clear(&m);
+	expect("index_build", NULL, "none");
+	if (rhook_region_build_index(a, NULL))
+		die("index build");
+	expect("truncate", NULL, "none");
+	if (rhook_region_truncate(a))
+		die("truncate");
+
+	/* No hook from here on, whatever runs. */
+	expect(NULL, NULL, "none");
+	snprintf(path, sizeof(path), "%s/r1", dir);
+	if (rhook_region_open(e, path, RHOOK_ROLE_FOLLOWER, &f) || rhook_region_sync(f))
+		die("follower");
+	rhook_region_close(f);
+	if (rhook_region_checkpoint(a) || rhook_region_gc(a, NULL))
+		die("checkpoint and gc");
+	c = create(e, dir, 3);
+	expect("staging_enter", NULL, "none");
+	if (rhook_region_enter_staging(c, "host >= 'key-025'"))
+		die("enter staging");
+	expect(NULL, NULL, "none");
+	if (rhook_region_remap(c, b) || rhook_region_abort_staging(c) || rhook_region_drop(c))
+		die("remap and drop");
+	rhook_region_close(c);
+	if (rhook_region_manifest(b, &m))
+		die("manifest");
+	meta = m.meta;
+	meta.schema_version++;
+	rhook_engine_set_fault(e, RHOOK_FAULT_PERSIST, -EIO, 0);
+	if (rhook_region_alter(b, &meta) != -EIO)
+		die("failed update");
+	printf("failed %" PRIu64 " %" PRIu64 " alter\n", rhook_region_get_id(b), m.version + 1);
+	rhook_region_manifest_clear(&m);
+	printf("flushes %u\ncompactions 1 1\n", flushes);
+
+	rhook_region_close(a);
+	rhook_region_close(b);
+	rhook_engine_free(e);
+	rhook_registry_free(reg);
+	rt_rmtree(dir);
+	return 0;
+}
