@@ -160,8 +160,10 @@ int rhook__log_list(int dirfd, const char *where, struct rhook__log_listing *out
 		rhook__log_listing_free(out);
 		return rhook__fail(err, "%s: cannot list: %s", where, strerror(-err));
 	}
-	qsort(out->deltas, out->num_deltas, sizeof(uint64_t), cmp_u64);
-	qsort(out->checkpoints, out->num_checkpoints, sizeof(uint64_t), cmp_u64);
+	if (out->num_deltas)
+		qsort(out->deltas, out->num_deltas, sizeof(uint64_t), cmp_u64);
+	if (out->num_checkpoints)
+		qsort(out->checkpoints, out->num_checkpoints, sizeof(uint64_t), cmp_u64);
 	return 0;
 }
 

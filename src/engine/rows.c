@@ -124,6 +124,8 @@ void rhook__rows_merge(struct rhook_row_set *set, uint64_t truncated_seq)
 {
 	size_t out = 0;
 
+	if (!set->num_rows)
+		return;
 	qsort(set->rows, set->num_rows, sizeof(set->rows[0]), cmp_rows);
 	for (size_t i = 0; i < set->num_rows; i++) {
 		const struct rhook_row *r = &set->rows[i];

@@ -1,0 +1,293 @@
+/*
+ * engine_bench.c - the reference engine's flush + compaction workload
+ * (several regions x many rows, real files and fsyncs) timed three ways
+ * side by side in one run: no hook, one no-op hook, and an LTTng session
+ * recording rhook:*.  Legs are interleaved round by round (in a rotating
+ * order) so drift hits all of them alike; each reports its median and the
+ * ratio to the no-hook leg.
+ *
+ * The LTTng leg starts its own session (and an lttng-sessiond if none
+ * runs) and stops it after the timed part of each round.  librhook loads
+ * its provider at start-up only, so the program re-executes itself with
+ * RHOOK_LTTNG=on unless RHOOK_LTTNG is already set ("off" skips the leg).
+ *
+ * Usage: rhook-bench-engine [ROUNDS [REGIONS [ROWS_PER_FLUSH]]]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rhook/trace.h>
+
+#include "bench.h"
+#include "engine.h"
+
+extern char **environ;
+
+#define FLUSHES 8
+#define MAX_ROUNDS 64
+
+static unsigned rounds = 21, regions = 4, rows_per_flush = 8000;
+
+/* Runs a command quietly; its exit status, or -1. */
+static int run(char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	int status;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The LTTng session of the traced leg. */
+struct session {
+	char name[64];
+	char out[PATH_MAX + 16];
+	int sessiond_pid; /* > 0 when we started it */
+};
+
+/* The pid of the session daemon we started (root's or the user's pid file). */
+static int read_sessiond_pid(void)
+{
+	const char *home = getenv("HOME");
+	char path[PATH_MAX];
+	int pid = -1;
+	FILE *f;
+
+	if (geteuid() == 0)
+		snprintf(path, sizeof(path), "/var/run/lttng/lttng-sessiond.pid");
+	else
+		snprintf(path, sizeof(path), "%s/.lttng/lttng-sessiond.pid", home ? home : "");
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return pid;
+}
+
+static int session_create(struct session *s, const char *dir)
+{
+	char opt[PATH_MAX + 32];
+
+	snprintf(s->name, sizeof(s->name), "rhook-bench-engine-%d", (int)getpid());
+	snprintf(s->out, sizeof(s->out), "%s/trace", dir);
+	if (run((char *[]){ "lttng", "list", NULL })) {
+		if (run((char *[]){ "lttng-sessiond", "--daemonize", NULL }))
+			return -1;
+		s->sessiond_pid = read_sessiond_pid();
+		for (int i = 0; i < 100 && run((char *[]){ "lttng", "list", NULL }); i++)
+			usleep(50000);
+	}
+	snprintf(opt, sizeof(opt), "--output=%s", s->out);
+	return run((char *[]){ "lttng", "create", s->name, opt, NULL }) ||
+			       run((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "rhook:*", NULL })
+		       ? -1
+		       : 0;
+}
+
+static void session_destroy(struct session *s)
+{
+	run((char *[]){ "lttng", "destroy", s->name, NULL });
+	if (s->sessiond_pid > 0) {
+		kill(s->sessiond_pid, SIGTERM);
+		for (int i = 0; i < 200 && !kill(s->sessiond_pid, 0); i++)
+			usleep(50000);
+	}
+}
+
+static void noop_sst(void *priv, rhook_region_id id, const struct rhook_region_meta *meta,
+		     const struct rhook_sst_file *files, size_t n)
+{
+	(void)priv, (void)id, (void)meta, (void)files, (void)n;
+}
+
+static void noop_manifest(void *priv, rhook_region_id id, const struct rhook_action_list *a, uint64_t v)
+{
+	(void)priv, (void)id, (void)a, (void)v;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "rhook-bench-engine: %s: %s\n", what, rhook_engine_errmsg());
+	exit(1);
+}
+
+/*
+ * The workload: @regions fresh regions, each receiving FLUSHES batches of
+ * rows flushed on the engine's workers, then compacted; returns the ns
+ * it took.  Region creation and removal are outside the timing.
+ */
+static uint64_t workload(struct rhook_engine *e, const char *dir, unsigned round)
+{
+	struct rhook_region **rs = calloc(regions, sizeof(*rs));
+	struct rhook_row *rows = calloc(rows_per_flush, sizeof(*rows));
+	char (*keys)[24] = calloc(rows_per_flush, sizeof(*keys)), path[PATH_MAX + 32];
+	static const char value[64] = "a value of some realistic length for a time series point.....";
+	uint64_t t0, t1;
+
+	if (!rs || !rows || !keys)
+		die("out of memory");
+	for (unsigned r = 0; r < regions; r++) {
+		struct rhook_region_meta meta = { .region_id = rhook_region_id_make(round + 1, r), .schema_version = 1 };
+
+		snprintf(path, sizeof(path), "%s/r%u-%u", dir, round, r);
+		if (rhook_region_create(e, path, &meta, &rs[r]))
+			die("create");
+	}
+	t0 = bench_now_ns();
+	for (unsigned f = 0; f < FLUSHES; f++) {
+		for (unsigned r = 0; r < regions; r++) {
+			for (unsigned i = 0; i < rows_per_flush; i++) {
+				int kl = snprintf(keys[i], sizeof(keys[i]), "host-%04u", (i * 7919u + f) % 1000u);
+
+				rows[i] = (struct rhook_row){ .ts = (int64_t)f * rows_per_flush + i,
+							      .key = (const uint8_t *)keys[i], .key_len = (uint32_t)kl,
+							      .value = (const uint8_t *)value, .value_len = sizeof(value) };
+			}
+			if (rhook_region_put(rs[r], rows, rows_per_flush, NULL) ||
+			    rhook_engine_submit(e, rs[r], RHOOK_JOB_FLUSH))
+				die("put");
+		}
+		if (rhook_engine_wait(e))
+			die("flush");
+	}
+	for (unsigned r = 0; r < regions; r++)
+		if (rhook_engine_submit(e, rs[r], RHOOK_JOB_COMPACT))
+			die("submit");
+	if (rhook_engine_wait(e))
+		die("compaction");
+	t1 = bench_now_ns();
+	for (unsigned r = 0; r < regions; r++)
+		rhook_region_close(rs[r]);
+	free(rs);
+	free(rows);
+	free(keys);
+	return t1 - t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+enum { LEG_OFF, LEG_NOOP, LEG_LTTNG, LEGS };
+
+int main(int argc, char **argv)
+{
+	static const struct rhook_hook_ops noop = { .size = sizeof(noop), .on_sst_files_written = noop_sst,
+						    .on_manifest_updated = noop_manifest };
+	static const char *const names[LEGS] = { "engine_hooks_off", "engine_noop_hook", "engine_lttng_session" };
+	struct rhook_engine_config cfg = { .size = sizeof(cfg), .workers = 2 };
+	struct rhook_registry *none, *one;
+	struct rhook_engine *engines[LEGS];
+	double samples[LEGS][MAX_ROUNDS], med[LEGS];
+	const char *tmp = getenv("TMPDIR");
+	struct session s = { .sessiond_pid = 0 };
+	char dir[PATH_MAX];
+	bool lttng;
+
+	if (!getenv("RHOOK_LTTNG")) {
+		setenv("RHOOK_LTTNG", "on", 1);
+		execv("/proc/self/exe", argv);
+		perror("rhook-bench-engine: re-exec");
+		return 1;
+	}
+	if (argc > 1)
+		rounds = (unsigned)atoi(argv[1]);
+	if (argc > 2)
+		regions = (unsigned)atoi(argv[2]);
+	if (argc > 3)
+		rows_per_flush = (unsigned)atoi(argv[3]);
+	if (!rounds || rounds > MAX_ROUNDS || !regions || !rows_per_flush) {
+		fprintf(stderr, "usage: rhook-bench-engine [ROUNDS (1..%d) [REGIONS [ROWS_PER_FLUSH]]]\n", MAX_ROUNDS);
+		return 2;
+	}
+	snprintf(dir, sizeof(dir), "%s/rhook-bench-engine-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("rhook-bench-engine: mkdtemp");
+		return 1;
+	}
+	lttng = rhook_lttng_loaded();
+	if (lttng && session_create(&s, dir)) {
+		fprintf(stderr, "rhook-bench-engine: cannot create an LTTng session; the LTTng leg is skipped\n");
+		lttng = false;
+	}
+	if (rhook_registry_new(&none) || rhook_registry_new(&one) || rhook_registry_add(one, &noop, NULL, NULL))
+		die("registry");
+	for (int l = 0; l < LEGS; l++) {
+		cfg.registry = l == LEG_NOOP ? one : none;
+		if (rhook_engine_new(&cfg, &engines[l]))
+			die("engine");
+	}
+	fprintf(stderr, "rhook-bench-engine: %u rounds x %u regions x %u flushes of %u rows + compaction, LTTng %s\n",
+		rounds, regions, FLUSHES, rows_per_flush, lttng ? "session per round" : "skipped");
+	/* One warm-up round, not counted: page cache, allocator, first fsyncs. */
+	workload(engines[LEG_OFF], dir, 0);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	mkdir(dir, 0700);
+	for (unsigned round = 0; round < rounds; round++) {
+		for (int k = 0; k < LEGS; k++) {
+			int l = (int)((round + (unsigned)k) % LEGS);
+
+			if (l == LEG_LTTNG && !lttng)
+				continue;
+			if (l == LEG_LTTNG && run((char *[]){ "lttng", "start", s.name, NULL }))
+				die("lttng start");
+			samples[l][round] = (double)workload(engines[l], dir, round + 1) / 1e6;
+			if (l == LEG_LTTNG && run((char *[]){ "lttng", "stop", s.name, NULL }))
+				die("lttng stop");
+			nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+			mkdir(dir, 0700);
+		}
+	}
+	for (int l = 0; l < LEGS; l++)
+		med[l] = l == LEG_LTTNG && !lttng ? 0 : median(samples[l], rounds);
+	bench_report(names[LEG_OFF], med[LEG_OFF], "ms", names[LEG_OFF], med[LEG_OFF]);
+	bench_report(names[LEG_NOOP], med[LEG_NOOP], "ms", names[LEG_OFF], med[LEG_OFF]);
+	if (lttng)
+		bench_report(names[LEG_LTTNG], med[LEG_LTTNG], "ms", names[LEG_OFF], med[LEG_OFF]);
+	for (int l = 0; l < LEGS; l++)
+		rhook_engine_free(engines[l]);
+	rhook_registry_free(none);
+	rhook_registry_free(one);
+	if (lttng)
+		session_destroy(&s);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
