@@ -3,8 +3,10 @@
  * (several regions x many rows, real files and fsyncs) timed three ways
  * side by side in one run: no hook, one no-op hook, and an LTTng session
  * recording rhook:*.  Legs are interleaved round by round (in a rotating
- * order) so drift hits all of them alike; each reports its median and the
- * ratio to the no-hook leg.
+ * order) so drift hits all of them alike; each reports its median, and
+ * the median over rounds of its ratio to the no-hook leg of the same round
+ * (paired, so slow rounds of the shared disk cancel out).  Floors: 1.01
+ * for the no-op hook, 1.03 for LTTng.
  *
  * The LTTng leg starts its own session (and an lttng-sessiond if none
  * runs) and stops it after the timed part of each round.  librhook loads
@@ -37,7 +39,7 @@ extern char **environ;
 #define FLUSHES 8
 #define MAX_ROUNDS 64
 
-static unsigned rounds = 21, regions = 4, rows_per_flush = 8000;
+static unsigned rounds = 31, regions = 4, rows_per_flush = 8000;
 
 /* Runs a command quietly; its exit status, or -1. */
 static int run(char *const argv[])
@@ -134,6 +136,23 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
+/* Empties the regions' directory between rounds (outside the timing). */
+static void reset_dir(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	mkdir(dir, 0700);
+}
+
+static uint64_t trace_bytes;
+
+static int add_size(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path, (void)ftw;
+	if (flag == FTW_F)
+		trace_bytes += (uint64_t)st->st_size;
+	return 0;
+}
+
 static void die(const char *what)
 {
 	fprintf(stderr, "rhook-bench-engine: %s: %s\n", what, rhook_engine_errmsg());
@@ -216,10 +235,10 @@ int main(int argc, char **argv)
 	struct rhook_engine_config cfg = { .size = sizeof(cfg), .workers = 2 };
 	struct rhook_registry *none, *one;
 	struct rhook_engine *engines[LEGS];
-	double samples[LEGS][MAX_ROUNDS], med[LEGS];
+	double samples[LEGS][MAX_ROUNDS], paired[LEGS][MAX_ROUNDS], med[LEGS];
 	const char *tmp = getenv("TMPDIR");
 	struct session s = { .sessiond_pid = 0 };
-	char dir[PATH_MAX];
+	char root[PATH_MAX], dir[PATH_MAX + 16];
 	bool lttng;
 
 	if (!getenv("RHOOK_LTTNG")) {
@@ -238,13 +257,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rhook-bench-engine [ROUNDS (1..%d) [REGIONS [ROWS_PER_FLUSH]]]\n", MAX_ROUNDS);
 		return 2;
 	}
-	snprintf(dir, sizeof(dir), "%s/rhook-bench-engine-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
+	snprintf(root, sizeof(root), "%s/rhook-bench-engine-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root)) {
 		perror("rhook-bench-engine: mkdtemp");
 		return 1;
 	}
+	/* Regions in root/regions, emptied every round; the trace in root/trace. */
+	snprintf(dir, sizeof(dir), "%s/regions", root);
+	mkdir(dir, 0700);
 	lttng = rhook_lttng_loaded();
-	if (lttng && session_create(&s, dir)) {
+	if (lttng && session_create(&s, root)) {
 		fprintf(stderr, "rhook-bench-engine: cannot create an LTTng session; the LTTng leg is skipped\n");
 		lttng = false;
 	}
@@ -259,8 +281,7 @@ int main(int argc, char **argv)
 		rounds, regions, FLUSHES, rows_per_flush, lttng ? "session per round" : "skipped");
 	/* One warm-up round, not counted: page cache, allocator, first fsyncs. */
 	workload(engines[LEG_OFF], dir, 0);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	mkdir(dir, 0700);
+	reset_dir(dir);
 	for (unsigned round = 0; round < rounds; round++) {
 		for (int k = 0; k < LEGS; k++) {
 			int l = (int)((round + (unsigned)k) % LEGS);
@@ -269,25 +290,47 @@ int main(int argc, char **argv)
 				continue;
 			if (l == LEG_LTTNG && run((char *[]){ "lttng", "start", s.name, NULL }))
 				die("lttng start");
+			/*
+			 * Starting a session sets up the application's buffers and
+			 * wakes the consumer daemon; let that settle so the leg
+			 * measures tracing, not session start-up.  Every leg waits
+			 * alike, so none gets a quieter disk than the others.
+			 */
+			usleep(300000);
 			samples[l][round] = (double)workload(engines[l], dir, round + 1) / 1e6;
 			if (l == LEG_LTTNG && run((char *[]){ "lttng", "stop", s.name, NULL }))
 				die("lttng stop");
-			nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-			mkdir(dir, 0700);
+			reset_dir(dir);
 		}
 	}
+	for (int l = LEG_NOOP; l < LEGS; l++)
+		for (unsigned i = 0; i < rounds; i++)
+			paired[l][i] = samples[l][i] / samples[LEG_OFF][i];
 	for (int l = 0; l < LEGS; l++)
 		med[l] = l == LEG_LTTNG && !lttng ? 0 : median(samples[l], rounds);
 	bench_report(names[LEG_OFF], med[LEG_OFF], "ms", names[LEG_OFF], med[LEG_OFF]);
-	bench_report(names[LEG_NOOP], med[LEG_NOOP], "ms", names[LEG_OFF], med[LEG_OFF]);
-	if (lttng)
-		bench_report(names[LEG_LTTNG], med[LEG_LTTNG], "ms", names[LEG_OFF], med[LEG_OFF]);
+	for (int l = LEG_NOOP; l < LEGS; l++) {
+		char name[64];
+		double r;
+
+		if (l == LEG_LTTNG && !lttng)
+			continue;
+		bench_report(names[l], med[l], "ms", names[LEG_OFF], med[LEG_OFF]);
+		r = median(paired[l], rounds);
+		snprintf(name, sizeof(name), "%s_paired_ratio", names[l]);
+		bench_report(name, r, "x", "floor", l == LEG_NOOP ? 1.01 : 1.03);
+	}
 	for (int l = 0; l < LEGS; l++)
 		rhook_engine_free(engines[l]);
 	rhook_registry_free(none);
 	rhook_registry_free(one);
-	if (lttng)
+	if (lttng) {
 		session_destroy(&s);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
+		/* The traced leg must have produced a trace, or it measured nothing. */
+		nftw(s.out, add_size, 16, FTW_PHYS);
+		fprintf(stderr, "rhook-bench-engine: the LTTng leg recorded %llu bytes of trace\n",
+			(unsigned long long)trace_bytes);
+	}
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return lttng && !trace_bytes ? 1 : 0;
 }

@@ -3,6 +3,7 @@
  * that runs flushes and compactions of many regions at once.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,8 +34,10 @@ static void *worker(void *arg)
 						   : rhook_region_compact(job->region, NULL);
 
 		pthread_mutex_lock(&e->pool_lock);
-		if (err && !e->first_err)
+		if (err && !e->first_err) {
 			e->first_err = err;
+			snprintf(e->first_msg, sizeof(e->first_msg), "%s", rhook_engine_errmsg());
+		}
 		job->region->jobs--;
 		e->outstanding--;
 		pthread_cond_broadcast(&e->idle_cond);
@@ -133,6 +136,9 @@ int rhook_engine_wait(struct rhook_engine *e)
 		pthread_cond_wait(&e->idle_cond, &e->pool_lock);
 	err = e->first_err;
 	e->first_err = 0;
+	/* The job's message was the worker's: hand it to the waiter. */
+	if (err)
+		rhook__fail(err, "%s", e->first_msg);
 	pthread_mutex_unlock(&e->pool_lock);
 	return err;
 }

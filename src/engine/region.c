@@ -439,7 +439,7 @@ int rhook_region_create(struct rhook_engine *engine, const char *dir, const stru
 	if (dir_fd < 0 || (mfd = rhook__fs_open_dir(dir_fd, "manifest", true)) < 0 ||
 	    (dfd = rhook__fs_open_dir(dir_fd, "data", true)) < 0) {
 		err = rhook__fail(-errno, "%s: %s", dir, strerror(errno));
-		goto out;
+		goto undo;
 	}
 	/* Version 1 is written directly: creating a region is not a hooked write. */
 	err = rhook_action_list_add_change(list, &change);
@@ -453,9 +453,13 @@ int rhook_region_create(struct rhook_engine *engine, const char *dir, const stru
 		err = sync_parent(dir);
 	if (err) {
 		err = rhook__fail(err, "%s: cannot create the region: %s", dir, strerror(-err));
-		goto out;
+		goto undo;
 	}
 	err = rhook_region_open(engine, dir, RHOOK_ROLE_LEADER, out);
+	goto out;
+undo:
+	/* Not a region yet: nothing half-created stays behind. */
+	rhook__fs_remove_tree(AT_FDCWD, dir);
 out:
 	free(json);
 	rhook_action_list_free(list);

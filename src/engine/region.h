@@ -59,6 +59,7 @@ struct rhook_engine {
 	struct rhook__job *head, *tail;
 	unsigned outstanding;     /* queued or running */
 	int first_err;
+	char first_msg[512];      /* what first_err's job said */
 	bool stopping;
 	pthread_t *threads;
 	unsigned num_threads;

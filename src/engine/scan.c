@@ -53,8 +53,10 @@ int rhook_region_scan(struct rhook_region *region, const struct rhook_scan_opts 
 	char where[4096];
 	int err;
 
-	snprintf(where, sizeof(where), "%s/data", region->dir);
 	memset(out, 0, sizeof(*out));
+	if (opts && opts->size < sizeof(*opts))
+		return rhook__fail(-EINVAL, "scan: bad options");
+	snprintf(where, sizeof(where), "%s/data", region->dir);
 	pthread_mutex_lock(&region->mem_lock);
 	err = rhook__region_check_role(region, ~RHOOK__ROLE(RHOOK_ROLE_DROPPED), "scan");
 	if (!err)

@@ -109,6 +109,10 @@ static void test_gc(void **state)
 	assert_non_null(f);
 	fclose(f);
 	ert_scan(r, &a);
+	/* Reopened, the region reports what nobody references: two compacted inputs and the orphan. */
+	rhook_region_close(r);
+	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	assert_int_equal(rhook_region_orphans(r), 3);
 	ert_recorder_reset(&e->rec);
 
 	assert_int_equal(rhook_region_gc(r, &st), 0);

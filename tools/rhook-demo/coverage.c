@@ -65,23 +65,23 @@ struct demo {
 static void region_meta(struct rhook_region_meta *m, rhook_region_id id, uint64_t schema_version,
 			struct rhook_column cols[3])
 {
+	static uint32_t pk[1] = { 0 };
+
 	cols[0] = (struct rhook_column){ 0, "host", RHOOK_COLUMN_STRING, RHOOK_SEMANTIC_TAG, false };
 	cols[1] = (struct rhook_column){ 1, "ts", RHOOK_COLUMN_TIMESTAMP, RHOOK_SEMANTIC_TIMESTAMP, false };
 	cols[2] = (struct rhook_column){ 2, "value", RHOOK_COLUMN_BINARY, RHOOK_SEMANTIC_FIELD, true };
 	*m = (struct rhook_region_meta){ .region_id = id, .schema_version = schema_version, .columns = cols,
-					 .num_columns = 3, .primary_key = (uint32_t[]){ 0 }, .num_primary_key = 1 };
+					 .num_columns = 3, .primary_key = pk, .num_primary_key = 1 };
 }
 
 static int fresh(struct demo *d, struct rhook_region **out)
 {
 	struct rhook_region_meta m;
 	struct rhook_column cols[3];
-	uint32_t pk = 0;
 	char path[PATH_MAX + 32];
 	unsigned n = ++d->next_region;
 
 	region_meta(&m, rhook_region_id_make(1024, n), 1, cols);
-	m.primary_key = &pk;
 	snprintf(path, sizeof(path), "%s/region-%u", d->dir, n);
 	CHECK(rhook_region_create(d->engine, path, &m, out));
 	return 0;
@@ -254,12 +254,10 @@ static int sc_alter(struct demo *d, struct counts *before)
 	struct rhook_region_meta m;
 	struct rhook_column cols[3];
 	struct rhook_region *r;
-	uint32_t pk = 0;
 
 	if (fresh(d, &r))
 		return -1;
 	region_meta(&m, rhook_region_get_id(r), 2, cols);
-	m.primary_key = &pk;
 	cols[2].name = "reading";
 	*before = now();
 	CHECK(rhook_region_alter(r, &m));
@@ -375,12 +373,10 @@ static int sc_failed_update(struct demo *d, struct counts *before)
 	struct rhook_region_meta m;
 	struct rhook_column cols[3];
 	struct rhook_region *r;
-	uint32_t pk = 0;
 
 	if (fresh(d, &r))
 		return -1;
 	region_meta(&m, rhook_region_get_id(r), 2, cols);
-	m.primary_key = &pk;
 	rhook_engine_set_fault(d->engine, RHOOK_FAULT_PERSIST, -EIO, 0);
 	*before = now();
 	if (rhook_region_alter(r, &m) != -EIO) {

@@ -1,0 +1,182 @@
+/*
+ * recorder_fork.c - the recorder across fork() and thread exits.
+ *
+ * A forked child records into a file of its own (never into the
+ * parent's mapping, which it inherits); threads that exited leave their
+ * events readable, and their buffers are taken over by later threads
+ * without losing what they hold.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rhook/trace.h>
+
+#include "recfile.h"
+#include "rt.h"
+#include "trace/events.h"
+
+struct file_events {
+	uint64_t pid;
+	uint32_t state;
+	unsigned n;
+	uint64_t region[64];
+	uint64_t rows[64];
+	uint32_t tid[64];
+};
+
+/* Decodes the recorder file @name of @dir (every stream, in stream order). */
+static void read_file(const char *dir, const char *name, struct file_events *out)
+{
+	struct rhook__rd_proc proc;
+	struct rhook__recfile f;
+	char path[PATH_MAX], err[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	memset(&proc, 0, sizeof(proc));
+	memset(out, 0, sizeof(*out));
+	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+		fail_msg("%s: %s", path, err);
+	out->pid = proc.pid;
+	out->state = f.hdr.state;
+	for (uint32_t s = 0; s < f.num_streams; s++) {
+		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+
+		while (st->next(st)) {
+			const struct rhook__ev_flush_begin *e = st->ev.payload;
+
+			assert_true(out->n < 64);
+			assert_int_equal(st->ev.id, RHOOK__EV_flush_begin);
+			out->region[out->n] = e->region_id;
+			out->rows[out->n] = e->rows;
+			out->tid[out->n++] = st->ev.tid;
+		}
+	}
+	rhook__recfile_close(&f);
+}
+
+static void test_fork(void **state)
+{
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 64 * 1024, .num_buffers = 2,
+					     .mode = RHOOK_RECORDER_DISCARD };
+	char dir[PATH_MAX], parent_name[64], child_name[64];
+	struct file_events parent, child;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	rt_tmpdir(dir, "fork");
+	cfg.dir = dir;
+	assert_int_equal(rhook_recorder_start(&cfg), 0);
+	for (unsigned i = 0; i < 10; i++)
+		rhook_trace_flush_begin(1, i, 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* The child: 20 events of region 2, then a clean stop; no cmocka here. */
+		for (unsigned i = 0; i < 20; i++)
+			rhook_trace_flush_begin(2, i, 0);
+		_exit(rhook_recorder_stop() == 0 ? 0 : 1);
+	}
+	for (unsigned i = 10; i < 20; i++)
+		rhook_trace_flush_begin(1, i, 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(rhook_recorder_stop(), 0);
+
+	snprintf(parent_name, sizeof(parent_name), "rhook-%ld-0.rhr", (long)getpid());
+	snprintf(child_name, sizeof(child_name), "rhook-%ld-0.rhr", (long)pid);
+	read_file(dir, parent_name, &parent);
+	read_file(dir, child_name, &child);
+	assert_int_equal(parent.pid, (uint64_t)getpid());
+	assert_int_equal(child.pid, (uint64_t)pid);
+	assert_int_equal(parent.state, RHR_STATE_STOPPED);
+	assert_int_equal(child.state, RHR_STATE_STOPPED);
+	/* Each process's events in its own file, all of them, in order. */
+	assert_int_equal(parent.n, 20);
+	for (unsigned i = 0; i < 20; i++) {
+		assert_int_equal(parent.region[i], 1);
+		assert_int_equal(parent.rows[i], i);
+	}
+	assert_int_equal(child.n, 20);
+	for (unsigned i = 0; i < 20; i++) {
+		assert_int_equal(child.region[i], 2);
+		assert_int_equal(child.rows[i], i);
+		assert_int_equal(child.tid[i], (uint32_t)pid);
+	}
+	rt_rmtree(dir);
+}
+
+struct exiting {
+	unsigned index;
+	uint32_t tid;
+};
+
+static void *exiting_thread(void *arg)
+{
+	struct exiting *x = arg;
+
+	x->tid = (uint32_t)gettid();
+	for (unsigned i = 0; i < 5; i++)
+		rhook_trace_flush_begin(100 + x->index, i, 0);
+	return NULL;
+}
+
+/* Six threads in turn on two buffers: every event of every exited thread stays readable. */
+static void test_exited_threads(void **state)
+{
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 64 * 1024, .num_buffers = 2,
+					     .mode = RHOOK_RECORDER_DISCARD };
+	struct exiting x[6];
+	struct file_events ev;
+	char dir[PATH_MAX], name[64];
+	unsigned per_thread[6] = { 0 };
+
+	(void)state;
+	rt_tmpdir(dir, "exited");
+	cfg.dir = dir;
+	assert_int_equal(rhook_recorder_start(&cfg), 0);
+	for (unsigned t = 0; t < 6; t++) {
+		pthread_t th;
+
+		x[t].index = t;
+		assert_int_equal(pthread_create(&th, NULL, exiting_thread, &x[t]), 0);
+		pthread_join(th, NULL);
+	}
+	assert_int_equal(rhook_recorder_stop(), 0);
+
+	snprintf(name, sizeof(name), "rhook-%ld-0.rhr", (long)getpid());
+	read_file(dir, name, &ev);
+	assert_int_equal(ev.n, 30);
+	for (unsigned i = 0; i < ev.n; i++) {
+		unsigned t = (unsigned)(ev.region[i] - 100);
+
+		assert_true(t < 6);
+		/* Each event carries the thread that wrote its sub-buffer. */
+		assert_int_equal(ev.tid[i], x[t].tid);
+		assert_int_equal(ev.rows[i], per_thread[t]++);
+	}
+	for (unsigned t = 0; t < 6; t++)
+		assert_int_equal(per_thread[t], 5);
+	rt_rmtree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_exited_threads),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

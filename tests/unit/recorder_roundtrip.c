@@ -1,0 +1,331 @@
+/*
+ * recorder_roundtrip.c - events written through the public API by
+ * several threads are the events the decoder reads back, field by field,
+ * in each thread's order, on both clocks.
+ *
+ * Every value an event carries is a function of (thread, iteration),
+ * except the measured lock and persist times of manifest_commit; flush
+ * and compaction ends get start 0, which makes their duration 0.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rhook/trace.h>
+
+#include "recfile.h"
+#include "rt.h"
+#include "schema.h"
+
+#define THREADS 4
+#define ITERS 300
+#define EVENTS_PER_ITER 8 /* flush_begin, 2 sst, commit, updated, flush_end, compaction_begin, compaction_end */
+
+struct worker {
+	pthread_t thread;
+	unsigned index;
+	uint32_t tid;
+	int err;
+};
+
+static int persist(void *store, rhook_region_id region_id, uint64_t version, const struct rhook_action_list *actions,
+		   const char *json, size_t json_len)
+{
+	(void)store;
+	(void)region_id;
+	(void)version;
+	(void)actions;
+	(void)json;
+	(void)json_len;
+	return 0;
+}
+
+static const struct rhook_manifest_store_ops store_ops = { .size = sizeof(store_ops), .persist = persist };
+
+static rhook_region_id region_of(unsigned t)
+{
+	return rhook_region_id_make(100 + t, t * 7);
+}
+
+static rhook_file_id file_id_of(unsigned t, unsigned i, unsigned k)
+{
+	rhook_file_id id;
+
+	memset(&id, 0, sizeof(id));
+	id.bytes[0] = (uint8_t)t;
+	memcpy(id.bytes + 1, &i, sizeof(i));
+	id.bytes[5] = (uint8_t)k;
+	id.bytes[15] = 0xa5;
+	return id;
+}
+
+static struct rhook_file_meta file_of(unsigned t, unsigned i, unsigned k)
+{
+	struct rhook_file_meta fm = {
+		.region_id = region_of(t),
+		.file_id = file_id_of(t, i, k),
+		.time_range = { .start = -(int64_t)i, .end = (int64_t)i * 1000, .unit = RHOOK_TIME_UNIT_MICROSECOND },
+		.level = (uint8_t)(i % 3),
+		.file_size = 1000u * i + k,
+		.index_file_size = 10u * i,
+		.num_rows = 7u * i,
+		.num_row_groups = i % 5,
+	};
+
+	return fm;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	unsigned t = w->index;
+	rhook_region_id region = region_of(t);
+	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = region, .store_ops = &store_ops };
+	struct rhook_manifest_ctx *ctx;
+
+	w->tid = (uint32_t)gettid();
+	w->err = rhook_manifest_ctx_new(&cfg, &ctx);
+	for (unsigned i = 0; !w->err && i < ITERS; i++) {
+		struct rhook_file_meta files[2] = { file_of(t, i, 0), file_of(t, i, 1) };
+		struct rhook_file_meta old = file_of(t, i, 9);
+		struct rhook_sst_info info = { 0 };
+		struct rhook_sst_file sst[2] = { { &info, &files[0] }, { &info, &files[1] } };
+		struct rhook_action_edit edit = { .files_to_add = files, .num_files_to_add = 2,
+						  .files_to_remove = &old, .num_files_to_remove = i % 2,
+						  .has_flushed_entry_id = true, .flushed_entry_id = i,
+						  .has_flushed_sequence = true, .flushed_sequence = i * 10u };
+		struct rhook_action_list *list = rhook_action_list_new();
+
+		rhook_trace_flush_begin(region, i, i * 7u);
+		rhook_sst_files_written(NULL, region, NULL, sst, 2, RHOOK_ORIGIN_FLUSH);
+		w->err = list ? rhook_action_list_add_edit(list, &edit) : -ENOMEM;
+		if (!w->err)
+			w->err = rhook_manifest_update(ctx, list, (enum rhook_cause)(i % RHOOK_CAUSE_COUNT), NULL);
+		rhook_action_list_free(list);
+		rhook_trace_flush_end(0, region, i, i * 7u, 2, -(int)(i % 2));
+		rhook_trace_compaction_begin(region, i, i * 3u, i % 2);
+		rhook_trace_compaction_end(0, region, i, 1, i * 3u, i * 2u, i % 2, 0);
+	}
+	rhook_manifest_ctx_free(ctx);
+	return NULL;
+}
+
+/* The payload thread @t wrote as event @n of its sequence, in @buf; its event id. */
+static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], unsigned *num_ids)
+{
+	unsigned i = n / EVENTS_PER_ITER, k = n % EVENTS_PER_ITER;
+	rhook_region_id region = region_of(t);
+
+	memset(buf, 0, 128);
+	*num_ids = 0;
+	switch (k) {
+	case 0:
+		*(struct rhook__ev_flush_begin *)buf = (struct rhook__ev_flush_begin){ region, i, i * 7u };
+		return RHOOK__EV_flush_begin;
+	case 1:
+	case 2: {
+		struct rhook_file_meta fm = file_of(t, i, k - 1);
+		struct rhook__ev_sst_file_written *e = buf;
+
+		e->region_id = region;
+		memcpy(e->file_id, fm.file_id.bytes, 16);
+		e->time_start = fm.time_range.start;
+		e->time_end = fm.time_range.end;
+		e->file_size = fm.file_size;
+		e->num_rows = fm.num_rows;
+		e->num_row_groups = fm.num_row_groups;
+		e->index_file_size = fm.index_file_size;
+		e->level = fm.level;
+		e->time_unit = RHOOK_TIME_UNIT_MICROSECOND;
+		e->origin = RHOOK_ORIGIN_FLUSH;
+		return RHOOK__EV_sst_file_written;
+	}
+	case 3: {
+		struct rhook__ev_manifest_commit *e = buf;
+
+		e->region_id = region;
+		e->version = i + 1;
+		e->cause = (uint8_t)(i % RHOOK_CAUSE_COUNT);
+		return RHOOK__EV_manifest_commit;
+	}
+	case 4: {
+		struct rhook__ev_manifest_updated *e = buf;
+
+		e->region_id = region;
+		e->version = i + 1;
+		e->flushed_entry_id = i;
+		e->flushed_sequence = i * 10u;
+		e->action_kinds = RHOOK_ACTION_EDIT;
+		e->num_actions = 1;
+		e->num_files_added = 2;
+		e->num_files_removed = i % 2;
+		e->cause = (uint8_t)(i % RHOOK_CAUSE_COUNT);
+		memcpy(ids[0], file_id_of(t, i, 0).bytes, 16);
+		memcpy(ids[1], file_id_of(t, i, 1).bytes, 16);
+		memcpy(ids[2], file_id_of(t, i, 9).bytes, 16);
+		*num_ids = 2 + i % 2;
+		return RHOOK__EV_manifest_updated;
+	}
+	case 5:
+		*(struct rhook__ev_flush_end *)buf =
+			(struct rhook__ev_flush_end){ region, i, i * 7u, 0, 2, -(int)(i % 2) };
+		return RHOOK__EV_flush_end;
+	case 6: {
+		struct rhook__ev_compaction_begin *e = buf;
+
+		e->region_id = region;
+		e->bytes_in = i * 3u;
+		e->input_files = i;
+		e->mode = (uint8_t)(i % 2);
+		return RHOOK__EV_compaction_begin;
+	}
+	default: {
+		struct rhook__ev_compaction_end *e = buf;
+
+		e->region_id = region;
+		e->bytes_in = i * 3u;
+		e->bytes_out = i * 2u;
+		e->input_files = i;
+		e->output_files = 1;
+		e->mode = (uint8_t)(i % 2);
+		return RHOOK__EV_compaction_end;
+	}
+	}
+}
+
+/* Compares every field of @got with the expected payload; measured times excepted. */
+static void compare(const struct rhook__rd_event *got, unsigned id, const void *want, uint8_t ids[3][16],
+		    unsigned num_ids)
+{
+	const struct rhook__event_desc *d = rhook__schema_event(id);
+
+	assert_int_equal(got->id, id);
+	for (uint32_t f = 0; f < d->num_fields; f++) {
+		const struct rhook__field *fd = &d->fields[f];
+
+		if (id == RHOOK__EV_manifest_commit && strstr(fd->name, "_ns"))
+			continue;
+		if (fd->kind == RHOOK__FK_UUID)
+			assert_memory_equal((const uint8_t *)got->payload + fd->offset,
+					    (const uint8_t *)want + fd->offset, 16);
+		else
+			assert_int_equal(rhook__field_u64(fd, got->payload), rhook__field_u64(fd, want));
+	}
+	assert_int_equal(got->num_ids, num_ids);
+	assert_int_equal(got->num_added, d->has_id_lists ? 2 : 0);
+	if (num_ids)
+		assert_memory_equal(got->ids, ids, num_ids * 16u);
+}
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void roundtrip(enum rhook_recorder_clock clock)
+{
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 1u << 20, .num_buffers = THREADS + 2,
+					     .mode = RHOOK_RECORDER_DISCARD, .clock = clock };
+	struct worker w[THREADS];
+	struct rhook__rd_proc proc;
+	struct rhook__recfile f;
+	char dir[PATH_MAX], path[PATH_MAX], err[256];
+	unsigned seen[THREADS] = { 0 };
+	uint64_t t0, t1;
+	int ret;
+
+	rt_tmpdir(dir, "roundtrip");
+	cfg.dir = dir;
+	ret = rhook_recorder_start(&cfg);
+	if (ret == -ENOTSUP) {
+		rt_rmtree(dir);
+		skip(); /* no invariant TSC on this machine: only the monotonic run applies */
+	}
+	assert_int_equal(ret, 0);
+	assert_int_equal(rhook_recorder_path(path, sizeof(path)), 0);
+	t0 = mono_now();
+	for (unsigned t = 0; t < THREADS; t++) {
+		w[t] = (struct worker){ .index = t };
+		assert_int_equal(pthread_create(&w[t].thread, NULL, work, &w[t]), 0);
+	}
+	for (unsigned t = 0; t < THREADS; t++) {
+		pthread_join(w[t].thread, NULL);
+		assert_int_equal(w[t].err, 0);
+	}
+	t1 = mono_now();
+	assert_int_equal(rhook_recorder_stop(), 0);
+
+	memset(&proc, 0, sizeof(proc));
+	ret = rhook__recfile_open(&f, path, &proc, err, sizeof(err));
+	if (ret)
+		fail_msg("%s: %s", path, err);
+	assert_int_equal(f.hdr.state, RHR_STATE_STOPPED);
+	assert_int_equal(f.hdr.clock, clock == RHOOK_RECORDER_CLOCK_TSC ? RHR_CLOCK_TSC : RHR_CLOCK_MONOTONIC);
+	assert_int_equal(proc.pid, (uint64_t)getpid());
+	for (uint32_t s = 0; s < f.num_streams; s++) {
+		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		uint64_t last = 0;
+		unsigned t = THREADS;
+
+		while (st->next(st)) {
+			uint8_t want[128], ids[3][16];
+			unsigned num_ids, id;
+
+			if (t == THREADS)
+				for (t = 0; t < THREADS && w[t].tid != st->ev.tid; t++)
+					;
+			assert_true(t < THREADS);
+			assert_int_equal(st->ev.tid, w[t].tid);
+			assert_true(seen[t] < ITERS * EVENTS_PER_ITER);
+			id = expected(t, seen[t]++, want, ids, &num_ids);
+			compare(&st->ev, id, want, ids, num_ids);
+			/* Converted timestamps are monotonic CLOCK_MONOTONIC values of the run. */
+			assert_true(st->ev.mono >= last);
+			last = st->ev.mono;
+			assert_true(st->ev.mono + 2000000 >= t0 && st->ev.mono <= t1 + 2000000);
+		}
+	}
+	for (unsigned t = 0; t < THREADS; t++)
+		assert_int_equal(seen[t], ITERS * EVENTS_PER_ITER);
+	assert_int_equal(proc.events, THREADS * ITERS * EVENTS_PER_ITER);
+	assert_int_equal(proc.lost.discard + proc.lost.overwrite + proc.lost.no_buffer + proc.lost.nested +
+				 proc.lost.damaged,
+			 0);
+	rhook__recfile_close(&f);
+	rt_rmtree(dir);
+}
+
+static void test_monotonic(void **state)
+{
+	(void)state;
+	roundtrip(RHOOK_RECORDER_CLOCK_MONOTONIC);
+}
+
+static void test_tsc(void **state)
+{
+	(void)state;
+	roundtrip(RHOOK_RECORDER_CLOCK_TSC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_monotonic),
+		cmocka_unit_test(test_tsc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,347 @@
+/*
+ * check.c - contract rules over the merged timeline (see check.h).
+ */
+#include "check.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rhook/manifest.h>
+
+#include "schema.h"
+
+struct commit_state {
+	uint64_t ts;
+	uint8_t notified;
+	uint8_t exit_notified;
+};
+
+struct region_state {
+	uint64_t max_version;
+	uint64_t max_ts;       /* when max_version was committed */
+	uint64_t unlisted_ts;  /* last manifest_updated that could not list all its added ids */
+	uint8_t has_version;
+};
+
+enum { SST_PENDING, SST_ADDED };
+
+struct sst_state {
+	uint64_t region;
+	uint64_t ts, mono, span;
+	uint32_t proc, tid;
+	uint8_t state;
+};
+
+static const char *const rule_names[RHOOK__RULE_COUNT] = {
+	[RHOOK__RULE_RECEIPT_AFTER_COMMIT] = "receipt-after-commit",
+	[RHOOK__RULE_VERSION_ORDER] = "version-order",
+	[RHOOK__RULE_NOTIFIED_ONCE] = "notified-once",
+	[RHOOK__RULE_SST_ADDED] = "sst-added",
+};
+
+const char *rhook__rule_name(enum rhook__rule rule)
+{
+	return rule_names[rule];
+}
+
+void rhook__check_init(struct rhook__check *c, uint64_t reorder_window_ns)
+{
+	memset(c, 0, sizeof(*c));
+	c->reorder_window_ns = reorder_window_ns;
+	rhook__map_init(&c->commits, sizeof(struct commit_state));
+	rhook__map_init(&c->regions, sizeof(struct region_state));
+	rhook__map_init(&c->ssts, sizeof(struct sst_state));
+	rhook__map_init(&c->threads, sizeof(uint64_t));
+	rhook__map_init(&c->failed, 1);
+}
+
+void rhook__check_free(struct rhook__check *c)
+{
+	rhook__map_free(&c->commits);
+	rhook__map_free(&c->regions);
+	rhook__map_free(&c->ssts);
+	rhook__map_free(&c->threads);
+	rhook__map_free(&c->failed);
+}
+
+static void *insert(struct rhook__check *c, struct rhook__map *m, uint64_t k0, uint64_t k1, bool *created)
+{
+	void *v = rhook__map_insert(m, k0, k1, created);
+
+	if (!v)
+		c->err = -ENOMEM;
+	return v;
+}
+
+/* "[ts] host pid P tid T: region R(table, number)" */
+static size_t where(char *buf, size_t size, uint64_t ts, const char *host, uint64_t pid, uint32_t tid,
+		    uint64_t region)
+{
+	char t[32];
+
+	t[rhook__fmt_ts(t, ts)] = '\0';
+	return (size_t)snprintf(buf, size, "[%s] %s pid %" PRIu64 " tid %" PRIu32 ": region %" PRIu64 "(%" PRIu32
+					   ", %" PRIu32 ")",
+				t, host[0] ? host : "?", pid, tid, region, (uint32_t)(region >> 32), (uint32_t)region);
+}
+
+/* Counts a finding of @rule; keeps the first few as examples. */
+__attribute__((format(printf, 4, 5))) static void finding(struct rhook__check *c, enum rhook__rule rule,
+							  const struct rhook__rd_event *ev, const char *fmt, ...)
+{
+	uint64_t n = c->violations[rule]++;
+	char *buf;
+	size_t len;
+	va_list ap;
+
+	if (n >= RHOOK__CHECK_EXAMPLES)
+		return;
+	buf = c->examples[rule][n];
+	len = where(buf, sizeof(c->examples[rule][n]), ev->ts, ev->proc->host, ev->proc->pid, ev->tid,
+		    *(const uint64_t *)ev->payload);
+	if (len < sizeof(c->examples[rule][n]) - 2) {
+		buf[len++] = ':';
+		buf[len++] = ' ';
+		va_start(ap, fmt);
+		vsnprintf(buf + len, sizeof(c->examples[rule][n]) - len, fmt, ap);
+		va_end(ap);
+	}
+}
+
+static void on_commit(struct rhook__check *c, const struct rhook__rd_event *ev)
+{
+	const struct rhook__ev_manifest_commit *e = ev->payload;
+	struct region_state *r;
+	struct commit_state *cs;
+	bool created;
+
+	if (e->result) {
+		c->commits_failed++;
+		return;
+	}
+	c->commits_ok++;
+	cs = insert(c, &c->commits, e->region_id, e->version, &created);
+	if (!cs)
+		return;
+	if (!created) {
+		finding(c, RHOOK__RULE_VERSION_ORDER, ev, "version %" PRIu64 " committed a second time", e->version);
+		return;
+	}
+	cs->ts = ev->ts;
+	r = insert(c, &c->regions, e->region_id, 0, &created);
+	if (!r)
+		return;
+	if (r->has_version && e->version < r->max_version) {
+		/* New version, emitted late by a thread that unlocked first: a reorder, not a regression. */
+		if (ev->ts - r->max_ts <= c->reorder_window_ns)
+			c->reordered++;
+		else
+			finding(c, RHOOK__RULE_VERSION_ORDER, ev,
+				"version %" PRIu64 " committed after version %" PRIu64, e->version, r->max_version);
+		return;
+	}
+	r->has_version = 1;
+	r->max_version = e->version;
+	r->max_ts = ev->ts;
+}
+
+/* Whether @ev's process may have lost the commit that would precede @ev. */
+static bool may_miss_earlier(const struct rhook__rd_event *ev)
+{
+	return ev->proc->lossy || (ev->proc->complete_from && ev->mono <= ev->proc->complete_from);
+}
+
+static void on_updated(struct rhook__check *c, const struct rhook__rd_event *ev)
+{
+	const struct rhook__ev_manifest_updated *e = ev->payload;
+	struct commit_state *cs = rhook__map_find(&c->commits, e->region_id, e->version);
+	bool exit_cause = e->cause == RHOOK_CAUSE_STAGING_EXIT;
+
+	c->notifications++;
+	if (!cs) {
+		if (may_miss_earlier(ev))
+			c->unverifiable[RHOOK__RULE_RECEIPT_AFTER_COMMIT]++;
+		else
+			finding(c, RHOOK__RULE_RECEIPT_AFTER_COMMIT, ev,
+				"version %" PRIu64 " notified with no successful manifest_commit before it", e->version);
+	} else if (!cs->notified) {
+		cs->notified = 1;
+	} else if (exit_cause && !cs->exit_notified) {
+		cs->exit_notified = 1;
+	} else {
+		const char *cause = rhook__label(
+			rhook__schema_field(rhook__schema_event(RHOOK__EV_manifest_updated), "cause")->labels, e->cause);
+
+		finding(c, RHOOK__RULE_NOTIFIED_ONCE, ev, "version %" PRIu64 " notified again (cause %s)", e->version,
+			cause ? cause : "unknown");
+	}
+	for (uint16_t i = 0; i < ev->num_added; i++) {
+		uint64_t k[2];
+		struct sst_state *s;
+
+		memcpy(k, ev->ids + (size_t)i * 16, 16);
+		s = rhook__map_find(&c->ssts, k[0], k[1]);
+		if (s && s->region == e->region_id)
+			s->state = SST_ADDED;
+	}
+	if (e->num_files_added > ev->num_added) {
+		struct region_state *r;
+		bool created;
+
+		r = insert(c, &c->regions, e->region_id, 0, &created);
+		if (r)
+			r->unlisted_ts = ev->ts;
+	}
+}
+
+static void on_sst(struct rhook__check *c, const struct rhook__rd_event *ev)
+{
+	const struct rhook__ev_sst_file_written *e = ev->payload;
+	uint64_t k[2], *span;
+	struct sst_state *s;
+	bool created;
+
+	c->announced++;
+	span = rhook__map_find(&c->threads, (uint64_t)ev->proc->index << 32 | ev->tid, e->region_id);
+	memcpy(k, e->file_id, 16);
+	s = insert(c, &c->ssts, k[0], k[1], &created);
+	if (!s)
+		return;
+	*s = (struct sst_state){ .region = e->region_id, .ts = ev->ts, .mono = ev->mono, .span = span ? *span : 0,
+				 .proc = ev->proc->index, .tid = ev->tid, .state = SST_PENDING };
+}
+
+/*
+ * flush_begin / compaction_begin: a new span of work of this thread on
+ * this region (keyed by region too, so that a trace without thread ids
+ * still tells concurrent flushes of different regions apart).
+ */
+static void on_begin(struct rhook__check *c, const struct rhook__rd_event *ev)
+{
+	bool created;
+	uint64_t *span = insert(c, &c->threads, (uint64_t)ev->proc->index << 32 | ev->tid,
+				*(const uint64_t *)ev->payload, &created);
+
+	if (span)
+		*span = ++c->spans;
+}
+
+/* flush_end / compaction_end with an error: that span's SSTs are not expected in the manifest. */
+static void on_end(struct rhook__check *c, const struct rhook__rd_event *ev, int status)
+{
+	uint64_t *span = rhook__map_find(&c->threads, (uint64_t)ev->proc->index << 32 | ev->tid,
+					 *(const uint64_t *)ev->payload);
+	bool created;
+
+	if (status && span)
+		insert(c, &c->failed, *span, 0, &created);
+}
+
+void rhook__check_add(struct rhook__check *c, const struct rhook__rd_event *ev)
+{
+	c->events++;
+	switch (ev->id) {
+	case RHOOK__EV_manifest_commit:
+		on_commit(c, ev);
+		break;
+	case RHOOK__EV_manifest_updated:
+		on_updated(c, ev);
+		break;
+	case RHOOK__EV_sst_file_written:
+		on_sst(c, ev);
+		break;
+	case RHOOK__EV_flush_begin:
+	case RHOOK__EV_compaction_begin:
+		on_begin(c, ev);
+		break;
+	case RHOOK__EV_flush_end:
+		on_end(c, ev, ((const struct rhook__ev_flush_end *)ev->payload)->status);
+		break;
+	case RHOOK__EV_compaction_end:
+		on_end(c, ev, ((const struct rhook__ev_compaction_end *)ev->payload)->status);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Classifies the SSTs never added: abandoned, unverifiable or orphaned. */
+static void orphans(struct rhook__check *c, struct rhook__rd_proc *const *procs)
+{
+	for (size_t i = 0; i < c->ssts.cap; i++) {
+		uint64_t k0, k1;
+		struct sst_state *s = rhook__map_slot(&c->ssts, i, &k0, &k1);
+		const struct rhook__rd_proc *p;
+		const struct region_state *r;
+		char *buf;
+		size_t len;
+		uint64_t n;
+
+		if (!s || s->state != SST_PENDING)
+			continue;
+		p = procs[s->proc];
+		r = rhook__map_find(&c->regions, s->region, 0);
+		if (s->span && rhook__map_find(&c->failed, s->span, 0)) {
+			c->abandoned++;
+			continue;
+		}
+		if (p->lossy || p->complete_until || (r && r->unlisted_ts >= s->ts)) {
+			c->unverifiable[RHOOK__RULE_SST_ADDED]++;
+			continue;
+		}
+		n = c->violations[RHOOK__RULE_SST_ADDED]++;
+		if (n >= RHOOK__CHECK_EXAMPLES)
+			continue;
+		buf = c->examples[RHOOK__RULE_SST_ADDED][n];
+		len = where(buf, sizeof(c->examples[0][0]), s->ts, p->host, p->pid, s->tid, s->region);
+		if (len < sizeof(c->examples[0][0]) - 60) {
+			memcpy(buf + len, ": SST ", 6);
+			rhook__fmt_uuid(buf + len + 6, (const uint8_t *)(uint64_t[2]){ k0, k1 });
+			snprintf(buf + len + 42, sizeof(c->examples[0][0]) - len - 42, " orphaned: never added");
+		}
+	}
+}
+
+uint64_t rhook__check_finish(struct rhook__check *c, struct rhook__out *o, struct rhook__rd_proc *const *procs)
+{
+	uint64_t total = 0, unverifiable = 0;
+
+	orphans(c, procs);
+	rhook__out_printf(o,
+			  "rhook-read check: %" PRIu64 " events, %zu regions, %" PRIu64 " commits (%" PRIu64
+			  " failed), %" PRIu64 " notifications, %" PRIu64 " SSTs\n",
+			  c->events, c->regions.count, c->commits_ok + c->commits_failed, c->commits_failed,
+			  c->notifications, c->announced);
+	for (unsigned r = 0; r < RHOOK__RULE_COUNT; r++) {
+		uint64_t n = c->violations[r];
+
+		total += n;
+		unverifiable += c->unverifiable[r];
+		rhook__out_printf(o, "%-22s %s", rule_names[r], n ? "FAILED" : "ok");
+		if (n)
+			rhook__out_printf(o, " (%" PRIu64 " violation%s)", n, n == 1 ? "" : "s");
+		if (c->unverifiable[r])
+			rhook__out_printf(o, ", %" PRIu64 " unverifiable: the trace lost events", c->unverifiable[r]);
+		if (r == RHOOK__RULE_VERSION_ORDER && c->reordered)
+			rhook__out_printf(o, ", %" PRIu64 " commit events emitted out of version order within the window",
+					  c->reordered);
+		if (r == RHOOK__RULE_SST_ADDED && c->abandoned)
+			rhook__out_printf(o, ", %" PRIu64 " SSTs of failed flushes or compactions never added (expected)",
+					  c->abandoned);
+		rhook__out_char(o, '\n');
+		for (uint64_t i = 0; i < n && i < RHOOK__CHECK_EXAMPLES; i++)
+			rhook__out_printf(o, "  %s\n", c->examples[r][i]);
+		if (n > RHOOK__CHECK_EXAMPLES)
+			rhook__out_printf(o, "  ... and %" PRIu64 " more\n", n - RHOOK__CHECK_EXAMPLES);
+	}
+	if (c->err)
+		rhook__out_str(o, "check: INCOMPLETE (out of memory)\n");
+	else if (total)
+		rhook__out_printf(o, "check: FAILED (%" PRIu64 " violation%s)\n", total, total == 1 ? "" : "s");
+	else
+		rhook__out_printf(o, "check: OK%s\n", unverifiable ? " (some findings unverifiable: events lost)" : "");
+	return total;
+}

@@ -1,0 +1,81 @@
+/*
+ * event.h - the one in-memory form of an event, whatever the input.
+ *
+ * A recorder record and a CTF event both become a struct rhook__rd_event:
+ * the payload is the event's struct rhook__ev_<name> (src/trace/events.h)
+ * and manifest_updated carries its listed file ids in binary, so the
+ * printers, the statistics, the checker and the CTF exporter never care
+ * where an event came from.
+ *
+ * Streams yield events in time order; rhook__merge (merge.h) interleaves
+ * streams.  An event (and what it points to) stays valid until the next
+ * call to its stream's next().  Single-threaded: one reader thread owns
+ * every stream.
+ */
+#ifndef RHOOK_READ_EVENT_H
+#define RHOOK_READ_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Events lost by a process, by reason; summed by stats. */
+struct rhook__rd_lost {
+	uint64_t discard;    /* recorder discard mode, or CTF discarded-events */
+	uint64_t overwrite;  /* recorder overwrite mode */
+	uint64_t no_buffer;  /* recorder: every buffer was owned */
+	uint64_t nested;     /* recorder: emitted from inside an emit */
+	uint64_t reader;     /* overwritten while rhook-read copied them from a live trace */
+	uint64_t damaged;    /* committed but malformed (the file was damaged): skipped */
+};
+
+/* A process (or a CTF trace standing for one) that recorded events. */
+struct rhook__rd_proc {
+	char host[64];
+	char comm[32];
+	uint64_t pid;
+	uint8_t boot_id[16];
+	bool has_boot_id;
+	/* CLOCK_REALTIME - CLOCK_MONOTONIC as the process measured it. */
+	int64_t realtime_offset_ns;
+	/*
+	 * Added to monotonic timestamps to make rhook__rd_event.ts: the
+	 * realtime offset of the first process of the same boot, so that
+	 * events of one machine keep their exact monotonic order.
+	 */
+	int64_t clock_offset_ns;
+	char origin[256]; /* the file or trace directory it came from */
+	struct rhook__rd_lost lost;
+	uint64_t events;  /* events read so far */
+	/*
+	 * Events lost at unknown moments (no buffer, nested, damaged, CTF
+	 * discards): a missing companion event may be among them.
+	 */
+	bool lossy;
+	/* Overwrite mode lost the oldest events: complete from this monotonic time on. */
+	uint64_t complete_from;
+	/* Discard mode lost the newest events: complete up to this monotonic time (0: to the end). */
+	uint64_t complete_until;
+	unsigned index; /* position in the reader's process table */
+};
+
+struct rhook__rd_event {
+	uint64_t ts;      /* ns: monotonic + proc->clock_offset_ns (wall clock) */
+	uint64_t mono;    /* CLOCK_MONOTONIC ns */
+	const struct rhook__rd_proc *proc;
+	const void *payload; /* struct rhook__ev_<name>, 8-byte aligned */
+	const uint8_t *ids;  /* manifest_updated: listed ids, added then removed, 16 bytes each */
+	uint32_t tid;
+	uint16_t id;         /* enum rhook__event_id */
+	uint16_t num_ids;
+	uint16_t num_added;  /* of num_ids */
+};
+
+/* A time-ordered source of events. */
+struct rhook__rd_stream {
+	/* Loads the next event into @ev; false at the end (or on a fatal error, see @err). */
+	bool (*next)(struct rhook__rd_stream *s);
+	struct rhook__rd_event ev;
+	int err; /* negative errno once next() failed for good */
+};
+
+#endif /* RHOOK_READ_EVENT_H */

@@ -1,0 +1,286 @@
+/*
+ * main.c - rhook-read: command line and the four subcommands.
+ *
+ * Exit status: 0 success; 1 check found a violation, or the trace holds
+ * damaged records (what could be read was still processed); 2 usage or
+ * input error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "ctfout.h"
+#include "input.h"
+#include "merge.h"
+#include "print.h"
+#include "stats.h"
+
+#define EXIT_VIOLATION 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+	"usage: rhook-read print [--json] TRACE...\n"
+	"       rhook-read stats TRACE...\n"
+	"       rhook-read check [--reorder-window MS] TRACE...\n"
+	"       rhook-read export --ctf DIR [--force] TRACE...\n"
+	"\n"
+	"TRACE is a flight recorder file or directory (RHOOK_TRACE_DIR), a CTF trace\n"
+	"directory (an LTTng session output or an export), or a directory holding\n"
+	"several of them; all are merged into one timeline.\n"
+	"\n"
+	"  print    one line per event in time order (--json: JSON lines)\n"
+	"  stats    counts and latency percentiles per region and cause, lost events\n"
+	"  check    verify the hook contract; exit 1 with a report on a violation\n"
+	"  export   write a CTF 1.8 trace that babeltrace2 reads (--force: into a\n"
+	"           non-empty directory)\n"
+	"\n"
+	"Exit status: 0 ok, 1 contract violation or damaged records, 2 usage or input error.\n";
+
+enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT };
+
+struct args {
+	enum cmd cmd;
+	bool json, force;
+	const char *ctf_dir;
+	uint64_t reorder_window_ns;
+	char *const *paths;
+	int num_paths;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("rhook-read: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n", stderr);
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "ctf", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "reorder-window", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const names[] = { "print", "stats", "check", "export" };
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->reorder_window_ns = 100000000; /* 100 ms */
+	if (!cmd)
+		return usage_error("%s", "missing command");
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_text, stdout);
+		return -1;
+	}
+	for (a->cmd = CMD_PRINT; a->cmd <= CMD_EXPORT && strcmp(cmd, names[a->cmd]); a->cmd++)
+		;
+	if (a->cmd > CMD_EXPORT)
+		return usage_error("unknown command '%s'", cmd);
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		char *end;
+		unsigned long long ms;
+
+		switch (c) {
+		case 'j':
+			if (a->cmd != CMD_PRINT)
+				return usage_error("%s", "--json is an option of print");
+			a->json = true;
+			break;
+		case 'c':
+		case 'f':
+			if (a->cmd != CMD_EXPORT)
+				return usage_error("%s", "--ctf and --force are options of export");
+			if (c == 'c')
+				a->ctf_dir = optarg;
+			else
+				a->force = true;
+			break;
+		case 'w':
+			errno = 0;
+			ms = strtoull(optarg, &end, 10);
+			if (a->cmd != CMD_CHECK || errno || *end || !*optarg || ms > 3600000)
+				return usage_error("bad --reorder-window '%s' (check only, 0..3600000 ms)", optarg);
+			a->reorder_window_ns = ms * 1000000;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		default:
+			return usage_error("%s", "bad option");
+		}
+	}
+	if (a->cmd == CMD_EXPORT && !a->ctf_dir)
+		return usage_error("%s", "export needs --ctf DIR");
+	if (optind >= argc)
+		return usage_error("%s", "no trace given");
+	a->paths = argv + optind;
+	a->num_paths = argc - optind;
+	return 0;
+}
+
+static int print_cmd(struct rhook__reader *r, bool json)
+{
+	struct rhook__merge m;
+	struct rhook__out o;
+	const struct rhook__rd_event *ev;
+	int ret;
+
+	if (rhook__out_init(&o, STDOUT_FILENO) || rhook__merge_init(&m, r->streams, r->num_streams)) {
+		rhook__out_close(&o);
+		fprintf(stderr, "rhook-read: out of memory\n");
+		return EXIT_USAGE;
+	}
+	while ((ev = rhook__merge_next(&m)))
+		rhook__print_event(&o, ev, json);
+	rhook__merge_free(&m);
+	ret = rhook__out_close(&o);
+	if (ret) {
+		fprintf(stderr, "rhook-read: write: %s\n", strerror(-ret));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int stats_cmd(struct rhook__reader *r)
+{
+	struct rhook__stats s;
+	struct rhook__out o;
+	int ret;
+
+	if (rhook__out_init(&o, STDOUT_FILENO)) {
+		fprintf(stderr, "rhook-read: out of memory\n");
+		return EXIT_USAGE;
+	}
+	rhook__stats_init(&s);
+	/* Order does not matter to counts and percentiles: each stream on its own, no merge. */
+	for (size_t i = 0; i < r->num_streams; i++) {
+		struct rhook__rd_stream *st = r->streams[i];
+
+		while (st->next(st))
+			rhook__stats_add(&s, &st->ev);
+	}
+	rhook__stats_report(&s, &o, r->procs, r->num_procs);
+	ret = s.err;
+	rhook__stats_free(&s);
+	if (ret)
+		fprintf(stderr, "rhook-read: out of memory: figures are incomplete\n");
+	if (rhook__out_close(&o) && !ret)
+		ret = -EIO;
+	return ret ? EXIT_USAGE : 0;
+}
+
+static int check_cmd(struct rhook__reader *r, uint64_t window)
+{
+	struct rhook__check *c = malloc(sizeof(*c));
+	const struct rhook__rd_event *ev;
+	struct rhook__merge m;
+	struct rhook__out o;
+	uint64_t violations;
+	int ret;
+
+	if (!c || rhook__out_init(&o, STDOUT_FILENO) || rhook__merge_init(&m, r->streams, r->num_streams)) {
+		free(c);
+		fprintf(stderr, "rhook-read: out of memory\n");
+		return EXIT_USAGE;
+	}
+	rhook__check_init(c, window);
+	while ((ev = rhook__merge_next(&m)))
+		rhook__check_add(c, ev);
+	rhook__merge_free(&m);
+	violations = rhook__check_finish(c, &o, r->procs);
+	ret = c->err;
+	rhook__check_free(c);
+	free(c);
+	if (rhook__out_close(&o) && !ret)
+		ret = -EIO;
+	if (ret)
+		return EXIT_USAGE;
+	return violations ? EXIT_VIOLATION : 0;
+}
+
+static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
+{
+	const struct rhook__rd_event *ev;
+	struct rhook__ctfout *x;
+	struct rhook__merge m;
+	uint64_t n = 0;
+	size_t traces;
+	char err[512];
+	int ret;
+
+	ret = rhook__ctfout_open(&x, dir, force, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "rhook-read: export: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (rhook__merge_init(&m, r->streams, r->num_streams)) {
+		rhook__ctfout_close(x, &traces, err, sizeof(err));
+		fprintf(stderr, "rhook-read: out of memory\n");
+		return EXIT_USAGE;
+	}
+	while (!ret && (ev = rhook__merge_next(&m))) {
+		ret = rhook__ctfout_add(x, ev, err, sizeof(err));
+		n++;
+	}
+	rhook__merge_free(&m);
+	if (ret) {
+		fprintf(stderr, "rhook-read: export: %s\n", err);
+		rhook__ctfout_close(x, &traces, err, sizeof(err));
+		return EXIT_USAGE;
+	}
+	ret = rhook__ctfout_close(x, &traces, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "rhook-read: export: %s\n", err);
+		return EXIT_USAGE;
+	}
+	printf("exported %" PRIu64 " events to %s (%zu CTF trace%s)\n", n, dir, traces, traces == 1 ? "" : "s");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct rhook__reader r;
+	struct args a;
+	int ret = parse_args(argc, argv, &a);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (rhook__reader_open(&r, a.paths, a.num_paths))
+		return EXIT_USAGE;
+	switch (a.cmd) {
+	case CMD_PRINT:
+		ret = print_cmd(&r, a.json);
+		break;
+	case CMD_STATS:
+		ret = stats_cmd(&r);
+		break;
+	case CMD_CHECK:
+		ret = check_cmd(&r, a.reorder_window_ns);
+		break;
+	case CMD_EXPORT:
+		ret = export_cmd(&r, a.ctf_dir, a.force);
+		break;
+	}
+	if (rhook__reader_stream_error(&r))
+		ret = EXIT_USAGE;
+	if (!ret && rhook__reader_damaged(&r)) {
+		fprintf(stderr, "rhook-read: warning: %" PRIu64 " damaged records were skipped\n",
+			rhook__reader_lost(&r).damaged);
+		ret = EXIT_VIOLATION;
+	}
+	rhook__reader_close(&r);
+	return ret;
+}

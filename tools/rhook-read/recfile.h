@@ -1,0 +1,80 @@
+/*
+ * recfile.h - decoder of flight recorder files (src/recorder/format.h).
+ *
+ * A file is validated as a whole at open (header, geometry, clock
+ * calibration, every sub-buffer header); each buffer with data becomes a
+ * stream of its records in seq order.  Nothing in the file is trusted:
+ * every offset and size is checked against the file length before use,
+ * so that garbage gives an error or a count of damaged records, never a
+ * read out of bounds.
+ *
+ * Files of a process that may still be recording are read the way
+ * format.h prescribes (seq, commit, copy, seq again); others are decoded
+ * in place.  Timestamps are converted to CLOCK_MONOTONIC ns: for TSC
+ * files the rate comes from the widest baseline in the file (start anchor
+ * to the latest anchor found) and the offset from each sub-buffer's own
+ * anchor.
+ *
+ * Single-threaded: one reader owns a recfile and its streams.
+ */
+#ifndef RHOOK_READ_RECFILE_H
+#define RHOOK_READ_RECFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "recorder/format.h"
+
+struct rhook__recstream;
+
+struct rhook__recfile {
+	const uint8_t *base; /* the whole file */
+	size_t len;
+	bool live;           /* a writer may still change it */
+	bool mapped;         /* base is our mmap() of the file */
+	struct rhr_header hdr;
+	uint32_t subbuf_size;
+	double ns_per_tick;
+	struct rhook__rd_proc *proc;
+	uint32_t num_streams;
+	struct rhook__recstream *streams;
+};
+
+/* Position of one record in the file, for tools that patch files (tests). */
+struct rhook__recpos {
+	size_t offset;  /* of the record header */
+	uint32_t size;
+};
+
+/*
+ * Decodes @len bytes at @data as a recorder file.  @proc receives the
+ * process identity and loss counters.  Returns 0, or -ENODATA (a file
+ * whose header was never written: the process died while starting),
+ * -EPROTONOSUPPORT (unknown format version) or -EINVAL (not a recorder
+ * file, truncated, inconsistent), with a message in @err.  -ENOMEM.
+ * @data must stay mapped until rhook__recfile_close().
+ */
+int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, bool live,
+			struct rhook__rd_proc *proc, char *err, size_t err_size);
+
+/*
+ * Maps and decodes the file at @path (see rhook__recfile_init); a file of
+ * a process still running on this machine is read as live.  Errors as
+ * init, or a negative errno from open/mmap.
+ */
+int rhook__recfile_open(struct rhook__recfile *f, const char *path, struct rhook__rd_proc *proc, char *err,
+			size_t err_size);
+
+void rhook__recfile_close(struct rhook__recfile *f);
+
+/* Stream @i of @f (0 <= i < num_streams). */
+struct rhook__rd_stream *rhook__recfile_stream(struct rhook__recfile *f, uint32_t i);
+
+/* Where the event just returned by stream @s lies in the file. */
+struct rhook__recpos rhook__recstream_pos(const struct rhook__rd_stream *s);
+
+/* Whether @data starts like a recorder file (magic). */
+bool rhook__recfile_sniff(const void *data, size_t len);
+
+#endif /* RHOOK_READ_RECFILE_H */

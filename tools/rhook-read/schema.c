@@ -1,0 +1,120 @@
+/*
+ * schema.c - event descriptors generated from src/trace/events.h.
+ */
+#include "schema.h"
+
+#include <string.h>
+
+/* Label tables: L(value, "label") must list values 0, 1, 2, ... in order. */
+#define LABEL(value, label) [value] = label,
+#define LABEL_COUNT(value, label) +1
+#define LABEL_TABLE(NAME, name)                                                                  \
+	static const char *const NAME##_strings[] = { RHOOK__##NAME##_LABELS(LABEL) };           \
+	static const struct rhook__labels NAME##_labels = { #name, NAME##_strings,               \
+							    0 RHOOK__##NAME##_LABELS(LABEL_COUNT) }; \
+	_Static_assert(sizeof(NAME##_strings) / sizeof(NAME##_strings[0]) ==                     \
+			       0 RHOOK__##NAME##_LABELS(LABEL_COUNT),                             \
+		       #NAME " labels are not 0..n-1");
+
+LABEL_TABLE(ORIGIN, origin)
+LABEL_TABLE(CAUSE, cause)
+LABEL_TABLE(CALLBACK, callback)
+LABEL_TABLE(MODE, mode)
+LABEL_TABLE(TIME_UNIT, time_unit)
+LABEL_TABLE(ACTION_KINDS, action_kinds)
+
+/* Field descriptors of the structure named cur_t in scope; PAD contributes nothing. */
+#define FIELD_U8(name, arg) { #name, RHOOK__FK_U8, offsetof(cur_t, name), NULL },
+#define FIELD_U32(name, arg) { #name, RHOOK__FK_U32, offsetof(cur_t, name), NULL },
+#define FIELD_I32(name, arg) { #name, RHOOK__FK_I32, offsetof(cur_t, name), NULL },
+#define FIELD_U64(name, arg) { #name, RHOOK__FK_U64, offsetof(cur_t, name), NULL },
+#define FIELD_I64(name, arg) { #name, RHOOK__FK_I64, offsetof(cur_t, name), NULL },
+#define FIELD_UUID(name, arg) { #name, RHOOK__FK_UUID, offsetof(cur_t, name), NULL },
+#define FIELD_E8(name, arg) { #name, RHOOK__FK_E8, offsetof(cur_t, name), &arg##_labels },
+#define FIELD_E32(name, arg) { #name, RHOOK__FK_E32, offsetof(cur_t, name), &arg##_labels },
+#define FIELD_PAD(name, arg)
+#define FIELD(kind, name, arg) FIELD_##kind(name, arg)
+
+/*
+ * One case per event: a block-scope typedef binds the payload structure,
+ * so the events.h field table expands unchanged with its offsets.
+ */
+#define EVENT_CASE(num, ev, FIELDS)                                                                  \
+	case num: {                                                                                  \
+		typedef struct rhook__ev_##ev cur_t;                                                 \
+		static const struct rhook__field fields[] = { FIELDS(FIELD) };                       \
+		static const struct rhook__event_desc desc = {                                      \
+			num, #ev, "rhook:" #ev, sizeof(cur_t), sizeof(fields) / sizeof(fields[0]), fields, \
+			num == RHOOK__EV_manifest_updated                                            \
+		};                                                                                   \
+		return &desc;                                                                        \
+	}
+
+const struct rhook__event_desc *rhook__schema_event(unsigned id)
+{
+	switch (id) {
+		RHOOK__EVENTS(EVENT_CASE)
+	}
+	return NULL;
+}
+
+const struct rhook__event_desc *rhook__schema_event_by_name(const char *name)
+{
+	if (!strncmp(name, "rhook:", 6))
+		name += 6;
+	for (unsigned id = 1; id <= RHOOK__EV_MAX_ID; id++) {
+		const struct rhook__event_desc *ev = rhook__schema_event(id);
+
+		if (ev && !strcmp(ev->name, name))
+			return ev;
+	}
+	return NULL;
+}
+
+const struct rhook__field *rhook__schema_field(const struct rhook__event_desc *ev, const char *name)
+{
+	for (uint32_t i = 0; i < ev->num_fields; i++)
+		if (!strcmp(ev->fields[i].name, name))
+			return &ev->fields[i];
+	return NULL;
+}
+
+unsigned rhook__fkind_size(enum rhook__fkind kind)
+{
+	switch (kind) {
+	case RHOOK__FK_U8:
+	case RHOOK__FK_E8:
+		return 1;
+	case RHOOK__FK_U32:
+	case RHOOK__FK_I32:
+	case RHOOK__FK_E32:
+		return 4;
+	case RHOOK__FK_U64:
+	case RHOOK__FK_I64:
+		return 8;
+	case RHOOK__FK_UUID:
+		return 16;
+	}
+	return 0;
+}
+
+bool rhook__fkind_signed(enum rhook__fkind kind)
+{
+	return kind == RHOOK__FK_I32 || kind == RHOOK__FK_I64;
+}
+
+void rhook__field_set(const struct rhook__field *f, void *payload, uint64_t v)
+{
+	uint8_t *p = (uint8_t *)payload + f->offset;
+	unsigned size = rhook__fkind_size(f->kind);
+	uint32_t v32 = (uint32_t)v;
+	uint8_t v8 = (uint8_t)v;
+
+	/* Little-endian layout (format.h): the low bytes of @v. */
+	if (size == 8)
+		memcpy(p, &v, 8);
+	else if (size == 4)
+		memcpy(p, &v32, 4);
+	else if (size == 1)
+		*p = v8;
+}
