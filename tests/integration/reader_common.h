@@ -63,7 +63,7 @@ static inline int rr_read(char **out, char **err, const char *const *args)
 	st = rt_run(argv, NULL, out, err);
 	free(argv[0]);
 	if (st < 0 || st >= 128)
-		fail_msg("rhook-read %s: killed or not run (status %d)\n%s", args[0], st, *err);
+		fail_msg("rhook-read %s: killed or not run (status %d)\n%s", args[0] ? args[0] : "", st, *err);
 	return st;
 }
 

@@ -136,9 +136,13 @@ static int classify(struct found *f, const char *path)
 		const char *slash = strrchr(path, '/');
 
 		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
-		return add_path(&f->ctf, &f->num_ctf, &f->cap_ctf, dir);
+		ret = add_path(&f->ctf, &f->num_ctf, &f->cap_ctf, dir);
+	} else {
+		ret = add_path(&f->rec, &f->num_rec, &f->cap_rec, path);
 	}
-	return add_path(&f->rec, &f->num_rec, &f->cap_rec, path);
+	if (ret)
+		fprintf(stderr, "rhook-read: out of memory\n");
+	return ret;
 }
 
 static void found_free(struct found *f)
@@ -261,8 +265,11 @@ int rhook__reader_open(struct rhook__reader *r, char *const *paths, int num_path
 	for (size_t i = 0; !ret && i < f.num_ctf; i++)
 		ret = open_ctf(r, f.ctf[i]);
 	found_free(&f);
-	if (ret == -ENOMEM)
-		fprintf(stderr, "rhook-read: out of memory\n");
+	if (!ret && !r->num_files && !r->num_ctfs) {
+		/* Every file was skipped: nothing to read is an error, not an empty trace. */
+		fprintf(stderr, "rhook-read: no readable trace\n");
+		ret = -ENODATA;
+	}
 	if (ret)
 		rhook__reader_close(r);
 	return ret;
