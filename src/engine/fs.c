@@ -177,11 +177,14 @@ int rhook__fs_open_dir(int dirfd, const char *name, bool create)
 	return fd < 0 ? -errno : fd;
 }
 
+static int remove_entry(const char *name, void *arg)
+{
+	return rhook__fs_remove_tree(*(int *)arg, name);
+}
+
 int rhook__fs_remove_tree(int dirfd, const char *name)
 {
-	struct dirent *de;
-	DIR *d;
-	int fd, err = 0;
+	int fd, err;
 
 	if (!unlinkat(dirfd, name, 0))
 		return 0;
@@ -192,20 +195,28 @@ int rhook__fs_remove_tree(int dirfd, const char *name)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		err = rhook__fs_remove_tree(fd, de->d_name);
-		if (err)
-			break;
-	}
-	closedir(d);
+	err = rhook__fs_for_each(fd, remove_entry, &fd);
+	close(fd);
 	if (!err && unlinkat(dirfd, name, AT_REMOVEDIR))
 		err = -errno;
+	return err;
+}
+
+int rhook__fs_for_each(int dirfd, int (*fn)(const char *name, void *arg), void *arg)
+{
+	struct dirent *de;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	while (!err && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			err = fn(de->d_name, arg);
+	closedir(d);
 	return err;
 }

@@ -3,7 +3,6 @@
  * around the hooks on purpose (no logical change).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -67,32 +66,29 @@ static bool needed_locked(struct rhook_region *r, const char *name)
 	return false;
 }
 
-static size_t gc_data(struct rhook_region *r)
+struct gc_data {
+	struct rhook_region *region;
+	size_t removed;
+};
+
+/*
+ * Removes one data file unless it is needed.  The listing comes first,
+ * then this check: a file created after the listing was registered as
+ * pending before it.
+ */
+static int gc_data_file(const char *name, void *arg)
 {
-	struct dirent *de;
-	size_t removed = 0;
-	int fd = openat(r->data_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct gc_data *g = arg;
+	bool needed;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (name[0] == '.')
 		return 0;
-	}
-	/* Listing first, then checking: a file created after the listing was registered before it. */
-	while ((de = readdir(d))) {
-		bool needed;
-
-		if (de->d_name[0] == '.')
-			continue;
-		pthread_mutex_lock(&r->state_lock);
-		needed = needed_locked(r, de->d_name);
-		pthread_mutex_unlock(&r->state_lock);
-		if (!needed && !unlinkat(r->data_fd, de->d_name, 0))
-			removed++;
-	}
-	closedir(d);
-	return removed;
+	pthread_mutex_lock(&g->region->state_lock);
+	needed = needed_locked(g->region, name);
+	pthread_mutex_unlock(&g->region->state_lock);
+	if (!needed && !unlinkat(g->region->data_fd, name, 0))
+		g->removed++;
+	return 0;
 }
 
 /* Deltas and checkpoints the last checkpoint made redundant, and temporary files. */
@@ -124,6 +120,7 @@ static int gc_manifest(struct rhook_region *r, size_t *removed)
 int rhook_region_gc(struct rhook_region *r, struct rhook_gc_stats *stats)
 {
 	struct rhook_gc_stats local = { 0 };
+	struct gc_data g = { .region = r };
 	int err;
 
 	rhook_manifest_lock(r->ctx);
@@ -136,8 +133,12 @@ int rhook_region_gc(struct rhook_region *r, struct rhook_gc_stats *stats)
 				  r->dir);
 		goto end;
 	}
-	local.files_removed = gc_data(r);
-	err = gc_manifest(r, &local.deltas_removed);
+	err = rhook__fs_for_each(r->data_fd, gc_data_file, &g);
+	local.files_removed = g.removed;
+	if (!err)
+		err = gc_manifest(r, &local.deltas_removed);
+	else
+		rhook__fail(err, "%s/data: gc: %s", r->dir, strerror(-err));
 	flock(r->files_lock_fd, LOCK_UN);
 	if (!err && ((err = rhook__fs_sync_dir(r->data_fd)) || (err = rhook__fs_sync_dir(r->manifest_fd))))
 		rhook__fail(err, "%s: gc: %s", r->dir, strerror(-err));

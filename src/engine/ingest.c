@@ -41,31 +41,38 @@ int rhook__edit_list(const struct rhook_file_meta *files, size_t n, uint64_t com
 	return 0;
 }
 
-/* Any thread; concurrent with everything (the commit validates under the manifest mutex). */
-int rhook_region_ingest(struct rhook_region *r, const char *const *paths, size_t num_paths)
+int rhook__ingest_commit(struct rhook_region *r, const char *const *paths, size_t num_paths, enum rhook_cause cause,
+			 unsigned roles, const char *op, struct rhook__outputs *o)
 {
 	struct rhook_action_list *list = NULL;
-	struct rhook__outputs o;
 	struct rhook__version *v;
 	uint64_t seq;
-	int err;
+	int err = rhook__region_check_role(r, roles, op);
 
-	err = rhook__region_check_role(r, RHOOK__LEADER_ONLY, "region edit");
 	if (err)
 		return err;
 	seq = next_sequence(r);
 	v = rhook__region_acquire(r);
-	err = rhook__outputs_ingest(r, &v->m.meta, paths, num_paths, seq, &o);
+	err = rhook__outputs_ingest(r, &v->m.meta, paths, num_paths, seq, o);
 	rhook__region_release(r, v);
 	if (err)
 		return err;
-	err = rhook__edit_list(o.metas, o.num, seq, &list);
+	err = rhook__edit_list(o->metas, o->num, seq, &list);
 	if (!err)
-		err = rhook__region_commit(r, list, RHOOK_CAUSE_EDIT, RHOOK__LEADER_ONLY, "region edit", NULL, NULL, NULL);
+		err = rhook__region_commit(r, list, cause, roles, op, NULL, NULL, NULL);
 	rhook_action_list_free(list);
 	if (err)
-		rhook__outputs_discard(r, &o, err);
-	else
+		rhook__outputs_discard(r, o, err);
+	return err;
+}
+
+/* Any thread; concurrent with everything (the commit validates under the manifest mutex). */
+int rhook_region_ingest(struct rhook_region *r, const char *const *paths, size_t num_paths)
+{
+	struct rhook__outputs o;
+	int err = rhook__ingest_commit(r, paths, num_paths, RHOOK_CAUSE_EDIT, RHOOK__LEADER_ONLY, "region edit", &o);
+
+	if (!err)
 		rhook__outputs_done(r, &o);
 	return err;
 }

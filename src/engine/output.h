@@ -40,4 +40,14 @@ void rhook__outputs_done(struct rhook_region *region, struct rhook__outputs *out
 int rhook__edit_list(const struct rhook_file_meta *files, size_t n, uint64_t committed_seq,
 		     struct rhook_action_list **out);
 
+/*
+ * Ingests pre-written files under a fresh sequence and commits them as one
+ * edit with @cause, if the role is in @roles (@op names the operation in
+ * messages).  On success the files are still pending in @o: the caller
+ * calls rhook__outputs_done() once they may be collected like any other.
+ * On failure nothing is left behind.
+ */
+int rhook__ingest_commit(struct rhook_region *region, const char *const *paths, size_t num_paths,
+			 enum rhook_cause cause, unsigned roles, const char *op, struct rhook__outputs *o);
+
 #endif /* RHOOK_ENGINE_OUTPUT_H */

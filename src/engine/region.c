@@ -3,7 +3,6 @@
  * references; the pending-file set; the manifest snapshot for hooks.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -282,30 +281,16 @@ static int open_lock_file(int dir_fd, const char *name)
 }
 
 /* Counts data files no version references (left by a crash between write and commit). */
-static size_t count_orphans(struct rhook_region *r)
+static int count_orphan(const char *name, void *arg)
 {
-	struct dirent *de;
-	size_t n = 0;
-	int fd = openat(r->data_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct rhook_region *r = arg;
+	char s[RHOOK_FILE_ID_STRLEN];
+	rhook_file_id id;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while ((de = readdir(d))) {
-		rhook_file_id id;
-		char s[RHOOK_FILE_ID_STRLEN];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(s, sizeof(s), "%.36s", de->d_name);
-		if (rhook_file_id_parse(s, &id) || !rhook__version_find(r->current, &id))
-			n++;
-	}
-	closedir(d);
-	return n;
+	snprintf(s, sizeof(s), "%.36s", name);
+	if (name[0] != '.' && (rhook_file_id_parse(s, &id) || !rhook__version_find(r->current, &id)))
+		r->orphans++;
+	return 0;
 }
 
 /* Leader open: leftovers of a crash that the next writes must not trip over. */
@@ -383,7 +368,7 @@ int rhook_region_open(struct rhook_engine *engine, const char *dir, enum rhook_r
 	}
 	r->live_tail = v->m.version;
 	rhook__region_install(r, v);
-	r->orphans = count_orphans(r);
+	rhook__fs_for_each(r->data_fd, count_orphan, r);
 
 	cfg.region_id = r->id;
 	cfg.registry = engine->registry;

@@ -215,31 +215,12 @@ unlock:
 /* Any thread: the staged edit, then exit staging. */
 int rhook_region_apply_staging(struct rhook_region *r, const char *const *paths, size_t num_paths)
 {
-	struct rhook_action_list *list = NULL;
 	struct rhook__outputs o;
-	struct rhook__version *v;
-	uint64_t seq;
-	int err = rhook__region_check_role(r, RHOOK__ROLE(RHOOK_ROLE_STAGING), "apply staging");
+	int err = rhook__ingest_commit(r, paths, num_paths, RHOOK_CAUSE_STAGING_APPLY, RHOOK__ROLE(RHOOK_ROLE_STAGING),
+				       "apply staging", &o);
 
 	if (err)
 		return err;
-	pthread_mutex_lock(&r->mem_lock);
-	seq = ++r->last_seq;
-	pthread_mutex_unlock(&r->mem_lock);
-	v = rhook__region_acquire(r);
-	err = rhook__outputs_ingest(r, &v->m.meta, paths, num_paths, seq, &o);
-	rhook__region_release(r, v);
-	if (err)
-		return err;
-	err = rhook__edit_list(o.metas, o.num, seq, &list);
-	if (!err)
-		err = rhook__region_commit(r, list, RHOOK_CAUSE_STAGING_APPLY, RHOOK__ROLE(RHOOK_ROLE_STAGING),
-					   "apply staging", NULL, NULL, NULL);
-	rhook_action_list_free(list);
-	if (err) {
-		rhook__outputs_discard(r, &o, err);
-		return err;
-	}
 	/* The files stay pending until they are live: GC must not see them unreferenced. */
 	err = exit_staging(r);
 	rhook__outputs_done(r, &o);

@@ -38,6 +38,12 @@ int rhook__fs_link_or_copy(int src_dirfd, const char *src_name, int dst_dirfd, c
 int rhook__fs_remove_tree(int dirfd, const char *name);
 /* Opens (creating 0700 if @create) a directory under @dirfd without following symlinks. */
 int rhook__fs_open_dir(int dirfd, const char *name, bool create);
+/*
+ * Calls @fn for each entry of directory @dirfd but "." and "..", in
+ * readdir order; stops at the first non-zero return and returns it.
+ * 0, or -errno if the directory cannot be read.
+ */
+int rhook__fs_for_each(int dirfd, int (*fn)(const char *name, void *arg), void *arg);
 /* Whether @name starts with the temporary-file prefix. */
 bool rhook__fs_is_temp(const char *name);
 

@@ -22,22 +22,6 @@
 #include "engine_rt.h"
 #include "rt.h"
 
-static int setup(void **state)
-{
-	struct ert_env *e = calloc(1, sizeof(*e));
-
-	ert_setup(e, "corrupt");
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ert_teardown(*state);
-	free(*state);
-	return 0;
-}
-
 /* A digest of every file name and content under @dir (recursively, sorted). */
 static uint64_t digest(const char *dir)
 {
@@ -76,22 +60,6 @@ static uint64_t digest(const char *dir)
 }
 
 /* Flips one byte of @path at @off (negative: from the end). */
-static void flip(const char *path, long off)
-{
-	int fd = open(path, O_RDWR);
-	struct stat st;
-	unsigned char c;
-
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	if (off < 0)
-		off += st.st_size;
-	assert_int_equal(pread(fd, &c, 1, off), 1);
-	c ^= 0x5a;
-	assert_int_equal(pwrite(fd, &c, 1, off), 1);
-	close(fd);
-}
-
 /* A region at version 5 (create, 3 flushes, compaction), closed; its directory in @dir. */
 static void make_region(struct ert_env *e, char dir[ERT_PATH])
 {
@@ -138,12 +106,12 @@ static void test_corrupt_delta(void **state)
 	make_region(e, dir);
 	ert_recorder_reset(&e->rec);
 	delta_path(path, sizeof(path), dir, 5);
-	flip(path, -20);
+	ert_flip(path, -20);
 	expect_damaged(e, dir, "00000000000000000005.json: checksum mismatch");
 	/* The same damage in the middle of the log. */
-	flip(path, -20);
+	ert_flip(path, -20);
 	delta_path(path, sizeof(path), dir, 3);
-	flip(path, 60);
+	ert_flip(path, 60);
 	expect_damaged(e, dir, "00000000000000000003.json: checksum mismatch");
 }
 
@@ -185,11 +153,11 @@ static void test_corrupt_checkpoint(void **state)
 	rhook_region_close(r);
 	ert_recorder_reset(&e->rec);
 	snprintf(path, sizeof(path), "%s/manifest/%020u.checkpoint.json", dir, 5);
-	flip(path, 40);
+	ert_flip(path, 40);
 	expect_damaged(e, dir, "checksum disagrees with _last_checkpoint");
-	flip(path, 40);
+	ert_flip(path, 40);
 	snprintf(path, sizeof(path), "%s/manifest/_last_checkpoint", dir);
-	flip(path, 3);
+	ert_flip(path, 3);
 	expect_damaged(e, dir, "_last_checkpoint: damaged pointer file");
 }
 
@@ -210,7 +178,7 @@ static void test_corrupt_sst_footer(void **state)
 	assert_int_equal(rhook_region_manifest(r, &m), 0);
 	rhook_file_id_format(&m.files[0].file_id, id);
 	snprintf(path, sizeof(path), "%s/data/%s.sst", dir, id);
-	flip(path, -30); /* inside the footer */
+	ert_flip(path, -30); /* inside the footer */
 	ert_recorder_reset(&e->rec);
 	before = digest(dir);
 
@@ -227,7 +195,7 @@ static void test_corrupt_sst_footer(void **state)
 	assert_int_equal(digest(dir), before);
 
 	/* Repaired, everything works again: nothing else was touched. */
-	flip(path, -30);
+	ert_flip(path, -30);
 	ert_scan(r, &rows);
 	assert_int_equal(rows.num_rows, 200);
 	rhook_row_set_free(&rows);
@@ -240,11 +208,11 @@ static void test_corrupt_sst_footer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_corrupt_delta, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_delta, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_delta, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_checkpoint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_sst_footer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_delta, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_torn_delta, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_delta, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_checkpoint, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_sst_footer, ert_fixture_setup, ert_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,33 +20,6 @@
 
 #include "engine_rt.h"
 
-static int setup(void **state)
-{
-	struct ert_env *e = calloc(1, sizeof(*e));
-
-	ert_setup(e, "cov");
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ert_teardown(*state);
-	free(*state);
-	return 0;
-}
-
-static uint64_t version_of(struct rhook_region *r)
-{
-	struct rhook_region_manifest m;
-	uint64_t v;
-
-	assert_int_equal(rhook_region_manifest(r, &m), 0);
-	v = m.version;
-	rhook_region_manifest_clear(&m);
-	return v;
-}
-
 /* The first edit of @list. */
 static const struct rhook_action_edit *edit_of(const struct rhook_action_list *list)
 {
@@ -86,7 +59,7 @@ static void test_flush(void **state)
 	struct rhook_row_set rows;
 	const struct ert_call *sst, *man;
 	const struct rhook_action_edit *ed;
-	uint64_t v0 = version_of(r), seq;
+	uint64_t v0 = ert_version(r), seq;
 
 	/* 1200 rows over 500-row files: three SSTs announced in one call. */
 	seq = ert_put(r, 1200, 300, 0, 1);
@@ -173,7 +146,7 @@ static void test_region_edit(void **state)
 	const char *paths[1] = { path };
 	struct rhook_row_set rows;
 	const struct rhook_action_edit *ed;
-	uint64_t v0 = version_of(r);
+	uint64_t v0 = ert_version(r);
 
 	ert_put(r, 10, 10, 0, 1);
 	ert_external_sst(e, "ingest", path, 50, 0, 9);
@@ -205,7 +178,7 @@ static void test_copy_region(void **state)
 	struct rhook_region_manifest sm;
 	struct rhook_row_set a, b;
 	const struct ert_call *man;
-	uint64_t v0 = version_of(dst);
+	uint64_t v0 = ert_version(dst);
 
 	ert_put(src, 700, 50, 0, 1);
 	assert_int_equal(rhook_region_flush(src, NULL), 0);
@@ -243,7 +216,7 @@ static void test_enter_staging(void **state)
 	char dir[ERT_PATH];
 	struct rhook_region *r = ert_region(e, dir);
 	const struct ert_call *man;
-	uint64_t v0 = version_of(r);
+	uint64_t v0 = ert_version(r);
 
 	assert_int_equal(rhook_region_enter_staging(r, "host < 'k00100'"), 0);
 	assert_int_equal(rhook_region_get_role(r), RHOOK_ROLE_STAGING);
@@ -268,7 +241,7 @@ static void test_apply_staging(void **state)
 	struct rhook_row_set rows;
 	const struct ert_call *staged, *exit;
 	struct rhook_action_list *d1, *d2;
-	uint64_t v0 = version_of(r);
+	uint64_t v0 = ert_version(r);
 
 	ert_external_sst(e, "staged", path, 40, 0, 3);
 	assert_int_equal(rhook_region_enter_staging(r, "host >= 'k00000'"), 0);
@@ -319,7 +292,7 @@ static void test_alter(void **state)
 	struct rhook_region *r = ert_region(e, dir);
 	struct rhook_region_meta meta;
 	const struct ert_call *man;
-	uint64_t v0 = version_of(r);
+	uint64_t v0 = ert_version(r);
 
 	ert_region_meta(&meta, rhook_region_get_id(r), 1);
 	assert_int_equal(rhook_region_alter(r, &meta), -EINVAL); /* the schema version must move forward */
@@ -346,7 +319,7 @@ static void test_truncate(void **state)
 	ert_put(r, 200, 50, 0, 1);
 	assert_int_equal(rhook_region_flush(r, NULL), 0);
 	seq = ert_put(r, 20, 50, 1000, 1); /* still in the memtable */
-	v0 = version_of(r);
+	v0 = ert_version(r);
 	ert_recorder_reset(&e->rec);
 	assert_int_equal(rhook_region_truncate(r), 0);
 	assert_int_equal(e->rec.num_calls, 1);
@@ -386,7 +359,7 @@ static void test_truncate_files(void **state)
 	ert_recorder_reset(&e->rec);
 	assert_int_equal(rhook_region_truncate_files(r, &gone, 1), 0);
 	assert_int_equal(e->rec.num_calls, 1);
-	man = expect_manifest(e, 0, dir, version_of(r), RHOOK_ACTION_TRUNCATE, false);
+	man = expect_manifest(e, 0, dir, ert_version(r), RHOOK_ACTION_TRUNCATE, false);
 	assert_int_equal(man->actions->actions[0].u.truncate.kind, RHOOK_TRUNCATE_FILES);
 	assert_true(ert_same_ids(man->actions->actions[0].u.truncate.files, 1, &gone, 1));
 	ert_scan(r, &rows);
@@ -448,16 +421,16 @@ static void test_index_build(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_local_compaction, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_region_edit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_region, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enter_staging, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_staging, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncate_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index_build, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_local_compaction, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_region_edit, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_region, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_enter_staging, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_apply_staging, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_alter, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_truncate, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_truncate_files, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_index_build, ert_fixture_setup, ert_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

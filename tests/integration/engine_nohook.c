@@ -18,40 +18,6 @@
 
 #include "engine_rt.h"
 
-static int setup(void **state)
-{
-	struct ert_env *e = calloc(1, sizeof(*e));
-
-	ert_setup(e, "nohook");
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ert_teardown(*state);
-	free(*state);
-	return 0;
-}
-
-static uint64_t version_of(struct rhook_region *r)
-{
-	struct rhook_region_manifest m;
-	uint64_t v;
-
-	assert_int_equal(rhook_region_manifest(r, &m), 0);
-	v = m.version;
-	rhook_region_manifest_clear(&m);
-	return v;
-}
-
-static void put_flush(struct rhook_region *r, size_t n, int64_t t0, unsigned gen)
-{
-	ert_put(r, n, 40, t0, gen);
-	if (rhook_region_flush(r, NULL))
-		fail_msg("flush: %s", rhook_engine_errmsg());
-}
-
 static void test_follower_open_sync(void **state)
 {
 	struct ert_env *e = *state;
@@ -59,19 +25,19 @@ static void test_follower_open_sync(void **state)
 	struct rhook_region *leader = ert_region(e, dir), *follower;
 	struct rhook_row_set a, b;
 
-	put_flush(leader, 100, 0, 1);
+	ert_put_flush(leader, 100, 0, 1);
 	ert_recorder_reset(&e->rec);
 	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_FOLLOWER, &follower), 0);
-	assert_int_equal(version_of(follower), version_of(leader));
+	assert_int_equal(ert_version(follower), ert_version(leader));
 	assert_int_equal(e->rec.num_calls, 0);
 
-	put_flush(leader, 100, 1000, 2);
-	put_flush(leader, 100, 2000, 3);
+	ert_put_flush(leader, 100, 1000, 2);
+	ert_put_flush(leader, 100, 2000, 3);
 	assert_int_equal(rhook_region_compact(leader, NULL), 0);
 	ert_recorder_reset(&e->rec);
 	assert_int_equal(rhook_region_sync(follower), 0);
 	assert_int_equal(e->rec.num_calls, 0);
-	assert_int_equal(version_of(follower), version_of(leader));
+	assert_int_equal(ert_version(follower), ert_version(leader));
 	ert_scan(leader, &a);
 	ert_scan(follower, &b);
 	assert_true(ert_same_rows(&a, &b));
@@ -99,8 +65,8 @@ static void test_gc(void **state)
 	struct rhook_row_set a, b;
 	FILE *f;
 
-	put_flush(r, 100, 0, 1);
-	put_flush(r, 100, 1000, 2);
+	ert_put_flush(r, 100, 0, 1);
+	ert_put_flush(r, 100, 1000, 2);
 	assert_int_equal(rhook_region_compact(r, NULL), 0);
 	assert_int_equal(rhook_region_checkpoint(r), 0);
 	rhook_file_id_format(&fid, id);
@@ -144,22 +110,22 @@ static void test_checkpoint(void **state)
 	struct rhook_region *r = ert_region(e, dir);
 	uint64_t v;
 
-	put_flush(r, 50, 0, 1);
-	v = version_of(r);
+	ert_put_flush(r, 50, 0, 1);
+	v = ert_version(r);
 	ert_recorder_reset(&e->rec);
 	assert_int_equal(rhook_region_checkpoint(r), 0);
 	assert_int_equal(e->rec.num_calls, 0);
-	assert_int_equal(version_of(r), v);
+	assert_int_equal(ert_version(r), v);
 	snprintf(path, sizeof(path), "%s/manifest/_last_checkpoint", dir);
 	assert_int_equal(access(path, F_OK), 0);
 	snprintf(path, sizeof(path), "%s/manifest/%020llu.checkpoint.json", dir, (unsigned long long)v);
 	assert_int_equal(access(path, F_OK), 0);
 	rhook_region_close(r);
 	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
-	assert_int_equal(version_of(r), v);
+	assert_int_equal(ert_version(r), v);
 	assert_int_equal(e->rec.num_calls, 0);
 	/* The next write follows the checkpointed version. */
-	put_flush(r, 10, 100, 2);
+	ert_put_flush(r, 10, 100, 2);
 	assert_int_equal(e->rec.calls[1].version, v + 1);
 	rhook_region_close(r);
 }
@@ -170,7 +136,7 @@ static void test_drop(void **state)
 	char dir[ERT_PATH];
 	struct rhook_region *r = ert_region(e, dir);
 
-	put_flush(r, 50, 0, 1);
+	ert_put_flush(r, 50, 0, 1);
 	ert_recorder_reset(&e->rec);
 	assert_int_equal(rhook_region_drop(r), 0);
 	assert_int_equal(e->rec.num_calls, 0);
@@ -189,13 +155,13 @@ static void test_remap(void **state)
 	struct rhook_row_set a, b;
 	uint64_t v;
 
-	put_flush(src, 300, 0, 1);
+	ert_put_flush(src, 300, 0, 1);
 	assert_int_equal(rhook_region_enter_staging(dst, "host < 'k99999'"), 0);
-	v = version_of(dst);
+	v = ert_version(dst);
 	ert_recorder_reset(&e->rec);
 	assert_int_equal(rhook_region_remap(dst, src), 0);
 	assert_int_equal(e->rec.num_calls, 0);
-	assert_int_equal(version_of(dst), v);
+	assert_int_equal(ert_version(dst), v);
 	/* The mapped files go live with the exit merge (two notifications of apply staging). */
 	assert_int_equal(rhook_region_apply_staging(dst, NULL, 0), 0);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 2);
@@ -216,14 +182,14 @@ static void test_failed_update(void **state)
 	char dir[ERT_PATH];
 	struct rhook_region *r = ert_region(e, dir);
 	struct rhook_region_meta meta;
-	uint64_t v = version_of(r);
+	uint64_t v = ert_version(r);
 
 	ert_region_meta(&meta, rhook_region_get_id(r), 2);
 	rhook_engine_set_fault(e->engine, RHOOK_FAULT_PERSIST, -EIO, 0);
 	assert_int_equal(rhook_region_alter(r, &meta), -EIO);
 	assert_non_null(strstr(rhook_engine_errmsg(), "injected"));
 	assert_int_equal(e->rec.num_calls, 0);
-	assert_int_equal(version_of(r), v);
+	assert_int_equal(ert_version(r), v);
 	assert_null(ert_disk_delta(dir, v + 1, false));
 	/* The next write takes the version the failed one did not: no gap, no damage. */
 	assert_int_equal(rhook_region_alter(r, &meta), 0);
@@ -238,7 +204,7 @@ static void test_flush_persist_failure(void **state)
 	char dir[ERT_PATH];
 	struct rhook_region *r = ert_region(e, dir);
 	struct rhook_row_set rows;
-	uint64_t v = version_of(r);
+	uint64_t v = ert_version(r);
 
 	ert_put(r, 600, 60, 0, 1);
 	rhook_engine_set_fault(e->engine, RHOOK_FAULT_PERSIST, -EIO, 0);
@@ -247,7 +213,7 @@ static void test_flush_persist_failure(void **state)
 	assert_int_equal(ert_count(&e->rec, ERT_SST), 1);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 0);
 	assert_int_equal(ert_count_files(dir, "data"), 0);
-	assert_int_equal(version_of(r), v);
+	assert_int_equal(ert_version(r), v);
 	ert_scan(r, &rows);
 	assert_int_equal(rows.num_rows, 600);
 	rhook_row_set_free(&rows);
@@ -295,8 +261,8 @@ static void test_compaction_io_error(void **state)
 	struct rhook_region_manifest before, after;
 	struct rhook_row_set a, b;
 
-	put_flush(r, 100, 0, 1);
-	put_flush(r, 100, 1000, 2);
+	ert_put_flush(r, 100, 0, 1);
+	ert_put_flush(r, 100, 1000, 2);
 	assert_int_equal(rhook_region_manifest(r, &before), 0);
 	ert_scan(r, &a);
 	ert_recorder_reset(&e->rec);
@@ -370,7 +336,7 @@ static void test_hook_reads_manifest(void **state)
 	struct rhook_hook *hook;
 
 	assert_int_equal(rhook_registry_add(e->rec.registry, &ops, &rd, &hook), 0);
-	put_flush(rd.region, 100, 0, 1);
+	ert_put_flush(rd.region, 100, 0, 1);
 	/* And from a worker thread of the engine. */
 	ert_put(rd.region, 100, 40, 1000, 2);
 	assert_int_equal(rhook_engine_submit(e->engine, rd.region, RHOOK_JOB_FLUSH), 0);
@@ -428,17 +394,17 @@ static void test_roles(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_follower_open_sync, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_checkpoint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_update, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flush_persist_failure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flush_io_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compaction_io_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hook_reads_manifest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follower_open_sync, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gc, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_drop, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_remap, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_update, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_flush_persist_failure, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_flush_io_error, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_compaction_io_error, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_hook_reads_manifest, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_roles, ert_fixture_setup, ert_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

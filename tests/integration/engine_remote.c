@@ -26,22 +26,6 @@
 
 extern char **environ;
 
-static int setup(void **state)
-{
-	struct ert_env *e = calloc(1, sizeof(*e));
-
-	ert_setup(e, "remote");
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ert_teardown(*state);
-	free(*state);
-	return 0;
-}
-
 static const char *plugin_path(void)
 {
 	static char path[ERT_PATH];
@@ -50,13 +34,6 @@ static const char *plugin_path(void)
 	assert_non_null(dir);
 	snprintf(path, sizeof(path), "%s/rhook-count-hook.so", dir);
 	return path;
-}
-
-static void put_flush(struct rhook_region *r, size_t n, int64_t t0, unsigned gen)
-{
-	ert_put(r, n, 40, t0, gen);
-	if (rhook_region_flush(r, NULL))
-		fail_msg("flush: %s", rhook_engine_errmsg());
 }
 
 /* One line of the plugin's log, split into words. */
@@ -126,8 +103,8 @@ static void test_remote_compaction(void **state)
 	struct rhook_action_list *disk;
 
 	snprintf(log, sizeof(log), "%s/hook.log", e->dir);
-	put_flush(r, 300, 0, 1);
-	put_flush(r, 300, 100, 2);
+	ert_put_flush(r, 300, 0, 1);
+	ert_put_flush(r, 300, 100, 2);
 	assert_int_equal(rhook_region_manifest(r, &before), 0);
 	for (size_t i = 0; i < before.num_files; i++)
 		inputs[i] = before.files[i].file_id;
@@ -162,7 +139,7 @@ static void test_remote_compaction(void **state)
 	rhook_row_set_free(&a);
 	rhook_row_set_free(&b);
 	/* The leader's next write follows the compactor's version. */
-	put_flush(r, 10, 5000, 3);
+	ert_put_flush(r, 10, 5000, 3);
 	assert_int_equal(e->rec.calls[1].version, res.version + 1);
 	rhook_region_manifest_clear(&before);
 	rhook_region_manifest_clear(&after);
@@ -180,7 +157,7 @@ static void test_nothing_to_compact(void **state)
 	struct hook_line lines[2];
 
 	snprintf(log, sizeof(log), "%s/hook.log", e->dir);
-	put_flush(r, 10, 0, 1);
+	ert_put_flush(r, 10, 0, 1);
 	assert_int_equal(rhook_region_compact_remote(r, &req, &res), 0);
 	assert_int_equal(res.version, 0);
 	assert_int_equal(read_log(log, lines, 2), 0);
@@ -214,7 +191,7 @@ static void test_cli_errors(void **state)
 	struct rhook_region *r = ert_region(e, dir);
 	FILE *f;
 
-	put_flush(r, 10, 0, 1);
+	ert_put_flush(r, 10, 0, 1);
 	rhook_region_close(r);
 	snprintf(missing, sizeof(missing), "%s/no-such-region", e->dir);
 	snprintf(lib, sizeof(lib), "%s/librhook.so", getenv("RHOOK_LIB_DIR"));
@@ -269,8 +246,8 @@ static void test_manifest_exclusion(void **state)
 
 	snprintf(log, sizeof(log), "%s/hook.log", e->dir);
 	snprintf(lock, sizeof(lock), "%s/LOCK", dir);
-	put_flush(r, 100, 0, 1);
-	put_flush(r, 100, 1000, 2);
+	ert_put_flush(r, 100, 0, 1);
+	ert_put_flush(r, 100, 1000, 2);
 	rhook_region_close(r);
 	/* Hold the manifest exclusively, as a writer in another process would. */
 	fd = open(lock, O_RDWR);
@@ -306,14 +283,14 @@ static void test_leader_writes_during_remote(void **state)
 
 	snprintf(log, sizeof(log), "%s/hook.log", e->dir);
 	for (unsigned g = 0; g < 4; g++)
-		put_flush(r, 200, g * 1000, g);
+		ert_put_flush(r, 200, g * 1000, g);
 	ert_recorder_reset(&e->rec);
 	pid = spawn_compactor(dir, log);
 	/* The leader keeps flushing while the compactor works: the manifest takes both in turn. */
 	for (unsigned g = 4; g < 12; g++)
-		put_flush(r, 200, g * 1000, g);
+		ert_put_flush(r, 200, g * 1000, g);
 	assert_int_equal(wait_status(pid), 0);
-	put_flush(r, 200, 12000, 12);
+	ert_put_flush(r, 200, 12000, 12);
 	assert_int_equal(read_log(log, lines, 4), 2);
 	for (size_t i = 0; i < e->rec.num_calls; i++) {
 		if (e->rec.calls[i].kind != ERT_MANIFEST)
@@ -335,11 +312,11 @@ static void test_leader_writes_during_remote(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_remote_compaction, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nothing_to_compact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cli_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_manifest_exclusion, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_leader_writes_during_remote, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_compaction, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_to_compact, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_errors, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_manifest_exclusion, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_leader_writes_during_remote, ert_fixture_setup, ert_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -112,6 +113,23 @@ void ert_teardown(struct ert_env *e)
 	rt_rmtree(e->dir);
 }
 
+int ert_fixture_setup(void **state)
+{
+	struct ert_env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	ert_setup(e, "engine");
+	*state = e;
+	return 0;
+}
+
+int ert_fixture_teardown(void **state)
+{
+	ert_teardown(*state);
+	free(*state);
+	return 0;
+}
+
 void ert_region_meta(struct rhook_region_meta *m, rhook_region_id id, uint64_t schema_version)
 {
 	static struct rhook_column cols[3] = {
@@ -178,6 +196,40 @@ uint64_t ert_put(struct rhook_region *region, size_t n, unsigned keys, int64_t t
 		fail_msg("put: %s", rhook_engine_errmsg());
 	ert_rows_free(&rows);
 	return seq;
+}
+
+void ert_put_flush(struct rhook_region *region, size_t n, int64_t t0, unsigned gen)
+{
+	ert_put(region, n, 40, t0, gen);
+	if (rhook_region_flush(region, NULL))
+		fail_msg("flush: %s", rhook_engine_errmsg());
+}
+
+uint64_t ert_version(struct rhook_region *region)
+{
+	struct rhook_region_manifest m;
+	uint64_t v;
+
+	assert_int_equal(rhook_region_manifest(region, &m), 0);
+	v = m.version;
+	rhook_region_manifest_clear(&m);
+	return v;
+}
+
+void ert_flip(const char *path, long off)
+{
+	int fd = open(path, O_RDWR);
+	struct stat st;
+	unsigned char c;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	if (off < 0)
+		off += st.st_size;
+	assert_int_equal(pread(fd, &c, 1, off), 1);
+	c ^= 0x5a;
+	assert_int_equal(pwrite(fd, &c, 1, off), 1);
+	close(fd);
 }
 
 void ert_external_sst(struct ert_env *e, const char *name, char path[ERT_PATH], size_t n, int64_t t0, unsigned gen)

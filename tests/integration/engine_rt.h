@@ -53,6 +53,9 @@ struct ert_env {
 /* An engine whose registry records, working in a fresh temporary directory. */
 void ert_setup(struct ert_env *e, const char *tag);
 void ert_teardown(struct ert_env *e);
+/* cmocka fixtures: *state is a struct ert_env set up as above. */
+int ert_fixture_setup(void **state);
+int ert_fixture_teardown(void **state);
 /* A fresh leader region (asserts success); its directory in @path if not NULL. */
 struct rhook_region *ert_region(struct ert_env *e, char path[ERT_PATH]);
 void ert_region_meta(struct rhook_region_meta *m, rhook_region_id id, uint64_t schema_version);
@@ -67,6 +70,12 @@ void ert_rows_make(struct ert_rows *r, size_t n, unsigned keys, int64_t t0, unsi
 void ert_rows_free(struct ert_rows *r);
 /* Puts @n rows (as ert_rows_make) and asserts success; returns the last sequence. */
 uint64_t ert_put(struct rhook_region *region, size_t n, unsigned keys, int64_t t0, unsigned gen);
+/* Puts @n rows over 40 keys and flushes them (asserts success). */
+void ert_put_flush(struct rhook_region *region, size_t n, int64_t t0, unsigned gen);
+/* The region's manifest version. */
+uint64_t ert_version(struct rhook_region *region);
+/* Flips bits of the byte of @path at @off (negative: from the end). */
+void ert_flip(const char *path, long off);
 /* A pre-written SST file @dir/@name.sst of @n rows. */
 void ert_external_sst(struct ert_env *e, const char *name, char path[ERT_PATH], size_t n, int64_t t0, unsigned gen);
 

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "engine_rt.h"
 #include "index.h"
 #include "rows.h"
 #include "rt.h"
@@ -111,35 +112,19 @@ static void expect_damage(struct fixture *f, void (*damage)(const char *path), c
 	rhook_row_set_free(&set);
 }
 
-static void flip_at(const char *path, long off)
-{
-	int fd = open(path, O_RDWR);
-	struct stat st;
-	unsigned char c;
-
-	assert_true(fd >= 0);
-	fstat(fd, &st);
-	if (off < 0)
-		off += st.st_size;
-	assert_int_equal(pread(fd, &c, 1, off), 1);
-	c ^= 0x01;
-	assert_int_equal(pwrite(fd, &c, 1, off), 1);
-	close(fd);
-}
-
 static void flip_footer(const char *path)
 {
-	flip_at(path, -40);
+	ert_flip(path, -40);
 }
 
 static void flip_group(const char *path)
 {
-	flip_at(path, 100);
+	ert_flip(path, 100);
 }
 
 static void flip_header(const char *path)
 {
-	flip_at(path, 0);
+	ert_flip(path, 0);
 }
 
 static void cut_tail(const char *path)
@@ -238,7 +223,7 @@ static void test_index(void **state)
 	/* A damaged or missing index never hides a key. */
 	rhook__index_name(&fm.file_id, 1, name);
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	flip_at(path, 50);
+	ert_flip(path, 50);
 	assert_true(rhook__index_may_contain(f->fd, &fm, (const uint8_t *)"absent1", 7));
 	fm.index_version = 2;
 	assert_true(rhook__index_may_contain(f->fd, &fm, (const uint8_t *)"absent1", 7));

@@ -124,15 +124,66 @@ static int external_sst(struct demo *d, const char *name, char path[PATH_MAX + 3
 }
 
 /*
- * A scenario: setup runs before the counters are read, the operation
- * after; only the operation's callbacks count.  Both return 0 or -1.
+ * A scenario: setup runs before the counters are read (*before), the
+ * operation after; only the operation's callbacks count.  Either @run does
+ * it all, or @op runs on a fresh region after @flushes flushes.  0 or -1.
  */
 struct scenario {
 	const char *key;
 	const char *label;
 	struct counts expect;
 	int (*run)(struct demo *d, struct counts *before);
+	int (*op)(struct rhook_region *r);
+	unsigned flushes;
 };
+
+static int op_compact(struct rhook_region *r)
+{
+	return rhook_region_compact(r, NULL);
+}
+
+static int op_truncate(struct rhook_region *r)
+{
+	return rhook_region_truncate(r);
+}
+
+static int op_index_build(struct rhook_region *r)
+{
+	return rhook_region_build_index(r, NULL);
+}
+
+static int op_checkpoint(struct rhook_region *r)
+{
+	return rhook_region_checkpoint(r);
+}
+
+static int op_enter_staging(struct rhook_region *r)
+{
+	return rhook_region_enter_staging(r, "host < 'host-08'");
+}
+
+static int op_drop(struct rhook_region *r)
+{
+	return rhook_region_drop(r);
+}
+
+static int run_op(struct demo *d, const struct scenario *sc, struct counts *before)
+{
+	struct rhook_region *r;
+
+	if (fresh(d, &r))
+		return -1;
+	for (unsigned i = 0; i < sc->flushes; i++)
+		if (put_flush(r, 100 * (int64_t)i))
+			return -1;
+	*before = now();
+	if (sc->op(r)) {
+		fprintf(stderr, "rhook-demo: %s: %s\n", sc->key, rhook_engine_errmsg());
+		return -1;
+	}
+	rhook_region_close(r);
+	return 0;
+}
 
 static int sc_flush(struct demo *d, struct counts *before)
 {
@@ -150,17 +201,6 @@ static int sc_flush(struct demo *d, struct counts *before)
 	return 0;
 }
 
-static int sc_compaction(struct demo *d, struct counts *before)
-{
-	struct rhook_region *r;
-
-	if (fresh(d, &r) || put_flush(r, 0) || put_flush(r, 100))
-		return -1;
-	*before = now();
-	CHECK(rhook_region_compact(r, NULL));
-	rhook_region_close(r);
-	return 0;
-}
 
 /* Lines of @path starting with @prefix. */
 static unsigned long count_lines(const char *path, const char *prefix)
@@ -222,17 +262,6 @@ static int sc_copy(struct demo *d, struct counts *before)
 	return 0;
 }
 
-static int sc_enter_staging(struct demo *d, struct counts *before)
-{
-	struct rhook_region *r;
-
-	if (fresh(d, &r))
-		return -1;
-	*before = now();
-	CHECK(rhook_region_enter_staging(r, "host < 'host-08'"));
-	rhook_region_close(r);
-	return 0;
-}
 
 static int sc_apply_staging(struct demo *d, struct counts *before)
 {
@@ -265,29 +294,7 @@ static int sc_alter(struct demo *d, struct counts *before)
 	return 0;
 }
 
-static int sc_truncate(struct demo *d, struct counts *before)
-{
-	struct rhook_region *r;
 
-	if (fresh(d, &r) || put_flush(r, 0))
-		return -1;
-	*before = now();
-	CHECK(rhook_region_truncate(r));
-	rhook_region_close(r);
-	return 0;
-}
-
-static int sc_index_build(struct demo *d, struct counts *before)
-{
-	struct rhook_region *r;
-
-	if (fresh(d, &r) || put_flush(r, 0))
-		return -1;
-	*before = now();
-	CHECK(rhook_region_build_index(r, NULL));
-	rhook_region_close(r);
-	return 0;
-}
 
 /* Opens a follower on @leader's directory (a second handle, as another node would). */
 static int follower_of(struct demo *d, unsigned n, struct rhook_region **out)
@@ -329,29 +336,7 @@ static int sc_gc(struct demo *d, struct counts *before)
 	return 0;
 }
 
-static int sc_checkpoint(struct demo *d, struct counts *before)
-{
-	struct rhook_region *r;
 
-	if (fresh(d, &r) || put_flush(r, 0))
-		return -1;
-	*before = now();
-	CHECK(rhook_region_checkpoint(r));
-	rhook_region_close(r);
-	return 0;
-}
-
-static int sc_drop(struct demo *d, struct counts *before)
-{
-	struct rhook_region *r;
-
-	if (fresh(d, &r) || put_flush(r, 0))
-		return -1;
-	*before = now();
-	CHECK(rhook_region_drop(r));
-	rhook_region_close(r);
-	return 0;
-}
 
 static int sc_remap(struct demo *d, struct counts *before)
 {
@@ -389,19 +374,19 @@ static int sc_failed_update(struct demo *d, struct counts *before)
 
 static const struct scenario scenarios[] = {
 	{ "flush", "flush (memtable -> SST)", { 1, 1 }, sc_flush },
-	{ "local_compaction", "local compaction", { 1, 1 }, sc_compaction },
+	{ "local_compaction", "local compaction", { 1, 1 }, NULL, op_compact, 2 },
 	{ "remote_compaction", "remote compaction (rhook-compactor)", { 1, 1 }, sc_remote },
 	{ "region_edit", "region edit / bulk ingestion", { 0, 1 }, sc_edit },
 	{ "copy_region", "copy region", { 0, 1 }, sc_copy },
-	{ "enter_staging", "enter staging", { 0, 1 }, sc_enter_staging },
+	{ "enter_staging", "enter staging", { 0, 1 }, NULL, op_enter_staging, 0 },
 	{ "apply_staging", "apply staging", { 0, 2 }, sc_apply_staging },
 	{ "alter", "alter (schema change)", { 0, 1 }, sc_alter },
-	{ "truncate", "truncate", { 0, 1 }, sc_truncate },
-	{ "index_build", "async index build", { 0, 1 }, sc_index_build },
+	{ "truncate", "truncate", { 0, 1 }, NULL, op_truncate, 1 },
+	{ "index_build", "async index build", { 0, 1 }, NULL, op_index_build, 1 },
 	{ "follower_sync", "follower open / sync", { 0, 0 }, sc_follower_sync },
 	{ "gc", "GC", { 0, 0 }, sc_gc },
-	{ "checkpoint", "checkpoint", { 0, 0 }, sc_checkpoint },
-	{ "drop", "drop", { 0, 0 }, sc_drop },
+	{ "checkpoint", "checkpoint", { 0, 0 }, NULL, op_checkpoint, 1 },
+	{ "drop", "drop", { 0, 0 }, NULL, op_drop, 1 },
 	{ "remap", "remap", { 0, 0 }, sc_remap },
 	{ "failed_update", "failed manifest update", { 0, 0 }, sc_failed_update },
 };
@@ -456,7 +441,7 @@ int rhook_demo_coverage(int argc, char **argv)
 		struct counts before = now(), after;
 
 		d.extra = (struct counts){ 0, 0 };
-		if (scenarios[i].run(&d, &before)) {
+		if (scenarios[i].run ? scenarios[i].run(&d, &before) : run_op(&d, &scenarios[i], &before)) {
 			fprintf(stderr, "rhook-demo: scenario %s failed\n", scenarios[i].key);
 			goto out;
 		}
