@@ -151,20 +151,24 @@ static int copy_fd(int in, int dst_dirfd, const char *dst_name)
 	return err;
 }
 
-int rhook__fs_link_or_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name)
+int rhook__fs_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name)
 {
-	int in, err;
+	int in = openat(src_dirfd, src_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err;
 
-	if (!linkat(src_dirfd, src_name, dst_dirfd, dst_name, 0))
-		return 0;
-	if (errno != EXDEV && errno != EPERM && errno != EMLINK)
-		return -errno;
-	in = openat(src_dirfd, src_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
 	err = copy_fd(in, dst_dirfd, dst_name);
 	close(in);
 	return err;
+}
+
+int rhook__fs_link_or_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name)
+{
+	if (!linkat(src_dirfd, src_name, dst_dirfd, dst_name, 0))
+		return 0;
+	if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+		return -errno;
+	return rhook__fs_copy(src_dirfd, src_name, dst_dirfd, dst_name);
 }
 
 int rhook__fs_open_dir(int dirfd, const char *name, bool create)

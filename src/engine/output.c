@@ -148,9 +148,10 @@ fail:
 int rhook__outputs_ingest(struct rhook_region *r, const struct rhook_region_meta *meta, const char *const *paths,
 			  size_t num_paths, uint64_t seq, struct rhook__outputs *out)
 {
-	char name[RHOOK__SST_NAME_MAX];
+	char name[RHOOK__SST_NAME_MAX], where[4096], msg[1024];
 	int err;
 
+	snprintf(where, sizeof(where), "%s/data", r->dir);
 	memset(out, 0, sizeof(*out));
 	if (num_paths && (err = reserve(out, num_paths)))
 		return rhook__fail(err, "out of memory");
@@ -159,21 +160,29 @@ int rhook__outputs_ingest(struct rhook_region *r, const struct rhook_region_meta
 		struct rhook__sst_summary s;
 		rhook_file_id id = rhook_file_id_generate();
 
-		/* Every checksum is verified before the file joins the region. */
-		err = rhook__sst_read(NULL, AT_FDCWD, ".", paths[i], false, 0, &scratch, &s);
+		/*
+		 * Copied, not linked: the region's file must not share an inode its
+		 * writer could still change.  The copy is what gets verified.
+		 */
+		err = rhook__region_pending_add(r, &id);
+		if (err)
+			goto fail;
+		rhook__sst_name(&id, name);
+		err = rhook__fs_copy(AT_FDCWD, paths[i], r->data_fd, name);
+		if (err)
+			rhook__fail(err, "%s: cannot copy it into %s/data: %s", paths[i], r->dir, strerror(-err));
+		else if ((err = rhook__sst_read(NULL, r->data_fd, where, name, false, 0, &scratch, &s))) {
+			/* The message names the copy; the caller knows the file by its path. */
+			snprintf(msg, sizeof(msg), "%s", rhook_engine_errmsg());
+			rhook__fail(err, "%s: refused: %s", paths[i], msg);
+		}
 		if (!err && !s.num_rows)
 			err = rhook__fail(-EINVAL, "%s: an SST to ingest must hold rows", paths[i]);
-		if (!err && !(err = rhook__region_pending_add(r, &id))) {
-			rhook__sst_name(&id, name);
-			err = rhook__fs_link_or_copy(AT_FDCWD, paths[i], r->data_fd, name);
-			if (err)
-				rhook__fail(err, "%s: cannot bring it into %s/data: %s", paths[i], r->dir, strerror(-err));
-			else
-				err = add_output(out, r->id, &id, 0, &s, meta->partition_expr, true, seq);
-			if (err) {
-				remove_file(r, &id);
-				rhook__region_pending_remove(r, &id);
-			}
+		if (!err)
+			err = add_output(out, r->id, &id, 0, &s, meta->partition_expr, true, seq);
+		if (err) {
+			remove_file(r, &id);
+			rhook__region_pending_remove(r, &id);
 		}
 		rhook_row_set_free(&scratch);
 		if (err)

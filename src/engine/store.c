@@ -215,8 +215,12 @@ int rhook__region_persist(void *store, rhook_region_id region_id, uint64_t versi
 			       NULL);
 	if (err) {
 		rhook__log_name(version, false, name);
-		/* The rename may have happened before the failure: undo it, or refuse further writes. */
-		if (!faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) &&
+		/*
+		 * Unless the name was taken (-EEXIST: not ours to touch), a file of
+		 * that name is our rename, done before a failed directory sync:
+		 * undo it, or refuse further writes.
+		 */
+		if (err != -EEXIST && !faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) &&
 		    (unlinkat(fd, name, 0) || rhook__fs_sync_dir(fd)))
 			r->poisoned = -EIO;
 		err = rhook__fail(err, "%s: cannot write manifest version %llu: %s", r->dir,

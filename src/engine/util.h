@@ -32,7 +32,9 @@ int rhook__fs_sync_dir(int dirfd);
 int rhook__fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, bool noreplace);
 /* Reads a whole regular file (O_NOFOLLOW) into a malloc'ed, NUL-terminated buffer. */
 int rhook__fs_read_all(int dirfd, const char *name, char **buf, size_t *len);
-/* Hard-links @src_name into @dst_dirfd as @dst_name, or copies it (0600, fsync'ed) across file systems. */
+/* Copies @src_name (not through a symlink) to a new file @dst_name (0600, fsync'ed). */
+int rhook__fs_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name);
+/* Hard-links @src_name into @dst_dirfd as @dst_name, or copies it across file systems. */
 int rhook__fs_link_or_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name);
 /* Removes @name under @dirfd and everything below it (no symlink is followed); 0 or -errno. */
 int rhook__fs_remove_tree(int dirfd, const char *name);
