@@ -25,11 +25,21 @@
  * rhook_region_role) gate every operation: the wrong role gives -EROFS
  * (read-only roles) or -EBUSY (staging and transitional roles).
  *
+ * Synchronization: every rhook_region_* function may be called from any
+ * thread, concurrently with any other on the same or another region,
+ * except rhook_region_close() (nothing may run on the region during or
+ * after it) and rhook_engine_free() (its regions closed first).  Flushes
+ * of one region run one at a time, as do its compactions, index builds
+ * and remote compactions; truncate and drop wait for both kinds.  Scans
+ * see a consistent version and never block writers for long.  Across
+ * processes, manifest writes exclude each other through the LOCK flock.
+ *
  * Locks of a region, outermost first (each documented in region.h):
  * flush lock, compaction lock, manifest mutex (rhook's context; the LOCK
  * flock is only taken under it), memtable lock, state lock.  Hooks run
  * with none of them held except the flush or compaction lock of the
- * operation that fired them; a hook may call rhook_region_manifest().
+ * operation that fired them; a hook may call rhook_region_manifest(), but
+ * must not flush or compact the region that called it.
  */
 #ifndef RHOOK_ENGINE_H
 #define RHOOK_ENGINE_H
@@ -135,6 +145,7 @@ int rhook_region_open(struct rhook_engine *engine, const char *dir, enum rhook_r
 void rhook_region_close(struct rhook_region *region);
 
 rhook_region_id rhook_region_get_id(const struct rhook_region *region);
+/* The role now; another thread may change it right after (a snapshot). */
 enum rhook_region_role rhook_region_get_role(const struct rhook_region *region);
 /* Unreferenced files found in data/ at open. */
 size_t rhook_region_orphans(const struct rhook_region *region);
@@ -189,7 +200,7 @@ int rhook_region_compact_remote(struct rhook_region *region, const struct rhook_
  */
 int rhook_sst_write_file(const char *path, const struct rhook_row *rows, size_t num_rows);
 
-/* Region edit: ingests pre-written SST files (verified, then linked or copied in); cause edit. */
+/* Region edit: ingests pre-written SST files (copied in, the copies verified); cause edit. */
 int rhook_region_ingest(struct rhook_region *region, const char *const *paths, size_t num_paths);
 
 /* Copies files of @src (all live ones when @num_ids is 0) into @dst; cause copy on @dst. */

@@ -11,10 +11,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "index.h"
-#include "log.h"
 #include "output.h"
 #include "sst.h"
 #include "util.h"
