@@ -5,6 +5,7 @@
  * clear errors and exit codes for bad arguments and damaged regions.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -212,6 +213,31 @@ static void test_cli_errors(void **state)
 	expect_cli(1, "bad region id", dir, NULL, NULL, NULL);
 }
 
+/* The flight recorder reaches the compactor by configuration alone (librhook's constructor). */
+static void test_compactor_recorder(void **state)
+{
+	struct ert_env *e = *state;
+	char dir[ERT_PATH], trace[ERT_PATH], env[ERT_PATH + 32];
+	char *argv[] = { (char *)rt_bin("rhook-compactor"), dir, NULL }, *envp[] = { env, NULL };
+	struct rhook_region *r = ert_region(e, dir);
+	struct dirent *de;
+	size_t files = 0;
+	DIR *d;
+
+	ert_put_flush(r, 100, 0, 1);
+	ert_put_flush(r, 100, 1000, 2);
+	rhook_region_close(r);
+	snprintf(trace, sizeof(trace), "%s/trace", e->dir);
+	snprintf(env, sizeof(env), "RHOOK_TRACE_DIR=%s", trace);
+	assert_int_equal(rt_run(argv, envp, NULL, NULL), 0);
+	d = opendir(trace);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		files += !strncmp(de->d_name, "rhook-", 6);
+	closedir(d);
+	assert_int_equal(files, 1);
+}
+
 static pid_t spawn_compactor(const char *dir, const char *log)
 {
 	char *argv[] = { (char *)rt_bin("rhook-compactor"), "--hook", (char *)plugin_path(), "--hook-arg",
@@ -315,6 +341,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remote_compaction, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_to_compact, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_errors, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_compactor_recorder, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_exclusion, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_leader_writes_during_remote, ert_fixture_setup, ert_fixture_teardown),
 	};
