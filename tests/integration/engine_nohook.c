@@ -351,6 +351,54 @@ static void test_hook_reads_manifest(void **state)
 	rhook_region_close(rd.region);
 }
 
+/* What a hook sees of a region stepping down: the transitional role, refusing writes. */
+struct downgrade_probe {
+	struct rhook_region *region;
+	enum rhook_region_role role;
+	int put;
+};
+
+static void probe_sst(void *priv, rhook_region_id id, const struct rhook_region_meta *meta,
+		      const struct rhook_sst_file *files, size_t n)
+{
+	struct downgrade_probe *p = priv;
+	struct rhook_row row = { .ts = 1, .key = (const uint8_t *)"late", .key_len = 4 };
+
+	(void)id, (void)meta, (void)files, (void)n;
+	p->role = rhook_region_get_role(p->region);
+	p->put = rhook_region_put(p->region, &row, 1, NULL);
+}
+
+static void test_downgrade(void **state)
+{
+	static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = probe_sst };
+	struct ert_env *e = *state;
+	char dir[ERT_PATH];
+	struct downgrade_probe p = { .region = ert_region(e, dir) };
+	struct rhook_region *follower;
+	struct rhook_row_set rows;
+	struct rhook_hook *hook;
+
+	assert_int_equal(rhook_registry_add(e->rec.registry, &ops, &p, &hook), 0);
+	ert_put(p.region, 100, 40, 0, 1);
+	/* Stepping down flushes what the memtable holds (a flush: both callbacks), then follows. */
+	assert_int_equal(rhook_region_downgrade(p.region), 0);
+	assert_int_equal(p.role, RHOOK_ROLE_LEADER_DOWNGRADING);
+	assert_int_equal(p.put, -EROFS);
+	assert_int_equal(ert_count(&e->rec, ERT_SST), 1);
+	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 1);
+	assert_int_equal(rhook_region_get_role(p.region), RHOOK_ROLE_FOLLOWER);
+	assert_int_equal(rhook_region_downgrade(p.region), -EROFS);
+	assert_int_equal(rhook_registry_remove(e->rec.registry, hook), 0);
+	/* Nothing was lost: another node opening the directory sees every row. */
+	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_FOLLOWER, &follower), 0);
+	ert_scan(follower, &rows);
+	assert_int_equal(rows.num_rows, 100);
+	rhook_row_set_free(&rows);
+	rhook_region_close(follower);
+	rhook_region_close(p.region);
+}
+
 static void test_roles(void **state)
 {
 	struct ert_env *e = *state;
@@ -404,6 +452,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush_io_error, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_io_error, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_hook_reads_manifest, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_downgrade, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_roles, ert_fixture_setup, ert_fixture_teardown),
 	};
 
