@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -139,10 +140,17 @@ int rhook__region_write_begin(struct rhook_region *r, unsigned roles, const char
 void rhook__region_write_end(struct rhook_region *r)
 {
 	uint32_t every = r->engine->checkpoint_interval;
+	char msg[1024];
 
-	/* Best effort: a failed checkpoint is retried after the next write, the log stays complete. */
-	if (rhook_region_get_role(r) == RHOOK_ROLE_LEADER && r->live_tail >= r->checkpoint_version + every)
-		rhook__region_checkpoint_locked(r);
+	/*
+	 * Best effort: a failed checkpoint is retried after the next write and
+	 * the log stays complete; the operation's own message is kept.
+	 */
+	if (rhook_region_get_role(r) == RHOOK_ROLE_LEADER && r->live_tail >= r->checkpoint_version + every) {
+		snprintf(msg, sizeof(msg), "%s", rhook_engine_errmsg());
+		if (rhook__region_checkpoint_locked(r))
+			rhook__fail(0, "%s", msg);
+	}
 	flock(r->lock_fd, LOCK_UN);
 }
 
