@@ -104,17 +104,6 @@ int rhook__rows_adopt(struct rhook_row_set *set, void *buf)
 	return chunk_add(set, buf, 0, 0);
 }
 
-int rhook__rows_push_all(struct rhook_row_set *set, const struct rhook_row_set *src)
-{
-	for (size_t i = 0; i < src->num_rows; i++) {
-		int err = rhook__rows_push(set, &src->rows[i]);
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 static int cmp_rows(const void *a, const void *b)
 {
 	return rhook__row_cmp(a, b);

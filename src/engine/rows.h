@@ -16,8 +16,6 @@ int rhook__rows_push(struct rhook_row_set *set, const struct rhook_row *row);
 int rhook__rows_push_ref(struct rhook_row_set *set, const struct rhook_row *row);
 /* Makes the set own @buf (malloc'ed), freed with the set; 0 or -ENOMEM (buf not taken). */
 int rhook__rows_adopt(struct rhook_row_set *set, void *buf);
-/* Appends copies of every row of @src; 0 or -ENOMEM. */
-int rhook__rows_push_all(struct rhook_row_set *set, const struct rhook_row_set *src);
 /*
  * Sorts by rhook__row_cmp and keeps, per (key, ts), the row with the
  * highest sequence, dropping rows with seq <= @truncated_seq (0: none):
