@@ -16,12 +16,13 @@ static const struct {
 	int (*main)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "run", rhook_demo_run, "a mixed LSM workload traced by the flight recorder (the default)" },
 	{ "coverage", rhook_demo_coverage, "run every scenario of the coverage table and print what the hooks saw" },
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: rhook-demo COMMAND [OPTIONS]\n\ncommands:\n", f);
+	fputs("usage: rhook-demo [COMMAND] [OPTIONS]\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 }
@@ -50,8 +51,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].main(argc - 1, argv + 1);
-	if (argc >= 2)
-		fprintf(stderr, "rhook-demo: unknown command '%s'\n", argv[1]);
+	/* No command, or options only: the workload. */
+	if (argc < 2 || argv[1][0] == '-')
+		return rhook_demo_run(argc, argv);
+	fprintf(stderr, "rhook-demo: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
 }

@@ -1,0 +1,116 @@
+/*
+ * lttngctl.c - an LTTng session of rhook's events through the lttng CLI
+ * (see lttngctl.h).
+ */
+#define _GNU_SOURCE
+#include "lttngctl.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+static bool sessiond_alive(void)
+{
+	return rhook_proc_run((char *[]){ "lttng", "list", NULL }, NULL, NULL, NULL) == 0;
+}
+
+/* The pid in the session daemon's pid file (root's or the user's), or -1. */
+static int sessiond_pid(void)
+{
+	char path[4096], buf[32] = "";
+	const char *home = getenv("LTTNG_HOME") ? getenv("LTTNG_HOME") : getenv("HOME");
+	FILE *f;
+
+	if (geteuid() == 0)
+		snprintf(path, sizeof(path), "/var/run/lttng/lttng-sessiond.pid");
+	else
+		snprintf(path, sizeof(path), "%s/.lttng/lttng-sessiond.pid", home ? home : "");
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return atoi(buf) > 0 ? atoi(buf) : -1;
+}
+
+int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_opts *o)
+{
+	static unsigned counter;
+	char out_opt[4200], ctrl_opt[512], data_opt[512];
+	char *create[8] = { "lttng", "create", s->name }, *chan[24] = { "lttng", "enable-channel", "-u", "-s", s->name };
+	int n = 3;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "rhook-%d-%u", (int)getpid(), counter++);
+	if (!sessiond_alive()) {
+		if (rhook_proc_run_quiet((char *[]){ "lttng-sessiond", "--daemonize", NULL }))
+			return -1;
+		s->sessiond_pid = sessiond_pid();
+		for (int i = 0; i < 100 && !sessiond_alive(); i++)
+			usleep(50000);
+	}
+	if (o->output_dir) {
+		snprintf(out_opt, sizeof(out_opt), "--output=%s", o->output_dir);
+		create[n++] = out_opt;
+	} else {
+		snprintf(ctrl_opt, sizeof(ctrl_opt), "--ctrl-url=%s", o->ctrl_url);
+		snprintf(data_opt, sizeof(data_opt), "--data-url=%s", o->data_url);
+		create[n++] = ctrl_opt;
+		create[n++] = data_opt;
+	}
+	if (rhook_proc_run_quiet(create))
+		goto fail;
+	if (o->channel) {
+		int c = 5;
+
+		for (int i = 0; o->channel[i] && c < 22; i++)
+			chan[c++] = (char *)o->channel[i];
+		chan[c++] = "rhook";
+		if (rhook_proc_run_quiet(chan) ||
+		    rhook_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "-c", "rhook",
+						     "rhook:*", NULL }))
+			goto fail;
+	} else if (rhook_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "rhook:*", NULL })) {
+		goto fail;
+	}
+	if (o->process_context &&
+	    rhook_proc_run_quiet((char *[]){ "lttng", "add-context", "-u", "-s", s->name, "-t", "vpid", "-t", "vtid", "-t",
+					     "procname", NULL }))
+		goto fail;
+	if (o->start && rhook_lttngctl_start(s))
+		goto fail;
+	return 0;
+fail:
+	rhook_lttngctl_end(s);
+	return -1;
+}
+
+int rhook_lttngctl_start(struct rhook_lttngctl *s)
+{
+	return rhook_proc_run_quiet((char *[]){ "lttng", "start", s->name, NULL }) ? -1 : 0;
+}
+
+int rhook_lttngctl_stop(struct rhook_lttngctl *s)
+{
+	return rhook_proc_run_quiet((char *[]){ "lttng", "stop", s->name, NULL }) ? -1 : 0;
+}
+
+int rhook_lttngctl_end(struct rhook_lttngctl *s)
+{
+	/* destroy stops a running session and waits for its data first. */
+	int err = s->name[0] && rhook_proc_run_quiet((char *[]){ "lttng", "destroy", s->name, NULL }) ? -1 : 0;
+
+	if (s->sessiond_pid > 0) {
+		kill(s->sessiond_pid, SIGTERM);
+		for (int i = 0; i < 200 && !kill(s->sessiond_pid, 0); i++)
+			usleep(50000);
+		s->sessiond_pid = 0;
+	}
+	s->name[0] = '\0';
+	return err;
+}

@@ -1,0 +1,38 @@
+/*
+ * lttngctl.h - an LTTng tracing session of rhook's events, driven through
+ * the lttng command line (lttng-tools), for rhook's tools, tests and
+ * benchmarks.
+ */
+#ifndef RHOOK_TOOLS_LTTNGCTL_H
+#define RHOOK_TOOLS_LTTNGCTL_H
+
+#include <stdbool.h>
+
+struct rhook_lttngctl_opts {
+	const char *output_dir;      /* local trace directory; NULL when streaming */
+	const char *ctrl_url;        /* stream to a relay daemon: control and data URLs */
+	const char *data_url;
+	const char *const *channel;  /* enable-channel options ("--discard", ...), NULL-terminated; NULL: default */
+	bool process_context;        /* add vpid, vtid and procname to every event */
+	bool start;                  /* start tracing right away */
+};
+
+struct rhook_lttngctl {
+	char name[64];
+	int sessiond_pid; /* > 0 when begin() started the session daemon */
+};
+
+/*
+ * Starts an lttng-sessiond if none answers (end() stops only that one),
+ * creates a session named after this process, enables rhook:* in user
+ * space and, if @o->start, starts tracing.  0 or -1 (the lttng command's
+ * output is on stderr).
+ */
+int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_opts *o);
+int rhook_lttngctl_start(struct rhook_lttngctl *s);
+/* Stops tracing and waits until the data is on disk (or at the relay). */
+int rhook_lttngctl_stop(struct rhook_lttngctl *s);
+/* Destroys the session (stopping it first) and the daemon begin() started. */
+int rhook_lttngctl_end(struct rhook_lttngctl *s);
+
+#endif /* RHOOK_TOOLS_LTTNGCTL_H */

@@ -1,0 +1,21 @@
+/*
+ * proc.h - running a program and collecting its output, for rhook's tools,
+ * tests and benchmarks.
+ */
+#ifndef RHOOK_TOOLS_PROC_H
+#define RHOOK_TOOLS_PROC_H
+
+/*
+ * Runs @argv (argv[0] searched in PATH) with the extra environment @env
+ * ("K=V", NULL-terminated, may be NULL; it wins over the inherited one),
+ * collecting stdout into *out and stderr into *err (malloc'ed strings;
+ * either pointer may be NULL to discard that stream).  Returns the exit
+ * status (0..255), 128 + signal if it was killed, or -1 if it could not
+ * be started.
+ */
+int rhook_proc_run(char *const argv[], char *const env[], char **out, char **err);
+
+/* Like rhook_proc_run(), output discarded unless it fails; then it goes to stderr. */
+int rhook_proc_run_quiet(char *const argv[]);
+
+#endif /* RHOOK_TOOLS_PROC_H */
