@@ -326,7 +326,7 @@ int rt_parse_babeltrace(const char *text, struct rt_trace *out)
 
 	memset(out, 0, sizeof(*out));
 	while (line && *line) {
-		const char *end = strchr(line, '\n'), *p = line, *name, *brace;
+		const char *end = strchr(line, '\n'), *p = line, *name;
 		struct rt_event ev;
 		unsigned long long sec, nsec;
 		int n;
@@ -348,15 +348,17 @@ int rt_parse_babeltrace(const char *text, struct rt_trace *out)
 			snprintf(ev.name, sizeof(ev.name), "%.*s", (int)(colon2 - name), name);
 			p = colon2 + 1;
 		}
-		/* The payload is the last brace group of the line. */
-		brace = NULL;
-		for (const char *q = p; *q && (!end || q < end); q++)
-			if (*q == '{' && (q == p || q[-1] == ' '))
-				brace = q;
-		if (!brace)
-			return -1;
-		p = brace + 1;
-		if (parse_fields(&p, &ev))
+		/* Context groups, then the payload: every "{ k = v, ... }" group of the line. */
+		for (;;) {
+			while (*p == ' ' || *p == ',')
+				p++;
+			if (*p != '{' || (end && p >= end))
+				break;
+			p++;
+			if (parse_fields(&p, &ev))
+				return -1;
+		}
+		if (!ev.num_fields)
 			return -1;
 		if (out->num_events == cap) {
 			cap = cap ? cap * 2 : 256;

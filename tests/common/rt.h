@@ -47,7 +47,7 @@ int rt_lttng_end(struct rt_lttng *s);
 struct rt_event {
 	char name[64];          /* "rhook:manifest_commit" */
 	uint64_t ts_ns;         /* from the [..] timestamp, ns since epoch */
-	size_t num_fields;
+	size_t num_fields;       /* context fields (cpu_id, vpid, procname...) then the payload's */
 	char *keys[48];
 	char *values[48];       /* numbers as printed, strings unquoted, enums as their label */
 };
