@@ -78,6 +78,21 @@ static void test_install_and_consume(void **state)
 	expect_installed("lib/pkgconfig/rhook.pc");
 	expect_installed("lib/cmake/rhook/rhookConfig.cmake");
 	expect_installed("lib/cmake/rhook/rhookTargets.cmake");
+	expect_installed("lib/rhook-count-hook.so");
+	expect_installed("bin/rhook-read");
+	expect_installed("bin/rhook-demo");
+	expect_installed("bin/rhook-compactor");
+	expect_installed("share/man/man1/rhook-read.1");
+	expect_installed("share/man/man1/rhook-demo.1");
+	expect_installed("share/man/man1/rhook-compactor.1");
+
+	/* The installed programs run from the prefix: the coverage demo uses all three and the plugin. */
+	{
+		char demo[PATH_MAX * 2];
+
+		snprintf(demo, sizeof(demo), "%s/bin/rhook-demo", prefix);
+		run_ok((char *[]){ demo, "coverage", NULL }, NULL);
+	}
 
 	/* pkg-config. */
 	snprintf(consumer_src, sizeof(consumer_src), "%s/tests/install/consumer", src);
