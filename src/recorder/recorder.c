@@ -31,6 +31,7 @@
 int rhook__rec_active;
 struct rhook__recorder *_Atomic rhook__rec_current;
 pthread_mutex_t rhook__rec_lock = PTHREAD_MUTEX_INITIALIZER;
+char rhook__rec_gp_token __attribute__((unused));
 static uint64_t next_gen = 1; /* [rhook__rec_lock] */
 
 static bool is_pow2(uint64_t x)
@@ -248,7 +249,7 @@ int rhook_recorder_stop(void)
 	atomic_store_explicit(&rhook__rec_current, NULL, memory_order_release);
 	/* Wait for every writer that could still hold @r. */
 	urcu_bp_synchronize_rcu();
-	RHOOK__TSAN_ACQUIRE(&rhook__rec_current);
+	RHOOK__TSAN_ACQUIRE(&rhook__rec_gp_token);
 	finish_header(r, RHR_STATE_STOPPED);
 	rhook__rec_thread_forget();
 	unmap_free(r);

@@ -53,6 +53,14 @@ extern struct rhook__recorder *_Atomic rhook__rec_current;
  */
 extern pthread_mutex_t rhook__rec_lock;
 
+/*
+ * ThreadSanitizer's stand-in for the recorder's grace period: writers
+ * release it after their last use of a recorder, stop acquires it after
+ * synchronize_rcu().  Not rhook__rec_current itself: TSan models a
+ * release store to an atomic as replacing the releases made before it.
+ */
+extern char rhook__rec_gp_token;
+
 static inline struct rhr_bufhdr *rhook__rec_bufhdr(const struct rhook__recorder *r, uint32_t i)
 {
 	return (struct rhr_bufhdr *)(r->map + RHR_HEADER_SIZE + (size_t)i * (RHR_BUFHDR_SIZE + r->buffer_size));

@@ -108,11 +108,17 @@ static void claim(struct rec_tls *t, struct rhook__recorder *r)
 	if (!bh)
 		return;
 	if (fresh) {
-		volatile uint8_t *p = (uint8_t *)bh;
+		/*
+		 * Only the sub-buffer bytes, nobody else's: the buffer header
+		 * holds the state other claimers read (its page is written just
+		 * below), and the last page may hold the next buffer's header.
+		 */
+		volatile uint8_t *p = (uint8_t *)bh + RHR_BUFHDR_SIZE;
 		long page = sysconf(_SC_PAGESIZE);
 
-		for (size_t off = 0; off < RHR_BUFHDR_SIZE + r->buffer_size; off += (size_t)page)
+		for (size_t off = 0; off < r->buffer_size; off += (size_t)page)
 			p[off] = p[off];
+		p[r->buffer_size - 1] = p[r->buffer_size - 1];
 	}
 	bh->tid = t->tid;
 	bh->owners++;
@@ -167,6 +173,8 @@ static void count_nested(void)
 	r = atomic_load_explicit(&rhook__rec_current, memory_order_acquire);
 	if (r)
 		__atomic_fetch_add(&r->hdr->lost_nested, 1, __ATOMIC_RELAXED);
+	/* As in rhook__rec_emit(): this use of @r happens before stop unmaps it. */
+	RHOOK__TSAN_RELEASE(&rhook__rec_gp_token);
 	urcu_bp_read_unlock();
 }
 
@@ -216,7 +224,7 @@ void rhook__rec_emit(unsigned id, const void *payload, uint32_t len, const void 
 	}
 out:
 	/* Every use of @r happens before stop unmaps it (TSan's view of the grace period). */
-	RHOOK__TSAN_RELEASE(&rhook__rec_current);
+	RHOOK__TSAN_RELEASE(&rhook__rec_gp_token);
 	urcu_bp_read_unlock();
 	t->nesting = 0;
 }
