@@ -197,15 +197,30 @@ static void on_updated(struct rhook__check *c, const struct rhook__rd_event *ev)
 	}
 }
 
+/*
+ * The open span of work (a flush or compaction) of this thread on this
+ * region, opened by its begin event or, when that was lost, by its first
+ * SST; closed by its end event.  Keyed by region as well, so that a trace
+ * without thread ids still tells flushes of different regions apart.
+ */
+static uint64_t *span_slot(struct rhook__check *c, const struct rhook__rd_event *ev)
+{
+	bool created;
+
+	return insert(c, &c->threads, (uint64_t)ev->proc->index << 32 | ev->tid, *(const uint64_t *)ev->payload,
+		      &created);
+}
+
 static void on_sst(struct rhook__check *c, const struct rhook__rd_event *ev)
 {
 	const struct rhook__ev_sst_file_written *e = ev->payload;
-	uint64_t k[2], *span;
+	uint64_t k[2], *span = span_slot(c, ev);
 	struct sst_state *s;
 	bool created;
 
 	c->announced++;
-	span = rhook__map_find(&c->threads, (uint64_t)ev->proc->index << 32 | ev->tid, e->region_id);
+	if (span && !*span)
+		*span = ++c->spans;
 	memcpy(k, e->file_id, 16);
 	s = insert(c, &c->ssts, k[0], k[1], &created);
 	if (!s)
@@ -214,30 +229,27 @@ static void on_sst(struct rhook__check *c, const struct rhook__rd_event *ev)
 				 .proc = ev->proc->index, .tid = ev->tid, .state = SST_PENDING };
 }
 
-/*
- * flush_begin / compaction_begin: a new span of work of this thread on
- * this region (keyed by region too, so that a trace without thread ids
- * still tells concurrent flushes of different regions apart).
- */
+/* flush_begin / compaction_begin: a new span. */
 static void on_begin(struct rhook__check *c, const struct rhook__rd_event *ev)
 {
-	bool created;
-	uint64_t *span = insert(c, &c->threads, (uint64_t)ev->proc->index << 32 | ev->tid,
-				*(const uint64_t *)ev->payload, &created);
+	uint64_t *span = span_slot(c, ev);
 
 	if (span)
 		*span = ++c->spans;
 }
 
-/* flush_end / compaction_end with an error: that span's SSTs are not expected in the manifest. */
+/* flush_end / compaction_end: the span closes; with an error its SSTs are not expected in the manifest. */
 static void on_end(struct rhook__check *c, const struct rhook__rd_event *ev, int status)
 {
 	uint64_t *span = rhook__map_find(&c->threads, (uint64_t)ev->proc->index << 32 | ev->tid,
 					 *(const uint64_t *)ev->payload);
+	uint64_t id = span ? *span : 0;
 	bool created;
 
-	if (status && span)
-		insert(c, &c->failed, *span, 0, &created);
+	if (span)
+		*span = 0;
+	if (status && id)
+		insert(c, &c->failed, id, 0, &created);
 }
 
 void rhook__check_add(struct rhook__check *c, const struct rhook__rd_event *ev)

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,16 +43,6 @@ struct rhook__ctfout {
 	size_t cap;
 };
 
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 static bool dir_empty(int dfd)
 {
 	int fd = dup(dfd);
@@ -81,26 +70,26 @@ int rhook__ctfout_open(struct rhook__ctfout **out, const char *dir, bool force, 
 	*out = NULL;
 	if (!lstat(dir, &st)) {
 		if (S_ISLNK(st.st_mode))
-			return fail(err, err_size, -ELOOP, "%s: is a symbolic link; refusing to write through it", dir);
+			return rhook__fail(err, err_size, -ELOOP, "%s: is a symbolic link; refusing to write through it", dir);
 		if (!S_ISDIR(st.st_mode))
-			return fail(err, err_size, -ENOTDIR, "%s: exists and is not a directory", dir);
+			return rhook__fail(err, err_size, -ENOTDIR, "%s: exists and is not a directory", dir);
 	} else if (errno != ENOENT) {
-		return fail(err, err_size, -errno, "%s: %s", dir, strerror(errno));
+		return rhook__fail(err, err_size, -errno, "%s: %s", dir, strerror(errno));
 	} else if (mkdir(dir, 0700)) {
-		return fail(err, err_size, -errno, "%s: %s", dir, strerror(errno));
+		return rhook__fail(err, err_size, -errno, "%s: %s", dir, strerror(errno));
 	}
 	/* O_NOFOLLOW: a symlink planted since the lstat() is refused, not followed. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
-		return fail(err, err_size, -errno, "%s: %s", dir, strerror(errno));
+		return rhook__fail(err, err_size, -errno, "%s: %s", dir, strerror(errno));
 	if (!force && !dir_empty(dfd)) {
 		close(dfd);
-		return fail(err, err_size, -EEXIST, "%s: exists and is not empty (--force writes into it)", dir);
+		return rhook__fail(err, err_size, -EEXIST, "%s: exists and is not empty (--force writes into it)", dir);
 	}
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		close(dfd);
-		return fail(err, err_size, -ENOMEM, "out of memory");
+		return rhook__fail(err, err_size, -ENOMEM, "out of memory");
 	}
 	x->dfd = dfd;
 	x->force = force;
@@ -136,10 +125,10 @@ static int make_trace_dir(struct rhook__ctfout *x, const char *name, char *err, 
 	int dfd;
 
 	if (mkdirat(x->dfd, name, 0700) && (errno != EEXIST || !x->force))
-		return fail(err, err_size, -errno, "%s: %s", name, strerror(errno));
+		return rhook__fail(err, err_size, -errno, "%s: %s", name, strerror(errno));
 	dfd = openat(x->dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
-		return fail(err, err_size, -errno, "%s: %s", name, strerror(errno));
+		return rhook__fail(err, err_size, -errno, "%s: %s", name, strerror(errno));
 	if (x->force) {
 		unlinkat(dfd, "metadata", 0);
 		unlinkat(dfd, "stream", 0);
@@ -173,16 +162,16 @@ static struct trace *new_trace(struct rhook__ctfout *x, const struct rhook__rd_p
 	if (t)
 		t->pkt = malloc(PACKET_SIZE);
 	if (!t || !t->pkt) {
-		fail(err, err_size, -ENOMEM, "out of memory");
+		rhook__fail(err, err_size, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	t->fd = create_file(dfd, "stream");
 	if (t->fd < 0) {
-		fail(err, err_size, -errno, "%s/stream: %s", name, strerror(errno));
+		rhook__fail(err, err_size, -errno, "%s/stream: %s", name, strerror(errno));
 		goto fail;
 	}
 	if (getrandom(t->uuid, sizeof(t->uuid), 0) != sizeof(t->uuid)) {
-		fail(err, err_size, -EIO, "getrandom: %s", strerror(errno));
+		rhook__fail(err, err_size, -EIO, "getrandom: %s", strerror(errno));
 		close(t->fd);
 		goto fail;
 	}
@@ -271,7 +260,7 @@ int rhook__ctfout_add(struct rhook__ctfout *x, const struct rhook__rd_event *ev,
 		struct trace **n = realloc(x->traces, cap * sizeof(*n));
 
 		if (!n)
-			return fail(err, err_size, -ENOMEM, "out of memory");
+			return rhook__fail(err, err_size, -ENOMEM, "out of memory");
 		memset(n + x->cap, 0, (cap - x->cap) * sizeof(*n));
 		x->traces = n;
 		x->cap = cap;
@@ -286,7 +275,7 @@ int rhook__ctfout_add(struct rhook__ctfout *x, const struct rhook__rd_event *ev,
 		int ret = flush_packet(t);
 
 		if (ret)
-			return fail(err, err_size, ret, "write: %s", strerror(-ret));
+			return rhook__fail(err, err_size, ret, "write: %s", strerror(-ret));
 	}
 	if (t->len == PACKET_HEAD)
 		t->begin = ev->mono;
@@ -458,7 +447,7 @@ int rhook__ctfout_close(struct rhook__ctfout *x, size_t *traces, char *err, size
 		if (!r)
 			r = write_metadata(t);
 		if (r && !ret)
-			ret = fail(err, err_size, r, "%s: %s", t->proc->origin, strerror(-r));
+			ret = rhook__fail(err, err_size, r, "%s: %s", t->proc->origin, strerror(-r));
 		*traces += !r;
 		close(t->dfd);
 		free(t->pkt);

@@ -124,7 +124,8 @@ static int classify(struct found *f, const char *path)
 				RHR_FILE_SUFFIX);
 			return -ENOENT;
 		}
-		qsort(f->rec + rec, f->num_rec - rec, sizeof(char *), cmp_str);
+		if (f->num_rec > rec)
+			qsort(f->rec + rec, f->num_rec - rec, sizeof(char *), cmp_str);
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode)) {

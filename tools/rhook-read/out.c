@@ -158,3 +158,13 @@ void rhook__out_printf(struct rhook__out *o, const char *fmt, ...)
 	if (n > 0)
 		rhook__out_mem(o, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
+
+int rhook__fail(char *err, size_t size, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return code;
+}

@@ -105,6 +105,9 @@ static inline void rhook__out_lit(struct rhook__out *o, const char *s, size_t n)
 
 #define RHOOK__OUT_LIT(o, s) rhook__out_lit((o), (s), sizeof(s) - 1)
 
+/* Formats a message into @err (@size bytes) and returns @code: for "return rhook__fail(...)". */
+__attribute__((format(printf, 4, 5))) int rhook__fail(char *err, size_t size, int code, const char *fmt, ...);
+
 /* printf-style append for reports (not for per-event output); checked. */
 __attribute__((format(printf, 2, 3))) void rhook__out_printf(struct rhook__out *o, const char *fmt, ...);
 

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "out.h"
 #include "schema.h"
 
 /* One sub-buffer of a buffer, in the order the stream reads them. */
@@ -38,16 +38,6 @@ struct rhook__recstream {
 	uint8_t *copy;             /* live files: private copy of the current sub-buffer */
 };
 
-static int fail(char *err, size_t size, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 static bool is_pow2(uint64_t x)
 {
 	return x && !(x & (x - 1));
@@ -64,30 +54,30 @@ static int check_header(const struct rhr_header *h, size_t len, char *err, size_
 	uint64_t per_buffer, need;
 
 	if (h->version != RHR_VERSION)
-		return fail(err, err_size, -EPROTONOSUPPORT,
+		return rhook__fail(err, err_size, -EPROTONOSUPPORT,
 			    "unsupported recorder format version %u (this rhook-read reads version %u)", h->version,
 			    RHR_VERSION);
 	if (h->header_size != RHR_HEADER_SIZE || h->bufhdr_size != RHR_BUFHDR_SIZE ||
 	    h->sbhdr_size != RHR_SBHDR_SIZE)
-		return fail(err, err_size, -EINVAL, "unexpected header sizes %u/%u/%u", h->header_size,
+		return rhook__fail(err, err_size, -EINVAL, "unexpected header sizes %u/%u/%u", h->header_size,
 			    h->bufhdr_size, h->sbhdr_size);
 	if (!is_pow2(h->buffer_size) || h->buffer_size > (1u << 30) || !is_pow2(h->num_subbuffers) ||
 	    h->num_subbuffers < 2 || h->buffer_size / h->num_subbuffers < RHR_MIN_SUBBUF_SIZE ||
 	    h->num_buffers > 4096)
-		return fail(err, err_size, -EINVAL, "bad geometry: %u buffers of %llu bytes in %u sub-buffers",
+		return rhook__fail(err, err_size, -EINVAL, "bad geometry: %u buffers of %llu bytes in %u sub-buffers",
 			    h->num_buffers, (unsigned long long)h->buffer_size, h->num_subbuffers);
 	if (h->mode > 1 || (h->clock != RHR_CLOCK_TSC && h->clock != RHR_CLOCK_MONOTONIC) ||
 	    h->state < RHR_STATE_RECORDING || h->state > RHR_STATE_EXITED)
-		return fail(err, err_size, -EINVAL, "bad mode %u, clock %u or state %u", h->mode, h->clock,
+		return rhook__fail(err, err_size, -EINVAL, "bad mode %u, clock %u or state %u", h->mode, h->clock,
 			    h->state);
 	per_buffer = RHR_BUFHDR_SIZE + h->buffer_size;
 	need = RHR_HEADER_SIZE + per_buffer * h->num_buffers; /* <= 4 TiB: no overflow */
 	if (len < need)
-		return fail(err, err_size, -EINVAL, "truncated: %zu bytes, the header describes %llu", len,
+		return rhook__fail(err, err_size, -EINVAL, "truncated: %zu bytes, the header describes %llu", len,
 			    (unsigned long long)need);
 	if (h->clock == RHR_CLOCK_TSC &&
 	    (h->calib.tsc <= h->start.tsc || h->calib.mono_ns <= h->start.mono_ns))
-		return fail(err, err_size, -EINVAL, "bad clock calibration");
+		return rhook__fail(err, err_size, -EINVAL, "bad clock calibration");
 	return 0;
 }
 
@@ -178,6 +168,15 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 	return 0;
 }
 
+/*
+ * GCC warns that ThreadSanitizer does not model the fence in
+ * next_subbuf(); the writer it orders against is another process, which
+ * ThreadSanitizer never sees anyway.
+ */
+#if defined(__SANITIZE_THREAD__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
 /* Loads the next usable sub-buffer of @s; false when none is left. */
 static bool next_subbuf(struct rhook__recstream *s)
 {
@@ -215,6 +214,9 @@ static bool next_subbuf(struct rhook__recstream *s)
 	}
 	return false;
 }
+#if defined(__SANITIZE_THREAD__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* Converts a record timestamp with the current sub-buffer's anchor. */
 static uint64_t to_mono(struct rhook__recstream *s, uint64_t ts)
@@ -366,7 +368,7 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 	f->live = live;
 	f->proc = proc;
 	if (len < sizeof(f->hdr))
-		return fail(err, err_size, -EINVAL, "truncated: %zu bytes, shorter than a recorder header", len);
+		return rhook__fail(err, err_size, -EINVAL, "truncated: %zu bytes, shorter than a recorder header", len);
 	if (live) {
 		/* Pairs with the writer's release store of version, the header's last field written. */
 		uint32_t version = __atomic_load_n(&((const struct rhr_header *)data)->version, __ATOMIC_ACQUIRE);
@@ -377,11 +379,11 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 		memcpy(&f->hdr, data, sizeof(f->hdr));
 	}
 	if (!rhook__recfile_sniff(data, len) && memcmp(f->hdr.magic, zero, sizeof(zero)))
-		return fail(err, err_size, -EINVAL, "not a recorder file (bad magic)");
+		return rhook__fail(err, err_size, -EINVAL, "not a recorder file (bad magic)");
 	if (!f->hdr.version)
-		return fail(err, err_size, -ENODATA, "header never completed (the process died while starting)");
+		return rhook__fail(err, err_size, -ENODATA, "header never completed (the process died while starting)");
 	if (!rhook__recfile_sniff(data, len))
-		return fail(err, err_size, -EINVAL, "not a recorder file (bad magic)");
+		return rhook__fail(err, err_size, -EINVAL, "not a recorder file (bad magic)");
 	ret = check_header(&f->hdr, len, err, err_size);
 	if (ret)
 		return ret;
@@ -400,7 +402,7 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 	if (f->hdr.num_buffers) {
 		f->streams = calloc(f->hdr.num_buffers, sizeof(*f->streams));
 		if (!f->streams)
-			return fail(err, err_size, -ENOMEM, "out of memory");
+			return rhook__fail(err, err_size, -ENOMEM, "out of memory");
 	}
 	end = f->hdr.calib;
 	if (f->hdr.state != RHR_STATE_RECORDING)
@@ -409,7 +411,7 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 		ret = add_stream(f, i, &end);
 		if (ret) {
 			rhook__recfile_close(f);
-			return fail(err, err_size, ret, "out of memory");
+			return rhook__fail(err, err_size, ret, "out of memory");
 		}
 	}
 	f->ns_per_tick = f->hdr.clock == RHR_CLOCK_TSC ? (double)(end.mono_ns - f->hdr.start.mono_ns) /
@@ -418,7 +420,7 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 	/* kHz to THz: anything else is a damaged calibration. */
 	if (!(f->ns_per_tick > 1e-3 && f->ns_per_tick < 1e6)) {
 		rhook__recfile_close(f);
-		return fail(err, err_size, -EINVAL, "bad clock calibration");
+		return rhook__fail(err, err_size, -EINVAL, "bad clock calibration");
 	}
 	for (uint32_t i = 0; i < f->num_streams; i++) {
 		f->streams[i].s.next = stream_next;
@@ -463,21 +465,21 @@ int rhook__recfile_open(struct rhook__recfile *f, const char *path, struct rhook
 	memset(f, 0, sizeof(*f));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, err_size, -errno, "%s", strerror(errno));
+		return rhook__fail(err, err_size, -errno, "%s", strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, err_size, -EINVAL, "not a regular file");
+		return rhook__fail(err, err_size, -EINVAL, "not a regular file");
 	}
 	if ((size_t)st.st_size < sizeof(struct rhr_header)) {
 		close(fd);
-		return fail(err, err_size, -EINVAL, "truncated: %lld bytes, shorter than a recorder header",
+		return rhook__fail(err, err_size, -EINVAL, "truncated: %lld bytes, shorter than a recorder header",
 			    (long long)st.st_size);
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	ret = -errno;
 	close(fd);
 	if (map == MAP_FAILED)
-		return fail(err, err_size, ret, "mmap: %s", strerror(-ret));
+		return rhook__fail(err, err_size, ret, "mmap: %s", strerror(-ret));
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
 	live = ((const struct rhr_header *)map)->state == RHR_STATE_RECORDING &&
 	       writer_alive((const struct rhr_header *)map);
