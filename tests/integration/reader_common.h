@@ -7,6 +7,7 @@
 #define RHOOK_TESTS_READER_COMMON_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -67,8 +68,19 @@ static inline int rr_read(char **out, char **err, const char *const *args)
 	return st;
 }
 
-/* "name|key=value|..." of @ev, for comparisons. */
-static inline char *rr_canon(const struct rt_event *ev)
+/* Whether @key is a context field (not of the payload): the tracers' contexts differ. */
+static inline bool rr_context_key(const char *key)
+{
+	static const char *const keys[] = { "pid", "tid", "cpu_id", "vpid", "vtid", "procname" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
+/* "name|key=value|..." of @ev, context fields left out if @payload_only, for comparisons. */
+static inline char *rr_canon(const struct rt_event *ev, bool payload_only)
 {
 	size_t len = strlen(ev->name) + 1;
 	char *s;
@@ -78,6 +90,8 @@ static inline char *rr_canon(const struct rt_event *ev)
 	s = malloc(len + 1);
 	strcpy(s, ev->name);
 	for (size_t i = 0; i < ev->num_fields; i++) {
+		if (payload_only && rr_context_key(ev->keys[i]))
+			continue;
 		strcat(s, "|");
 		strcat(s, ev->keys[i]);
 		strcat(s, "=");
@@ -93,10 +107,11 @@ static inline int rr_cmp_str(const void *a, const void *b)
 
 /*
  * Asserts that @a and @b hold the same events with the same timestamps,
- * names and payload fields, in the same order, except that events with
- * equal timestamps may come in any order (mergers break ties differently).
+ * names and fields (payload fields only if @payload_only), in the same
+ * order, except that events with equal timestamps may come in any order
+ * (mergers break ties differently).
  */
-static inline void rr_same_events(const struct rt_trace *a, const struct rt_trace *b)
+static inline void rr_same_events(const struct rt_trace *a, const struct rt_trace *b, bool payload_only)
 {
 	size_t i = 0;
 
@@ -112,8 +127,8 @@ static inline void rr_same_events(const struct rt_trace *a, const struct rt_trac
 		y = calloc(n, sizeof(*y));
 		for (size_t k = 0; k < n; k++) {
 			assert_int_equal(b->events[i + k].ts_ns, a->events[i].ts_ns);
-			x[k] = rr_canon(&a->events[i + k]);
-			y[k] = rr_canon(&b->events[i + k]);
+			x[k] = rr_canon(&a->events[i + k], payload_only);
+			y[k] = rr_canon(&b->events[i + k], payload_only);
 		}
 		qsort(x, n, sizeof(*x), rr_cmp_str);
 		qsort(y, n, sizeof(*y), rr_cmp_str);

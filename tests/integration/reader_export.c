@@ -86,7 +86,7 @@ static void test_single_process(void **state)
 	rt_tmpdir(ctf, "ctf");
 	export(dir, ctf);
 	assert_int_equal(rt_babeltrace(ctf, &bt), 0);
-	rr_same_events(&printed, &bt);
+	rr_same_events(&printed, &bt, false);
 
 	assert_int_equal(rr_read(&out, &err, (const char *const[]){ "print", "--json", dir, NULL }), 0);
 	line = out;
@@ -164,7 +164,7 @@ static void test_two_processes(void **state)
 	traces = metadata_files;
 	assert_int_equal(traces, 2);
 	assert_int_equal(rt_babeltrace(ctf, &bt), 0);
-	rr_same_events(&printed, &bt);
+	rr_same_events(&printed, &bt, false);
 	free(pids);
 	free(text);
 	rt_trace_free(&printed);

@@ -35,6 +35,7 @@
 #include <rhook/trace.h>
 
 #include "recfile.h"
+#include "recorder_payload.h"
 #include "rt.h"
 #include "trace/events.h"
 
@@ -44,22 +45,13 @@ static unsigned threads = 2, rounds = 20;
 static atomic_int stop;
 static atomic_ulong emitted;
 
-static uint64_t mix(uint64_t t, uint64_t seq)
-{
-	uint64_t x = (t + 1) * 0x9e3779b97f4a7c15ull ^ seq;
-
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ull;
-	return x ^ (x >> 29);
-}
-
 /* Emits until told to stop; counts its emits once, at the end. */
 static void *writer(void *arg)
 {
 	uint64_t t = (uint64_t)(uintptr_t)arg, seq = 0;
 
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
-		rhook_trace_flush_begin(t + 1, seq, mix(t, seq));
+		rhook_trace_flush_begin(t + 1, seq, recorder_mix(t, seq));
 		seq++;
 	}
 	atomic_fetch_add(&emitted, seq);
@@ -95,7 +87,7 @@ static void check_print(const char *text)
 		assert_int_equal(sscanf(p, "{ region_id = %llu, rows = %llu, bytes = %llu", &region, &rows, &bytes), 3);
 		t = region - 1;
 		assert_true(t < threads);
-		assert_int_equal(bytes, mix(t, rows));
+		assert_int_equal(bytes, recorder_mix(t, rows));
 		if (seen[t])
 			assert_true(rows > last[t]);
 		seen[t] = true;
@@ -183,7 +175,7 @@ static void test_start_stop_churn(void **state)
 					const struct rhook__ev_flush_begin *e = st->ev.payload;
 
 					assert_true(e->region_id >= 1 && e->region_id <= threads);
-					assert_int_equal(e->bytes, mix(e->region_id - 1, e->rows));
+					assert_int_equal(e->bytes, recorder_mix(e->region_id - 1, e->rows));
 					kept++;
 				}
 			}

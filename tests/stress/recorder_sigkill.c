@@ -41,6 +41,7 @@
 #include <rhook/trace.h>
 
 #include "recfile.h"
+#include "recorder_payload.h"
 #include "rt.h"
 #include "trace/events.h"
 
@@ -59,21 +60,12 @@ struct shared {
 
 static struct shared *sh;
 
-static uint64_t mix(uint64_t t, uint64_t seq)
-{
-	uint64_t x = (t + 1) * 0x9e3779b97f4a7c15ull ^ seq;
-
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ull;
-	return x ^ (x >> 29);
-}
-
 static void *writer(void *arg)
 {
 	uint64_t t = (uint64_t)(uintptr_t)arg;
 
 	for (uint64_t seq = 0;; seq++) {
-		rhook_trace_flush_begin(t + 1, seq, mix(t, seq));
+		rhook_trace_flush_begin(t + 1, seq, recorder_mix(t, seq));
 		/* Published after the emit returned: pairs with the parent's read after the kill. */
 		atomic_store_explicit(&sh->done[t], seq + 1, memory_order_release);
 	}
@@ -129,7 +121,7 @@ static void verify(const char *dir, pid_t pid, bool overwrite, const uint64_t *d
 
 			assert_int_equal(st->ev.id, RHOOK__EV_flush_begin);
 			assert_true(t < threads);
-			assert_int_equal(e->bytes, mix(t, e->rows));
+			assert_int_equal(e->bytes, recorder_mix(t, e->rows));
 			if (pt[t].n)
 				assert_int_equal(e->rows, pt[t].last + 1);
 			else

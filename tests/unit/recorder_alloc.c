@@ -27,8 +27,12 @@
 
 #include "rt.h"
 
-/* Default visibility: the build hides symbols, and these must interpose for every library. */
-#define INTERPOSE __attribute__((visibility("default")))
+/*
+ * Default visibility: the build hides symbols, and these must interpose
+ * for every library.  Not instrumented by ThreadSanitizer, whose runtime
+ * calls them while it initializes.
+ */
+#define INTERPOSE __attribute__((visibility("default"), no_sanitize("thread")))
 
 INTERPOSE void *malloc(size_t n);
 INTERPOSE void *calloc(size_t n, size_t size);
@@ -52,19 +56,19 @@ static atomic_size_t boot_used;
 static _Thread_local int counting;
 static _Thread_local unsigned long allocations;
 
-static void *boot_alloc(size_t n)
+__attribute__((no_sanitize("thread"))) static void *boot_alloc(size_t n)
 {
 	size_t at = atomic_fetch_add(&boot_used, (n + 15) & ~(size_t)15);
 
 	return at + n <= sizeof(boot) ? boot + at : NULL;
 }
 
-static bool in_boot(const void *p)
+__attribute__((no_sanitize("thread"))) static bool in_boot(const void *p)
 {
 	return (const char *)p >= boot && (const char *)p < boot + sizeof(boot);
 }
 
-static void resolve(void)
+__attribute__((no_sanitize("thread"))) static void resolve(void)
 {
 	static _Thread_local int resolving;
 
@@ -80,7 +84,7 @@ static void resolve(void)
 	resolving = 0;
 }
 
-static void count(void)
+__attribute__((no_sanitize("thread"))) static void count(void)
 {
 	if (counting)
 		allocations++;
@@ -134,6 +138,19 @@ void *aligned_alloc(size_t align, size_t n)
 	if (!next_aligned_alloc)
 		resolve();
 	return next_aligned_alloc(align, n);
+}
+
+/*
+ * LeakSanitizer hook, used by sanitizer builds: glibc leaks the old
+ * global scope array of the dynamic linker on purpose (dl-open.c, it may
+ * still be read concurrently); with this interposer that allocation goes
+ * through malloc, where LeakSanitizer sees it.
+ */
+INTERPOSE const char *__lsan_default_suppressions(void);
+
+INTERPOSE const char *__lsan_default_suppressions(void)
+{
+	return "leak:add_to_global_resize\n";
 }
 
 #define ROUNDS 2000
