@@ -1,0 +1,400 @@
+/*
+ * recorder_bench.c - the flight recorder and rhook-read against LTTng
+ * and babeltrace2, side by side in one run:
+ *
+ *   recorder_event            recorder, 1 thread      vs LTTng-UST session (discard mode), 1 thread
+ *   recorder_event_2_threads  recorder, 2 threads     vs LTTng-UST, 2 threads
+ *   lttng_event               LTTng-UST, 1 thread     vs the recorder (the same pair, seen from LTTng)
+ *   reader_stats_vs_babeltrace2  rhook-read stats     vs babeltrace2 -c sink.utils.dummy
+ *   reader_print_vs_babeltrace2  rhook-read print     vs babeltrace2 (text)
+ *
+ * Per-event costs: the same event (rhook:flush_end, no clock read of its
+ * own) emitted through the public API in a loop, in a fresh worker
+ * process per sample: LTTng workers load the provider (RHOOK_LTTNG=on)
+ * under a session with one channel in discard mode, 4 MiB x 8
+ * sub-buffers; recorder workers never load it and record into rings of
+ * the same size in overwrite mode.  Samples of all cases alternate,
+ * round after round; each case reports its median ns per event (per
+ * thread, wall time, with 2 threads recording at once).
+ *
+ * Decoding: rhook-tracegen records about 1.2 million events of a mixed
+ * workload; rhook-read reads the recorder files, babeltrace2 the CTF
+ * export of the same events.  Each run is a whole process (start-up
+ * included, as a user sees it); medians of the events per second.
+ *
+ * usage: rhook-bench-recorder [ROUNDS]        (default 7)
+ * Prints a table on stderr and one JSON object per figure on stdout
+ * (name, value, unit, baseline, baseline_value, ratio, delta).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rhook/trace.h>
+
+#include "bench.h"
+
+#define MAX_ROUNDS 64
+#define ITERS 400000u  /* per thread per sample: fits LTTng's 32 MiB per-CPU ring, no discards */
+#define WARMUP 20000u
+#define RING (32u << 20)
+
+extern char **environ;
+
+static char self[PATH_MAX], bindir[PATH_MAX];
+
+static void die(const char *what)
+{
+	fprintf(stderr, "rhook-bench-recorder: %s\n", what);
+	exit(1);
+}
+
+/* Runs @argv with @env added, stdout to @out_fd (-1: /dev/null); returns the exit status. */
+static int spawn(char *const argv[], char *const env[], int out_fd)
+{
+	posix_spawn_file_actions_t fa;
+	char *envp[256];
+	int n = 0, status, null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid_t pid;
+
+	for (int i = 0; env && env[i] && n < 200; i++)
+		envp[n++] = env[i];
+	for (int i = 0; environ[i] && n < 255; i++)
+		envp[n++] = environ[i];
+	envp[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : null, 1);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp))
+		die(argv[0]);
+	posix_spawn_file_actions_destroy(&fa);
+	close(null);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int run_quiet(char *const argv[])
+{
+	return spawn(argv, NULL, -1);
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* rm -rf @path (no symlink followed). */
+static void rmtree(const char *path)
+{
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Runs @argv with @env added; returns its first line of output as a number (-1 if none). */
+static double spawn_value(char *const argv[], char *const env[])
+{
+	char buf[128] = "";
+	int fd[2];
+	ssize_t n;
+
+	if (pipe2(fd, O_CLOEXEC))
+		die("pipe");
+	if (spawn(argv, env, fd[1]))
+		die("a worker failed");
+	close(fd[1]);
+	n = read(fd[0], buf, sizeof(buf) - 1);
+	close(fd[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0 ? strtod(buf, NULL) : -1;
+}
+
+/* ---- worker: one sample of per-event cost ---- */
+
+struct emitter {
+	pthread_t thread;
+	pthread_barrier_t *go;
+	unsigned iters;
+};
+
+static void emit_loop(unsigned n, uint64_t base)
+{
+	for (unsigned i = 0; i < n; i++) {
+		rhook_trace_flush_end(0, base + i, i, i * 64u, 1, 0);
+		BENCH_BARRIER();
+	}
+}
+
+static void *emitter(void *arg)
+{
+	struct emitter *e = arg;
+
+	emit_loop(WARMUP, 1); /* first events: buffer claim, registration, page faults */
+	pthread_barrier_wait(e->go);
+	emit_loop(e->iters, 2);
+	return NULL;
+}
+
+/* Prints ns per event (per thread, wall clock) of @threads threads emitting at once. */
+static int worker(const char *what, unsigned threads, const char *dir)
+{
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .dir = dir, .buffer_size = RING,
+					     .num_buffers = threads, .num_subbuffers = 8,
+					     .mode = RHOOK_RECORDER_OVERWRITE };
+	struct emitter e[2];
+	pthread_barrier_t go;
+	uint64_t t0, t1;
+	bool recorder = !strcmp(what, "recorder");
+
+	if (threads < 1 || threads > 2)
+		die("worker: 1 or 2 threads");
+	if (recorder ? rhook_lttng_loaded() : !rhook_lttng_loaded())
+		die(recorder ? "worker: the LTTng provider is loaded" : "worker: the LTTng provider is not loaded");
+	if (recorder && rhook_recorder_start(&cfg))
+		die("worker: cannot start the recorder");
+	pthread_barrier_init(&go, NULL, threads + 1);
+	for (unsigned i = 0; i < threads; i++) {
+		e[i] = (struct emitter){ .go = &go, .iters = ITERS };
+		if (pthread_create(&e[i].thread, NULL, emitter, &e[i]))
+			die("pthread_create");
+	}
+	pthread_barrier_wait(&go);
+	t0 = bench_now_ns();
+	for (unsigned i = 0; i < threads; i++)
+		pthread_join(e[i].thread, NULL);
+	t1 = bench_now_ns();
+	if (recorder)
+		rhook_recorder_stop();
+	printf("%.4f\n", (double)(t1 - t0) / ITERS);
+	return 0;
+}
+
+/* ---- parent: LTTng session, per-event cases ---- */
+
+struct session {
+	char name[64];
+	char dir[PATH_MAX];
+	pid_t sessiond; /* > 0: started here, stopped at the end */
+};
+
+/* The pid lttng-sessiond --daemonize wrote, or -1. */
+static pid_t sessiond_pid(void)
+{
+	const char *home = getenv("HOME");
+	char path[PATH_MAX], buf[32] = "";
+	int fd;
+
+	if (geteuid() == 0)
+		snprintf(path, sizeof(path), "/var/run/lttng/lttng-sessiond.pid");
+	else
+		snprintf(path, sizeof(path), "%s/.lttng/lttng-sessiond.pid", home ? home : "");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return atoi(buf) > 0 ? (pid_t)atoi(buf) : -1;
+}
+
+static int lttng(char *const argv[])
+{
+	return run_quiet(argv);
+}
+
+static void session_begin(struct session *s, const char *root)
+{
+	char out[PATH_MAX + 16];
+
+	snprintf(s->name, sizeof(s->name), "rhook-bench-%ld", (long)getpid());
+	snprintf(s->dir, sizeof(s->dir), "%s/lttng", root);
+	s->sessiond = -1;
+	if (lttng((char *[]){ "lttng", "list", NULL })) {
+		if (run_quiet((char *[]){ "lttng-sessiond", "--daemonize", NULL }))
+			die("cannot start lttng-sessiond");
+		s->sessiond = sessiond_pid();
+		for (int i = 0; i < 100 && lttng((char *[]){ "lttng", "list", NULL }); i++)
+			usleep(50000);
+	}
+	snprintf(out, sizeof(out), "--output=%s", s->dir);
+	if (lttng((char *[]){ "lttng", "create", s->name, out, NULL }) ||
+	    lttng((char *[]){ "lttng", "enable-channel", "-u", "-s", s->name, "--discard", "--subbuf-size=4M",
+			      "--num-subbuf=8", "bench", NULL }) ||
+	    lttng((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "-c", "bench", "rhook:flush_end", NULL }) ||
+	    lttng((char *[]){ "lttng", "start", s->name, NULL }))
+		die("cannot set up the LTTng session");
+}
+
+static void session_end(struct session *s)
+{
+	lttng((char *[]){ "lttng", "stop", s->name, NULL });
+	lttng((char *[]){ "lttng", "destroy", s->name, NULL });
+	if (s->sessiond > 0)
+		kill(s->sessiond, SIGTERM);
+}
+
+static double median(double *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/* Events in the trace at @dir, from rhook-read stats' first line. */
+static double count_events(const char *dir)
+{
+	char reader[PATH_MAX + 16], tmp[] = "/tmp/rhook-bench-XXXXXX", buf[256] = "";
+	int fd = mkstemp(tmp);
+	double n = 0;
+
+	snprintf(reader, sizeof(reader), "%s/rhook-read", bindir);
+	if (fd < 0 || spawn((char *[]){ reader, "stats", (char *)dir, NULL }, NULL, fd))
+		die("rhook-read stats");
+	if (pread(fd, buf, sizeof(buf) - 1, 0) > 0)
+		sscanf(buf, "rhook-read stats: %lf events", &n);
+	close(fd);
+	unlink(tmp);
+	return n;
+}
+
+/* The LTTng samples measured real recording: every event is in the trace. */
+static void check_lttng_trace(const char *dir, double expected)
+{
+	double got = count_events(dir);
+
+	fprintf(stderr, "LTTng trace: %.0f of %.0f events recorded%s\n", got, expected,
+		got < expected ? " (discards or a missed registration: the LTTng figures are not comparable)" : "");
+}
+
+enum { C_LTTNG_1, C_RECORDER_1, C_LTTNG_2, C_RECORDER_2, C_EVENT_CASES };
+
+static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
+{
+	static const char *const what[C_EVENT_CASES] = { "lttng", "recorder", "lttng", "recorder" };
+	static const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2" };
+	double samples[C_EVENT_CASES][MAX_ROUNDS];
+	char recdir[PATH_MAX + 16];
+	struct session s;
+
+	snprintf(recdir, sizeof(recdir), "%s/rec-events", root);
+	session_begin(&s, root);
+	for (int r = 0; r < rounds; r++) {
+		for (int c = 0; c < C_EVENT_CASES; c++) {
+			char *argv[] = { self, "--worker", (char *)what[c], (char *)nthreads[c], recdir, NULL };
+			char *env[] = { c % 2 ? "RHOOK_LTTNG=off" : "RHOOK_LTTNG=on", NULL };
+
+			samples[c][r] = spawn_value(argv, env);
+			/* Each recorder sample leaves a file of RING bytes per thread: keep the disk free. */
+			rmtree(recdir);
+		}
+	}
+	session_end(&s);
+	for (int c = 0; c < C_EVENT_CASES; c++)
+		med[c] = median(samples[c], rounds);
+	check_lttng_trace(s.dir, (double)rounds * 3 * (WARMUP + ITERS));
+}
+
+/* ---- decoding ---- */
+
+static double seconds_of(char *const argv[])
+{
+	uint64_t t0 = bench_now_ns();
+
+	if (run_quiet(argv))
+		die(argv[0]);
+	return (double)(bench_now_ns() - t0) / 1e9;
+}
+
+enum { D_STATS, D_BT_DUMMY, D_PRINT, D_BT_TEXT, D_CASES };
+
+static void decode_rates(int rounds, const char *root, double med[D_CASES], double *events)
+{
+	char reader[PATH_MAX + 16], gen[PATH_MAX + 16], rec[PATH_MAX + 16], ctf[PATH_MAX + 16];
+	char envdir[PATH_MAX + 32];
+	double samples[D_CASES][MAX_ROUNDS];
+
+	snprintf(reader, sizeof(reader), "%s/rhook-read", bindir);
+	snprintf(gen, sizeof(gen), "%s/rhook-tracegen", bindir);
+	snprintf(rec, sizeof(rec), "%s/rec", root);
+	snprintf(ctf, sizeof(ctf), "%s/ctf", root);
+	snprintf(envdir, sizeof(envdir), "RHOOK_TRACE_DIR=%s", rec);
+	if (spawn((char *[]){ gen, "--threads", "2", "--regions", "4", "--rounds", "20000", "--no-hook", NULL },
+		  (char *[]){ envdir, "RHOOK_LTTNG=off", "RHOOK_TRACE_MODE=discard", "RHOOK_TRACE_BUFFER_SIZE=128m",
+			      "RHOOK_TRACE_BUFFERS=2", NULL },
+		  -1))
+		die("rhook-tracegen");
+	if (run_quiet((char *[]){ reader, "export", "--ctf", ctf, rec, NULL }))
+		die("rhook-read export");
+	*events = count_events(rec);
+	for (int r = 0; r < rounds; r++) {
+		samples[D_STATS][r] = *events / seconds_of((char *[]){ reader, "stats", rec, NULL });
+		samples[D_BT_DUMMY][r] = *events / seconds_of((char *[]){ "babeltrace2", "-c", "sink.utils.dummy", ctf, NULL });
+		samples[D_PRINT][r] = *events / seconds_of((char *[]){ reader, "print", rec, NULL });
+		samples[D_BT_TEXT][r] = *events / seconds_of((char *[]){ "babeltrace2", ctf, NULL });
+	}
+	for (int c = 0; c < D_CASES; c++)
+		med[c] = median(samples[c], rounds) / 1e6;
+}
+
+static void floor_check(const char *name, double ratio, double floor, bool higher_is_better)
+{
+	bool ok = higher_is_better ? ratio >= floor : ratio <= floor;
+
+	fprintf(stderr, "%-28s ratio %7.3f  floor %s %.3f: %s\n", name, ratio, higher_is_better ? ">=" : "<=", floor,
+		ok ? "met" : "MISSED");
+}
+
+int main(int argc, char **argv)
+{
+	char root[] = "/tmp/rhook-bench-recorder-XXXXXX";
+	double ev[C_EVENT_CASES], dec[D_CASES], events;
+	int rounds = argc > 1 ? atoi(argv[1]) : 7;
+	ssize_t n;
+
+	if (argc == 5 && !strcmp(argv[1], "--worker"))
+		return worker(argv[2], (unsigned)atoi(argv[3]), argv[4]);
+	if (rounds < 1 || rounds > MAX_ROUNDS)
+		die("usage: rhook-bench-recorder [ROUNDS 1..64]");
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		die("readlink /proc/self/exe");
+	self[n] = '\0';
+	snprintf(bindir, sizeof(bindir), "%.*s", (int)(strrchr(self, '/') - self), self);
+	if (!mkdtemp(root))
+		die("mkdtemp");
+
+	fprintf(stderr, "rhook-bench-recorder: %d rounds; events of %u per thread per sample\n", rounds, ITERS);
+	event_costs(rounds, root, ev);
+	bench_report("recorder_event", ev[C_RECORDER_1], "ns/event", "lttng_event", ev[C_LTTNG_1]);
+	bench_report("recorder_event_2_threads", ev[C_RECORDER_2], "ns/event", "lttng_event_2_threads", ev[C_LTTNG_2]);
+	bench_report("lttng_event", ev[C_LTTNG_1], "ns/event", "recorder_event", ev[C_RECORDER_1]);
+	bench_report("lttng_event_2_threads", ev[C_LTTNG_2], "ns/event", "recorder_event_2_threads", ev[C_RECORDER_2]);
+
+	decode_rates(rounds, root, dec, &events);
+	fprintf(stderr, "decoding %.0f events\n", events);
+	bench_report("reader_stats_vs_babeltrace2", dec[D_STATS], "Mevents/s", "babeltrace2_dummy", dec[D_BT_DUMMY]);
+	bench_report("reader_print_vs_babeltrace2", dec[D_PRINT], "Mevents/s", "babeltrace2_text", dec[D_BT_TEXT]);
+
+	floor_check("recorder_event", ev[C_RECORDER_1] / ev[C_LTTNG_1], 1.0 / 3, false);
+	floor_check("recorder_event_2_threads", ev[C_RECORDER_2] / ev[C_LTTNG_2], 1.0 / 3, false);
+	floor_check("reader_stats_vs_babeltrace2", dec[D_STATS] / dec[D_BT_DUMMY], 10, true);
+	floor_check("reader_print_vs_babeltrace2", dec[D_PRINT] / dec[D_BT_TEXT], 3, true);
+	rmtree(root);
+	return 0;
+}
