@@ -14,7 +14,6 @@
 #include "schema.h"
 
 struct commit_state {
-	uint64_t ts;
 	uint8_t notified;
 	uint8_t exit_notified;
 };
@@ -30,7 +29,7 @@ enum { SST_PENDING, SST_ADDED };
 
 struct sst_state {
 	uint64_t region;
-	uint64_t ts, mono, span;
+	uint64_t ts, span;
 	uint32_t proc, tid;
 	uint8_t state;
 };
@@ -130,7 +129,6 @@ static void on_commit(struct rhook__check *c, const struct rhook__rd_event *ev)
 		finding(c, RHOOK__RULE_VERSION_ORDER, ev, "version %" PRIu64 " committed a second time", e->version);
 		return;
 	}
-	cs->ts = ev->ts;
 	r = insert(c, &c->regions, e->region_id, 0, &created);
 	if (!r)
 		return;
@@ -225,7 +223,7 @@ static void on_sst(struct rhook__check *c, const struct rhook__rd_event *ev)
 	s = insert(c, &c->ssts, k[0], k[1], &created);
 	if (!s)
 		return;
-	*s = (struct sst_state){ .region = e->region_id, .ts = ev->ts, .mono = ev->mono, .span = span ? *span : 0,
+	*s = (struct sst_state){ .region = e->region_id, .ts = ev->ts, .span = span ? *span : 0,
 				 .proc = ev->proc->index, .tid = ev->tid, .state = SST_PENDING };
 }
 

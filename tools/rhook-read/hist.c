@@ -55,7 +55,6 @@ int rhook__hist_add(struct rhook__hist *h, uint64_t v)
 	if (v > h->max)
 		h->max = v;
 	h->count++;
-	h->sum += v;
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 #define RHOOK__HIST_BLOCKS (64 - RHOOK__HIST_SUB_BITS)
 
 struct rhook__hist {
-	uint64_t count, min, max, sum;
+	uint64_t count, min, max;
 	/* Block 0: values 0..255; block b > 0: [2^(b+7), 2^(b+8)) in 128 buckets. */
 	uint64_t *blocks[RHOOK__HIST_BLOCKS];
 };

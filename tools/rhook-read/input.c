@@ -218,7 +218,6 @@ static int open_recorder(struct rhook__reader *r, const char *path)
 		}
 		/* A header never written is no error of the trace: that process recorded nothing. */
 		fprintf(stderr, "rhook-read: %s: %s%s\n", path, ret == -ENODATA ? "skipped: " : "", err);
-		r->skipped += ret == -ENODATA;
 		return ret == -ENODATA ? 0 : ret;
 	}
 	r->files[r->num_files++] = f;

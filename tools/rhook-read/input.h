@@ -42,7 +42,6 @@ struct rhook__reader {
 	size_t num_ctfs, cap_ctfs;
 	struct rhook__clock_domain *domains;
 	size_t num_domains, cap_domains;
-	unsigned skipped; /* recorder files never initialized */
 };
 
 /*

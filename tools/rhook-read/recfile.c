@@ -43,7 +43,7 @@ static bool is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
-bool rhook__recfile_sniff(const void *data, size_t len)
+static bool sniff(const void *data, size_t len)
 {
 	return len >= sizeof(RHR_MAGIC) - 1 && !memcmp(data, RHR_MAGIC, sizeof(RHR_MAGIC) - 1);
 }
@@ -195,7 +195,13 @@ static bool next_subbuf(struct rhook__recstream *s)
 		}
 		if (f->live) {
 			memcpy(s->copy, p + RHR_SBHDR_SIZE, sb.commit);
-			/* The copy is complete before seq is checked again (seqlock reader). */
+			/*
+			 * Seqlock reader: the copy's loads complete before seq is
+			 * loaded again.  Pairs with the writer's acq_rel exchange
+			 * of seq to 0 before it reuses the sub-buffer (writer.c,
+			 * next_subbuf): a copy that raced with a reuse sees seq
+			 * changed and is dropped.
+			 */
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			if (__atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED) != ref->seq) {
 				f->proc->lost.reader += sb.records;
@@ -378,11 +384,11 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 	} else {
 		memcpy(&f->hdr, data, sizeof(f->hdr));
 	}
-	if (!rhook__recfile_sniff(data, len) && memcmp(f->hdr.magic, zero, sizeof(zero)))
+	if (!sniff(data, len) && memcmp(f->hdr.magic, zero, sizeof(zero)))
 		return rhook__fail(err, err_size, -EINVAL, "not a recorder file (bad magic)");
 	if (!f->hdr.version)
 		return rhook__fail(err, err_size, -ENODATA, "header never completed (the process died while starting)");
-	if (!rhook__recfile_sniff(data, len))
+	if (!sniff(data, len))
 		return rhook__fail(err, err_size, -EINVAL, "not a recorder file (bad magic)");
 	ret = check_header(&f->hdr, len, err, err_size);
 	if (ret)
@@ -431,24 +437,16 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 	return 0;
 }
 
-/* Whether process @pid of the file's boot still runs here (so it may still write). */
+/* Whether the file's process still runs on this machine and boot (so it may still write). */
 static bool writer_alive(const struct rhr_header *h)
 {
-	char buf[64] = "", want[37];
+	char buf[64] = "", want[36];
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	static const char hex[] = "0123456789abcdef";
-	char *w = want;
 
 	if (fd >= 0)
 		close(fd);
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*w++ = '-';
-		*w++ = hex[h->boot_id[i] >> 4];
-		*w++ = hex[h->boot_id[i] & 15];
-	}
-	*w = '\0';
+	rhook__fmt_uuid(want, h->boot_id);
 	if (n < 36 || memcmp(buf, want, 36))
 		return false;
 	return h->pid <= (uint64_t)INT32_MAX && (kill((pid_t)h->pid, 0) == 0 || errno == EPERM);

@@ -74,7 +74,4 @@ struct rhook__rd_stream *rhook__recfile_stream(struct rhook__recfile *f, uint32_
 /* Where the event just returned by stream @s lies in the file. */
 struct rhook__recpos rhook__recstream_pos(const struct rhook__rd_stream *s);
 
-/* Whether @data starts like a recorder file (magic). */
-bool rhook__recfile_sniff(const void *data, size_t len);
-
 #endif /* RHOOK_READ_RECFILE_H */
