@@ -25,6 +25,7 @@
 
 #include <rhook/trace.h>
 
+#include "recorder_stubs.h"
 #include "rt.h"
 
 /*
@@ -155,20 +156,6 @@ INTERPOSE const char *__lsan_default_suppressions(void)
 
 #define ROUNDS 2000
 
-static int persist(void *store, rhook_region_id region_id, uint64_t version, const struct rhook_action_list *actions,
-		   const char *json, size_t json_len)
-{
-	(void)store;
-	(void)region_id;
-	(void)version;
-	(void)actions;
-	(void)json;
-	(void)json_len;
-	return 0;
-}
-
-static const struct rhook_manifest_store_ops store_ops = { .size = sizeof(store_ops), .persist = persist };
-
 static void on_sst(void *priv, rhook_region_id region_id, const struct rhook_region_meta *meta,
 		   const struct rhook_sst_file *files, size_t num_files)
 {
@@ -250,7 +237,7 @@ static unsigned long run(bool recording, const char *dir)
 	struct rhook_action_list *list = rhook_action_list_new();
 	struct rhook_file_meta fm = { .region_id = 1 };
 	struct rhook_action_edit edit = { .files_to_add = &fm, .num_files_to_add = 1 };
-	struct rhook_manifest_ctx_config ccfg = { .size = sizeof(ccfg), .store_ops = &store_ops };
+	struct rhook_manifest_ctx_config ccfg = { .size = sizeof(ccfg), .store_ops = &recorder_store_nothing };
 	struct rhook_registry *reg;
 	struct worker w[2];
 	unsigned long updates = 0;

@@ -24,6 +24,7 @@
 #include <rhook/trace.h>
 
 #include "recfile.h"
+#include "recorder_stubs.h"
 #include "rt.h"
 #include "schema.h"
 
@@ -37,20 +38,6 @@ struct worker {
 	uint32_t tid;
 	int err;
 };
-
-static int persist(void *store, rhook_region_id region_id, uint64_t version, const struct rhook_action_list *actions,
-		   const char *json, size_t json_len)
-{
-	(void)store;
-	(void)region_id;
-	(void)version;
-	(void)actions;
-	(void)json;
-	(void)json_len;
-	return 0;
-}
-
-static const struct rhook_manifest_store_ops store_ops = { .size = sizeof(store_ops), .persist = persist };
 
 static rhook_region_id region_of(unsigned t)
 {
@@ -90,7 +77,8 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	unsigned t = w->index;
 	rhook_region_id region = region_of(t);
-	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = region, .store_ops = &store_ops };
+	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = region,
+						 .store_ops = &recorder_store_nothing };
 	struct rhook_manifest_ctx *ctx;
 
 	w->tid = (uint32_t)gettid();
