@@ -313,7 +313,11 @@ struct rhook__recpos rhook__recstream_pos(const struct rhook__rd_stream *base)
 	return (struct rhook__recpos){ .offset = s->cur_offset + s->off - s->last_size, .size = s->last_size };
 }
 
-/* The first and last monotonic times of stream @s, read ahead on a scratch copy. */
+/*
+ * The first and last monotonic times of stream @s, read ahead on scratch
+ * copies: the first record of its oldest sub-buffer, the last of its
+ * newest (all of them if the newest holds none).
+ */
 static void span(const struct rhook__recstream *s, uint64_t *first, uint64_t *last)
 {
 	struct rhook__recstream t = *s;
@@ -326,9 +330,17 @@ static void span(const struct rhook__recstream *s, uint64_t *first, uint64_t *la
 		return;
 	}
 	if (stream_next(&t.s))
-		*first = *last = t.s.ev.mono;
+		*first = t.s.ev.mono;
+	t = *s;
+	t.next_sb = s->num_sb - 1;
 	while (stream_next(&t.s))
 		*last = t.s.ev.mono;
+	if (!*last) {
+		/* The newest sub-buffer holds no record: all of them then. */
+		t = *s;
+		while (stream_next(&t.s))
+			*last = t.s.ev.mono;
+	}
 	s->f->proc->lost = lost;
 	s->f->proc->events = events;
 }
