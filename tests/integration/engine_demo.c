@@ -57,7 +57,7 @@ static void test_coverage_json(void **state)
 static void test_coverage_table_and_usage(void **state)
 {
 	char *table[] = { (char *)rt_bin("rhook-demo"), "coverage", NULL };
-	char *bare[] = { (char *)rt_bin("rhook-demo"), NULL };
+	char *unknown[] = { (char *)rt_bin("rhook-demo"), "no-such-command", NULL };
 	char *bad[] = { (char *)rt_bin("rhook-demo"), "coverage", "--bogus", NULL };
 	char *out, *err;
 
@@ -67,7 +67,7 @@ static void test_coverage_table_and_usage(void **state)
 	assert_non_null(strstr(out, "apply staging"));
 	assert_null(strstr(out, "MISMATCH"));
 	free(out);
-	assert_int_equal(rt_run(bare, NULL, &out, &err), 2);
+	assert_int_equal(rt_run(unknown, NULL, &out, &err), 2);
 	assert_non_null(strstr(err, "usage: rhook-demo"));
 	free(out);
 	free(err);
