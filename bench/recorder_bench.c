@@ -5,6 +5,7 @@
  *   recorder_event            recorder, 1 thread      vs LTTng-UST session (discard mode), 1 thread
  *   recorder_event_2_threads  recorder, 2 threads     vs LTTng-UST, 2 threads
  *   lttng_event               LTTng-UST, 1 thread     vs the recorder (the same pair, seen from LTTng)
+ *   recorder_event_monotonic  recorder on CLOCK_MONOTONIC instead of the TSC, 1 thread, vs LTTng-UST
  *   reader_stats_vs_babeltrace2  rhook-read stats     vs babeltrace2 -c sink.utils.dummy
  *   reader_print_vs_babeltrace2  rhook-read print     vs babeltrace2 (text)
  *
@@ -155,8 +156,10 @@ static int worker(const char *what, unsigned threads, const char *dir)
 	struct emitter e[2];
 	pthread_barrier_t go;
 	uint64_t t0, t1;
-	bool recorder = !strcmp(what, "recorder");
+	bool recorder = strcmp(what, "lttng") != 0;
 
+	if (!strcmp(what, "recorder-monotonic"))
+		cfg.clock = RHOOK_RECORDER_CLOCK_MONOTONIC;
 	if (threads < 1 || threads > 2)
 		die("worker: 1 or 2 threads");
 	if (recorder ? rhook_lttng_loaded() : !rhook_lttng_loaded())
@@ -282,12 +285,13 @@ static void check_lttng_trace(const char *dir, double expected)
 		got < expected ? " (discards or a missed registration: the LTTng figures are not comparable)" : "");
 }
 
-enum { C_LTTNG_1, C_RECORDER_1, C_LTTNG_2, C_RECORDER_2, C_EVENT_CASES };
+enum { C_LTTNG_1, C_RECORDER_1, C_LTTNG_2, C_RECORDER_2, C_MONOTONIC_1, C_EVENT_CASES };
 
 static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 {
-	static const char *const what[C_EVENT_CASES] = { "lttng", "recorder", "lttng", "recorder" };
-	static const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2" };
+	static const char *const what[C_EVENT_CASES] = { "lttng", "recorder", "lttng", "recorder",
+							  "recorder-monotonic" };
+	static const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2", "1" };
 	double samples[C_EVENT_CASES][MAX_ROUNDS];
 	char recdir[PATH_MAX + 16];
 	struct session s;
@@ -297,7 +301,7 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 	for (int r = 0; r < rounds; r++) {
 		for (int c = 0; c < C_EVENT_CASES; c++) {
 			char *argv[] = { self, "--worker", (char *)what[c], (char *)nthreads[c], recdir, NULL };
-			char *env[] = { c % 2 ? "RHOOK_LTTNG=off" : "RHOOK_LTTNG=on", NULL };
+			char *env[] = { strcmp(what[c], "lttng") ? "RHOOK_LTTNG=off" : "RHOOK_LTTNG=on", NULL };
 
 			samples[c][r] = spawn_value(argv, env);
 			/* Each recorder sample leaves a file of RING bytes per thread: keep the disk free. */
@@ -385,6 +389,7 @@ int main(int argc, char **argv)
 	bench_report("recorder_event_2_threads", ev[C_RECORDER_2], "ns/event", "lttng_event_2_threads", ev[C_LTTNG_2]);
 	bench_report("lttng_event", ev[C_LTTNG_1], "ns/event", "recorder_event", ev[C_RECORDER_1]);
 	bench_report("lttng_event_2_threads", ev[C_LTTNG_2], "ns/event", "recorder_event_2_threads", ev[C_RECORDER_2]);
+	bench_report("recorder_event_monotonic", ev[C_MONOTONIC_1], "ns/event", "lttng_event", ev[C_LTTNG_1]);
 
 	decode_rates(rounds, root, dec, &events);
 	fprintf(stderr, "decoding %.0f events\n", events);
@@ -393,6 +398,7 @@ int main(int argc, char **argv)
 
 	floor_check("recorder_event", ev[C_RECORDER_1] / ev[C_LTTNG_1], 1.0 / 3, false);
 	floor_check("recorder_event_2_threads", ev[C_RECORDER_2] / ev[C_LTTNG_2], 1.0 / 3, false);
+	floor_check("recorder_event_monotonic", ev[C_MONOTONIC_1] / ev[C_LTTNG_1], 1.0 / 3, false);
 	floor_check("reader_stats_vs_babeltrace2", dec[D_STATS] / dec[D_BT_DUMMY], 10, true);
 	floor_check("reader_print_vs_babeltrace2", dec[D_PRINT] / dec[D_BT_TEXT], 3, true);
 	rmtree(root);
