@@ -1,12 +1,13 @@
 /*
  * engine_bench.c - the reference engine's flush + compaction workload
- * (several regions x many rows, real files and fsyncs) timed three ways
- * side by side in one run: no hook, one no-op hook, and an LTTng session
- * recording rhook:*.  Legs are interleaved round by round (in a rotating
- * order) so drift hits all of them alike; each reports its median, and
- * the median over rounds of its ratio to the no-hook leg of the same round
- * (paired, so slow rounds of the shared disk cancel out).  Floors: 1.01
- * for the no-op hook, 1.03 for LTTng.
+ * (several regions x many rows, real files and fsyncs) timed four ways
+ * side by side in one run: no hook, one no-op hook, an LTTng session
+ * recording rhook:*, and the flight recorder.  Legs are interleaved round
+ * by round (in a rotating order) so drift hits all of them alike; each
+ * reports its median, and the median over rounds of its ratio to the
+ * no-hook leg of the same round (paired, so slow rounds of the shared disk
+ * cancel out): e2e_hook_overhead (floor 1.01), e2e_lttng_overhead (floor
+ * 1.03) and e2e_recorder_overhead.
  *
  * The LTTng leg starts its own session (and an lttng-sessiond if none
  * runs) and stops it after the timed part of each round.  librhook loads
@@ -17,107 +18,25 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <rhook/trace.h>
 
 #include "bench.h"
 #include "engine.h"
+#include "lttngctl.h"
 
-extern char **environ;
 
 #define FLUSHES 8
 #define MAX_ROUNDS 64
 
 static unsigned rounds = 31, regions = 4, rows_per_flush = 8000;
-
-/* Runs a command quietly; its exit status, or -1. */
-static int run(char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	int status;
-	pid_t pid;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* The LTTng session of the traced leg. */
-struct session {
-	char name[64];
-	char out[PATH_MAX + 16];
-	int sessiond_pid; /* > 0 when we started it */
-};
-
-/* The pid of the session daemon we started (root's or the user's pid file). */
-static int read_sessiond_pid(void)
-{
-	const char *home = getenv("HOME");
-	char path[PATH_MAX];
-	int pid = -1;
-	FILE *f;
-
-	if (geteuid() == 0)
-		snprintf(path, sizeof(path), "/var/run/lttng/lttng-sessiond.pid");
-	else
-		snprintf(path, sizeof(path), "%s/.lttng/lttng-sessiond.pid", home ? home : "");
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%d", &pid) != 1)
-			pid = -1;
-		fclose(f);
-	}
-	return pid;
-}
-
-static int session_create(struct session *s, const char *dir)
-{
-	char opt[PATH_MAX + 32];
-
-	snprintf(s->name, sizeof(s->name), "rhook-bench-engine-%d", (int)getpid());
-	snprintf(s->out, sizeof(s->out), "%s/trace", dir);
-	if (run((char *[]){ "lttng", "list", NULL })) {
-		if (run((char *[]){ "lttng-sessiond", "--daemonize", NULL }))
-			return -1;
-		s->sessiond_pid = read_sessiond_pid();
-		for (int i = 0; i < 100 && run((char *[]){ "lttng", "list", NULL }); i++)
-			usleep(50000);
-	}
-	snprintf(opt, sizeof(opt), "--output=%s", s->out);
-	return run((char *[]){ "lttng", "create", s->name, opt, NULL }) ||
-			       run((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "rhook:*", NULL })
-		       ? -1
-		       : 0;
-}
-
-static void session_destroy(struct session *s)
-{
-	run((char *[]){ "lttng", "destroy", s->name, NULL });
-	if (s->sessiond_pid > 0) {
-		kill(s->sessiond_pid, SIGTERM);
-		for (int i = 0; i < 200 && !kill(s->sessiond_pid, 0); i++)
-			usleep(50000);
-	}
-}
 
 static void noop_sst(void *priv, rhook_region_id id, const struct rhook_region_meta *meta,
 		     const struct rhook_sst_file *files, size_t n)
@@ -225,20 +144,56 @@ static double median(double *v, unsigned n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-enum { LEG_OFF, LEG_NOOP, LEG_LTTNG, LEGS };
+enum { LEG_OFF, LEG_NOOP, LEG_LTTNG, LEG_RECORDER, LEGS };
+
+/* Around the timed part of a leg: tracing on, and off again. */
+static void leg_begin(int l, struct rhook_lttngctl *s, const char *rec_dir)
+{
+	struct rhook_recorder_config rc = { .size = sizeof(rc), .dir = rec_dir };
+
+	if (l == LEG_LTTNG && rhook_lttngctl_start(s))
+		die("lttng start");
+	if (l == LEG_RECORDER && rhook_recorder_start(&rc))
+		die("recorder start");
+	/*
+	 * Starting a session sets up the application's buffers and wakes the
+	 * consumer daemon; let that settle so the leg measures tracing, not
+	 * session start-up.  Every leg waits alike, so none gets a quieter
+	 * disk than the others.
+	 */
+	usleep(300000);
+}
+
+static void leg_end(int l, struct rhook_lttngctl *s, const char *rec_dir)
+{
+	if (l == LEG_LTTNG && rhook_lttngctl_stop(s))
+		die("lttng stop");
+	if (l == LEG_RECORDER) {
+		if (rhook_recorder_stop())
+			die("recorder stop");
+		nftw(rec_dir, add_size, 16, FTW_PHYS);
+		reset_dir(rec_dir);
+	}
+}
 
 int main(int argc, char **argv)
 {
 	static const struct rhook_hook_ops noop = { .size = sizeof(noop), .on_sst_files_written = noop_sst,
 						    .on_manifest_updated = noop_manifest };
-	static const char *const names[LEGS] = { "engine_hooks_off", "engine_noop_hook", "engine_lttng_session" };
+	static const char *const names[LEGS] = { "engine_hooks_off", "engine_noop_hook", "engine_lttng_session",
+						 "engine_recorder" };
+	static const char *const ratios[LEGS] = { NULL, "e2e_hook_overhead", "e2e_lttng_overhead",
+						  "e2e_recorder_overhead" };
+	static const double floors[LEGS] = { 0, 1.01, 1.03, 1.03 };
 	struct rhook_engine_config cfg = { .size = sizeof(cfg), .workers = 2 };
 	struct rhook_registry *none, *one;
 	struct rhook_engine *engines[LEGS];
 	double samples[LEGS][MAX_ROUNDS], paired[LEGS][MAX_ROUNDS], med[LEGS];
 	const char *tmp = getenv("TMPDIR");
-	struct session s = { .sessiond_pid = 0 };
-	char root[PATH_MAX], dir[PATH_MAX + 16];
+	struct rhook_lttngctl s;
+	struct rhook_lttngctl_opts so = { 0 };
+	char root[PATH_MAX], dir[PATH_MAX + 16], trace_dir[PATH_MAX + 16], rec_dir[PATH_MAX + 16];
+	uint64_t recorder_bytes;
 	bool lttng;
 
 	if (!getenv("RHOOK_LTTNG")) {
@@ -262,11 +217,14 @@ int main(int argc, char **argv)
 		perror("rhook-bench-engine: mkdtemp");
 		return 1;
 	}
-	/* Regions in root/regions, emptied every round; the trace in root/trace. */
+	/* Regions in root/regions, emptied every round; traces in root/trace and root/rec. */
 	snprintf(dir, sizeof(dir), "%s/regions", root);
+	snprintf(trace_dir, sizeof(trace_dir), "%s/trace", root);
+	snprintf(rec_dir, sizeof(rec_dir), "%s/rec", root);
 	mkdir(dir, 0700);
+	so.output_dir = trace_dir;
 	lttng = rhook_lttng_loaded();
-	if (lttng && session_create(&s, root)) {
+	if (lttng && rhook_lttngctl_begin(&s, &so)) {
 		fprintf(stderr, "rhook-bench-engine: cannot create an LTTng session; the LTTng leg is skipped\n");
 		lttng = false;
 	}
@@ -288,18 +246,9 @@ int main(int argc, char **argv)
 
 			if (l == LEG_LTTNG && !lttng)
 				continue;
-			if (l == LEG_LTTNG && run((char *[]){ "lttng", "start", s.name, NULL }))
-				die("lttng start");
-			/*
-			 * Starting a session sets up the application's buffers and
-			 * wakes the consumer daemon; let that settle so the leg
-			 * measures tracing, not session start-up.  Every leg waits
-			 * alike, so none gets a quieter disk than the others.
-			 */
-			usleep(300000);
+			leg_begin(l, &s, rec_dir);
 			samples[l][round] = (double)workload(engines[l], dir, round + 1) / 1e6;
-			if (l == LEG_LTTNG && run((char *[]){ "lttng", "stop", s.name, NULL }))
-				die("lttng stop");
+			leg_end(l, &s, rec_dir);
 			reset_dir(dir);
 		}
 	}
@@ -310,27 +259,29 @@ int main(int argc, char **argv)
 		med[l] = l == LEG_LTTNG && !lttng ? 0 : median(samples[l], rounds);
 	bench_report(names[LEG_OFF], med[LEG_OFF], "ms", names[LEG_OFF], med[LEG_OFF]);
 	for (int l = LEG_NOOP; l < LEGS; l++) {
-		char name[64];
-		double r;
+		char floor_name[32];
 
 		if (l == LEG_LTTNG && !lttng)
 			continue;
 		bench_report(names[l], med[l], "ms", names[LEG_OFF], med[LEG_OFF]);
-		r = median(paired[l], rounds);
-		snprintf(name, sizeof(name), "%s_paired_ratio", names[l]);
-		bench_report(name, r, "x", "floor", l == LEG_NOOP ? 1.01 : 1.03);
+		snprintf(floor_name, sizeof(floor_name), "floor %.2f", floors[l]);
+		bench_report(ratios[l], median(paired[l], rounds), "x", floor_name, floors[l]);
 	}
 	for (int l = 0; l < LEGS; l++)
 		rhook_engine_free(engines[l]);
 	rhook_registry_free(none);
 	rhook_registry_free(one);
+	/* The traced legs must have produced traces, or they measured nothing. */
+	recorder_bytes = trace_bytes;
+	trace_bytes = 0;
 	if (lttng) {
-		session_destroy(&s);
-		/* The traced leg must have produced a trace, or it measured nothing. */
-		nftw(s.out, add_size, 16, FTW_PHYS);
+		rhook_lttngctl_end(&s);
+		nftw(trace_dir, add_size, 16, FTW_PHYS);
 		fprintf(stderr, "rhook-bench-engine: the LTTng leg recorded %llu bytes of trace\n",
 			(unsigned long long)trace_bytes);
 	}
+	fprintf(stderr, "rhook-bench-engine: the recorder leg wrote %llu bytes of trace files\n",
+		(unsigned long long)recorder_bytes);
 	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return lttng && !trace_bytes ? 1 : 0;
+	return (lttng && !trace_bytes) || !recorder_bytes ? 1 : 0;
 }

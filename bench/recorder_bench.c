@@ -33,24 +33,22 @@
 #include <limits.h>
 #include <ftw.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <rhook/trace.h>
 
 #include "bench.h"
+#include "lttngctl.h"
+#include "proc.h"
 
 #define MAX_ROUNDS 64
 #define ITERS 400000u  /* per thread per sample: fits LTTng's 32 MiB per-CPU ring, no discards */
 #define WARMUP 20000u
 #define RING (32u << 20)
 
-extern char **environ;
 
 static char self[PATH_MAX], bindir[PATH_MAX];
 
@@ -60,34 +58,14 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Runs @argv with @env added, stdout to @out_fd (-1: /dev/null); returns the exit status. */
+/* Runs @argv with @env added, stdout to @out_fd (-1: /dev/null); dies if it cannot start. */
 static int spawn(char *const argv[], char *const env[], int out_fd)
 {
-	posix_spawn_file_actions_t fa;
-	char *envp[256];
-	int n = 0, status, null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	pid_t pid;
+	int st = rhook_proc_run_fd(argv, env, out_fd);
 
-	for (int i = 0; env && env[i] && n < 200; i++)
-		envp[n++] = env[i];
-	for (int i = 0; environ[i] && n < 255; i++)
-		envp[n++] = environ[i];
-	envp[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : null, 1);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp))
+	if (st < 0)
 		die(argv[0]);
-	posix_spawn_file_actions_destroy(&fa);
-	close(null);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int run_quiet(char *const argv[])
-{
-	return spawn(argv, NULL, -1);
+	return st;
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -185,66 +163,16 @@ static int worker(const char *what, unsigned threads, const char *dir)
 
 /* ---- parent: LTTng session, per-event cases ---- */
 
-struct session {
-	char name[64];
-	char dir[PATH_MAX];
-	pid_t sessiond; /* > 0: started here, stopped at the end */
-};
-
-/* The pid lttng-sessiond --daemonize wrote, or -1. */
-static pid_t sessiond_pid(void)
+/* The LTTng session of the per-event cases: flush_end only, discard mode, 4 MiB x 8 sub-buffers. */
+static void session_begin(struct rhook_lttngctl *s, char dir[PATH_MAX], const char *root)
 {
-	const char *home = getenv("HOME");
-	char path[PATH_MAX], buf[32] = "";
-	int fd;
+	static const char *const channel[] = { "--discard", "--subbuf-size=4M", "--num-subbuf=8", NULL };
+	struct rhook_lttngctl_opts o = { .output_dir = dir, .channel = channel, .events = "rhook:flush_end",
+					 .start = true };
 
-	if (geteuid() == 0)
-		snprintf(path, sizeof(path), "/var/run/lttng/lttng-sessiond.pid");
-	else
-		snprintf(path, sizeof(path), "%s/.lttng/lttng-sessiond.pid", home ? home : "");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
-	close(fd);
-	return atoi(buf) > 0 ? (pid_t)atoi(buf) : -1;
-}
-
-static int lttng(char *const argv[])
-{
-	return run_quiet(argv);
-}
-
-static void session_begin(struct session *s, const char *root)
-{
-	char out[PATH_MAX + 16];
-
-	snprintf(s->name, sizeof(s->name), "rhook-bench-%ld", (long)getpid());
-	snprintf(s->dir, sizeof(s->dir), "%s/lttng", root);
-	s->sessiond = -1;
-	if (lttng((char *[]){ "lttng", "list", NULL })) {
-		if (run_quiet((char *[]){ "lttng-sessiond", "--daemonize", NULL }))
-			die("cannot start lttng-sessiond");
-		s->sessiond = sessiond_pid();
-		for (int i = 0; i < 100 && lttng((char *[]){ "lttng", "list", NULL }); i++)
-			usleep(50000);
-	}
-	snprintf(out, sizeof(out), "--output=%s", s->dir);
-	if (lttng((char *[]){ "lttng", "create", s->name, out, NULL }) ||
-	    lttng((char *[]){ "lttng", "enable-channel", "-u", "-s", s->name, "--discard", "--subbuf-size=4M",
-			      "--num-subbuf=8", "bench", NULL }) ||
-	    lttng((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "-c", "bench", "rhook:flush_end", NULL }) ||
-	    lttng((char *[]){ "lttng", "start", s->name, NULL }))
+	snprintf(dir, PATH_MAX, "%s/lttng", root);
+	if (rhook_lttngctl_begin(s, &o))
 		die("cannot set up the LTTng session");
-}
-
-static void session_end(struct session *s)
-{
-	lttng((char *[]){ "lttng", "stop", s->name, NULL });
-	lttng((char *[]){ "lttng", "destroy", s->name, NULL });
-	if (s->sessiond > 0)
-		kill(s->sessiond, SIGTERM);
 }
 
 static double median(double *v, int n)
@@ -293,11 +221,11 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 							  "recorder-monotonic" };
 	static const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2", "1" };
 	double samples[C_EVENT_CASES][MAX_ROUNDS];
-	char recdir[PATH_MAX + 16];
-	struct session s;
+	char recdir[PATH_MAX + 16], lttng_dir[PATH_MAX];
+	struct rhook_lttngctl s;
 
 	snprintf(recdir, sizeof(recdir), "%s/rec-events", root);
-	session_begin(&s, root);
+	session_begin(&s, lttng_dir, root);
 	for (int r = 0; r < rounds; r++) {
 		for (int c = 0; c < C_EVENT_CASES; c++) {
 			char *argv[] = { self, "--worker", (char *)what[c], (char *)nthreads[c], recdir, NULL };
@@ -308,10 +236,10 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 			rmtree(recdir);
 		}
 	}
-	session_end(&s);
+	rhook_lttngctl_end(&s);
 	for (int c = 0; c < C_EVENT_CASES; c++)
 		med[c] = median(samples[c], rounds);
-	check_lttng_trace(s.dir, (double)rounds * 3 * (WARMUP + ITERS));
+	check_lttng_trace(lttng_dir, (double)rounds * 3 * (WARMUP + ITERS));
 }
 
 /* ---- decoding ---- */
@@ -320,7 +248,8 @@ static double seconds_of(char *const argv[])
 {
 	uint64_t t0 = bench_now_ns();
 
-	if (run_quiet(argv))
+	/* Output to /dev/null: collecting it would be timed too. */
+	if (spawn(argv, NULL, -1))
 		die(argv[0]);
 	return (double)(bench_now_ns() - t0) / 1e9;
 }
@@ -343,7 +272,7 @@ static void decode_rates(int rounds, const char *root, double med[D_CASES], doub
 			      "RHOOK_TRACE_BUFFERS=2", NULL },
 		  -1))
 		die("rhook-tracegen");
-	if (run_quiet((char *[]){ reader, "export", "--ctf", ctf, rec, NULL }))
+	if (spawn((char *[]){ reader, "export", "--ctf", ctf, rec, NULL }, NULL, -1))
 		die("rhook-read export");
 	*events = count_events(rec);
 	for (int r = 0; r < rounds; r++) {

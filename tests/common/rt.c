@@ -4,22 +4,17 @@
 #define _GNU_SOURCE
 #include "rt.h"
 
+#include "proc.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-extern char **environ;
 
 static void die(const char *fmt, ...)
 {
@@ -65,186 +60,51 @@ const char *rt_bin(const char *name)
 	return buf;
 }
 
-/* Appends what is readable on @fd to the growing buffer *buf; returns false at EOF. */
-static bool drain(int fd, char **buf, size_t *len, size_t *cap)
-{
-	char tmp[65536];
-	ssize_t n = read(fd, tmp, sizeof(tmp));
-
-	if (n <= 0)
-		return n < 0 && errno == EINTR;
-	if (*len + (size_t)n + 1 > *cap) {
-		*cap = (*len + (size_t)n + 1) * 2;
-		*buf = realloc(*buf, *cap);
-		if (!*buf)
-			die("out of memory");
-	}
-	memcpy(*buf + *len, tmp, (size_t)n);
-	*len += (size_t)n;
-	(*buf)[*len] = '\0';
-	return true;
-}
-
 int rt_run(char *const argv[], char *const env[], char **out, char **err)
 {
-	posix_spawn_file_actions_t fa;
-	char **envp;
-	size_t nenv = 0, nextra = 0;
-	int po[2], pe[2], status;
-	pid_t pid;
-	char *bufs[2] = { NULL, NULL };
-	size_t lens[2] = { 0, 0 }, caps[2] = { 0, 0 };
-	struct pollfd pfd[2];
+	char *e = NULL;
+	int st = rhook_proc_run(argv, env, out, &e);
 
-	while (environ[nenv])
-		nenv++;
-	while (env && env[nextra])
-		nextra++;
-	envp = calloc(nenv + nextra + 1, sizeof(*envp));
-	if (!envp)
-		die("out of memory");
-	if (nextra)
-		memcpy(envp, env, nextra * sizeof(*envp));
-	memcpy(envp + nextra, environ, nenv * sizeof(*envp)); /* first match wins in getenv */
-	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC))
-		die("pipe: %s", strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp)) {
-		posix_spawn_file_actions_destroy(&fa);
-		free(envp);
-		close(po[0]);
-		close(po[1]);
-		close(pe[0]);
-		close(pe[1]);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
-	close(po[1]);
-	close(pe[1]);
-	pfd[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
-	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-		for (int i = 0; i < 2; i++) {
-			if (pfd[i].fd >= 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    !drain(pfd[i].fd, &bufs[i], &lens[i], &caps[i])) {
-				close(pfd[i].fd);
-				pfd[i].fd = -1;
-			}
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid: %s", strerror(errno));
-	for (int i = 0; i < 2; i++)
-		if (!bufs[i])
-			bufs[i] = strdup("");
-	if (out)
-		*out = bufs[0];
-	else
-		free(bufs[0]);
+	/* stderr of a child whose caller did not ask for it is shown, not lost. */
 	if (err)
-		*err = bufs[1];
+		*err = e;
 	else {
-		if (*bufs[1])
-			fputs(bufs[1], stderr);
-		free(bufs[1]);
+		if (e && *e)
+			fputs(e, stderr);
+		free(e);
 	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
-}
-
-/* Runs "lttng <args...>"; prints its output when it fails. */
-static int lttng(char *const argv[])
-{
-	char *out, *err;
-	int st = rt_run(argv, NULL, &out, &err);
-
-	if (st) {
-		fprintf(stderr, "rt:");
-		for (int i = 0; argv[i]; i++)
-			fprintf(stderr, " %s", argv[i]);
-		fprintf(stderr, ": exit %d\n%s%s", st, out, err);
-	}
-	free(out);
-	free(err);
 	return st;
-}
-
-static bool sessiond_alive(void)
-{
-	char *argv[] = { "lttng", "list", NULL };
-	char *out, *err;
-	int st = rt_run(argv, NULL, &out, &err);
-
-	free(out);
-	free(err);
-	return st == 0;
-}
-
-static int read_pidfile(void)
-{
-	char path[PATH_MAX], buf[32] = "";
-	const char *home = getenv("HOME");
-	FILE *f;
-
-	if (geteuid() == 0)
-		snprintf(path, sizeof(path), "/var/run/lttng/lttng-sessiond.pid");
-	else
-		snprintf(path, sizeof(path), "%s/.lttng/lttng-sessiond.pid", home ? home : "");
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return atoi(buf) > 0 ? atoi(buf) : -1;
 }
 
 int rt_lttng_begin(struct rt_lttng *s, const char *out_dir)
 {
-	static int counter;
-	char out_opt[PATH_MAX + 16];
+	struct rhook_lttngctl_opts o = { .output_dir = out_dir, .start = true };
 
-	memset(s, 0, sizeof(*s));
-	snprintf(s->out_dir, sizeof(s->out_dir), "%s", out_dir);
-	snprintf(s->name, sizeof(s->name), "rhook-test-%d-%d", (int)getpid(), counter++);
-	if (!sessiond_alive()) {
-		char *argv[] = { "lttng-sessiond", "--daemonize", NULL };
-
-		if (rt_run(argv, NULL, NULL, NULL)) {
-			fprintf(stderr, "rt: cannot start lttng-sessiond\n");
-			return -1;
-		}
-		s->sessiond_pid = read_pidfile();
-		for (int i = 0; i < 100 && !sessiond_alive(); i++)
-			usleep(50000);
-	}
-	snprintf(out_opt, sizeof(out_opt), "--output=%s", out_dir);
-	if (lttng((char *[]){ "lttng", "create", s->name, out_opt, NULL }) ||
-	    lttng((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "rhook:*", NULL }) ||
-	    lttng((char *[]){ "lttng", "start", s->name, NULL }))
-		return -1;
-	return 0;
+	return rhook_lttngctl_begin(&s->ctl, &o);
 }
 
 int rt_lttng_end(struct rt_lttng *s)
 {
-	int err = lttng((char *[]){ "lttng", "stop", s->name, NULL });
+	return rhook_lttngctl_end(&s->ctl);
+}
 
-	err |= lttng((char *[]){ "lttng", "destroy", s->name, NULL });
-	if (s->sessiond_pid > 0) {
-		kill(s->sessiond_pid, SIGTERM);
-		for (int i = 0; i < 200 && !kill(s->sessiond_pid, 0); i++)
-			usleep(50000);
-		s->sessiond_pid = 0;
-	}
-	return err ? -1 : 0;
+void rt_lttng_record(char *const argv[], const char *tag, char dir[PATH_MAX], char **out, struct rt_trace *t)
+{
+	char trace_dir[PATH_MAX + 8];
+	struct rt_lttng s;
+	int st;
+
+	rt_tmpdir(dir, tag);
+	snprintf(trace_dir, sizeof(trace_dir), "%s/trace", dir);
+	if (rt_lttng_begin(&s, trace_dir))
+		die("cannot start an LTTng session");
+	st = rt_run(argv, NULL, out, NULL);
+	if (rt_lttng_end(&s))
+		die("cannot stop the LTTng session");
+	if (st)
+		die("%s under LTTng: exit %d", argv[0], st);
+	if (rt_babeltrace(trace_dir, t))
+		die("babeltrace2 cannot read %s", trace_dir);
 }
 
 /* Parses one "key = value" list between braces; *p is past the '{'. */

@@ -13,16 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lttngctl.h"
+
 /* Creates a fresh private directory under $TMPDIR (or /tmp); returns its path in @out. */
 void rt_tmpdir(char out[PATH_MAX], const char *tag);
 /* rm -rf @path. */
 void rt_rmtree(const char *path);
 
 /*
- * Runs @argv (argv[0] searched in PATH) with extra environment @env
- * (NULL-terminated "K=V" list, may be NULL), capturing stdout into a
- * malloc'ed string (*out, may be NULL) and stderr into *err (may be NULL).
- * Returns the exit status (0..255), 128+signal if killed, -1 on spawn error.
+ * rhook_proc_run() (tools/common/proc.h), except that stderr the caller
+ * does not collect (@err NULL) is copied to the test's stderr.
  */
 int rt_run(char *const argv[], char *const env[], char **out, char **err);
 
@@ -35,13 +35,20 @@ const char *rt_bin(const char *name);
  * creates a session writing to @out_dir, enables rhook:* and starts.
  */
 struct rt_lttng {
-	char name[64];
-	char out_dir[PATH_MAX];
-	int sessiond_pid; /* > 0 when begin() started it */
+	struct rhook_lttngctl ctl;
 };
 int rt_lttng_begin(struct rt_lttng *s, const char *out_dir);
 /* Stops and destroys the session (trace is flushed to out_dir). */
 int rt_lttng_end(struct rt_lttng *s);
+
+struct rt_trace;
+
+/*
+ * Runs @argv under a session writing to @dir/trace (@dir: a new temporary
+ * directory, tagged @tag), then parses the trace with babeltrace2 into @t;
+ * the program's stdout in *out.  Fails the test if any step fails.
+ */
+void rt_lttng_record(char *const argv[], const char *tag, char dir[PATH_MAX], char **out, struct rt_trace *t);
 
 /* One event of babeltrace2's text output. */
 struct rt_event {

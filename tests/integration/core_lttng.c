@@ -43,22 +43,14 @@ static void expect_field(const struct rt_event *e, const char *key, const char *
 
 static void test_workload_under_lttng(void **state)
 {
-	char dir[PATH_MAX], trace_dir[PATH_MAX + 8];
-	struct rt_lttng s;
+	char dir[PATH_MAX];
 	struct rt_trace t;
 	char *argv[] = { (char *)rt_bin("core_lttng_workload"), NULL };
 	char *out, *line, *save;
 	size_t files = 0, commits = 0, updated = 0, dispatches = 0;
-	int st;
 
 	(void)state;
-	rt_tmpdir(dir, "lttng");
-	snprintf(trace_dir, sizeof(trace_dir), "%s/trace", dir);
-	assert_int_equal(rt_lttng_begin(&s, trace_dir), 0);
-	st = rt_run(argv, NULL, &out, NULL);
-	assert_int_equal(rt_lttng_end(&s), 0);
-	assert_int_equal(st, 0);
-	assert_int_equal(rt_babeltrace(trace_dir, &t), 0);
+	rt_lttng_record(argv, "lttng", dir, &out, &t);
 
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char w[11][160];

@@ -52,25 +52,17 @@ static void expect_field(const struct rt_event *e, const char *key, const char *
 
 static void test_engine_under_lttng(void **state)
 {
-	char dir[PATH_MAX], trace_dir[PATH_MAX + 8], *out, *line, *save;
+	char dir[PATH_MAX], *out, *line, *save;
 	char *argv[] = { (char *)rt_bin("engine_lttng_workload"), NULL };
 	size_t manifests = 0, files = 0, sstcalls = 0, by_cause[16] = { 0 };
 	static const char *const cause_names[] = { "flush", "compaction", "remote_compaction", "edit", "copy",
 						   "staging_enter", "staging_apply", "staging_exit", "alter",
 						   "truncate", "index_build" };
 	unsigned flushes = 0, local = 0, remote = 0;
-	struct rt_lttng s;
 	struct rt_trace t;
-	int st;
 
 	(void)state;
-	rt_tmpdir(dir, "elttng");
-	snprintf(trace_dir, sizeof(trace_dir), "%s/trace", dir);
-	assert_int_equal(rt_lttng_begin(&s, trace_dir), 0);
-	st = rt_run(argv, NULL, &out, NULL);
-	assert_int_equal(rt_lttng_end(&s), 0);
-	assert_int_equal(st, 0);
-	assert_int_equal(rt_babeltrace(trace_dir, &t), 0);
+	rt_lttng_record(argv, "elttng", dir, &out, &t);
 
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char w[4][64];

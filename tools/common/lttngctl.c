@@ -43,6 +43,7 @@ int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_o
 	static unsigned counter;
 	char out_opt[4200], ctrl_opt[512], data_opt[512];
 	char *create[8] = { "lttng", "create", s->name }, *chan[24] = { "lttng", "enable-channel", "-u", "-s", s->name };
+	char *events = (char *)(o->events ? o->events : "rhook:*");
 	int n = 3;
 
 	memset(s, 0, sizeof(*s));
@@ -72,10 +73,10 @@ int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_o
 			chan[c++] = (char *)o->channel[i];
 		chan[c++] = "rhook";
 		if (rhook_proc_run_quiet(chan) ||
-		    rhook_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "-c", "rhook",
-						     "rhook:*", NULL }))
+		    rhook_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "-c", "rhook", events,
+						     NULL }))
 			goto fail;
-	} else if (rhook_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "rhook:*", NULL })) {
+	} else if (rhook_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, events, NULL })) {
 		goto fail;
 	}
 	if (o->process_context &&

@@ -13,6 +13,7 @@ struct rhook_lttngctl_opts {
 	const char *ctrl_url;        /* stream to a relay daemon: control and data URLs */
 	const char *data_url;
 	const char *const *channel;  /* enable-channel options ("--discard", ...), NULL-terminated; NULL: default */
+	const char *events;          /* enable-event pattern; NULL: "rhook:*" */
 	bool process_context;        /* add vpid, vtid and procname to every event */
 	bool start;                  /* start tracing right away */
 };
@@ -24,8 +25,8 @@ struct rhook_lttngctl {
 
 /*
  * Starts an lttng-sessiond if none answers (end() stops only that one),
- * creates a session named after this process, enables rhook:* in user
- * space and, if @o->start, starts tracing.  0 or -1 (the lttng command's
+ * creates a session named after this process, enables @o->events (rhook:*)
+ * in user space and, if @o->start, starts tracing.  0 or -1 (the lttng command's
  * output is on stderr).
  */
 int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_opts *o);

@@ -145,3 +145,30 @@ int rhook_proc_run_quiet(char *const argv[])
 	free(err);
 	return st;
 }
+
+int rhook_proc_run_fd(char *const argv[], char *const env[], int out_fd)
+{
+	posix_spawn_file_actions_t fa;
+	char **envp = merge_env(env);
+	int status, null = open("/dev/null", O_WRONLY | O_CLOEXEC), ret;
+	pid_t pid;
+
+	if (!envp || null < 0) {
+		free(envp);
+		if (null >= 0)
+			close(null);
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : null, 1);
+	ret = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp) ? -1 : 0;
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	close(null);
+	if (ret)
+		return -1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

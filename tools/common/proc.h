@@ -18,4 +18,11 @@ int rhook_proc_run(char *const argv[], char *const env[], char **out, char **err
 /* Like rhook_proc_run(), output discarded unless it fails; then it goes to stderr. */
 int rhook_proc_run_quiet(char *const argv[]);
 
+/*
+ * Runs @argv with the extra environment @env, its stdout on @out_fd (-1:
+ * /dev/null) and its stderr inherited: for output too large to collect.
+ * Same return values as rhook_proc_run().
+ */
+int rhook_proc_run_fd(char *const argv[], char *const env[], int out_fd);
+
 #endif /* RHOOK_TOOLS_PROC_H */
