@@ -321,8 +321,8 @@ static void run_workload(struct demo *d)
 		specials[done](d);
 }
 
-/* Runs "rhook-read @cmd @trace" from beside rhook-demo (stdout shown if @show); its exit status. */
-static int run_reader(const char *cmd, const char *trace, bool show)
+/* Runs "rhook-read @cmd [@opt] @trace" from beside rhook-demo (stdout shown if @show); its exit status. */
+static int run_reader(const char *cmd, const char *opt, const char *trace, bool show)
 {
 	char exe[PATH_MAX + 16];
 	pid_t pid;
@@ -336,7 +336,10 @@ static int run_reader(const char *cmd, const char *trace, bool show)
 	if (pid == 0) {
 		if (!show && !freopen("/dev/null", "w", stdout))
 			_exit(127);
-		execl(exe, "rhook-read", cmd, trace, (char *)NULL);
+		if (opt)
+			execl(exe, "rhook-read", cmd, opt, trace, (char *)NULL);
+		else
+			execl(exe, "rhook-read", cmd, trace, (char *)NULL);
 		fprintf(stderr, "rhook-demo: cannot run %s: %s\n", exe, strerror(errno));
 		_exit(127);
 	}
@@ -490,7 +493,7 @@ static int start_recorder(struct demo *d)
 
 int rhook_demo_report(const char *trace, int *status)
 {
-	int st = run_reader("check", trace, true);
+	int st = run_reader("check", NULL, trace, true);
 
 	if (st < 0 || st == 127)
 		return -1;
@@ -499,7 +502,7 @@ int rhook_demo_report(const char *trace, int *status)
 		*status = 1;
 	}
 	printf("\n");
-	run_reader("stats", trace, true);
+	run_reader("stats", "--brief", trace, true);
 	printf("\nlook further:\n"
 	       "  rhook-read print %s | less\n"
 	       "  rhook-read stats %s\n"

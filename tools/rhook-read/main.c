@@ -26,7 +26,7 @@
 
 static const char usage_text[] =
 	"usage: rhook-read print [--json] TRACE...\n"
-	"       rhook-read stats TRACE...\n"
+	"       rhook-read stats [--brief] TRACE...\n"
 	"       rhook-read check [--reorder-window MS] TRACE...\n"
 	"       rhook-read export --ctf DIR [--force] TRACE...\n"
 	"\n"
@@ -36,6 +36,7 @@ static const char usage_text[] =
 	"\n"
 	"  print    one line per event in time order (--json: JSON lines)\n"
 	"  stats    counts and latency percentiles per region and cause, lost events\n"
+	"           (--brief: the whole trace and one line per cause)\n"
 	"  check    verify the hook contract; exit 1 with a report on a violation\n"
 	"  export   write a CTF 1.8 trace that babeltrace2 reads (--force: into a\n"
 	"           non-empty directory)\n"
@@ -68,7 +69,7 @@ enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT };
 
 struct args {
 	enum cmd cmd;
-	bool json, force;
+	bool json, force, brief;
 	const char *ctf_dir;
 	uint64_t reorder_window_ns;
 	char *const *paths;
@@ -88,6 +89,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "brief", no_argument, NULL, 'b' },
 		{ "ctf", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "reorder-window", required_argument, NULL, 'w' },
@@ -120,6 +122,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (a->cmd != CMD_PRINT)
 				return usage_error("%s", "--json is an option of print");
 			a->json = true;
+			break;
+		case 'b':
+			if (a->cmd != CMD_STATS)
+				return usage_error("%s", "--brief is an option of stats");
+			a->brief = true;
 			break;
 		case 'c':
 		case 'f':
@@ -173,7 +180,7 @@ out:
 	return ret ? EXIT_USAGE : 0;
 }
 
-static int stats_cmd(struct rhook__reader *r)
+static int stats_cmd(struct rhook__reader *r, bool brief)
 {
 	struct rhook__stats s;
 	struct rhook__out o;
@@ -191,7 +198,7 @@ static int stats_cmd(struct rhook__reader *r)
 		while (st->next(st))
 			rhook__stats_add(&s, &st->ev);
 	}
-	rhook__stats_report(&s, &o, r->procs, r->num_procs);
+	rhook__stats_report(&s, &o, r->procs, r->num_procs, brief);
 	ret = s.err;
 	rhook__stats_free(&s);
 	if (ret)
@@ -288,7 +295,7 @@ int main(int argc, char **argv)
 		ret = print_cmd(&r, a.json);
 		break;
 	case CMD_STATS:
-		ret = stats_cmd(&r);
+		ret = stats_cmd(&r, a.brief);
 		break;
 	case CMD_CHECK:
 		ret = check_cmd(&r, a.reorder_window_ns);

@@ -183,8 +183,29 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* One line per cause: how many writes and notifications, and what they cost. */
+static void report_causes_brief(struct rhook__out *o, const struct rhook__stats *s, const struct rhook__labels *causes)
+{
+	rhook__out_printf(o, "%-23s %8s %8s %6s %14s %14s %14s\n", "cause", "commits", "updated", "ssts",
+			  "persist_p50_ns", "persist_p99_ns", "hold_p99_ns");
+	for (unsigned c = 0; c < RHOOK__STATS_CAUSES; c++) {
+		const struct rhook__stats_group *g = &s->cause[c];
+		const char *name = rhook__label(causes, c);
+
+		if (group_empty(g))
+			continue;
+		rhook__out_printf(o, "cause %-17s %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %14" PRIu64 " %14" PRIu64
+				  " %14" PRIu64 "\n",
+				  name ? name : "unknown", g->events[RHOOK__EV_manifest_commit],
+				  g->events[RHOOK__EV_manifest_updated], g->events[RHOOK__EV_sst_file_written],
+				  rhook__hist_percentile(&g->lat[RHOOK__M_PERSIST], 500),
+				  rhook__hist_percentile(&g->lat[RHOOK__M_PERSIST], 990),
+				  rhook__hist_percentile(&g->lat[RHOOK__M_LOCK_HOLD], 990));
+	}
+}
+
 void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rhook__rd_proc *const *procs,
-			 size_t num_procs)
+			 size_t num_procs, bool brief)
 {
 	const struct rhook__labels *causes =
 		rhook__schema_field(rhook__schema_event(RHOOK__EV_manifest_commit), "cause")->labels;
@@ -215,6 +236,12 @@ void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rh
 			  ", nested %" PRIu64 ", read while overwritten %" PRIu64 ", damaged %" PRIu64 ")\n",
 			  t.discard + t.overwrite + t.no_buffer + t.nested + t.reader + t.damaged, t.discard,
 			  t.overwrite, t.no_buffer, t.nested, t.reader, t.damaged);
+	if (brief) {
+		rhook__out_char(o, '\n');
+		report_causes_brief(o, s, causes);
+		free(ids);
+		return;
+	}
 	for (unsigned c = 0; c < RHOOK__STATS_CAUSES; c++) {
 		const char *name = rhook__label(causes, c);
 		char title[64];

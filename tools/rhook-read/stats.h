@@ -51,9 +51,13 @@ struct rhook__stats {
 
 void rhook__stats_init(struct rhook__stats *s);
 void rhook__stats_add(struct rhook__stats *s, const struct rhook__rd_event *ev);
-/* The report of everything added, with the processes' loss counts. */
+/*
+ * The report of everything added, with the processes' loss counts: the
+ * whole trace, then per cause and per region; @brief: the whole trace,
+ * then one line per cause.
+ */
 void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rhook__rd_proc *const *procs,
-			 size_t num_procs);
+			 size_t num_procs, bool brief);
 void rhook__stats_free(struct rhook__stats *s);
 
 #endif /* RHOOK_READ_STATS_H */
