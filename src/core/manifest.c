@@ -37,6 +37,7 @@ int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *cfg, struct r
 	if (!ctx)
 		return -ENOMEM;
 	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_init(&ctx->emit_lock, NULL);
 	ctx->region_id = cfg->region_id;
 	ctx->registry = cfg->registry;
 	ctx->store_ops = *cfg->store_ops;
@@ -57,6 +58,7 @@ void rhook_manifest_ctx_free(struct rhook_manifest_ctx *ctx)
 			     (unsigned long long)ctx->region_id);
 	rhook__ledger_forget_ctx(ctx);
 	pthread_mutex_destroy(&ctx->lock);
+	pthread_mutex_destroy(&ctx->emit_lock);
 	free(ctx->commits);
 	free(ctx);
 }
@@ -120,6 +122,8 @@ void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx)
 		commits[i].lock_hold_ns = hold_ns;
 	}
 	ctx->num_commits = 0;
+	if (n)
+		pthread_mutex_lock(&ctx->emit_lock); /* after the previous hold's events */
 	atomic_store_explicit(&ctx->owner, NULL, memory_order_relaxed);
 	/* End of this hold, published before the mutex is free; pairs with fire's acquire. */
 	atomic_store_explicit(&ctx->released, ctx->hold, memory_order_release);
@@ -127,6 +131,8 @@ void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx)
 
 	for (size_t i = 0; i < n; i++)
 		rhook__emit_manifest_commit(&commits[i]);
+	if (n)
+		pthread_mutex_unlock(&ctx->emit_lock);
 	if (commits != local)
 		free(commits);
 }

@@ -15,10 +15,20 @@
 struct rhook_manifest_ctx {
 	/*
 	 * The region's manifest write mutex.  Protects every field below
-	 * marked [lock].  Outermost of rhook's locks: the registry mutex and
-	 * the debug ledger mutex may be taken under it, never the reverse.
+	 * marked [lock].  Outermost of rhook's locks: emit_lock, the registry
+	 * mutex and the debug ledger mutex may be taken under it, never the
+	 * reverse.
 	 */
 	pthread_mutex_t lock;
+
+	/*
+	 * Orders the rhook:manifest_commit events of successive holds: taken
+	 * under @lock by a hold that wrote, released after its events are
+	 * emitted, which is after @lock is dropped.  So a region's commits
+	 * reach the trace in version order although the contract emits them
+	 * after the unlock.  Never held while calling out of rhook.
+	 */
+	pthread_mutex_t emit_lock;
 
 	/*
 	 * Thread token of the holder, NULL when free.  Written by the holder

@@ -88,7 +88,8 @@ RHOOK_API rhook_region_id rhook_manifest_region_id(const struct rhook_manifest_c
  * returns false if another holder has it.  unlock() must come from the
  * thread that locked; after dropping the mutex it emits one
  * rhook:manifest_commit per write attempted during the hold.  Acquire and
- * release semantics as pthread mutexes.
+ * release semantics as pthread mutexes.  The manifest_commit events of
+ * successive holds are emitted in hold order, so in version order.
  */
 RHOOK_API void rhook_manifest_lock(struct rhook_manifest_ctx *ctx);
 RHOOK_API bool rhook_manifest_trylock(struct rhook_manifest_ctx *ctx);
