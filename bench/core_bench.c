@@ -4,7 +4,7 @@
  *   dispatch with 0, 1 and 4 no-op hooks   vs an empty loop and a direct call
  *   receipt fire with no hook              vs an empty loop
  *   tracepoint with no session             vs an empty loop
- *   dispatch while hooks churn             vs dispatch with 1 hook
+ *   dispatch while another thread adds and removes hooks   vs dispatch with 1 hook
  *   liburcu read-side sections: qsbr, bp, memb, mb
  *
  * usage: rhook-bench-core [rounds [iterations]]
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rhook/trace.h>
 
@@ -138,8 +139,9 @@ static void make_receipts(struct receipts *rs, uint64_t n)
 	/* The context must outlive the receipts: it is reclaimed at exit. */
 }
 
-static atomic_int churn_stop;
+static atomic_int churn_stop, churn_on;
 
+/* Adds and removes a hook over and over while a churn case runs; idle otherwise. */
 static void *churn(void *arg)
 {
 	struct rhook_registry *reg = arg;
@@ -147,10 +149,29 @@ static void *churn(void *arg)
 	while (!atomic_load(&churn_stop)) {
 		struct rhook_hook *h;
 
+		if (!atomic_load(&churn_on)) {
+			usleep(200);
+			continue;
+		}
 		if (rhook_registry_add(reg, &noop_ops, NULL, &h) || rhook_registry_remove(reg, h))
 			abort();
 	}
 	return NULL;
+}
+
+static void run_dispatch_churning(uint64_t iters, void *arg)
+{
+	atomic_store(&churn_on, 1);
+	run_dispatch(iters, arg);
+	atomic_store(&churn_on, 0);
+}
+
+/* The no-session figures mean nothing while a session records rhook:*. */
+static bool lttng_recording(void)
+{
+#define RHOOK__BENCH_ENABLED(num, name, FIELDS) || lttng_ust_tracepoint_enabled(rhook, name)
+	return false RHOOK__EVENTS(RHOOK__BENCH_ENABLED);
+#undef RHOOK__BENCH_ENABLED
 }
 
 int main(int argc, char **argv)
@@ -179,6 +200,11 @@ int main(int argc, char **argv)
 	bench_urcu_mb_register();
 	bench_urcu_bp_register();
 
+	if (lttng_recording()) {
+		fprintf(stderr, "rhook-bench-core: an LTTng session is recording rhook events; the figures would "
+				"measure tracing, not its absence (see lttng list)\n");
+		return 1;
+	}
 	fprintf(stderr, "rhook-bench-core: %d rounds x %llu ops, LTTng provider %s\n", rounds, (unsigned long long)iters,
 		rhook_lttng_loaded() ? "loaded (no session)" : "not loaded");
 	{
@@ -222,7 +248,7 @@ int main(int argc, char **argv)
 	{
 		struct bench_case c[] = {
 			{ "dispatch_1_hook", run_dispatch, reg1 },
-			{ "registry_churn_dispatch", run_dispatch, reg_churn },
+			{ "registry_churn_dispatch", run_dispatch_churning, reg_churn },
 		};
 
 		pthread_create(&churner, NULL, churn, reg_churn);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "lttngctl.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,32 @@ static int sessiond_pid(void)
 	return atoi(buf) > 0 ? atoi(buf) : -1;
 }
 
+/*
+ * Destroys sessions this helper created in processes that died before
+ * their end(): left running, they would keep recording every later
+ * program's rhook events.
+ */
+static void destroy_orphans(void)
+{
+	char *out = NULL, *line, *save;
+
+	if (rhook_proc_run((char *[]){ "lttng", "list", NULL }, NULL, &out, NULL)) {
+		free(out);
+		return;
+	}
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		int pid;
+		unsigned n;
+
+		/* "  1) rhook-1234-0 [active]" */
+		if (sscanf(line, " %*u) %63s", name) == 1 && sscanf(name, "rhook-%d-%u", &pid, &n) == 2 && pid > 0 &&
+		    kill(pid, 0) && errno == ESRCH)
+			rhook_proc_run_quiet((char *[]){ "lttng", "destroy", name, NULL });
+	}
+	free(out);
+}
+
 int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_opts *o)
 {
 	static unsigned counter;
@@ -54,6 +81,8 @@ int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_o
 		s->sessiond_pid = sessiond_pid();
 		for (int i = 0; i < 100 && !sessiond_alive(); i++)
 			usleep(50000);
+	} else {
+		destroy_orphans();
 	}
 	if (o->output_dir) {
 		snprintf(out_opt, sizeof(out_opt), "--output=%s", o->output_dir);

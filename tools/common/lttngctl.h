@@ -25,6 +25,7 @@ struct rhook_lttngctl {
 
 /*
  * Starts an lttng-sessiond if none answers (end() stops only that one),
+ * destroys sessions of this helper whose process died without end(),
  * creates a session named after this process, enables @o->events (rhook:*)
  * in user space and, if @o->start, starts tracing.  0 or -1 (the lttng command's
  * output is on stderr).
