@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rhook-bench-report FIGURES.jsonl REPORT.json REPORT.md\n");
 		return 2;
 	}
+	umask(077); /* the reports are private, like every file rhook's tools create */
 	in = fopen(argv[1], "r");
 	if (!in) {
 		fprintf(stderr, "rhook-bench-report: %s: %s\n", argv[1], strerror(errno));
