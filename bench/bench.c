@@ -34,8 +34,12 @@ void bench_run(struct bench_case *cases, int n, int rounds, uint64_t iters)
 
 void bench_report(const char *name, double value, const char *unit, const char *baseline, double baseline_value)
 {
-	double ratio = baseline_value > 0 ? value / baseline_value : 0;
+	bench_report_ratio(name, value, unit, baseline, baseline_value, baseline_value > 0 ? value / baseline_value : 0);
+}
 
+void bench_report_ratio(const char *name, double value, const char *unit, const char *baseline,
+			double baseline_value, double ratio)
+{
 	fprintf(stderr, "%-28s %10.3f %-6s  baseline %-22s %10.3f  ratio %7.3f  delta %+.3f\n", name, value, unit,
 		baseline, baseline_value, ratio, value - baseline_value);
 	printf("{\"name\": \"%s\", \"value\": %.4f, \"unit\": \"%s\", \"baseline\": \"%s\", \"baseline_value\": %.4f, "

@@ -38,8 +38,13 @@ void bench_run(struct bench_case *cases, int n, int rounds, uint64_t iters);
 
 /*
  * Prints one figure: a human line on stderr and a JSON object on stdout,
- * {"name", "value", "unit", "baseline", "baseline_value", "ratio", "delta"}.
+ * {"name", "value", "unit", "baseline", "baseline_value", "ratio", "delta"},
+ * with ratio = value / baseline_value.
  */
 void bench_report(const char *name, double value, const char *unit, const char *baseline, double baseline_value);
+
+/* The same with a ratio of its own (a median of per-round ratios, say). */
+void bench_report_ratio(const char *name, double value, const char *unit, const char *baseline,
+			double baseline_value, double ratio);
 
 #endif /* RHOOK_BENCH_H */
