@@ -201,7 +201,6 @@ static int sc_flush(struct demo *d, struct counts *before)
 	return 0;
 }
 
-
 /* Lines of @path starting with @prefix. */
 static unsigned long count_lines(const char *path, const char *prefix)
 {
@@ -262,7 +261,6 @@ static int sc_copy(struct demo *d, struct counts *before)
 	return 0;
 }
 
-
 static int sc_apply_staging(struct demo *d, struct counts *before)
 {
 	char path[PATH_MAX + 32];
@@ -293,8 +291,6 @@ static int sc_alter(struct demo *d, struct counts *before)
 	rhook_region_close(r);
 	return 0;
 }
-
-
 
 /* Opens a follower on @leader's directory (a second handle, as another node would). */
 static int follower_of(struct demo *d, unsigned n, struct rhook_region **out)
@@ -335,8 +331,6 @@ static int sc_gc(struct demo *d, struct counts *before)
 	rhook_region_close(r);
 	return 0;
 }
-
-
 
 static int sc_remap(struct demo *d, struct counts *before)
 {
