@@ -503,11 +503,12 @@ int rhook_demo_report(const char *trace, int *status)
 	}
 	printf("\n");
 	run_reader("stats", "--brief", trace, true);
+	/* rhook-read sits beside rhook-demo, which need not be in PATH. */
 	printf("\nlook further:\n"
-	       "  rhook-read print %s | less\n"
-	       "  rhook-read stats %s\n"
-	       "  rhook-read export --ctf DIR %s && babeltrace2 DIR | less\n",
-	       trace, trace, trace);
+	       "  %s/rhook-read print %s | less\n"
+	       "  %s/rhook-read stats %s\n"
+	       "  %s/rhook-read export --ctf DIR %s && babeltrace2 DIR | less\n",
+	       rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace);
 	return 0;
 }
 
