@@ -53,6 +53,9 @@ static int check_header(const struct rhr_header *h, size_t len, char *err, size_
 {
 	uint64_t per_buffer, need;
 
+	if (h->version == 0)
+		return rhook__fail(err, err_size, -EBADMSG,
+				   "incomplete header: the writer stopped before it finished creating the file");
 	if (h->version != RHR_VERSION)
 		return rhook__fail(err, err_size, -EPROTONOSUPPORT,
 			    "unsupported recorder format version %u (this rhook-read reads version %u)", h->version,
