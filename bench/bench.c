@@ -3,6 +3,8 @@
  */
 #include "bench.h"
 
+#include <stddef.h>
+
 #include <stdlib.h>
 
 static int cmp_double(const void *a, const void *b)
@@ -10,6 +12,12 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+double bench_median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 void bench_run(struct bench_case *cases, int n, int rounds, uint64_t iters)
@@ -26,10 +34,8 @@ void bench_run(struct bench_case *cases, int n, int rounds, uint64_t iters)
 			cases[i].samples[r] = (double)(bench_now_ns() - t0) / (double)iters;
 		}
 	}
-	for (int i = 0; i < n; i++) {
-		qsort(cases[i].samples, (size_t)rounds, sizeof(double), cmp_double);
-		cases[i].median = cases[i].samples[rounds / 2];
-	}
+	for (int i = 0; i < n; i++)
+		cases[i].median = bench_median(cases[i].samples, (size_t)rounds);
 }
 
 void bench_report(const char *name, double value, const char *unit, const char *baseline, double baseline_value)

@@ -33,6 +33,9 @@ static inline uint64_t bench_now_ns(void)
 /* Keeps the compiler from deleting or merging loop iterations. */
 #define BENCH_BARRIER() __asm__ __volatile__("" ::: "memory")
 
+/* The median of @n samples (sorts @v in place). */
+double bench_median(double *v, size_t n);
+
 /* Runs @n cases for @rounds rounds of @iters operations each; fills medians. */
 void bench_run(struct bench_case *cases, int n, int rounds, uint64_t iters);
 

@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +40,7 @@
 #include <rhook/trace.h>
 
 #include "bench.h"
+#include "fsutil.h"
 #include "lttngctl.h"
 #include "proc.h"
 
@@ -66,19 +66,6 @@ static int spawn(char *const argv[], char *const env[], int out_fd)
 	if (st < 0)
 		die(argv[0]);
 	return st;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-/* rm -rf @path (no symlink followed). */
-static void rmtree(const char *path)
-{
-	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Runs @argv with @env added; returns its first line of output as a number (-1 if none). */
@@ -175,18 +162,6 @@ static void session_begin(struct rhook_lttngctl *s, char dir[PATH_MAX], const ch
 		die("cannot set up the LTTng session");
 }
 
-static double median(double *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			double t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return v[n / 2];
-}
-
 /* Events in the trace at @dir, from rhook-read stats' first line. */
 static double count_events(const char *dir)
 {
@@ -233,12 +208,12 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 
 			samples[c][r] = spawn_value(argv, env);
 			/* Each recorder sample leaves a file of RING bytes per thread: keep the disk free. */
-			rmtree(recdir);
+			rhook_rmtree(recdir);
 		}
 	}
 	rhook_lttngctl_end(&s);
 	for (int c = 0; c < C_EVENT_CASES; c++)
-		med[c] = median(samples[c], rounds);
+		med[c] = bench_median(samples[c], rounds);
 	check_lttng_trace(lttng_dir, (double)rounds * 3 * (WARMUP + ITERS));
 }
 
@@ -282,7 +257,7 @@ static void decode_rates(int rounds, const char *root, double med[D_CASES], doub
 		samples[D_BT_TEXT][r] = *events / seconds_of((char *[]){ "babeltrace2", ctf, NULL });
 	}
 	for (int c = 0; c < D_CASES; c++)
-		med[c] = median(samples[c], rounds) / 1e6;
+		med[c] = bench_median(samples[c], rounds) / 1e6;
 }
 
 static void floor_check(const char *name, double ratio, double floor, bool higher_is_better)
@@ -330,6 +305,6 @@ int main(int argc, char **argv)
 	floor_check("recorder_event_monotonic", ev[C_MONOTONIC_1] / ev[C_LTTNG_1], 1.0 / 3, false);
 	floor_check("reader_stats_vs_babeltrace2", dec[D_STATS] / dec[D_BT_DUMMY], 10, true);
 	floor_check("reader_print_vs_babeltrace2", dec[D_PRINT] / dec[D_BT_TEXT], 3, true);
-	rmtree(root);
+	rhook_rmtree(root);
 	return 0;
 }

@@ -28,14 +28,14 @@ struct rhr_anchor rhook__anchor_now(uint32_t clock)
 	uint64_t best_gap = UINT64_MAX;
 
 	if (clock != RHR_CLOCK_TSC) {
-		best.mono_ns = rhook__mono_ns();
+		best.mono_ns = rhook__now_ns();
 		best.tsc = best.mono_ns;
 		return best;
 	}
 	/* Bracket clock_gettime() between two TSC reads; keep the tightest of a few. */
 	for (int i = 0; i < 5; i++) {
 		uint64_t t0 = rhook__rec_now(RHR_CLOCK_TSC);
-		uint64_t ns = rhook__mono_ns();
+		uint64_t ns = rhook__now_ns();
 		uint64_t t1 = rhook__rec_now(RHR_CLOCK_TSC);
 
 		if (t1 - t0 < best_gap) {

@@ -12,22 +12,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
 #define RHOOK__HAVE_TSC 1
 #endif
 
+#include "../core/internal.h"
 #include "format.h"
-
-static inline uint64_t rhook__mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* A timestamp in @clock (enum rhr_clock). */
 static inline uint64_t rhook__rec_now(uint32_t clock)
@@ -37,7 +29,7 @@ static inline uint64_t rhook__rec_now(uint32_t clock)
 		return __rdtsc();
 #endif
 	(void)clock;
-	return rhook__mono_ns();
+	return rhook__now_ns();
 }
 
 /* Whether the TSC is invariant (CPUID 0x80000007 EDX bit 8). */

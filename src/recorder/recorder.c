@@ -129,12 +129,12 @@ static void header_init(struct rhook__recorder *r)
 	prctl(PR_GET_NAME, h->comm);
 	read_boot_id(h->boot_id);
 	clock_gettime(CLOCK_REALTIME, &rt);
-	mono = rhook__mono_ns();
+	mono = rhook__now_ns();
 	h->realtime_offset_ns = (int64_t)((uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec - mono);
 	h->start = rhook__anchor_now(r->clock);
 	if (r->clock == RHR_CLOCK_TSC) {
 		/* A 1 ms baseline so that even a short trace converts ticks well. */
-		while (rhook__mono_ns() - h->start.mono_ns < 1000000)
+		while (rhook__now_ns() - h->start.mono_ns < 1000000)
 			;
 	}
 	h->calib = rhook__anchor_now(r->clock);

@@ -7,7 +7,6 @@
 #include "proc.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,18 +34,6 @@ void rt_tmpdir(char out[PATH_MAX], const char *tag)
 	snprintf(out, PATH_MAX, "%s/rhook-%s-XXXXXX", base && *base ? base : "/tmp", tag);
 	if (!mkdtemp(out))
 		die("mkdtemp(%s): %s", out, strerror(errno));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-void rt_rmtree(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 const char *rt_bin(const char *name)

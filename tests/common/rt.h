@@ -13,12 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsutil.h"
 #include "lttngctl.h"
 
 /* Creates a fresh private directory under $TMPDIR (or /tmp); returns its path in @out. */
 void rt_tmpdir(char out[PATH_MAX], const char *tag);
-/* rm -rf @path. */
-void rt_rmtree(const char *path);
 
 /*
  * rhook_proc_run() (tools/common/proc.h), except that stderr the caller

@@ -64,7 +64,7 @@ static void test_perf_records_probe(void **state)
 		/* No uprobes here (container without tracefs or privileges). */
 		fprintf(stderr, "perf probe unavailable, skipping: %s", err);
 		free(err);
-		rt_rmtree(dir);
+		rhook_rmtree(dir);
 		skip();
 		return;
 	}
@@ -88,7 +88,7 @@ static void test_perf_records_probe(void **state)
 			fail_msg("perf saw %zu manifest_commit probes:\n%s", n, out);
 		free(out);
 	}
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 int main(void)

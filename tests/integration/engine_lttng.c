@@ -120,7 +120,7 @@ static void test_engine_under_lttng(void **state)
 	assert_int_equal(count_where(&t, "rhook:compaction_end", "status", "0"), local + remote);
 	free(out);
 	rt_trace_free(&t);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 int main(void)

@@ -228,6 +228,6 @@ int main(void)
 	rhook_region_close(b);
 	rhook_engine_free(e);
 	rhook_registry_free(reg);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 	return 0;
 }

@@ -110,7 +110,7 @@ void ert_teardown(struct ert_env *e)
 {
 	rhook_engine_free(e->engine);
 	ert_recorder_fini(&e->rec);
-	rt_rmtree(e->dir);
+	rhook_rmtree(e->dir);
 }
 
 int ert_fixture_setup(void **state)

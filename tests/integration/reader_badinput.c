@@ -46,7 +46,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 	return 0;
 }
 

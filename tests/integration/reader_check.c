@@ -128,7 +128,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rt_rmtree(trace_dir);
+	rhook_rmtree(trace_dir);
 	return 0;
 }
 
@@ -170,7 +170,7 @@ static void test_two_processes_pass(void **state)
 	assert_non_null(strstr(out, "check: OK"));
 	free(out);
 	free(err);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 /* A notification of a version never committed. */

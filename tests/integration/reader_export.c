@@ -110,8 +110,8 @@ static void test_single_process(void **state)
 	free(text);
 	rt_trace_free(&printed);
 	rt_trace_free(&bt);
-	rt_rmtree(ctf);
-	rt_rmtree(dir);
+	rhook_rmtree(ctf);
+	rhook_rmtree(dir);
 }
 
 /* The pids of print's lines, in order. */
@@ -169,8 +169,8 @@ static void test_two_processes(void **state)
 	free(text);
 	rt_trace_free(&printed);
 	rt_trace_free(&bt);
-	rt_rmtree(ctf);
-	rt_rmtree(dir);
+	rhook_rmtree(ctf);
+	rhook_rmtree(dir);
 }
 
 /* stats and check read the same from the recorder files and from their export. */
@@ -201,8 +201,8 @@ static void test_export_reads_back(void **state)
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
-	rt_rmtree(ctf);
-	rt_rmtree(dir);
+	rhook_rmtree(ctf);
+	rhook_rmtree(dir);
 }
 
 /* Fails the test unless @path is private: 0700 for a directory, 0600 for a file. */
@@ -250,8 +250,8 @@ static void test_export_safety(void **state)
 	free(out);
 	free(err);
 	assert_int_equal(rmdir(victim), 0); /* still empty */
-	rt_rmtree(base);
-	rt_rmtree(dir);
+	rhook_rmtree(base);
+	rhook_rmtree(dir);
 }
 
 int main(void)

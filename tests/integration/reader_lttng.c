@@ -27,7 +27,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rt_rmtree(base);
+	rhook_rmtree(base);
 	return 0;
 }
 

@@ -224,7 +224,7 @@ static void test_regions_at_once(void **state)
 	rhook_engine_free(engine);
 	rhook_registry_free(reg);
 	free(ws);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 int main(int argc, char **argv)

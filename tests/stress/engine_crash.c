@@ -251,7 +251,7 @@ static void test_crash_reopen(void **state)
 		commits, acked_seq, acked_version);
 	/* The kills must not all have come before the first commit. */
 	assert_true(commits > 0);
-	rt_rmtree(root);
+	rhook_rmtree(root);
 }
 
 int main(int argc, char **argv)

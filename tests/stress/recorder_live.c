@@ -148,7 +148,7 @@ static void test_live_read(void **state)
 	assert_int_equal(rhook_recorder_stop(), 0);
 	/* Rings of 16 sub-buffers: over all rounds the reader gets to some of them. */
 	assert_true(printed > 0);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 static void test_start_stop_churn(void **state)
@@ -206,7 +206,7 @@ static void test_start_stop_churn(void **state)
 	free(names);
 	assert_true(kept > 0);
 	assert_true(kept + lost <= atomic_load(&emitted));
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 int main(int argc, char **argv)

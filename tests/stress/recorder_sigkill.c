@@ -184,7 +184,7 @@ static void test_sigkill(void **state)
 		for (unsigned t = 0; t < threads; t++)
 			done[t] = atomic_load_explicit(&sh->done[t], memory_order_acquire);
 		verify(dir, pid, round % 2, done);
-		rt_rmtree(dir);
+		rhook_rmtree(dir);
 	}
 }
 

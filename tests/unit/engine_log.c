@@ -84,7 +84,7 @@ static void test_envelope(void **state)
 	free(json);
 	rhook_action_list_free(l);
 	close(fd);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 static void test_apply(void **state)

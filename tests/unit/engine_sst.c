@@ -53,7 +53,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	close(f->fd);
-	rt_rmtree(f->dir);
+	rhook_rmtree(f->dir);
 	free(f);
 	return 0;
 }

@@ -114,7 +114,7 @@ static void test_fork(void **state)
 		assert_int_equal(child.rows[i], i);
 		assert_int_equal(child.tid[i], (uint32_t)pid);
 	}
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 struct exiting {
@@ -168,7 +168,7 @@ static void test_exited_threads(void **state)
 	}
 	for (unsigned t = 0; t < 6; t++)
 		assert_int_equal(per_thread[t], 5);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 int main(void)

@@ -64,7 +64,7 @@ static void record(enum rhook_recorder_mode mode, unsigned subbufs, struct decod
 	}
 	out->lost = proc.lost;
 	rhook__recfile_close(&f);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 static void test_discard(void **state)
@@ -161,7 +161,7 @@ static void test_no_buffer(void **state)
 	}
 	assert_int_equal(n, 2);
 	rhook__recfile_close(&f);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 int main(void)

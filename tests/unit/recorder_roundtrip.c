@@ -239,7 +239,7 @@ static void roundtrip(enum rhook_recorder_clock clock)
 	cfg.dir = dir;
 	ret = rhook_recorder_start(&cfg);
 	if (ret == -ENOTSUP) {
-		rt_rmtree(dir);
+		rhook_rmtree(dir);
 		skip(); /* no invariant TSC on this machine: only the monotonic run applies */
 	}
 	assert_int_equal(ret, 0);
@@ -293,7 +293,7 @@ static void roundtrip(enum rhook_recorder_clock clock)
 				 proc.lost.damaged,
 			 0);
 	rhook__recfile_close(&f);
-	rt_rmtree(dir);
+	rhook_rmtree(dir);
 }
 
 static void test_monotonic(void **state)

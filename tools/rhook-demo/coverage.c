@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 
 #include "demo.h"
 #include "engine.h"
+#include "fsutil.h"
 
 struct counts {
 	unsigned long sst;
@@ -386,12 +386,6 @@ static const struct scenario scenarios[] = {
 };
 #define NUM_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static const char *yes_no(unsigned long n)
 {
 	return n ? "yes" : "no";
@@ -464,6 +458,6 @@ int rhook_demo_coverage(int argc, char **argv)
 out:
 	rhook_engine_free(d.engine);
 	rhook_registry_free(reg);
-	nftw(d.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rhook_rmtree(d.dir);
 	return status;
 }

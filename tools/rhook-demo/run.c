@@ -257,7 +257,7 @@ static void progress(struct demo *d, double elapsed, bool final)
 	if (d->opt.quiet || (!final && !isatty(STDERR_FILENO)))
 		return;
 	fprintf(stderr,
-		"\r%5.1fs  rows %-9lu flushes %-5lu compactions %-4lu remote %-2lu operations %-3lu  "
+		"\r%5.1fs  rows %-9lu flush jobs %-5lu compaction jobs %-4lu remote %-2lu operations %-3lu  "
 		"hooks: %lu SSTs, %lu manifest updates%s",
 		elapsed, (unsigned long)atomic_load(&d->rows), d->flushes, d->compactions, d->remote_compactions,
 		d->specials, (unsigned long)atomic_load(&sst_files_seen), (unsigned long)atomic_load(&manifest_updates_seen),
