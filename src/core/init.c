@@ -12,7 +12,9 @@
 
 __attribute__((constructor)) static void rhook_init(void)
 {
-	rhook__urcu_atfork();
+	/* Fork handlers in the order atfork.c explains: the recorder's between the two halves. */
+	rhook__atfork_register_inner();
 	rhook__lttng_init();
-	rhook__rec_init_from_env();
+	rhook__rec_init_from_env(); /* registers the recorder's fork handlers */
+	rhook__atfork_register_outer();
 }

@@ -4,6 +4,7 @@
 #ifndef RHOOK_CORE_INTERNAL_H
 #define RHOOK_CORE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -28,6 +29,25 @@ static inline const void *rhook__self(void)
  */
 extern __thread unsigned rhook__dispatch_depth __attribute__((tls_model("initial-exec")));
 
+/* Number of manifest mutexes (rhook_manifest_lock) the calling thread holds. */
+extern __thread unsigned rhook__manifest_holds __attribute__((tls_model("initial-exec")));
+
+/*
+ * Whether the calling thread may wait for an RCU grace period.  A grace
+ * period is process-wide: it waits for every dispatch in progress, in any
+ * registry, and for every recorder write.  So not from inside a callback
+ * (it would wait for itself), and not while holding a manifest mutex (a
+ * callback on another thread may be waiting for that mutex, so the grace
+ * period would wait for the caller).  rhook_registry_remove() and
+ * rhook_registry_free() defer their work then; rhook_recorder_stop()
+ * returns -EDEADLK.  Locks of the host's own are invisible here: the
+ * headers tell the host not to hold one that a callback may take.
+ */
+static inline bool rhook__may_wait_grace_period(void)
+{
+	return !rhook__dispatch_depth && !rhook__manifest_holds;
+}
+
 static inline uint64_t rhook__now_ns(void)
 {
 	struct timespec ts;
@@ -36,8 +56,17 @@ static inline uint64_t rhook__now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Registers urcu-bp's fork handlers; called once by the library constructor. */
-void rhook__urcu_atfork(void);
+/*
+ * fork() handlers of the hook core and of liburcu, in two halves that the
+ * library constructor registers around the recorder's (see init.c for the
+ * order and why).
+ */
+void rhook__atfork_register_inner(void);
+void rhook__atfork_register_outer(void);
+
+/* The registry writer lock across fork() (registry.c): prepare, then parent or child. */
+void rhook__registry_before_fork(void);
+void rhook__registry_after_fork(void);
 
 /* Prints "rhook: fatal: ..." and aborts: impossible states and debug checks. */
 __attribute__((noreturn, format(printf, 1, 2))) void rhook__fatal(const char *fmt, ...);

@@ -10,10 +10,16 @@
 #include <rhook/manifest.h>
 
 #include "../trace/emit.h"
+#include "abi.h"
 #include "internal.h"
 #include "manifest_ctx.h"
 
 __thread char rhook__thread_token __attribute__((tls_model("initial-exec")));
+__thread unsigned rhook__manifest_holds __attribute__((tls_model("initial-exec")));
+
+/* The smallest structures accepted: their first published versions. */
+#define CONFIG_MIN_SIZE RHOOK__ABI_SIZE_TO(struct rhook_manifest_ctx_config, last_version)
+#define STORE_OPS_MIN_SIZE RHOOK__ABI_SIZE_TO(struct rhook_manifest_store_ops, persist)
 
 const char *rhook_cause_name(enum rhook_cause cause)
 {
@@ -26,23 +32,33 @@ const char *rhook_cause_name(enum rhook_cause cause)
 	return (unsigned)cause < RHOOK_CAUSE_COUNT ? names[cause] : NULL;
 }
 
-int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *cfg, struct rhook_manifest_ctx **out)
+int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *in, struct rhook_manifest_ctx **out)
 {
+	struct rhook_manifest_ctx_config cfg;
 	struct rhook_manifest_ctx *ctx;
+	int err;
 
-	if (!cfg || cfg->size < sizeof(*cfg) || !cfg->store_ops || !cfg->store_ops->persist ||
-	    cfg->store_ops->size < sizeof(struct rhook_manifest_store_ops))
+	if (!out)
+		return -EINVAL;
+	err = rhook__abi_copy(&cfg, sizeof(cfg), in, CONFIG_MIN_SIZE);
+	if (err)
+		return err;
+	if (!cfg.store_ops)
 		return -EINVAL;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
+	err = rhook__abi_copy(&ctx->store_ops, sizeof(ctx->store_ops), cfg.store_ops, STORE_OPS_MIN_SIZE);
+	if (err || !ctx->store_ops.persist) {
+		free(ctx);
+		return -EINVAL;
+	}
 	pthread_mutex_init(&ctx->lock, NULL);
 	pthread_mutex_init(&ctx->emit_lock, NULL);
-	ctx->region_id = cfg->region_id;
-	ctx->registry = cfg->registry;
-	ctx->store_ops = *cfg->store_ops;
-	ctx->store = cfg->store;
-	atomic_init(&ctx->last_version, cfg->last_version);
+	ctx->region_id = cfg.region_id;
+	ctx->registry = cfg.registry;
+	ctx->store = cfg.store;
+	atomic_init(&ctx->last_version, cfg.last_version);
 	atomic_init(&ctx->released, 0);
 	atomic_init(&ctx->owner, NULL);
 	*out = ctx;
@@ -51,11 +67,13 @@ int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *cfg, struct r
 
 void rhook_manifest_ctx_free(struct rhook_manifest_ctx *ctx)
 {
+	char id[RHOOK_REGION_ID_STRLEN];
+
 	if (!ctx)
 		return;
 	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed))
-		rhook__fatal("rhook_manifest_ctx_free(): the manifest mutex of region %llu is held",
-			     (unsigned long long)ctx->region_id);
+		rhook__fatal("rhook_manifest_ctx_free(): the manifest mutex of region %s is held",
+			     rhook_region_id_format(ctx->region_id, id));
 	rhook__ledger_forget_ctx(ctx);
 	pthread_mutex_destroy(&ctx->lock);
 	pthread_mutex_destroy(&ctx->emit_lock);
@@ -71,6 +89,7 @@ rhook_region_id rhook_manifest_region_id(const struct rhook_manifest_ctx *ctx)
 /* Bookkeeping at the start of a hold; mutex held. */
 static void hold_begin(struct rhook_manifest_ctx *ctx, uint64_t t0)
 {
+	rhook__manifest_holds++;
 	ctx->hold++;
 	atomic_store_explicit(&ctx->owner, rhook__self(), memory_order_relaxed);
 	ctx->acquired_ns = t0 ? rhook__now_ns() : 0;
@@ -80,10 +99,11 @@ static void hold_begin(struct rhook_manifest_ctx *ctx, uint64_t t0)
 void rhook_manifest_lock(struct rhook_manifest_ctx *ctx)
 {
 	uint64_t t0 = rhook__ev_wanted(RHOOK__EV_manifest_commit) ? rhook__now_ns() : 0;
+	char id[RHOOK_REGION_ID_STRLEN];
 
 	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) == rhook__self())
-		rhook__fatal("rhook_manifest_lock(): region %llu: this thread already holds the manifest mutex",
-			     (unsigned long long)ctx->region_id);
+		rhook__fatal("rhook_manifest_lock(): region %s: this thread already holds the manifest mutex",
+			     rhook_region_id_format(ctx->region_id, id));
 	pthread_mutex_lock(&ctx->lock);
 	hold_begin(ctx, t0);
 }
@@ -101,13 +121,13 @@ bool rhook_manifest_trylock(struct rhook_manifest_ctx *ctx)
 void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx)
 {
 	struct rhook__ev_manifest_commit local[4], *commits = local;
+	char id[RHOOK_REGION_ID_STRLEN];
 	uint64_t hold_ns;
 	size_t n;
 
 	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) != rhook__self())
-		rhook__fatal("rhook_manifest_unlock(): region %llu: the calling thread does not hold the mutex",
-			     (unsigned long long)ctx->region_id);
-	hold_ns = ctx->acquired_ns ? rhook__now_ns() - ctx->acquired_ns : 0;
+		rhook__fatal("rhook_manifest_unlock(): region %s: the calling thread does not hold the mutex",
+			     rhook_region_id_format(ctx->region_id, id));
 	n = ctx->num_commits;
 	if (n > sizeof(local) / sizeof(local[0])) {
 		/* Hand the array over: the events are emitted after the unlock. */
@@ -117,16 +137,19 @@ void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx)
 	} else if (n) {
 		memcpy(local, ctx->commits, n * sizeof(local[0]));
 	}
+	ctx->num_commits = 0;
+	if (n)
+		pthread_mutex_lock(&ctx->emit_lock); /* after the previous hold's events */
+	/* The hold ends here: waiting for emit_lock was part of it. */
+	hold_ns = ctx->acquired_ns ? rhook__now_ns() - ctx->acquired_ns : 0;
 	for (size_t i = 0; i < n; i++) {
 		commits[i].lock_wait_ns = ctx->wait_ns;
 		commits[i].lock_hold_ns = hold_ns;
 	}
-	ctx->num_commits = 0;
-	if (n)
-		pthread_mutex_lock(&ctx->emit_lock); /* after the previous hold's events */
 	atomic_store_explicit(&ctx->owner, NULL, memory_order_relaxed);
 	/* End of this hold, published before the mutex is free; pairs with fire's acquire. */
 	atomic_store_explicit(&ctx->released, ctx->hold, memory_order_release);
+	rhook__manifest_holds--;
 	pthread_mutex_unlock(&ctx->lock);
 
 	for (size_t i = 0; i < n; i++)
@@ -199,9 +222,13 @@ int rhook__manifest_update_locked(struct rhook_manifest_ctx *ctx, const struct r
 	if (receipt->rhook__pending)
 		return -EBUSY;
 
-	/* Copy before persisting: once committed, the notification must not be lost to ENOMEM. */
-	if ((ctx->registry && rhook_registry_has_hooks(ctx->registry)) ||
-	    rhook__ev_wanted(RHOOK__EV_manifest_updated)) {
+	/*
+	 * The receipt notifies the hooks registered when it fires (rhook/manifest.h),
+	 * so with a registry the actions are kept even if it has no hook now:
+	 * one may be added before the fire.  Copied before persisting: once
+	 * committed, the notification must not be lost to ENOMEM.
+	 */
+	if (ctx->registry || rhook__ev_wanted(RHOOK__EV_manifest_updated)) {
 		err = rhook_action_list_copy(actions, &copy);
 		if (err)
 			return err;

@@ -69,6 +69,9 @@ uint64_t rhook__ledger_add(const struct rhook_manifest_ctx *ctx, uint64_t versio
 void rhook__ledger_remove(uint64_t serial);
 /* Reports and forgets the pending receipts of @ctx (it is being freed). */
 void rhook__ledger_forget_ctx(const struct rhook_manifest_ctx *ctx);
+/* The ledger lock across fork(): taken by the prepare handler, dropped after. */
+void rhook__ledger_before_fork(void);
+void rhook__ledger_after_fork(void);
 #else
 static inline uint64_t rhook__ledger_add(const struct rhook_manifest_ctx *ctx, uint64_t version, const char *file,
 					 int line)
@@ -88,6 +91,14 @@ static inline void rhook__ledger_remove(uint64_t serial)
 static inline void rhook__ledger_forget_ctx(const struct rhook_manifest_ctx *ctx)
 {
 	(void)ctx;
+}
+
+static inline void rhook__ledger_before_fork(void)
+{
+}
+
+static inline void rhook__ledger_after_fork(void)
+{
 }
 #endif
 

@@ -23,7 +23,13 @@ bool rhook_debug_build(void)
 #ifdef RHOOK_DEBUG
 #define CONTRACT_VIOLATION(err, ...) rhook__fatal(__VA_ARGS__)
 #else
-#define CONTRACT_VIOLATION(err, ...) return (err)
+/* The message is compiled (its format checked) but never evaluated. */
+#define CONTRACT_VIOLATION(err, ...)                    \
+	do {                                            \
+		if (0)                                  \
+			rhook__fatal(__VA_ARGS__);      \
+		return (err);                           \
+	} while (0)
 #endif
 
 static void receipt_clear(struct rhook_receipt *r)
@@ -34,25 +40,25 @@ static void receipt_clear(struct rhook_receipt *r)
 
 /*
  * Any thread; one firer per receipt.  Acquire on ctx->released orders the
- * hooks after everything the committing hold did.
+ * hooks after everything the committing hold did.  The hooks notified are
+ * those registered now (the rule of rhook/manifest.h).
  */
 int rhook_receipt_fire(struct rhook_receipt *r)
 {
 	struct rhook_manifest_ctx *ctx;
+	char id[RHOOK_REGION_ID_STRLEN];
 
 	if (!r || !r->rhook__pending)
 		return 0;
 	ctx = r->rhook__ctx;
 	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) == rhook__self())
 		CONTRACT_VIOLATION(-EDEADLK,
-				   "receipt of region %llu version %llu fired while this thread holds the region's "
+				   "receipt of region %s version %llu fired while this thread holds the region's "
 				   "manifest mutex: fire after rhook_manifest_unlock()",
-				   (unsigned long long)ctx->region_id, (unsigned long long)r->rhook__version);
+				   rhook_region_id_format(ctx->region_id, id), (unsigned long long)r->rhook__version);
+	/* Not a contract violation: the firer may simply be early; it retries after the hold ends. */
 	if (atomic_load_explicit(&ctx->released, memory_order_acquire) < r->rhook__hold)
-		CONTRACT_VIOLATION(-EBUSY,
-				   "receipt of region %llu version %llu fired while the hold that produced it is "
-				   "still running on another thread",
-				   (unsigned long long)ctx->region_id, (unsigned long long)r->rhook__version);
+		return -EBUSY;
 
 	if (r->rhook__actions) {
 		if (rhook__ev_wanted(RHOOK__EV_manifest_updated))
@@ -77,7 +83,10 @@ void rhook_receipt_discard(struct rhook_receipt *r)
 
 int rhook_receipt_merge(struct rhook_receipt *into, struct rhook_receipt *from)
 {
-	if (!into || !from)
+	char id1[RHOOK_REGION_ID_STRLEN], id2[RHOOK_REGION_ID_STRLEN];
+
+	/* Merging a receipt into itself would empty it: a committed version never notified. */
+	if (!into || !from || into == from)
 		return -EINVAL;
 	if (!from->rhook__pending)
 		return 0;
@@ -87,17 +96,25 @@ int rhook_receipt_merge(struct rhook_receipt *into, struct rhook_receipt *from)
 		return 0;
 	}
 	if (into->rhook__ctx != from->rhook__ctx)
-		CONTRACT_VIOLATION(-EINVAL, "cannot merge receipts of regions %llu and %llu",
-				   (unsigned long long)into->rhook__ctx->region_id,
-				   (unsigned long long)from->rhook__ctx->region_id);
+		CONTRACT_VIOLATION(-EINVAL, "cannot merge receipts of regions %s and %s",
+				   rhook_region_id_format(into->rhook__ctx->region_id, id1),
+				   rhook_region_id_format(from->rhook__ctx->region_id, id2));
 	if (into->rhook__actions && from->rhook__actions) {
 		int err = rhook_action_list_extend(into->rhook__actions, from->rhook__actions);
 
 		if (err)
 			return err;
 		rhook_action_list_free(from->rhook__actions);
-	} else if (from->rhook__actions) {
-		into->rhook__actions = from->rhook__actions;
+	} else if (into->rhook__actions || from->rhook__actions) {
+		/*
+		 * Only a context without a registry keeps no actions, and only when
+		 * rhook:manifest_updated was off at that commit: the change is
+		 * known in part, and an event showing a part would lie.  No event
+		 * for the merged receipt (rhook:manifest_commit records both).
+		 */
+		rhook_action_list_free(into->rhook__actions);
+		rhook_action_list_free(from->rhook__actions);
+		into->rhook__actions = NULL;
 	}
 	from->rhook__actions = NULL;
 	if (from->rhook__version > into->rhook__version)

@@ -30,9 +30,10 @@ static uint64_t next_serial = 1;
 
 static void report(const struct entry *e)
 {
-	fprintf(stderr,
-		"rhook: receipt of region %llu version %llu (updated at %s:%d) was neither fired nor discarded\n",
-		(unsigned long long)e->region_id, (unsigned long long)e->version, e->file, e->line);
+	char id[RHOOK_REGION_ID_STRLEN];
+
+	fprintf(stderr, "rhook: receipt of region %s version %llu (updated at %s:%d) was neither fired nor discarded\n",
+		rhook_region_id_format(e->region_id, id), (unsigned long long)e->version, e->file, e->line);
 }
 
 uint64_t rhook__ledger_add(const struct rhook_manifest_ctx *ctx, uint64_t version, const char *file, int line)
@@ -80,6 +81,16 @@ void rhook__ledger_forget_ctx(const struct rhook_manifest_ctx *ctx)
 			p = &e->next;
 		}
 	}
+	pthread_mutex_unlock(&ledger_lock);
+}
+
+void rhook__ledger_before_fork(void)
+{
+	pthread_mutex_lock(&ledger_lock);
+}
+
+void rhook__ledger_after_fork(void)
+{
 	pthread_mutex_unlock(&ledger_lock);
 }
 

@@ -2,17 +2,22 @@
  * registry.c - the RCU-protected hook list and its dispatch slow paths.
  *
  * The registry publishes an immutable, NULL-able array of hooks (a "set").
- * Writers (add, remove, free) serialize on reg->lock, build a new set,
- * publish it with a release store and retire the old one after a grace
- * period.  Readers (dispatch) load the set under urcu-bp's read lock and
- * walk it without any lock.
+ * Writers (add, remove, free) serialize on one process-wide mutex, build
+ * a new set, publish it with a release store and retire the old one after
+ * a grace period.  Readers (dispatch) load the set under urcu-bp's read
+ * lock and walk it without any lock.
  *
  * Synchronization:
- *   reg->head.set   written under reg->lock (release), read by dispatch
+ *   reg->head.set   written under `writers` (release), read by dispatch
  *                   (acquire) inside an RCU read-side section.
  *   a set           immutable once published; freed by call_rcu.
  *   a hook          immutable once added; released after the grace period
  *                   that follows the publication of a set without it.
+ *
+ * Where a writer may not wait for a grace period (rhook__may_wait_grace_period():
+ * inside a callback, or holding a manifest mutex) it defers the release
+ * to liburcu's call_rcu thread instead; rhook_registry_free() also defers
+ * on a call_rcu thread, where rcu_barrier() would wait for itself.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +28,7 @@
 #include <rhook/hook.h>
 
 #include "../trace/emit.h"
+#include "abi.h"
 #include "internal.h"
 #include "urcu.h"
 
@@ -31,7 +37,7 @@ __thread unsigned rhook__dispatch_depth __attribute__((tls_model("initial-exec")
 struct rhook_hook {
 	struct rhook_hook_ops ops; /* copied, zero-extended to our size */
 	void *priv;
-	struct rcu_head rcu;       /* deferred release (removal from a callback) */
+	struct rcu_head rcu;       /* deferred release */
 };
 
 struct rhook__hook_set {
@@ -43,9 +49,19 @@ struct rhook__hook_set {
 struct rhook_registry {
 	/* Must stay first: rhook/static/dispatch.h reads it. */
 	struct rhook__registry_head head;
-	/* Serializes writers; never taken by dispatch. Innermost lock. */
-	pthread_mutex_t lock;
 };
+
+/*
+ * Serializes the writers of every registry (add, remove, free), and is
+ * held across fork() so that a child never finds it taken by a thread
+ * that does not exist there.  Innermost lock: taken under a manifest
+ * mutex, never held while waiting for a grace period nor calling out of
+ * rhook.  Writers are rare; one lock for all registries costs nothing.
+ */
+static pthread_mutex_t writers = PTHREAD_MUTEX_INITIALIZER;
+
+/* The smallest struct rhook_hook_ops accepted: the first published one. */
+#define HOOK_OPS_MIN_SIZE RHOOK__ABI_SIZE_TO(struct rhook_hook_ops, release)
 
 /* Grace-period token for ThreadSanitizer annotations (no data). */
 static char gp_token __attribute__((unused));
@@ -88,22 +104,43 @@ static void hook_release_rcu(struct rcu_head *head)
 	hook_release(caa_container_of(head, struct rhook_hook, rcu));
 }
 
-/* Called by rhook's constructor: keep urcu-bp consistent across fork(). */
-void rhook__urcu_atfork(void)
+/* Releases @hook on the call_rcu thread after a grace period: for callers that may not wait. */
+static void hook_release_deferred(struct rhook_hook *hook)
 {
-	/* call_rcu's own lock is taken first and dropped last. */
-	pthread_atfork(urcu_bp_call_rcu_before_fork, urcu_bp_call_rcu_after_fork_parent,
-		       urcu_bp_call_rcu_after_fork_child);
-	pthread_atfork(urcu_bp_before_fork, urcu_bp_after_fork_parent, urcu_bp_after_fork_child);
+	RHOOK__TSAN_RELEASE(&gp_token);
+	urcu_bp_call_rcu(&hook->rcu, hook_release_rcu);
+}
+
+/*
+ * Whether rhook_registry_free() may wait for the deferred releases
+ * (rcu_barrier): not where it may not wait for a grace period, and not on
+ * a call_rcu thread (a release() that frees a registry runs there), whose
+ * own queue the barrier would wait for.
+ */
+static bool may_wait_barrier(void)
+{
+	return rhook__may_wait_grace_period() && !urcu_bp_get_thread_call_rcu_data();
+}
+
+void rhook__registry_before_fork(void)
+{
+	pthread_mutex_lock(&writers);
+}
+
+void rhook__registry_after_fork(void)
+{
+	pthread_mutex_unlock(&writers);
 }
 
 int rhook_registry_new(struct rhook_registry **out)
 {
-	struct rhook_registry *reg = calloc(1, sizeof(*reg));
+	struct rhook_registry *reg;
 
+	if (!out)
+		return -EINVAL;
+	reg = calloc(1, sizeof(*reg));
 	if (!reg)
 		return -ENOMEM;
-	pthread_mutex_init(&reg->lock, NULL);
 	*out = reg;
 	return 0;
 }
@@ -114,13 +151,26 @@ void rhook_registry_free(struct rhook_registry *reg)
 
 	if (!reg)
 		return;
-	if (rhook__dispatch_depth)
-		rhook__fatal("rhook_registry_free() called from inside a hook callback");
-	pthread_mutex_lock(&reg->lock);
+	pthread_mutex_lock(&writers);
 	set = set_load(reg, memory_order_relaxed);
 	set_publish(reg, NULL);
-	pthread_mutex_unlock(&reg->lock);
+	pthread_mutex_unlock(&writers);
 
+	if (!may_wait_barrier()) {
+		/*
+		 * Waiting could deadlock: every hook is released on the call_rcu
+		 * thread after a grace period, in registration order.  Nothing
+		 * reads @reg past this point (a dispatch in progress, the
+		 * caller's own included, walks the set it loaded).
+		 */
+		if (set) {
+			for (size_t i = 0; i < set->nr; i++)
+				hook_release_deferred(set->hooks[i]);
+			set_retire(set);
+		}
+		free(reg);
+		return;
+	}
 	urcu_bp_synchronize_rcu();
 	RHOOK__TSAN_ACQUIRE(&gp_token);
 	if (set) {
@@ -128,9 +178,8 @@ void rhook_registry_free(struct rhook_registry *reg)
 			hook_release(set->hooks[i]);
 		free(set);
 	}
-	/* Deferred releases of hooks removed from callbacks. */
+	/* Deferred releases of hooks removed earlier without waiting. */
 	urcu_bp_barrier();
-	pthread_mutex_destroy(&reg->lock);
 	free(reg);
 }
 
@@ -140,22 +189,26 @@ int rhook_registry_add(struct rhook_registry *reg, const struct rhook_hook_ops *
 	struct rhook__hook_set *old, *set;
 	struct rhook_hook *hook;
 	size_t nr;
+	int err;
 
-	if (!reg || !ops || ops->size < offsetof(struct rhook_hook_ops, release) + sizeof(ops->release))
+	if (!reg)
 		return -EINVAL;
 	hook = calloc(1, sizeof(*hook));
 	if (!hook)
 		return -ENOMEM;
-	memcpy(&hook->ops, ops, ops->size < sizeof(hook->ops) ? ops->size : sizeof(hook->ops));
-	hook->ops.size = sizeof(hook->ops);
+	err = rhook__abi_copy(&hook->ops, sizeof(hook->ops), ops, HOOK_OPS_MIN_SIZE);
+	if (err) {
+		free(hook);
+		return err;
+	}
 	hook->priv = priv;
 
-	pthread_mutex_lock(&reg->lock);
+	pthread_mutex_lock(&writers);
 	old = set_load(reg, memory_order_relaxed);
 	nr = old ? old->nr : 0;
 	set = malloc(sizeof(*set) + (nr + 1) * sizeof(set->hooks[0]));
 	if (!set) {
-		pthread_mutex_unlock(&reg->lock);
+		pthread_mutex_unlock(&writers);
 		free(hook);
 		return -ENOMEM;
 	}
@@ -163,12 +216,17 @@ int rhook_registry_add(struct rhook_registry *reg, const struct rhook_hook_ops *
 	if (nr)
 		memcpy(set->hooks, old->hooks, nr * sizeof(set->hooks[0]));
 	set->hooks[nr] = hook;
-	set_publish(reg, set);
-	pthread_mutex_unlock(&reg->lock);
-
-	set_retire(old);
+	/*
+	 * The handle exists before any callback can run: a hook may remove
+	 * itself from its first callback.  Ordered before the callbacks by
+	 * set_publish(release) / set_load(acquire).
+	 */
 	if (out)
 		*out = hook;
+	set_publish(reg, set);
+	pthread_mutex_unlock(&writers);
+
+	set_retire(old);
 	return 0;
 }
 
@@ -179,19 +237,19 @@ int rhook_registry_remove(struct rhook_registry *reg, struct rhook_hook *hook)
 
 	if (!reg || !hook)
 		return -EINVAL;
-	pthread_mutex_lock(&reg->lock);
+	pthread_mutex_lock(&writers);
 	old = set_load(reg, memory_order_relaxed);
 	nr = old ? old->nr : 0;
 	for (i = 0; i < nr && old->hooks[i] != hook; i++)
 		;
 	if (i == nr) {
-		pthread_mutex_unlock(&reg->lock);
+		pthread_mutex_unlock(&writers);
 		return -ENOENT;
 	}
 	if (nr > 1) {
 		set = malloc(sizeof(*set) + (nr - 1) * sizeof(set->hooks[0]));
 		if (!set) {
-			pthread_mutex_unlock(&reg->lock);
+			pthread_mutex_unlock(&writers);
 			return -ENOMEM;
 		}
 		set->nr = nr - 1;
@@ -199,12 +257,11 @@ int rhook_registry_remove(struct rhook_registry *reg, struct rhook_hook *hook)
 		memcpy(set->hooks + i, old->hooks + i + 1, (nr - i - 1) * sizeof(set->hooks[0]));
 	}
 	set_publish(reg, set);
-	pthread_mutex_unlock(&reg->lock);
+	pthread_mutex_unlock(&writers);
 
-	if (rhook__dispatch_depth) {
-		/* Inside a read-side section: waiting would deadlock, defer both. */
-		RHOOK__TSAN_RELEASE(&gp_token);
-		urcu_bp_call_rcu(&hook->rcu, hook_release_rcu);
+	if (!rhook__may_wait_grace_period()) {
+		/* Inside a callback or holding a manifest mutex: waiting could deadlock, defer both. */
+		hook_release_deferred(hook);
 		set_retire(old);
 		return 0;
 	}
@@ -223,6 +280,8 @@ size_t rhook_registry_count(const struct rhook_registry *reg)
 	urcu_bp_read_lock();
 	set = set_load(reg, memory_order_acquire);
 	n = set ? set->nr : 0;
+	/* This read of the set happens before its reclamation (TSan's view, as in dispatch()). */
+	RHOOK__TSAN_RELEASE(&gp_token);
 	urcu_bp_read_unlock();
 	return n;
 }

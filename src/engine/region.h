@@ -164,6 +164,15 @@ RHOOK_MUST_USE int rhook__region_update_locked(struct rhook_region *region, cons
 				enum rhook_cause cause, const char *op, struct rhook_receipt *receipt);
 
 /*
+ * rhook_receipt_fire() after the manifest mutex was dropped.  A receipt
+ * that cannot fire (a caller still holding the mutex: a bug) is
+ * discarded, so that it is not leaked, and the error returned with a
+ * message: the version is committed, its hooks were not notified.  0 for
+ * an empty receipt.
+ */
+RHOOK_MUST_USE int rhook__region_fire(struct rhook_region *region, struct rhook_receipt *receipt, const char *op);
+
+/*
  * The common logical write: manifest mutex, write_begin, @check (may be
  * NULL) against the caught-up version, update_locked with @cause,
  * write_end, unlock, fire.  *version (may be NULL) gets the committed

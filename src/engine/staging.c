@@ -71,7 +71,7 @@ end:
 unlock:
 	rhook_manifest_unlock(r->ctx);
 	rhook_action_list_free(list);
-	return err ? err : rhook_receipt_fire(&receipt);
+	return err ? err : rhook__region_fire(r, &receipt, "enter staging");
 }
 
 /* Links @src's live files into @dst (same ids); metadata for @dst appended to @files. */
@@ -172,7 +172,7 @@ static int exit_staging(struct rhook_region *r)
 {
 	struct rhook_receipt receipt = RHOOK_RECEIPT_INIT, backfill = RHOOK_RECEIPT_INIT;
 	struct rhook_action_list *merged = rhook_action_list_new(), *fill = NULL;
-	int err;
+	int err, fire_err, fire2_err;
 
 	rhook_manifest_lock(r->ctx);
 	err = rhook__region_write_begin(r, RHOOK__ROLE(RHOOK_ROLE_STAGING), "exit staging");
@@ -205,9 +205,9 @@ unlock:
 	rhook_action_list_free(merged);
 	rhook_action_list_free(fill);
 	/* The merge may have committed even when the backfill failed: its receipt fires regardless. */
-	rhook_receipt_fire(&receipt);
-	rhook_receipt_fire(&backfill);
-	return err;
+	fire_err = rhook__region_fire(r, &receipt, "exit staging");
+	fire2_err = rhook__region_fire(r, &backfill, "exit staging backfill");
+	return err ? err : fire_err ? fire_err : fire2_err;
 }
 
 /* Any thread: the staged edit, then exit staging. */

@@ -278,6 +278,18 @@ int rhook__region_update_locked(struct rhook_region *r, const struct rhook_actio
 	return err;
 }
 
+int rhook__region_fire(struct rhook_region *r, struct rhook_receipt *receipt, const char *op)
+{
+	uint64_t version = rhook_receipt_version(receipt);
+	int err = rhook_receipt_fire(receipt);
+
+	if (!err)
+		return 0;
+	rhook_receipt_discard(receipt);
+	return rhook__fail(err, "%s: %s: version %llu committed, its hooks not notified: %s", r->dir, op,
+			   (unsigned long long)version, strerror(-err));
+}
+
 int rhook__region_commit(struct rhook_region *r, const struct rhook_action_list *actions, enum rhook_cause cause,
 			 unsigned roles, const char *op, rhook__commit_check check, const void *check_arg,
 			 uint64_t *version)
@@ -299,5 +311,5 @@ int rhook__region_commit(struct rhook_region *r, const struct rhook_action_list 
 		return err;
 	if (version)
 		*version = rhook_receipt_version(&receipt);
-	return rhook_receipt_fire(&receipt);
+	return rhook__region_fire(r, &receipt, op);
 }

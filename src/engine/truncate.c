@@ -65,7 +65,7 @@ int rhook_region_truncate(struct rhook_region *r)
 	pthread_mutex_unlock(&r->compact_lock);
 	pthread_mutex_unlock(&r->flush_lock);
 	rhook_action_list_free(list);
-	return err ? err : rhook_receipt_fire(&receipt);
+	return err ? err : rhook__region_fire(r, &receipt, "truncate");
 }
 
 /* Any thread; files already gone give -ESTALE (the apply checks under the manifest mutex). */

@@ -237,8 +237,9 @@ int rhook_recorder_stop(void)
 {
 	struct rhook__recorder *r;
 
-	if (rhook__dispatch_depth)
-		return -EDEADLK; /* a grace period cannot end inside a callback */
+	/* The grace period below could wait for the caller (see rhook__may_wait_grace_period()). */
+	if (!rhook__may_wait_grace_period())
+		return -EDEADLK;
 	pthread_mutex_lock(&rhook__rec_lock);
 	r = atomic_load_explicit(&rhook__rec_current, memory_order_relaxed);
 	if (!r) {

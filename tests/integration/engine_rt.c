@@ -149,9 +149,11 @@ struct rhook_region *ert_region(struct ert_env *e, char path[ERT_PATH])
 	struct rhook_region *r = NULL;
 	char p[ERT_PATH];
 	unsigned n = ++e->next_region;
+	rhook_region_id id = 0;
 	int err;
 
-	ert_region_meta(&m, rhook_region_id_make_group(7, 1, n), 1);
+	assert_int_equal(rhook_region_id_make_group(7, 1, n, &id), 0);
+	ert_region_meta(&m, id, 1);
 	snprintf(p, sizeof(p), "%s/region-%u", e->dir, n);
 	err = rhook_region_create(e->engine, p, &m, &r);
 	if (err)

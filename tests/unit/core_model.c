@@ -16,9 +16,10 @@
 static void test_region_id(void **state)
 {
 	char buf[RHOOK_REGION_ID_STRLEN];
-	rhook_region_id id = rhook_region_id_make_group(1024, 3, 0x123456);
+	rhook_region_id id = 0, kept;
 
 	(void)state;
+	assert_int_equal(rhook_region_id_make_group(1024, 3, 0x123456, &id), 0);
 	assert_int_equal(rhook_region_table_id(id), 1024);
 	assert_int_equal(rhook_region_group(id), 3);
 	assert_int_equal(rhook_region_seq(id), 0x123456);
@@ -26,6 +27,16 @@ static void test_region_id(void **state)
 	assert_string_equal(rhook_region_id_format(rhook_region_id_make(1024, 7), buf), "4398046511111(1024, 7)");
 	assert_string_equal(rhook_region_id_format(rhook_region_id_make(UINT32_MAX, UINT32_MAX), buf),
 			    "18446744073709551615(4294967295, 4294967295)");
+	/* The bounds are valid; one past either would name another region: refused, nothing stored. */
+	assert_int_equal(rhook_region_id_make_group(1, RHOOK_REGION_GROUP_MAX, RHOOK_REGION_SEQ_MAX, &id), 0);
+	assert_int_equal(rhook_region_group(id), 255);
+	assert_int_equal(rhook_region_seq(id), RHOOK_REGION_SEQ_MAX);
+	kept = id;
+	assert_int_equal(rhook_region_id_make_group(1, 0, RHOOK_REGION_SEQ_MAX + 1, &id), -EINVAL);
+	assert_int_equal(rhook_region_id_make_group(1, 0, UINT32_MAX, &id), -EINVAL);
+	assert_int_equal(rhook_region_id_make_group(1, RHOOK_REGION_GROUP_MAX + 1, 0, &id), -EINVAL);
+	assert_int_equal(rhook_region_id_make_group(1, UINT32_MAX, 0, &id), -EINVAL);
+	assert_true(id == kept);
 }
 
 static void test_file_id(void **state)

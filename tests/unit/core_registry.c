@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -144,18 +145,39 @@ static void test_order_and_optional_callbacks(void **state)
 		assert_int_equal(atomic_load(&p[i].released), 1);
 }
 
+/* struct rhook_hook_ops as a newer caller would have it: one more callback. */
+struct newer_ops {
+	struct rhook_hook_ops ops;
+	void (*on_something_new)(void *priv);
+};
+
 static void test_add_rejects_bad_ops(void **state)
 {
 	struct rhook_registry *reg;
 	struct rhook_hook_ops short_ops = full_ops;
+	struct newer_ops newer = { .ops = full_ops };
+	struct probe p = { 0 };
 
 	(void)state;
 	assert_int_equal(rhook_registry_new(&reg), 0);
 	short_ops.size = offsetof(struct rhook_hook_ops, release);
 	assert_int_equal(rhook_registry_add(reg, &short_ops, NULL, NULL), -EINVAL);
 	assert_int_equal(rhook_registry_add(reg, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(rhook_registry_add(NULL, &full_ops, NULL, NULL), -EINVAL);
+	/* A newer caller asking for a callback this library does not know: refused, not ignored. */
+	newer.ops.size = sizeof(newer);
+	newer.on_something_new = release;
+	assert_int_equal(rhook_registry_add(reg, &newer.ops, &p, NULL), -EINVAL);
 	assert_int_equal(rhook_registry_count(reg), 0);
+	/* The same, the new field left zero: accepted, and it works as this version. */
+	newer.on_something_new = NULL;
+	assert_int_equal(rhook_registry_add(reg, &newer.ops, &p, NULL), 0);
+	rhook_dispatch_manifest_updated(reg, 1, NULL, 4);
+	assert_int_equal(atomic_load(&p.manifest_calls), 1);
+	assert_int_equal(rhook_registry_count(reg), 1);
 	rhook_registry_free(reg);
+	assert_int_equal(atomic_load(&p.released), 1);
+	assert_int_equal(rhook_registry_new(NULL), -EINVAL);
 }
 
 static void test_remove_releases_once(void **state)
@@ -307,6 +329,97 @@ static void test_release_after_last_dispatch(void **state)
 	assert_int_equal(atomic_load(&s.released), 1);
 }
 
+/*
+ * Issue 8 item 6: a hook removes itself from its first callback, while
+ * several threads dispatch and hooks keep being added: the handle must
+ * exist before any callback can run.  Worker threads record, main checks.
+ */
+#define SELF_HOOKS 20000
+#define SELF_DISPATCHERS 3
+
+struct self_remover {
+	struct rhook_hook *handle; /* written by rhook_registry_add() */
+	atomic_int removed, released;
+};
+
+static struct rhook_registry *self_reg;
+static atomic_int self_stop;
+static atomic_uint_fast64_t null_handles, remove_errors;
+
+static void self_manifest(void *priv, rhook_region_id r, const struct rhook_action_list *a, uint64_t v)
+{
+	struct self_remover *s = priv;
+	int err;
+
+	(void)r;
+	(void)a;
+	(void)v;
+	if (!s->handle) {
+		atomic_fetch_add(&null_handles, 1);
+		return;
+	}
+	/* Several dispatchers may be in their first call at once: one removes, the others see -ENOENT. */
+	err = rhook_registry_remove(self_reg, s->handle);
+	if (err == 0)
+		atomic_fetch_add(&s->removed, 1);
+	else if (err != -ENOENT)
+		atomic_fetch_add(&remove_errors, 1);
+}
+
+static void self_release(void *priv)
+{
+	struct self_remover *s = priv;
+
+	atomic_fetch_add(&s->released, 1);
+}
+
+static const struct rhook_hook_ops self_ops = {
+	.size = sizeof(self_ops), .on_manifest_updated = self_manifest, .release = self_release,
+};
+
+static void *self_dispatch(void *arg)
+{
+	(void)arg;
+	while (!atomic_load_explicit(&self_stop, memory_order_relaxed))
+		rhook_dispatch_manifest_updated(self_reg, 1, NULL, 1);
+	return NULL;
+}
+
+static void test_remove_self_from_first_callback(void **state)
+{
+	struct self_remover *s = calloc(SELF_HOOKS, sizeof(*s));
+	pthread_t t[SELF_DISPATCHERS];
+	size_t removed = 0, released = 0;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(rhook_registry_new(&self_reg), 0);
+	for (int i = 0; i < SELF_DISPATCHERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, self_dispatch, NULL), 0);
+	for (int i = 0; i < SELF_HOOKS; i++) {
+		assert_int_equal(rhook_registry_add(self_reg, &self_ops, &s[i], &s[i].handle), 0);
+		if (i % 64 == 63)
+			sched_yield(); /* let the dispatchers catch up */
+	}
+	/* Every hook is removed by its own callback; bounded wait. */
+	for (int ms = 0; ms < 60000 && rhook_registry_count(self_reg); ms++)
+		usleep(1000);
+	atomic_store(&self_stop, 1);
+	for (int i = 0; i < SELF_DISPATCHERS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(rhook_registry_count(self_reg), 0);
+	rhook_registry_free(self_reg); /* waits for the deferred releases */
+	for (int i = 0; i < SELF_HOOKS; i++) {
+		removed += atomic_load(&s[i].removed) == 1;
+		released += atomic_load(&s[i].released) == 1;
+	}
+	assert_int_equal(atomic_load(&null_handles), 0);
+	assert_int_equal(atomic_load(&remove_errors), 0);
+	assert_int_equal(removed, SELF_HOOKS);
+	assert_int_equal(released, SELF_HOOKS);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_remove_from_inside_callback),
 		cmocka_unit_test(test_add_from_inside_callback),
 		cmocka_unit_test(test_release_after_last_dispatch),
+		cmocka_unit_test(test_remove_self_from_first_callback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

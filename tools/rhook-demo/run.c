@@ -274,7 +274,13 @@ static int open_regions(struct demo *d)
 					     : i == d->opt.regions ? &d->copy_target
 								   : &d->staging;
 
-		region_meta(&meta, rhook_region_id_make_group(1024, 0, i), 1, false);
+		rhook_region_id id;
+
+		if (rhook_region_id_make_group(1024, 0, i, &id)) {
+			fprintf(stderr, "rhook-demo: region %u: past the last region number of a group\n", i);
+			return -1;
+		}
+		region_meta(&meta, id, 1, false);
 		snprintf(path, sizeof(path), "%s/regions/r%u", d->dir, i);
 		if (note(d, "create region", rhook_region_create(d->engine, path, &meta, slot)))
 			return -1;

@@ -12,16 +12,34 @@
  *   ---------------------------------------------------------------------
  *   rhook_dispatch_*()             everything except _free()      none (RCU read side)
  *   rhook_sst_files_written()      everything except _free()      none (RCU read side)
- *   rhook_registry_add()           everything except _free()      registry mutex, internal
- *   rhook_registry_remove()        everything except _free()      registry mutex, internal
- *   rhook_registry_free()          nothing on that registry       registry mutex, internal
+ *   rhook_registry_add()           everything except _free()      writer mutex, internal
+ *   rhook_registry_remove()        everything except _free()      writer mutex, internal
+ *   rhook_registry_free()          nothing on that registry       writer mutex, internal
  *
- * Dispatch never blocks and takes no lock.  Removal publishes a hook set
- * without the hook, waits for a grace period (every dispatch that could
- * have seen the hook has returned), then calls the hook's release()
- * exactly once.  Called from inside a callback, where waiting would
- * deadlock, removal returns at once and the release runs after the
- * grace period on liburcu's call_rcu thread.
+ * The writer mutex is one for all registries, held briefly and never
+ * while waiting or calling out of rhook.  Dispatch never blocks and takes
+ * no lock.  Removal publishes a hook set without the hook, waits for a
+ * grace period (every dispatch that could have seen the hook has
+ * returned), then calls the hook's release() exactly once.
+ *
+ * Calls that wait for a grace period: rhook_registry_remove(),
+ * rhook_registry_free() and rhook_recorder_stop().  A grace period is
+ * process-wide: it waits for every callback running on any thread, in
+ * any registry.  So these calls must not be made while holding a lock
+ * that a callback may wait for, or they wait for a callback that waits
+ * for the caller.  rhook sees two such cases and never waits there:
+ * inside a callback, and while the calling thread holds a manifest mutex
+ * (rhook_manifest_lock(), which callbacks may take).  There removal and
+ * free return at once and the releases run later (see release() below);
+ * rhook_recorder_stop() returns -EDEADLK.  Locks of the host's own, which
+ * rhook cannot see, are the host's to drop first: a host that removes a
+ * hook under its own lock L must not have a callback (or a release())
+ * that takes L.
+ *
+ * Across fork(), the child's registries hold what the parent's held, and
+ * the child may dispatch, add and remove as usual; a release() pending on
+ * the call_rcu thread at the fork runs in the parent and in the child
+ * (liburcu hands the child's copy of the queue to its new call_rcu thread).
  *
  * Why the bulletproof flavor: a library cannot make its host register
  * threads (memb, qsbr) nor announce quiescent states (qsbr); urcu-bp
@@ -49,10 +67,16 @@ struct rhook_hook;
  * Callbacks run on the engine thread that reached the event, possibly on
  * several threads at once; they must be thread-safe with respect to @priv.
  * Both are optional.  A callback may take the region's manifest lock (it
- * never runs under it), register or remove hooks, and dispatch.
+ * never runs under it), register or remove hooks (its own included, from
+ * its first call on), free a registry, and dispatch.
+ *
+ * @size is the caller's sizeof(struct rhook_hook_ops); fields only grow at
+ * the end.  rhook_registry_add() accepts this version or a newer, larger
+ * one whose fields past this version are all zero, and refuses (-EINVAL)
+ * a newer one with a non-zero field this library does not know.
  */
 struct rhook_hook_ops {
-	size_t size; /* sizeof(struct rhook_hook_ops): fields only grow at the end */
+	size_t size; /* sizeof(struct rhook_hook_ops) */
 
 	/* SST data files were written (flush, compaction), before the commit. */
 	void (*on_sst_files_written)(void *priv, rhook_region_id region_id,
@@ -63,33 +87,58 @@ struct rhook_hook_ops {
 	void (*on_manifest_updated)(void *priv, rhook_region_id region_id,
 				    const struct rhook_action_list *actions, uint64_t version);
 
-	/* Called once, after the last callback that could see the hook. */
+	/*
+	 * Called once, after the last callback that could see the hook, on
+	 * one of two threads:
+	 *  - the thread of rhook_registry_remove() or rhook_registry_free(),
+	 *    before it returns, when that call could wait for a grace period;
+	 *  - liburcu's call_rcu thread, later, when it could not: removed
+	 *    from inside a callback or with a manifest mutex held; freed from
+	 *    inside a callback, from a release(), or with a manifest mutex held.
+	 * A release() may call any rhook function, including
+	 * rhook_registry_free() of the hook's own registry.  On the call_rcu
+	 * thread it delays the releases queued after it, and
+	 * rhook_registry_free() (called where it may wait) waits for it: it
+	 * must not wait for a lock held by a thread that frees a registry.
+	 */
 	void (*release)(void *priv);
 };
 
-/* 0, or -ENOMEM. */
+/* 0, or -EINVAL (@out NULL) or -ENOMEM. */
 RHOOK_API int rhook_registry_new(struct rhook_registry **out);
 
 /*
- * Removes every hook (releasing each) and frees the registry.  Waits for
- * deferred releases.  The caller guarantees no other call on @reg runs or
- * follows; must not be called from inside a callback.
+ * Removes every hook and frees the registry.  The caller guarantees no
+ * other call on @reg runs or follows (a dispatch of @reg in progress on
+ * the calling thread, whose callback frees @reg, is fine).  Where it may
+ * wait for a grace period and on a thread other than the call_rcu thread,
+ * it returns after every hook's release() has run, those of hooks removed
+ * earlier without waiting included (as a plugin host needs before
+ * dlclose()).  Elsewhere (inside a callback, in a release() on the
+ * call_rcu thread, with a manifest mutex held) it returns at once and the
+ * releases run later on the call_rcu thread.
  */
 RHOOK_API void rhook_registry_free(struct rhook_registry *reg);
 
 /*
- * Appends a hook.  Dispatches that start after the return see it.
- * Returns 0 and the handle in *out (may be NULL if never removed), or
- * -EINVAL (NULL ops, bad size) or -ENOMEM.
+ * Appends a hook.  Dispatches that start after the return see it; one
+ * that starts earlier may see it too, and *out holds the handle before
+ * any callback can run, so a callback may remove its own hook.  Returns
+ * 0 and the handle in *out (may be NULL if never removed), or -EINVAL
+ * (NULL @reg or @ops, @ops->size too small, or a field unknown to this
+ * library set: see struct rhook_hook_ops) or -ENOMEM.
  */
 RHOOK_API int rhook_registry_add(struct rhook_registry *reg, const struct rhook_hook_ops *ops,
 				 void *priv, struct rhook_hook **out);
 
 /*
  * Removes a hook.  Dispatches that start after the return do not see it.
- * Outside a callback: returns after the grace period, having called
- * release().  Inside a callback (of any registry): returns at once and
- * release() runs later.  0, or -ENOENT if @hook is not in @reg.
+ * Where the caller may wait (not inside a callback of any registry, no
+ * manifest mutex held): returns after the grace period, having called
+ * release().  Otherwise, returns at once and release() runs later on the
+ * call_rcu thread.  0, -EINVAL (NULL argument), -ENOENT if @hook is not
+ * in @reg (already removed, by a concurrent call for instance), or
+ * -ENOMEM (nothing removed).
  */
 RHOOK_API int rhook_registry_remove(struct rhook_registry *reg, struct rhook_hook *hook);
 

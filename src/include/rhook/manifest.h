@@ -16,9 +16,23 @@
  * rhook_manifest_update() is that sequence in one call.
  *
  * Lock order: the manifest mutex may be taken while holding nothing of
- * rhook's; rhook takes the registry mutex (briefly) only under it, never
- * the other way round.  Hooks never run under the manifest mutex, so a hook
- * may lock it to read the manifest.
+ * rhook's; rhook takes the registry writer mutex (briefly) only under it,
+ * never the other way round.  Hooks never run under the manifest mutex, so
+ * a hook may lock it to read the manifest.  Because a hook on another
+ * thread may be waiting for it, a thread holding a manifest mutex never
+ * waits for a grace period: rhook_registry_remove() and
+ * rhook_registry_free() defer their releases, rhook_recorder_stop()
+ * returns -EDEADLK (rhook/hook.h).
+ *
+ * Which hooks a receipt notifies: those registered in the context's
+ * registry when it fires (the set at fire), with the actions committed.
+ * A hook added between the commit and the fire is notified; one removed
+ * before the fire is not (rhook_registry_remove()'s promise).  So a
+ * context with a registry keeps a copy of the actions in every receipt,
+ * hook or no hook at the commit; a context without one keeps them only
+ * for rhook:manifest_updated when that event is enabled at the commit.
+ * Merging obeys the same rule: the merged receipt notifies the hooks of
+ * the fire with the first's actions, then the second's.
  */
 #ifndef RHOOK_MANIFEST_H
 #define RHOOK_MANIFEST_H
@@ -55,6 +69,13 @@ RHOOK_API const char *rhook_cause_name(enum rhook_cause cause);
  * it makes version @version durable and returns 0, or a negative errno,
  * in which case nothing was committed and no hook fires.
  */
+/*
+ * This and struct rhook_manifest_ctx_config are extensible: @size is the
+ * caller's sizeof, fields only grow at the end.  rhook_manifest_ctx_new()
+ * accepts this version or a newer, larger one whose fields past this
+ * version are all zero, and refuses (-EINVAL) a newer one with a
+ * non-zero field this library does not know.
+ */
 struct rhook_manifest_store_ops {
 	size_t size; /* sizeof(struct rhook_manifest_store_ops) */
 	int (*persist)(void *store, rhook_region_id region_id, uint64_t version,
@@ -72,7 +93,10 @@ struct rhook_manifest_ctx_config {
 
 struct rhook_manifest_ctx;
 
-/* 0, -EINVAL or -ENOMEM. */
+/*
+ * 0, -EINVAL (NULL @cfg, @out, store_ops or persist; a size too small or
+ * an unknown field set, see struct rhook_manifest_store_ops) or -ENOMEM.
+ */
 RHOOK_API int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *cfg, struct rhook_manifest_ctx **out);
 
 /*
@@ -127,8 +151,9 @@ struct rhook_receipt {
 /*
  * Persists @actions as version last + 1 through the store.  The caller
  * holds @ctx's mutex.  On success returns 0, the version is committed and
- * *receipt is pending; it carries a copy of @actions only if a hook was
- * registered or the rhook:manifest_updated event was enabled.  On failure
+ * *receipt is pending; it carries a copy of @actions if @ctx has a
+ * registry (hooks or not: one may be added before the fire) or the
+ * rhook:manifest_updated event is enabled.  On failure
  * returns a negative errno (-EPERM: mutex not held by the caller, -EINVAL:
  * bad arguments, -EBUSY: *receipt is already pending, or the store's
  * error), the version does not move and *receipt is left as it was.
@@ -149,17 +174,19 @@ RHOOK_API RHOOK_MUST_USE int rhook_manifest_update(struct rhook_manifest_ctx *ct
 						   enum rhook_cause cause, uint64_t *version);
 
 /*
- * Notifies the hooks (on_manifest_updated, in registration order) and
- * emits rhook:manifest_updated and rhook:hook_dispatch.  Must run after the
- * mutex hold that produced the receipt ended, and not while the calling
- * thread holds the mutex again:
- *   -EDEADLK  the calling thread holds the region's manifest mutex
- *             (debug builds abort with a message instead);
- *   -EBUSY    another thread still holds the hold that produced it;
- * in both cases the receipt stays pending.  Returns 0 otherwise, and the
- * receipt is empty.  Any thread may fire; one receipt, one firer.
+ * Notifies the hooks registered now (on_manifest_updated, in registration
+ * order) and emits rhook:manifest_updated and rhook:hook_dispatch.  Must
+ * run after the mutex hold that produced the receipt ended, and not while
+ * the calling thread holds the mutex again:
+ *   -EDEADLK  the calling thread holds the region's manifest mutex (a
+ *             bug: debug builds abort with a message instead);
+ *   -EBUSY    another thread still holds the hold that produced it (both
+ *             builds: fire again once that hold ended);
+ * in both cases the receipt stays pending: fire it later or discard it.
+ * Returns 0 otherwise, and the receipt is empty.  Any thread may fire;
+ * one receipt, one firer.
  */
-RHOOK_API int rhook_receipt_fire(struct rhook_receipt *receipt);
+RHOOK_API RHOOK_MUST_USE int rhook_receipt_fire(struct rhook_receipt *receipt);
 
 /* Drops a pending receipt without notifying (the caller decided so). */
 RHOOK_API void rhook_receipt_discard(struct rhook_receipt *receipt);
@@ -167,8 +194,12 @@ RHOOK_API void rhook_receipt_discard(struct rhook_receipt *receipt);
 /*
  * Merges @from into @into so that hooks see one notification: @into's
  * actions then @from's, the later version, the earlier cause.  @from is
- * empty afterwards.  0, -EINVAL if they belong to different regions
- * (debug builds abort), or -ENOMEM (both unchanged).
+ * empty afterwards.  0; -EINVAL if @into is @from (a receipt cannot be
+ * merged into itself), a NULL argument, or receipts of different regions
+ * (debug builds abort for the last); or -ENOMEM; on error both are
+ * unchanged.  In a context without a registry, if only one of the two
+ * kept its actions (rhook:manifest_updated enabled between the commits),
+ * the merged receipt keeps none: an event must not show part of a change.
  */
 RHOOK_API int rhook_receipt_merge(struct rhook_receipt *into, struct rhook_receipt *from);
 

@@ -82,9 +82,12 @@ RHOOK_API int rhook_recorder_config_from_env(struct rhook_recorder_config *cfg, 
 RHOOK_API int rhook_recorder_start(const struct rhook_recorder_config *cfg);
 
 /*
- * Stops recording, waits for writers in flight, records the final
- * counters and unmaps the file.  The file stays readable.  0, or -ENOENT
- * if not recording.  Must not be called from a hook callback.
+ * Stops recording, waits for writers in flight (a grace period: see
+ * rhook/hook.h for what the caller must not hold), records the final
+ * counters and unmaps the file.  The file stays readable.  0, -ENOENT if
+ * not recording, or -EDEADLK (still recording) when called from a hook
+ * callback or while the calling thread holds a manifest mutex, where
+ * that wait could deadlock: stop after leaving them.
  */
 RHOOK_API int rhook_recorder_stop(void);
 

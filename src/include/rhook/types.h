@@ -9,6 +9,7 @@
 #ifndef RHOOK_TYPES_H
 #define RHOOK_TYPES_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,15 +28,24 @@ typedef uint64_t rhook_region_id;
 
 #define RHOOK_REGION_SEQ_BITS 24u
 #define RHOOK_REGION_SEQ_MAX  ((1u << RHOOK_REGION_SEQ_BITS) - 1u)
+#define RHOOK_REGION_GROUP_MAX 255u
 
 static inline rhook_region_id rhook_region_id_make(uint32_t table_id, uint32_t region_number)
 {
 	return ((uint64_t)table_id << 32) | region_number;
 }
 
-static inline rhook_region_id rhook_region_id_make_group(uint32_t table_id, uint8_t group, uint32_t seq)
+/*
+ * The id of region @seq of group @group of table @table_id, into *out:
+ * 0, or -EINVAL (nothing stored) if @group > RHOOK_REGION_GROUP_MAX or
+ * @seq > RHOOK_REGION_SEQ_MAX: either would silently name another region.
+ */
+static inline int rhook_region_id_make_group(uint32_t table_id, uint32_t group, uint32_t seq, rhook_region_id *out)
 {
-	return rhook_region_id_make(table_id, ((uint32_t)group << RHOOK_REGION_SEQ_BITS) | (seq & RHOOK_REGION_SEQ_MAX));
+	if (group > RHOOK_REGION_GROUP_MAX || seq > RHOOK_REGION_SEQ_MAX)
+		return -EINVAL;
+	*out = rhook_region_id_make(table_id, (group << RHOOK_REGION_SEQ_BITS) | seq);
+	return 0;
 }
 
 static inline uint32_t rhook_region_table_id(rhook_region_id id)

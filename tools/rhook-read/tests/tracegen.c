@@ -323,7 +323,9 @@ static void *work(void *arg)
 		};
 
 		/* Tables differ per process and thread, so that forked runs share no region. */
-		r->id = rhook_region_id_make_group((unsigned)getpid() % 100000u * 64u + w->index % 64u, 0, i);
+		err = rhook_region_id_make_group((unsigned)getpid() % 100000u * 64u + w->index % 64u, 0, i, &r->id);
+		if (err)
+			break;
 		r->meta.region_id = r->id;
 		cfg.region_id = r->id;
 		err = rhook_manifest_ctx_new(&cfg, &r->ctx);
