@@ -3,6 +3,9 @@
  *
  *   dispatch with 0, 1 and 4 no-op hooks   vs an empty loop and a direct call
  *   receipt fire with no hook              vs an empty loop
+ *   commit + fire, context with a registry but no hook (the receipt keeps a
+ *     copy of the actions: a hook may come before the fire)
+ *                                          vs the same with no registry
  *   tracepoint with no session             vs an empty loop
  *   dispatch while another thread adds and removes hooks   vs dispatch with 1 hook
  *   liburcu read-side sections: qsbr, bp, memb, mb
@@ -140,6 +143,53 @@ static void make_receipts(struct receipts *rs, uint64_t n)
 	/* The context must outlive the receipts: it is reclaimed at exit. */
 }
 
+/* What one commit case works on: a context (with or without a registry) and the list it commits. */
+struct commit_case {
+	struct rhook_manifest_ctx *ctx;
+	struct rhook_action_list *list;
+};
+
+/* The common case of an engine: lock, update_locked, unlock, fire. */
+static void run_commit(uint64_t iters, void *arg)
+{
+	struct commit_case *c = arg;
+
+	for (uint64_t i = 0; i < iters; i++) {
+		struct rhook_receipt r = RHOOK_RECEIPT_INIT;
+
+		rhook_manifest_lock(c->ctx);
+		if (rhook_manifest_update_locked(c->ctx, c->list, RHOOK_CAUSE_FLUSH, &r))
+			abort();
+		rhook_manifest_unlock(c->ctx);
+		if (rhook_receipt_fire(&r))
+			abort();
+		BENCH_BARRIER();
+	}
+}
+
+/* An edit adding @n files, the shape of a flush's commit. */
+static void commit_case_init(struct commit_case *c, struct rhook_registry *reg, size_t n)
+{
+	static const struct rhook_manifest_store_ops ops = { sizeof(ops), persist_nothing };
+	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = 2, .registry = reg,
+						 .store_ops = &ops };
+	struct rhook_file_meta fm[4] = { 0 };
+	struct rhook_action_edit ed = { .files_to_add = fm, .num_files_to_add = n, .flushed_entry_id = 7,
+					.flushed_sequence = 9, .committed_sequence = 9 };
+
+	for (size_t i = 0; i < n; i++) {
+		fm[i].region_id = 2;
+		fm[i].file_id = rhook_file_id_generate();
+		fm[i].time_range = (struct rhook_time_range){ 0, 1000, RHOOK_TIME_UNIT_MILLISECOND };
+		fm[i].file_size = 1 << 20;
+		fm[i].num_rows = 1000;
+		fm[i].num_row_groups = 1;
+	}
+	c->list = rhook_action_list_new();
+	if (!c->list || rhook_action_list_add_edit(c->list, &ed) || rhook_manifest_ctx_new(&cfg, &c->ctx))
+		abort();
+}
+
 static atomic_int churn_stop, churn_on;
 
 /* Adds and removes a hook over and over while a churn case runs; idle otherwise. */
@@ -257,6 +307,24 @@ int main(int argc, char **argv)
 		atomic_store(&churn_stop, 1);
 		pthread_join(churner, NULL);
 		bench_report("registry_churn_dispatch", c[1].median, "ns/op", "dispatch_1_hook", c[0].median);
+	}
+	{
+		struct commit_case with_reg, without_reg;
+		struct bench_case c[] = {
+			{ "receipt_commit_no_registry", run_commit, &without_reg },
+			{ "receipt_commit_registry_no_hook", run_commit, &with_reg },
+		};
+
+		commit_case_init(&without_reg, NULL, 2);
+		commit_case_init(&with_reg, reg0, 2);
+		/* A commit encodes JSON: some 10 µs, so fewer of them per round. */
+		bench_run(c, 2, rounds, iters / 1000 < 100 ? 100 : iters / 1000);
+		bench_report("receipt_commit_registry_no_hook", c[1].median, "ns/op", "receipt_commit_no_registry",
+			     c[0].median);
+		rhook_manifest_ctx_free(with_reg.ctx);
+		rhook_manifest_ctx_free(without_reg.ctx);
+		rhook_action_list_free(with_reg.list);
+		rhook_action_list_free(without_reg.list);
 	}
 	rhook_registry_free(reg0);
 	rhook_registry_free(reg1);

@@ -55,8 +55,10 @@ struct rhook_registry {
  * Serializes the writers of every registry (add, remove, free), and is
  * held across fork() so that a child never finds it taken by a thread
  * that does not exist there.  Innermost lock: taken under a manifest
- * mutex, never held while waiting for a grace period nor calling out of
- * rhook.  Writers are rare; one lock for all registries costs nothing.
+ * mutex and inside callbacks, never held while waiting for a grace
+ * period, entering a read-side section or calling out of rhook (the fork
+ * order of atfork.c relies on it).  Writers are rare: one lock for all
+ * registries costs nothing.
  */
 static pthread_mutex_t writers = PTHREAD_MUTEX_INITIALIZER;
 
