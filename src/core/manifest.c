@@ -277,6 +277,9 @@ int rhook_manifest_update(struct rhook_manifest_ctx *ctx, const struct rhook_act
 		return err;
 	if (version)
 		*version = r.rhook__version;
-	/* The hold is over and this thread holds nothing: firing cannot fail. */
-	return rhook_receipt_fire(&r);
+	/* The hold is over and this thread does not hold the mutex: firing cannot fail, nor leak. */
+	err = rhook_receipt_fire(&r);
+	if (err)
+		rhook_receipt_discard(&r);
+	return err;
 }
