@@ -11,7 +11,7 @@
  *	err = rhook_manifest_update_locked(ctx, actions, RHOOK_CAUSE_EDIT, &r);
  *	... more work under the lock, maybe a second update merged into r ...
  *	rhook_manifest_unlock(ctx);
- *	rhook_receipt_fire(&r);
+ *	err = rhook_receipt_fire(&r);
  *
  * rhook_manifest_update() is that sequence in one call.
  *
@@ -68,8 +68,7 @@ RHOOK_API const char *rhook_cause_name(enum rhook_cause cause);
  * mutex held, once per logical write, with the list and its JSON encoding;
  * it makes version @version durable and returns 0, or a negative errno,
  * in which case nothing was committed and no hook fires.
- */
-/*
+ *
  * This and struct rhook_manifest_ctx_config are extensible: @size is the
  * caller's sizeof, fields only grow at the end.  rhook_manifest_ctx_new()
  * accepts this version or a newer, larger one whose fields past this

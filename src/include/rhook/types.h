@@ -40,7 +40,8 @@ static inline rhook_region_id rhook_region_id_make(uint32_t table_id, uint32_t r
  * 0, or -EINVAL (nothing stored) if @group > RHOOK_REGION_GROUP_MAX or
  * @seq > RHOOK_REGION_SEQ_MAX: either would silently name another region.
  */
-static inline int rhook_region_id_make_group(uint32_t table_id, uint32_t group, uint32_t seq, rhook_region_id *out)
+static inline RHOOK_MUST_USE int rhook_region_id_make_group(uint32_t table_id, uint32_t group, uint32_t seq,
+							    rhook_region_id *out)
 {
 	if (group > RHOOK_REGION_GROUP_MAX || seq > RHOOK_REGION_SEQ_MAX)
 		return -EINVAL;
