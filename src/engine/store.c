@@ -273,7 +273,9 @@ int rhook__region_update_locked(struct rhook_region *r, const struct rhook_actio
 
 	r->persist_failed = false;
 	err = rhook_manifest_update_locked(r->ctx, actions, cause, receipt);
-	if (err && !r->persist_failed)
+	if (err == -EINVAL && *rhook_action_list_errmsg())
+		err = rhook__fail(err, "%s: %s: manifest update refused: %s", r->dir, op, rhook_action_list_errmsg());
+	else if (err && !r->persist_failed)
 		err = rhook__fail(err, "%s: %s: manifest update: %s", r->dir, op, strerror(-err));
 	return err;
 }
