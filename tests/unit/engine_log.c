@@ -53,13 +53,13 @@ static void test_envelope(void **state)
 	assert_int_equal(rhook__log_write(fd, 7, 4, false, json, len, NULL, NULL), -EEXIST);
 	rhook__log_name(7, false, name);
 	assert_string_equal(name, "00000000000000000007.json");
-	assert_int_equal(rhook__log_read(fd, dir, name, 7, &prev, &back), 0);
+	assert_int_equal(rhook__log_read(fd, dir, name, 7, &prev, &back, NULL, NULL), 0);
 	assert_int_equal(prev, 4);
 	assert_int_equal(back->num_actions, 1);
 	assert_true(rhook_file_id_equal(&back->actions[0].u.edit.files_to_add[0].file_id, &f.file_id));
 	rhook_action_list_free(back);
 	/* The file must hold the version its name says. */
-	assert_int_equal(rhook__log_read(fd, dir, name, 8, &prev, &back), -EBADMSG);
+	assert_int_equal(rhook__log_read(fd, dir, name, 8, &prev, &back, NULL, NULL), -EBADMSG);
 
 	assert_int_equal(rhook__log_write(fd, 7, 7, true, json, len, &size, &hash), 0);
 	assert_int_equal(rhook__log_read_last_checkpoint(fd, dir, &cp), -ENOENT);
