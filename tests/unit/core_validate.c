@@ -599,13 +599,14 @@ static json_t *json_defect(struct rng *r, const struct site *s, char exact[300])
 		json_int_t v = big[below(r, 7)];
 
 		/* The rule's own message, value and all (not narrowed to the field first). */
-		snprintf(exact, 300, "%s: %lld is not in 0..2", s->path, (long long)v);
+		assert_true(snprintf(exact, 300, "%s: %lld is not in 0..2", s->path, (long long)v) < 300);
 		return json_integer(v);
 	}
 	case D_FILE_RANGE: {
 		json_int_t end = (json_int_t)below(r, 1000) - 500;
 
-		snprintf(exact, 300, "%s: start %lld is after end %lld", s->path, (long long)end + 1, (long long)end);
+		assert_true(snprintf(exact, 300, "%s: start %lld is after end %lld", s->path, (long long)end + 1,
+				     (long long)end) < 300);
 		return json_pack("{s:I, s:I, s:s}", "start", end + 1, "end", end, "unit", "us");
 	}
 	case D_FILE_UNIT:
