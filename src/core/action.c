@@ -8,6 +8,7 @@
 #include <rhook/action.h>
 
 #include "meta.h"
+#include "validate.h"
 
 struct rhook_action_list *rhook_action_list_new(void)
 {
@@ -116,12 +117,16 @@ static int reserve(struct rhook_action_list *list, size_t extra)
 	return 0;
 }
 
+/* Appends a deep copy of @src after checking it against the rule (validate.h). */
 static int push_copy(struct rhook_action_list *list, const struct rhook_action *src)
 {
 	int err;
 
 	if (!list)
 		return -EINVAL;
+	err = rhook__action_check(list->num_actions, src);
+	if (err)
+		return err;
 	err = reserve(list, 1);
 	if (err)
 		return err;
@@ -190,8 +195,7 @@ int rhook_action_list_add_edit(struct rhook_action_list *list, const struct rhoo
 {
 	struct rhook_action a = { .kind = RHOOK_ACTION_EDIT };
 
-	if (!edit || (edit->num_files_to_add && !edit->files_to_add) ||
-	    (edit->num_files_to_remove && !edit->files_to_remove))
+	if (!edit)
 		return -EINVAL;
 	a.u.edit = *edit;
 	return push_copy(list, &a);
@@ -209,8 +213,7 @@ int rhook_action_list_add_truncate(struct rhook_action_list *list, const struct 
 {
 	struct rhook_action a = { .kind = RHOOK_ACTION_TRUNCATE };
 
-	if (!truncate || (truncate->kind != RHOOK_TRUNCATE_ALL && truncate->kind != RHOOK_TRUNCATE_FILES) ||
-	    (truncate->num_files && !truncate->files))
+	if (!truncate)
 		return -EINVAL;
 	a.u.truncate = *truncate;
 	return push_copy(list, &a);

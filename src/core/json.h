@@ -27,6 +27,9 @@ struct rhook__jerr {
 __attribute__((format(printf, 2, 3))) void rhook__jpath(char buf[RHOOK__JPATH_MAX], const char *fmt, ...);
 
 int rhook__jfail(struct rhook__jerr *e, const char *path, const char *field, const char *reason);
+/* rhook__jfail() with a printf-formatted reason. */
+__attribute__((format(printf, 4, 5))) int rhook__jfailf(struct rhook__jerr *e, const char *path, const char *field,
+							 const char *fmt, ...);
 
 /* u64 as an integer, or as a decimal string above INT64_MAX (exact round trip). */
 json_t *rhook__json_u64(uint64_t v);

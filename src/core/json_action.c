@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "meta.h"
+#include "validate.h"
 
 #define ACTION_FORMAT 1
 
@@ -96,7 +97,13 @@ static json_t *action_to_json(const struct rhook_action *a)
 
 int rhook_action_list_to_json(const struct rhook_action_list *list, char **out, size_t *len)
 {
-	json_t *actions = json_array();
+	json_t *actions;
+	int err = rhook__action_list_check(list);
+
+	/* Only what the decoder reads back identically is encoded. */
+	if (err)
+		return err;
+	actions = json_array();
 
 	for (size_t i = 0; actions && i < list->num_actions; i++) {
 		if (json_array_append_new(actions, action_to_json(&list->actions[i]))) {
@@ -313,6 +320,8 @@ int rhook_action_list_from_json(const char *buf, size_t len, struct rhook_action
 		/* Count the slot first: the free below releases what was decoded. */
 		list->num_actions = i + 1;
 		err = action_from_json(&e, json_array_get(actions, i), path, &list->actions[i]);
+		if (!err)
+			err = rhook__validate_action(&e, path, &list->actions[i]);
 		if (err)
 			goto out;
 	}

@@ -9,6 +9,7 @@
 #include <rhook/action.h>
 
 #include "json.h"
+#include "validate.h"
 
 static const char *const index_names[] = { "inverted", "fulltext", "bloom" };
 #define NUM_INDEX_KINDS (sizeof(index_names) / sizeof(index_names[0]))
@@ -50,7 +51,7 @@ json_t *rhook__file_meta_to_json(const struct rhook_file_meta *fm)
 	j = json_pack("{s:o, s:s, s:{s:I, s:I, s:s}, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		      "region_id", rhook__json_u64(fm->region_id), "file_id", id, "time_range", "start",
 		      (json_int_t)fm->time_range.start, "end", (json_int_t)fm->time_range.end, "unit",
-		      rhook_time_unit_name(fm->time_range.unit) ? rhook_time_unit_name(fm->time_range.unit) : "?",
+		      rhook_time_unit_name(fm->time_range.unit),
 		      "level", (int)fm->level, "file_size", rhook__json_u64(fm->file_size),
 		      "max_row_group_uncompressed_size", rhook__json_u64(fm->max_row_group_uncompressed_size),
 		      "available_indexes", idx, "index_file_size", rhook__json_u64(fm->index_file_size),
@@ -158,16 +159,10 @@ int rhook__file_meta_from_json(struct rhook__jerr *e, const json_t *j, const cha
 	    (err = rhook__jget_enum(e, v, sub, "unit", time_unit_of, 4, &unit)))
 		goto fail;
 	out->time_range.unit = (enum rhook_time_unit)unit;
-	if (out->time_range.start > out->time_range.end) {
-		err = rhook__jfail(e, sub, NULL, "start is after end");
+	/* The rule's own check before narrowing (the range checks are validate.c's, after decoding). */
+	if ((err = rhook__jget_u64(e, j, path, "level", true, NULL, &level)) ||
+	    (err = rhook__validate_level(e, path, level)))
 		goto fail;
-	}
-	if ((err = rhook__jget_u64(e, j, path, "level", true, NULL, &level)))
-		goto fail;
-	if (level > RHOOK_MAX_LEVEL) {
-		err = rhook__jfail(e, path, "level", "out of range (0..2)");
-		goto fail;
-	}
 	out->level = (uint8_t)level;
 	v = json_object_get(j, "available_indexes");
 	if (!json_is_array(v)) {
@@ -310,7 +305,7 @@ int rhook__region_meta_from_json_obj(struct rhook__jerr *e, const json_t *j, con
 		}
 	}
 	for (size_t i = 0; i < json_array_size(cols); i++) {
-		rhook__jpath(sub, "%s.columns[%zu]", path, i);
+		rhook__jpath(sub, "%s%scolumns[%zu]", path, *path ? "." : "", i);
 		out->num_columns = i + 1;
 		if ((err = column_from_json(e, json_array_get(cols, i), sub, &out->columns[i])))
 			goto fail;
@@ -341,6 +336,10 @@ fail:
 
 int rhook_region_meta_to_json(const struct rhook_region_meta *rm, char **out, size_t *len)
 {
+	int err = rhook__region_meta_check(rm);
+
+	if (err)
+		return err;
 	return rhook__json_dump(rhook__region_meta_to_json_obj(rm), out, len);
 }
 
@@ -354,6 +353,8 @@ int rhook_region_meta_from_json(const char *buf, size_t len, struct rhook_region
 	if (ret)
 		return ret;
 	ret = rhook__region_meta_from_json_obj(&e, root, "", out);
+	if (!ret && (ret = rhook__validate_region_meta(&e, "", out)))
+		rhook_region_meta_clear(out);
 	json_decref(root);
 	return ret;
 }

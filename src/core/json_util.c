@@ -30,6 +30,17 @@ int rhook__jfail(struct rhook__jerr *e, const char *path, const char *field, con
 	return -EINVAL;
 }
 
+int rhook__jfailf(struct rhook__jerr *e, const char *path, const char *field, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return rhook__jfail(e, path, field, reason);
+}
+
 json_t *rhook__json_u64(uint64_t v)
 {
 	char buf[24];

@@ -13,6 +13,7 @@
 #include "abi.h"
 #include "internal.h"
 #include "manifest_ctx.h"
+#include "validate.h"
 
 __thread char rhook__thread_token __attribute__((tls_model("initial-exec")));
 __thread unsigned rhook__manifest_holds __attribute__((tls_model("initial-exec")));
@@ -215,6 +216,9 @@ int rhook__manifest_update_locked(struct rhook_manifest_ctx *ctx, const struct r
 	size_t len;
 	int err;
 
+	/* The one rule (validate.h), before anything is copied, encoded or persisted. */
+	if ((err = rhook__action_list_check(actions)))
+		return err;
 	if (!ctx || !actions || !receipt || !rhook_cause_name(cause))
 		return -EINVAL;
 	if (!rhook_manifest_held(ctx))

@@ -17,6 +17,8 @@
  *   manifest/<v:020>.json  one delta per version (action list in a checksummed
  *                          envelope that names the previous version)
  *   manifest/<v:020>.checkpoint.json, manifest/_last_checkpoint
+ *   manifest/_latest       sealed record of the newest committed version, so
+ *                          that a log missing its newest delta is refused
  *   staging/               the staging manifest while the region is staging
  *   data/<file id>.sst, data/<file id>.<index version>.idx
  *
@@ -84,6 +86,7 @@ enum rhook_fault {
 	RHOOK_FAULT_PERSIST = 0,  /* the manifest store, before writing a delta */
 	RHOOK_FAULT_SST_WRITE,    /* writing an SST row group */
 	RHOOK_FAULT_SST_READ,     /* reading an SST (compaction input) */
+	RHOOK_FAULT_LATEST,       /* the manifest store, recording a durable delta in manifest/_latest */
 	RHOOK_FAULT_COUNT
 };
 void rhook_engine_set_fault(struct rhook_engine *engine, enum rhook_fault fault, int err, unsigned skip);
@@ -133,8 +136,12 @@ int rhook_region_create(struct rhook_engine *engine, const char *dir, const stru
 /*
  * Opens @dir as LEADER, FOLLOWER or COMPACTOR: replays the last
  * checkpoint and the deltas after it.  A damaged manifest (bad checksum,
- * torn delta, missing version, undecodable or inapplicable action list)
- * gives -EBADMSG and changes nothing on disk.  A leader removes leftover
+ * torn delta, missing version, undecodable or inapplicable action list, a
+ * log that ends before the version manifest/_latest names, a missing or
+ * damaged _latest or _last_checkpoint) gives -EBADMSG, a message naming
+ * the file (its path under @dir/manifest/), and changes nothing on disk.
+ * A delta a crash left beyond _latest is a committed version: it is kept,
+ * and a leader's open records it in _latest.  A leader removes leftover
  * temporary files and an abandoned staging manifest; SST files nobody
  * references are left for rhook_region_gc() and counted in
  * rhook_region_orphans().

@@ -52,7 +52,8 @@ bool rhook__fs_is_temp(const char *name)
 	return strncmp(name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0;
 }
 
-int rhook__fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, bool noreplace)
+/* Writes a private temporary file and renames it to @name; the directory is the caller's to sync. */
+static int write_rename(int dirfd, const char *name, const void *buf, size_t len, bool noreplace)
 {
 	char tmp[256];
 	int fd = -1, err;
@@ -72,11 +73,21 @@ int rhook__fs_write_atomic(int dirfd, const char *name, const void *buf, size_t 
 		err = -errno;
 	if (!err && renameat2(dirfd, tmp, dirfd, name, noreplace ? RENAME_NOREPLACE : 0))
 		err = -errno;
-	if (err) {
+	if (err)
 		unlinkat(dirfd, tmp, 0);
-		return err;
-	}
-	return rhook__fs_sync_dir(dirfd);
+	return err;
+}
+
+int rhook__fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, bool noreplace)
+{
+	int err = write_rename(dirfd, name, buf, len, noreplace);
+
+	return err ? err : rhook__fs_sync_dir(dirfd);
+}
+
+int rhook__fs_replace_nodirsync(int dirfd, const char *name, const void *buf, size_t len)
+{
+	return write_rename(dirfd, name, buf, len, false);
 }
 
 int rhook__fs_read_all(int dirfd, const char *name, char **buf, size_t *len)

@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define LAST_CHECKPOINT "_last_checkpoint"
+#define LATEST          "_latest"
 #define DIGITS          20
 
 void rhook__log_name(uint64_t version, bool checkpoint, char buf[RHOOK__LOG_NAME_MAX])
@@ -50,42 +51,51 @@ int rhook__log_write(int dirfd, uint64_t version, uint64_t prev, bool checkpoint
 	return err;
 }
 
-int rhook__log_read(int dirfd, const char *where, const char *name, uint64_t version, uint64_t *prev,
-		    struct rhook_action_list **out)
+int rhook__log_decode(const char *buf, size_t len, const char *where, const char *name, uint64_t version,
+		      uint64_t *prev, struct rhook_action_list **out)
 {
-	unsigned long long v, p, sum;
-	char hex[17] = "", msg[512], *buf, *body;
-	size_t len, body_len;
+	unsigned long long v, p;
+	char hex[17] = "", head[128], msg[512];
+	const char *body;
+	size_t body_len;
 	int n = 0, err;
 
-	err = rhook__fs_read_all(dirfd, name, &buf, &len);
-	if (err)
-		return rhook__fail(err, "%s/%s: %s", where, name, strerror(-err));
+	/* sscanf finds the numbers; the canonical rendering then has to match byte for byte. */
 	if (sscanf(buf, "{\"version\":%llu,\"prev\":%llu,\"xxh64\":\"%16[0-9a-f]\",\"body\":%n", &v, &p, hex, &n) != 3 ||
-	    n == 0 || strlen(hex) != 16 || len < (size_t)n + 2 || memcmp(buf + len - 2, "}\n", 2)) {
-		err = rhook__fail(-EBADMSG, "%s/%s: torn or damaged manifest file (envelope unreadable)", where, name);
-		goto out;
-	}
-	if (v != version) {
-		err = rhook__fail(-EBADMSG, "%s/%s: holds version %llu, not %llu", where, name, v,
-				  (unsigned long long)version);
-		goto out;
-	}
+	    n == 0 || strlen(hex) != 16 || len < (size_t)n + 2 || memcmp(buf + len - 2, "}\n", 2) ||
+	    snprintf(head, sizeof(head), "{\"version\":%llu,\"prev\":%llu,\"xxh64\":\"%s\",\"body\":", v, p, hex) != n ||
+	    memcmp(buf, head, (size_t)n))
+		return rhook__fail(-EBADMSG, "%s/%s: torn or damaged manifest file (envelope unreadable)", where, name);
+	if (v != version)
+		return rhook__fail(-EBADMSG, "%s/%s: holds version %llu, not %llu", where, name, v,
+				   (unsigned long long)version);
 	body = buf + n;
 	body_len = len - (size_t)n - 2;
-	sum = strtoull(hex, NULL, 16);
-	if (XXH64(body, body_len, 0) != sum) {
-		err = rhook__fail(-EBADMSG, "%s/%s: checksum mismatch (torn or corrupt manifest file)", where, name);
-		goto out;
-	}
+	if (XXH64(body, body_len, 0) != strtoull(hex, NULL, 16))
+		return rhook__fail(-EBADMSG, "%s/%s: checksum mismatch (torn or corrupt manifest file)", where, name);
 	err = rhook_action_list_from_json(body, body_len, out, msg, sizeof(msg));
 	if (err == -EINVAL)
-		err = rhook__fail(-EBADMSG, "%s/%s: undecodable action list: %s", where, name, msg);
-	else if (err)
-		err = rhook__fail(err, "%s/%s: %s", where, name, strerror(-err));
-	else
-		*prev = p;
-out:
+		return rhook__fail(-EBADMSG, "%s/%s: undecodable action list: %s", where, name, msg);
+	if (err)
+		return rhook__fail(err, "%s/%s: %s", where, name, strerror(-err));
+	*prev = p;
+	return 0;
+}
+
+int rhook__log_read(int dirfd, const char *where, const char *name, uint64_t version, uint64_t *prev,
+		    struct rhook_action_list **out, uint64_t *size, uint64_t *hash)
+{
+	size_t len;
+	char *buf;
+	int err = rhook__fs_read_all(dirfd, name, &buf, &len);
+
+	if (err)
+		return rhook__fail(err, "%s/%s: %s", where, name, err == -ENOENT ? "missing" : strerror(-err));
+	err = rhook__log_decode(buf, len, where, name, version, prev, out);
+	if (size)
+		*size = len;
+	if (hash)
+		*hash = XXH64(buf, len, 0);
 	free(buf);
 	return err;
 }
@@ -196,23 +206,16 @@ int rhook__log_write_last_checkpoint(int dirfd, uint64_t version, uint64_t size,
 	return err;
 }
 
-int rhook__log_read_last_checkpoint(int dirfd, const char *where, uint64_t *version)
+int rhook__log_parse_last_checkpoint(const char *buf, size_t len, const char *where, struct rhook__log_pointer *out)
 {
-	char expect[RHOOK__LOG_NAME_MAX], *buf, *cp = NULL;
+	char expect[RHOOK__LOG_NAME_MAX];
 	const char *file = NULL, *hex = NULL;
 	json_int_t v = -1, size = -1;
-	size_t len, cp_len;
-	json_t *j;
-	int err = rhook__fs_read_all(dirfd, LAST_CHECKPOINT, &buf, &len);
+	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	int err = 0;
 
-	if (err == -ENOENT)
-		return err;
-	if (err)
-		return rhook__fail(err, "%s/" LAST_CHECKPOINT ": %s", where, strerror(-err));
-	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	free(buf);
 	if (!j || json_unpack(j, "{s:I, s:s, s:I, s:s}", "version", &v, "file", &file, "size", &size, "xxh64", &hex) ||
-	    v < 0 || size < 0 || strlen(hex) != 16) {
+	    v < 0 || size < 0 || strlen(hex) != 16 || strspn(hex, "0123456789abcdef") != 16) {
 		err = rhook__fail(-EBADMSG, "%s/" LAST_CHECKPOINT ": damaged pointer file", where);
 		goto out;
 	}
@@ -222,20 +225,112 @@ int rhook__log_read_last_checkpoint(int dirfd, const char *where, uint64_t *vers
 				  (long long)v);
 		goto out;
 	}
-	err = rhook__fs_read_all(dirfd, file, &cp, &cp_len);
-	if (err) {
-		err = rhook__fail(err == -ENOENT ? -EBADMSG : err, "%s/%s: checkpoint named by " LAST_CHECKPOINT ": %s",
-				  where, file, strerror(-err));
-		goto out;
-	}
-	if (cp_len != (size_t)size || XXH64(cp, cp_len, 0) != strtoull(hex, NULL, 16)) {
-		err = rhook__fail(-EBADMSG, "%s/%s: checkpoint size or checksum disagrees with " LAST_CHECKPOINT, where,
-				  file);
-		goto out;
-	}
-	*version = (uint64_t)v;
+	out->version = (uint64_t)v;
+	out->size = (uint64_t)size;
+	out->hash = strtoull(hex, NULL, 16);
 out:
-	free(cp);
 	json_decref(j);
+	return err;
+}
+
+int rhook__log_check_pointed(const struct rhook__log_pointer *ptr, const char *buf, size_t len, const char *where)
+{
+	char name[RHOOK__LOG_NAME_MAX];
+
+	if (len == ptr->size && XXH64(buf, len, 0) == ptr->hash)
+		return 0;
+	rhook__log_name(ptr->version, true, name);
+	return rhook__fail(-EBADMSG, "%s/%s: checkpoint size or checksum disagrees with " LAST_CHECKPOINT, where, name);
+}
+
+int rhook__log_read_last_checkpoint(int dirfd, const char *where, uint64_t *version)
+{
+	struct rhook__log_pointer ptr;
+	char name[RHOOK__LOG_NAME_MAX], *buf, *cp = NULL;
+	size_t len, cp_len;
+	int err = rhook__fs_read_all(dirfd, LAST_CHECKPOINT, &buf, &len);
+
+	if (err == -ENOENT)
+		return err;
+	if (err)
+		return rhook__fail(err, "%s/" LAST_CHECKPOINT ": %s", where, strerror(-err));
+	err = rhook__log_parse_last_checkpoint(buf, len, where, &ptr);
+	free(buf);
+	if (err)
+		return err;
+	rhook__log_name(ptr.version, true, name);
+	err = rhook__fs_read_all(dirfd, name, &cp, &cp_len);
+	if (err)
+		return rhook__fail(err == -ENOENT ? -EBADMSG : err, "%s/%s: checkpoint named by " LAST_CHECKPOINT ": %s",
+				   where, name, err == -ENOENT ? "missing" : strerror(-err));
+	err = rhook__log_check_pointed(&ptr, cp, cp_len, where);
+	free(cp);
+	if (!err)
+		*version = ptr.version;
+	return err;
+}
+
+/* The canonical text of a latest record; returns its length. */
+static int latest_format(const struct rhook__log_pointer *p, char buf[RHOOK__LOG_LATEST_MAX])
+{
+	char name[RHOOK__LOG_NAME_MAX];
+	int n;
+
+	rhook__log_name(p->version, false, name);
+	n = snprintf(buf, RHOOK__LOG_LATEST_MAX, "{\"version\":%" PRIu64 ",\"file\":\"%s\",\"size\":%" PRIu64
+		     ",\"xxh64\":\"%016" PRIx64 "\"", p->version, name, p->size, p->hash);
+	/* The seal covers everything before it. */
+	return n + snprintf(buf + n, RHOOK__LOG_LATEST_MAX - (size_t)n, ",\"seal\":\"%016" PRIx64 "\"}\n",
+			    (uint64_t)XXH64(buf, (size_t)n, 0));
+}
+
+int rhook__log_write_latest(int dirfd, uint64_t version, uint64_t size, uint64_t hash)
+{
+	struct rhook__log_pointer p = { version, size, hash };
+	char buf[RHOOK__LOG_LATEST_MAX];
+	int n = latest_format(&p, buf);
+
+	/*
+	 * No directory sync: the delta's own sync already made the previous
+	 * record durable, so after a power loss the record names this version
+	 * or the one before, both consistent with the log (log.h).
+	 */
+	return rhook__fs_replace_nodirsync(dirfd, LATEST, buf, (size_t)n);
+}
+
+int rhook__log_parse_latest(const char *buf, size_t len, const char *where, struct rhook__log_pointer *out)
+{
+	char canon[RHOOK__LOG_LATEST_MAX];
+	unsigned long long v, size, hash;
+	struct rhook__log_pointer p;
+
+	/* The numbers, then the whole text must be the canonical one (which carries the seal). */
+	if (sscanf(buf, "{\"version\":%llu,\"file\":\"%*20[0-9].json\",\"size\":%llu,\"xxh64\":\"%16llx\"", &v, &size,
+		   &hash) != 3)
+		goto damaged;
+	p = (struct rhook__log_pointer){ v, size, hash };
+	if ((size_t)latest_format(&p, canon) != len || memcmp(canon, buf, len))
+		goto damaged;
+	*out = p;
+	return 0;
+damaged:
+	return rhook__fail(-EBADMSG, "%s/" LATEST ": damaged record of the newest version (torn, truncated or corrupt)",
+			   where);
+}
+
+int rhook__log_read_latest(int dirfd, const char *where, struct rhook__log_pointer *out)
+{
+	char *buf;
+	size_t len;
+	int err = rhook__fs_read_all(dirfd, LATEST, &buf, &len);
+
+	if (err == -ENOENT)
+		return rhook__fail(-EBADMSG,
+				   "%s/" LATEST ": missing: without the record of the newest version, a deleted "
+				   "newest delta cannot be told from a complete log", where);
+	if (err)
+		return rhook__fail(err, "%s/" LATEST ": %s", where, strerror(-err));
+	err = rhook__log_parse_latest(buf, len, where, out);
+	free(buf);
 	return err;
 }

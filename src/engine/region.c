@@ -214,6 +214,7 @@ static void region_free(struct rhook_region *r)
 	pthread_mutex_destroy(&r->mem_lock);
 	pthread_mutex_destroy(&r->state_lock);
 	free(r->dir);
+	free(r->mdir);
 	free(r);
 }
 
@@ -232,8 +233,10 @@ static struct rhook_region *region_alloc(struct rhook_engine *engine, const char
 	pthread_mutex_init(&r->mem_lock, NULL);
 	pthread_mutex_init(&r->state_lock, NULL);
 	r->dir = strdup(dir);
+	if (asprintf(&r->mdir, "%s/manifest", dir) < 0)
+		r->mdir = NULL;
 	r->active = memtable_new();
-	if (!r->dir || !r->active) {
+	if (!r->dir || !r->mdir || !r->active) {
 		region_free(r);
 		return NULL;
 	}
@@ -318,6 +321,7 @@ int rhook_region_open(struct rhook_engine *engine, const char *dir, enum rhook_r
 	static const struct rhook_manifest_store_ops store_ops = { .size = sizeof(store_ops),
 								   .persist = rhook__region_persist };
 	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg) };
+	struct rhook__log_pointer behind;
 	struct rhook__version *v = NULL;
 	struct rhook_region *r;
 	int err;
@@ -353,7 +357,7 @@ int rhook_region_open(struct rhook_engine *engine, const char *dir, enum rhook_r
 	}
 	/* No ctx exists yet: nobody else in this process can use the flock. */
 	flock(r->lock_fd, role == RHOOK_ROLE_LEADER ? LOCK_EX : LOCK_SH);
-	err = rhook__log_load(r->manifest_fd, dir, NULL, &v, &r->checkpoint_version);
+	err = rhook__log_load(r->manifest_fd, r->mdir, NULL, &v, &r->checkpoint_version, &behind);
 	if (!err && !v)
 		err = rhook__fail(-EBADMSG, "%s/manifest: empty (no version to open)", dir);
 	if (!err && v->m.meta.region_id != r->id)
@@ -361,6 +365,11 @@ int rhook_region_open(struct rhook_engine *engine, const char *dir, enum rhook_r
 				  (unsigned long long)v->m.meta.region_id, (unsigned long long)r->id);
 	if (!err && role == RHOOK_ROLE_LEADER)
 		err = clean_leftovers(r);
+	/* The leader holds LOCK_EX: a delta a crash left unrecorded is recorded now. */
+	if (!err && role == RHOOK_ROLE_LEADER && behind.version &&
+	    (err = rhook__log_write_latest(r->manifest_fd, behind.version, behind.size, behind.hash)))
+		err = rhook__fail(err, "%s/_latest: cannot record version %llu: %s", r->mdir,
+				  (unsigned long long)behind.version, strerror(-err));
 	flock(r->lock_fd, LOCK_UN);
 	if (err) {
 		rhook__version_free(v);
@@ -411,6 +420,7 @@ int rhook_region_create(struct rhook_engine *engine, const char *dir, const stru
 					       .append_mode = meta->append_mode };
 	struct rhook_action_list *list = rhook_action_list_new();
 	int dir_fd = -1, mfd = -1, dfd = -1, err;
+	uint64_t size, hash;
 	char *json = NULL;
 	size_t len;
 
@@ -431,7 +441,12 @@ int rhook_region_create(struct rhook_engine *engine, const char *dir, const stru
 	if (!err)
 		err = rhook_action_list_to_json(list, &json, &len);
 	if (!err)
-		err = rhook__log_write(mfd, 1, 0, false, json, len, NULL, NULL);
+		err = rhook__log_write(mfd, 1, 0, false, json, len, &size, &hash);
+	/* Before the identity: a crash before it leaves no region, not one without a record. */
+	if (!err)
+		err = rhook__log_write_latest(mfd, 1, size, hash);
+	if (!err)
+		err = rhook__fs_sync_dir(mfd);
 	if (!err)
 		err = write_identity(dir_fd, meta->region_id);
 	if (!err)

@@ -75,6 +75,7 @@ struct rhook__memtable {
 struct rhook_region {
 	struct rhook_engine *engine;
 	char *dir;
+	char *mdir;        /* "<dir>/manifest", for messages naming manifest files */
 	rhook_region_id id;
 	int dir_fd, data_fd, manifest_fd;
 	int lock_fd;       /* LOCK: flock LOCK_EX to write the manifest, LOCK_SH to read it */
@@ -197,12 +198,17 @@ int rhook__region_checkpoint_locked(struct rhook_region *region);
 
 /*
  * Replays the live log on top of @from (NULL: from nothing): the newest
- * checkpoint when it is newer, then every later delta in chain order.
- * *out is the new state, or NULL when nothing is newer.  -EBADMSG for a
- * damaged log.  Reads only.
+ * checkpoint when it is newer, then every later delta in chain order, and
+ * checks that it reaches the version _latest names (log.h).  *out is the
+ * new state, or NULL when nothing is newer.  -EBADMSG for a damaged or
+ * incomplete log, with a message naming the file under @where (the
+ * manifest directory's path).  Reads only: when the newest delta is
+ * beyond _latest (a crash between the two writes of a commit), *behind
+ * (may be NULL) gets the record a writer may store; else its version is 0.
  */
+struct rhook__log_pointer;
 int rhook__log_load(int manifest_fd, const char *where, const struct rhook__version *from,
-		    struct rhook__version **out, uint64_t *checkpoint_version);
+		    struct rhook__version **out, uint64_t *checkpoint_version, struct rhook__log_pointer *behind);
 
 /* The persist callback of the region's manifest store. */
 int rhook__region_persist(void *store, rhook_region_id region_id, uint64_t version,

@@ -199,24 +199,17 @@ static bool decode_group(const uint8_t *p, uint64_t size, uint64_t nrows, bool h
 	return c.p == c.end;
 }
 
-int rhook__sst_read(struct rhook_engine *engine, int dirfd, const char *where, const char *name, bool has_seq,
-		    uint64_t seq, struct rhook_row_set *set, struct rhook__sst_summary *sum)
+int rhook__sst_decode(char *buf, size_t len, const char *where, const char *name, bool has_seq, uint64_t seq,
+		      struct rhook_row_set *set, struct rhook__sst_summary *sum)
 {
 	struct rhook__sst_summary s;
 	struct rhook__cursor mc;
 	uint64_t meta_off, meta_size, meta_hash, v[12], off = HEADER_SIZE, total = 0;
-	const uint8_t *f, *b;
-	size_t len, base = set->num_rows;
+	const uint8_t *f, *b = (const uint8_t *)buf;
+	size_t base = set->num_rows;
 	uint32_t num_rg;
-	char *buf;
-	int err = rhook__fault_hit(engine, RHOOK_FAULT_SST_READ);
+	int err = 0;
 
-	if (err)
-		return rhook__fail(err, "%s/%s: read failed (injected)", where, name);
-	err = rhook__fs_read_all(dirfd, name, &buf, &len);
-	if (err)
-		return rhook__fail(err, "%s/%s: %s", where, name, strerror(-err));
-	b = (const uint8_t *)buf;
 	if (len < HEADER_SIZE + FOOTER_SIZE || memcmp(b, header_magic, 8) || rhook__get_u32(b + 8) != FORMAT) {
 		err = DAMAGED("not an SST file (bad header or too short)");
 		goto fail;
@@ -296,6 +289,21 @@ fail:
 	set->num_rows = base; /* the rows pointed into buf */
 	free(buf);
 	return err;
+}
+
+int rhook__sst_read(struct rhook_engine *engine, int dirfd, const char *where, const char *name, bool has_seq,
+		    uint64_t seq, struct rhook_row_set *set, struct rhook__sst_summary *sum)
+{
+	size_t len;
+	char *buf;
+	int err = rhook__fault_hit(engine, RHOOK_FAULT_SST_READ);
+
+	if (err)
+		return rhook__fail(err, "%s/%s: read failed (injected)", where, name);
+	err = rhook__fs_read_all(dirfd, name, &buf, &len);
+	if (err)
+		return rhook__fail(err, "%s/%s: %s", where, name, strerror(-err));
+	return rhook__sst_decode(buf, len, where, name, has_seq, seq, set, sum);
 }
 
 int rhook_sst_write_file(const char *path, const struct rhook_row *rows, size_t num_rows)

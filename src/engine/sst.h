@@ -52,6 +52,14 @@ int rhook__sst_write(struct rhook_engine *engine, int dirfd, const char *name, c
 int rhook__sst_read(struct rhook_engine *engine, int dirfd, const char *where, const char *name, bool has_seq,
 		    uint64_t seq, struct rhook_row_set *set, struct rhook__sst_summary *sum);
 
+/*
+ * The verifying decoder of rhook__sst_read() on a whole file held in
+ * @buf (@len bytes, malloc'ed): on success @set adopts @buf, on failure
+ * it is freed.  Same results, without the failpoint.
+ */
+int rhook__sst_decode(char *buf, size_t len, const char *where, const char *name, bool has_seq, uint64_t seq,
+		      struct rhook_row_set *set, struct rhook__sst_summary *sum);
+
 /* "data/<file id>.sst" names: <id>.sst into @buf. */
 #define RHOOK__SST_NAME_MAX 48
 void rhook__sst_name(const rhook_file_id *id, char buf[RHOOK__SST_NAME_MAX]);

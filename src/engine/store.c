@@ -17,22 +17,45 @@
 #include "region.h"
 #include "util.h"
 
-/* Applies the checkpoint or delta @name (version @version) on top of *state (consumed). */
-static int load_one(int fd, const char *where, const char *name, uint64_t version, bool checkpoint,
-		    struct rhook__version **state)
+/* What a replay saw of the live log. */
+struct replay {
+	const char *where;
+	bool pointer;                     /* _last_checkpoint was there */
+	struct rhook__log_pointer newest; /* the newest delta applied (version 0: none) */
+	struct rhook__log_pointer named;  /* the delta _latest names, if applied (version 0: not seen) */
+	uint64_t latest;                  /* the version _latest names */
+};
+
+/* Applies the checkpoint or delta @version on top of *state (consumed). */
+static int load_one(int fd, struct replay *rp, uint64_t version, bool checkpoint, struct rhook__version **state)
 {
 	struct rhook_action_list *list = NULL;
 	struct rhook__version *next;
-	uint64_t prev;
-	int err = rhook__log_read(fd, where, name, version, &prev, &list);
+	const char *where = rp->where;
+	char name[RHOOK__LOG_NAME_MAX], missing[RHOOK__LOG_NAME_MAX];
+	uint64_t prev, size, hash, at = (*state)->m.version;
+	int err;
 
+	rhook__log_name(version, checkpoint, name);
+	err = rhook__log_read(fd, where, name, version, &prev, &list, &size, &hash);
 	if (err)
-		return err;
-	if (!checkpoint && prev != (*state)->m.version) {
+		return err == -ENOENT ? -EBADMSG : err;
+	if (!checkpoint && prev != at) {
 		rhook_action_list_free(list);
-		return rhook__fail(-EBADMSG,
-				   "%s/%s: follows version %llu but the log is at version %llu (a delta is missing)",
-				   where, name, (unsigned long long)prev, (unsigned long long)(*state)->m.version);
+		rhook__log_name(prev, false, missing);
+		/* Versions may skip, but a delta names the one it follows: that one is gone. */
+		if (at == 0 && !rp->pointer)
+			return rhook__fail(-EBADMSG,
+					   "%s/_last_checkpoint: missing: the oldest delta %s follows version %llu, which "
+					   "only a checkpoint holds",
+					   where, name, (unsigned long long)prev);
+		if (prev > at)
+			return rhook__fail(-EBADMSG, "%s/%s: missing: %s follows version %llu, but the log before it ends "
+					   "at version %llu",
+					   where, missing, name, (unsigned long long)prev, (unsigned long long)at);
+		return rhook__fail(-EBADMSG, "%s/%s: follows version %llu, but the log is already at version %llu "
+				   "(a delta out of place)",
+				   where, name, (unsigned long long)prev, (unsigned long long)at);
 	}
 	err = rhook__version_apply(*state, version, list, &next);
 	rhook_action_list_free(list);
@@ -40,33 +63,69 @@ static int load_one(int fd, const char *where, const char *name, uint64_t versio
 		return err;
 	if (err)
 		return rhook__fail(-EBADMSG, "%s/%s: does not apply to version %llu: %s", where, name,
-				   (unsigned long long)(*state)->m.version, rhook_engine_errmsg());
+				   (unsigned long long)at, rhook_engine_errmsg());
 	rhook__version_free(*state);
 	*state = next;
+	if (!checkpoint) {
+		rp->newest = (struct rhook__log_pointer){ version, size, hash };
+		if (version == rp->latest)
+			rp->named = rp->newest;
+	}
+	return 0;
+}
+
+/*
+ * The tail check (log.h): the log must reach the version _latest names,
+ * through the very delta it names.  @base: the version the replay
+ * started from (checkpoint or @from); versions up to it were checked
+ * before or are the checkpoint's.
+ */
+static int check_tail(const struct replay *rp, const struct rhook__log_pointer *rec, uint64_t base, uint64_t end)
+{
+	char name[RHOOK__LOG_NAME_MAX];
+
+	if (rec->version <= base)
+		return 0;
+	rhook__log_name(rec->version, false, name);
+	if (!rp->named.version)
+		return rhook__fail(-EBADMSG,
+				   "%s/%s: missing: _latest names version %llu as committed, but the log ends at version "
+				   "%llu",
+				   rp->where, name, (unsigned long long)rec->version, (unsigned long long)end);
+	if (rp->named.size != rec->size || rp->named.hash != rec->hash)
+		return rhook__fail(-EBADMSG, "%s/%s: size or checksum disagrees with _latest (replaced or damaged)",
+				   rp->where, name);
 	return 0;
 }
 
 int rhook__log_load(int manifest_fd, const char *where, const struct rhook__version *from,
-		    struct rhook__version **out, uint64_t *checkpoint_version)
+		    struct rhook__version **out, uint64_t *checkpoint_version, struct rhook__log_pointer *behind)
 {
 	struct rhook__version *state = NULL;
 	struct rhook__log_listing l;
-	char name[RHOOK__LOG_NAME_MAX];
+	struct rhook__log_pointer rec;
+	struct replay rp = { .where = where, .pointer = true };
 	uint64_t base = from ? from->m.version : 0, cp = 0;
 	int err = rhook__log_read_last_checkpoint(manifest_fd, where, &cp);
 
 	*out = NULL;
-	if (err == -ENOENT)
+	if (behind)
+		behind->version = 0;
+	if (err == -ENOENT) {
 		cp = 0;
-	else if (err)
+		rp.pointer = false;
+	} else if (err) {
 		return err;
+	}
+	if ((err = rhook__log_read_latest(manifest_fd, where, &rec)))
+		return err;
+	rp.latest = rec.version;
 	err = rhook__log_list(manifest_fd, where, &l);
 	if (err)
 		return err;
 	if (cp > base) {
 		state = rhook__version_new_empty();
-		rhook__log_name(cp, true, name);
-		err = state ? load_one(manifest_fd, where, name, cp, true, &state) : -ENOMEM;
+		err = state ? load_one(manifest_fd, &rp, cp, true, &state) : -ENOMEM;
 		base = cp;
 	} else if (from) {
 		/* Apply to a copy: @from stays as it is. */
@@ -75,12 +134,14 @@ int rhook__log_load(int manifest_fd, const char *where, const struct rhook__vers
 		state = rhook__version_new_empty();
 		err = state ? 0 : -ENOMEM;
 	}
-	for (size_t i = 0; !err && i < l.num_deltas; i++) {
-		if (l.deltas[i] <= base)
-			continue;
-		rhook__log_name(l.deltas[i], false, name);
-		err = load_one(manifest_fd, where, name, l.deltas[i], false, &state);
-	}
+	for (size_t i = 0; !err && i < l.num_deltas; i++)
+		if (l.deltas[i] > base)
+			err = load_one(manifest_fd, &rp, l.deltas[i], false, &state);
+	if (!err && !rp.pointer && !state->m.version && l.num_checkpoints)
+		err = rhook__fail(-EBADMSG, "%s/_last_checkpoint: missing: checkpoints are there, but nothing names one",
+				  where);
+	if (!err)
+		err = check_tail(&rp, &rec, base, state->m.version);
 	rhook__log_listing_free(&l);
 	if (err) {
 		rhook__version_free(state);
@@ -88,6 +149,9 @@ int rhook__log_load(int manifest_fd, const char *where, const struct rhook__vers
 	}
 	if (checkpoint_version)
 		*checkpoint_version = cp;
+	/* A delta beyond the record: a crash came between the two writes of its commit. */
+	if (behind && rp.newest.version > rec.version)
+		*behind = rp.newest;
 	if (from && state->m.version == from->m.version) {
 		rhook__version_free(state);
 		return 0;
@@ -109,7 +173,7 @@ int rhook__region_catch_up_locked(struct rhook_region *r, bool quick)
 			return 0;
 	}
 	/* Only this thread installs versions now (manifest mutex): current cannot go away. */
-	err = rhook__log_load(r->manifest_fd, r->dir, r->current, &v, &cp);
+	err = rhook__log_load(r->manifest_fd, r->mdir, r->current, &v, &cp, NULL);
 	if (err || !v)
 		return err;
 	r->checkpoint_version = cp;
@@ -203,6 +267,7 @@ int rhook__region_persist(void *store, rhook_region_id region_id, uint64_t versi
 	struct rhook__version *next = NULL;
 	struct rhook_action_list *staged = NULL;
 	char name[RHOOK__LOG_NAME_MAX];
+	uint64_t size, hash;
 	int fd = staging ? r->staging_fd : r->manifest_fd, err;
 
 	(void)region_id;
@@ -219,10 +284,10 @@ int rhook__region_persist(void *store, rhook_region_id region_id, uint64_t versi
 	if (staging && ((err = rhook_action_list_copy(r->staged, &staged)) ||
 			(err = rhook_action_list_extend(staged, actions))))
 		goto fail;
-	err = rhook__log_write(fd, version, staging ? r->staging_tail : r->live_tail, false, json, json_len, NULL,
-			       NULL);
+	err = rhook__log_write(fd, version, staging ? r->staging_tail : r->live_tail, false, json, json_len, &size,
+			       &hash);
+	rhook__log_name(version, false, name);
 	if (err) {
-		rhook__log_name(version, false, name);
 		/*
 		 * Unless the name was taken (-EEXIST: not ours to touch), a file of
 		 * that name is our rename, done before a failed directory sync:
@@ -232,6 +297,16 @@ int rhook__region_persist(void *store, rhook_region_id region_id, uint64_t versi
 		    (unlinkat(fd, name, 0) || rhook__fs_sync_dir(fd)))
 			r->poisoned = -EIO;
 		err = rhook__fail(err, "%s: cannot write manifest version %llu: %s", r->dir,
+				  (unsigned long long)version, strerror(-err));
+		goto fail;
+	}
+	/* The staging log dies with the process: only the live log keeps a tail record. */
+	if (!staging && ((err = rhook__fault_hit(r->engine, RHOOK_FAULT_LATEST)) ||
+			 (err = rhook__log_write_latest(fd, version, size, hash)))) {
+		/* Durable but unrecorded: take the delta back, or refuse further writes. */
+		if (unlinkat(fd, name, 0) || rhook__fs_sync_dir(fd))
+			r->poisoned = -EIO;
+		err = rhook__fail(err, "%s/_latest: cannot record manifest version %llu: %s", r->mdir,
 				  (unsigned long long)version, strerror(-err));
 		goto fail;
 	}
@@ -273,7 +348,9 @@ int rhook__region_update_locked(struct rhook_region *r, const struct rhook_actio
 
 	r->persist_failed = false;
 	err = rhook_manifest_update_locked(r->ctx, actions, cause, receipt);
-	if (err && !r->persist_failed)
+	if (err == -EINVAL && *rhook_action_list_errmsg())
+		err = rhook__fail(err, "%s: %s: manifest update refused: %s", r->dir, op, rhook_action_list_errmsg());
+	else if (err && !r->persist_failed)
 		err = rhook__fail(err, "%s: %s: manifest update: %s", r->dir, op, strerror(-err));
 	return err;
 }

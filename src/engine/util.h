@@ -30,6 +30,12 @@ int rhook__fs_sync_dir(int dirfd);
  * temporary file never survives a failure.
  */
 int rhook__fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, bool noreplace);
+/*
+ * The same replacement of @name without the final directory sync: after
+ * a power loss the directory may still show the previous file (whole,
+ * never torn).  For records whose previous version stays valid.
+ */
+int rhook__fs_replace_nodirsync(int dirfd, const char *name, const void *buf, size_t len);
 /* Reads a whole regular file (O_NOFOLLOW) into a malloc'ed, NUL-terminated buffer. */
 int rhook__fs_read_all(int dirfd, const char *name, char **buf, size_t *len);
 /* Copies @src_name (not through a symlink) to a new file @dst_name (0600, fsync'ed). */

@@ -272,7 +272,7 @@ struct rhook_action_list *ert_disk_delta(const char *region_dir, uint64_t versio
 	if (fd < 0)
 		return NULL;
 	rhook__log_name(version, false, name);
-	if (rhook__log_read(fd, dir, name, version, &prev, &list))
+	if (rhook__log_read(fd, dir, name, version, &prev, &list, NULL, NULL))
 		list = NULL;
 	close(fd);
 	return list;

@@ -130,6 +130,7 @@ static struct rhook_action_list *make_list(void)
 	add[1].partition_expr = NULL;
 	add[1].pk_min = (struct rhook_bytes){ 0 };
 	add[1].has_sequence = false;
+	add[1].sequence = 0; /* absent holds 0 (the rule of rhook/action.h) */
 	assert_int_equal(rhook_action_list_add_change(l, &ch), 0);
 	assert_int_equal(rhook_action_list_add_partition_expr_change(l, "a > 1"), 0);
 	assert_int_equal(rhook_action_list_add_partition_expr_change(l, NULL), 0);

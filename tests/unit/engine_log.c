@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "log.h"
+#include "util.h"
 #include "rt.h"
 #include "version.h"
 
@@ -53,13 +54,13 @@ static void test_envelope(void **state)
 	assert_int_equal(rhook__log_write(fd, 7, 4, false, json, len, NULL, NULL), -EEXIST);
 	rhook__log_name(7, false, name);
 	assert_string_equal(name, "00000000000000000007.json");
-	assert_int_equal(rhook__log_read(fd, dir, name, 7, &prev, &back), 0);
+	assert_int_equal(rhook__log_read(fd, dir, name, 7, &prev, &back, NULL, NULL), 0);
 	assert_int_equal(prev, 4);
 	assert_int_equal(back->num_actions, 1);
 	assert_true(rhook_file_id_equal(&back->actions[0].u.edit.files_to_add[0].file_id, &f.file_id));
 	rhook_action_list_free(back);
 	/* The file must hold the version its name says. */
-	assert_int_equal(rhook__log_read(fd, dir, name, 8, &prev, &back), -EBADMSG);
+	assert_int_equal(rhook__log_read(fd, dir, name, 8, &prev, &back, NULL, NULL), -EBADMSG);
 
 	assert_int_equal(rhook__log_write(fd, 7, 7, true, json, len, &size, &hash), 0);
 	assert_int_equal(rhook__log_read_last_checkpoint(fd, dir, &cp), -ENOENT);
@@ -151,10 +152,79 @@ static void test_apply(void **state)
 	rhook__version_free(v3);
 }
 
+/* The envelope is read in its canonical form only: numbers as written, nothing around them. */
+static void test_envelope_canonical(void **state)
+{
+	static const char *const variants[] = { "{\"version\":7,\"prev\":+4,", "{\"version\": 7,\"prev\":4,",
+						"{\"version\":07,\"prev\":4,", "{\"version\":7,\"prev\":-4," };
+	struct rhook_action_list *l = rhook_action_list_new(), *back;
+	char dir[PATH_MAX], *json, *buf, *file;
+	uint64_t prev, size;
+	size_t len, flen;
+	int fd;
+
+	(void)state;
+	rt_tmpdir(dir, "canon");
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(rhook_action_list_add_remove(l, 3), 0);
+	assert_int_equal(rhook_action_list_to_json(l, &json, &len), 0);
+	assert_int_equal(rhook__log_write(fd, 7, 4, false, json, len, &size, NULL), 0);
+	assert_int_equal(rhook__fs_read_all(fd, "00000000000000000007.json", &file, &flen), 0);
+	assert_int_equal(rhook__log_decode(file, flen, dir, "x", 7, &prev, &back), 0);
+	rhook_action_list_free(back);
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		const char *rest = strstr(file, "\"xxh64\"");
+
+		assert_true(asprintf(&buf, "%s%s", variants[i], rest) > 0);
+		assert_int_equal(rhook__log_decode(buf, strlen(buf), dir, "x", 7, &prev, &back), -EBADMSG);
+		assert_non_null(strstr(rhook_engine_errmsg(), "envelope unreadable"));
+		free(buf);
+	}
+	free(file);
+	free(json);
+	rhook_action_list_free(l);
+	close(fd);
+	rhook_rmtree(dir);
+}
+
+/* The tail record: written and read back; every truncation and every flipped byte refused. */
+static void test_latest_record(void **state)
+{
+	struct rhook__log_pointer p;
+	char dir[PATH_MAX], *buf;
+	size_t len;
+	int fd;
+
+	(void)state;
+	rt_tmpdir(dir, "latest");
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(rhook__log_read_latest(fd, dir, &p), -EBADMSG);
+	assert_non_null(strstr(rhook_engine_errmsg(), "/_latest: missing"));
+	assert_int_equal(rhook__log_write_latest(fd, UINT64_MAX, 610, 0xfedcba9876543210u), 0);
+	assert_int_equal(rhook__log_read_latest(fd, dir, &p), 0);
+	assert_true(p.version == UINT64_MAX && p.size == 610 && p.hash == 0xfedcba9876543210u);
+	assert_int_equal(rhook__fs_read_all(fd, "_latest", &buf, &len), 0);
+	for (size_t n = 0; n < len; n++) {
+		char c = buf[n];
+
+		assert_int_equal(rhook__log_parse_latest(buf, n, dir, &p), -EBADMSG);
+		buf[n] ^= 0x01;
+		assert_int_equal(rhook__log_parse_latest(buf, len, dir, &p), -EBADMSG);
+		assert_non_null(strstr(rhook_engine_errmsg(), "/_latest: damaged record"));
+		buf[n] = c;
+	}
+	assert_int_equal(rhook__log_parse_latest(buf, len, dir, &p), 0);
+	free(buf);
+	close(fd);
+	rhook_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_envelope_canonical),
+		cmocka_unit_test(test_latest_record),
 		cmocka_unit_test(test_apply),
 	};
 

@@ -99,7 +99,49 @@ RHOOK_API int rhook_action_list_copy(const struct rhook_action_list *src, struct
 /* Appends deep copies of @src's actions to @dst; 0 or -ENOMEM (dst unchanged). */
 RHOOK_API int rhook_action_list_extend(struct rhook_action_list *dst, const struct rhook_action_list *src);
 
-/* Each add deep-copies its argument; 0, -EINVAL or -ENOMEM (list unchanged). */
+/*
+ * What a manifest may hold: one rule, checked by every add function, by
+ * _to_json(), by rhook_manifest_update_locked() before anything is
+ * persisted, and by the decoders after decoding.  So a list that
+ * update_locked accepts is read back by _from_json() field for field,
+ * and a list it rejects is never persisted.  A list is valid when:
+ *
+ *   - counts come with their arrays (n > 0 means a non-NULL pointer);
+ *   - enums hold known values: action kind, truncate kind, time unit,
+ *     SST format, column type, semantic type; available_indexes holds
+ *     only RHOOK_INDEX_ALL bits;
+ *   - file level is in 0..RHOOK_MAX_LEVEL, time_range.start <= end;
+ *   - strings are valid UTF-8; column names are not NULL (other strings
+ *     may be NULL: absent);
+ *   - an absent optional field (its has_* flag false) holds 0, and a
+ *     byte string with data NULL (absent) has length 0;
+ *   - a truncate carries the fields of its kind only: RHOOK_TRUNCATE_ALL
+ *     lists no files (num_files 0; a mix has no meaning, so it is
+ *     refused rather than silently dropped), RHOOK_TRUNCATE_FILES has
+ *     truncated_entry_id and truncated_sequence 0.
+ *
+ * A violation is -EINVAL with a message naming the field, e.g.
+ * "actions[0].edit.files_to_add[2].level: 3 is not in 0..2".
+ */
+/* 0, or -EINVAL with the message in @err (if non-NULL; truncated to @err_size). */
+RHOOK_API int rhook_action_list_validate(const struct rhook_action_list *list, char *err, size_t err_size);
+RHOOK_API int rhook_region_meta_validate(const struct rhook_region_meta *rm, char *err, size_t err_size);
+
+/*
+ * The message of the calling thread's last -EINVAL from an add function,
+ * rhook_action_list_to_json(), rhook_region_meta_to_json() or
+ * rhook_manifest_update_locked() for an
+ * invalid list; "" after one of them succeeded.  Valid until the thread's
+ * next such call.
+ */
+RHOOK_API const char *rhook_action_list_errmsg(void);
+
+/*
+ * Each add deep-copies its argument; 0, -EINVAL (NULL list or argument,
+ * or an action the rule above refuses; message in
+ * rhook_action_list_errmsg(), naming actions[N] for the N it would have
+ * had) or -ENOMEM (list unchanged).
+ */
 RHOOK_API int rhook_action_list_add_change(struct rhook_action_list *list, const struct rhook_action_change *change);
 RHOOK_API int rhook_action_list_add_partition_expr_change(struct rhook_action_list *list, const char *partition_expr);
 RHOOK_API int rhook_action_list_add_edit(struct rhook_action_list *list, const struct rhook_action_edit *edit);
@@ -114,18 +156,21 @@ RHOOK_API const char *rhook_action_kind_name(enum rhook_action_kind kind);
  * JSON encoding (the engine's manifest log format).
  *
  * rhook_action_list_to_json() returns a malloc'ed NUL-terminated string in
- * *out (its length in *len if non-NULL); 0 or -ENOMEM.
+ * *out (its length in *len if non-NULL); 0, -EINVAL for a list the rule
+ * above refuses (message in rhook_action_list_errmsg()), or -ENOMEM.
  *
- * rhook_action_list_from_json() accepts exactly what _to_json() produces.
- * Malformed or incomplete input gives -EINVAL and, if @err is non-NULL, a
- * message naming the offending field, e.g.
- * "actions[1].edit.files_to_add[0].file_id: expected a UUID string".
+ * rhook_action_list_from_json() accepts exactly what _to_json() produces,
+ * and decodes it to a list equal field for field to the one encoded.
+ * Malformed, incomplete or invalid input gives -EINVAL and, if @err is
+ * non-NULL, a message naming the offending field, e.g.
+ * "actions[1].edit.files_to_add[0].file_id: expected a UUID string"; the
+ * rule is the same as for writing.  -ENOMEM for memory only.
  */
 RHOOK_API int rhook_action_list_to_json(const struct rhook_action_list *list, char **out, size_t *len);
 RHOOK_API int rhook_action_list_from_json(const char *buf, size_t len, struct rhook_action_list **out,
 					  char *err, size_t err_size);
 
-/* The same encoding for region metadata alone. */
+/* The same encoding and rule for region metadata alone (paths from the root: "columns[1].name"). */
 RHOOK_API int rhook_region_meta_to_json(const struct rhook_region_meta *rm, char **out, size_t *len);
 RHOOK_API int rhook_region_meta_from_json(const char *buf, size_t len, struct rhook_region_meta *out,
 					  char *err, size_t err_size);

@@ -154,8 +154,12 @@ struct rhook_receipt {
  * registry (hooks or not: one may be added before the fire) or the
  * rhook:manifest_updated event is enabled.  On failure
  * returns a negative errno (-EPERM: mutex not held by the caller, -EINVAL:
- * bad arguments, -EBUSY: *receipt is already pending, or the store's
- * error), the version does not move and *receipt is left as it was.
+ * bad arguments or a list the rule of rhook/action.h refuses, checked
+ * first, with the message in rhook_action_list_errmsg(); -EBUSY: *receipt
+ * is already pending; or the store's error), the version does not move,
+ * nothing reached the store unless its persist() failed, and *receipt is
+ * left as it was.  What it accepts, rhook_action_list_from_json() reads
+ * back identically.
  */
 #define rhook_manifest_update_locked(ctx, actions, cause, receipt) \
 	rhook__manifest_update_locked((ctx), (actions), (cause), (receipt), __FILE__, __LINE__)

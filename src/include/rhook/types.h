@@ -134,11 +134,12 @@ struct rhook_file_meta {
 	uint64_t num_row_groups;
 	uint64_t num_series;
 	bool has_sequence;
-	uint64_t sequence;
-	char *partition_expr;        /* NULL: none */
-	struct rhook_bytes pk_min;   /* data == NULL: absent */
+	uint64_t sequence;           /* 0 when !has_sequence */
+	char *partition_expr;        /* NULL: none; UTF-8 */
+	struct rhook_bytes pk_min;   /* data == NULL: absent (len 0) */
 	struct rhook_bytes pk_max;
 };
+/* What a manifest may hold of these fields: the rule in rhook/action.h. */
 
 RHOOK_API int rhook_file_meta_copy(struct rhook_file_meta *dst, const struct rhook_file_meta *src);
 RHOOK_API void rhook_file_meta_clear(struct rhook_file_meta *fm);
