@@ -20,10 +20,11 @@ static inline bool rhook__rec_on(void)
 }
 
 /*
- * Appends one record (event @id, @len payload bytes, @tail_len tail bytes)
- * to the calling thread's buffer.  Any thread, any context including
- * signal handlers (a nested call is dropped and counted); no lock; no
- * system call and no allocation once the thread has its buffer.
+ * Appends one record (event @id, @len payload bytes, @tail_len tail bytes,
+ * both multiples of 8) to the calling thread's buffer.  Any thread, any
+ * context including signal handlers (a nested call is dropped and
+ * counted; see writer.c for a thread's first event); no lock; no system
+ * call and no allocation once the thread has its buffer.
  */
 void rhook__rec_emit(unsigned id, const void *payload, uint32_t len, const void *tail, uint32_t tail_len);
 

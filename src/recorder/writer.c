@@ -1,16 +1,30 @@
 /*
  * writer.c - the recorder's write path: one single-writer ring per thread.
  *
- * A thread claims a buffer of the mapped file at its first event (the
- * only time it may make system calls or allocate), then appends records
- * to the current sub-buffer of that buffer with plain stores and one
- * release store of the commit count.  No lock, no atomic read-modify-
- * write and no shared cache line on the write path: buffers are owned by
- * one thread and laid out apart.
+ * A thread claims a buffer of the mapped file at its first event, then
+ * appends records to the current sub-buffer of that buffer with relaxed
+ * atomic stores of whole words and one release store of the commit
+ * count (format.h, C1 and S1).  No lock, no read-modify-write and no
+ * shared cache line on the write path: buffers are owned by one thread
+ * and laid out apart.
  *
  * Concurrency: rhook__rec_emit() runs on any thread at any time,
  * including signal handlers (re-entry on a thread is dropped and counted)
  * and concurrently with start/stop (urcu-bp read side guards the mapping).
+ *
+ * Signal handlers.  After a thread's first event, an event makes no
+ * system call and calls no function.  The first event (the claim) makes
+ * system calls (gettid, prctl) and, to hand the buffer back when the
+ * thread exits, one pthread_setspecific() of a key created when
+ * librhook loads; glibc keeps keys 0..31 in the thread descriptor and
+ * sets them with plain stores, without allocating or locking.  If the
+ * key is not one of those (a program created 31 keys before it
+ * dlopen()ed librhook), threads never register for exit and their
+ * buffers are not handed back when they exit (later threads may find
+ * none free: their events are counted as no_buffer).  urcu-bp registers
+ * a thread at its first read-side section with every signal blocked.
+ * A forked child's first event also creates its file
+ * (rhook__rec_start_pending()).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -20,15 +34,28 @@
 #include <unistd.h>
 
 #include "../core/urcu.h"
+#include "../trace/events.h"
 #include "clock.h"
+#include "failpoint.h"
 #include "recorder.h"
 #include "recorder_impl.h"
+#include "shm.h"
+
+/* Records are whole words: every payload is (each has a uint64_t field). */
+#define RHOOK__EV_WORDS(id, name, FIELDS) \
+	_Static_assert(sizeof(struct rhook__ev_##name) % 8 == 0, "rhook__ev_" #name " is not whole words");
+RHOOK__EVENTS(RHOOK__EV_WORDS)
+#undef RHOOK__EV_WORDS
+
+/* glibc's PTHREAD_KEY_2NDLEVEL_SIZE: keys below it never allocate when set. */
+#define KEYS_IN_DESCRIPTOR 32u
 
 struct rec_tls {
 	uint64_t gen;           /* recorder this state belongs to; 0: none */
 	struct rhr_bufhdr *bh;  /* claimed buffer, NULL: none free */
 	struct rhr_sbhdr *sb;   /* current sub-buffer */
 	uint32_t off;           /* bytes committed in @sb (mirror of sb->commit) */
+	uint32_t records;       /* records committed in @sb (mirror of sb->records) */
 	uint32_t tid;
 	unsigned retired_seen;  /* r->retired_epoch at the last failed claim */
 	unsigned nesting;       /* inside rhook__rec_emit() on this thread */
@@ -36,8 +63,16 @@ struct rec_tls {
 
 static __thread struct rec_tls tls __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
+static bool exit_key_usable; /* set once at load, before any thread emits */
 
-/* Thread exit: hand the buffer back so a later thread can take it over. */
+#ifdef RHOOK_FAILPOINTS
+void (*rhook__failpoint_hook)(const char *name);
+#endif
+
+/*
+ * Thread exit (the key's destructor, never a signal handler): hand the
+ * buffer back so a later thread can take it over.
+ */
 static void thread_exit(void *arg)
 {
 	struct rec_tls *t = arg;
@@ -46,8 +81,12 @@ static void thread_exit(void *arg)
 	pthread_mutex_lock(&rhook__rec_lock);
 	r = atomic_load_explicit(&rhook__rec_current, memory_order_relaxed);
 	if (r && t->gen == r->gen && t->bh) {
-		/* Everything this thread wrote before the buffer is claimable again. */
+		/*
+		 * Everything this thread wrote happens before the next owner's
+		 * claim: pairs with the acquire CAS in take_buffer().
+		 */
 		__atomic_store_n(&t->bh->state, RHR_BUF_RETIRED, __ATOMIC_RELEASE);
+		RHOOK__FAILPOINT("exit.retired");
 		__atomic_fetch_add(&r->retired_epoch, 1, __ATOMIC_RELAXED);
 	}
 	t->gen = 0;
@@ -57,7 +96,7 @@ static void thread_exit(void *arg)
 
 void rhook__rec_writer_init(void)
 {
-	pthread_key_create(&exit_key, thread_exit);
+	exit_key_usable = !pthread_key_create(&exit_key, thread_exit) && (unsigned)exit_key < KEYS_IN_DESCRIPTOR;
 }
 
 void rhook__rec_thread_forget(void)
@@ -74,7 +113,7 @@ static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t 
 		struct rhr_bufhdr *bh = rhook__rec_bufhdr(r, i);
 		uint32_t want = expected;
 
-		/* Acquire: see what the previous owner wrote before retiring it. */
+		/* Acquire: see what the previous owner wrote before retiring it (thread_exit()). */
 		if (__atomic_load_n(&bh->state, __ATOMIC_RELAXED) == expected &&
 		    __atomic_compare_exchange_n(&bh->state, &want, RHR_BUF_OWNED, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
@@ -85,18 +124,22 @@ static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t 
 
 /*
  * Slow path: the thread's first event for recorder @r, or a retry after
- * the pool was exhausted.  May make system calls and touch every page of
- * a fresh buffer, so that the fast path never takes a page fault.
+ * the pool was exhausted.  Touches every page of a fresh buffer, so that
+ * the fast path never takes a page fault.  System calls and one
+ * pthread_setspecific() only (see the top of this file).
  */
 static void claim(struct rec_tls *t, struct rhook__recorder *r)
 {
 	struct rhr_bufhdr *bh;
+	char name[16] = { 0 };
+	uint64_t words[2];
 	bool fresh = true;
 
 	if (t->gen != r->gen) {
 		t->gen = r->gen;
 		t->tid = (uint32_t)gettid();
-		pthread_setspecific(exit_key, t);
+		if (exit_key_usable)
+			pthread_setspecific(exit_key, t);
 	}
 	t->bh = NULL;
 	t->retired_seen = __atomic_load_n(&r->retired_epoch, __ATOMIC_RELAXED);
@@ -107,62 +150,100 @@ static void claim(struct rec_tls *t, struct rhook__recorder *r)
 	}
 	if (!bh)
 		return;
+	RHOOK__FAILPOINT("claim.taken");
 	if (fresh) {
 		/*
 		 * Only the sub-buffer bytes, nobody else's: the buffer header
 		 * holds the state other claimers read (its page is written just
 		 * below), and the last page may hold the next buffer's header.
+		 * An atomic no-op per page: faults the page in, changes nothing.
 		 */
-		volatile uint8_t *p = (uint8_t *)bh + RHR_BUFHDR_SIZE;
-		long page = sysconf(_SC_PAGESIZE);
+		uint8_t *p = (uint8_t *)bh + RHR_BUFHDR_SIZE;
 
-		for (size_t off = 0; off < r->buffer_size; off += (size_t)page)
-			p[off] = p[off];
-		p[r->buffer_size - 1] = p[r->buffer_size - 1];
+		for (size_t off = 0; off < r->buffer_size; off += r->page_size)
+			__atomic_fetch_add((uint64_t *)(void *)(p + off), 0, __ATOMIC_RELAXED);
+		__atomic_fetch_add((uint64_t *)(void *)(p + r->buffer_size - 8), 0, __ATOMIC_RELAXED);
 	}
-	bh->tid = t->tid;
-	bh->owners++;
-	memset(bh->thread_name, 0, sizeof(bh->thread_name));
-	prctl(PR_GET_NAME, bh->thread_name);
+	rhr_st32(&bh->tid, t->tid);
+	RHOOK__FAILPOINT("claim.tid");
+	rhr_st64(&bh->owners, rhr_ld64(&bh->owners) + 1);
+	RHOOK__FAILPOINT("claim.owners");
+	prctl(PR_GET_NAME, name);
+	memcpy(words, name, sizeof(words));
+	rhr_st64(bh->thread_name, words[0]);
+	rhr_st64(bh->thread_name + 8, words[1]);
+	RHOOK__FAILPOINT("claim.name");
 	t->bh = bh;
 	t->sb = NULL;
 	t->off = r->subbuf_payload; /* forces a new sub-buffer: one writer per sub-buffer */
 }
 
 /*
- * Moves to the next sub-buffer of the ring.  Overwrite mode recycles the
- * oldest, counting its records as lost; discard mode stops at a full ring.
+ * Moves to the next sub-buffer of the ring (format.h, S1).  Overwrite
+ * mode recycles the oldest, counting its records as lost first (a loss
+ * is never under-reported); discard mode stops at a full ring.
  */
 static bool next_subbuf(struct rec_tls *t, const struct rhook__recorder *r)
 {
 	struct rhr_bufhdr *bh = t->bh;
-	uint64_t seq = bh->last_seq + 1;
+	uint64_t seq = rhr_ld64(&bh->last_seq) + 1;
 	struct rhr_sbhdr *sb = rhook__rec_subbuf(r, bh, (uint32_t)((seq - 1) & (r->num_subbuffers - 1)));
+	struct rhr_anchor a;
 
+	/* Only this buffer's owners store seq; relaxed: this thread's own stores, or its claim's acquire. */
 	if (__atomic_load_n(&sb->seq, __ATOMIC_RELAXED)) {
 		if (r->mode == RHOOK_RECORDER_DISCARD) {
-			bh->lost_discard++;
+			rhr_st64(&bh->lost_discard, rhr_ld64(&bh->lost_discard) + 1);
+			RHOOK__FAILPOINT("discard.lost");
 			return false;
 		}
-		bh->lost_overwrite += sb->records;
+		rhr_st64(&bh->lost_overwrite, rhr_ld64(&bh->lost_overwrite) + rhr_ld32(&sb->records));
+		RHOOK__FAILPOINT("recycle.lost");
+		/* S1: the sub-buffer is invalid before any of its words change... */
+		__atomic_store_n(&sb->seq, 0, __ATOMIC_RELAXED);
+		RHOOK__FAILPOINT("recycle.seq0");
 		/*
-		 * Invalidate the sub-buffer before any of its bytes change
-		 * (seqlock writer): the acquire half keeps the stores below
-		 * from moving above the exchange.
+		 * ...and the release fence keeps every store below after that
+		 * one, for a reader whose acquire fence follows loads of them
+		 * (recfile.c, next_subbuf()).
 		 */
-		__atomic_exchange_n(&sb->seq, 0, __ATOMIC_ACQ_REL);
+		rhr_fence_release();
 	}
-	sb->commit = 0;
-	sb->records = 0;
-	sb->tid = t->tid;
-	sb->reserved = 0;
-	sb->anchor = rhook__anchor_now(r->clock);
-	/* The header is complete before the sub-buffer becomes valid. */
+	rhr_st32(&sb->commit, 0);
+	RHOOK__FAILPOINT("subbuf.commit");
+	rhr_st32(&sb->records, 0);
+	RHOOK__FAILPOINT("subbuf.records");
+	rhr_st32(&sb->tid, t->tid);
+	RHOOK__FAILPOINT("subbuf.tid");
+	rhr_st32(&sb->reserved, 0);
+	a = rhook__anchor_now(r->clock);
+	rhr_st64(&sb->anchor.tsc, a.tsc);
+	RHOOK__FAILPOINT("subbuf.anchor_tsc");
+	rhr_st64(&sb->anchor.mono_ns, a.mono_ns);
+	RHOOK__FAILPOINT("subbuf.anchor_mono");
+	/* S1: the header is complete before seq makes the sub-buffer valid; pairs with the reader's acquire load. */
 	__atomic_store_n(&sb->seq, seq, __ATOMIC_RELEASE);
-	bh->last_seq = seq;
+	RHOOK__FAILPOINT("subbuf.seq");
+	rhr_st64(&bh->last_seq, seq);
+	RHOOK__FAILPOINT("subbuf.last_seq");
 	t->sb = sb;
 	t->off = 0;
+	t->records = 0;
 	return true;
+}
+
+/* Stores @len bytes (whole words) of @src as words of the record at @dst. */
+static inline void put_words(uint64_t *dst, const void *src, uint32_t len)
+{
+	const uint8_t *s = src;
+
+	for (uint32_t i = 0; i < len / 8; i++) {
+		uint64_t v;
+
+		memcpy(&v, s + 8 * (size_t)i, 8);
+		rhr_st64(&dst[i], v);
+		RHOOK__FAILPOINT("emit.word");
+	}
 }
 
 static void count_nested(void)
@@ -173,6 +254,9 @@ static void count_nested(void)
 	r = atomic_load_explicit(&rhook__rec_current, memory_order_acquire);
 	if (r)
 		__atomic_fetch_add(&r->hdr->lost_nested, 1, __ATOMIC_RELAXED);
+	else
+		rhook__rec_count_pending_lost();
+	RHOOK__FAILPOINT("nested.lost");
 	/* As in rhook__rec_emit(): this use of @r happens before stop unmaps it. */
 	RHOOK__TSAN_RELEASE(&rhook__rec_gp_token);
 	urcu_bp_read_unlock();
@@ -182,7 +266,7 @@ void rhook__rec_emit(unsigned id, const void *payload, uint32_t len, const void 
 {
 	struct rec_tls *t = &tls;
 	struct rhook__recorder *r;
-	uint32_t size = (uint32_t)(sizeof(struct rhr_record) + len + tail_len + 7) & ~7u;
+	uint32_t size = (uint32_t)sizeof(struct rhr_record) + len + tail_len;
 
 	if (t->nesting) {
 		count_nested();
@@ -191,36 +275,35 @@ void rhook__rec_emit(unsigned id, const void *payload, uint32_t len, const void 
 	t->nesting = 1;
 	urcu_bp_read_lock();
 	r = atomic_load_explicit(&rhook__rec_current, memory_order_acquire);
-	if (!r)
+	if (RHOOK_UNLIKELY(!r) && !(r = rhook__rec_start_pending()))
 		goto out;
 	if (RHOOK_UNLIKELY(t->gen != r->gen || (!t->bh && t->retired_seen != r->retired_epoch)))
 		claim(t, r);
 	if (RHOOK_UNLIKELY(!t->bh)) {
 		__atomic_fetch_add(&r->hdr->lost_no_buffer, 1, __ATOMIC_RELAXED);
+		RHOOK__FAILPOINT("no_buffer.lost");
 		goto out;
 	}
 	if (RHOOK_UNLIKELY(t->off + size > r->subbuf_payload) && !next_subbuf(t, r))
 		goto out;
 
 	{
-		uint8_t *p = (uint8_t *)t->sb + RHR_SBHDR_SIZE + t->off;
-		struct rhr_record *rec = (struct rhr_record *)p;
-		uint32_t used = (uint32_t)sizeof(*rec) + len + tail_len;
+		uint64_t *w = (uint64_t *)(void *)((uint8_t *)t->sb + RHR_SBHDR_SIZE + t->off);
 
-		rec->magic = RHR_RECORD_MAGIC;
-		rec->id = (uint16_t)id;
-		rec->size = (uint16_t)size;
-		rec->reserved = 0;
-		rec->timestamp = rhook__rec_now(r->clock);
-		memcpy(p + sizeof(*rec), payload, len);
+		/* struct rhr_record, little-endian: magic, id, size, reserved 0; then the timestamp. */
+		rhr_st64(&w[0], RHR_RECORD_MAGIC | (uint64_t)(uint16_t)id << 16 | (uint64_t)size << 32);
+		RHOOK__FAILPOINT("emit.head");
+		rhr_st64(&w[1], rhook__rec_now(r->clock));
+		RHOOK__FAILPOINT("emit.timestamp");
+		put_words(w + 2, payload, len);
 		if (tail_len)
-			memcpy(p + sizeof(*rec) + len, tail, tail_len);
-		if (used != size)
-			memset(p + used, 0, size - used);
+			put_words(w + 2 + len / 8, tail, tail_len);
 		t->off += size;
-		t->sb->records++;
-		/* Publish the record's bytes before the commit count that covers them. */
+		rhr_st32(&t->sb->records, ++t->records);
+		RHOOK__FAILPOINT("emit.records");
+		/* C1: the record's words before the commit that covers them; pairs with the reader's acquire load. */
 		__atomic_store_n(&t->sb->commit, t->off, __ATOMIC_RELEASE);
+		RHOOK__FAILPOINT("emit.commit");
 	}
 out:
 	/* Every use of @r happens before stop unmaps it (TSan's view of the grace period). */
