@@ -96,21 +96,35 @@ static int create_file(struct rhook__recorder *r)
 	return fd;
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* /proc/sys/kernel/random/boot_id as 16 bytes (zero if unreadable); system calls only. */
 static void read_boot_id(uint8_t out[16])
 {
 	char buf[64];
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	rhook_file_id id;
+	uint8_t id[16];
+	unsigned k = 0;
 
 	memset(out, 0, 16);
 	if (fd >= 0)
 		close(fd);
-	if (n >= 36) {
-		buf[36] = '\0';
-		if (!rhook_file_id_parse(buf, &id))
-			memcpy(out, id.bytes, 16);
+	for (ssize_t i = 0; i < n && k < 32; i++) {
+		int d = hex_digit(buf[i]);
+
+		if (d < 0 && buf[i] != '-')
+			break;
+		if (d >= 0) {
+			id[k / 2] = (uint8_t)(k % 2 ? id[k / 2] | d : d << 4);
+			k++;
+		}
 	}
+	if (k == 32)
+		memcpy(out, id, 16);
 }
 
 /*

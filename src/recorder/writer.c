@@ -13,18 +13,18 @@
  * and concurrently with start/stop (urcu-bp read side guards the mapping).
  *
  * Signal handlers.  After a thread's first event, an event makes no
- * system call and calls no function.  The first event (the claim) makes
- * system calls (gettid, prctl) and, to hand the buffer back when the
- * thread exits, one pthread_setspecific() of a key created when
- * librhook loads; glibc keeps keys 0..31 in the thread descriptor and
- * sets them with plain stores, without allocating or locking.  If the
- * key is not one of those (a program created 31 keys before it
- * dlopen()ed librhook), threads never register for exit and their
- * buffers are not handed back when they exit (later threads may find
- * none free: their events are counted as no_buffer).  urcu-bp registers
- * a thread at its first read-side section with every signal blocked.
- * A forked child's first event also creates its file
- * (rhook__rec_start_pending()).
+ * system call and calls no function.  A thread's first event (the claim)
+ * makes system calls (gettid, prctl) and two registrations: urcu-bp's
+ * (its first read-side section; with every signal blocked) and the
+ * thread-exit key that hands the buffer back, pthread_setspecific().
+ * glibc sets keys 0..31, kept in the thread descriptor, with plain
+ * stores; a higher key may allocate.  Both keys are created when
+ * librhook and liburcu-bp load, so with librhook loaded at program start
+ * (as its initial-exec TLS requires anyway) they are low and a thread's
+ * first event may come from a signal handler.  A program that dlopen()s
+ * librhook after creating 31 keys of its own must not emit a thread's
+ * first event from a signal handler.  A forked child's first event also
+ * creates its file: system calls only (rhook__rec_start_pending()).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -47,9 +47,6 @@
 RHOOK__EVENTS(RHOOK__EV_WORDS)
 #undef RHOOK__EV_WORDS
 
-/* glibc's PTHREAD_KEY_2NDLEVEL_SIZE: keys below it never allocate when set. */
-#define KEYS_IN_DESCRIPTOR 32u
-
 struct rec_tls {
 	uint64_t gen;           /* recorder this state belongs to; 0: none */
 	struct rhr_bufhdr *bh;  /* claimed buffer, NULL: none free */
@@ -63,7 +60,6 @@ struct rec_tls {
 
 static __thread struct rec_tls tls __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
-static bool exit_key_usable; /* set once at load, before any thread emits */
 
 #ifdef RHOOK_FAILPOINTS
 void (*rhook__failpoint_hook)(const char *name);
@@ -96,7 +92,7 @@ static void thread_exit(void *arg)
 
 void rhook__rec_writer_init(void)
 {
-	exit_key_usable = !pthread_key_create(&exit_key, thread_exit) && (unsigned)exit_key < KEYS_IN_DESCRIPTOR;
+	pthread_key_create(&exit_key, thread_exit);
 }
 
 void rhook__rec_thread_forget(void)
@@ -138,8 +134,7 @@ static void claim(struct rec_tls *t, struct rhook__recorder *r)
 	if (t->gen != r->gen) {
 		t->gen = r->gen;
 		t->tid = (uint32_t)gettid();
-		if (exit_key_usable)
-			pthread_setspecific(exit_key, t);
+		pthread_setspecific(exit_key, t);
 	}
 	t->bh = NULL;
 	t->retired_seen = __atomic_load_n(&r->retired_epoch, __ATOMIC_RELAXED);

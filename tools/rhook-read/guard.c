@@ -42,12 +42,7 @@ static void install(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigbus;
-	/*
-	 * SA_NODEFER: SIGBUS is not blocked while the handler runs, so that
-	 * siglongjmp() out of it (with sigsetjmp(jb, 0), no system call per
-	 * guard) leaves the signal mask as it was.
-	 */
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	/* prev first: the handler may run as soon as it is installed. */
 	if (!sigaction(SIGBUS, NULL, &prev))

@@ -9,12 +9,14 @@
  * damaged.  A SIGBUS of anything else goes to the handler the guard's
  * replaced (or the default action), as if there were no guard.
  *
- * Usage (sigsetjmp must be called in the frame that stays alive):
+ * Usage (sigsetjmp must be called in the frame that stays alive, and
+ * must save the signal mask: the jump leaves the handler's mask behind,
+ * which under ThreadSanitizer blocks every signal):
  *
  *	struct rhook__guard g;
  *
  *	rhook__guard_arm(&g, base, len);
- *	if (sigsetjmp(g.jb, 0)) {
+ *	if (sigsetjmp(g.jb, 1)) {
  *		rhook__guard_disarm(&g);
  *		...the file shrank: report it...
  *	}

@@ -248,7 +248,7 @@ static bool next_subbuf(struct rhook__recstream *s)
 	struct rhook__guard g;
 
 	rhook__guard_arm(&g, s->f->base, s->f->len);
-	if (sigsetjmp(g.jb, 0)) {
+	if (sigsetjmp(g.jb, 1)) {
 		rhook__guard_disarm(&g);
 		/* s->next_sb was advanced past the sub-buffer that faulted. */
 		shrunk(s, s->next_sb - 1);
@@ -520,7 +520,7 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 	if (len < sizeof(f->hdr))
 		return rhook__fail(err, err_size, -EINVAL, "truncated: %zu bytes, shorter than a recorder header", len);
 	rhook__guard_arm(&g, data, len);
-	if (sigsetjmp(g.jb, 0)) {
+	if (sigsetjmp(g.jb, 1)) {
 		rhook__guard_disarm(&g);
 		rhook__recfile_close(f);
 		return rhook__fail(err, err_size, -EIO, "truncated while being read: the file shrank after it was opened");
@@ -558,7 +558,7 @@ static bool writer_may_write(int fd, const void *map, size_t len)
 	volatile uint32_t state = 0, flags = 0;
 
 	rhook__guard_arm(&g, map, len);
-	if (sigsetjmp(g.jb, 0)) {
+	if (sigsetjmp(g.jb, 1)) {
 		rhook__guard_disarm(&g);
 		return false; /* shrank already: init reports it */
 	}
