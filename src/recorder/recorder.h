@@ -9,8 +9,10 @@
 #include <stdint.h>
 
 /*
- * Non-zero while a recorder is started.  A hint for the emitters' fast
- * path (relaxed): rhook__rec_emit() re-checks under RCU.
+ * Non-zero while a recorder is started (in a forked child of a recording
+ * process too, whose recorder starts at its first event); zero after it
+ * lost its file.  A hint for the emitters' fast path (relaxed):
+ * rhook__rec_emit() re-checks under RCU.
  */
 extern int rhook__rec_active;
 

@@ -50,7 +50,7 @@ static int setup(void **state)
 	(void)state;
 	rt_tmpdir(root, "truncate");
 	snprintf(trace, sizeof(trace), "%s/trace", root);
-	rr_tracegen(trace, (const char *const[]){ "--threads", "2", "--rounds", "3000", "--no-hook", NULL },
+	rr_tracegen(trace, (const char *const[]){ "--threads", "2", "--rounds", "1500", "--no-hook", NULL },
 		    (const char *const[]){ "RHOOK_TRACE_MODE=discard", "RHOOK_TRACE_BUFFER_SIZE=4m", "RHOOK_TRACE_BUFFERS=2",
 					   NULL });
 	n = scandir(trace, &names, NULL, alphasort);
@@ -199,7 +199,7 @@ static void test_cut_under_rhook_read(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/race.rhr", root);
 	srand((unsigned)getpid());
-	for (unsigned round = 0; round < 12; round++) {
+	for (unsigned round = 0; round < 8; round++) {
 		char *argv[] = { strdup(rt_bin("rhook-read")), "print", path, NULL };
 		posix_spawn_file_actions_t fa;
 		struct timespec delay = { 0, (rand() % 40) * 1000000L };
@@ -224,7 +224,7 @@ static void test_cut_under_rhook_read(void **state)
 				 WTERMSIG(status));
 		free(argv[0]);
 	}
-	fprintf(stderr, "trace_truncate: %u of 12 cuts came while rhook-read was running\n", cut_while_running);
+	fprintf(stderr, "trace_truncate: %u of 8 cuts came while rhook-read was running\n", cut_while_running);
 }
 
 /* Starts a child with its stderr in @errfile; the child runs @fn and exits with its result. */

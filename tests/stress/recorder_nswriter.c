@@ -2,8 +2,8 @@
  * recorder_nswriter.c - a writer for the live-read tests of
  * recorder_pidns: records flush_begin events nonstop (the values of
  * recorder_payload.h) from THREADS threads into small overwrite rings in
- * DIR, so that sub-buffers are rewritten all the time, until DIR/stop
- * exists (or 120 s pass).
+ * DIR, in bursts of 64 events, so that sub-buffers are rewritten every
+ * few milliseconds, until DIR/stop exists (or 120 s pass).
  *
  *   recorder-nswriter DIR THREADS [PID]
  *
@@ -35,9 +35,14 @@ static atomic_int stop;
 static void *writer(void *arg)
 {
 	uint64_t t = (uint64_t)(uintptr_t)arg;
+	struct timespec nap = { 0, 50000 };
 
-	for (uint64_t seq = 0; !atomic_load_explicit(&stop, memory_order_relaxed); seq++)
+	for (uint64_t seq = 0; !atomic_load_explicit(&stop, memory_order_relaxed); seq++) {
 		rhook_trace_flush_begin(t + 1, seq, recorder_mix(t, seq));
+		/* Bursts: rings still turn over every few ms, and the reader gets a CPU. */
+		if (!(seq & 63))
+			nanosleep(&nap, NULL);
+	}
 	return NULL;
 }
 

@@ -137,6 +137,19 @@ long sysconf(int name)
 	return next_sysconf(name);
 }
 
+/*
+ * LeakSanitizer hook, used by sanitizer builds: glibc leaks the old
+ * global scope array of the dynamic linker on purpose (dl-open.c, it may
+ * still be read concurrently); with this interposer that allocation goes
+ * through malloc, where LeakSanitizer sees it.
+ */
+INTERPOSE const char *__lsan_default_suppressions(void);
+
+INTERPOSE const char *__lsan_default_suppressions(void)
+{
+	return "leak:add_to_global_resize\n";
+}
+
 /* The handler emits flush_begin(region, 1, 1). */
 static volatile uint64_t handler_region;
 
