@@ -255,8 +255,6 @@ static int start_locked(const struct rhook_recorder_config *cfg, bool env, char 
 		return -ENAMETOOLONG;
 	}
 	strcpy(r->dir, cfg->dir);
-	r->cfg = *cfg;
-	r->cfg.dir = r->dir;
 	r->clock = (cfg->clock == RHOOK_RECORDER_CLOCK_MONOTONIC ||
 		    (cfg->clock == RHOOK_RECORDER_CLOCK_AUTO && !rhook__tsc_usable()))
 			   ? RHR_CLOCK_MONOTONIC
@@ -271,7 +269,7 @@ static int start_locked(const struct rhook_recorder_config *cfg, bool env, char 
 	r->page_size = (size_t)sysconf(_SC_PAGESIZE);
 	r->pid = getpid();
 
-	r->dfd = rhook__safedir_open(r->dir, true, msg, sizeof(msg));
+	r->dfd = rhook__safedir_open(r->dir, msg, sizeof(msg));
 	if (r->dfd < 0) {
 		ret = r->dfd;
 		snprintf(err, err_size, "%s%s", dir_var(env), msg);

@@ -47,8 +47,7 @@ struct rhook__recorder {
 	unsigned retired_epoch;
 	/* The clock calibration samples; a forked child reuses them (same TSC). */
 	struct rhr_anchor calib_start, calib_end;
-	struct rhook_recorder_config cfg; /* cfg.dir points to @dir */
-	char dir[PATH_MAX];
+	char dir[PATH_MAX];        /* as given: for messages and the file's path */
 	char path[PATH_MAX];
 };
 

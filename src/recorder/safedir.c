@@ -125,7 +125,7 @@ int rhook__safedir_check(int dfd, const char *path, char *err, size_t err_size)
 	return ret;
 }
 
-int rhook__safedir_open(const char *path, bool create, char *err, size_t err_size)
+int rhook__safedir_open(const char *path, char *err, size_t err_size)
 {
 	char buf[PATH_MAX];
 	const char *base;
@@ -158,7 +158,7 @@ int rhook__safedir_open(const char *path, bool create, char *err, size_t err_siz
 	if (pfd < 0)
 		return fail(err, err_size, -errno, "%s: its parent directory: %s", path, strerror(errno));
 	ret = check_ancestors(pfd, path, 1, err, err_size);
-	if (!ret && create && mkdirat(pfd, base, 0700) && errno != EEXIST)
+	if (!ret && mkdirat(pfd, base, 0700) && errno != EEXIST)
 		ret = fail(err, err_size, -errno, "%s: cannot create: %s", path, strerror(errno));
 	if (ret) {
 		close(pfd);

@@ -9,12 +9,11 @@
 #ifndef RHOOK_RECORDER_SAFEDIR_H
 #define RHOOK_RECORDER_SAFEDIR_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /*
- * Opens directory @path, first creating it (mode 0700) if it is missing
- * and @create is set, and checks it.  Refused:
+ * Opens directory @path, first creating it (mode 0700) if it is missing,
+ * and checks it.  Refused:
  *  - @path itself a symbolic link (its last component is opened with
  *    O_NOFOLLOW; trailing slashes are ignored): -ELOOP;
  *  - not a directory: -ENOTDIR;
@@ -24,7 +23,8 @@
  *    effective one owns, or that others can write without the sticky
  *    bit (they could rename the directory away and put theirs in its
  *    place): -EPERM.  Ancestors are the real parents of the opened
- *    directory (walked with ".."), whatever symbolic links @path named.
+ *    directory (walked with ".."), whatever symbolic links @path named;
+ *    the parent is checked before the directory is created in it.
  * Returns a file descriptor (O_RDONLY | O_DIRECTORY | O_CLOEXEC) to
  * create files in with openat(), or a negative errno (also mkdir's and
  * open's), with a message naming the directory in @err.
@@ -32,7 +32,7 @@
  * Any thread; system calls only on success (async-signal-safe); the
  * messages of failures are formatted with snprintf().
  */
-int rhook__safedir_open(const char *path, bool create, char *err, size_t err_size);
+int rhook__safedir_open(const char *path, char *err, size_t err_size);
 
 /*
  * Checks the directory open at @dfd (named @path in messages) by the

@@ -69,7 +69,7 @@ int rhook__ctfout_open(struct rhook__ctfout **out, const char *dir, bool force, 
 
 	*out = NULL;
 	/* Created 0700 if missing; never a symlink, never a directory others can change (safedir.h). */
-	dfd = rhook__safedir_open(dir, true, err, err_size);
+	dfd = rhook__safedir_open(dir, err, err_size);
 	if (dfd < 0)
 		return dfd;
 	if (!force && !dir_empty(dfd)) {
