@@ -16,7 +16,10 @@
  * (Intel SDM and AMD APM, "RDTSCP"), which is the order an event needs:
  * after what caused it.  Later instructions may start before it; the
  * timestamp is stored after it, so nothing later depends on that.
- * bench/recorder_bench.c measures RDTSC against RDTSCP.
+ * It costs more than RDTSC (bench/recorder_bench.c measures both), so
+ * the emitters use it where order across threads and processes matters
+ * (src/trace/emit.c); within one thread the reader keeps each stream in
+ * order whatever the clock reads.
  */
 #ifndef RHOOK_RECORDER_CLOCK_H
 #define RHOOK_RECORDER_CLOCK_H
@@ -29,16 +32,27 @@
 #include "../core/internal.h"
 #include "format.h"
 
+/* Inlined even at -O0: the emitters' own code holds the read (tests/unit/recorder_tsc_order.c). */
+#define RHOOK__CLOCK_INLINE static inline __attribute__((always_inline))
+
 /* The TSC, read after every earlier instruction has executed (see above). */
-static inline uint64_t rhook__tsc_ordered(void)
+RHOOK__CLOCK_INLINE uint64_t rhook__tsc_ordered(void)
 {
 	unsigned aux;
 
 	return __rdtscp(&aux);
 }
 
-/* A timestamp in @clock (enum rhr_clock). */
-static inline uint64_t rhook__rec_now(uint32_t clock)
+/* A timestamp in @clock (enum rhr_clock), read whenever the CPU gets to it. */
+RHOOK__CLOCK_INLINE uint64_t rhook__rec_now(uint32_t clock)
+{
+	if (clock == RHR_CLOCK_TSC)
+		return __rdtsc();
+	return rhook__now_ns();
+}
+
+/* A timestamp in @clock, read after everything before it (clock_gettime() orders its own read). */
+RHOOK__CLOCK_INLINE uint64_t rhook__rec_now_ordered(uint32_t clock)
 {
 	if (clock == RHR_CLOCK_TSC)
 		return rhook__tsc_ordered();

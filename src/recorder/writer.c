@@ -1,16 +1,7 @@
 /*
- * writer.c - the recorder's write path: one single-writer ring per thread.
- *
- * A thread claims a buffer of the mapped file at its first event, then
- * appends records to the current sub-buffer of that buffer with relaxed
- * atomic stores of whole words and one release store of the commit
- * count (format.h, C1 and S1).  No lock, no read-modify-write and no
- * shared cache line on the write path: buffers are owned by one thread
- * and laid out apart.
- *
- * Concurrency: rhook__rec_emit() runs on any thread at any time,
- * including signal handlers (re-entry on a thread is dropped and counted)
- * and concurrently with start/stop (urcu-bp read side guards the mapping).
+ * writer.c - the recorder's write path, out of line: a thread's buffer
+ * claim and hand-back, sub-buffer switching, drops; the fast path is in
+ * emit_inline.h.
  *
  * Signal handlers.  After a thread's first event, an event makes no
  * system call and calls no function.  A thread's first event (the claim)
@@ -33,13 +24,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../core/urcu.h"
 #include "../trace/events.h"
-#include "clock.h"
-#include "failpoint.h"
+#include "emit_inline.h"
 #include "recorder.h"
-#include "recorder_impl.h"
-#include "shm.h"
 
 /* Records are whole words: every payload is (each has a uint64_t field). */
 #define RHOOK__EV_WORDS(id, name, FIELDS) \
@@ -47,18 +34,7 @@
 RHOOK__EVENTS(RHOOK__EV_WORDS)
 #undef RHOOK__EV_WORDS
 
-struct rec_tls {
-	uint64_t gen;           /* recorder this state belongs to; 0: none */
-	struct rhr_bufhdr *bh;  /* claimed buffer, NULL: none free */
-	struct rhr_sbhdr *sb;   /* current sub-buffer */
-	uint32_t off;           /* bytes committed in @sb (mirror of sb->commit) */
-	uint32_t records;       /* records committed in @sb (mirror of sb->records) */
-	uint32_t tid;
-	unsigned retired_seen;  /* r->retired_epoch at the last failed claim */
-	unsigned nesting;       /* inside rhook__rec_emit() on this thread */
-};
-
-static __thread struct rec_tls tls __attribute__((tls_model("initial-exec")));
+__thread struct rhook__rec_tls rhook__rec_tls __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
 
 #ifdef RHOOK_FAILPOINTS
@@ -71,7 +47,7 @@ void (*rhook__failpoint_hook)(const char *name);
  */
 static void thread_exit(void *arg)
 {
-	struct rec_tls *t = arg;
+	struct rhook__rec_tls *t = arg;
 	struct rhook__recorder *r;
 
 	pthread_mutex_lock(&rhook__rec_lock);
@@ -97,9 +73,9 @@ void rhook__rec_writer_init(void)
 
 void rhook__rec_thread_forget(void)
 {
-	tls.gen = 0;
-	tls.bh = NULL;
-	tls.sb = NULL;
+	rhook__rec_tls.gen = 0;
+	rhook__rec_tls.bh = NULL;
+	rhook__rec_tls.sb = NULL;
 }
 
 /* Takes a buffer in @expected state; NULL if none. */
@@ -124,7 +100,7 @@ static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t 
  * the fast path never takes a page fault.  System calls and one
  * pthread_setspecific() only (see the top of this file).
  */
-static void claim(struct rec_tls *t, struct rhook__recorder *r)
+static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r)
 {
 	struct rhr_bufhdr *bh;
 	char name[16] = { 0 };
@@ -178,7 +154,7 @@ static void claim(struct rec_tls *t, struct rhook__recorder *r)
  * mode recycles the oldest, counting its records as lost first (a loss
  * is never under-reported); discard mode stops at a full ring.
  */
-static bool next_subbuf(struct rec_tls *t, const struct rhook__recorder *r)
+static bool next_subbuf(struct rhook__rec_tls *t, const struct rhook__recorder *r)
 {
 	struct rhr_bufhdr *bh = t->bh;
 	uint64_t seq = rhr_ld64(&bh->last_seq) + 1;
@@ -227,21 +203,7 @@ static bool next_subbuf(struct rec_tls *t, const struct rhook__recorder *r)
 	return true;
 }
 
-/* Stores @len bytes (whole words) of @src as words of the record at @dst. */
-static inline void put_words(uint64_t *dst, const void *src, uint32_t len)
-{
-	const uint8_t *s = src;
-
-	for (uint32_t i = 0; i < len / 8; i++) {
-		uint64_t v;
-
-		memcpy(&v, s + 8 * (size_t)i, 8);
-		rhr_st64(&dst[i], v);
-		RHOOK__FAILPOINT("emit.word");
-	}
-}
-
-static void count_nested(void)
+void rhook__rec_emit_nested(void)
 {
 	struct rhook__recorder *r;
 
@@ -257,52 +219,22 @@ static void count_nested(void)
 	urcu_bp_read_unlock();
 }
 
-void rhook__rec_emit(unsigned id, const void *payload, uint32_t len, const void *tail, uint32_t tail_len)
+void rhook__rec_emit_slow(struct rhook__rec_tls *t, struct rhook__recorder *r, unsigned id, const void *payload,
+			  uint32_t len, const void *tail, uint32_t tail_len, bool ordered)
 {
-	struct rec_tls *t = &tls;
-	struct rhook__recorder *r;
 	uint32_t size = (uint32_t)sizeof(struct rhr_record) + len + tail_len;
 
-	if (t->nesting) {
-		count_nested();
+	if (!r && !(r = rhook__rec_start_pending()))
 		return;
-	}
-	t->nesting = 1;
-	urcu_bp_read_lock();
-	r = atomic_load_explicit(&rhook__rec_current, memory_order_acquire);
-	if (RHOOK_UNLIKELY(!r) && !(r = rhook__rec_start_pending()))
-		goto out;
-	if (RHOOK_UNLIKELY(t->gen != r->gen || (!t->bh && t->retired_seen != r->retired_epoch)))
+	if (t->gen != r->gen || (!t->bh && t->retired_seen != r->retired_epoch))
 		claim(t, r);
-	if (RHOOK_UNLIKELY(!t->bh)) {
+	if (!t->bh) {
 		__atomic_fetch_add(&r->hdr->lost_no_buffer, 1, __ATOMIC_RELAXED);
 		RHOOK__FAILPOINT("no_buffer.lost");
-		goto out;
+		return;
 	}
-	if (RHOOK_UNLIKELY(t->off + size > r->subbuf_payload) && !next_subbuf(t, r))
-		goto out;
-
-	{
-		uint64_t *w = (uint64_t *)(void *)((uint8_t *)t->sb + RHR_SBHDR_SIZE + t->off);
-
-		/* struct rhr_record, little-endian: magic, id, size, reserved 0; then the timestamp. */
-		rhr_st64(&w[0], RHR_RECORD_MAGIC | (uint64_t)(uint16_t)id << 16 | (uint64_t)size << 32);
-		RHOOK__FAILPOINT("emit.head");
-		rhr_st64(&w[1], rhook__rec_now(r->clock));
-		RHOOK__FAILPOINT("emit.timestamp");
-		put_words(w + 2, payload, len);
-		if (tail_len)
-			put_words(w + 2 + len / 8, tail, tail_len);
-		t->off += size;
-		rhr_st32(&t->sb->records, ++t->records);
-		RHOOK__FAILPOINT("emit.records");
-		/* C1: the record's words before the commit that covers them; pairs with the reader's acquire load. */
-		__atomic_store_n(&t->sb->commit, t->off, __ATOMIC_RELEASE);
-		RHOOK__FAILPOINT("emit.commit");
-	}
-out:
-	/* Every use of @r happens before stop unmaps it (TSan's view of the grace period). */
-	RHOOK__TSAN_RELEASE(&rhook__rec_gp_token);
-	urcu_bp_read_unlock();
-	t->nesting = 0;
+	if (t->off + size > r->subbuf_payload && !next_subbuf(t, r))
+		return;
+	rhook__rec_put(t, id, payload, len, tail, tail_len,
+		       ordered ? rhook__rec_now_ordered(r->clock) : rhook__rec_now(r->clock));
 }

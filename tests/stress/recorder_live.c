@@ -104,16 +104,21 @@ static size_t check_print(char *text)
 {
 	uint64_t last[MAX_THREADS] = { 0 };
 	bool seen[MAX_THREADS] = { false };
+	char *text_end = text + strlen(text);
 	size_t n = 0;
 
-	/* Line by line: searching the rest of a large output for each event would be quadratic. */
-	for (char *line = text, *end; *line; line = end ? end + 1 : line + strlen(line)) {
+	/*
+	 * Line by line, with memchr(): strstr() or strchr() over the rest of
+	 * a large output for each event would be quadratic (ASan's
+	 * strict_string_checks measures the whole string at each call).
+	 */
+	for (char *line = text, *end; line < text_end; line = end ? end + 1 : text_end) {
 		unsigned long long region, rows, bytes;
 		const char *p;
 		uint64_t t;
 
 		/* The line alone for strstr() and sscanf() (which measures its input). */
-		end = strchr(line, '\n');
+		end = memchr(line, '\n', (size_t)(text_end - line));
 		if (end)
 			*end = '\0';
 		p = strstr(line, "{ region_id = ");
