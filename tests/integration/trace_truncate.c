@@ -3,8 +3,11 @@
  * they are in use: nobody dies, and the loss is reported.
  *
  *  - A directory holding a good trace file and unusable ones (0 bytes,
- *    a header only, half a file): check, stats and print read the good
- *    file, warn about each unusable one by name and reason, and exit 1.
+ *    a header only, half a file, a file whose process died before it
+ *    wrote the header): check, stats and print read the good file, warn
+ *    about each unusable one by name and reason, and exit 1.  A file
+ *    whose process is still writing its header (it holds the file's
+ *    lock) is left out with a note, and is no loss: exit 0.
  *  - A file truncated while it is read: rhook-read's decoder (opened,
  *    then the file cut to 0 or to half) ends its streams early and
  *    counts what it lost as damaged; rhook-read itself, cut at random
@@ -91,6 +94,16 @@ static void copy_good(const char *path, size_t n)
 	close(out);
 }
 
+/* A file of the good file's size, all zero: fallocated, its header never written. */
+static void zero_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)good_size), 0);
+	close(fd);
+}
+
 /* `: > path` */
 static void truncate_to(const char *path, off_t size)
 {
@@ -118,6 +131,8 @@ static void test_unusable_files_skipped(void **state)
 	copy_good(path, 100);
 	snprintf(path, sizeof(path), "%s/d-half.rhr", dir);
 	copy_good(path, good_size / 2);
+	snprintf(path, sizeof(path), "%s/e-noheader.rhr", dir);
+	zero_file(path);
 	for (unsigned i = 0; i < 3; i++) {
 		char *out, *err;
 		int st = rr_read(&out, &err, (const char *const[]){ cmds[i], dir, NULL });
@@ -126,7 +141,9 @@ static void test_unusable_files_skipped(void **state)
 			fail_msg("%s of a directory with unusable files: exit %d (want 1)\n%s", cmds[i], st, err);
 		if (!strstr(err, "b-empty.rhr: skipped: truncated: 0 bytes") ||
 		    !strstr(err, "c-header.rhr: skipped: truncated: 100 bytes") ||
-		    !strstr(err, "d-half.rhr: skipped: truncated") || !strstr(err, "3 unusable inputs were skipped"))
+		    !strstr(err, "d-half.rhr: skipped: truncated") ||
+		    !strstr(err, "e-noheader.rhr: skipped: header never completed") ||
+		    !strstr(err, "4 unusable inputs were skipped"))
 			fail_msg("%s: each skipped file must be named with its reason; stderr:\n%s", cmds[i], err);
 		/* The good file was read all the same. */
 		if (!strcmp(cmds[i], "print"))
@@ -138,6 +155,38 @@ static void test_unusable_files_skipped(void **state)
 		free(out);
 		free(err);
 	}
+}
+
+/* A process creating its file (it holds the file's lock, no header yet) is no loss. */
+static void test_file_being_created(void **state)
+{
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = RHR_LOCK_LEN };
+	char dir[PATH_MAX + 16], path[PATH_MAX + 64], *out, *err;
+	int fd, st;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/creating", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/a-good.rhr", dir);
+	copy_good(path, good_size);
+	snprintf(path, sizeof(path), "%s/b-starting.rhr", dir);
+	zero_file(path);
+	/* What the writer holds from the file's creation (src/recorder/format.h). */
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_OFD_SETLK, &lk), 0);
+	st = rr_read(&out, &err, (const char *const[]){ "stats", dir, NULL });
+	if (st != 0 || !strstr(err, "note: ") || !strstr(err, "b-starting.rhr: skipped: header not complete yet"))
+		fail_msg("a file being created: exit %d (want 0), stderr:\n%s", st, err);
+	free(out);
+	free(err);
+	/* Its writer gone, the same file is a loss. */
+	close(fd);
+	st = rr_read(&out, &err, (const char *const[]){ "stats", dir, NULL });
+	if (st != 1 || !strstr(err, "b-starting.rhr: skipped: header never completed"))
+		fail_msg("a file whose writer died while creating it: exit %d (want 1), stderr:\n%s", st, err);
+	free(out);
+	free(err);
 }
 
 /* Opens a copy of the good file, cuts it to @size, then reads every stream. */
@@ -439,6 +488,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unusable_files_skipped),
+		cmocka_unit_test(test_file_being_created),
 		cmocka_unit_test(test_cut_while_decoding),
 		cmocka_unit_test(test_cut_under_rhook_read),
 		cmocka_unit_test(test_cut_under_writer),

@@ -548,26 +548,34 @@ static enum writer writer_lock(int fd)
 /*
  * Whether a writer may still change the file: never after a stop; else
  * as the lock says, and when the lock cannot tell (an older writer, a
- * file system without OFD locks, an error), yes.  Never from a pid,
- * which means nothing in another PID namespace.
+ * file system without OFD locks, an error), yes.  A header not complete
+ * yet says nothing of the lock (its flags come with it): the lock alone
+ * then tells a process creating its file from one that died doing so.
+ * Never from a pid, which means nothing in another PID namespace.
  */
 static bool writer_may_write(int fd, const void *map, size_t len)
 {
 	const struct rhr_header *h = map;
 	struct rhook__guard g;
-	volatile uint32_t state = 0, flags = 0;
+	volatile uint32_t version = 0, state = 0, flags = 0;
+	enum writer lock;
 
 	rhook__guard_arm(&g, map, len);
 	if (sigsetjmp(g.jb, 1)) {
 		rhook__guard_disarm(&g);
 		return false; /* shrank already: init reports it */
 	}
+	/* H1: flags and state are those of a complete header once version is set. */
+	version = __atomic_load_n(&h->version, __ATOMIC_ACQUIRE);
 	state = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
 	flags = rhr_ld32(&h->flags);
 	rhook__guard_disarm(&g);
+	lock = writer_lock(fd);
+	if (!version)
+		return lock != WRITER_GONE;
 	if (state == RHR_STATE_STOPPED)
 		return false;
-	switch (writer_lock(fd)) {
+	switch (lock) {
 	case WRITER_HOLDS_LOCK:
 		return true;
 	case WRITER_GONE:
