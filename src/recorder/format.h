@@ -22,14 +22,17 @@
  *       (acquire) and reads only below it.  A record beyond commit is
  *       torn and ignored.
  *   S1  a sub-buffer is (re)started by storing seq 0 (relaxed), then a
- *       release fence, then its header and records; its new seq is
- *       stored (release) once its header is complete.  A reader loads
- *       seq (acquire), then the header, commit and records it needs,
- *       then issues an acquire fence and loads seq again (relaxed): if
- *       the reader saw any store made after the writer's fence, the
- *       fences synchronize and the second load sees 0 or a newer seq,
- *       and the copy is dropped (a seqlock).  A sub-buffer with seq 0 is
- *       being (re)started and is ignored.
+ *       release fence, then its header; its new seq is stored (release)
+ *       once the header is complete, and its records follow (C1).  A
+ *       reader loads seq (acquire), then the header, commit and records
+ *       it needs, then issues an acquire fence and loads seq again
+ *       (relaxed): if the reader saw any store made after the writer's
+ *       fence, the fences synchronize and the second load sees 0 or a
+ *       newer seq, and the copy is dropped (a seqlock).  A sub-buffer
+ *       with seq 0 is being (re)started and is ignored.
+ *   B1  a thread hands its buffer back at exit by storing its state
+ *       RETIRED (release); the next owner's claim (a CAS, acquire) sees
+ *       everything it wrote (one process: ordinary thread hand-off).
  *   H1  the header's version is stored last (release); a reader that
  *       loads it (acquire) non-zero sees a complete header.
  *   H2  state is stored (release) after the final clock anchor.
@@ -43,6 +46,8 @@
  * writer lives, in whatever PID namespace; not held with the flag set
  * means no writer can touch the file again; anything else is unknown
  * and is treated as live.  The pid in the header is informative only.
+ * A forked child shares its parent's descriptor only until its fork
+ * handler closes it; its own file has its own lock.
  */
 #if !defined(__x86_64__) || !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "rhook's flight recorder supports x86-64 only: its file format is the little-endian x86-64 layout, its clock the TSC, and writer and reader share the file through 8-byte lock-free atomics; port format.h, clock.h and the reader before building for another architecture"

@@ -32,14 +32,27 @@ struct rhook__recstream {
 	const uint8_t *buf;        /* the buffer's first sub-buffer */
 	struct sbref *order;
 	uint32_t num_sb, next_sb;
-	const uint8_t *cur;        /* records of the current sub-buffer */
-	size_t cur_offset;         /* file offset of cur[0] */
+	const uint8_t *src;        /* records of the current sub-buffer, in the mapping */
+	size_t cur_offset;         /* file offset of src[0] */
 	uint32_t off, commit, last_size;
+	uint32_t decoded;          /* records decoded from the current sub-buffer */
 	struct rhr_anchor anchor;
 	uint32_t tid;
 	uint64_t last_mono;
-	uint8_t *copy;             /* private copy of the current sub-buffer's records */
+	/*
+	 * The private copy records are decoded from: bytes [win_start,
+	 * win_start + win_len) of the current sub-buffer's records.  A live
+	 * file's sub-buffer is copied whole (the seqlock checks the copy);
+	 * others a window at a time, refilled as decoding moves on.
+	 */
+	uint8_t *copy;
+	uint32_t win_start, win_len, copy_size;
 };
+
+/* The window of files no writer changes: small enough to stay in cache, more than any record. */
+#define WINDOW (256u * 1024u)
+/* The largest record the format can express (rhr_record.size is 16 bits). */
+#define RECORD_MAX 65536u
 
 static bool is_pow2(uint64_t x)
 {
@@ -177,7 +190,10 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 		return 0;
 	qsort(s->order, s->num_sb, sizeof(*s->order), cmp_seq);
 	/* Records are read from a private copy: nothing decoded points into the mapping. */
-	s->copy = malloc(f->subbuf_size);
+	s->copy_size = f->subbuf_size - RHR_SBHDR_SIZE;
+	if (!f->live && s->copy_size > WINDOW)
+		s->copy_size = WINDOW;
+	s->copy = malloc(s->copy_size);
 	if (!s->copy)
 		return -ENOMEM;
 	f->num_streams++;
@@ -186,24 +202,59 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 
 /*
  * The file shrank under the reader (a fault in the mapping): the records
- * of the sub-buffers not read yet, from @from on, are damaged.
+ * not read yet of the sub-buffer being read (s->order[s->next_sb - 1])
+ * and of those after it are damaged.
  */
-static void shrunk(struct rhook__recstream *s, uint32_t from)
+static void shrunk(struct rhook__recstream *s)
 {
 	struct rhook__recfile *f = s->f;
 
-	for (uint32_t k = from; k < s->num_sb; k++)
-		f->proc->lost.damaged += s->order[k].records ? s->order[k].records : 1;
+	for (uint32_t k = s->next_sb ? s->next_sb - 1 : 0; k < s->num_sb; k++) {
+		uint32_t left = s->order[k].records;
+
+		if (k + 1 == s->next_sb)
+			left = left > s->decoded ? left - s->decoded : 0;
+		f->proc->lost.damaged += left ? left : 1;
+	}
 	f->proc->lossy = true;
 	f->truncated = true;
 	s->next_sb = s->num_sb;
 	s->off = s->commit = 0;
 }
 
+/* Copies the window at s->off of a file no writer changes; the caller guards the loads. */
+static void fill_window(struct rhook__recstream *s)
+{
+	uint32_t n = s->commit - s->off;
+
+	if (n > s->copy_size)
+		n = s->copy_size;
+	memcpy(s->copy, s->src + s->off, n);
+	s->win_start = s->off;
+	s->win_len = n;
+}
+
+/* fill_window() under a guard; false if the file shrank (counted). */
+static bool refill(struct rhook__recstream *s)
+{
+	struct rhook__guard g;
+
+	rhook__guard_arm(&g, s->f->base, s->f->len);
+	if (sigsetjmp(g.jb, 1)) {
+		rhook__guard_disarm(&g);
+		shrunk(s);
+		return false;
+	}
+	fill_window(s);
+	rhook__guard_disarm(&g);
+	return true;
+}
+
 /*
- * Copies the sub-buffer of @ref into s->copy; false if it is gone.  A
- * live file is read as a seqlock (format.h, S1): header, records (word
- * by word, relaxed), acquire fence, seq again.
+ * Makes the sub-buffer of @ref current, its records (live) or their
+ * first window (others) copied; false if it is gone.  A live file is read
+ * as a seqlock (format.h, S1): header, records (word by word, relaxed),
+ * acquire fence, seq again.  The caller guards the loads.
  */
 static bool load_subbuf(struct rhook__recstream *s, const struct sbref *ref)
 {
@@ -217,6 +268,9 @@ static bool load_subbuf(struct rhook__recstream *s, const struct sbref *ref)
 		f->proc->lost.reader += ref->records;
 		return false;
 	}
+	s->src = p + RHR_SBHDR_SIZE;
+	s->commit = sb.commit;
+	s->off = 0;
 	if (f->live) {
 		rhr_copy_out(s->copy, p + RHR_SBHDR_SIZE, sb.commit);
 		/*
@@ -230,13 +284,13 @@ static bool load_subbuf(struct rhook__recstream *s, const struct sbref *ref)
 			f->proc->lost.reader += sb.records > ref->records ? sb.records : ref->records;
 			return false;
 		}
+		s->win_start = 0;
+		s->win_len = sb.commit;
 	} else {
-		memcpy(s->copy, p + RHR_SBHDR_SIZE, sb.commit);
+		fill_window(s);
 	}
-	s->cur = s->copy;
 	s->cur_offset = (size_t)(p + RHR_SBHDR_SIZE - f->base);
-	s->commit = sb.commit;
-	s->off = 0;
+	s->decoded = 0;
 	s->anchor = sb.anchor;
 	s->tid = sb.tid;
 	return true;
@@ -251,7 +305,7 @@ static bool next_subbuf(struct rhook__recstream *s)
 	if (sigsetjmp(g.jb, 1)) {
 		rhook__guard_disarm(&g);
 		/* s->next_sb was advanced past the sub-buffer that faulted. */
-		shrunk(s, s->next_sb - 1);
+		shrunk(s);
 		return false;
 	}
 	while (s->next_sb < s->num_sb) {
@@ -288,11 +342,11 @@ static uint64_t to_mono(struct rhook__recstream *s, uint64_t ts)
 	return mono;
 }
 
-/* Validates the record at s->cur + s->off and fills s->s.ev; false if malformed. */
+/* Validates the record at s->off (in the window) and fills s->s.ev; false if malformed. */
 static bool decode(struct rhook__recstream *s)
 {
-	const uint8_t *p = s->cur + s->off;
-	uint32_t avail = s->commit - s->off, expect;
+	const uint8_t *p = s->copy + (s->off - s->win_start);
+	uint32_t avail = s->win_start + s->win_len - s->off, expect;
 	const struct rhook__event_desc *desc;
 	struct rhook__rd_event *ev = &s->s.ev;
 	struct rhr_record rec;
@@ -320,6 +374,7 @@ static bool decode(struct rhook__recstream *s)
 	ev->ts = ev->mono + (uint64_t)s->f->proc->clock_offset_ns;
 	s->last_size = rec.size;
 	s->off += rec.size;
+	s->decoded++;
 	return true;
 }
 
@@ -329,6 +384,10 @@ static bool stream_next(struct rhook__rd_stream *base)
 
 	for (;;) {
 		if (s->off < s->commit) {
+			/* A whole record in the window, unless the window ends the records. */
+			if (s->off + RECORD_MAX > s->win_start + s->win_len && s->win_start + s->win_len < s->commit &&
+			    !refill(s))
+				return false;
 			if (decode(s)) {
 				s->f->proc->events++;
 				return true;
