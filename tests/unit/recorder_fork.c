@@ -151,15 +151,16 @@ static pid_t wait_ok(pid_t pid)
 
 /*
  * Children that never record leave no file (fork+exec of /bin/true, a
- * child that exits, one that only stops the recorder); a grandchild
- * that records has its own file, its parent (which did not) none.
+ * child that exits, one that only stops the recorder); one that asks for
+ * its file's path has it; a grandchild that records has its own file,
+ * its parent (which did not) none.
  */
 static void test_fork_without_events(void **state)
 {
 	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 1 << 20, .num_buffers = 16 };
 	char dir[PATH_MAX], names[8][256], want[64];
 	struct file_events ev;
-	pid_t pid, grandchild;
+	pid_t pid, grandchild, asked;
 	int pipefd[2];
 
 	(void)state;
@@ -184,6 +185,17 @@ static void test_fork_without_events(void **state)
 	if (pid == 0)
 		_exit(rhook_recorder_stop() == 0 ? 0 : 1); /* recording, logically: stop says so */
 	wait_ok(pid);
+	/* A child asking for its file's path gets it created then. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char path[PATH_MAX];
+
+		if (rhook_recorder_path(path, sizeof(path)) || access(path, F_OK))
+			_exit(1);
+		_exit(rhook_recorder_stop() == 0 ? 0 : 2);
+	}
+	asked = wait_ok(pid);
 	assert_int_equal(pipe(pipefd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -207,10 +219,12 @@ static void test_fork_without_events(void **state)
 	close(pipefd[1]);
 	assert_int_equal(rhook_recorder_stop(), 0);
 
-	/* The parent's and the grandchild's: nothing of the others. */
-	assert_int_equal(list_files(dir, names), 2);
+	/* The parent's, the one that asked for its path and the grandchild's: nothing of the others. */
+	assert_int_equal(list_files(dir, names), 3);
+	snprintf(want, sizeof(want), "rhook-%ld-0.rhr", (long)asked);
+	assert_true(!strcmp(names[0], want) || !strcmp(names[1], want) || !strcmp(names[2], want));
 	snprintf(want, sizeof(want), "rhook-%ld-0.rhr", (long)grandchild);
-	assert_true(!strcmp(names[0], want) || !strcmp(names[1], want));
+	assert_true(!strcmp(names[0], want) || !strcmp(names[1], want) || !strcmp(names[2], want));
 	read_file(dir, want, &ev);
 	assert_int_equal(ev.n, 5);
 	assert_int_equal(ev.pid, (uint64_t)grandchild);
