@@ -6,17 +6,27 @@
  *   recorder_event_2_threads  recorder, 2 threads     vs LTTng-UST, 2 threads
  *   lttng_event               LTTng-UST, 1 thread     vs the recorder (the same pair, seen from LTTng)
  *   recorder_event_monotonic  recorder on CLOCK_MONOTONIC instead of the TSC, 1 thread, vs LTTng-UST
+ *   recorder_event_ordered    recorder, an event stamped with an ordered TSC read (sst_file_written,
+ *                             src/trace/emit.c), 1 thread  vs LTTng-UST, the same event
+ *   lttng_event_sst           LTTng-UST, that event   vs the recorder
+ *   tsc_read_rdtscp           one RDTSCP, the recorder's ordered TSC read  vs a bare RDTSC
+ *   tsc_read_lfence_rdtsc     LFENCE; RDTSC, the other ordered read       vs a bare RDTSC
  *   reader_stats_vs_babeltrace2  rhook-read stats     vs babeltrace2 -c sink.utils.dummy
  *   reader_print_vs_babeltrace2  rhook-read print     vs babeltrace2 (text)
  *
  * Per-event costs: the same event (rhook:flush_end, no clock read of its
- * own) emitted through the public API in a loop, in a fresh worker
+ * own; or rhook:sst_file_written, whose recorder timestamp waits for the
+ * instructions before it, through rhook_sst_files_written() without a
+ * registry) emitted through the public API in a loop, in a fresh worker
  * process per sample: LTTng workers load the provider (RHOOK_LTTNG=on)
  * under a session with one channel in discard mode, 4 MiB x 8
  * sub-buffers; recorder workers never load it and record into rings of
  * the same size in overwrite mode.  Samples of all cases alternate,
  * round after round; each case reports its median ns per event (per
  * thread, wall time, with 2 threads recording at once).
+ *
+ * TSC reads: each kind in a loop of its own, interleaved round after
+ * round (bench_run); the median ns per read.
  *
  * Decoding: rhook-tracegen records about 1.2 million events of a mixed
  * workload; rhook-read reads the recorder files, babeltrace2 the CTF
@@ -36,7 +46,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
+#include <rhook/hook.h>
 #include <rhook/trace.h>
 
 #include "bench.h"
@@ -92,12 +104,21 @@ struct emitter {
 	pthread_t thread;
 	pthread_barrier_t *go;
 	unsigned iters;
+	bool sst;
 };
 
-static void emit_loop(unsigned n, uint64_t base)
+static void emit_loop(unsigned n, uint64_t base, bool sst)
 {
+	struct rhook_file_meta fm = { .region_id = 7, .level = 1, .file_size = 4096 };
+	struct rhook_sst_file f = { .file_meta = &fm };
+
 	for (unsigned i = 0; i < n; i++) {
-		rhook_trace_flush_end(0, base + i, i, i * 64u, 1, 0);
+		if (sst) {
+			fm.num_rows = base + i;
+			rhook_sst_files_written(NULL, 7, NULL, &f, 1, RHOOK_ORIGIN_FLUSH);
+		} else {
+			rhook_trace_flush_end(0, base + i, i, i * 64u, 1, 0);
+		}
 		BENCH_BARRIER();
 	}
 }
@@ -106,13 +127,17 @@ static void *emitter(void *arg)
 {
 	struct emitter *e = arg;
 
-	emit_loop(WARMUP, 1); /* first events: buffer claim, registration, page faults */
+	emit_loop(WARMUP, 1, e->sst); /* first events: buffer claim, registration, page faults */
 	pthread_barrier_wait(e->go);
-	emit_loop(e->iters, 2);
+	emit_loop(e->iters, 2, e->sst);
 	return NULL;
 }
 
-/* Prints ns per event (per thread, wall clock) of @threads threads emitting at once. */
+/*
+ * Prints ns per event (per thread, wall clock) of @threads threads
+ * emitting at once; @what: lttng, recorder or recorder-monotonic, with
+ * "-sst" for sst_file_written events.
+ */
 static int worker(const char *what, unsigned threads, const char *dir)
 {
 	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .dir = dir, .buffer_size = RING,
@@ -121,7 +146,7 @@ static int worker(const char *what, unsigned threads, const char *dir)
 	struct emitter e[2];
 	pthread_barrier_t go;
 	uint64_t t0, t1;
-	bool recorder = strcmp(what, "lttng") != 0;
+	bool recorder = strncmp(what, "lttng", 5) != 0, sst = strstr(what, "-sst") != NULL;
 
 	if (!strcmp(what, "recorder-monotonic"))
 		cfg.clock = RHOOK_RECORDER_CLOCK_MONOTONIC;
@@ -133,7 +158,7 @@ static int worker(const char *what, unsigned threads, const char *dir)
 		die("worker: cannot start the recorder");
 	pthread_barrier_init(&go, NULL, threads + 1);
 	for (unsigned i = 0; i < threads; i++) {
-		e[i] = (struct emitter){ .go = &go, .iters = ITERS };
+		e[i] = (struct emitter){ .go = &go, .iters = ITERS, .sst = sst };
 		if (pthread_create(&e[i].thread, NULL, emitter, &e[i]))
 			die("pthread_create");
 	}
@@ -150,11 +175,11 @@ static int worker(const char *what, unsigned threads, const char *dir)
 
 /* ---- parent: LTTng session, per-event cases ---- */
 
-/* The LTTng session of the per-event cases: flush_end only, discard mode, 4 MiB x 8 sub-buffers. */
+/* The LTTng session of the per-event cases: their two events only, discard mode, 4 MiB x 8 sub-buffers. */
 static void session_begin(struct rhook_lttngctl *s, char dir[PATH_MAX], const char *root)
 {
 	static const char *const channel[] = { "--discard", "--subbuf-size=4M", "--num-subbuf=8", NULL };
-	struct rhook_lttngctl_opts o = { .output_dir = dir, .channel = channel, .events = "rhook:flush_end",
+	struct rhook_lttngctl_opts o = { .output_dir = dir, .channel = channel, .events = "rhook:flush_end,rhook:sst_file_written",
 					 .start = true };
 
 	snprintf(dir, PATH_MAX, "%s/lttng", root);
@@ -188,13 +213,13 @@ static void check_lttng_trace(const char *dir, double expected)
 		got < expected ? " (discards or a missed registration: the LTTng figures are not comparable)" : "");
 }
 
-enum { C_LTTNG_1, C_RECORDER_1, C_LTTNG_2, C_RECORDER_2, C_MONOTONIC_1, C_EVENT_CASES };
+enum { C_LTTNG_1, C_RECORDER_1, C_LTTNG_2, C_RECORDER_2, C_MONOTONIC_1, C_LTTNG_SST, C_RECORDER_SST, C_EVENT_CASES };
 
 static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 {
 	static const char *const what[C_EVENT_CASES] = { "lttng", "recorder", "lttng", "recorder",
-							  "recorder-monotonic" };
-	static const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2", "1" };
+							  "recorder-monotonic", "lttng-sst", "recorder-sst" };
+	static const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2", "1", "1", "1" };
 	double samples[C_EVENT_CASES][MAX_ROUNDS];
 	char recdir[PATH_MAX + 16], lttng_dir[PATH_MAX];
 	struct rhook_lttngctl s;
@@ -204,7 +229,7 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 	for (int r = 0; r < rounds; r++) {
 		for (int c = 0; c < C_EVENT_CASES; c++) {
 			char *argv[] = { self, "--worker", (char *)what[c], (char *)nthreads[c], recdir, NULL };
-			char *env[] = { strcmp(what[c], "lttng") ? "RHOOK_LTTNG=off" : "RHOOK_LTTNG=on", NULL };
+			char *env[] = { strncmp(what[c], "lttng", 5) ? "RHOOK_LTTNG=off" : "RHOOK_LTTNG=on", NULL };
 
 			samples[c][r] = spawn_value(argv, env);
 			/* Each recorder sample leaves a file of RING bytes per thread: keep the disk free. */
@@ -214,7 +239,65 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 	rhook_lttngctl_end(&s);
 	for (int c = 0; c < C_EVENT_CASES; c++)
 		med[c] = bench_median(samples[c], rounds);
-	check_lttng_trace(lttng_dir, (double)rounds * 3 * (WARMUP + ITERS));
+	/* Per round: 1 + 2 + 1 LTTng threads. */
+	check_lttng_trace(lttng_dir, (double)rounds * 4 * (WARMUP + ITERS));
+}
+
+/* ---- TSC reads ---- */
+
+static volatile uint64_t tsc_sink;
+
+static void tsc_bare(uint64_t iters, void *arg)
+{
+	uint64_t sum = 0;
+
+	(void)arg;
+	for (uint64_t i = 0; i < iters; i++) {
+		sum += __rdtsc();
+		BENCH_BARRIER();
+	}
+	tsc_sink = sum;
+}
+
+static void tsc_rdtscp(uint64_t iters, void *arg)
+{
+	uint64_t sum = 0;
+	unsigned aux;
+
+	(void)arg;
+	for (uint64_t i = 0; i < iters; i++) {
+		sum += __rdtscp(&aux);
+		BENCH_BARRIER();
+	}
+	tsc_sink = sum;
+}
+
+static void tsc_lfence(uint64_t iters, void *arg)
+{
+	uint64_t sum = 0;
+
+	(void)arg;
+	for (uint64_t i = 0; i < iters; i++) {
+		_mm_lfence();
+		sum += __rdtsc();
+		BENCH_BARRIER();
+	}
+	tsc_sink = sum;
+}
+
+enum { T_BARE, T_RDTSCP, T_LFENCE, T_CASES };
+
+static void tsc_costs(int rounds, double med[T_CASES])
+{
+	struct bench_case c[T_CASES] = {
+		{ .name = "rdtsc", .run = tsc_bare },
+		{ .name = "rdtscp", .run = tsc_rdtscp },
+		{ .name = "lfence_rdtsc", .run = tsc_lfence },
+	};
+
+	bench_run(c, T_CASES, rounds, 2000000);
+	for (int i = 0; i < T_CASES; i++)
+		med[i] = c[i].median;
 }
 
 /* ---- decoding ---- */
@@ -271,7 +354,7 @@ static void floor_check(const char *name, double ratio, double floor, bool highe
 int main(int argc, char **argv)
 {
 	char root[] = "/tmp/rhook-bench-recorder-XXXXXX";
-	double ev[C_EVENT_CASES], dec[D_CASES], events;
+	double ev[C_EVENT_CASES], dec[D_CASES], tsc[T_CASES], events;
 	int rounds = argc > 1 ? atoi(argv[1]) : 7;
 	ssize_t n;
 
@@ -294,15 +377,23 @@ int main(int argc, char **argv)
 	bench_report("lttng_event", ev[C_LTTNG_1], "ns/event", "recorder_event", ev[C_RECORDER_1]);
 	bench_report("lttng_event_2_threads", ev[C_LTTNG_2], "ns/event", "recorder_event_2_threads", ev[C_RECORDER_2]);
 	bench_report("recorder_event_monotonic", ev[C_MONOTONIC_1], "ns/event", "lttng_event", ev[C_LTTNG_1]);
+	bench_report("recorder_event_ordered", ev[C_RECORDER_SST], "ns/event", "lttng_event_sst", ev[C_LTTNG_SST]);
+	bench_report("lttng_event_sst", ev[C_LTTNG_SST], "ns/event", "recorder_event_ordered", ev[C_RECORDER_SST]);
+
+	tsc_costs(rounds, tsc);
+	bench_report("tsc_read_rdtscp", tsc[T_RDTSCP], "ns/op", "tsc_read_rdtsc", tsc[T_BARE]);
+	bench_report("tsc_read_lfence_rdtsc", tsc[T_LFENCE], "ns/op", "tsc_read_rdtsc", tsc[T_BARE]);
+	bench_report("tsc_read_rdtsc", tsc[T_BARE], "ns/op", "tsc_read_rdtscp", tsc[T_RDTSCP]);
 
 	decode_rates(rounds, root, dec, &events);
 	fprintf(stderr, "decoding %.0f events\n", events);
 	bench_report("reader_stats_vs_babeltrace2", dec[D_STATS], "Mevents/s", "babeltrace2_dummy", dec[D_BT_DUMMY]);
 	bench_report("reader_print_vs_babeltrace2", dec[D_PRINT], "Mevents/s", "babeltrace2_text", dec[D_BT_TEXT]);
 
-	floor_check("recorder_event", ev[C_RECORDER_1] / ev[C_LTTNG_1], 1.0 / 3, false);
+	floor_check("recorder_event", ev[C_RECORDER_1] / ev[C_LTTNG_1], 1.0 / 8, false);
 	floor_check("recorder_event_2_threads", ev[C_RECORDER_2] / ev[C_LTTNG_2], 1.0 / 3, false);
 	floor_check("recorder_event_monotonic", ev[C_MONOTONIC_1] / ev[C_LTTNG_1], 1.0 / 3, false);
+	floor_check("recorder_event_ordered", ev[C_RECORDER_SST] / ev[C_LTTNG_SST], 1.0 / 8, false);
 	floor_check("reader_stats_vs_babeltrace2", dec[D_STATS] / dec[D_BT_DUMMY], 10, true);
 	floor_check("reader_print_vs_babeltrace2", dec[D_PRINT] / dec[D_BT_TEXT], 3, true);
 	rhook_rmtree(root);

@@ -35,7 +35,7 @@ static const struct floor floors[] = {
 	{ "receipt_fire_no_hook", NULL, 0, 0, "" },
 	{ "tracepoint_no_session", "value", '<', 1.0, "<= 1 ns" },
 	{ "lttng_event", NULL, 0, 0, "" },
-	{ "recorder_event", "ratio", '<', 1.0 / 3, ">= 3x faster than LTTng-UST" },
+	{ "recorder_event", "ratio", '<', 1.0 / 8, ">= 8x faster than LTTng-UST" },
 	{ "recorder_event_2_threads", "ratio", '<', 1.0 / 3, ">= 3x faster than LTTng-UST" },
 	{ "registry_churn_dispatch", NULL, 0, 0, "" },
 	{ "reader_stats_vs_babeltrace2", "ratio", '>', 10.0, ">= 10x babeltrace2 (dummy sink)" },

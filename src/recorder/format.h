@@ -8,21 +8,51 @@
  *   file   := header (RHR_HEADER_SIZE) buffer[num_buffers]
  *   buffer := buffer header (RHR_BUFHDR_SIZE) subbuf[num_subbuffers]
  *   subbuf := subbuf header (RHR_SBHDR_SIZE) records (subbuf_size - RHR_SBHDR_SIZE)
- *   record := rhr_record payload [tail], padded to 8 bytes
+ *   record := rhr_record payload [tail], a multiple of 8 bytes
  *
  * Each buffer has one writer at a time (the thread that claimed it).
- * Crash consistency comes from the order of the writer's stores:
+ * Writer and reader (another process, or a crash later) share the file
+ * through memory.  Every word the writer changes while a reader may look
+ * is stored with an atomic store, every word a live reader loads with an
+ * atomic load (8-byte aligned words, lock-free and address-free on
+ * x86-64, so the model holds across processes).  The pairs:
  *
- *   - a record's bytes are written before the sub-buffer's commit count
- *     is raised past it (release), so a record beyond commit is torn and
- *     ignored;
- *   - a sub-buffer being recycled has its seq set to 0 before any of its
- *     bytes change, and its new seq stored (release) once its header is
- *     ready, so a sub-buffer with seq 0 is ignored.
+ *   C1  a record's words are stored (relaxed) before the sub-buffer's
+ *       commit is raised past them (release); a reader loads commit
+ *       (acquire) and reads only below it.  A record beyond commit is
+ *       torn and ignored.
+ *   S1  a sub-buffer is (re)started by storing seq 0 (relaxed), then a
+ *       release fence, then its header; its new seq is stored (release)
+ *       once the header is complete, and its records follow (C1).  A
+ *       reader loads seq (acquire), then the header, commit and records
+ *       it needs, then issues an acquire fence and loads seq again
+ *       (relaxed): if the reader saw any store made after the writer's
+ *       fence, the fences synchronize and the second load sees 0 or a
+ *       newer seq, and the copy is dropped (a seqlock).  A sub-buffer
+ *       with seq 0 is being (re)started and is ignored.
+ *   B1  a thread hands its buffer back at exit by storing its state
+ *       RETIRED (release); the next owner's claim (a CAS, acquire) sees
+ *       everything it wrote (one process: ordinary thread hand-off).
+ *   H1  the header's version is stored last (release); a reader that
+ *       loads it (acquire) non-zero sees a complete header.
+ *   H2  state is stored (release) after the final clock anchor.
+ *   Counters (lost_*) are single words updated with relaxed atomics and
+ *   read with relaxed loads: they order nothing.
  *
- * A reader of a live process reads seq and commit (acquire), copies the
- * records, and re-reads seq: if it changed, the copy is discarded.
+ * Liveness: while a file may still be written, its writer holds an open
+ * file description lock (F_OFD_SETLK, F_WRLCK) on its first
+ * RHR_LOCK_LEN bytes, and sets RHR_FLAG_WRITER_LOCK in the header before
+ * the version.  A reader tests for that lock (F_OFD_GETLK): held means a
+ * writer lives, in whatever PID namespace; not held with the flag set
+ * means no writer can touch the file again; anything else is unknown
+ * and is treated as live.  The pid in the header is informative only.
+ * A forked child shares its parent's descriptor only until its fork
+ * handler closes it; its own file has its own lock.
  */
+#if !defined(__x86_64__) || !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "rhook's flight recorder supports x86-64 only: its file format is the little-endian x86-64 layout, its clock the TSC, and writer and reader share the file through 8-byte lock-free atomics; port format.h, clock.h and the reader before building for another architecture"
+#endif
+
 #ifndef RHOOK_RECORDER_FORMAT_H
 #define RHOOK_RECORDER_FORMAT_H
 
@@ -36,6 +66,10 @@
 #define RHR_MIN_SUBBUF_SIZE 4096u
 #define RHR_RECORD_MAGIC 0x5248u /* "RH" */
 #define RHR_FILE_SUFFIX ".rhr"
+#define RHR_LOCK_LEN RHR_HEADER_SIZE /* the bytes the writer's OFD lock covers */
+
+/* rhr_header.flags */
+#define RHR_FLAG_WRITER_LOCK 1u /* the writer holds the liveness lock (see above) */
 
 enum rhr_clock {
 	RHR_CLOCK_TSC = 1,       /* record timestamps are TSC ticks */
@@ -83,6 +117,8 @@ struct rhr_header {
 	char hostname[64];         /* NUL-terminated */
 	char comm[32];             /* process name, NUL-terminated */
 	uint8_t boot_id[16];       /* /proc/sys/kernel/random/boot_id: same boot, same clock */
+	uint32_t flags;            /* RHR_FLAG_*; 0 in files of older writers */
+	uint32_t reserved;
 };
 
 struct rhr_bufhdr {
@@ -122,5 +158,7 @@ _Static_assert(sizeof(struct rhr_header) <= RHR_HEADER_SIZE, "header too large")
 _Static_assert(sizeof(struct rhr_bufhdr) <= RHR_BUFHDR_SIZE, "buffer header too large");
 _Static_assert(sizeof(struct rhr_sbhdr) <= RHR_SBHDR_SIZE, "sub-buffer header too large");
 _Static_assert(sizeof(struct rhr_record) == 16, "record header is 16 bytes");
+_Static_assert(__atomic_always_lock_free(8, 0) && __atomic_always_lock_free(4, 0),
+	       "the shared-memory protocol needs lock-free (address-free) 4- and 8-byte atomics");
 
 #endif /* RHOOK_RECORDER_FORMAT_H */

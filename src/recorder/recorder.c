@@ -1,6 +1,7 @@
 /*
  * recorder.c - life cycle of the flight recorder: start (create and map
- * a trace file), stop, process exit, fork.
+ * a trace file), stop, process exit, fork, and a forked child's first
+ * event.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,15 +19,10 @@
 #include "../core/urcu.h"
 #include "../trace/events.h"
 #include "clock.h"
+#include "fault.h"
 #include "recorder.h"
 #include "recorder_impl.h"
-
-#define DEFAULT_BUFFER_SIZE (1u << 20)
-#define DEFAULT_NUM_BUFFERS 16u
-#define DEFAULT_NUM_SUBBUFFERS 8u
-#define MAX_BUFFER_SIZE (1u << 30)
-#define MAX_NUM_BUFFERS 4096u
-#define MAX_NUM_SUBBUFFERS 65536u
+#include "safedir.h"
 
 int rhook__rec_active;
 struct rhook__recorder *_Atomic rhook__rec_current;
@@ -34,81 +30,109 @@ pthread_mutex_t rhook__rec_lock = PTHREAD_MUTEX_INITIALIZER;
 char rhook__rec_gp_token __attribute__((unused));
 static uint64_t next_gen = 1; /* [rhook__rec_lock] */
 
-static bool is_pow2(uint64_t x)
+/*
+ * A forked child's recorder before its first event (see recorder_impl.h).
+ * Stored under rhook__rec_lock; loaded without it (relaxed) by the write
+ * path as a hint, which then takes the lock to use it.
+ */
+static struct rhook__recorder *_Atomic pending;
+/*
+ * Events dropped while no recorder was published in a child that has a
+ * pending one; added to the file's no_buffer count when it is created.
+ * Both sides are read-modify-writes (acq_rel), see count_pending_lost().
+ */
+static _Atomic uint64_t pending_lost;
+/* A recorder whose start failed in the write path, freed by the next start or stop. */
+static struct rhook__recorder *spare; /* [rhook__rec_lock] */
+
+static void free_spare_locked(void)
 {
-	return x && !(x & (x - 1));
+	free(spare);
+	spare = NULL;
 }
 
-/* Fills defaults and checks sizes; 0 or -EINVAL. */
-static int normalize(const struct rhook_recorder_config *in, struct rhook_recorder_config *out)
+/* Decimal digits of @v into @buf (which has room), NUL-terminated; its length. */
+static size_t put_u64(char *buf, uint64_t v)
 {
-	if (!in || in->size < sizeof(*in) || !in->dir || !*in->dir)
-		return -EINVAL;
-	*out = *in;
-	out->size = sizeof(*out);
-	if (!out->buffer_size)
-		out->buffer_size = DEFAULT_BUFFER_SIZE;
-	if (!out->num_buffers)
-		out->num_buffers = DEFAULT_NUM_BUFFERS;
-	if (!out->num_subbuffers)
-		out->num_subbuffers = DEFAULT_NUM_SUBBUFFERS;
-	if (!is_pow2(out->buffer_size) || out->buffer_size > MAX_BUFFER_SIZE ||
-	    out->num_buffers > MAX_NUM_BUFFERS || !is_pow2(out->num_subbuffers) || out->num_subbuffers < 2 ||
-	    out->num_subbuffers > MAX_NUM_SUBBUFFERS ||
-	    out->buffer_size / out->num_subbuffers < RHR_MIN_SUBBUF_SIZE)
-		return -EINVAL;
-	if (out->mode != RHOOK_RECORDER_OVERWRITE && out->mode != RHOOK_RECORDER_DISCARD)
-		return -EINVAL;
-	if (out->clock > RHOOK_RECORDER_CLOCK_MONOTONIC)
-		return -EINVAL;
-	if (out->clock == RHOOK_RECORDER_CLOCK_TSC && !rhook__tsc_invariant())
-		return -ENOTSUP;
-	return 0;
+	char tmp[24];
+	size_t n = 0, len;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (len = 0; len < n; len++)
+		buf[len] = tmp[n - 1 - len];
+	buf[len] = '\0';
+	return len;
 }
 
-/* Creates a new private trace file in @dir; returns its fd or -errno. */
-static int create_file(const char *dir, char *path, size_t path_size)
+/*
+ * Creates a new private trace file in r->dfd (O_EXCL|O_NOFOLLOW: never a
+ * file or symlink someone planted) and sets r->path; its fd or -errno.
+ */
+static int create_file(struct rhook__recorder *r)
 {
-	int dfd, fd = -EEXIST;
+	int fd = -EEXIST;
 
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
 	for (unsigned n = 0; n < 1000 && fd == -EEXIST; n++) {
-		char name[64];
+		char name[64] = "rhook-";
+		size_t len = 6;
 
-		snprintf(name, sizeof(name), "rhook-%ld-%u%s", (long)getpid(), n, RHR_FILE_SUFFIX);
-		/* O_EXCL|O_NOFOLLOW: never open a file or symlink someone planted. */
-		fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
+		len += put_u64(name + len, (uint64_t)r->pid);
+		name[len++] = '-';
+		len += put_u64(name + len, n);
+		memcpy(name + len, RHR_FILE_SUFFIX, sizeof(RHR_FILE_SUFFIX));
+		fd = openat(r->dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) {
 			fd = -errno;
-		else
-			snprintf(path, path_size, "%s/%s", dir, name);
+		} else {
+			size_t dlen = strnlen(r->dir, sizeof(r->path) - sizeof(name) - 2);
+
+			memcpy(r->path, r->dir, dlen);
+			r->path[dlen] = '/';
+			memcpy(r->path + dlen + 1, name, strlen(name) + 1);
+		}
 	}
-	close(dfd);
 	return fd;
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* /proc/sys/kernel/random/boot_id as 16 bytes (zero if unreadable); system calls only. */
 static void read_boot_id(uint8_t out[16])
 {
 	char buf[64];
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	rhook_file_id id;
+	uint8_t id[16];
+	unsigned k = 0;
 
 	memset(out, 0, 16);
 	if (fd >= 0)
 		close(fd);
-	if (n >= 36) {
-		buf[36] = '\0';
-		if (!rhook_file_id_parse(buf, &id))
-			memcpy(out, id.bytes, 16);
+	for (ssize_t i = 0; i < n && k < 32; i++) {
+		int d = hex_digit(buf[i]);
+
+		if (d < 0 && buf[i] != '-')
+			break;
+		if (d >= 0) {
+			id[k / 2] = (uint8_t)(k % 2 ? id[k / 2] | d : d << 4);
+			k++;
+		}
 	}
+	if (k == 32)
+		memcpy(out, id, 16);
 }
 
-static void header_init(struct rhook__recorder *r)
+/*
+ * Fills the header of the fresh (zero) mapping.  @calibrate: take the two
+ * calibration samples ~1 ms apart; else reuse r->calib_* (a forked
+ * child: same machine, same TSC).  The version is stored last (format.h, H1).
+ */
+static void header_init(struct rhook__recorder *r, bool calibrate)
 {
 	struct rhr_header *h = r->hdr;
 	struct timespec rt;
@@ -125,44 +149,114 @@ static void header_init(struct rhook__recorder *r)
 	h->pid = (uint64_t)r->pid;
 	h->num_events = RHOOK__EV_MAX_ID;
 	h->state = RHR_STATE_RECORDING;
+	h->flags = r->locked ? RHR_FLAG_WRITER_LOCK : 0;
 	gethostname(h->hostname, sizeof(h->hostname) - 1);
 	prctl(PR_GET_NAME, h->comm);
 	read_boot_id(h->boot_id);
 	clock_gettime(CLOCK_REALTIME, &rt);
 	mono = rhook__now_ns();
 	h->realtime_offset_ns = (int64_t)((uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec - mono);
-	h->start = rhook__anchor_now(r->clock);
-	if (r->clock == RHR_CLOCK_TSC) {
-		/* A 1 ms baseline so that even a short trace converts ticks well. */
-		while (rhook__now_ns() - h->start.mono_ns < 1000000)
-			;
+	if (calibrate) {
+		r->calib_start = rhook__anchor_now(r->clock);
+		if (r->clock == RHR_CLOCK_TSC) {
+			/* A 1 ms baseline so that even a short trace converts ticks well. */
+			while (rhook__now_ns() - r->calib_start.mono_ns < 1000000)
+				;
+		}
+		r->calib_end = rhook__anchor_now(r->clock);
 	}
-	h->calib = rhook__anchor_now(r->clock);
+	h->start = r->calib_start;
+	h->calib = r->calib_end;
 	memcpy(h->magic, RHR_MAGIC, sizeof(h->magic));
-	/* The version last: a header with version 0 was never completed. */
 	__atomic_store_n(&h->version, RHR_VERSION, __ATOMIC_RELEASE);
 }
 
-/* Creates and publishes a recorder for @cfg (normalized); rhook__rec_lock held. */
-static int start_locked(const struct rhook_recorder_config *cfg)
+/*
+ * Creates, locks, reserves and maps r's file and writes its header; the
+ * recorder is complete but unpublished.  rhook__rec_lock held.  0 or
+ * -errno (r->fd closed and the file removed).  System calls only, so
+ * that a forked child's first event may do it (see header_init() for
+ * @calibrate).
+ */
+static int map_file(struct rhook__recorder *r, bool calibrate)
 {
-	struct rhook__recorder *r;
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = RHR_LOCK_LEN };
 	int err;
 
-	if (atomic_load_explicit(&rhook__rec_current, memory_order_relaxed))
+	r->fd = create_file(r);
+	if (r->fd < 0)
+		return r->fd;
+	/*
+	 * The liveness lock (format.h), held by this open file description
+	 * until it is closed: by stop, or by the kernel when the process
+	 * dies.  Readers only test it, so it is never contended; a file
+	 * system without OFD locks leaves the flag clear (readers then
+	 * treat the file as live while it says it is recording).
+	 */
+	r->locked = fcntl(r->fd, F_OFD_SETLK, &lk) == 0;
+	/* Reserve the blocks now: a store to a hole of a full disk would fault. */
+	err = posix_fallocate(r->fd, 0, (off_t)r->map_size);
+	if (err) {
+		err = -err;
+		goto fail;
+	}
+	r->map = mmap(NULL, r->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (r->map == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	r->hdr = (struct rhr_header *)r->map;
+	rhook__rec_fault_arm(r->map, r->map_size, r->path);
+	header_init(r, calibrate);
+	r->gen = next_gen++;
+	return 0;
+
+fail:
+	unlinkat(r->dfd, strrchr(r->path, '/') + 1, 0);
+	close(r->fd);
+	r->fd = -1;
+	return err;
+}
+
+/* Makes @r current; rhook__rec_lock held. */
+static void publish(struct rhook__recorder *r)
+{
+	/* The recorder is complete before writers can see it; pairs with their acquire load. */
+	atomic_store_explicit(&rhook__rec_current, r, memory_order_release);
+	__atomic_store_n(&rhook__rec_active, 1, __ATOMIC_RELAXED);
+}
+
+static const char *dir_var(bool env)
+{
+	return env ? "RHOOK_TRACE_DIR=" : "";
+}
+
+/* Creates and publishes a recorder for @cfg (checked); rhook__rec_lock held. */
+static int start_locked(const struct rhook_recorder_config *cfg, bool env, char *err, size_t err_size)
+{
+	struct rhook__recorder *r;
+	char msg[512];
+	int ret;
+
+	if (atomic_load_explicit(&rhook__rec_current, memory_order_relaxed) ||
+	    atomic_load_explicit(&pending, memory_order_relaxed)) {
+		snprintf(err, err_size, "already recording");
 		return -EALREADY;
+	}
+	free_spare_locked();
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
-	if (strlen(cfg->dir) >= sizeof(r->dir)) {
+	}
+	if (strlen(cfg->dir) >= sizeof(r->dir) - 64) {
 		free(r);
+		snprintf(err, err_size, "%s%.64s...: path too long", dir_var(env), cfg->dir);
 		return -ENAMETOOLONG;
 	}
 	strcpy(r->dir, cfg->dir);
-	r->cfg = *cfg;
-	r->cfg.dir = r->dir;
 	r->clock = (cfg->clock == RHOOK_RECORDER_CLOCK_MONOTONIC ||
-		    (cfg->clock == RHOOK_RECORDER_CLOCK_AUTO && !rhook__tsc_invariant()))
+		    (cfg->clock == RHOOK_RECORDER_CLOCK_AUTO && !rhook__tsc_usable()))
 			   ? RHR_CLOCK_MONOTONIC
 			   : RHR_CLOCK_TSC;
 	r->mode = cfg->mode;
@@ -172,90 +266,172 @@ static int start_locked(const struct rhook_recorder_config *cfg)
 	r->subbuf_size = (uint32_t)(cfg->buffer_size / cfg->num_subbuffers);
 	r->subbuf_payload = r->subbuf_size - RHR_SBHDR_SIZE;
 	r->map_size = RHR_HEADER_SIZE + (size_t)r->num_buffers * (RHR_BUFHDR_SIZE + r->buffer_size);
+	r->page_size = (size_t)sysconf(_SC_PAGESIZE);
 	r->pid = getpid();
 
-	r->fd = create_file(r->dir, r->path, sizeof(r->path));
-	if (r->fd < 0) {
-		err = r->fd;
-		goto fail_free;
+	r->dfd = rhook__safedir_open(r->dir, msg, sizeof(msg));
+	if (r->dfd < 0) {
+		ret = r->dfd;
+		snprintf(err, err_size, "%s%s", dir_var(env), msg);
+		free(r);
+		return ret;
 	}
-	/* Reserve the blocks now: a write to a hole of a full disk would be SIGBUS. */
-	err = posix_fallocate(r->fd, 0, (off_t)r->map_size);
-	if (err) {
-		err = -err;
-		goto fail_file;
+	ret = map_file(r, true);
+	if (ret) {
+		snprintf(err, err_size, "%s%s: cannot create a trace file: %s", dir_var(env), r->dir, strerror(-ret));
+		close(r->dfd);
+		free(r);
+		return ret;
 	}
-	r->map = mmap(NULL, r->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
-	if (r->map == MAP_FAILED) {
-		err = -errno;
-		goto fail_file;
-	}
-	r->hdr = (struct rhr_header *)r->map;
-	header_init(r);
-	r->gen = next_gen++;
-	/* The recorder is complete before writers can see it. */
-	atomic_store_explicit(&rhook__rec_current, r, memory_order_release);
-	__atomic_store_n(&rhook__rec_active, 1, __ATOMIC_RELAXED);
+	publish(r);
 	return 0;
+}
 
-fail_file:
-	close(r->fd);
-	unlink(r->path);
-fail_free:
-	free(r);
-	return err;
+int rhook__rec_start(const struct rhook_recorder_config *cfg, bool env, char *err, size_t err_size)
+{
+	struct rhook_recorder_config norm;
+	char buf[8];
+	int ret;
+
+	if (!err) {
+		err = buf;
+		err_size = sizeof(buf);
+	}
+	ret = rhook__rec_config_check(cfg, &norm, env, true, err, err_size);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&rhook__rec_lock);
+	ret = start_locked(&norm, env, err, err_size);
+	pthread_mutex_unlock(&rhook__rec_lock);
+	return ret;
 }
 
 int rhook_recorder_start(const struct rhook_recorder_config *cfg)
 {
-	struct rhook_recorder_config norm;
-	int err = normalize(cfg, &norm);
-
-	if (err)
-		return err;
-	pthread_mutex_lock(&rhook__rec_lock);
-	err = start_locked(&norm);
-	pthread_mutex_unlock(&rhook__rec_lock);
-	return err;
+	return rhook__rec_start(cfg, false, NULL, 0);
 }
 
-/* Final clock anchor and state; the mapping stays. */
+/* Final clock anchor and state (format.h, H2); the mapping stays. */
 static void finish_header(struct rhook__recorder *r, uint32_t state)
 {
-	r->hdr->stop = rhook__anchor_now(r->clock);
+	struct rhr_anchor a = rhook__anchor_now(r->clock);
+
+	r->hdr->stop = a;
 	__atomic_store_n(&r->hdr->state, state, __ATOMIC_RELEASE);
 }
 
 static void unmap_free(struct rhook__recorder *r)
 {
 	munmap(r->map, r->map_size);
-	close(r->fd);
+	rhook__rec_fault_disarm();
+	close(r->fd); /* drops the liveness lock, after the last store */
+	close(r->dfd);
 	free(r);
+}
+
+/*
+ * Starts the pending child recorder, if any, and returns the current
+ * one; rhook__rec_lock held.  Async-signal-safe but for the failure
+ * message (see rhook__rec_start_pending()).
+ */
+static struct rhook__recorder *start_pending_locked(void)
+{
+	struct rhook__recorder *r = atomic_load_explicit(&pending, memory_order_relaxed);
+	int ret;
+
+	if (!r)
+		return atomic_load_explicit(&rhook__rec_current, memory_order_relaxed);
+	r->pid = getpid();
+	ret = map_file(r, false);
+	if (ret) {
+		rhook__rec_say("rhook: recorder: cannot create the trace file of forked process in ", r->dir, ": ",
+			       strerror(-ret), "; not recording\n", NULL);
+		atomic_store_explicit(&pending, NULL, memory_order_relaxed);
+		__atomic_store_n(&rhook__rec_active, 0, __ATOMIC_RELAXED);
+		close(r->dfd);
+		spare = r; /* the only pending recorder there is: spare was free */
+		return NULL;
+	}
+	publish(r);
+	/*
+	 * Cleared after publish (release): a writer that failed its trylock
+	 * and loads NULL here (acquire) sees the recorder published.
+	 */
+	atomic_store_explicit(&pending, NULL, memory_order_release);
+	/* Events dropped while it was being created: counted, never lost silently. */
+	__atomic_fetch_add(&r->hdr->lost_no_buffer, atomic_exchange(&pending_lost, 0), __ATOMIC_RELAXED);
+	return r;
+}
+
+struct rhook__recorder *rhook__rec_start_pending(void)
+{
+	struct rhook__recorder *r;
+
+	if (!atomic_load_explicit(&pending, memory_order_relaxed))
+		return NULL;
+	/* Never wait: this may be a signal handler that interrupted the holder. */
+	if (pthread_mutex_trylock(&rhook__rec_lock)) {
+		rhook__rec_count_pending_lost();
+		return NULL;
+	}
+	r = start_pending_locked();
+	pthread_mutex_unlock(&rhook__rec_lock);
+	return r;
+}
+
+void rhook__rec_count_pending_lost(void)
+{
+	struct rhook__recorder *r;
+
+	if (!atomic_load_explicit(&pending, memory_order_acquire) &&
+	    !atomic_load_explicit(&rhook__rec_current, memory_order_relaxed))
+		return; /* not recording at all (or stopped meanwhile) */
+	/*
+	 * Either start_pending_locked() exchanges the count after this add,
+	 * or this add comes after its exchange in the count's modification
+	 * order; then the add reads from the exchange, so the recorder it
+	 * published before is seen below, and the count is moved here.
+	 */
+	atomic_fetch_add(&pending_lost, 1);
+	r = atomic_load_explicit(&rhook__rec_current, memory_order_acquire);
+	if (r) /* the caller is inside a read-side section: @r stays mapped */
+		__atomic_fetch_add(&r->hdr->lost_no_buffer, atomic_exchange(&pending_lost, 0), __ATOMIC_RELAXED);
 }
 
 int rhook_recorder_stop(void)
 {
 	struct rhook__recorder *r;
+	bool faulted;
 
 	/* The grace period below could wait for the caller (see rhook__may_wait_grace_period()). */
 	if (!rhook__may_wait_grace_period())
 		return -EDEADLK;
 	pthread_mutex_lock(&rhook__rec_lock);
+	free_spare_locked();
 	r = atomic_load_explicit(&rhook__rec_current, memory_order_relaxed);
 	if (!r) {
+		r = atomic_load_explicit(&pending, memory_order_relaxed);
+		if (r) {
+			/* A forked child that never recorded: no file to finish. */
+			atomic_store_explicit(&pending, NULL, memory_order_relaxed);
+			__atomic_store_n(&rhook__rec_active, 0, __ATOMIC_RELAXED);
+			close(r->dfd);
+			free(r);
+		}
 		pthread_mutex_unlock(&rhook__rec_lock);
-		return -ENOENT;
+		return r ? 0 : -ENOENT;
 	}
 	__atomic_store_n(&rhook__rec_active, 0, __ATOMIC_RELAXED);
 	atomic_store_explicit(&rhook__rec_current, NULL, memory_order_release);
 	/* Wait for every writer that could still hold @r. */
 	urcu_bp_synchronize_rcu();
 	RHOOK__TSAN_ACQUIRE(&rhook__rec_gp_token);
+	faulted = rhook__rec_faulted();
 	finish_header(r, RHR_STATE_STOPPED);
 	rhook__rec_thread_forget();
 	unmap_free(r);
 	pthread_mutex_unlock(&rhook__rec_lock);
-	return 0;
+	return faulted ? -EIO : 0;
 }
 
 int rhook_recorder_path(char *buf, size_t size)
@@ -264,7 +440,8 @@ int rhook_recorder_path(char *buf, size_t size)
 	int err = -ENOENT;
 
 	pthread_mutex_lock(&rhook__rec_lock);
-	r = atomic_load_explicit(&rhook__rec_current, memory_order_relaxed);
+	/* A forked child asking for its file gets it now rather than at its first event. */
+	r = start_pending_locked();
 	if (r)
 		err = snprintf(buf, size, "%s", r->path) < (int)size ? 0 : -ERANGE;
 	pthread_mutex_unlock(&rhook__rec_lock);
@@ -282,29 +459,36 @@ static void after_fork_parent(void)
 }
 
 /*
- * The child inherits the parent's shared mapping: it must not write there.
- * It records into a file of its own, with the same configuration.  Only
- * the forking thread exists here, so nothing can be reading @r.
+ * The child inherits the parent's shared mapping: it must not write
+ * there.  It records into a file of its own, with the same
+ * configuration, created at its first event (a child that only execs
+ * or exits leaves no file).  Only the forking thread exists here, so
+ * nothing can be reading @r.  System calls only.
  */
 static void after_fork_child(void)
 {
 	struct rhook__recorder *r = atomic_load_explicit(&rhook__rec_current, memory_order_relaxed);
 
-	pthread_mutex_unlock(&rhook__rec_lock);
-	if (!r)
-		return;
-	__atomic_store_n(&rhook__rec_active, 0, __ATOMIC_RELAXED);
 	atomic_store_explicit(&rhook__rec_current, NULL, memory_order_relaxed);
 	rhook__rec_thread_forget();
-	pthread_mutex_lock(&rhook__rec_lock);
-	{
-		int err = start_locked(&r->cfg);
-
-		if (err)
-			fprintf(stderr, "rhook: recorder: cannot start in the forked child: %s\n", strerror(-err));
+	if (r) {
+		munmap(r->map, r->map_size);
+		rhook__rec_fault_disarm();
+		close(r->fd); /* the parent's descriptor keeps the parent's lock */
+		r->map = NULL;
+		r->hdr = NULL;
+		r->fd = -1;
+		if (__atomic_load_n(&rhook__rec_active, __ATOMIC_RELAXED)) {
+			/* rhook__rec_active stays set: the first event comes to rhook__rec_emit(). */
+			atomic_store_explicit(&pending, r, memory_order_relaxed);
+		} else {
+			/* The parent's recorder had lost its file: the child does not record. */
+			close(r->dfd);
+			spare = r;
+		}
 	}
+	atomic_store_explicit(&pending_lost, 0, memory_order_relaxed);
 	pthread_mutex_unlock(&rhook__rec_lock);
-	unmap_free(r);
 }
 
 __attribute__((destructor)) static void rhook_rec_exit(void)
@@ -313,7 +497,7 @@ __attribute__((destructor)) static void rhook_rec_exit(void)
 
 	pthread_mutex_lock(&rhook__rec_lock);
 	r = atomic_load_explicit(&rhook__rec_current, memory_order_relaxed);
-	if (r)
+	if (r && !rhook__rec_faulted())
 		finish_header(r, RHR_STATE_EXITED);
 	pthread_mutex_unlock(&rhook__rec_lock);
 }
@@ -321,7 +505,7 @@ __attribute__((destructor)) static void rhook_rec_exit(void)
 void rhook__rec_init_from_env(void)
 {
 	struct rhook_recorder_config cfg;
-	char err[256];
+	char err[768];
 	int ret;
 
 	rhook__rec_writer_init();
@@ -333,7 +517,7 @@ void rhook__rec_init_from_env(void)
 	}
 	if (ret == 0)
 		return;
-	ret = rhook_recorder_start(&cfg);
+	ret = rhook__rec_start(&cfg, true, err, sizeof(err));
 	if (ret)
-		fprintf(stderr, "rhook: recorder not started in %s: %s\n", cfg.dir, strerror(-ret));
+		fprintf(stderr, "rhook: recorder not started: %s\n", err);
 }

@@ -1,12 +1,14 @@
 /*
  * recorder_impl.h - the recorder's process-wide state, shared by its
- * life cycle (recorder.c) and its write path (writer.c).
+ * life cycle (recorder.c), its configuration (config.c) and its write
+ * path (writer.c).
  */
 #ifndef RHOOK_RECORDER_IMPL_H
 #define RHOOK_RECORDER_IMPL_H
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,10 +17,14 @@
 #include "format.h"
 
 /*
- * One started recorder: one mapped trace file.  Immutable once published,
+ * One recorder: one mapped trace file.  Immutable once published,
  * except the file's own counters and @retired_epoch.  Published through
- * rhook__rec_current; readers dereference it inside an urcu-bp read-side
- * section, and stop waits for a grace period before unmapping.
+ * rhook__rec_current; writers dereference it inside an urcu-bp
+ * read-side section, and stop waits for a grace period before unmapping.
+ *
+ * In a forked child before its first event, the parent's recorder is
+ * kept unpublished as rhook__rec_pending (its file unmapped): the
+ * template, and the storage, of the child's own.
  */
 struct rhook__recorder {
 	uint64_t gen;              /* unique per recorder in this process tree */
@@ -29,15 +35,19 @@ struct rhook__recorder {
 	uint32_t subbuf_size;      /* header included */
 	uint32_t subbuf_payload;   /* subbuf_size - RHR_SBHDR_SIZE */
 	uint64_t buffer_size;
+	size_t page_size;
 	uint8_t *map;
 	size_t map_size;
 	struct rhr_header *hdr;
-	int fd;
+	int fd;                    /* the file; holds the liveness lock (format.h) */
+	int dfd;                   /* the trace directory, checked once (safedir.h) */
+	bool locked;               /* the liveness lock was taken */
 	pid_t pid;
 	/* Buffers retired so far; bufferless threads retry a claim when it moves. */
 	unsigned retired_epoch;
-	struct rhook_recorder_config cfg; /* cfg.dir points to @dir (fork restarts) */
-	char dir[PATH_MAX];
+	/* The clock calibration samples; a forked child reuses them (same TSC). */
+	struct rhr_anchor calib_start, calib_end;
+	char dir[PATH_MAX];        /* as given: for messages and the file's path */
 	char path[PATH_MAX];
 };
 
@@ -48,8 +58,9 @@ struct rhook__recorder {
 extern struct rhook__recorder *_Atomic rhook__rec_current;
 
 /*
- * Serializes start, stop, fork and thread-exit retirement.  Outermost
- * lock of the recorder; never taken on the write path.
+ * Serializes start, stop, fork, a forked child's first start and
+ * thread-exit retirement.  Outermost lock of the recorder; the write
+ * path only ever tries it (rhook__rec_start_pending()).
  */
 extern pthread_mutex_t rhook__rec_lock;
 
@@ -71,6 +82,35 @@ static inline struct rhr_sbhdr *rhook__rec_subbuf(const struct rhook__recorder *
 {
 	return (struct rhr_sbhdr *)((uint8_t *)bh + RHR_BUFHDR_SIZE + (size_t)j * r->subbuf_size);
 }
+
+/*
+ * Checks @in and fills @out with it and the defaults.  Messages name the
+ * environment variables if @env, else the fields of struct
+ * rhook_recorder_config; @check_cpu also checks that a TSC clock asked
+ * for is usable.  0, -EINVAL or -ENOTSUP (TSC unusable).
+ */
+int rhook__rec_config_check(const struct rhook_recorder_config *in, struct rhook_recorder_config *out, bool env,
+			    bool check_cpu, char *err, size_t err_size);
+
+/*
+ * Starts a recorder for @cfg, as rhook_recorder_start(), with a message
+ * in @err on failure (named as for rhook__rec_config_check()).
+ */
+int rhook__rec_start(const struct rhook_recorder_config *cfg, bool env, char *err, size_t err_size);
+
+/*
+ * The write path found no recorder published: in a forked child before
+ * its first event, starts the child's own (the caller is inside an
+ * urcu-bp read-side section) and returns it; else NULL.  When another
+ * thread holds rhook__rec_lock (starting it, or stopping), the caller's
+ * event is dropped and counted (as no_buffer).  Never blocks; no
+ * allocation (see rhook_recorder_start() in rhook/trace.h for what it
+ * calls).
+ */
+struct rhook__recorder *rhook__rec_start_pending(void);
+
+/* Counts one event dropped while no recorder is published yet (see above). */
+void rhook__rec_count_pending_lost(void);
 
 /* Writer side hooks for the life cycle; rhook__rec_lock held. */
 void rhook__rec_writer_init(void);

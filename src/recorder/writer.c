@@ -1,16 +1,21 @@
 /*
- * writer.c - the recorder's write path: one single-writer ring per thread.
+ * writer.c - the recorder's write path, out of line: a thread's buffer
+ * claim and hand-back, sub-buffer switching, drops; the fast path is in
+ * emit_inline.h.
  *
- * A thread claims a buffer of the mapped file at its first event (the
- * only time it may make system calls or allocate), then appends records
- * to the current sub-buffer of that buffer with plain stores and one
- * release store of the commit count.  No lock, no atomic read-modify-
- * write and no shared cache line on the write path: buffers are owned by
- * one thread and laid out apart.
- *
- * Concurrency: rhook__rec_emit() runs on any thread at any time,
- * including signal handlers (re-entry on a thread is dropped and counted)
- * and concurrently with start/stop (urcu-bp read side guards the mapping).
+ * Signal handlers.  After a thread's first event, an event makes no
+ * system call and calls no function.  A thread's first event (the claim)
+ * makes system calls (gettid, prctl) and two registrations: urcu-bp's
+ * (its first read-side section; with every signal blocked) and the
+ * thread-exit key that hands the buffer back, pthread_setspecific().
+ * glibc sets keys 0..31, kept in the thread descriptor, with plain
+ * stores; a higher key may allocate.  Both keys are created when
+ * librhook and liburcu-bp load, so with librhook loaded at program start
+ * (as its initial-exec TLS requires anyway) they are low and a thread's
+ * first event may come from a signal handler.  A program that dlopen()s
+ * librhook after creating 31 keys of its own must not emit a thread's
+ * first event from a signal handler.  A forked child's first event also
+ * creates its file: system calls only (rhook__rec_start_pending()).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -19,35 +24,41 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../core/urcu.h"
-#include "clock.h"
+#include "../trace/events.h"
+#include "emit_inline.h"
 #include "recorder.h"
-#include "recorder_impl.h"
 
-struct rec_tls {
-	uint64_t gen;           /* recorder this state belongs to; 0: none */
-	struct rhr_bufhdr *bh;  /* claimed buffer, NULL: none free */
-	struct rhr_sbhdr *sb;   /* current sub-buffer */
-	uint32_t off;           /* bytes committed in @sb (mirror of sb->commit) */
-	uint32_t tid;
-	unsigned retired_seen;  /* r->retired_epoch at the last failed claim */
-	unsigned nesting;       /* inside rhook__rec_emit() on this thread */
-};
+/* Records are whole words: every payload is (each has a uint64_t field). */
+#define RHOOK__EV_WORDS(id, name, FIELDS) \
+	_Static_assert(sizeof(struct rhook__ev_##name) % 8 == 0, "rhook__ev_" #name " is not whole words");
+RHOOK__EVENTS(RHOOK__EV_WORDS)
+#undef RHOOK__EV_WORDS
 
-static __thread struct rec_tls tls __attribute__((tls_model("initial-exec")));
+__thread struct rhook__rec_tls rhook__rec_tls __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
 
-/* Thread exit: hand the buffer back so a later thread can take it over. */
+#ifdef RHOOK_FAILPOINTS
+void (*rhook__failpoint_hook)(const char *name);
+#endif
+
+/*
+ * Thread exit (the key's destructor, never a signal handler): hand the
+ * buffer back so a later thread can take it over.
+ */
 static void thread_exit(void *arg)
 {
-	struct rec_tls *t = arg;
+	struct rhook__rec_tls *t = arg;
 	struct rhook__recorder *r;
 
 	pthread_mutex_lock(&rhook__rec_lock);
 	r = atomic_load_explicit(&rhook__rec_current, memory_order_relaxed);
 	if (r && t->gen == r->gen && t->bh) {
-		/* Everything this thread wrote before the buffer is claimable again. */
+		/*
+		 * Everything this thread wrote happens before the next owner's
+		 * claim: pairs with the acquire CAS in take_buffer().
+		 */
 		__atomic_store_n(&t->bh->state, RHR_BUF_RETIRED, __ATOMIC_RELEASE);
+		RHOOK__FAILPOINT("exit.retired");
 		__atomic_fetch_add(&r->retired_epoch, 1, __ATOMIC_RELAXED);
 	}
 	t->gen = 0;
@@ -62,9 +73,9 @@ void rhook__rec_writer_init(void)
 
 void rhook__rec_thread_forget(void)
 {
-	tls.gen = 0;
-	tls.bh = NULL;
-	tls.sb = NULL;
+	rhook__rec_tls.gen = 0;
+	rhook__rec_tls.bh = NULL;
+	rhook__rec_tls.sb = NULL;
 }
 
 /* Takes a buffer in @expected state; NULL if none. */
@@ -74,7 +85,7 @@ static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t 
 		struct rhr_bufhdr *bh = rhook__rec_bufhdr(r, i);
 		uint32_t want = expected;
 
-		/* Acquire: see what the previous owner wrote before retiring it. */
+		/* Acquire: see what the previous owner wrote before retiring it (thread_exit()). */
 		if (__atomic_load_n(&bh->state, __ATOMIC_RELAXED) == expected &&
 		    __atomic_compare_exchange_n(&bh->state, &want, RHR_BUF_OWNED, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
@@ -85,12 +96,15 @@ static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t 
 
 /*
  * Slow path: the thread's first event for recorder @r, or a retry after
- * the pool was exhausted.  May make system calls and touch every page of
- * a fresh buffer, so that the fast path never takes a page fault.
+ * the pool was exhausted.  Touches every page of a fresh buffer, so that
+ * the fast path never takes a page fault.  System calls and one
+ * pthread_setspecific() only (see the top of this file).
  */
-static void claim(struct rec_tls *t, struct rhook__recorder *r)
+static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r)
 {
 	struct rhr_bufhdr *bh;
+	char name[16] = { 0 };
+	uint64_t words[2];
 	bool fresh = true;
 
 	if (t->gen != r->gen) {
@@ -107,65 +121,89 @@ static void claim(struct rec_tls *t, struct rhook__recorder *r)
 	}
 	if (!bh)
 		return;
+	RHOOK__FAILPOINT("claim.taken");
 	if (fresh) {
 		/*
 		 * Only the sub-buffer bytes, nobody else's: the buffer header
 		 * holds the state other claimers read (its page is written just
 		 * below), and the last page may hold the next buffer's header.
+		 * An atomic no-op per page: faults the page in, changes nothing.
 		 */
-		volatile uint8_t *p = (uint8_t *)bh + RHR_BUFHDR_SIZE;
-		long page = sysconf(_SC_PAGESIZE);
+		uint8_t *p = (uint8_t *)bh + RHR_BUFHDR_SIZE;
 
-		for (size_t off = 0; off < r->buffer_size; off += (size_t)page)
-			p[off] = p[off];
-		p[r->buffer_size - 1] = p[r->buffer_size - 1];
+		for (size_t off = 0; off < r->buffer_size; off += r->page_size)
+			__atomic_fetch_add((uint64_t *)(void *)(p + off), 0, __ATOMIC_RELAXED);
+		__atomic_fetch_add((uint64_t *)(void *)(p + r->buffer_size - 8), 0, __ATOMIC_RELAXED);
 	}
-	bh->tid = t->tid;
-	bh->owners++;
-	memset(bh->thread_name, 0, sizeof(bh->thread_name));
-	prctl(PR_GET_NAME, bh->thread_name);
+	rhr_st32(&bh->tid, t->tid);
+	RHOOK__FAILPOINT("claim.tid");
+	rhr_st64(&bh->owners, rhr_ld64(&bh->owners) + 1);
+	RHOOK__FAILPOINT("claim.owners");
+	prctl(PR_GET_NAME, name);
+	memcpy(words, name, sizeof(words));
+	rhr_st64(bh->thread_name, words[0]);
+	rhr_st64(bh->thread_name + 8, words[1]);
+	RHOOK__FAILPOINT("claim.name");
 	t->bh = bh;
 	t->sb = NULL;
 	t->off = r->subbuf_payload; /* forces a new sub-buffer: one writer per sub-buffer */
 }
 
 /*
- * Moves to the next sub-buffer of the ring.  Overwrite mode recycles the
- * oldest, counting its records as lost; discard mode stops at a full ring.
+ * Moves to the next sub-buffer of the ring (format.h, S1).  Overwrite
+ * mode recycles the oldest, counting its records as lost first (a loss
+ * is never under-reported); discard mode stops at a full ring.
  */
-static bool next_subbuf(struct rec_tls *t, const struct rhook__recorder *r)
+static bool next_subbuf(struct rhook__rec_tls *t, const struct rhook__recorder *r)
 {
 	struct rhr_bufhdr *bh = t->bh;
-	uint64_t seq = bh->last_seq + 1;
+	uint64_t seq = rhr_ld64(&bh->last_seq) + 1;
 	struct rhr_sbhdr *sb = rhook__rec_subbuf(r, bh, (uint32_t)((seq - 1) & (r->num_subbuffers - 1)));
+	struct rhr_anchor a;
 
+	/* Only this buffer's owners store seq; relaxed: this thread's own stores, or its claim's acquire. */
 	if (__atomic_load_n(&sb->seq, __ATOMIC_RELAXED)) {
 		if (r->mode == RHOOK_RECORDER_DISCARD) {
-			bh->lost_discard++;
+			rhr_st64(&bh->lost_discard, rhr_ld64(&bh->lost_discard) + 1);
+			RHOOK__FAILPOINT("discard.lost");
 			return false;
 		}
-		bh->lost_overwrite += sb->records;
+		rhr_st64(&bh->lost_overwrite, rhr_ld64(&bh->lost_overwrite) + rhr_ld32(&sb->records));
+		RHOOK__FAILPOINT("recycle.lost");
+		/* S1: the sub-buffer is invalid before any of its words change... */
+		__atomic_store_n(&sb->seq, 0, __ATOMIC_RELAXED);
+		RHOOK__FAILPOINT("recycle.seq0");
 		/*
-		 * Invalidate the sub-buffer before any of its bytes change
-		 * (seqlock writer): the acquire half keeps the stores below
-		 * from moving above the exchange.
+		 * ...and the release fence keeps every store below after that
+		 * one, for a reader whose acquire fence follows loads of them
+		 * (recfile.c, next_subbuf()).
 		 */
-		__atomic_exchange_n(&sb->seq, 0, __ATOMIC_ACQ_REL);
+		rhr_fence_release();
 	}
-	sb->commit = 0;
-	sb->records = 0;
-	sb->tid = t->tid;
-	sb->reserved = 0;
-	sb->anchor = rhook__anchor_now(r->clock);
-	/* The header is complete before the sub-buffer becomes valid. */
+	rhr_st32(&sb->commit, 0);
+	RHOOK__FAILPOINT("subbuf.commit");
+	rhr_st32(&sb->records, 0);
+	RHOOK__FAILPOINT("subbuf.records");
+	rhr_st32(&sb->tid, t->tid);
+	RHOOK__FAILPOINT("subbuf.tid");
+	rhr_st32(&sb->reserved, 0);
+	a = rhook__anchor_now(r->clock);
+	rhr_st64(&sb->anchor.tsc, a.tsc);
+	RHOOK__FAILPOINT("subbuf.anchor_tsc");
+	rhr_st64(&sb->anchor.mono_ns, a.mono_ns);
+	RHOOK__FAILPOINT("subbuf.anchor_mono");
+	/* S1: the header is complete before seq makes the sub-buffer valid; pairs with the reader's acquire load. */
 	__atomic_store_n(&sb->seq, seq, __ATOMIC_RELEASE);
-	bh->last_seq = seq;
+	RHOOK__FAILPOINT("subbuf.seq");
+	rhr_st64(&bh->last_seq, seq);
+	RHOOK__FAILPOINT("subbuf.last_seq");
 	t->sb = sb;
 	t->off = 0;
+	t->records = 0;
 	return true;
 }
 
-static void count_nested(void)
+void rhook__rec_emit_nested(void)
 {
 	struct rhook__recorder *r;
 
@@ -173,58 +211,30 @@ static void count_nested(void)
 	r = atomic_load_explicit(&rhook__rec_current, memory_order_acquire);
 	if (r)
 		__atomic_fetch_add(&r->hdr->lost_nested, 1, __ATOMIC_RELAXED);
+	else
+		rhook__rec_count_pending_lost();
+	RHOOK__FAILPOINT("nested.lost");
 	/* As in rhook__rec_emit(): this use of @r happens before stop unmaps it. */
 	RHOOK__TSAN_RELEASE(&rhook__rec_gp_token);
 	urcu_bp_read_unlock();
 }
 
-void rhook__rec_emit(unsigned id, const void *payload, uint32_t len, const void *tail, uint32_t tail_len)
+void rhook__rec_emit_slow(struct rhook__rec_tls *t, struct rhook__recorder *r, unsigned id, const void *payload,
+			  uint32_t len, const void *tail, uint32_t tail_len, bool ordered)
 {
-	struct rec_tls *t = &tls;
-	struct rhook__recorder *r;
-	uint32_t size = (uint32_t)(sizeof(struct rhr_record) + len + tail_len + 7) & ~7u;
+	uint32_t size = (uint32_t)sizeof(struct rhr_record) + len + tail_len;
 
-	if (t->nesting) {
-		count_nested();
+	if (!r && !(r = rhook__rec_start_pending()))
+		return;
+	if (t->gen != r->gen || (!t->bh && t->retired_seen != r->retired_epoch))
+		claim(t, r);
+	if (!t->bh) {
+		__atomic_fetch_add(&r->hdr->lost_no_buffer, 1, __ATOMIC_RELAXED);
+		RHOOK__FAILPOINT("no_buffer.lost");
 		return;
 	}
-	t->nesting = 1;
-	urcu_bp_read_lock();
-	r = atomic_load_explicit(&rhook__rec_current, memory_order_acquire);
-	if (!r)
-		goto out;
-	if (RHOOK_UNLIKELY(t->gen != r->gen || (!t->bh && t->retired_seen != r->retired_epoch)))
-		claim(t, r);
-	if (RHOOK_UNLIKELY(!t->bh)) {
-		__atomic_fetch_add(&r->hdr->lost_no_buffer, 1, __ATOMIC_RELAXED);
-		goto out;
-	}
-	if (RHOOK_UNLIKELY(t->off + size > r->subbuf_payload) && !next_subbuf(t, r))
-		goto out;
-
-	{
-		uint8_t *p = (uint8_t *)t->sb + RHR_SBHDR_SIZE + t->off;
-		struct rhr_record *rec = (struct rhr_record *)p;
-		uint32_t used = (uint32_t)sizeof(*rec) + len + tail_len;
-
-		rec->magic = RHR_RECORD_MAGIC;
-		rec->id = (uint16_t)id;
-		rec->size = (uint16_t)size;
-		rec->reserved = 0;
-		rec->timestamp = rhook__rec_now(r->clock);
-		memcpy(p + sizeof(*rec), payload, len);
-		if (tail_len)
-			memcpy(p + sizeof(*rec) + len, tail, tail_len);
-		if (used != size)
-			memset(p + used, 0, size - used);
-		t->off += size;
-		t->sb->records++;
-		/* Publish the record's bytes before the commit count that covers them. */
-		__atomic_store_n(&t->sb->commit, t->off, __ATOMIC_RELEASE);
-	}
-out:
-	/* Every use of @r happens before stop unmaps it (TSan's view of the grace period). */
-	RHOOK__TSAN_RELEASE(&rhook__rec_gp_token);
-	urcu_bp_read_unlock();
-	t->nesting = 0;
+	if (t->off + size > r->subbuf_payload && !next_subbuf(t, r))
+		return;
+	rhook__rec_put(t, id, payload, len, tail, tail_len,
+		       ordered ? rhook__rec_now_ordered(r->clock) : rhook__rec_now(r->clock));
 }

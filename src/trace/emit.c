@@ -10,6 +10,12 @@
 
 #include "../core/internal.h"
 #include "emit.h"
+/*
+ * After emit.h: its LTTng-UST headers must not see the _LGPL_SOURCE that
+ * urcu.h defines (they would inline LTTng's own urcu, which librhook does
+ * not link: the provider is loaded at run time).
+ */
+#include "../recorder/emit_inline.h"
 
 /* The USDT semaphores, in the section perf, bpftrace and systemtap patch. */
 #define RHOOK__USDT_SEMAPHORE_DEF(num, name, FIELDS) \
@@ -18,15 +24,26 @@ RHOOK__EVENTS(RHOOK__USDT_SEMAPHORE_DEF)
 #undef RHOOK__USDT_SEMAPHORE_DEF
 
 /*
- * Emits a fixed-size event @name whose payload is *@ev to every consumer;
- * the USDT probe gets region_id, the payload, its size and @... (scalars).
+ * The recorder's timestamps (src/recorder/clock.h): the events whose
+ * order across threads and processes the trace's readers rely on
+ * (versions in commit order, a notification after its commit, an SST
+ * before the commit that adds it: rhook-read check) read the TSC after
+ * everything before them, rhook__rec_emit_ordered(); the others (spans,
+ * dispatch times), whose order the reader keeps within each thread, do
+ * not wait for it, rhook__rec_emit().
  */
-#define EMIT_FIXED(name, ev, ...)                                                     \
+
+/*
+ * Emits a fixed-size event @name whose payload is *@ev to every consumer,
+ * to the recorder with @rec_emit; the USDT probe gets region_id, the
+ * payload, its size and @... (scalars).
+ */
+#define EMIT_FIXED(name, rec_emit, ev, ...)                                           \
 	do {                                                                          \
 		if (lttng_ust_tracepoint_enabled(rhook, name))                        \
 			lttng_ust_do_tracepoint(rhook, name, (ev));                   \
 		if (rhook__rec_on())                                                  \
-			rhook__rec_emit(RHOOK__EV_##name, (ev), sizeof(*(ev)), NULL, 0); \
+			rec_emit(RHOOK__EV_##name, (ev), sizeof(*(ev)), NULL, 0);     \
 		STAP_PROBEV(rhook, name, (ev)->region_id, (ev), sizeof(*(ev)), __VA_ARGS__); \
 	} while (0)
 
@@ -54,15 +71,15 @@ void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_
 		lttng_ust_do_tracepoint(rhook, sst_file_written, &ev, id);
 	}
 	if (rhook__rec_on())
-		rhook__rec_emit(RHOOK__EV_sst_file_written, &ev, sizeof(ev), NULL, 0);
+		rhook__rec_emit_ordered(RHOOK__EV_sst_file_written, &ev, sizeof(ev), NULL, 0);
 	STAP_PROBEV(rhook, sst_file_written, ev.region_id, &ev, sizeof(ev), ev.file_size, ev.num_rows, ev.level,
 		    ev.origin);
 }
 
 void rhook__emit_manifest_commit(const struct rhook__ev_manifest_commit *ev)
 {
-	EMIT_FIXED(manifest_commit, ev, ev->version, ev->cause, ev->result, ev->lock_wait_ns, ev->lock_hold_ns,
-		   ev->persist_ns);
+	EMIT_FIXED(manifest_commit, rhook__rec_emit_ordered, ev, ev->version, ev->cause, ev->result, ev->lock_wait_ns,
+		   ev->lock_hold_ns, ev->persist_ns);
 }
 
 /* The file ids an event lists: at most RHOOK__EV_MAX_LISTED_IDS per list. */
@@ -146,8 +163,8 @@ void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t version, e
 	if (rhook__rec_on()) {
 		/* The tail: listed added ids, then listed removed ids, contiguous. */
 		memmove(l.ids[l.listed[0]], l.ids[RHOOK__EV_MAX_LISTED_IDS], (size_t)l.listed[1] * 16);
-		rhook__rec_emit(RHOOK__EV_manifest_updated, &ev, sizeof(ev), l.ids,
-				(uint32_t)(l.listed[0] + l.listed[1]) * 16);
+		rhook__rec_emit_ordered(RHOOK__EV_manifest_updated, &ev, sizeof(ev), l.ids,
+					(uint32_t)(l.listed[0] + l.listed[1]) * 16);
 	}
 	STAP_PROBEV(rhook, manifest_updated, ev.region_id, &ev, sizeof(ev), ev.version, ev.cause, ev.action_kinds,
 		    ev.num_files_added, ev.num_files_removed);
@@ -163,7 +180,7 @@ void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uin
 		.callback = (uint8_t)callback,
 	};
 
-	EMIT_FIXED(hook_dispatch, &ev, ev.callback, ev.num_hooks, ev.duration_ns);
+	EMIT_FIXED(hook_dispatch, rhook__rec_emit, &ev, ev.callback, ev.num_hooks, ev.duration_ns);
 }
 
 uint64_t rhook_trace_flush_begin(rhook_region_id region_id, uint64_t rows, uint64_t bytes)
@@ -172,7 +189,7 @@ uint64_t rhook_trace_flush_begin(rhook_region_id region_id, uint64_t rows, uint6
 
 	if (!rhook__ev_wanted(RHOOK__EV_flush_begin) && !rhook__ev_wanted(RHOOK__EV_flush_end))
 		return 0;
-	EMIT_FIXED(flush_begin, &ev, ev.rows, ev.bytes);
+	EMIT_FIXED(flush_begin, rhook__rec_emit, &ev, ev.rows, ev.bytes);
 	return rhook__now_ns();
 }
 
@@ -190,7 +207,7 @@ void rhook_trace_flush_end(uint64_t start, rhook_region_id region_id, uint64_t r
 	if (!rhook__ev_wanted(RHOOK__EV_flush_end))
 		return;
 	ev.duration_ns = start ? rhook__now_ns() - start : 0;
-	EMIT_FIXED(flush_end, &ev, ev.rows, ev.bytes, ev.files, ev.status, ev.duration_ns);
+	EMIT_FIXED(flush_end, rhook__rec_emit, &ev, ev.rows, ev.bytes, ev.files, ev.status, ev.duration_ns);
 }
 
 uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_files, uint64_t bytes_in,
@@ -205,7 +222,7 @@ uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_
 
 	if (!rhook__ev_wanted(RHOOK__EV_compaction_begin) && !rhook__ev_wanted(RHOOK__EV_compaction_end))
 		return 0;
-	EMIT_FIXED(compaction_begin, &ev, ev.input_files, ev.bytes_in, ev.mode);
+	EMIT_FIXED(compaction_begin, rhook__rec_emit, &ev, ev.input_files, ev.bytes_in, ev.mode);
 	return rhook__now_ns();
 }
 
@@ -225,6 +242,6 @@ void rhook_trace_compaction_end(uint64_t start, rhook_region_id region_id, uint3
 	if (!rhook__ev_wanted(RHOOK__EV_compaction_end))
 		return;
 	ev.duration_ns = start ? rhook__now_ns() - start : 0;
-	EMIT_FIXED(compaction_end, &ev, ev.input_files, ev.output_files, ev.bytes_in, ev.bytes_out, ev.mode,
-		   ev.status, ev.duration_ns);
+	EMIT_FIXED(compaction_end, rhook__rec_emit, &ev, ev.input_files, ev.output_files, ev.bytes_in, ev.bytes_out,
+		   ev.mode, ev.status, ev.duration_ns);
 }

@@ -2,9 +2,11 @@
  * recorder_fork.c - the recorder across fork() and thread exits.
  *
  * A forked child records into a file of its own (never into the
- * parent's mapping, which it inherits); threads that exited leave their
- * events readable, and their buffers are taken over by later threads
- * without losing what they hold.
+ * parent's mapping, which it inherits), created at its first event: a
+ * child that only execs or exits leaves no file, a grandchild that
+ * records gets its own.  Threads that exited leave their events
+ * readable, and their buffers are taken over by later threads without
+ * losing what they hold.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -14,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,6 +120,120 @@ static void test_fork(void **state)
 	rhook_rmtree(dir);
 }
 
+/* The names of the recorder files in @dir into @names; their count. */
+static unsigned list_files(const char *dir, char names[8][256])
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	unsigned count = 0;
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		if (strstr(ents[i]->d_name, ".rhr")) {
+			assert_true(count < 8);
+			snprintf(names[count++], 256, "%s", ents[i]->d_name);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return count;
+}
+
+static pid_t wait_ok(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("child %ld: status %#x", (long)pid, status);
+	return pid;
+}
+
+/*
+ * Children that never record leave no file (fork+exec of /bin/true, a
+ * child that exits, one that only stops the recorder); one that asks for
+ * its file's path has it; a grandchild that records has its own file,
+ * its parent (which did not) none.
+ */
+static void test_fork_without_events(void **state)
+{
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 1 << 20, .num_buffers = 16 };
+	char dir[PATH_MAX], names[8][256], want[64];
+	struct file_events ev;
+	pid_t pid, grandchild, asked;
+	int pipefd[2];
+
+	(void)state;
+	rt_tmpdir(dir, "fork-lazy");
+	cfg.dir = dir;
+	assert_int_equal(rhook_recorder_start(&cfg), 0);
+	rhook_trace_flush_begin(1, 0, 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	wait_ok(pid);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	wait_ok(pid);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(rhook_recorder_stop() == 0 ? 0 : 1); /* recording, logically: stop says so */
+	wait_ok(pid);
+	/* A child asking for its file's path gets it created then. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char path[PATH_MAX];
+
+		if (rhook_recorder_path(path, sizeof(path)) || access(path, F_OK))
+			_exit(1);
+		_exit(rhook_recorder_stop() == 0 ? 0 : 2);
+	}
+	asked = wait_ok(pid);
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pid_t g = fork();
+
+		if (g < 0)
+			_exit(1);
+		if (g == 0) {
+			for (unsigned i = 0; i < 5; i++)
+				rhook_trace_flush_begin(3, i, 0);
+			_exit(rhook_recorder_stop() == 0 ? 0 : 1);
+		}
+		if (write(pipefd[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		_exit(waitpid(g, NULL, 0) == g ? 0 : 1);
+	}
+	wait_ok(pid);
+	assert_int_equal(read(pipefd[0], &grandchild, sizeof(grandchild)), sizeof(grandchild));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	assert_int_equal(rhook_recorder_stop(), 0);
+
+	/* The parent's, the one that asked for its path and the grandchild's: nothing of the others. */
+	assert_int_equal(list_files(dir, names), 3);
+	snprintf(want, sizeof(want), "rhook-%ld-0.rhr", (long)asked);
+	assert_true(!strcmp(names[0], want) || !strcmp(names[1], want) || !strcmp(names[2], want));
+	snprintf(want, sizeof(want), "rhook-%ld-0.rhr", (long)grandchild);
+	assert_true(!strcmp(names[0], want) || !strcmp(names[1], want) || !strcmp(names[2], want));
+	read_file(dir, want, &ev);
+	assert_int_equal(ev.n, 5);
+	assert_int_equal(ev.pid, (uint64_t)grandchild);
+	assert_int_equal(ev.state, RHR_STATE_STOPPED);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(ev.rows[i], i);
+	rhook_rmtree(dir);
+}
+
 struct exiting {
 	unsigned index;
 	uint32_t tid;
@@ -175,6 +292,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_fork_without_events),
 		cmocka_unit_test(test_exited_threads),
 	};
 

@@ -1,7 +1,9 @@
 /*
  * recorder_roundtrip.c - events written through the public API by
  * several threads are the events the decoder reads back, field by field,
- * in each thread's order, on both clocks.
+ * in each thread's order, on both clocks; and with sub-buffers larger
+ * than the decoder's copy window (recfile.c), so that records are read
+ * across its refills.
  *
  * Every value an event carries is a function of (thread, iteration),
  * except the measured lock and persist times of manifest_commit; flush
@@ -30,6 +32,10 @@
 
 #define THREADS 4
 #define ITERS 300
+#define ITERS_LARGE 1500 /* ~1 MB per thread: several 256 KiB windows per sub-buffer */
+
+/* Per thread: iterations of the run. */
+static unsigned iters = ITERS;
 #define EVENTS_PER_ITER 8 /* flush_begin, 2 sst, commit, updated, flush_end, compaction_begin, compaction_end */
 
 struct worker {
@@ -83,7 +89,7 @@ static void *work(void *arg)
 
 	w->tid = (uint32_t)gettid();
 	w->err = rhook_manifest_ctx_new(&cfg, &ctx);
-	for (unsigned i = 0; !w->err && i < ITERS; i++) {
+	for (unsigned i = 0; !w->err && i < iters; i++) {
 		struct rhook_file_meta files[2] = { file_of(t, i, 0), file_of(t, i, 1) };
 		struct rhook_file_meta old = file_of(t, i, 9);
 		struct rhook_sst_info info = { 0 };
@@ -223,9 +229,10 @@ static uint64_t mono_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void roundtrip(enum rhook_recorder_clock clock)
+static void roundtrip(enum rhook_recorder_clock clock, size_t buffer_size, unsigned num_subbuffers)
 {
-	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 1u << 20, .num_buffers = THREADS + 2,
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = buffer_size,
+					     .num_buffers = THREADS + 2, .num_subbuffers = num_subbuffers,
 					     .mode = RHOOK_RECORDER_DISCARD, .clock = clock };
 	struct worker w[THREADS];
 	struct rhook__rd_proc proc;
@@ -277,7 +284,7 @@ static void roundtrip(enum rhook_recorder_clock clock)
 					;
 			assert_true(t < THREADS);
 			assert_int_equal(st->ev.tid, w[t].tid);
-			assert_true(seen[t] < ITERS * EVENTS_PER_ITER);
+			assert_true(seen[t] < iters * EVENTS_PER_ITER);
 			id = expected(t, seen[t]++, want, ids, &num_ids);
 			compare(&st->ev, id, want, ids, num_ids);
 			/* Converted timestamps are monotonic CLOCK_MONOTONIC values of the run. */
@@ -287,8 +294,8 @@ static void roundtrip(enum rhook_recorder_clock clock)
 		}
 	}
 	for (unsigned t = 0; t < THREADS; t++)
-		assert_int_equal(seen[t], ITERS * EVENTS_PER_ITER);
-	assert_int_equal(proc.events, THREADS * ITERS * EVENTS_PER_ITER);
+		assert_int_equal(seen[t], iters * EVENTS_PER_ITER);
+	assert_int_equal(proc.events, THREADS * iters * EVENTS_PER_ITER);
 	assert_int_equal(proc.lost.discard + proc.lost.overwrite + proc.lost.no_buffer + proc.lost.nested +
 				 proc.lost.damaged,
 			 0);
@@ -299,13 +306,23 @@ static void roundtrip(enum rhook_recorder_clock clock)
 static void test_monotonic(void **state)
 {
 	(void)state;
-	roundtrip(RHOOK_RECORDER_CLOCK_MONOTONIC);
+	iters = ITERS;
+	roundtrip(RHOOK_RECORDER_CLOCK_MONOTONIC, 1u << 20, 8);
 }
 
 static void test_tsc(void **state)
 {
 	(void)state;
-	roundtrip(RHOOK_RECORDER_CLOCK_TSC);
+	iters = ITERS;
+	roundtrip(RHOOK_RECORDER_CLOCK_TSC, 1u << 20, 8);
+}
+
+/* 2 MiB sub-buffers, each thread's ~1 MB in one of them: read through several windows. */
+static void test_large_subbuffers(void **state)
+{
+	(void)state;
+	iters = ITERS_LARGE;
+	roundtrip(RHOOK_RECORDER_CLOCK_MONOTONIC, 4u << 20, 2);
 }
 
 int main(void)
@@ -313,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_monotonic),
 		cmocka_unit_test(test_tsc),
+		cmocka_unit_test(test_large_subbuffers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "out.h"
+#include "recorder/safedir.h"
 #include "schema.h"
 
 #define CTF_MAGIC 0xC1FC1FC1u
@@ -64,24 +65,13 @@ static bool dir_empty(int dfd)
 int rhook__ctfout_open(struct rhook__ctfout **out, const char *dir, bool force, char *err, size_t err_size)
 {
 	struct rhook__ctfout *x;
-	struct stat st;
 	int dfd;
 
 	*out = NULL;
-	if (!lstat(dir, &st)) {
-		if (S_ISLNK(st.st_mode))
-			return rhook__fail(err, err_size, -ELOOP, "%s: is a symbolic link; refusing to write through it", dir);
-		if (!S_ISDIR(st.st_mode))
-			return rhook__fail(err, err_size, -ENOTDIR, "%s: exists and is not a directory", dir);
-	} else if (errno != ENOENT) {
-		return rhook__fail(err, err_size, -errno, "%s: %s", dir, strerror(errno));
-	} else if (mkdir(dir, 0700)) {
-		return rhook__fail(err, err_size, -errno, "%s: %s", dir, strerror(errno));
-	}
-	/* O_NOFOLLOW: a symlink planted since the lstat() is refused, not followed. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Created 0700 if missing; never a symlink, never a directory others can change (safedir.h). */
+	dfd = rhook__safedir_open(dir, err, err_size);
 	if (dfd < 0)
-		return rhook__fail(err, err_size, -errno, "%s: %s", dir, strerror(errno));
+		return dfd;
 	if (!force && !dir_empty(dfd)) {
 		close(dfd);
 		return rhook__fail(err, err_size, -EEXIST, "%s: exists and is not empty (--force writes into it)", dir);
@@ -122,7 +112,7 @@ static void name_part(char *dst, size_t size, const char *s, const char *fallbac
  */
 static int make_trace_dir(struct rhook__ctfout *x, const char *name, char *err, size_t err_size)
 {
-	int dfd;
+	int dfd, ret;
 
 	if (mkdirat(x->dfd, name, 0700) && (errno != EEXIST || !x->force))
 		return rhook__fail(err, err_size, -errno, "%s: %s", name, strerror(errno));
@@ -130,6 +120,12 @@ static int make_trace_dir(struct rhook__ctfout *x, const char *name, char *err, 
 	if (dfd < 0)
 		return rhook__fail(err, err_size, -errno, "%s: %s", name, strerror(errno));
 	if (x->force) {
+		/* Reused: as private as one the export creates. */
+		ret = rhook__safedir_check(dfd, name, err, err_size);
+		if (ret) {
+			close(dfd);
+			return ret;
+		}
 		unlinkat(dfd, "metadata", 0);
 		unlinkat(dfd, "stream", 0);
 	}

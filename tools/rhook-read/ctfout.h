@@ -30,7 +30,13 @@
 
 struct rhook__ctfout;
 
-/* Prepares @dir; 0 or a negative errno with a message in @err. */
+/*
+ * Prepares @dir, created 0700 if missing, by the rules of safedir.h (no
+ * symlink, not owned by another uid, not writable by group or others,
+ * no ancestor others can change); 0 or a negative errno (-ELOOP,
+ * -ENOTDIR, -EPERM, -EEXIST: not empty without @force) with a message in
+ * @err.
+ */
 int rhook__ctfout_open(struct rhook__ctfout **out, const char *dir, bool force, char *err, size_t err_size);
 /* Appends @ev (events come in time order); 0 or a negative errno with a message in @err. */
 int rhook__ctfout_add(struct rhook__ctfout *x, const struct rhook__rd_event *ev, char *err, size_t err_size);

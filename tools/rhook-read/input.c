@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,11 @@ static int add_stream(struct rhook__reader *r, struct rhook__rd_stream *s)
 	return 0;
 }
 
+/*
+ * Opens recorder file @path.  An unusable file is skipped with a warning
+ * naming it and why, and counted (r->skipped); only running out of
+ * memory is an error.
+ */
 static int open_recorder(struct rhook__reader *r, const char *path)
 {
 	struct rhook__recfile *f = calloc(1, sizeof(*f));
@@ -216,9 +222,18 @@ static int open_recorder(struct rhook__reader *r, const char *path)
 			r->num_procs--;
 			free(p);
 		}
-		/* A header never written is no error of the trace: that process recorded nothing. */
-		fprintf(stderr, "rhook-read: %s: %s%s\n", path, ret == -ENODATA ? "skipped: " : "", err);
-		return ret == -ENODATA ? 0 : ret;
+		if (ret == -ENOMEM) {
+			fprintf(stderr, "rhook-read: %s: %s\n", path, err);
+			return ret;
+		}
+		if (ret == -EAGAIN) {
+			/* A process creating its file right now: nothing recorded yet, nothing lost. */
+			fprintf(stderr, "rhook-read: note: %s: skipped: %s\n", path, err);
+			return 0;
+		}
+		fprintf(stderr, "rhook-read: warning: %s: skipped: %s\n", path, err);
+		r->skipped++;
+		return 0;
 	}
 	r->files[r->num_files++] = f;
 	ret = rhook__reader_place(r, p);
@@ -229,6 +244,7 @@ static int open_recorder(struct rhook__reader *r, const char *path)
 	return ret;
 }
 
+/* Opens CTF trace @dir; skipped and counted like a recorder file when unusable. */
 static int open_ctf(struct rhook__reader *r, const char *dir)
 {
 	struct rhook__ctfin *c;
@@ -240,9 +256,14 @@ static int open_ctf(struct rhook__reader *r, const char *dir)
 		return -ENOMEM;
 	}
 	ret = rhook__ctfin_open(&c, r, dir, err, sizeof(err));
-	if (ret) {
+	if (ret == -ENOMEM) {
 		fprintf(stderr, "rhook-read: %s: %s\n", dir, err);
 		return ret;
+	}
+	if (ret) {
+		fprintf(stderr, "rhook-read: warning: %s: skipped: %s\n", dir, err);
+		r->skipped++;
+		return 0;
 	}
 	r->ctfs[r->num_ctfs++] = c;
 	ret = add_stream(r, rhook__ctfin_stream(c));
@@ -310,9 +331,22 @@ struct rhook__rd_lost rhook__reader_lost(const struct rhook__reader *r)
 	return t;
 }
 
-bool rhook__reader_damaged(const struct rhook__reader *r)
+bool rhook__reader_incomplete(const struct rhook__reader *r)
 {
-	return rhook__reader_lost(r).damaged != 0;
+	struct rhook__rd_lost lost = rhook__reader_lost(r);
+	bool incomplete = r->skipped || lost.damaged;
+
+	for (size_t i = 0; i < r->num_files; i++) {
+		if (r->files[i]->truncated)
+			fprintf(stderr, "rhook-read: warning: %s: truncated while being read; the records it lost are "
+				"counted as damaged\n", r->files[i]->proc->origin);
+	}
+	if (lost.damaged)
+		fprintf(stderr, "rhook-read: warning: %" PRIu64 " damaged records were skipped\n", lost.damaged);
+	if (r->skipped)
+		fprintf(stderr, "rhook-read: warning: %zu unusable input%s skipped (see above)\n", r->skipped,
+			r->skipped == 1 ? " was" : "s were");
+	return incomplete;
 }
 
 int rhook__reader_stream_error(const struct rhook__reader *r)

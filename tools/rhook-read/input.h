@@ -42,12 +42,18 @@ struct rhook__reader {
 	size_t num_ctfs, cap_ctfs;
 	struct rhook__clock_domain *domains;
 	size_t num_domains, cap_domains;
+	size_t skipped; /* unusable files or traces left out, each with a warning */
 };
 
 /*
- * Opens every trace under @paths.  On error prints "rhook-read: PATH:
- * reason" on stderr and returns a negative errno; the reader is then
- * empty (closed).
+ * Opens every trace under @paths.  A recorder file or CTF trace that
+ * cannot be used (empty, truncated, garbage, unknown version, a process
+ * that died while creating it) is skipped with "rhook-read: warning:
+ * PATH: skipped: reason" on stderr and counted in @skipped; the others
+ * are read.  Errors: a path that does not exist or is no trace, nothing
+ * readable at all (-ENODATA), out of memory; each prints "rhook-read:
+ * PATH: reason" and returns a negative errno, leaving the reader empty
+ * (closed).
  */
 int rhook__reader_open(struct rhook__reader *r, char *const *paths, int num_paths);
 void rhook__reader_close(struct rhook__reader *r);
@@ -65,8 +71,12 @@ int rhook__reader_place(struct rhook__reader *r, struct rhook__rd_proc *p);
 /* Sum of every process's lost counters. */
 struct rhook__rd_lost rhook__reader_lost(const struct rhook__reader *r);
 
-/* Whether some process has damaged records (the run should exit non-zero). */
-bool rhook__reader_damaged(const struct rhook__reader *r);
+/*
+ * Whether the run read less than its input held: a skipped input, a
+ * damaged record, a file truncated while it was read.  Says what on
+ * stderr (warnings); the run should then exit non-zero.
+ */
+bool rhook__reader_incomplete(const struct rhook__reader *r);
 
 /* Reports stream errors (CTF decoding failures); returns the first one, or 0. */
 int rhook__reader_stream_error(const struct rhook__reader *r);

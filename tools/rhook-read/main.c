@@ -1,9 +1,10 @@
 /*
  * main.c - rhook-read: command line and the four subcommands.
  *
- * Exit status: 0 success; 1 check found a violation, or the trace holds
- * damaged records (what could be read was still processed); 2 usage or
- * input error.
+ * Exit status: 0 success; 1 check found a violation, or part of the
+ * input could not be read (a file skipped, damaged records, a file
+ * truncated while read: the rest was processed); 2 usage or input error
+ * (nothing was processed).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,7 +42,8 @@ static const char usage_text[] =
 	"  export   write a CTF 1.8 trace that babeltrace2 reads (--force: into a\n"
 	"           non-empty directory)\n"
 	"\n"
-	"Exit status: 0 ok, 1 contract violation or damaged records, 2 usage or input error.\n";
+	"Exit status: 0 ok; 1 contract violation, or part of the input unreadable (skipped\n"
+	"files, damaged records; the rest was processed); 2 usage or input error.\n";
 
 #ifdef RHOOK_SANITIZER_BUILD
 const char *__lsan_default_suppressions(void);
@@ -306,11 +308,8 @@ int main(int argc, char **argv)
 	}
 	if (rhook__reader_stream_error(&r))
 		ret = EXIT_USAGE;
-	if (!ret && rhook__reader_damaged(&r)) {
-		fprintf(stderr, "rhook-read: warning: %" PRIu64 " damaged records were skipped\n",
-			rhook__reader_lost(&r).damaged);
+	if (rhook__reader_incomplete(&r) && !ret)
 		ret = EXIT_VIOLATION;
-	}
 	rhook__reader_close(&r);
 	return ret;
 }

@@ -14,13 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "out.h"
+#include "recorder/shm.h"
 #include "schema.h"
 
 /* One sub-buffer of a buffer, in the order the stream reads them. */
 struct sbref {
 	uint64_t seq;
 	uint32_t slot;
+	uint32_t records; /* complete records when the file was opened */
 };
 
 struct rhook__recstream {
@@ -29,14 +32,27 @@ struct rhook__recstream {
 	const uint8_t *buf;        /* the buffer's first sub-buffer */
 	struct sbref *order;
 	uint32_t num_sb, next_sb;
-	const uint8_t *cur;        /* records of the current sub-buffer */
-	size_t cur_offset;         /* file offset of cur[0] */
+	const uint8_t *src;        /* records of the current sub-buffer, in the mapping */
+	size_t cur_offset;         /* file offset of src[0] */
 	uint32_t off, commit, last_size;
+	uint32_t decoded;          /* records decoded from the current sub-buffer */
 	struct rhr_anchor anchor;
 	uint32_t tid;
 	uint64_t last_mono;
-	uint8_t *copy;             /* live files: private copy of the current sub-buffer */
+	/*
+	 * The private copy records are decoded from: bytes [win_start,
+	 * win_start + win_len) of the current sub-buffer's records.  A live
+	 * file's sub-buffer is copied whole (the seqlock checks the copy);
+	 * others a window at a time, refilled as decoding moves on.
+	 */
+	uint8_t *copy;
+	uint32_t win_start, win_len, copy_size;
 };
+
+/* The window of files no writer changes: small enough to stay in cache, more than any record. */
+#define WINDOW (256u * 1024u)
+/* The largest record the format can express (rhr_record.size is 16 bits). */
+#define RECORD_MAX 65536u
 
 static bool is_pow2(uint64_t x)
 {
@@ -92,17 +108,31 @@ static const uint8_t *buffer_at(const struct rhook__recfile *f, uint32_t i)
 /*
  * Reads a sub-buffer header.  On a live file seq is loaded first with
  * acquire, pairing with the writer's release store of seq after it wrote
- * the header (format.h), so the rest of the header is the one that seq
- * published.
+ * the header (format.h, S1), then commit with acquire, pairing with its
+ * release store of commit after the records below it (C1); the rest
+ * relaxed.  The caller checks seq again after using what it read.
  */
 static void read_sbhdr(const struct rhook__recfile *f, const uint8_t *p, struct rhr_sbhdr *out)
 {
-	if (f->live) {
-		out->seq = __atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_ACQUIRE);
-		memcpy((uint8_t *)out + sizeof(out->seq), p + sizeof(out->seq), sizeof(*out) - sizeof(out->seq));
-	} else {
+	const struct rhr_sbhdr *sb = (const struct rhr_sbhdr *)(const void *)p;
+
+	if (!f->live) {
 		memcpy(out, p, sizeof(*out));
+		return;
 	}
+	out->seq = __atomic_load_n(&sb->seq, __ATOMIC_ACQUIRE);
+	out->commit = __atomic_load_n(&sb->commit, __ATOMIC_ACQUIRE);
+	out->records = rhr_ld32(&sb->records);
+	out->tid = rhr_ld32(&sb->tid);
+	out->reserved = 0;
+	out->anchor.tsc = rhr_ld64(&sb->anchor.tsc);
+	out->anchor.mono_ns = rhr_ld64(&sb->anchor.mono_ns);
+}
+
+/* A counter the writer may be updating (relaxed: counters order nothing). */
+static uint64_t counter(const struct rhook__recfile *f, const uint64_t *p)
+{
+	return f->live ? rhr_ld64(p) : *p;
 }
 
 static int cmp_seq(const void *a, const void *b)
@@ -130,12 +160,11 @@ static void widen(const struct rhook__recfile *f, const struct rhr_anchor *a, st
 static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *end)
 {
 	const uint8_t *bh = buffer_at(f, i);
+	const struct rhr_bufhdr *b = (const struct rhr_bufhdr *)(const void *)bh;
 	struct rhook__recstream *s = &f->streams[f->num_streams];
-	struct rhr_bufhdr b;
 
-	memcpy(&b, bh, sizeof(b));
-	f->proc->lost.discard += b.lost_discard;
-	f->proc->lost.overwrite += b.lost_overwrite;
+	f->proc->lost.discard += counter(f, &b->lost_discard);
+	f->proc->lost.overwrite += counter(f, &b->lost_overwrite);
 	memset(s, 0, sizeof(*s));
 	s->f = f;
 	s->buf = bh + RHR_BUFHDR_SIZE;
@@ -154,78 +183,142 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 			if (!s->order)
 				return -ENOMEM;
 		}
-		s->order[s->num_sb++] = (struct sbref){ .seq = sb.seq, .slot = slot };
+		s->order[s->num_sb++] = (struct sbref){ .seq = sb.seq, .slot = slot, .records = sb.records };
 		widen(f, &sb.anchor, end);
 	}
 	if (!s->num_sb)
 		return 0;
 	qsort(s->order, s->num_sb, sizeof(*s->order), cmp_seq);
-	if (f->live) {
-		s->copy = malloc(f->subbuf_size);
-		if (!s->copy) {
-			free(s->order);
-			return -ENOMEM;
-		}
-	}
+	/* Records are read from a private copy: nothing decoded points into the mapping. */
+	s->copy_size = f->subbuf_size - RHR_SBHDR_SIZE;
+	if (!f->live && s->copy_size > WINDOW)
+		s->copy_size = WINDOW;
+	s->copy = malloc(s->copy_size);
+	if (!s->copy)
+		return -ENOMEM;
 	f->num_streams++;
 	return 0;
 }
 
 /*
- * GCC warns that ThreadSanitizer does not model the fence in
- * next_subbuf(); the writer it orders against is another process, which
- * ThreadSanitizer never sees anyway.
+ * The file shrank under the reader (a fault in the mapping): the records
+ * not read yet of the sub-buffer being read (s->order[s->next_sb - 1])
+ * and of those after it are damaged.
  */
-#if defined(__SANITIZE_THREAD__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wtsan"
-#endif
-/* Loads the next usable sub-buffer of @s; false when none is left. */
-static bool next_subbuf(struct rhook__recstream *s)
+static void shrunk(struct rhook__recstream *s)
 {
 	struct rhook__recfile *f = s->f;
 
+	for (uint32_t k = s->next_sb ? s->next_sb - 1 : 0; k < s->num_sb; k++) {
+		uint32_t left = s->order[k].records;
+
+		if (k + 1 == s->next_sb)
+			left = left > s->decoded ? left - s->decoded : 0;
+		f->proc->lost.damaged += left ? left : 1;
+	}
+	f->proc->lossy = true;
+	f->truncated = true;
+	s->next_sb = s->num_sb;
+	s->off = s->commit = 0;
+}
+
+/* Copies the window at s->off of a file no writer changes; the caller guards the loads. */
+static void fill_window(struct rhook__recstream *s)
+{
+	uint32_t n = s->commit - s->off;
+
+	if (n > s->copy_size)
+		n = s->copy_size;
+	memcpy(s->copy, s->src + s->off, n);
+	s->win_start = s->off;
+	s->win_len = n;
+}
+
+/* fill_window() under a guard; false if the file shrank (counted). */
+static bool refill(struct rhook__recstream *s)
+{
+	struct rhook__guard g;
+
+	rhook__guard_arm(&g, s->f->base, s->f->len);
+	if (sigsetjmp(g.jb, 1)) {
+		rhook__guard_disarm(&g);
+		shrunk(s);
+		return false;
+	}
+	fill_window(s);
+	rhook__guard_disarm(&g);
+	return true;
+}
+
+/*
+ * Makes the sub-buffer of @ref current, its records (live) or their
+ * first window (others) copied; false if it is gone.  A live file is read
+ * as a seqlock (format.h, S1): header, records (word by word, relaxed),
+ * acquire fence, seq again.  The caller guards the loads.
+ */
+static bool load_subbuf(struct rhook__recstream *s, const struct sbref *ref)
+{
+	struct rhook__recfile *f = s->f;
+	const uint8_t *p = s->buf + (size_t)ref->slot * f->subbuf_size;
+	struct rhr_sbhdr sb;
+
+	read_sbhdr(f, p, &sb);
+	if (sb.seq != ref->seq || !sb_valid(f, &sb, ref->slot)) {
+		/* Recycled by the live writer since open: its records are gone. */
+		f->proc->lost.reader += ref->records;
+		return false;
+	}
+	s->src = p + RHR_SBHDR_SIZE;
+	s->commit = sb.commit;
+	s->off = 0;
+	if (f->live) {
+		rhr_copy_out(s->copy, p + RHR_SBHDR_SIZE, sb.commit);
+		/*
+		 * S1: the loads above complete before seq is loaded again; pairs
+		 * with the writer's release fence after it stores seq 0 to reuse
+		 * the sub-buffer (writer.c, next_subbuf()): a copy that read any
+		 * store of the reuse sees seq changed and is dropped.
+		 */
+		rhr_fence_acquire();
+		if (rhr_ld64(p) != ref->seq) {
+			f->proc->lost.reader += sb.records > ref->records ? sb.records : ref->records;
+			return false;
+		}
+		s->win_start = 0;
+		s->win_len = sb.commit;
+	} else {
+		fill_window(s);
+	}
+	s->cur_offset = (size_t)(p + RHR_SBHDR_SIZE - f->base);
+	s->decoded = 0;
+	s->anchor = sb.anchor;
+	s->tid = sb.tid;
+	return true;
+}
+
+/* Loads the next usable sub-buffer of @s; false when none is left. */
+static bool next_subbuf(struct rhook__recstream *s)
+{
+	struct rhook__guard g;
+
+	rhook__guard_arm(&g, s->f->base, s->f->len);
+	if (sigsetjmp(g.jb, 1)) {
+		rhook__guard_disarm(&g);
+		/* s->next_sb was advanced past the sub-buffer that faulted. */
+		shrunk(s);
+		return false;
+	}
 	while (s->next_sb < s->num_sb) {
 		const struct sbref *ref = &s->order[s->next_sb++];
-		const uint8_t *p = s->buf + (size_t)ref->slot * f->subbuf_size;
-		struct rhr_sbhdr sb;
 
-		read_sbhdr(f, p, &sb);
-		if (sb.seq != ref->seq || !sb_valid(f, &sb, ref->slot)) {
-			/* Recycled by the live writer since open: its records are gone. */
-			f->proc->lost.reader += sb.records;
-			continue;
+		if (load_subbuf(s, ref)) {
+			rhook__guard_disarm(&g);
+			return true;
 		}
-		if (f->live) {
-			memcpy(s->copy, p + RHR_SBHDR_SIZE, sb.commit);
-			/*
-			 * Seqlock reader: the copy's loads complete before seq is
-			 * loaded again.  Pairs with the writer's acq_rel exchange
-			 * of seq to 0 before it reuses the sub-buffer (writer.c,
-			 * next_subbuf): a copy that raced with a reuse sees seq
-			 * changed and is dropped.
-			 */
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (__atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED) != ref->seq) {
-				f->proc->lost.reader += sb.records;
-				continue;
-			}
-			s->cur = s->copy;
-		} else {
-			s->cur = p + RHR_SBHDR_SIZE;
-		}
-		s->cur_offset = (size_t)(p + RHR_SBHDR_SIZE - f->base);
-		s->commit = sb.commit;
-		s->off = 0;
-		s->anchor = sb.anchor;
-		s->tid = sb.tid;
-		return true;
 	}
+	rhook__guard_disarm(&g);
 	return false;
 }
-#if defined(__SANITIZE_THREAD__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 /* Converts a record timestamp with the current sub-buffer's anchor. */
 static uint64_t to_mono(struct rhook__recstream *s, uint64_t ts)
@@ -249,11 +342,11 @@ static uint64_t to_mono(struct rhook__recstream *s, uint64_t ts)
 	return mono;
 }
 
-/* Validates the record at s->cur + s->off and fills s->s.ev; false if malformed. */
+/* Validates the record at s->off (in the window) and fills s->s.ev; false if malformed. */
 static bool decode(struct rhook__recstream *s)
 {
-	const uint8_t *p = s->cur + s->off;
-	uint32_t avail = s->commit - s->off, expect;
+	const uint8_t *p = s->copy + (s->off - s->win_start);
+	uint32_t avail = s->win_start + s->win_len - s->off, expect;
 	const struct rhook__event_desc *desc;
 	struct rhook__rd_event *ev = &s->s.ev;
 	struct rhr_record rec;
@@ -281,6 +374,7 @@ static bool decode(struct rhook__recstream *s)
 	ev->ts = ev->mono + (uint64_t)s->f->proc->clock_offset_ns;
 	s->last_size = rec.size;
 	s->off += rec.size;
+	s->decoded++;
 	return true;
 }
 
@@ -290,6 +384,10 @@ static bool stream_next(struct rhook__rd_stream *base)
 
 	for (;;) {
 		if (s->off < s->commit) {
+			/* A whole record in the window, unless the window ends the records. */
+			if (s->off + RECORD_MAX > s->win_start + s->win_len && s->win_start + s->win_len < s->commit &&
+			    !refill(s))
+				return false;
 			if (decode(s)) {
 				s->f->proc->events++;
 				return true;
@@ -318,8 +416,9 @@ struct rhook__recpos rhook__recstream_pos(const struct rhook__rd_stream *base)
 
 /*
  * The first and last monotonic times of stream @s, read ahead on scratch
- * copies: the first record of its oldest sub-buffer, the last of its
- * newest (all of them if the newest holds none).
+ * copies of it (before @s is read: sharing its copy buffer is harmless):
+ * the first record of its oldest sub-buffer, the last of its newest (all
+ * of them if the newest holds none).
  */
 static void span(const struct rhook__recstream *s, uint64_t *first, uint64_t *last)
 {
@@ -328,10 +427,6 @@ static void span(const struct rhook__recstream *s, uint64_t *first, uint64_t *la
 	uint64_t events = s->f->proc->events;
 
 	*first = *last = 0;
-	if (s->f->live) {
-		/* The scratch stream would write into the shared copy: skip the read-ahead. */
-		return;
-	}
 	if (stream_next(&t.s))
 		*first = t.s.ev.mono;
 	t = *s;
@@ -354,14 +449,14 @@ static void completeness(struct rhook__recfile *f)
 	for (uint32_t i = 0; i < f->num_streams; i++) {
 		const struct rhook__recstream *s = &f->streams[i];
 		const struct rhr_bufhdr *b = (const struct rhr_bufhdr *)(const void *)(s->buf - RHR_BUFHDR_SIZE);
-		uint64_t first, last;
+		uint64_t first, last, overwrite = counter(f, &b->lost_overwrite), discard = counter(f, &b->lost_discard);
 
-		if (!b->lost_overwrite && !b->lost_discard)
+		if (!overwrite && !discard)
 			continue;
 		span(s, &first, &last);
-		if (b->lost_overwrite && first > f->proc->complete_from)
+		if (overwrite && first > f->proc->complete_from)
 			f->proc->complete_from = first;
-		if (b->lost_discard && (!f->proc->complete_until || last < f->proc->complete_until))
+		if (discard && (!f->proc->complete_until || last < f->proc->complete_until))
 			f->proc->complete_until = last;
 	}
 }
@@ -376,33 +471,54 @@ static void copy_str(char *dst, size_t size, const char *src, size_t src_size)
 	dst[n] = '\0';
 }
 
-int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, bool live,
-			struct rhook__rd_proc *proc, char *err, size_t err_size)
+/*
+ * Copies the header.  Live: version first (acquire, format.h H1), then
+ * the fields the writer still changes with atomic loads (state with
+ * acquire, H2: the stop anchor is complete when it says so), the rest,
+ * which it never changes after the version, plainly.
+ */
+static void read_header(struct rhook__recfile *f, const void *data)
+{
+	const struct rhr_header *h = data;
+	struct rhr_header *o = &f->hdr;
+
+	if (!f->live) {
+		memcpy(o, data, sizeof(*o));
+		return;
+	}
+	o->version = __atomic_load_n(&h->version, __ATOMIC_ACQUIRE);
+	if (!o->version) {
+		memcpy(o->magic, h->magic, sizeof(o->magic));
+		return; /* not complete: nothing else is published */
+	}
+	o->state = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
+	memcpy(o->magic, h->magic, offsetof(struct rhr_header, version));
+	memcpy((uint8_t *)o + offsetof(struct rhr_header, header_size), (const uint8_t *)h + offsetof(struct rhr_header, header_size),
+	       offsetof(struct rhr_header, stop) - offsetof(struct rhr_header, header_size));
+	o->stop.tsc = rhr_ld64(&h->stop.tsc);
+	o->stop.mono_ns = rhr_ld64(&h->stop.mono_ns);
+	o->num_events = h->num_events;
+	o->lost_no_buffer = rhr_ld64(&h->lost_no_buffer);
+	o->lost_nested = rhr_ld64(&h->lost_nested);
+	memcpy(o->hostname, h->hostname, sizeof(*o) - offsetof(struct rhr_header, hostname));
+}
+
+/* rhook__recfile_init() once the mapping is guarded. */
+static int init_guarded(struct rhook__recfile *f, const void *data, size_t len, struct rhook__rd_proc *proc,
+			char *err, size_t err_size)
 {
 	static const uint8_t zero[sizeof(RHR_MAGIC) - 1];
 	struct rhr_anchor end;
 	int ret;
 
-	memset(f, 0, sizeof(*f));
-	f->base = data;
-	f->len = len;
-	f->live = live;
-	f->proc = proc;
-	if (len < sizeof(f->hdr))
-		return rhook__fail(err, err_size, -EINVAL, "truncated: %zu bytes, shorter than a recorder header", len);
-	if (live) {
-		/* Pairs with the writer's release store of version, the header's last field written. */
-		uint32_t version = __atomic_load_n(&((const struct rhr_header *)data)->version, __ATOMIC_ACQUIRE);
-
-		memcpy(&f->hdr, data, sizeof(f->hdr));
-		f->hdr.version = version;
-	} else {
-		memcpy(&f->hdr, data, sizeof(f->hdr));
-	}
+	read_header(f, data);
 	if (!sniff(data, len) && memcmp(f->hdr.magic, zero, sizeof(zero)))
 		return rhook__fail(err, err_size, -EINVAL, "not a recorder file (bad magic)");
 	if (!f->hdr.version)
-		return rhook__fail(err, err_size, -ENODATA, "header never completed (the process died while starting)");
+		return f->live ? rhook__fail(err, err_size, -EAGAIN,
+					     "header not complete yet: its process is starting its recorder")
+			       : rhook__fail(err, err_size, -ENODATA,
+					     "header never completed (the process died while starting)");
 	if (!sniff(data, len))
 		return rhook__fail(err, err_size, -EINVAL, "not a recorder file (bad magic)");
 	ret = check_header(&f->hdr, len, err, err_size);
@@ -424,25 +540,22 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 		f->streams = calloc(f->hdr.num_buffers, sizeof(*f->streams));
 		if (!f->streams)
 			return rhook__fail(err, err_size, -ENOMEM, "out of memory");
+		f->num_slots = f->hdr.num_buffers;
 	}
 	end = f->hdr.calib;
 	if (f->hdr.state != RHR_STATE_RECORDING)
 		widen(f, &f->hdr.stop, &end);
 	for (uint32_t i = 0; i < f->hdr.num_buffers; i++) {
 		ret = add_stream(f, i, &end);
-		if (ret) {
-			rhook__recfile_close(f);
+		if (ret)
 			return rhook__fail(err, err_size, ret, "out of memory");
-		}
 	}
 	f->ns_per_tick = f->hdr.clock == RHR_CLOCK_TSC ? (double)(end.mono_ns - f->hdr.start.mono_ns) /
 								 (double)(end.tsc - f->hdr.start.tsc)
 						       : 1.0;
 	/* kHz to THz: anything else is a damaged calibration. */
-	if (!(f->ns_per_tick > 1e-3 && f->ns_per_tick < 1e6)) {
-		rhook__recfile_close(f);
+	if (!(f->ns_per_tick > 1e-3 && f->ns_per_tick < 1e6))
 		return rhook__fail(err, err_size, -EINVAL, "bad clock calibration");
-	}
 	for (uint32_t i = 0; i < f->num_streams; i++) {
 		f->streams[i].s.next = stream_next;
 		f->streams[i].s.ev.proc = proc;
@@ -452,19 +565,84 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 	return 0;
 }
 
-/* Whether the file's process still runs on this machine and boot (so it may still write). */
-static bool writer_alive(const struct rhr_header *h)
+int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, bool live,
+			struct rhook__rd_proc *proc, char *err, size_t err_size)
 {
-	char buf[64] = "", want[36];
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	struct rhook__guard g;
+	int ret;
 
-	if (fd >= 0)
-		close(fd);
-	rhook__fmt_uuid(want, h->boot_id);
-	if (n < 36 || memcmp(buf, want, 36))
+	memset(f, 0, sizeof(*f));
+	f->base = data;
+	f->len = len;
+	f->live = live;
+	f->proc = proc;
+	if (len < sizeof(f->hdr))
+		return rhook__fail(err, err_size, -EINVAL, "truncated: %zu bytes, shorter than a recorder header", len);
+	rhook__guard_arm(&g, data, len);
+	if (sigsetjmp(g.jb, 1)) {
+		rhook__guard_disarm(&g);
+		rhook__recfile_close(f);
+		return rhook__fail(err, err_size, -EIO, "truncated while being read: the file shrank after it was opened");
+	}
+	ret = init_guarded(f, data, len, proc, err, err_size);
+	rhook__guard_disarm(&g);
+	if (ret)
+		rhook__recfile_close(f);
+	return ret;
+}
+
+/* What the liveness lock says (format.h). */
+enum writer { WRITER_GONE, WRITER_HOLDS_LOCK, WRITER_UNKNOWN };
+
+static enum writer writer_lock(int fd)
+{
+	struct flock lk = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = RHR_LOCK_LEN };
+
+	/* A test only: never takes the lock, so it cannot get in a writer's way. */
+	if (fcntl(fd, F_OFD_GETLK, &lk))
+		return WRITER_UNKNOWN;
+	return lk.l_type == F_UNLCK ? WRITER_GONE : WRITER_HOLDS_LOCK;
+}
+
+/*
+ * Whether a writer may still change the file: never after a stop; else
+ * as the lock says, and when the lock cannot tell (an older writer, a
+ * file system without OFD locks, an error), yes.  A header not complete
+ * yet says nothing of the lock (its flags come with it): the lock alone
+ * then tells a process creating its file from one that died doing so.
+ * Never from a pid, which means nothing in another PID namespace.
+ */
+static bool writer_may_write(int fd, const void *map, size_t len)
+{
+	const struct rhr_header *h = map;
+	struct rhook__guard g;
+	volatile uint32_t version = 0, state = 0, flags = 0;
+	enum writer lock;
+
+	rhook__guard_arm(&g, map, len);
+	if (sigsetjmp(g.jb, 1)) {
+		rhook__guard_disarm(&g);
+		return false; /* shrank already: init reports it */
+	}
+	/* H1: flags and state are those of a complete header once version is set. */
+	version = __atomic_load_n(&h->version, __ATOMIC_ACQUIRE);
+	state = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
+	flags = rhr_ld32(&h->flags);
+	rhook__guard_disarm(&g);
+	lock = writer_lock(fd);
+	if (!version)
+		return lock != WRITER_GONE;
+	if (state == RHR_STATE_STOPPED)
 		return false;
-	return h->pid <= (uint64_t)INT32_MAX && (kill((pid_t)h->pid, 0) == 0 || errno == EPERM);
+	switch (lock) {
+	case WRITER_HOLDS_LOCK:
+		return true;
+	case WRITER_GONE:
+		return !(flags & RHR_FLAG_WRITER_LOCK);
+	case WRITER_UNKNOWN:
+		break;
+	}
+	return true;
 }
 
 int rhook__recfile_open(struct rhook__recfile *f, const char *path, struct rhook__rd_proc *proc, char *err,
@@ -489,13 +667,14 @@ int rhook__recfile_open(struct rhook__recfile *f, const char *path, struct rhook
 			    (long long)st.st_size);
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	ret = -errno;
-	close(fd);
-	if (map == MAP_FAILED)
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		close(fd);
 		return rhook__fail(err, err_size, ret, "mmap: %s", strerror(-ret));
+	}
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	live = ((const struct rhr_header *)map)->state == RHR_STATE_RECORDING &&
-	       writer_alive((const struct rhr_header *)map);
+	live = writer_may_write(fd, map, (size_t)st.st_size);
+	close(fd);
 	ret = rhook__recfile_init(f, map, (size_t)st.st_size, live, proc, err, err_size);
 	if (ret) {
 		munmap(map, (size_t)st.st_size);
@@ -508,7 +687,8 @@ int rhook__recfile_open(struct rhook__recfile *f, const char *path, struct rhook
 
 void rhook__recfile_close(struct rhook__recfile *f)
 {
-	for (uint32_t i = 0; i < f->num_streams; i++) {
+	/* Every slot: init may have stopped (out of memory, a fault) with one half built. */
+	for (uint32_t i = 0; i < f->num_slots; i++) {
 		free(f->streams[i].order);
 		free(f->streams[i].copy);
 	}

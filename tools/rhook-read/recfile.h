@@ -8,9 +8,12 @@
  * so that garbage gives an error or a count of damaged records, never a
  * read out of bounds.
  *
- * Files of a process that may still be recording are read the way
- * format.h prescribes (seq, commit, copy, seq again); others are decoded
- * in place.  Timestamps are converted to CLOCK_MONOTONIC ns: for TSC
+ * Files a writer may still change (format.h: as its liveness lock says,
+ * never as a pid says) are read the way format.h prescribes (seq,
+ * commit, copy, seq again); others are copied plainly.  Records are
+ * decoded from a private copy of their sub-buffer, and every load from
+ * the mapping is guarded (guard.h): a file truncated while it is read
+ * ends its streams early, the records it lost counted as damaged.  Timestamps are converted to CLOCK_MONOTONIC ns: for TSC
  * files the rate comes from the widest baseline in the file (start anchor
  * to the latest anchor found) and the offset from each sub-buffer's own
  * anchor.
@@ -38,7 +41,9 @@ struct rhook__recfile {
 	double ns_per_tick;
 	struct rhook__rd_proc *proc;
 	uint32_t num_streams;
+	uint32_t num_slots;  /* streams allocated (one per buffer) */
 	struct rhook__recstream *streams;
+	bool truncated;      /* the file shrank while it was read: records lost (counted as damaged) */
 };
 
 /* Position of one record in the file, for tools that patch files (tests). */
@@ -48,20 +53,22 @@ struct rhook__recpos {
 };
 
 /*
- * Decodes @len bytes at @data as a recorder file.  @proc receives the
- * process identity and loss counters.  Returns 0, or -ENODATA (a file
- * whose header was never written: the process died while starting),
- * -EPROTONOSUPPORT (unknown format version) or -EINVAL (not a recorder
- * file, truncated, inconsistent), with a message in @err.  -ENOMEM.
- * @data must stay mapped until rhook__recfile_close().
+ * Decodes @len bytes at @data as a recorder file, which a writer may
+ * still change if @live.  @proc receives the process identity and loss
+ * counters.  Returns 0, or -ENODATA (a file whose header was never
+ * written: the process died while starting), -EAGAIN (live, header not
+ * written yet: the process is starting), -EPROTONOSUPPORT (unknown
+ * format version), -EINVAL (not a recorder file, truncated,
+ * inconsistent) or -EIO (it shrank while being read), with a message in
+ * @err.  -ENOMEM.  @data must stay mapped until rhook__recfile_close().
  */
 int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, bool live,
 			struct rhook__rd_proc *proc, char *err, size_t err_size);
 
 /*
- * Maps and decodes the file at @path (see rhook__recfile_init); a file of
- * a process still running on this machine is read as live.  Errors as
- * init, or a negative errno from open/mmap.
+ * Maps and decodes the file at @path (see rhook__recfile_init); a file
+ * whose writer may still change it is read as live.  Errors as init, or
+ * a negative errno from open/mmap.
  */
 int rhook__recfile_open(struct rhook__recfile *f, const char *path, struct rhook__rd_proc *proc, char *err,
 			size_t err_size);

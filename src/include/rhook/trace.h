@@ -12,7 +12,16 @@
  *    memory-mapped file under a trace directory, readable by rhook-read
  *    after the process exits or crashes.  Started by
  *    rhook_recorder_start() or, for any program, by setting
- *    RHOOK_TRACE_DIR (see rhook_recorder_config_from_env()).
+ *    RHOOK_TRACE_DIR (see rhook_recorder_config_from_env()).  A forked
+ *    child records into a file of its own, created at its first event.
+ *    Events may be emitted from signal handlers; an event emitted while
+ *    the same thread is inside an emission is dropped and counted.  A
+ *    thread's first event (and a forked child's, which creates its
+ *    file) makes system calls and registers the thread with urcu-bp and
+ *    a pthread key, which glibc does without allocating for the low keys
+ *    of a library loaded at program start-up; a program that dlopen()s
+ *    librhook after creating 31 pthread keys of its own must not emit a
+ *    thread's first event from a signal handler.
  *
  * All functions here may be called from any thread.
  */
@@ -54,44 +63,81 @@ enum rhook_recorder_clock {
 	RHOOK_RECORDER_CLOCK_MONOTONIC = 2, /* clock_gettime(CLOCK_MONOTONIC) */
 };
 
+/*
+ * Extensible: @size is sizeof(struct rhook_recorder_config) as the
+ * caller knows it.  A larger @size (a caller built against a newer
+ * rhook) is accepted when the bytes past this rhook's fields are zero,
+ * refused (-EINVAL) otherwise: a setting this rhook does not know is
+ * never ignored.
+ */
 struct rhook_recorder_config {
 	size_t size;              /* sizeof(struct rhook_recorder_config) */
 	const char *dir;          /* trace directory; created (0700) if missing */
-	size_t buffer_size;       /* bytes per buffer, power of two; 0: 1 MiB */
-	unsigned num_buffers;     /* buffers (threads recording at once); 0: 16 */
-	unsigned num_subbuffers;  /* sub-buffers per buffer, power of two >= 2; 0: 8 */
+	size_t buffer_size;       /* bytes per buffer, power of two up to 1 GiB; 0: 1 MiB */
+	unsigned num_buffers;     /* buffers (threads recording at once), up to 4096; 0: 16 */
+	unsigned num_subbuffers;  /* sub-buffers per buffer, power of two 2..65536, each >= 4 KiB; 0: 8 */
 	enum rhook_recorder_mode mode;
 	enum rhook_recorder_clock clock;
 };
 
 /*
- * Fills @cfg from RHOOK_TRACE_DIR, RHOOK_TRACE_BUFFER_SIZE (bytes, k/m
+ * Fills @cfg from RHOOK_TRACE_DIR, RHOOK_TRACE_BUFFER_SIZE (bytes, k/m/g
  * suffixes), RHOOK_TRACE_BUFFERS, RHOOK_TRACE_SUBBUFFERS, RHOOK_TRACE_MODE
  * (overwrite|discard) and RHOOK_TRACE_CLOCK (auto|tsc|monotonic).
  * Returns 1 if RHOOK_TRACE_DIR is set, 0 if not, -EINVAL on a malformed
- * value (with a message in @err).
+ * or out-of-range value, alone or with the others (sub-buffers under
+ * 4 KiB), with a message in @err naming the variable and what it accepts.
  */
 RHOOK_API int rhook_recorder_config_from_env(struct rhook_recorder_config *cfg, char *err, size_t err_size);
 
 /*
- * Creates a new trace file in cfg->dir (private: 0600, directory 0700,
- * never following a symlink) and starts recording.  0, -EALREADY if
- * recording, -EINVAL (bad size or count), or an errno from the file
- * system.  Nothing is recorded before it returns.
+ * Creates a new trace file in cfg->dir and starts recording.  The file
+ * is private (0600, created with O_EXCL|O_NOFOLLOW) in a directory that
+ * is opened without following a symbolic link (created 0700 if missing)
+ * and refused if another uid owns it, if its group or others can write
+ * it, or if a parent directory is owned by a uid other than root and
+ * this one or is writable by others without the sticky bit.  Nothing is
+ * recorded before it returns.  Returns 0, or:
+ *  -EALREADY   recording already (also in a forked child of a recording
+ *              process, whose recorder starts at its first event);
+ *  -EINVAL     a size, count, mode or clock out of range, or unknown
+ *              non-zero trailing fields (see the structure);
+ *  -ENOTSUP    RHOOK_RECORDER_CLOCK_TSC on a CPU whose TSC is not
+ *              invariant or has no RDTSCP;
+ *  -ELOOP      cfg->dir is a symbolic link;
+ *  -ENOTDIR    cfg->dir is not a directory;
+ *  -EPERM      cfg->dir or a parent is unsafe (see above);
+ *  -ENOMEM, -ENAMETOOLONG, or an errno of mkdir, open, posix_fallocate
+ *  or mmap (-ENOSPC...).
+ * Started from RHOOK_TRACE_DIR, librhook prints the reason on stderr,
+ * naming the variable and the directory.
+ *
+ * A trace file truncated or unreadable under the process (logrotate's
+ * copytruncate, `: > file`, an I/O error) does not kill it: librhook
+ * keeps a SIGBUS handler while a recorder maps a file, which takes the
+ * faults in its own mapping (recording stops, with a message on stderr)
+ * and hands every other SIGBUS to the handler it replaced, or to the
+ * default action.  A program that installs a SIGBUS handler after the
+ * recorder started must likewise pass on the faults it does not own.
  */
 RHOOK_API int rhook_recorder_start(const struct rhook_recorder_config *cfg);
 
 /*
  * Stops recording, waits for writers in flight (a grace period: see
  * rhook/hook.h for what the caller must not hold), records the final
- * counters and unmaps the file.  The file stays readable.  0, -ENOENT if
- * not recording, or -EDEADLK (still recording) when called from a hook
- * callback or while the calling thread holds a manifest mutex, where
- * that wait could deadlock: stop after leaving them.
+ * counters and unmaps the file.  The file stays readable.  0; -EIO if
+ * recording had stopped because the file was truncated or unreadable
+ * (the recorder is stopped all the same); -ENOENT if not recording;
+ * -EDEADLK (still recording) when called from a hook callback or while
+ * the calling thread holds a manifest mutex, where that wait could
+ * deadlock: stop after leaving them.
  */
 RHOOK_API int rhook_recorder_stop(void);
 
-/* Path of the current trace file into @buf; 0, -ENOENT or -ERANGE. */
+/*
+ * Path of the current trace file into @buf; 0, -ENOENT or -ERANGE.  In a
+ * forked child that has not recorded yet, creates the child's file first.
+ */
 RHOOK_API int rhook_recorder_path(char *buf, size_t size);
 
 #ifdef __cplusplus
