@@ -93,11 +93,12 @@ static void run_fire(uint64_t iters, void *arg)
 static void run_tracepoint(uint64_t iters, void *arg)
 {
 	struct rhook__ev_hook_dispatch ev = { 0 };
+	struct rhook__tp_hook_dispatch tp = { .ev = &ev };
 
 	(void)arg;
 	for (uint64_t i = 0; i < iters; i++) {
 		ev.duration_ns = i;
-		lttng_ust_tracepoint(rhook, hook_dispatch, &ev);
+		lttng_ust_tracepoint(rhook, hook_dispatch, &tp);
 		BENCH_BARRIER();
 	}
 }
