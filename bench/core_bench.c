@@ -93,12 +93,12 @@ static void run_fire(uint64_t iters, void *arg)
 static void run_tracepoint(uint64_t iters, void *arg)
 {
 	struct rhook__ev_hook_dispatch ev = { 0 };
-	struct rhook__tp_hook_dispatch tp = { .ev = &ev };
 
 	(void)arg;
 	for (uint64_t i = 0; i < iters; i++) {
 		ev.duration_ns = i;
-		lttng_ust_tracepoint(rhook, hook_dispatch, &tp);
+		/* As the emitters do: the argument is built only when the tracepoint is enabled. */
+		lttng_ust_tracepoint(rhook, hook_dispatch, &(struct rhook__tp_hook_dispatch){ .ev = &ev });
 		BENCH_BARRIER();
 	}
 }

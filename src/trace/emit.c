@@ -48,8 +48,7 @@ static void format_ids(const struct rhook__id_list *l, char *buf)
 
 /*
  * Per kind of field, what each consumer does with it: the text of the
- * LTTng tracepoint (TP_TEXT), the recorder's tail (TAIL_CAP, TAIL_PUT),
- * the count of an id list (COUNT), the USDT probe's slots (USDT).
+ * LTTng tracepoint (TP_TEXT), the USDT probe's slots (USDT).
  */
 #define NOTHING(name, arg)
 #define TP_TEXT_U8 NOTHING
@@ -63,33 +62,6 @@ static void format_ids(const struct rhook__id_list *l, char *buf)
 #define TP_TEXT_UUID(name, arg) format_uuid(e->p.name, tp.name);
 #define TP_TEXT_IDS(name, arg) format_ids(&e->name, tp.name);
 #define TP_TEXT(kind, name, arg) TP_TEXT_##kind(name, arg)
-
-#define TAIL_CAP(kind, name, arg) + RHOOK__FIELD_IS_LIST_##kind * RHOOK__EV_MAX_LISTED_IDS * 16
-#define TAIL_PUT_U8 NOTHING
-#define TAIL_PUT_U32 NOTHING
-#define TAIL_PUT_I32 NOTHING
-#define TAIL_PUT_U64 NOTHING
-#define TAIL_PUT_I64 NOTHING
-#define TAIL_PUT_E8 NOTHING
-#define TAIL_PUT_E32 NOTHING
-#define TAIL_PUT_PAD NOTHING
-#define TAIL_PUT_UUID NOTHING
-#define TAIL_PUT_IDS(name, arg)                                               \
-	memcpy(tail + len, e->name.ids, (size_t)e->name.listed * 16);        \
-	len += e->name.listed * 16;
-#define TAIL_PUT(kind, name, arg) TAIL_PUT_##kind(name, arg)
-
-#define COUNT_U8 NOTHING
-#define COUNT_U32 NOTHING
-#define COUNT_I32 NOTHING
-#define COUNT_U64 NOTHING
-#define COUNT_I64 NOTHING
-#define COUNT_E8 NOTHING
-#define COUNT_E32 NOTHING
-#define COUNT_PAD NOTHING
-#define COUNT_UUID NOTHING
-#define COUNT_IDS(name, arg) e->p.arg = e->name.total;
-#define COUNT(kind, name, arg) COUNT_##kind(name, arg)
 
 /* Every integer field but region_id (offset 0: the probe's first argument). */
 #define USDT_INT(member)                                                                     \
@@ -107,13 +79,26 @@ static void format_ids(const struct rhook__id_list *l, char *buf)
 #define USDT_PAD NOTHING
 #define USDT(kind, name, arg) USDT_##kind(name, arg)
 
+void rhook__ev_record_lists(unsigned id, const void *p, uint32_t len, const struct rhook__id_list *const *lists)
+{
+	uint8_t tail[RHOOK__EV_MAX_LISTS * RHOOK__EV_MAX_LISTED_IDS * 16];
+	uint32_t n = 0;
+
+	/* The listed ids, list after list (format.h). */
+	for (; *lists; lists++) {
+		memcpy(tail + n, (*lists)->ids, (size_t)(*lists)->listed * 16);
+		n += (*lists)->listed * 16;
+	}
+	rhook__rec_emit(id, p, len, n ? tail : NULL, n);
+}
+
 /*
- * The emitter of each event.  The consumers' parts are out of line so
- * that the stack holds one part's buffers at a time (LTTng's text of two
- * full id lists is 4.7 KiB).
+ * What the inline emitters (emit.h) call for each consumer.  Out of line,
+ * so that the stack holds one consumer's buffers at a time (LTTng's text
+ * of two full id lists is 4.7 KiB, the recorder's tail 2 KiB).
  */
 #define EMIT_DEF(id, name, FIELDS)                                                                   \
-	static __attribute__((noinline)) void tp_##name(const struct rhook__event_##name *e)         \
+	void rhook__ev_tp_##name(const struct rhook__event_##name *e)                                \
 	{                                                                                            \
 		struct rhook__tp_##name tp;                                                          \
                                                                                                      \
@@ -121,16 +106,7 @@ static void format_ids(const struct rhook__id_list *l, char *buf)
 		FIELDS(TP_TEXT)                                                                      \
 		lttng_ust_do_tracepoint(rhook, name, &tp);                                           \
 	}                                                                                            \
-	static __attribute__((noinline)) void rec_##name(const struct rhook__event_##name *e)        \
-	{                                                                                            \
-		uint8_t tail[1 FIELDS(TAIL_CAP)];                                                    \
-		uint32_t len = 0;                                                                    \
-                                                                                                     \
-		FIELDS(TAIL_PUT)                                                                     \
-		rhook__rec_emit(RHOOK__EV_##name, &e->p, sizeof(e->p),                               \
-				RHOOK__EV_NUM_LISTS(FIELDS) ? tail : NULL, len);                     \
-	}                                                                                            \
-	static __attribute__((noinline)) void usdt_##name(const struct rhook__event_##name *e)       \
+	void rhook__ev_usdt_##name(const struct rhook__event_##name *e)                              \
 	{                                                                                            \
 		uint64_t v[RHOOK__USDT_SLOTS] = { 0 };                                               \
 		unsigned n = 0;                                                                      \
@@ -138,16 +114,6 @@ static void format_ids(const struct rhook__id_list *l, char *buf)
 		FIELDS(USDT)                                                                         \
 		STAP_PROBEV(rhook, name, e->p.region_id, &e->p, sizeof(e->p), v[0], v[1], v[2], v[3], \
 			    v[4], v[5], v[6], v[7], v[8]);                                           \
-	}                                                                                            \
-	void rhook__ev_emit_##name(struct rhook__event_##name *e)                                    \
-	{                                                                                            \
-		FIELDS(COUNT)                                                                        \
-		if (lttng_ust_tracepoint_enabled(rhook, name))                                       \
-			tp_##name(e);                                                                \
-		if (rhook__rec_on())                                                                 \
-			rec_##name(e);                                                               \
-		if (rhook_##name##_semaphore)                                                        \
-			usdt_##name(e);                                                              \
 	}
 RHOOK__EVENTS(EMIT_DEF)
 #undef EMIT_DEF

@@ -79,14 +79,67 @@ static inline void rhook__id_list_add(struct rhook__id_list *l, const uint8_t id
 RHOOK__EVENTS(RHOOK__EVENT_STRUCT)
 #undef RHOOK__EVENT_STRUCT
 
+/* Sets the count field of each id list of @e from the list. */
+#define RHOOK__EV_COUNT_UUID(name, arg)
+#define RHOOK__EV_COUNT_U8(name, arg)
+#define RHOOK__EV_COUNT_U32(name, arg)
+#define RHOOK__EV_COUNT_I32(name, arg)
+#define RHOOK__EV_COUNT_U64(name, arg)
+#define RHOOK__EV_COUNT_I64(name, arg)
+#define RHOOK__EV_COUNT_E8(name, arg)
+#define RHOOK__EV_COUNT_E32(name, arg)
+#define RHOOK__EV_COUNT_PAD(name, arg)
+#define RHOOK__EV_COUNT_IDS(name, arg) e->p.arg = e->name.total;
+#define RHOOK__EV_COUNT(kind, name, arg) RHOOK__EV_COUNT_##kind(name, arg)
+
+/* The id lists of @e, in table order. */
+#define RHOOK__EV_LIST_PTR_UUID(name, arg)
+#define RHOOK__EV_LIST_PTR_U8(name, arg)
+#define RHOOK__EV_LIST_PTR_U32(name, arg)
+#define RHOOK__EV_LIST_PTR_I32(name, arg)
+#define RHOOK__EV_LIST_PTR_U64(name, arg)
+#define RHOOK__EV_LIST_PTR_I64(name, arg)
+#define RHOOK__EV_LIST_PTR_E8(name, arg)
+#define RHOOK__EV_LIST_PTR_E32(name, arg)
+#define RHOOK__EV_LIST_PTR_PAD(name, arg)
+#define RHOOK__EV_LIST_PTR_IDS(name, arg) &e->name,
+#define RHOOK__EV_LIST_PTR(kind, name, arg) RHOOK__EV_LIST_PTR_##kind(name, arg)
+
+/*
+ * Records event @id, payload @p of @len bytes, with the listed ids of
+ * @lists (NULL-terminated, table order) as its tail.  As rhook__rec_emit().
+ */
+void rhook__ev_record_lists(unsigned id, const void *p, uint32_t len, const struct rhook__id_list *const *lists);
+
 /*
  * rhook__ev_emit_<name>(): emits event @e to every consumer that wants
- * it; sets the count field of each id list from the list first.  Generated
- * for every event of the schema (emit.c).
+ * it, after setting the count field of each id list from the list.  The
+ * checks are inline; what each consumer does is out of line (emit.c):
+ * the LTTng tracepoint with the text of its file ids, the recorder's
+ * record (with its tail of listed ids when the event has lists), the USDT
+ * probe.  Generated for every event.
  */
-#define RHOOK__EV_EMIT_DECL(id, name, FIELDS) void rhook__ev_emit_##name(struct rhook__event_##name *e);
-RHOOK__EVENTS(RHOOK__EV_EMIT_DECL)
-#undef RHOOK__EV_EMIT_DECL
+#define RHOOK__EV_EMIT_DEF(id, name, FIELDS)                                                       \
+	void rhook__ev_tp_##name(const struct rhook__event_##name *e);                             \
+	void rhook__ev_usdt_##name(const struct rhook__event_##name *e);                           \
+	static inline void rhook__ev_emit_##name(struct rhook__event_##name *e)                    \
+	{                                                                                          \
+		FIELDS(RHOOK__EV_COUNT)                                                            \
+		if (lttng_ust_tracepoint_enabled(rhook, name))                                     \
+			rhook__ev_tp_##name(e);                                                    \
+		if (rhook__rec_on()) {                                                             \
+			const struct rhook__id_list *lists[] = { FIELDS(RHOOK__EV_LIST_PTR) NULL }; \
+                                                                                                   \
+			if (lists[0])                                                              \
+				rhook__ev_record_lists(RHOOK__EV_##name, &e->p, sizeof(e->p), lists); \
+			else                                                                       \
+				rhook__rec_emit(RHOOK__EV_##name, &e->p, sizeof(e->p), NULL, 0);   \
+		}                                                                                  \
+		if (rhook_##name##_semaphore)                                                      \
+			rhook__ev_usdt_##name(e);                                                  \
+	}
+RHOOK__EVENTS(RHOOK__EV_EMIT_DEF)
+#undef RHOOK__EV_EMIT_DEF
 
 /* The emitters of the library's event sites, built on the ones above. */
 void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_file_meta *fm, enum rhook_origin origin);
