@@ -43,7 +43,6 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +84,11 @@ enum watch_state {
 	WATCH_DONE,     /* the watcher is gone (loaded, failed, or could not watch) */
 };
 
-/* [watch_lock for writes; relaxed reads are hints] */
-static _Atomic int state = WATCH_OFF;
+/*
+ * [watch_lock] Written by the watcher and its starter, read by the fork
+ * child handler; innermost lock, never held across a blocking call.
+ */
+static enum watch_state state = WATCH_OFF;
 /* The watcher's inotify instance while state is WAITING or READYING [watch_lock]. */
 static int watch_fd = -1;
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -94,7 +96,7 @@ static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static void set_state(enum watch_state s)
 {
 	pthread_mutex_lock(&watch_lock);
-	atomic_store_explicit(&state, s, memory_order_relaxed);
+	state = s;
 	pthread_mutex_unlock(&watch_lock);
 }
 
@@ -254,8 +256,8 @@ static void wait_ready(const struct target *t)
 				close(fd);
 			}
 		}
-		/* Pairs with the daemon's store before its FUTEX_WAKE. */
-		if (word != MAP_FAILED && __atomic_load_n(word, __ATOMIC_ACQUIRE))
+		/* The word is read alone (no data of the daemon's depends on it): relaxed. */
+		if (word != MAP_FAILED && __atomic_load_n(word, __ATOMIC_RELAXED))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000000000LL + (now.tv_nsec - start.tv_nsec) > READY_TIMEOUT_NS)
@@ -276,7 +278,7 @@ static void give_up(int fd, enum watch_state s)
 	if (fd >= 0)
 		close(fd);
 	watch_fd = -1;
-	atomic_store_explicit(&state, s, memory_order_relaxed);
+	state = s;
 	pthread_mutex_unlock(&watch_lock);
 }
 
@@ -322,7 +324,10 @@ static void *watcher(void *arg)
 	return NULL;
 }
 
-/* Starts a watcher thread; @watch_lock held, or the only thread (constructor, fork child). */
+/*
+ * Starts a watcher thread; @watch_lock held (the constructor, or the fork
+ * child handler).  On failure the state is WATCH_DONE.
+ */
 static int start_locked(void)
 {
 	sigset_t all, old;
@@ -331,12 +336,14 @@ static int start_locked(void)
 	int fd, err;
 
 	fd = inotify_init1(IN_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		state = WATCH_DONE;
 		return -errno;
+	}
 	for (unsigned i = 0; i < num_targets; i++)
 		targets[i].dir_wd = targets[i].parent_wd = -1;
 	watch_fd = fd;
-	atomic_store_explicit(&state, WATCH_WAITING, memory_order_relaxed);
+	state = WATCH_WAITING;
 	/* The host's signals go to its own threads, never to this one. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -348,7 +355,7 @@ static int start_locked(void)
 	if (err) {
 		close(fd);
 		watch_fd = -1;
-		atomic_store_explicit(&state, WATCH_DONE, memory_order_relaxed);
+		state = WATCH_DONE;
 		return -err;
 	}
 	return 0;
@@ -367,13 +374,10 @@ static void after_fork_parent(void)
 /* Only the forking thread exists: a waiting watcher did not survive, so it starts again. */
 static void after_fork_child(void)
 {
-	int s = atomic_load_explicit(&state, memory_order_relaxed);
-
-	if (s == WATCH_WAITING || s == WATCH_READYING) {
+	if (state == WATCH_WAITING || state == WATCH_READYING) {
 		close(watch_fd);
 		watch_fd = -1;
-		if (start_locked())
-			atomic_store_explicit(&state, WATCH_DONE, memory_order_relaxed);
+		start_locked(); /* on failure: WATCH_DONE, no late attach in this child */
 	}
 	pthread_mutex_unlock(&watch_lock);
 }
