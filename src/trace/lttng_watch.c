@@ -42,6 +42,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +93,11 @@ static enum watch_state state = WATCH_OFF;
 /* The watcher's inotify instance while state is WAITING or READYING [watch_lock]. */
 static int watch_fd = -1;
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * Posted by the starter once it named the watcher: a detached thread's
+ * handle is valid only while it runs, so the watcher waits for it first.
+ */
+static sem_t named;
 
 static void set_state(enum watch_state s)
 {
@@ -308,7 +314,8 @@ static void *watcher(void *arg)
 	int fd = (int)(intptr_t)arg;
 	struct target *t;
 
-	pthread_setname_np(pthread_self(), "rhook-lttng");
+	while (sem_wait(&named) && errno == EINTR)
+		;
 	while (!(t = arm(fd)))
 		if (!wait_events(fd)) {
 			/* Not the descriptor's owner any more after EBADF: it may already be someone else's. */
@@ -344,6 +351,7 @@ static int start_locked(void)
 		targets[i].dir_wd = targets[i].parent_wd = -1;
 	watch_fd = fd;
 	state = WATCH_WAITING;
+	sem_init(&named, 0, 0);
 	/* The host's signals go to its own threads, never to this one. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -358,6 +366,9 @@ static int start_locked(void)
 		state = WATCH_DONE;
 		return -err;
 	}
+	/* Named here, not by the thread: the name is there when the constructor returns. */
+	pthread_setname_np(tid, "rhook-lttng");
+	sem_post(&named);
 	return 0;
 }
 
