@@ -1,14 +1,51 @@
 /*
- * rhook_tp.h - the LTTng-UST tracepoint provider "rhook".
+ * rhook_tp.h - the LTTng-UST tracepoint provider "rhook", generated from
+ * the event schema (src/trace/events.h): one tracepoint per event of
+ * RHOOK__EVENTS, whose fields are the event's payload fields in table
+ * order, then its id lists, and one CTF enumeration per RHOOK__ENUMS.
+ * LTTng-UST expands the LTTNG_UST_TRACEPOINT_* macros by including this
+ * header several times; each pass expands the same table.
  *
- * Fields follow src/trace/events.h in name and order.  Each tracepoint
- * takes a pointer to the payload the emitter built once for all
- * consumers, so an event with no session costs one load and one branch
- * and its arguments are never computed.  Causes, origins, modes, callback
- * kinds, time units and action-kind sets are CTF enumerations; file ids
- * are 36-character UUID strings, lists of them comma-separated strings
- * (NUL-terminated: babeltrace2 2.0 misprints an empty text sequence).
+ * Field types: integers keep their width and signedness; E8 / E32 are
+ * CTF enumerations over uint8_t / uint32_t; a UUID is a 36-character
+ * text array; an IDS list records its u32 count in table order and its
+ * listed ids as a string of comma-separated UUIDs after the payload
+ * fields (NUL-terminated, "-" when empty: events.h); PAD is not recorded.
+ *
+ * Each tracepoint takes a struct rhook__tp_<name>: the payload the
+ * emitter built once for all consumers, and the text of its file ids,
+ * formatted only when the tracepoint is enabled.  An event with no
+ * session costs one load and one branch; its arguments are not computed.
  */
+
+#ifndef RHOOK_TP_ARGS_H
+#define RHOOK_TP_ARGS_H
+
+#include "events.h"
+
+#define RHOOK__TP_TEXT_U8(name, arg)
+#define RHOOK__TP_TEXT_U32(name, arg)
+#define RHOOK__TP_TEXT_I32(name, arg)
+#define RHOOK__TP_TEXT_U64(name, arg)
+#define RHOOK__TP_TEXT_I64(name, arg)
+#define RHOOK__TP_TEXT_E8(name, arg)
+#define RHOOK__TP_TEXT_E32(name, arg)
+#define RHOOK__TP_TEXT_PAD(name, arg)
+#define RHOOK__TP_TEXT_UUID(name, arg) char name[RHOOK_FILE_ID_STRLEN];
+#define RHOOK__TP_TEXT_IDS(name, arg) char name[RHOOK__EV_MAX_LISTED_IDS * RHOOK_FILE_ID_STRLEN];
+#define RHOOK__TP_TEXT(kind, name, arg) RHOOK__TP_TEXT_##kind(name, arg)
+
+/* struct rhook__tp_<name>: the payload, then the text of each UUID and IDS field. */
+#define RHOOK__TP_ARGS_STRUCT(id, name, FIELDS)         \
+	struct rhook__tp_##name {                       \
+		const struct rhook__ev_##name *ev;      \
+		FIELDS(RHOOK__TP_TEXT)                  \
+	};
+RHOOK__EVENTS(RHOOK__TP_ARGS_STRUCT)
+#undef RHOOK__TP_ARGS_STRUCT
+
+#endif /* RHOOK_TP_ARGS_H */
+
 #undef LTTNG_UST_TRACEPOINT_PROVIDER
 #define LTTNG_UST_TRACEPOINT_PROVIDER rhook
 
@@ -20,120 +57,44 @@
 
 #include <lttng/tracepoint.h>
 
-#include "events.h"
+/* The macros below expand to LTTng's, which each pass redefines; they expand at use. */
+#define RHOOK__TP_ENUM_VALUE(NAME, value, label) lttng_ust_field_enum_value(label, value)
+#define RHOOK__TP_ENUM(e) \
+	LTTNG_UST_TRACEPOINT_ENUM(rhook, e, LTTNG_UST_TP_ENUM_VALUES(RHOOK__ENUM_##e(RHOOK__TP_ENUM_VALUE)))
 
-#define RHOOK__TP_ENUM_VALUE(value, label) lttng_ust_field_enum_value(label, value)
+/* Payload fields, in table order. */
+#define RHOOK__TP_FIELD_U8(name, arg) lttng_ust_field_integer(uint8_t, name, tp->ev->name)
+#define RHOOK__TP_FIELD_U32(name, arg) lttng_ust_field_integer(uint32_t, name, tp->ev->name)
+#define RHOOK__TP_FIELD_I32(name, arg) lttng_ust_field_integer(int32_t, name, tp->ev->name)
+#define RHOOK__TP_FIELD_U64(name, arg) lttng_ust_field_integer(uint64_t, name, tp->ev->name)
+#define RHOOK__TP_FIELD_I64(name, arg) lttng_ust_field_integer(int64_t, name, tp->ev->name)
+#define RHOOK__TP_FIELD_E8(name, arg) lttng_ust_field_enum(rhook, arg, uint8_t, name, tp->ev->name)
+#define RHOOK__TP_FIELD_E32(name, arg) lttng_ust_field_enum(rhook, arg, uint32_t, name, tp->ev->name)
+#define RHOOK__TP_FIELD_UUID(name, arg) lttng_ust_field_array_text(char, name, tp->name, 36)
+#define RHOOK__TP_FIELD_PAD(name, arg)
+#define RHOOK__TP_FIELD_IDS(name, arg) lttng_ust_field_integer(uint32_t, arg, tp->ev->arg)
+#define RHOOK__TP_FIELD(kind, name, arg) RHOOK__TP_FIELD_##kind(name, arg)
 
-LTTNG_UST_TRACEPOINT_ENUM(rhook, origin, LTTNG_UST_TP_ENUM_VALUES(RHOOK__ORIGIN_LABELS(RHOOK__TP_ENUM_VALUE)))
-LTTNG_UST_TRACEPOINT_ENUM(rhook, cause, LTTNG_UST_TP_ENUM_VALUES(RHOOK__CAUSE_LABELS(RHOOK__TP_ENUM_VALUE)))
-LTTNG_UST_TRACEPOINT_ENUM(rhook, callback, LTTNG_UST_TP_ENUM_VALUES(RHOOK__CALLBACK_LABELS(RHOOK__TP_ENUM_VALUE)))
-LTTNG_UST_TRACEPOINT_ENUM(rhook, mode, LTTNG_UST_TP_ENUM_VALUES(RHOOK__MODE_LABELS(RHOOK__TP_ENUM_VALUE)))
-LTTNG_UST_TRACEPOINT_ENUM(rhook, time_unit, LTTNG_UST_TP_ENUM_VALUES(RHOOK__TIME_UNIT_LABELS(RHOOK__TP_ENUM_VALUE)))
-LTTNG_UST_TRACEPOINT_ENUM(rhook, action_kinds,
-			  LTTNG_UST_TP_ENUM_VALUES(RHOOK__ACTION_KINDS_LABELS(RHOOK__TP_ENUM_VALUE)))
+/* Then the id lists, in table order. */
+#define RHOOK__TP_LIST_U8(name, arg)
+#define RHOOK__TP_LIST_U32(name, arg)
+#define RHOOK__TP_LIST_I32(name, arg)
+#define RHOOK__TP_LIST_U64(name, arg)
+#define RHOOK__TP_LIST_I64(name, arg)
+#define RHOOK__TP_LIST_E8(name, arg)
+#define RHOOK__TP_LIST_E32(name, arg)
+#define RHOOK__TP_LIST_UUID(name, arg)
+#define RHOOK__TP_LIST_PAD(name, arg)
+#define RHOOK__TP_LIST_IDS(name, arg) lttng_ust_field_string(name, tp->name)
+#define RHOOK__TP_LIST(kind, name, arg) RHOOK__TP_LIST_##kind(name, arg)
 
-LTTNG_UST_TRACEPOINT_EVENT(rhook, sst_file_written,
-	LTTNG_UST_TP_ARGS(const struct rhook__ev_sst_file_written *, ev, const char *, file_id),
-	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint64_t, region_id, ev->region_id)
-		lttng_ust_field_array_text(char, file_id, file_id, 36)
-		lttng_ust_field_integer(int64_t, time_start, ev->time_start)
-		lttng_ust_field_integer(int64_t, time_end, ev->time_end)
-		lttng_ust_field_integer(uint64_t, file_size, ev->file_size)
-		lttng_ust_field_integer(uint64_t, num_rows, ev->num_rows)
-		lttng_ust_field_integer(uint64_t, num_row_groups, ev->num_row_groups)
-		lttng_ust_field_integer(uint64_t, index_file_size, ev->index_file_size)
-		lttng_ust_field_integer(uint8_t, level, ev->level)
-		lttng_ust_field_enum(rhook, time_unit, uint8_t, time_unit, ev->time_unit)
-		lttng_ust_field_enum(rhook, origin, uint8_t, origin, ev->origin)
-	)
-)
+#define RHOOK__TP_EVENT(id, name, FIELDS)                                                   \
+	LTTNG_UST_TRACEPOINT_EVENT(rhook, name,                                             \
+				   LTTNG_UST_TP_ARGS(const struct rhook__tp_##name *, tp),  \
+				   LTTNG_UST_TP_FIELDS(FIELDS(RHOOK__TP_FIELD) FIELDS(RHOOK__TP_LIST)))
 
-LTTNG_UST_TRACEPOINT_EVENT(rhook, manifest_commit,
-	LTTNG_UST_TP_ARGS(const struct rhook__ev_manifest_commit *, ev),
-	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint64_t, region_id, ev->region_id)
-		lttng_ust_field_integer(uint64_t, version, ev->version)
-		lttng_ust_field_integer(uint64_t, lock_wait_ns, ev->lock_wait_ns)
-		lttng_ust_field_integer(uint64_t, lock_hold_ns, ev->lock_hold_ns)
-		lttng_ust_field_integer(uint64_t, persist_ns, ev->persist_ns)
-		lttng_ust_field_integer(int32_t, result, ev->result)
-		lttng_ust_field_enum(rhook, cause, uint8_t, cause, ev->cause)
-	)
-)
-
-LTTNG_UST_TRACEPOINT_EVENT(rhook, manifest_updated,
-	LTTNG_UST_TP_ARGS(const struct rhook__ev_manifest_updated *, ev,
-			  const char *, added, const char *, removed),
-	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint64_t, region_id, ev->region_id)
-		lttng_ust_field_integer(uint64_t, version, ev->version)
-		lttng_ust_field_integer(uint64_t, flushed_entry_id, ev->flushed_entry_id)
-		lttng_ust_field_integer(uint64_t, flushed_sequence, ev->flushed_sequence)
-		lttng_ust_field_enum(rhook, action_kinds, uint32_t, action_kinds, ev->action_kinds)
-		lttng_ust_field_integer(uint32_t, num_actions, ev->num_actions)
-		lttng_ust_field_integer(uint32_t, num_files_added, ev->num_files_added)
-		lttng_ust_field_integer(uint32_t, num_files_removed, ev->num_files_removed)
-		lttng_ust_field_enum(rhook, cause, uint8_t, cause, ev->cause)
-		lttng_ust_field_string(files_added, added)
-		lttng_ust_field_string(files_removed, removed)
-	)
-)
-
-LTTNG_UST_TRACEPOINT_EVENT(rhook, hook_dispatch,
-	LTTNG_UST_TP_ARGS(const struct rhook__ev_hook_dispatch *, ev),
-	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint64_t, region_id, ev->region_id)
-		lttng_ust_field_integer(uint64_t, duration_ns, ev->duration_ns)
-		lttng_ust_field_integer(uint32_t, num_hooks, ev->num_hooks)
-		lttng_ust_field_enum(rhook, callback, uint8_t, callback, ev->callback)
-	)
-)
-
-LTTNG_UST_TRACEPOINT_EVENT(rhook, flush_begin,
-	LTTNG_UST_TP_ARGS(const struct rhook__ev_flush_begin *, ev),
-	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint64_t, region_id, ev->region_id)
-		lttng_ust_field_integer(uint64_t, rows, ev->rows)
-		lttng_ust_field_integer(uint64_t, bytes, ev->bytes)
-	)
-)
-
-LTTNG_UST_TRACEPOINT_EVENT(rhook, flush_end,
-	LTTNG_UST_TP_ARGS(const struct rhook__ev_flush_end *, ev),
-	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint64_t, region_id, ev->region_id)
-		lttng_ust_field_integer(uint64_t, rows, ev->rows)
-		lttng_ust_field_integer(uint64_t, bytes, ev->bytes)
-		lttng_ust_field_integer(uint64_t, duration_ns, ev->duration_ns)
-		lttng_ust_field_integer(uint32_t, files, ev->files)
-		lttng_ust_field_integer(int32_t, status, ev->status)
-	)
-)
-
-LTTNG_UST_TRACEPOINT_EVENT(rhook, compaction_begin,
-	LTTNG_UST_TP_ARGS(const struct rhook__ev_compaction_begin *, ev),
-	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint64_t, region_id, ev->region_id)
-		lttng_ust_field_integer(uint64_t, bytes_in, ev->bytes_in)
-		lttng_ust_field_integer(uint32_t, input_files, ev->input_files)
-		lttng_ust_field_enum(rhook, mode, uint8_t, mode, ev->mode)
-	)
-)
-
-LTTNG_UST_TRACEPOINT_EVENT(rhook, compaction_end,
-	LTTNG_UST_TP_ARGS(const struct rhook__ev_compaction_end *, ev),
-	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint64_t, region_id, ev->region_id)
-		lttng_ust_field_integer(uint64_t, bytes_in, ev->bytes_in)
-		lttng_ust_field_integer(uint64_t, bytes_out, ev->bytes_out)
-		lttng_ust_field_integer(uint64_t, duration_ns, ev->duration_ns)
-		lttng_ust_field_integer(uint32_t, input_files, ev->input_files)
-		lttng_ust_field_integer(uint32_t, output_files, ev->output_files)
-		lttng_ust_field_integer(int32_t, status, ev->status)
-		lttng_ust_field_enum(rhook, mode, uint8_t, mode, ev->mode)
-	)
-)
+RHOOK__ENUMS(RHOOK__TP_ENUM)
+RHOOK__EVENTS(RHOOK__TP_EVENT)
 
 #endif /* RHOOK_TP_H */
 

@@ -25,8 +25,8 @@ __thread unsigned rhook__manifest_holds __attribute__((tls_model("initial-exec")
 const char *rhook_cause_name(enum rhook_cause cause)
 {
 	static const char *const names[] = {
-#define RHOOK__LABEL(value, label) [value] = label,
-		RHOOK__CAUSE_LABELS(RHOOK__LABEL)
+#define RHOOK__LABEL(NAME, value, label) [value] = label,
+		RHOOK_CAUSES(RHOOK__LABEL)
 #undef RHOOK__LABEL
 	};
 

@@ -128,7 +128,11 @@ void rhook_region_meta_clear(struct rhook_region_meta *rm)
 
 const char *rhook_time_unit_name(enum rhook_time_unit unit)
 {
-	static const char *const names[] = { "s", "ms", "us", "ns" };
+	static const char *const names[] = {
+#define RHOOK__LABEL(NAME, value, label) [value] = label,
+		RHOOK_TIME_UNITS(RHOOK__LABEL)
+#undef RHOOK__LABEL
+	};
 
 	return (unsigned)unit < sizeof(names) / sizeof(names[0]) ? names[unit] : NULL;
 }

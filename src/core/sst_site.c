@@ -9,8 +9,8 @@
 const char *rhook_origin_name(enum rhook_origin origin)
 {
 	static const char *const names[] = {
-#define RHOOK__LABEL(value, label) [value] = label,
-		RHOOK__ORIGIN_LABELS(RHOOK__LABEL)
+#define RHOOK__LABEL(NAME, value, label) [value] = label,
+		RHOOK_ORIGINS(RHOOK__LABEL)
 #undef RHOOK__LABEL
 	};
 

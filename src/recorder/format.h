@@ -143,8 +143,9 @@ struct rhr_sbhdr {
 /*
  * Record header.  @size counts the header, the payload, the tail and the
  * padding.  The payload is the event's struct rhook__ev_<name>
- * (src/trace/events.h); manifest_updated is followed by the listed file
- * ids, 16 bytes each: min(num_files_added, 64) then min(num_files_removed, 64).
+ * (src/trace/events.h), followed by the listed ids of its id lists (kind
+ * IDS), 16 bytes each, list after list in table order: min(count, 64) of
+ * each (for manifest_updated: files_added, then files_removed).
  */
 struct rhr_record {
 	uint16_t magic;            /* RHR_RECORD_MAGIC */

@@ -1,8 +1,10 @@
 /*
  * emit.c - builds each event's payload once and hands it to LTTng-UST, to
- * the flight recorder and to the USDT probe.  Nothing is built unless a
- * consumer wants it.
+ * the flight recorder and to the USDT probe.  The emitters of the events
+ * are generated from the schema (events.h); the functions after them
+ * fill an event at its site.  Nothing is built unless a consumer wants it.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,11 +12,8 @@
 
 #include "../core/internal.h"
 #include "emit.h"
-/*
- * After emit.h: its LTTng-UST headers must not see the _LGPL_SOURCE that
- * urcu.h defines (they would inline LTTng's own urcu, which librhook does
- * not link: the provider is loaded at run time).
- */
+
+/* The recorder's write path, inlined into the emitters below. */
 #include "../recorder/emit_inline.h"
 
 /* The USDT semaphores, in the section perf, bpftrace and systemtap patch. */
@@ -23,34 +22,150 @@
 RHOOK__EVENTS(RHOOK__USDT_SEMAPHORE_DEF)
 #undef RHOOK__USDT_SEMAPHORE_DEF
 
-/*
- * The recorder's timestamps (src/recorder/clock.h): the events whose
- * order across threads and processes the trace's readers rely on
- * (versions in commit order, a notification after its commit, an SST
- * before the commit that adds it: rhook-read check) read the TSC after
- * everything before them, rhook__rec_emit_ordered(); the others (spans,
- * dispatch times), whose order the reader keeps within each thread, do
- * not wait for it, rhook__rec_emit().
- */
+/* The text LTTng records for a file id: 36 characters and a NUL. */
+static void format_uuid(const uint8_t bytes[16], char out[RHOOK_FILE_ID_STRLEN])
+{
+	rhook_file_id id;
+
+	memcpy(id.bytes, bytes, sizeof(id.bytes));
+	rhook_file_id_format(&id, out);
+}
+
+/* "uuid,uuid,...", NUL-terminated, of the listed ids of @l; "-" for an empty list (events.h). */
+static void format_ids(const struct rhook__id_list *l, char *buf)
+{
+	uint32_t len = 0;
+
+	if (!l->listed) {
+		strcpy(buf, RHOOK__EV_EMPTY_ID_LIST);
+		return;
+	}
+	for (uint32_t i = 0; i < l->listed; i++) {
+		if (i)
+			buf[len++] = ',';
+		format_uuid(l->ids[i], buf + len);
+		len += RHOOK_FILE_ID_STRLEN - 1;
+	}
+	buf[len] = '\0';
+}
 
 /*
- * Emits a fixed-size event @name whose payload is *@ev to every consumer,
- * to the recorder with @rec_emit; the USDT probe gets region_id, the
- * payload, its size and @... (scalars).
+ * Per kind of field, what each consumer does with it: the text of the
+ * LTTng tracepoint (TP_TEXT), the USDT probe's slots (USDT).
  */
-#define EMIT_FIXED(name, rec_emit, ev, ...)                                           \
-	do {                                                                          \
-		if (lttng_ust_tracepoint_enabled(rhook, name))                        \
-			lttng_ust_do_tracepoint(rhook, name, (ev));                   \
-		if (rhook__rec_on())                                                  \
-			rec_emit(RHOOK__EV_##name, (ev), sizeof(*(ev)), NULL, 0);     \
-		STAP_PROBEV(rhook, name, (ev)->region_id, (ev), sizeof(*(ev)), __VA_ARGS__); \
-	} while (0)
+#define NOTHING(name, arg)
+#define TP_TEXT_U8 NOTHING
+#define TP_TEXT_U32 NOTHING
+#define TP_TEXT_I32 NOTHING
+#define TP_TEXT_U64 NOTHING
+#define TP_TEXT_I64 NOTHING
+#define TP_TEXT_E8 NOTHING
+#define TP_TEXT_E32 NOTHING
+#define TP_TEXT_PAD NOTHING
+#define TP_TEXT_UUID(name, arg) format_uuid(e->p.name, tp.name);
+#define TP_TEXT_IDS(name, arg) format_ids(&e->name, tp.name);
+#define TP_TEXT(kind, name, arg) TP_TEXT_##kind(name, arg)
+
+/* Every integer field but region_id (offset 0: the probe's first argument). */
+#define USDT_INT(member)                                                                     \
+	if (offsetof(__typeof__(e->p), member) && n < RHOOK__USDT_SLOTS)                     \
+		v[n++] = (uint64_t)e->p.member;
+#define USDT_U8(name, arg) USDT_INT(name)
+#define USDT_U32(name, arg) USDT_INT(name)
+#define USDT_I32(name, arg) USDT_INT(name)
+#define USDT_U64(name, arg) USDT_INT(name)
+#define USDT_I64(name, arg) USDT_INT(name)
+#define USDT_E8(name, arg) USDT_INT(name)
+#define USDT_E32(name, arg) USDT_INT(name)
+#define USDT_IDS(name, arg) USDT_INT(arg)
+#define USDT_UUID NOTHING
+#define USDT_PAD NOTHING
+#define USDT(kind, name, arg) USDT_##kind(name, arg)
+
+/*
+ * Records event @id, payload @p of @len bytes, with the listed ids of
+ * @lists (NULL-terminated, table order) as its tail.  As rhook__rec_emit(),
+ * or rhook__rec_emit_ordered() for an event of RHOOK__EV_ORDERED_MASK.
+ */
+static void rhook__ev_record_lists(unsigned id, const void *p, uint32_t len, const struct rhook__id_list *const *lists);
+
+/* The recorder's emitter for event @id: ordered timestamp or not (events.h). */
+#define RHOOK__EV_REC_EMIT(id, ...) \
+	(RHOOK__EV_ORDERED(id) ? rhook__rec_emit_ordered(id, __VA_ARGS__) : rhook__rec_emit(id, __VA_ARGS__))
+
+/*
+ * rhook__ev_emit_<name>(): emits event @e to every consumer that wants
+ * it, after setting the count field of each id list from the list.  The
+ * checks are inline; what each consumer does is out of line (emit.c):
+ * the LTTng tracepoint with the text of its file ids, the recorder's
+ * record (with its tail of listed ids when the event has lists), the USDT
+ * probe.  Generated for every event.
+ */
+#define RHOOK__EV_EMIT_DEF(id, name, FIELDS)                                                       \
+	void rhook__ev_tp_##name(const struct rhook__event_##name *e);                             \
+	void rhook__ev_usdt_##name(const struct rhook__event_##name *e);                           \
+	static inline void rhook__ev_emit_##name(struct rhook__event_##name *e)                    \
+	{                                                                                          \
+		FIELDS(RHOOK__EV_COUNT)                                                            \
+		if (lttng_ust_tracepoint_enabled(rhook, name))                                     \
+			rhook__ev_tp_##name(e);                                                    \
+		if (rhook__rec_on()) {                                                             \
+			const struct rhook__id_list *lists[] = { FIELDS(RHOOK__EV_LIST_PTR) NULL }; \
+                                                                                                   \
+			if (lists[0])                                                              \
+				rhook__ev_record_lists(RHOOK__EV_##name, &e->p, sizeof(e->p), lists); \
+			else                                                                       \
+				RHOOK__EV_REC_EMIT(RHOOK__EV_##name, &e->p, sizeof(e->p), NULL, 0); \
+		}                                                                                  \
+		if (rhook_##name##_semaphore)                                                      \
+			rhook__ev_usdt_##name(e);                                                  \
+	}
+RHOOK__EVENTS(RHOOK__EV_EMIT_DEF)
+#undef RHOOK__EV_EMIT_DEF
+
+static void rhook__ev_record_lists(unsigned id, const void *p, uint32_t len, const struct rhook__id_list *const *lists)
+{
+	uint8_t tail[RHOOK__EV_MAX_LISTS * RHOOK__EV_MAX_LISTED_IDS * 16];
+	uint32_t n = 0;
+
+	/* The listed ids, list after list (format.h). */
+	for (; *lists; lists++) {
+		memcpy(tail + n, (*lists)->ids, (size_t)(*lists)->listed * 16);
+		n += (*lists)->listed * 16;
+	}
+	RHOOK__EV_REC_EMIT(id, p, len, n ? tail : NULL, n);
+}
+
+/*
+ * What the inline emitters (emit.h) call for each consumer.  Out of line,
+ * so that the stack holds one consumer's buffers at a time (LTTng's text
+ * of two full id lists is 4.7 KiB, the recorder's tail 2 KiB).
+ */
+#define EMIT_DEF(id, name, FIELDS)                                                                   \
+	void rhook__ev_tp_##name(const struct rhook__event_##name *e)                                \
+	{                                                                                            \
+		struct rhook__tp_##name tp;                                                          \
+                                                                                                     \
+		tp.ev = &e->p;                                                                       \
+		FIELDS(TP_TEXT)                                                                      \
+		lttng_ust_do_tracepoint(rhook, name, &tp);                                           \
+	}                                                                                            \
+	void rhook__ev_usdt_##name(const struct rhook__event_##name *e)                              \
+	{                                                                                            \
+		uint64_t v[RHOOK__USDT_SLOTS] = { 0 };                                               \
+		unsigned n = 0;                                                                      \
+                                                                                                     \
+		FIELDS(USDT)                                                                         \
+		STAP_PROBEV(rhook, name, e->p.region_id, &e->p, sizeof(e->p), v[0], v[1], v[2], v[3], \
+			    v[4], v[5], v[6], v[7], v[8]);                                           \
+	}
+RHOOK__EVENTS(EMIT_DEF)
+#undef EMIT_DEF
 
 void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_file_meta *fm,
 				  enum rhook_origin origin)
 {
-	struct rhook__ev_sst_file_written ev = {
+	struct rhook__event_sst_file_written e = { .p = {
 		.region_id = region_id,
 		.time_start = fm->time_range.start,
 		.time_end = fm->time_range.end,
@@ -61,175 +176,113 @@ void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_
 		.level = fm->level,
 		.time_unit = (uint8_t)fm->time_range.unit,
 		.origin = (uint8_t)origin,
-	};
+	} };
 
-	memcpy(ev.file_id, fm->file_id.bytes, sizeof(ev.file_id));
-	if (lttng_ust_tracepoint_enabled(rhook, sst_file_written)) {
-		char id[RHOOK_FILE_ID_STRLEN];
-
-		rhook_file_id_format(&fm->file_id, id);
-		lttng_ust_do_tracepoint(rhook, sst_file_written, &ev, id);
-	}
-	if (rhook__rec_on())
-		rhook__rec_emit_ordered(RHOOK__EV_sst_file_written, &ev, sizeof(ev), NULL, 0);
-	STAP_PROBEV(rhook, sst_file_written, ev.region_id, &ev, sizeof(ev), ev.file_size, ev.num_rows, ev.level,
-		    ev.origin);
+	memcpy(e.p.file_id, fm->file_id.bytes, sizeof(e.p.file_id));
+	rhook__ev_emit_sst_file_written(&e);
 }
 
 void rhook__emit_manifest_commit(const struct rhook__ev_manifest_commit *ev)
 {
-	EMIT_FIXED(manifest_commit, rhook__rec_emit_ordered, ev, ev->version, ev->cause, ev->result, ev->lock_wait_ns,
-		   ev->lock_hold_ns, ev->persist_ns);
+	struct rhook__event_manifest_commit e = { .p = *ev };
+
+	rhook__ev_emit_manifest_commit(&e);
 }
 
-/* The file ids an event lists: at most RHOOK__EV_MAX_LISTED_IDS per list. */
-struct id_lists {
-	uint8_t ids[2 * RHOOK__EV_MAX_LISTED_IDS][16]; /* added, then removed */
-	uint32_t listed[2];
-	uint32_t total[2];
-};
-
-static void list_files(struct id_lists *l, int which, const struct rhook_file_meta *files, size_t n)
+static void list_files(struct rhook__id_list *l, const struct rhook_file_meta *files, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (l->listed[which] < RHOOK__EV_MAX_LISTED_IDS)
-			memcpy(l->ids[which * RHOOK__EV_MAX_LISTED_IDS + l->listed[which]++], files[i].file_id.bytes, 16);
-		l->total[which]++;
-	}
-}
-
-/*
- * "uuid,uuid,...", NUL-terminated, of list @which into @buf; "-" for an
- * empty list (RHOOK__EV_EMPTY_ID_LIST).
- */
-static void format_ids(const struct id_lists *l, int which, char *buf)
-{
-	uint32_t len = 0;
-
-	if (!l->listed[which]) {
-		strcpy(buf, RHOOK__EV_EMPTY_ID_LIST);
-		return;
-	}
-
-	for (uint32_t i = 0; i < l->listed[which]; i++) {
-		rhook_file_id id;
-
-		memcpy(id.bytes, l->ids[which * RHOOK__EV_MAX_LISTED_IDS + i], 16);
-		if (i)
-			buf[len++] = ',';
-		rhook_file_id_format(&id, buf + len);
-		len += RHOOK_FILE_ID_STRLEN - 1;
-	}
-	buf[len] = '\0';
+	for (size_t i = 0; i < n; i++)
+		rhook__id_list_add(l, files[i].file_id.bytes);
 }
 
 void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t version, enum rhook_cause cause,
 				  const struct rhook_action_list *actions)
 {
-	struct rhook__ev_manifest_updated ev = {
+	struct rhook__event_manifest_updated e = { .p = {
 		.region_id = region_id,
 		.version = version,
 		.action_kinds = rhook_action_list_kinds(actions),
 		.num_actions = (uint32_t)actions->num_actions,
 		.cause = (uint8_t)cause,
-	};
-	struct id_lists l;
+	} };
 
-	l.listed[0] = l.listed[1] = l.total[0] = l.total[1] = 0;
 	for (size_t i = 0; i < actions->num_actions; i++) {
 		const struct rhook_action *a = &actions->actions[i];
 
 		if (a->kind == RHOOK_ACTION_EDIT) {
-			list_files(&l, 0, a->u.edit.files_to_add, a->u.edit.num_files_to_add);
-			list_files(&l, 1, a->u.edit.files_to_remove, a->u.edit.num_files_to_remove);
+			list_files(&e.files_added, a->u.edit.files_to_add, a->u.edit.num_files_to_add);
+			list_files(&e.files_removed, a->u.edit.files_to_remove, a->u.edit.num_files_to_remove);
 			if (a->u.edit.has_flushed_entry_id)
-				ev.flushed_entry_id = a->u.edit.flushed_entry_id;
+				e.p.flushed_entry_id = a->u.edit.flushed_entry_id;
 			if (a->u.edit.has_flushed_sequence)
-				ev.flushed_sequence = a->u.edit.flushed_sequence;
+				e.p.flushed_sequence = a->u.edit.flushed_sequence;
 		} else if (a->kind == RHOOK_ACTION_TRUNCATE) {
-			list_files(&l, 1, a->u.truncate.files, a->u.truncate.num_files);
+			list_files(&e.files_removed, a->u.truncate.files, a->u.truncate.num_files);
 		}
 	}
-	ev.num_files_added = l.total[0];
-	ev.num_files_removed = l.total[1];
-
-	if (lttng_ust_tracepoint_enabled(rhook, manifest_updated)) {
-		char added[RHOOK__EV_MAX_LISTED_IDS * RHOOK_FILE_ID_STRLEN];
-		char removed[RHOOK__EV_MAX_LISTED_IDS * RHOOK_FILE_ID_STRLEN];
-		format_ids(&l, 0, added);
-		format_ids(&l, 1, removed);
-		lttng_ust_do_tracepoint(rhook, manifest_updated, &ev, added, removed);
-	}
-	if (rhook__rec_on()) {
-		/* The tail: listed added ids, then listed removed ids, contiguous. */
-		memmove(l.ids[l.listed[0]], l.ids[RHOOK__EV_MAX_LISTED_IDS], (size_t)l.listed[1] * 16);
-		rhook__rec_emit_ordered(RHOOK__EV_manifest_updated, &ev, sizeof(ev), l.ids,
-					(uint32_t)(l.listed[0] + l.listed[1]) * 16);
-	}
-	STAP_PROBEV(rhook, manifest_updated, ev.region_id, &ev, sizeof(ev), ev.version, ev.cause, ev.action_kinds,
-		    ev.num_files_added, ev.num_files_removed);
+	rhook__ev_emit_manifest_updated(&e);
 }
 
 void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uint32_t num_hooks,
 			       uint64_t duration_ns)
 {
-	struct rhook__ev_hook_dispatch ev = {
+	struct rhook__event_hook_dispatch e = { .p = {
 		.region_id = region_id,
 		.duration_ns = duration_ns,
 		.num_hooks = num_hooks,
 		.callback = (uint8_t)callback,
-	};
+	} };
 
-	EMIT_FIXED(hook_dispatch, rhook__rec_emit, &ev, ev.callback, ev.num_hooks, ev.duration_ns);
+	rhook__ev_emit_hook_dispatch(&e);
 }
 
 uint64_t rhook_trace_flush_begin(rhook_region_id region_id, uint64_t rows, uint64_t bytes)
 {
-	struct rhook__ev_flush_begin ev = { .region_id = region_id, .rows = rows, .bytes = bytes };
+	struct rhook__event_flush_begin e = { .p = { .region_id = region_id, .rows = rows, .bytes = bytes } };
 
 	if (!rhook__ev_wanted(RHOOK__EV_flush_begin) && !rhook__ev_wanted(RHOOK__EV_flush_end))
 		return 0;
-	EMIT_FIXED(flush_begin, rhook__rec_emit, &ev, ev.rows, ev.bytes);
+	rhook__ev_emit_flush_begin(&e);
 	return rhook__now_ns();
 }
 
 void rhook_trace_flush_end(uint64_t start, rhook_region_id region_id, uint64_t rows, uint64_t bytes,
 			   uint32_t files, int status)
 {
-	struct rhook__ev_flush_end ev = {
+	struct rhook__event_flush_end e = { .p = {
 		.region_id = region_id,
 		.rows = rows,
 		.bytes = bytes,
 		.files = files,
 		.status = status,
-	};
+	} };
 
 	if (!rhook__ev_wanted(RHOOK__EV_flush_end))
 		return;
-	ev.duration_ns = start ? rhook__now_ns() - start : 0;
-	EMIT_FIXED(flush_end, rhook__rec_emit, &ev, ev.rows, ev.bytes, ev.files, ev.status, ev.duration_ns);
+	e.p.duration_ns = start ? rhook__now_ns() - start : 0;
+	rhook__ev_emit_flush_end(&e);
 }
 
 uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_files, uint64_t bytes_in,
 				      bool remote)
 {
-	struct rhook__ev_compaction_begin ev = {
+	struct rhook__event_compaction_begin e = { .p = {
 		.region_id = region_id,
 		.bytes_in = bytes_in,
 		.input_files = input_files,
 		.mode = remote,
-	};
+	} };
 
 	if (!rhook__ev_wanted(RHOOK__EV_compaction_begin) && !rhook__ev_wanted(RHOOK__EV_compaction_end))
 		return 0;
-	EMIT_FIXED(compaction_begin, rhook__rec_emit, &ev, ev.input_files, ev.bytes_in, ev.mode);
+	rhook__ev_emit_compaction_begin(&e);
 	return rhook__now_ns();
 }
 
 void rhook_trace_compaction_end(uint64_t start, rhook_region_id region_id, uint32_t input_files,
 				uint32_t output_files, uint64_t bytes_in, uint64_t bytes_out, bool remote, int status)
 {
-	struct rhook__ev_compaction_end ev = {
+	struct rhook__event_compaction_end e = { .p = {
 		.region_id = region_id,
 		.bytes_in = bytes_in,
 		.bytes_out = bytes_out,
@@ -237,11 +290,10 @@ void rhook_trace_compaction_end(uint64_t start, rhook_region_id region_id, uint3
 		.output_files = output_files,
 		.status = status,
 		.mode = remote,
-	};
+	} };
 
 	if (!rhook__ev_wanted(RHOOK__EV_compaction_end))
 		return;
-	ev.duration_ns = start ? rhook__now_ns() - start : 0;
-	EMIT_FIXED(compaction_end, rhook__rec_emit, &ev, ev.input_files, ev.output_files, ev.bytes_in, ev.bytes_out,
-		   ev.mode, ev.status, ev.duration_ns);
+	e.p.duration_ns = start ? rhook__now_ns() - start : 0;
+	rhook__ev_emit_compaction_end(&e);
 }

@@ -4,8 +4,13 @@
  *
  * Each probe has a semaphore, raised by the tool while it is attached, so
  * that rhook builds an event's payload only when someone listens.  Probe
- * arguments: region_id, the payload (struct rhook__ev_<name> *, layout in
- * events.h), its size, then the event's main scalar fields.
+ * arguments, generated from the schema (events.h): region_id, the payload
+ * (struct rhook__ev_<name> *, layout in events.h), its size, then the
+ * event's other integer and enumeration fields in table order (an id
+ * list's count included) as 64-bit values, signed ones sign-extended.
+ * STAP_PROBEV takes at most 12 arguments, so at most RHOOK__USDT_SLOTS of
+ * them; unused slots are 0, and fields past the last slot are read from
+ * the payload.
  */
 #ifndef RHOOK_TRACE_USDT_H
 #define RHOOK_TRACE_USDT_H
@@ -17,6 +22,9 @@
 #include <sys/sdt.h>
 
 #include "events.h"
+
+/* Scalar slots after region_id, the payload and its size: STAP_PROBEV's limit of 12 arguments. */
+#define RHOOK__USDT_SLOTS 9
 
 /* Defined in emit.c, in the .probes section the tools expect. */
 #define RHOOK__USDT_SEMAPHORE_DECL(num, name, FIELDS) extern volatile unsigned short rhook_##name##_semaphore;

@@ -11,15 +11,22 @@
  *
  * Remote compaction runs in rhook-compactor, whose callbacks the example
  * plugin logs; they are printed here the same way.  Exit 0, or 1 with a
- * message.
+ * message.  With --rounds, the scenario runs on command (see rounds()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rhook/trace.h>
 
 #include "engine.h"
 #include "rt.h"
@@ -65,11 +72,14 @@ static void expect(const char *c0, const char *c1, const char *sst_origin)
 	origin = sst_origin;
 }
 
+/* Region ids of this run: table @table (one per round). */
+static uint32_t table = 42;
+
 static struct rhook_region *create(struct rhook_engine *e, const char *dir, unsigned n)
 {
 	static struct rhook_column cols[2] = { { 0, "host", RHOOK_COLUMN_STRING, RHOOK_SEMANTIC_TAG, false },
 					       { 1, "ts", RHOOK_COLUMN_TIMESTAMP, RHOOK_SEMANTIC_TIMESTAMP, false } };
-	struct rhook_region_meta m = { .region_id = rhook_region_id_make(42, n), .schema_version = 1,
+	struct rhook_region_meta m = { .region_id = rhook_region_id_make(table, n), .schema_version = 1,
 				       .columns = cols, .num_columns = 2 };
 	struct rhook_region *r;
 	char path[PATH_MAX + 32];
@@ -129,30 +139,28 @@ static void relay_plugin_log(const char *path)
 	fclose(f);
 }
 
-int main(void)
+static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = on_sst,
+					   .on_manifest_updated = on_manifest };
+
+/* Every scenario once, in a fresh directory, with regions of table @table. */
+static void scenario(struct rhook_registry *reg)
 {
-	static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = on_sst,
-						   .on_manifest_updated = on_manifest };
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .sst_max_rows = 150 };
+	struct rhook_engine_config cfg = { .size = sizeof(cfg), .sst_max_rows = 150, .registry = reg };
 	char dir[PATH_MAX], sst[PATH_MAX + 32], log[PATH_MAX + 32], plugin[PATH_MAX + 32], path[PATH_MAX + 32];
 	struct rhook_remote_compaction req = { .size = sizeof(req), .hook_path = plugin, .hook_arg = log };
 	const char *paths[1] = { sst };
-	struct rhook_registry *reg;
 	struct rhook_engine *e;
 	struct rhook_region *a, *b, *c, *f;
 	struct rhook_region_meta meta;
 	struct rhook_region_manifest m;
 	struct rhook_row row = { .ts = 7, .key = (const uint8_t *)"x", .key_len = 1 };
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	flushes = 0;
 	rt_tmpdir(dir, "ltw");
 	snprintf(sst, sizeof(sst), "%s/ingest.sst", dir);
 	snprintf(log, sizeof(log), "%s/plugin.log", dir);
 	snprintf(plugin, sizeof(plugin), "%s/rhook-count-hook.so", getenv("RHOOK_LIB_DIR"));
 	req.program = rt_bin("rhook-compactor");
-	if (rhook_registry_new(&reg) || rhook_registry_add(reg, &ops, NULL, NULL))
-		die("registry");
-	cfg.registry = reg;
 	if (rhook_engine_new(&cfg, &e))
 		die("engine");
 	a = create(e, dir, 1);
@@ -227,7 +235,70 @@ int main(void)
 	rhook_region_close(a);
 	rhook_region_close(b);
 	rhook_engine_free(e);
-	rhook_registry_free(reg);
 	rhook_rmtree(dir);
+}
+
+/*
+ * With --rounds, a long-running traced process: reads commands on stdin,
+ * "round N" (the scenario with regions of table 1000 + N, then "done N"),
+ * "mark N" (a marker event, rhook:flush_begin of region (2000 + N, 0),
+ * then "marked") and "quit".  With --fork-child too, it first forks a child that only
+ * waits (printing "child PID"), killed at quit: a process forked before
+ * any session daemon ran.
+ */
+static int rounds(bool fork_child)
+{
+	struct rhook_registry *reg;
+	char line[64];
+	pid_t child = -1;
+	unsigned n;
+
+	if (fork_child) {
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (!child) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the workload */
+			for (;;)
+				pause();
+		}
+		printf("child %d\n", (int)child);
+	}
+	if (rhook_registry_new(&reg) || rhook_registry_add(reg, &ops, NULL, NULL))
+		die("registry");
+	printf("ready\n");
+	while (fgets(line, sizeof(line), stdin) && strcmp(line, "quit\n")) {
+		if (sscanf(line, "mark %u", &n) == 1) {
+			rhook_trace_flush_begin(rhook_region_id_make(2000 + n, 0), 0, 0);
+			printf("marked\n");
+			continue;
+		}
+		if (sscanf(line, "round %u", &n) != 1) {
+			fprintf(stderr, "engine_lttng_workload: unknown command %s", line);
+			return 1;
+		}
+		table = 1000 + n;
+		scenario(reg);
+		printf("done %u\n", n);
+	}
+	rhook_registry_free(reg);
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct rhook_registry *reg;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "--rounds"))
+		return rounds(argc > 2 && !strcmp(argv[2], "--fork-child"));
+	if (rhook_registry_new(&reg) || rhook_registry_add(reg, &ops, NULL, NULL))
+		die("registry");
+	scenario(reg);
+	rhook_registry_free(reg);
 	return 0;
 }

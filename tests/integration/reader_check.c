@@ -84,7 +84,7 @@ static void collect(const char *path)
 			r->off = rhook__recstream_pos(m.streams[m.heap[0].stream]).offset;
 			r->id = ev->id;
 			memcpy(r->p.raw, ev->payload, d->payload_size);
-			r->num_added = ev->num_added;
+			r->num_added = ev->list_len[0]; /* files_added, list 0 of manifest_updated */
 		}
 		rhook__merge_free(&m);
 	}

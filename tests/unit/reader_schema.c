@@ -31,7 +31,7 @@ static void test_events(void **state)
 		assert_int_equal(d->payload_size, sizeof(struct rhook__ev_##ev));             \
 		assert_ptr_equal(rhook__schema_event_by_name(#ev), d);                        \
 		assert_ptr_equal(rhook__schema_event_by_name("rhook:" #ev), d);               \
-		assert_int_equal(d->has_id_lists, num == RHOOK__EV_manifest_updated);           \
+		assert_int_equal(d->num_lists, RHOOK__EV_NUM_LISTS(FIELDS));                     \
 	} while (0);
 	RHOOK__EVENTS(CHECK_EVENT)
 #undef CHECK_EVENT
@@ -93,6 +93,27 @@ static void test_labels(void **state)
 		rhook__label(rhook__schema_field(rhook__schema_event(RHOOK__EV_manifest_updated), "action_kinds")->labels,
 			     RHOOK_ACTION_CHANGE | RHOOK_ACTION_EDIT),
 		"change+edit");
+}
+
+/* Each action-kind set is labelled with the names of its kinds, joined by '+' ("none" for the empty set). */
+static void test_action_kind_labels(void **state)
+{
+	const struct rhook__labels *l =
+		rhook__schema_field(rhook__schema_event(RHOOK__EV_manifest_updated), "action_kinds")->labels;
+
+	(void)state;
+	assert_int_equal(l->count, RHOOK_ACTION_KIND_ALL + 1);
+	for (unsigned set = 0; set <= RHOOK_ACTION_KIND_ALL; set++) {
+		char want[128] = "";
+
+		for (unsigned bit = 1; bit <= RHOOK_ACTION_KIND_ALL; bit <<= 1)
+			if (set & bit) {
+				if (want[0])
+					strcat(want, "+");
+				strcat(want, rhook_action_kind_name((enum rhook_action_kind)bit));
+			}
+		assert_string_equal(rhook__label(l, set), set ? want : "none");
+	}
 }
 
 /* Writing then reading each integer field gives the value back, signed ones sign-extended. */
@@ -160,7 +181,7 @@ static void test_print(void **state)
 	};
 	uint8_t ids[32];
 	struct rhook__rd_event ev = { .ts = 1700000000000000042ull, .proc = &proc, .payload = &mu, .ids = ids,
-				      .tid = 8, .id = RHOOK__EV_manifest_updated, .num_ids = 2, .num_added = 2 };
+				      .tid = 8, .id = RHOOK__EV_manifest_updated, .num_ids = 2, .list_len = { 2, 0 } };
 	struct rhook__out o;
 
 	(void)state;
@@ -194,6 +215,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_events),       cmocka_unit_test(test_fields), cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_action_kind_labels),
 		cmocka_unit_test(test_field_access), cmocka_unit_test(test_format), cmocka_unit_test(test_print),
 	};
 

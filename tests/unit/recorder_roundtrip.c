@@ -216,7 +216,7 @@ static void compare(const struct rhook__rd_event *got, unsigned id, const void *
 			assert_int_equal(rhook__field_u64(fd, got->payload), rhook__field_u64(fd, want));
 	}
 	assert_int_equal(got->num_ids, num_ids);
-	assert_int_equal(got->num_added, d->has_id_lists ? 2 : 0);
+	assert_int_equal(got->list_len[0], d->num_lists ? 2 : 0);
 	if (num_ids)
 		assert_memory_equal(got->ids, ids, num_ids * 16u);
 }

@@ -176,7 +176,8 @@ static void on_updated(struct rhook__check *c, const struct rhook__rd_event *ev)
 		finding(c, RHOOK__RULE_NOTIFIED_ONCE, ev, "version %" PRIu64 " notified again (cause %s)", e->version,
 			cause ? cause : "unknown");
 	}
-	for (uint16_t i = 0; i < ev->num_added; i++) {
+	/* files_added is list 0 of manifest_updated (events.h). */
+	for (uint16_t i = 0; i < ev->list_len[0]; i++) {
 		uint64_t k[2];
 		struct sst_state *s;
 
@@ -185,7 +186,7 @@ static void on_updated(struct rhook__check *c, const struct rhook__rd_event *ev)
 		if (s && s->region == e->region_id)
 			s->state = SST_ADDED;
 	}
-	if (e->num_files_added > ev->num_added) {
+	if (e->num_files_added > ev->list_len[0]) {
 		struct region_state *r;
 		bool created;
 

@@ -26,7 +26,7 @@ struct evclass {
 	const bt_event_class *cls;
 	const struct rhook__event_desc *desc; /* NULL: not an rhook event */
 	int16_t member[MAX_FIELDS];           /* payload member per schema field, -1: absent */
-	int16_t lists[2];                     /* files_added, files_removed members */
+	int16_t lists[RHOOK__EV_MAX_LISTS];   /* members of the id lists */
 	int16_t ctx_pid, ctx_tid;             /* common context members */
 };
 
@@ -174,8 +174,8 @@ static const struct evclass *lookup_class(struct rhook__ctfin *c, const bt_event
 	payload = bt_event_class_borrow_payload_field_class_const(cls);
 	for (uint32_t i = 0; i < e->desc->num_fields; i++)
 		e->member[i] = member_index(payload, e->desc->fields[i].name);
-	e->lists[0] = member_index(payload, RHOOK__FILES_ADDED);
-	e->lists[1] = member_index(payload, RHOOK__FILES_REMOVED);
+	for (uint32_t k = 0; k < e->desc->num_lists; k++)
+		e->lists[k] = member_index(payload, e->desc->lists[k].name);
 	ctx = bt_stream_class_borrow_event_common_context_field_class_const(
 		bt_event_class_borrow_stream_class_const(cls));
 	e->ctx_pid = member_index(ctx, "vpid");
@@ -415,10 +415,11 @@ static void convert_event(struct rhook__ctfin *c, const bt_message *msg)
 		}
 	}
 	q->ids_off = c->ids_len;
-	q->ev.num_ids = q->ev.num_added = 0;
-	if (e->desc->has_id_lists) {
-		q->ev.num_added = (uint16_t)parse_list(c, string_value(member(payload, e->lists[0])));
-		q->ev.num_ids = (uint16_t)(q->ev.num_added + parse_list(c, string_value(member(payload, e->lists[1]))));
+	q->ev.num_ids = 0;
+	memset(q->ev.list_len, 0, sizeof(q->ev.list_len));
+	for (uint32_t k = 0; k < e->desc->num_lists; k++) {
+		q->ev.list_len[k] = (uint16_t)parse_list(c, string_value(member(payload, e->lists[k])));
+		q->ev.num_ids = (uint16_t)(q->ev.num_ids + q->ev.list_len[k]);
 	}
 	q->ev.id = (uint16_t)e->desc->id;
 	q->ev.tid = e->ctx_tid >= 0 ? (uint32_t)int_value(member(ctx, e->ctx_tid)) : 0;

@@ -23,8 +23,8 @@
 #define PACKET_SIZE (256u * 1024u)
 /* Packet header (magic, uuid, stream id) and context (begin, end, content and packet sizes). */
 #define PACKET_HEAD (4u + 16u + 4u + 4u * 8u)
-/* Largest event: headers, the biggest payload with its UUID as text, two full id lists. */
-#define EVENT_MAX (64u + 256u + 2u * RHOOK__EV_MAX_LISTED_IDS * 37u)
+/* Largest event: headers, the biggest payload with its UUIDs as text (37 bytes for 16), full id lists. */
+#define EVENT_MAX (64u + 3u * sizeof(union rhook__ev_any) + RHOOK__EV_MAX_LISTS * RHOOK__EV_MAX_LISTED_IDS * 37u)
 
 struct trace {
 	const struct rhook__rd_proc *proc;
@@ -293,10 +293,8 @@ int rhook__ctfout_add(struct rhook__ctfout *x, const struct rhook__rd_event *ev,
 			put(t, src, rhook__fkind_size(fd->kind));
 		}
 	}
-	if (d->has_id_lists) {
-		put_ids(t, ev->ids, ev->num_added);
-		put_ids(t, ev->ids + (size_t)ev->num_added * 16, (unsigned)(ev->num_ids - ev->num_added));
-	}
+	for (uint32_t k = 0, from = 0; k < d->num_lists; from += ev->list_len[k++])
+		put_ids(t, ev->ids + (size_t)from * 16, ev->list_len[k]);
 	t->events++;
 	return 0;
 }
@@ -349,8 +347,8 @@ static void metadata_events(struct rhook__out *o)
 			/* A leading underscore keeps names clear of TSDL keywords; readers drop it. */
 			rhook__out_printf(o, " _%s;\n", f->name);
 		}
-		if (d->has_id_lists)
-			rhook__out_str(o, "\t\tstring _" RHOOK__FILES_ADDED ";\n\t\tstring _" RHOOK__FILES_REMOVED ";\n");
+		for (uint32_t k = 0; k < d->num_lists; k++)
+			rhook__out_printf(o, "\t\tstring _%s;\n", d->lists[k].name);
 		rhook__out_str(o, "\t};\n};\n\n");
 	}
 }

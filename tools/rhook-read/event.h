@@ -3,7 +3,7 @@
  *
  * A recorder record and a CTF event both become a struct rhook__rd_event:
  * the payload is the event's struct rhook__ev_<name> (src/trace/events.h)
- * and manifest_updated carries its listed file ids in binary, so the
+ * and the ids of its id lists (events.h) are in binary, so the
  * printers, the statistics, the checker and the CTF exporter never care
  * where an event came from.
  *
@@ -17,6 +17,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "trace/events.h"
 
 /* Events lost by a process, by reason; summed by stats. */
 struct rhook__rd_lost {
@@ -63,11 +65,11 @@ struct rhook__rd_event {
 	uint64_t mono;    /* CLOCK_MONOTONIC ns */
 	const struct rhook__rd_proc *proc;
 	const void *payload; /* struct rhook__ev_<name>, 8-byte aligned */
-	const uint8_t *ids;  /* manifest_updated: listed ids, added then removed, 16 bytes each */
+	const uint8_t *ids;  /* listed ids of the event's id lists, list after list, 16 bytes each */
 	uint32_t tid;
 	uint16_t id;         /* enum rhook__event_id */
 	uint16_t num_ids;
-	uint16_t num_added;  /* of num_ids */
+	uint16_t list_len[RHOOK__EV_MAX_LISTS]; /* ids of each list (schema order), summing to num_ids */
 };
 
 /* A time-ordered source of events. */

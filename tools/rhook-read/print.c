@@ -6,9 +6,9 @@
  *
  *   [1700000000.123456789] host rhook:flush_begin: { pid = 7, tid = 8 }, { region_id = 1, rows = 2, bytes = 3 }
  *
- * Enumerations print as their label, file ids as quoted UUIDs, and the
- * id lists of manifest_updated as quoted comma-separated UUIDs, which is
- * what the LTTng provider records.
+ * Enumerations print as their label, file ids as quoted UUIDs, and id
+ * lists (after the fields) as quoted comma-separated UUIDs, which is what
+ * the LTTng provider records.
  */
 #include "print.h"
 
@@ -85,11 +85,11 @@ static void print_text(struct rhook__out *o, const struct rhook__rd_event *ev, c
 		RHOOK__OUT_LIT(o, " = ");
 		value_text(o, f, ev->payload);
 	}
-	if (d->has_id_lists) {
-		RHOOK__OUT_LIT(o, ", " RHOOK__FILES_ADDED " = \"");
-		text_list(o, ev, 0, ev->num_added);
-		RHOOK__OUT_LIT(o, "\", " RHOOK__FILES_REMOVED " = \"");
-		text_list(o, ev, ev->num_added, ev->num_ids);
+	for (uint32_t k = 0, from = 0; k < d->num_lists; from += ev->list_len[k++]) {
+		RHOOK__OUT_LIT(o, ", ");
+		rhook__out_str(o, d->lists[k].name);
+		RHOOK__OUT_LIT(o, " = \"");
+		text_list(o, ev, from, from + ev->list_len[k]);
 		rhook__out_char(o, '"');
 	}
 	RHOOK__OUT_LIT(o, " }\n");
@@ -122,12 +122,11 @@ static void print_json(struct rhook__out *o, const struct rhook__rd_event *ev, c
 		if (quote)
 			rhook__out_char(o, '"');
 	}
-	if (d->has_id_lists) {
-		RHOOK__OUT_LIT(o, ",\"" RHOOK__FILES_ADDED "\":[");
-		id_list(o, ev, 0, ev->num_added, ",", "\"", "\"");
-		rhook__out_reserve(o);
-		RHOOK__OUT_LIT(o, "],\"" RHOOK__FILES_REMOVED "\":[");
-		id_list(o, ev, ev->num_added, ev->num_ids, ",", "\"", "\"");
+	for (uint32_t k = 0, from = 0; k < d->num_lists; from += ev->list_len[k++]) {
+		RHOOK__OUT_LIT(o, ",\"");
+		rhook__out_str(o, d->lists[k].name);
+		RHOOK__OUT_LIT(o, "\":[");
+		id_list(o, ev, from, from + ev->list_len[k], ",", "\"", "\"");
 		rhook__out_reserve(o);
 		rhook__out_char(o, ']');
 	}

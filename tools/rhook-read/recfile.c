@@ -350,7 +350,7 @@ static bool decode(struct rhook__recstream *s)
 	const struct rhook__event_desc *desc;
 	struct rhook__rd_event *ev = &s->s.ev;
 	struct rhr_record rec;
-	uint32_t ids = 0, added = 0;
+	uint32_t ids;
 
 	if (avail < sizeof(rec))
 		return false;
@@ -358,8 +358,7 @@ static bool decode(struct rhook__recstream *s)
 	desc = rhook__schema_event(rec.id);
 	if (rec.magic != RHR_RECORD_MAGIC || !desc || rec.size > avail || rec.size < sizeof(rec) + desc->payload_size)
 		return false;
-	if (desc->has_id_lists)
-		ids = rhook__listed_ids((const void *)(p + sizeof(rec)), &added);
+	ids = rhook__listed_ids(desc, p + sizeof(rec), ev->list_len);
 	/* The exact size the writer gives this payload and tail: anything else is damage. */
 	expect = ((uint32_t)sizeof(rec) + desc->payload_size + ids * 16u + 7u) & ~7u;
 	if (rec.size != expect)
@@ -368,7 +367,6 @@ static bool decode(struct rhook__recstream *s)
 	ev->payload = p + sizeof(rec);
 	ev->ids = p + sizeof(rec) + desc->payload_size;
 	ev->num_ids = (uint16_t)ids;
-	ev->num_added = (uint16_t)added;
 	ev->tid = s->tid;
 	ev->mono = to_mono(s, rec.timestamp);
 	ev->ts = ev->mono + (uint64_t)s->f->proc->clock_offset_ns;

@@ -5,23 +5,15 @@
 
 #include <string.h>
 
-/* Label tables: L(value, "label") must list values 0, 1, 2, ... in order. */
-#define LABEL(value, label) [value] = label,
-#define LABEL_COUNT(value, label) +1
-#define LABEL_TABLE(NAME, name)                                                                  \
-	static const char *const NAME##_strings[] = { RHOOK__##NAME##_LABELS(LABEL) };           \
-	static const struct rhook__labels NAME##_labels = { #name, NAME##_strings,               \
-							    0 RHOOK__##NAME##_LABELS(LABEL_COUNT) }; \
-	_Static_assert(sizeof(NAME##_strings) / sizeof(NAME##_strings[0]) ==                     \
-			       0 RHOOK__##NAME##_LABELS(LABEL_COUNT),                             \
-		       #NAME " labels are not 0..n-1");
-
-LABEL_TABLE(ORIGIN, origin)
-LABEL_TABLE(CAUSE, cause)
-LABEL_TABLE(CALLBACK, callback)
-LABEL_TABLE(MODE, mode)
-LABEL_TABLE(TIME_UNIT, time_unit)
-LABEL_TABLE(ACTION_KINDS, action_kinds)
+/* Label tables: X(NAME, value, "label") must list values 0, 1, 2, ... in order. */
+#define LABEL(NAME, value, label) [value] = label,
+#define LABEL_COUNT(NAME, value, label) +1
+#define LABEL_TABLE(e)                                                                               \
+	static const char *const e##_strings[] = { RHOOK__ENUM_##e(LABEL) };                         \
+	static const struct rhook__labels e##_labels = { #e, e##_strings, 0 RHOOK__ENUM_##e(LABEL_COUNT) }; \
+	_Static_assert(sizeof(e##_strings) / sizeof(e##_strings[0]) == 0 RHOOK__ENUM_##e(LABEL_COUNT), \
+		       #e " labels are not 0..n-1");
+RHOOK__ENUMS(LABEL_TABLE)
 
 /* Field descriptors of the structure named cur_t in scope; PAD contributes nothing. */
 #define FIELD_U8(name, arg) { #name, RHOOK__FK_U8, offsetof(cur_t, name), NULL },
@@ -33,19 +25,35 @@ LABEL_TABLE(ACTION_KINDS, action_kinds)
 #define FIELD_E8(name, arg) { #name, RHOOK__FK_E8, offsetof(cur_t, name), &arg##_labels },
 #define FIELD_E32(name, arg) { #name, RHOOK__FK_E32, offsetof(cur_t, name), &arg##_labels },
 #define FIELD_PAD(name, arg)
+#define FIELD_IDS(name, arg) { #arg, RHOOK__FK_U32, offsetof(cur_t, arg), NULL },
 #define FIELD(kind, name, arg) FIELD_##kind(name, arg)
+
+/* List descriptors: IDS fields only. */
+#define LIST_IDS(name, arg) { #name, offsetof(cur_t, arg) },
+#define LIST_U8(name, arg)
+#define LIST_U32(name, arg)
+#define LIST_I32(name, arg)
+#define LIST_U64(name, arg)
+#define LIST_I64(name, arg)
+#define LIST_UUID(name, arg)
+#define LIST_E8(name, arg)
+#define LIST_E32(name, arg)
+#define LIST_PAD(name, arg)
+#define LIST(kind, name, arg) LIST_##kind(name, arg)
 
 /*
  * One case per event: a block-scope typedef binds the payload structure,
- * so the events.h field table expands unchanged with its offsets.
+ * so the events.h field table expands unchanged with its offsets.  The
+ * list table ends with a sentinel (C has no empty arrays).
  */
 #define EVENT_CASE(num, ev, FIELDS)                                                                  \
 	case num: {                                                                                  \
 		typedef struct rhook__ev_##ev cur_t;                                                 \
 		static const struct rhook__field fields[] = { FIELDS(FIELD) };                       \
+		static const struct rhook__list lists[] = { FIELDS(LIST) { NULL, 0 } };              \
 		static const struct rhook__event_desc desc = {                                      \
 			num, #ev, "rhook:" #ev, sizeof(cur_t), sizeof(fields) / sizeof(fields[0]), fields, \
-			num == RHOOK__EV_manifest_updated                                            \
+			sizeof(lists) / sizeof(lists[0]) - 1, lists                                  \
 		};                                                                                   \
 		return &desc;                                                                        \
 	}

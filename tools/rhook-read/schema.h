@@ -2,7 +2,7 @@
  * schema.h - rhook-read's view of the event schema, generated from the
  * X-macro tables of src/trace/events.h: one descriptor per event with its
  * printable fields (padding left out), their offsets in the payload
- * structure and their enumeration labels.  The decoders, printers, the
+ * structure, their enumeration labels, and its id lists.  The decoders, printers, the
  * CTF source and the CTF exporter all walk these descriptors.
  *
  * Read-only after static initialization: any thread may use it.
@@ -42,24 +42,28 @@ struct rhook__field {
 	const struct rhook__labels *labels; /* E8 / E32 only */
 };
 
+/* An id list of an event (field kind IDS in events.h). */
+struct rhook__list {
+	const char *name;      /* "files_added" */
+	uint16_t count_offset; /* of its u32 count in the payload */
+};
+
 struct rhook__event_desc {
 	unsigned id;           /* enum rhook__event_id */
 	const char *name;      /* "manifest_commit" */
 	const char *full_name; /* "rhook:manifest_commit" */
 	uint32_t payload_size; /* sizeof(struct rhook__ev_<name>) */
 	uint32_t num_fields;
-	const struct rhook__field *fields;
+	const struct rhook__field *fields; /* the payload's, in table order (an id list's count included) */
 	/*
-	 * manifest_updated only: the payload is followed by the listed file
-	 * ids, printed as the two text fields files_added and files_removed
-	 * (comma-separated UUIDs), as the LTTng provider records them.
+	 * The id lists, in table order: their listed ids follow the payload
+	 * in a recorder record; every text form renders them after the
+	 * fields, as comma-separated UUIDs (as the LTTng provider records
+	 * them).  At most RHOOK__EV_MAX_LISTS.
 	 */
-	bool has_id_lists;
+	uint32_t num_lists;
+	const struct rhook__list *lists;
 };
-
-/* Names of the two id-list fields, in the order they follow the payload. */
-#define RHOOK__FILES_ADDED "files_added"
-#define RHOOK__FILES_REMOVED "files_removed"
 
 /* The descriptor of event @id, or NULL if @id is not in the schema. */
 const struct rhook__event_desc *rhook__schema_event(unsigned id);
@@ -112,15 +116,25 @@ static inline const char *rhook__label(const struct rhook__labels *labels, uint6
 	return v < labels->count ? labels->labels[v] : NULL;
 }
 
-/* Number of file ids listed after a manifest_updated payload. */
-static inline uint32_t rhook__listed_ids(const struct rhook__ev_manifest_updated *ev, uint32_t *added)
+/*
+ * Number of file ids listed after @payload of event @d: min(count,
+ * RHOOK__EV_MAX_LISTED_IDS) for each list, stored in @len[0..num_lists)
+ * (the rest of @len is zeroed).
+ */
+static inline uint32_t rhook__listed_ids(const struct rhook__event_desc *d, const void *payload,
+					 uint16_t len[RHOOK__EV_MAX_LISTS])
 {
-	uint32_t a = ev->num_files_added < RHOOK__EV_MAX_LISTED_IDS ? ev->num_files_added : RHOOK__EV_MAX_LISTED_IDS;
-	uint32_t r = ev->num_files_removed < RHOOK__EV_MAX_LISTED_IDS ? ev->num_files_removed
-								       : RHOOK__EV_MAX_LISTED_IDS;
+	uint32_t total = 0;
 
-	*added = a;
-	return a + r;
+	memset(len, 0, RHOOK__EV_MAX_LISTS * sizeof(len[0]));
+	for (uint32_t k = 0; k < d->num_lists; k++) {
+		uint32_t n;
+
+		memcpy(&n, (const uint8_t *)payload + d->lists[k].count_offset, 4);
+		len[k] = (uint16_t)(n < RHOOK__EV_MAX_LISTED_IDS ? n : RHOOK__EV_MAX_LISTED_IDS);
+		total += len[k];
+	}
+	return total;
 }
 
 #endif /* RHOOK_READ_SCHEMA_H */

@@ -152,11 +152,12 @@ RHOOK_API size_t rhook_registry_count(const struct rhook_registry *reg);
  * and emits rhook:hook_dispatch.  @reg may be NULL (events only).
  * Concurrency: as dispatch.
  */
-enum rhook_origin {
-	RHOOK_ORIGIN_FLUSH = 0,
-	RHOOK_ORIGIN_COMPACTION = 1,
-	RHOOK_ORIGIN_REMOTE_COMPACTION = 2,
-};
+/* Which job wrote the files: X(NAME, value, "label"), for the enum, rhook_origin_name() and the trace. */
+#define RHOOK_ORIGINS(X) X(FLUSH, 0, "flush") X(COMPACTION, 1, "compaction") X(REMOTE_COMPACTION, 2, "remote_compaction")
+
+#define RHOOK__ORIGIN_ENUMERATOR(NAME, value, label) RHOOK_ORIGIN_##NAME = value,
+enum rhook_origin { RHOOK_ORIGINS(RHOOK__ORIGIN_ENUMERATOR) };
+#undef RHOOK__ORIGIN_ENUMERATOR
 
 RHOOK_API void rhook_sst_files_written(struct rhook_registry *reg, rhook_region_id region_id,
 				       const struct rhook_region_meta *region_meta,

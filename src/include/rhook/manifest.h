@@ -44,21 +44,22 @@
 extern "C" {
 #endif
 
-/* Why a manifest write happened; a CTF enumeration in the trace. */
-enum rhook_cause {
-	RHOOK_CAUSE_FLUSH = 0,
-	RHOOK_CAUSE_COMPACTION = 1,
-	RHOOK_CAUSE_REMOTE_COMPACTION = 2,
-	RHOOK_CAUSE_EDIT = 3,
-	RHOOK_CAUSE_COPY = 4,
-	RHOOK_CAUSE_STAGING_ENTER = 5,
-	RHOOK_CAUSE_STAGING_APPLY = 6,
-	RHOOK_CAUSE_STAGING_EXIT = 7,
-	RHOOK_CAUSE_ALTER = 8,
-	RHOOK_CAUSE_TRUNCATE = 9,
-	RHOOK_CAUSE_INDEX_BUILD = 10,
-};
-#define RHOOK_CAUSE_COUNT 11
+/*
+ * Why a manifest write happened: X(NAME, value, "label"), stated once for
+ * enum rhook_cause, rhook_cause_name() and the trace's CTF enumeration.
+ */
+#define RHOOK_CAUSES(X)                                                                           \
+	X(FLUSH, 0, "flush") X(COMPACTION, 1, "compaction")                                       \
+	X(REMOTE_COMPACTION, 2, "remote_compaction") X(EDIT, 3, "edit") X(COPY, 4, "copy")        \
+	X(STAGING_ENTER, 5, "staging_enter") X(STAGING_APPLY, 6, "staging_apply")                 \
+	X(STAGING_EXIT, 7, "staging_exit") X(ALTER, 8, "alter") X(TRUNCATE, 9, "truncate")        \
+	X(INDEX_BUILD, 10, "index_build")
+
+#define RHOOK__CAUSE_ENUMERATOR(NAME, value, label) RHOOK_CAUSE_##NAME = value,
+enum rhook_cause { RHOOK_CAUSES(RHOOK__CAUSE_ENUMERATOR) };
+#undef RHOOK__CAUSE_ENUMERATOR
+#define RHOOK__CAUSE_ONE(NAME, value, label) +1
+#define RHOOK_CAUSE_COUNT (0 RHOOK_CAUSES(RHOOK__CAUSE_ONE))
 
 /* "flush", "compaction", ...; NULL for an unknown value. */
 RHOOK_API const char *rhook_cause_name(enum rhook_cause cause);

@@ -5,8 +5,10 @@
  *
  *  - LTTng-UST, provider "rhook".  The probes live in librhook-lttng.so,
  *    which librhook loads at start-up when RHOOK_LTTNG is "on", or when it
- *    is unset/"auto" and an lttng-sessiond is running; "off" never loads
- *    it.  Without the provider a tracepoint is one load and one branch.
+ *    is unset/"auto" and an lttng-sessiond is running; with "auto" and no
+ *    daemon, its thread "rhook-lttng" loads it when one appears.  "off"
+ *    never loads it.  Without the provider a tracepoint is one load and
+ *    one branch.
  *
  *  - The embedded flight recorder: per-thread lock-free ring buffers in a
  *    memory-mapped file under a trace directory, readable by rhook-read
@@ -49,7 +51,10 @@ RHOOK_API void rhook_trace_compaction_end(uint64_t start, rhook_region_id region
 					  uint32_t output_files, uint64_t bytes_in, uint64_t bytes_out, bool remote,
 					  int status);
 
-/* Whether librhook loaded the LTTng-UST provider. */
+/*
+ * Whether librhook loaded the LTTng-UST provider.  With RHOOK_LTTNG=auto
+ * it may turn true at any time (a session daemon appeared), never false.
+ */
 RHOOK_API bool rhook_lttng_loaded(void);
 
 enum rhook_recorder_mode {

@@ -89,12 +89,12 @@ RHOOK_API void rhook_file_id_format(const rhook_file_id *id, char buf[RHOOK_FILE
 RHOOK_API int rhook_file_id_parse(const char *str, rhook_file_id *out);
 RHOOK_API bool rhook_file_id_equal(const rhook_file_id *a, const rhook_file_id *b);
 
-enum rhook_time_unit {
-	RHOOK_TIME_UNIT_SECOND = 0,
-	RHOOK_TIME_UNIT_MILLISECOND = 1,
-	RHOOK_TIME_UNIT_MICROSECOND = 2,
-	RHOOK_TIME_UNIT_NANOSECOND = 3,
-};
+/* Time units: X(NAME, value, "label"), for the enum, rhook_time_unit_name() and the trace. */
+#define RHOOK_TIME_UNITS(X) X(SECOND, 0, "s") X(MILLISECOND, 1, "ms") X(MICROSECOND, 2, "us") X(NANOSECOND, 3, "ns")
+
+#define RHOOK__TIME_UNIT_ENUMERATOR(NAME, value, label) RHOOK_TIME_UNIT_##NAME = value,
+enum rhook_time_unit { RHOOK_TIME_UNITS(RHOOK__TIME_UNIT_ENUMERATOR) };
+#undef RHOOK__TIME_UNIT_ENUMERATOR
 
 /* Inclusive on both ends. */
 struct rhook_time_range {
