@@ -173,6 +173,20 @@ static void test_two_processes(void **state)
 	rhook_rmtree(dir);
 }
 
+/*
+ * @report with its "lost: N (...)" line cut to "lost: N": an export keeps
+ * the count of lost events, as LTTng's events_discarded, not the reasons.
+ */
+static char *lost_total_only(char *report)
+{
+	char *p = strstr(report, "\nlost: "), *open = p ? strchr(p, '(') : NULL, *eol = p ? strchr(p + 1, '\n') : NULL;
+
+	if (!open || !eol || open > eol)
+		fail_msg("no lost line in:\n%s", report);
+	memmove(open - 1, eol, strlen(eol) + 1);
+	return report;
+}
+
 /* stats and check read the same from the recorder files and from their export. */
 static void test_export_reads_back(void **state)
 {
@@ -189,9 +203,10 @@ static void test_export_reads_back(void **state)
 	free(err);
 	assert_int_equal(rr_read(&b, &err, (const char *const[]){ "stats", ctf, NULL }), 0);
 	free(err);
-	/* The small overwrite ring lost events: the counts travel with the export. */
+	/* The small overwrite ring lost events: the count travels with the export. */
 	assert_null(strstr(rr_stats_body(a), "lost: 0 "));
-	assert_string_equal(rr_stats_body(a), rr_stats_body(b));
+	assert_non_null(strstr(rr_stats_body(b), "(discard "));
+	assert_string_equal(rr_stats_body(lost_total_only(a)), rr_stats_body(lost_total_only(b)));
 	free(a);
 	free(b);
 	assert_int_equal(rr_read(&a, &err, (const char *const[]){ "check", dir, NULL }), 0);

@@ -4,8 +4,8 @@
  *
  * A path may be a recorder file, a CTF trace directory (or its metadata
  * file), or a directory holding any number of both at any depth (a trace
- * directory of several processes, an LTTng session output).  Symbolic
- * links met while walking a directory are not followed.
+ * directory of several processes, an LTTng session output), found as
+ * scan.h describes.
  *
  * Time: every process gets a clock offset that turns its CLOCK_MONOTONIC
  * timestamps into wall-clock time.  Processes of one boot (same boot id,
@@ -51,6 +51,15 @@ struct rhook__reader {
  */
 int rhook__reader_open(struct rhook__reader *r, char *const *paths, int num_paths);
 void rhook__reader_close(struct rhook__reader *r);
+
+/*
+ * Opens the recorder file at @path as a new process with its streams
+ * (the way rhook__reader_open() opens each one).  Returns 0, or a
+ * negative errno with the reason in @err: -ENODATA for a file whose
+ * header was never completed (rhook__reader_open() skips those), else
+ * as rhook__recfile_open().
+ */
+int rhook__reader_add_recorder(struct rhook__reader *r, const char *path, char *err, size_t err_size);
 
 /*
  * A new process for events of source @origin; its clock offset is set

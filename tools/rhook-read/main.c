@@ -257,7 +257,7 @@ static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
 		return EXIT_USAGE;
 	}
 	if (rhook__merge_init(&m, r->streams, r->num_streams)) {
-		rhook__ctfout_close(x, &traces, err, sizeof(err));
+		rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
@@ -268,10 +268,10 @@ static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
 	rhook__merge_free(&m);
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
-		rhook__ctfout_close(x, &traces, err, sizeof(err));
+		rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 		return EXIT_USAGE;
 	}
-	ret = rhook__ctfout_close(x, &traces, err, sizeof(err));
+	ret = rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
 		return EXIT_USAGE;

@@ -139,6 +139,9 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 	memset(s, 0, sizeof(*s));
 	s->f = f;
 	s->buf = bh + RHR_BUFHDR_SIZE;
+	s->s.buffer = i;
+	s->s.lost.discard = b.lost_discard;
+	s->s.lost.overwrite = b.lost_overwrite;
 	for (uint32_t slot = 0; slot < f->hdr.num_subbuffers; slot++) {
 		struct rhr_sbhdr sb;
 
@@ -147,6 +150,7 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 			continue;
 		if (!sb_valid(f, &sb, slot)) {
 			f->proc->lost.damaged++;
+			s->s.lost.damaged++;
 			continue;
 		}
 		if (!s->order) {
@@ -194,6 +198,7 @@ static bool next_subbuf(struct rhook__recstream *s)
 		if (sb.seq != ref->seq || !sb_valid(f, &sb, ref->slot)) {
 			/* Recycled by the live writer since open: its records are gone. */
 			f->proc->lost.reader += sb.records;
+			s->s.lost.reader += sb.records;
 			continue;
 		}
 		if (f->live) {
@@ -208,6 +213,7 @@ static bool next_subbuf(struct rhook__recstream *s)
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			if (__atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED) != ref->seq) {
 				f->proc->lost.reader += sb.records;
+				s->s.lost.reader += sb.records;
 				continue;
 			}
 			s->cur = s->copy;
@@ -296,6 +302,7 @@ static bool stream_next(struct rhook__rd_stream *base)
 			}
 			/* Malformed inside the committed part: the file was damaged. */
 			s->f->proc->lost.damaged++;
+			s->s.lost.damaged++;
 			s->f->proc->lossy = true;
 			s->off = s->commit;
 		}
@@ -413,6 +420,8 @@ int rhook__recfile_init(struct rhook__recfile *f, const void *data, size_t len, 
 	copy_str(proc->host, sizeof(proc->host), f->hdr.hostname, sizeof(f->hdr.hostname));
 	copy_str(proc->comm, sizeof(proc->comm), f->hdr.comm, sizeof(f->hdr.comm));
 	proc->pid = f->hdr.pid;
+	snprintf(proc->source, sizeof(proc->source), "flight-recorder");
+	proc->start_mono = f->hdr.start.mono_ns;
 	memcpy(proc->boot_id, f->hdr.boot_id, sizeof(proc->boot_id));
 	proc->has_boot_id = memcmp(proc->boot_id, (const uint8_t[16]){ 0 }, 16) != 0;
 	proc->realtime_offset_ns = f->hdr.realtime_offset_ns;
