@@ -1,0 +1,286 @@
+/*
+ * source.c - the component class source.rhook.recorder: its parameters,
+ * opening the recorder files, and the babeltrace.support-info query that
+ * makes babeltrace2's automatic source discovery pick it.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "recfile.h"
+#include "rhbt.h"
+#include "scan.h"
+
+/* Every input of one babeltrace2 run goes to one component: one timeline, clocks placed as rhook-read places them. */
+#define GROUP "rhook-recorder"
+
+void rhbt_warn(const struct rhbt_source *src, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (src->log_level > BT_LOGGING_LEVEL_WARNING)
+		return;
+	va_start(ap, fmt);
+	fputs("WARNING: [source.rhook.recorder] ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void free_source(struct rhbt_source *src)
+{
+	for (size_t i = 0; i < src->num_streams; i++)
+		bt_stream_put_ref(src->streams[i].stream);
+	for (size_t i = 0; i < src->num_traces; i++)
+		rhbt_trace_fini(&src->traces[i]);
+	free(src->streams);
+	free(src->traces);
+	rhook__reader_close(&src->reader);
+	free(src);
+}
+
+/* The inputs parameter: a non-empty array of paths; any other parameter is an error. */
+static const bt_value *inputs_param(bt_self_component *self, const bt_value *params)
+{
+	const bt_value *inputs = bt_value_map_borrow_entry_value_const(params, "inputs");
+	uint64_t n;
+
+	if (bt_value_map_get_size(params) != (inputs ? 1 : 0)) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(self, "unknown parameter: the only one is `inputs`");
+		return NULL;
+	}
+	if (!inputs || !bt_value_is_array(inputs) || !(n = bt_value_array_get_length(inputs))) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
+			self, "missing or empty `inputs` parameter (an array of recorder files and directories)");
+		return NULL;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		if (!bt_value_is_string(bt_value_array_borrow_element_by_index_const(inputs, i))) {
+			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(self, "`inputs`[%llu] is not a string",
+									    (unsigned long long)i);
+			return NULL;
+		}
+	}
+	return inputs;
+}
+
+/*
+ * Opens every recorder file under @inputs the way rhook-read does
+ * (scan.h, rhook__reader_add_recorder()): a file whose header was never
+ * completed is skipped with a warning, any other unreadable file fails
+ * the component with the decoder's reason.
+ */
+static int open_inputs(struct rhbt_source *src, const bt_value *inputs)
+{
+	struct rhook__found found = { 0 };
+	char err[4200];
+	int ret = 0;
+
+	for (uint64_t i = 0; !ret && i < bt_value_array_get_length(inputs); i++) {
+		const char *path = bt_value_string_get(bt_value_array_borrow_element_by_index_const(inputs, i));
+
+		ret = rhook__scan_path(&found, path, err, sizeof(err));
+		if (ret)
+			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "%s", err);
+	}
+	for (size_t i = 0; !ret && i < found.num_ctf; i++)
+		rhbt_warn(src, "%s: a CTF trace, not read here (babeltrace2 reads it with source.ctf.fs)", found.ctf[i]);
+	if (!ret && !found.num_rec) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "no recorder file (*%s) in the inputs",
+								    RHR_FILE_SUFFIX);
+		ret = -ENOENT;
+	}
+	for (size_t i = 0; !ret && i < found.num_rec; i++) {
+		ret = rhook__reader_add_recorder(&src->reader, found.rec[i], err, sizeof(err));
+		if (ret == -ENODATA) {
+			rhbt_warn(src, "%s: skipped: %s", found.rec[i], err);
+			ret = 0;
+		} else if (ret) {
+			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "%s: %s", found.rec[i], err);
+		}
+	}
+	if (!ret && !src->reader.num_files) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "no readable recorder file");
+		ret = -ENODATA;
+	}
+	rhook__found_free(&found);
+	return ret;
+}
+
+/*
+ * One trace per process, one stream per buffer that holds data; a
+ * process that lost events outside its streams announces them at the end
+ * of its first stream, or of a stream of its own if it has none.
+ */
+static int build(struct rhbt_source *src)
+{
+	struct rhook__reader *r = &src->reader;
+	size_t max_streams = r->num_streams + r->num_procs;
+
+	src->traces = calloc(r->num_procs, sizeof(*src->traces));
+	src->streams = calloc(max_streams, sizeof(*src->streams));
+	if (!src->traces || !src->streams)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->num_procs; i++) {
+		struct rhbt_trace *t = &src->traces[src->num_traces++];
+		uint64_t rest = rhook__rd_lost_total(&r->procs[i]->lost);
+		struct rhbt_stream *first = NULL;
+		int ret = rhbt_trace_init(src->self, t, r->procs[i]);
+
+		for (size_t k = 0; !ret && k < r->num_streams; k++) {
+			struct rhbt_stream *s;
+
+			if (r->streams[k]->ev.proc != r->procs[i])
+				continue;
+			s = &src->streams[src->num_streams++];
+			s->rd = r->streams[k];
+			rest -= rhook__rd_lost_total(&s->rd->lost);
+			first = first ? first : s;
+			ret = rhbt_stream_init(s, t, s->rd->buffer);
+		}
+		if (!ret && rest && !first) {
+			first = &src->streams[src->num_streams++];
+			ret = rhbt_stream_init(first, t, 0);
+		}
+		if (ret)
+			return ret;
+		if (first)
+			first->extra = rest;
+	}
+	return 0;
+}
+
+bt_component_class_initialize_method_status rhbt_source_init(bt_self_component_source *self_source,
+							     bt_self_component_source_configuration *config,
+							     const bt_value *params, void *init_data)
+{
+	bt_self_component *self = bt_self_component_source_as_self_component(self_source);
+	struct rhbt_source *src = calloc(1, sizeof(*src));
+	const bt_value *inputs;
+	int ret;
+
+	(void)config;
+	(void)init_data;
+	if (!src) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(self, "out of memory");
+		return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_MEMORY_ERROR;
+	}
+	src->self = self;
+	src->log_level = bt_component_get_logging_level(bt_self_component_as_component(self));
+	inputs = inputs_param(self, params);
+	ret = inputs ? open_inputs(src, inputs) : -EINVAL;
+	if (!ret) {
+		ret = build(src);
+		if (ret)
+			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(self, "out of memory");
+	}
+	if (!ret && bt_self_component_source_add_output_port(self_source, "out", NULL, NULL) !=
+			    BT_SELF_COMPONENT_ADD_PORT_STATUS_OK) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(self, "cannot add the output port");
+		ret = -ENOMEM;
+	}
+	if (ret) {
+		free_source(src);
+		return ret == -ENOMEM ? BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_MEMORY_ERROR
+				      : BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
+	}
+	bt_self_component_set_data(self, src);
+	return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_OK;
+}
+
+void rhbt_source_finalize(bt_self_component_source *self)
+{
+	free_source(bt_self_component_get_data(bt_self_component_source_as_self_component(self)));
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* 1 for a file that starts as a recorder file, 0.5 for one only named so (its error will say why), else 0. */
+static double file_weight(const char *path)
+{
+	char magic[sizeof(RHR_MAGIC) - 1];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	bool match = fd >= 0 && read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+		     !memcmp(magic, RHR_MAGIC, sizeof(magic));
+
+	if (fd >= 0)
+		close(fd);
+	return match ? 1.0 : has_suffix(path, RHR_FILE_SUFFIX) ? 0.5 : 0.0;
+}
+
+/*
+ * 0.75 (source.ctf.fs's weight for a trace directory) for a directory
+ * that holds a regular *.rhr file itself (symbolic links not followed):
+ * a trace directory of the recorder.  Its subdirectories are searched by
+ * babeltrace2 itself otherwise.
+ */
+static double dir_weight(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	double w = 0.0;
+
+	if (!d)
+		return 0.0;
+	while (!w && (e = readdir(d))) {
+		struct stat st;
+
+		if (has_suffix(e->d_name, RHR_FILE_SUFFIX) && !fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISREG(st.st_mode))
+			w = 0.75;
+	}
+	closedir(d);
+	return w;
+}
+
+static bt_component_class_query_method_status support_info(bt_self_component_class *cls, const bt_value *params,
+							    const bt_value **result)
+{
+	const bt_value *type = bt_value_is_map(params) ? bt_value_map_borrow_entry_value_const(params, "type") : NULL;
+	const bt_value *input = bt_value_is_map(params) ? bt_value_map_borrow_entry_value_const(params, "input") : NULL;
+	const char *t;
+	bt_value *map;
+	double w = 0.0;
+
+	if (!type || !input || !bt_value_is_string(type) || !bt_value_is_string(input)) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT_CLASS(
+			cls, "babeltrace.support-info needs the string parameters `type` and `input`");
+		return BT_COMPONENT_CLASS_QUERY_METHOD_STATUS_ERROR;
+	}
+	t = bt_value_string_get(type);
+	if (!strcmp(t, "file"))
+		w = file_weight(bt_value_string_get(input));
+	else if (!strcmp(t, "directory"))
+		w = dir_weight(bt_value_string_get(input));
+	map = bt_value_map_create();
+	if (!map || bt_value_map_insert_real_entry(map, "weight", w) != BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK ||
+	    bt_value_map_insert_string_entry(map, "group", GROUP) != BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK) {
+		bt_value_put_ref(map);
+		return BT_COMPONENT_CLASS_QUERY_METHOD_STATUS_MEMORY_ERROR;
+	}
+	*result = map;
+	return BT_COMPONENT_CLASS_QUERY_METHOD_STATUS_OK;
+}
+
+bt_component_class_query_method_status rhbt_source_query(bt_self_component_class_source *cls,
+							 bt_private_query_executor *exec, const char *object,
+							 const bt_value *params, void *data, const bt_value **result)
+{
+	(void)exec;
+	(void)data;
+	if (!strcmp(object, "babeltrace.support-info"))
+		return support_info(bt_self_component_class_source_as_self_component_class(cls), params, result);
+	return BT_COMPONENT_CLASS_QUERY_METHOD_STATUS_UNKNOWN_OBJECT;
+}
