@@ -33,6 +33,7 @@ struct rhbt_iter {
 	size_t heap_n;
 	bt_message *queue[QUEUE_MAX];
 	unsigned q_head, q_len;
+	bool started; /* a step ran: the decoder is past the beginning */
 };
 
 /* Time from the clock origin of @s's next message: its event's, or its last one's. */
@@ -190,6 +191,7 @@ static int step(struct rhbt_iter *it, bool *more)
 	*more = it->heap_n > 0;
 	if (!*more)
 		return 0;
+	it->started = true;
 	s = &it->src->streams[it->heap[0]];
 	if (!s->begun) {
 		s->begun = true;
@@ -255,7 +257,6 @@ bt_message_iterator_class_initialize_method_status rhbt_iter_init(bt_self_messag
 	struct rhbt_source *src = bt_self_component_get_data(bt_self_message_iterator_borrow_component(self));
 	struct rhbt_iter *it;
 
-	(void)config;
 	(void)port;
 	if (src->iterated) {
 		/* The decoder reads each stream once: a second pass would see nothing. */
@@ -286,8 +287,36 @@ bt_message_iterator_class_initialize_method_status rhbt_iter_init(bt_self_messag
 	}
 	for (size_t i = it->heap_n / 2; i-- > 0;)
 		sift_down(it, i);
+	/* Reading on from the beginning reaches any later time: babeltrace2 seeks a time that way. */
+	bt_self_message_iterator_configuration_set_can_seek_forward(config, BT_TRUE);
 	bt_self_message_iterator_set_data(self, it);
 	return BT_MESSAGE_ITERATOR_CLASS_INITIALIZE_METHOD_STATUS_OK;
+}
+
+/*
+ * The iterator is at its beginning until its first step (what
+ * flt.utils.trimmer needs: it seeks its start time before reading); the
+ * decoder cannot go back after that.
+ */
+bt_message_iterator_class_can_seek_beginning_method_status rhbt_iter_can_seek_beginning(bt_self_message_iterator *self,
+											bt_bool *can_seek)
+{
+	const struct rhbt_iter *it = bt_self_message_iterator_get_data(self);
+
+	*can_seek = it->started ? BT_FALSE : BT_TRUE;
+	return BT_MESSAGE_ITERATOR_CLASS_CAN_SEEK_BEGINNING_METHOD_STATUS_OK;
+}
+
+bt_message_iterator_class_seek_beginning_method_status rhbt_iter_seek_beginning(bt_self_message_iterator *self)
+{
+	const struct rhbt_iter *it = bt_self_message_iterator_get_data(self);
+
+	if (it->started) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_MESSAGE_ITERATOR(
+			self, "source.rhook.recorder: cannot go back once messages were read");
+		return BT_MESSAGE_ITERATOR_CLASS_SEEK_BEGINNING_METHOD_STATUS_ERROR;
+	}
+	return BT_MESSAGE_ITERATOR_CLASS_SEEK_BEGINNING_METHOD_STATUS_OK;
 }
 
 void rhbt_iter_finalize(bt_self_message_iterator *self)
