@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bt2_common.h"
@@ -186,7 +187,22 @@ static void ts_text(char *out, size_t size, const char *opt, uint64_t ns)
 	snprintf(out, size, "%s=%" PRIu64 ".%09" PRIu64, opt, ns / 1000000000, ns % 1000000000);
 }
 
-/* flt.utils.trimmer (--begin/--end): exactly the events of the range. */
+/* "--begin=HH:MM:SS.nnnnnnnnn" of @ns (UTC, no date). */
+static void time_text(char *out, size_t size, const char *opt, uint64_t ns)
+{
+	time_t s = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(out, size, "%s=%02d:%02d:%02d.%09" PRIu64, opt, tm.tm_hour, tm.tm_min, tm.tm_sec, ns % 1000000000);
+}
+
+/*
+ * flt.utils.trimmer (--begin/--end): exactly the events of the range,
+ * whether the times are seconds from the epoch, or times of day whose
+ * date the trimmer takes from the first message (it then seeks the
+ * source back to the beginning, which reads the files again).
+ */
 static void test_trimmer(void **state)
 {
 	struct rt_trace printed, trimmed, want;
@@ -208,6 +224,14 @@ static void test_trimmer(void **state)
 			want.events[want.num_events++] = printed.events[i];
 	assert_true(want.num_events > 100 && want.num_events < printed.num_events);
 	rr_same_events(&want, &trimmed, false);
+	rt_trace_free(&trimmed);
+	time_text(begin, sizeof(begin), "--begin", t1);
+	time_text(end, sizeof(end), "--end", t2);
+	rb_print((const char *const[]){ "--clock-seconds", "--no-delta", "--clock-gmt", begin, end, demo, NULL },
+		 &trimmed, NULL);
+	/* (Unless the trace straddles midnight UTC: times of day would then name two dates.) */
+	if (printed.events[0].ts_ns / 86400000000000 == printed.events[printed.num_events - 1].ts_ns / 86400000000000)
+		rr_same_events(&want, &trimmed, false);
 	free(want.events);
 	rt_trace_free(&printed);
 	rt_trace_free(&trimmed);

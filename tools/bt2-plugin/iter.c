@@ -250,6 +250,38 @@ bt_message_iterator_class_next_method_status rhbt_iter_next(bt_self_message_iter
 	return n ? BT_MESSAGE_ITERATOR_CLASS_NEXT_METHOD_STATUS_OK : BT_MESSAGE_ITERATOR_CLASS_NEXT_METHOD_STATUS_END;
 }
 
+/* Puts back what the iterator holds: queued messages, open packets. */
+static void unload(struct rhbt_iter *it)
+{
+	release(it);
+	for (size_t i = 0; i < it->src->num_streams; i++) {
+		bt_packet_put_ref(it->src->streams[i].packet);
+		it->src->streams[i].packet = NULL;
+	}
+}
+
+/* Starts every stream from its beginning: first events loaded, heap built. */
+static void load(struct rhbt_iter *it)
+{
+	struct rhbt_source *src = it->src;
+
+	it->heap_n = 0;
+	it->started = false;
+	for (size_t i = 0; i < src->num_streams; i++) {
+		struct rhbt_stream *s = &src->streams[i];
+
+		s->reported = 0;
+		s->begun = s->packets = false;
+		s->has_ev = s->rd && s->rd->next(s->rd);
+		/* A stream without events (only losses) stands at its process's start. */
+		s->last = s->has_ev ? s->rd->ev.mono : s->t->proc->start_mono;
+		it->heap[it->heap_n++] = i;
+	}
+	src->consumed = true;
+	for (size_t i = it->heap_n / 2; i-- > 0;)
+		sift_down(it, i);
+}
+
 bt_message_iterator_class_initialize_method_status rhbt_iter_init(bt_self_message_iterator *self,
 								  bt_self_message_iterator_configuration *config,
 								  bt_self_component_port_output *port)
@@ -258,12 +290,15 @@ bt_message_iterator_class_initialize_method_status rhbt_iter_init(bt_self_messag
 	struct rhbt_iter *it;
 
 	(void)port;
-	if (src->iterated) {
-		/* The decoder reads each stream once: a second pass would see nothing. */
+	if (src->iterating) {
+		/* The decoder's streams have one reading position each. */
 		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_MESSAGE_ITERATOR(
-			self, "source.rhook.recorder: one message iterator per component");
+			self, "source.rhook.recorder: one message iterator at a time per component");
 		return BT_MESSAGE_ITERATOR_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
 	}
+	/* An earlier iterator read the streams: read them again from the start. */
+	if (src->consumed && rhbt_source_rewind(src))
+		return BT_MESSAGE_ITERATOR_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
 	it = calloc(1, sizeof(*it));
 	if (it)
 		it->heap = malloc((src->num_streams ? src->num_streams : 1) * sizeof(*it->heap));
@@ -274,48 +309,38 @@ bt_message_iterator_class_initialize_method_status rhbt_iter_init(bt_self_messag
 		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_MESSAGE_ITERATOR(self, "out of memory");
 		return BT_MESSAGE_ITERATOR_CLASS_INITIALIZE_METHOD_STATUS_MEMORY_ERROR;
 	}
-	src->iterated = true;
+	src->iterating = true;
 	it->src = src;
 	it->self = self;
-	for (size_t i = 0; i < src->num_streams; i++) {
-		struct rhbt_stream *s = &src->streams[i];
-
-		s->has_ev = s->rd && s->rd->next(s->rd);
-		/* A stream without events (only losses) stands at its process's start. */
-		s->last = s->has_ev ? s->rd->ev.mono : s->t->proc->start_mono;
-		it->heap[it->heap_n++] = i;
-	}
-	for (size_t i = it->heap_n / 2; i-- > 0;)
-		sift_down(it, i);
+	load(it);
 	/* Reading on from the beginning reaches any later time: babeltrace2 seeks a time that way. */
 	bt_self_message_iterator_configuration_set_can_seek_forward(config, BT_TRUE);
 	bt_self_message_iterator_set_data(self, it);
 	return BT_MESSAGE_ITERATOR_CLASS_INITIALIZE_METHOD_STATUS_OK;
 }
 
-/*
- * The iterator is at its beginning until its first step (what
- * flt.utils.trimmer needs: it seeks its start time before reading); the
- * decoder cannot go back after that.
- */
 bt_message_iterator_class_can_seek_beginning_method_status rhbt_iter_can_seek_beginning(bt_self_message_iterator *self,
 											bt_bool *can_seek)
 {
-	const struct rhbt_iter *it = bt_self_message_iterator_get_data(self);
-
-	*can_seek = it->started ? BT_FALSE : BT_TRUE;
+	(void)self;
+	*can_seek = BT_TRUE;
 	return BT_MESSAGE_ITERATOR_CLASS_CAN_SEEK_BEGINNING_METHOD_STATUS_OK;
 }
 
+/* Back to the beginning: nothing to do before the first step, else the files are read again. */
 bt_message_iterator_class_seek_beginning_method_status rhbt_iter_seek_beginning(bt_self_message_iterator *self)
 {
-	const struct rhbt_iter *it = bt_self_message_iterator_get_data(self);
+	struct rhbt_iter *it = bt_self_message_iterator_get_data(self);
 
-	if (it->started) {
-		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_MESSAGE_ITERATOR(
-			self, "source.rhook.recorder: cannot go back once messages were read");
+	if (!it->started)
+		return BT_MESSAGE_ITERATOR_CLASS_SEEK_BEGINNING_METHOD_STATUS_OK;
+	unload(it);
+	if (rhbt_source_rewind(it->src)) {
+		/* No going on from a failed seek: nothing more to read. */
+		it->heap_n = 0;
 		return BT_MESSAGE_ITERATOR_CLASS_SEEK_BEGINNING_METHOD_STATUS_ERROR;
 	}
+	load(it);
 	return BT_MESSAGE_ITERATOR_CLASS_SEEK_BEGINNING_METHOD_STATUS_OK;
 }
 
@@ -323,11 +348,8 @@ void rhbt_iter_finalize(bt_self_message_iterator *self)
 {
 	struct rhbt_iter *it = bt_self_message_iterator_get_data(self);
 
-	release(it);
-	for (size_t i = 0; i < it->src->num_streams; i++) {
-		bt_packet_put_ref(it->src->streams[i].packet);
-		it->src->streams[i].packet = NULL;
-	}
+	unload(it);
+	it->src->iterating = false;
 	free(it->heap);
 	free(it);
 }

@@ -58,7 +58,10 @@ struct rhbt_source {
 	size_t num_traces;
 	struct rhbt_stream *streams;
 	size_t num_streams;
-	bool iterated; /* a message iterator was created: the streams are consumed */
+	char **paths; /* the recorder files opened, for rhbt_source_rewind() */
+	size_t num_paths;
+	bool iterating; /* a message iterator exists */
+	bool consumed;  /* the decoder's streams have been read from */
 };
 
 /* The component class methods (source.c). */
@@ -69,6 +72,14 @@ void rhbt_source_finalize(bt_self_component_source *self);
 bt_component_class_query_method_status rhbt_source_query(bt_self_component_class_source *cls,
 							 bt_private_query_executor *exec, const char *object,
 							 const bt_value *params, void *data, const bt_value **result);
+
+/*
+ * Reopens the recorder files, so that every stream reads from its start
+ * again (source.c).  The streams must be the same as before (a live
+ * process may have started writing a new buffer since: that is an
+ * error).  0, or a negative errno with the error cause appended.
+ */
+int rhbt_source_rewind(struct rhbt_source *src);
 
 /* The message iterator class methods (iter.c). */
 bt_message_iterator_class_initialize_method_status rhbt_iter_init(bt_self_message_iterator *self,

@@ -40,6 +40,9 @@ static void free_source(struct rhbt_source *src)
 		bt_stream_put_ref(src->streams[i].stream);
 	for (size_t i = 0; i < src->num_traces; i++)
 		rhbt_trace_fini(&src->traces[i]);
+	for (size_t i = 0; i < src->num_paths; i++)
+		free(src->paths[i]);
+	free(src->paths);
 	free(src->streams);
 	free(src->traces);
 	rhook__reader_close(&src->reader);
@@ -97,6 +100,11 @@ static int open_inputs(struct rhbt_source *src, const bt_value *inputs)
 								    RHR_FILE_SUFFIX);
 		ret = -ENOENT;
 	}
+	src->paths = calloc(found.num_rec ? found.num_rec : 1, sizeof(*src->paths));
+	if (!src->paths) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "out of memory");
+		ret = -ENOMEM;
+	}
 	for (size_t i = 0; !ret && i < found.num_rec; i++) {
 		ret = rhook__reader_add_recorder(&src->reader, found.rec[i], err, sizeof(err));
 		if (ret == -ENODATA) {
@@ -104,6 +112,9 @@ static int open_inputs(struct rhbt_source *src, const bt_value *inputs)
 			ret = 0;
 		} else if (ret) {
 			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "%s: %s", found.rec[i], err);
+		} else if (!(src->paths[src->num_paths++] = strdup(found.rec[i]))) {
+			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "out of memory");
+			ret = -ENOMEM;
 		}
 	}
 	if (!ret && !src->reader.num_files) {
@@ -112,6 +123,78 @@ static int open_inputs(struct rhbt_source *src, const bt_value *inputs)
 	}
 	rhook__found_free(&found);
 	return ret;
+}
+
+/* What @t's process lost outside its streams, which its first stream announces at its end. */
+static void set_extra(struct rhbt_source *src, const struct rhbt_trace *t)
+{
+	uint64_t rest = rhook__rd_lost_total(&t->proc->lost);
+	struct rhbt_stream *first = NULL;
+
+	for (size_t k = 0; k < src->num_streams; k++) {
+		struct rhbt_stream *s = &src->streams[k];
+
+		if (s->t != t)
+			continue;
+		first = first ? first : s;
+		if (s->rd)
+			rest -= rhook__rd_lost_total(&s->rd->lost);
+	}
+	if (first)
+		first->extra = rest;
+}
+
+int rhbt_source_rewind(struct rhbt_source *src)
+{
+	struct rhook__reader r;
+	struct rhook__rd_stream **rd = calloc(src->num_streams ? src->num_streams : 1, sizeof(*rd));
+	size_t next = 0;
+	char err[512];
+	int ret = rd ? 0 : -ENOMEM;
+
+	memset(&r, 0, sizeof(r));
+	for (size_t i = 0; !ret && i < src->num_paths; i++) {
+		ret = rhook__reader_add_recorder(&r, src->paths[i], err, sizeof(err));
+		if (ret)
+			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "%s: cannot reopen: %s",
+									    src->paths[i], err);
+	}
+	/* Same processes, same buffers, same order (build()'s). */
+	ret = ret ? ret : r.num_procs == src->num_traces ? 0 : -ESTALE;
+	for (size_t k = 0; !ret && k < src->num_streams; k++) {
+		const struct rhbt_stream *s = &src->streams[k];
+
+		if (!s->rd)
+			continue;
+		if (next == r.num_streams || r.streams[next]->ev.proc != r.procs[s->t - src->traces] ||
+		    r.streams[next]->buffer != s->rd->buffer)
+			ret = -ESTALE;
+		else
+			rd[k] = r.streams[next++];
+	}
+	if (!ret && next != r.num_streams)
+		ret = -ESTALE;
+	if (ret == -ESTALE)
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
+			src->self, "cannot read the trace again: a process recording it has changed its buffers");
+	if (ret == -ENOMEM)
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "out of memory");
+	if (ret) {
+		rhook__reader_close(&r);
+		free(rd);
+		return ret;
+	}
+	for (size_t i = 0; i < src->num_traces; i++)
+		src->traces[i].proc = r.procs[i];
+	for (size_t k = 0; k < src->num_streams; k++)
+		src->streams[k].rd = rd[k];
+	for (size_t i = 0; i < src->num_traces; i++)
+		set_extra(src, &src->traces[i]);
+	rhook__reader_close(&src->reader);
+	src->reader = r;
+	src->consumed = false;
+	free(rd);
+	return 0;
 }
 
 /*
@@ -130,8 +213,7 @@ static int build(struct rhbt_source *src)
 		return -ENOMEM;
 	for (size_t i = 0; i < r->num_procs; i++) {
 		struct rhbt_trace *t = &src->traces[src->num_traces++];
-		uint64_t rest = rhook__rd_lost_total(&r->procs[i]->lost);
-		struct rhbt_stream *first = NULL;
+		size_t streams = src->num_streams;
 		int ret = rhbt_trace_init(src->self, t, r->procs[i]);
 
 		for (size_t k = 0; !ret && k < r->num_streams; k++) {
@@ -141,18 +223,13 @@ static int build(struct rhbt_source *src)
 				continue;
 			s = &src->streams[src->num_streams++];
 			s->rd = r->streams[k];
-			rest -= rhook__rd_lost_total(&s->rd->lost);
-			first = first ? first : s;
 			ret = rhbt_stream_init(s, t, s->rd->buffer);
 		}
-		if (!ret && rest && !first) {
-			first = &src->streams[src->num_streams++];
-			ret = rhbt_stream_init(first, t, 0);
-		}
+		if (!ret && rhook__rd_lost_total(&r->procs[i]->lost) && src->num_streams == streams)
+			ret = rhbt_stream_init(&src->streams[src->num_streams++], t, 0);
 		if (ret)
 			return ret;
-		if (first)
-			first->extra = rest;
+		set_extra(src, t);
 	}
 	return 0;
 }
