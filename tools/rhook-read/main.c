@@ -38,8 +38,8 @@ static const char usage_text[] =
 	"  stats    counts and latency percentiles per region and cause, lost events\n"
 	"           (--brief: the whole trace and one line per cause)\n"
 	"  check    verify the hook contract; exit 1 with a report on a violation\n"
-	"  export   write a CTF 1.8 trace that babeltrace2 reads (--force: into a\n"
-	"           non-empty directory)\n"
+	"  export   write CTF 1.8 traces shaped as LTTng-UST's, for babeltrace2 and\n"
+	"           Trace Compass (--force: into a non-empty directory)\n"
 	"\n"
 	"Exit status: 0 ok, 1 contract violation or damaged records, 2 usage or input error.\n";
 
