@@ -6,7 +6,8 @@
  * Automatic discovery prints the recorder trace as rhook-read print does,
  * event for event; losses come as babeltrace2's discarded-events
  * warnings with the recorder's counts; flt.utils.trimmer, sink.ctf.fs and
- * sink.text.details work on it; damaged input is an error babeltrace2
+ * sink.text.details work on it (flt.utils.muxer with an LTTng trace of
+ * the same run: bt2_lttng.c); damaged input is an error babeltrace2
  * reports (or, for damaged records, a warning and a discard), never a
  * crash.
  */
@@ -79,7 +80,7 @@ static void test_discovered_like_print(void **state)
 	(void)state;
 	rb_read_print(demo, &printed);
 	rb_print((const char *const[]){ "--clock-seconds", "--no-delta", demo, NULL }, &bt, &err);
-	assert_true(printed.num_events > 300);
+	assert_true(printed.num_events > 50);
 	/* Same times, names, fields and values; vpid/vtid are print's pid/tid. */
 	rr_same_events(&printed, &bt, false);
 	/* Both processes, each with its LTTng contexts. */
@@ -222,7 +223,7 @@ static void test_trimmer(void **state)
 	for (size_t i = 0; i < printed.num_events; i++)
 		if (printed.events[i].ts_ns >= t1 && printed.events[i].ts_ns <= t2)
 			want.events[want.num_events++] = printed.events[i];
-	assert_true(want.num_events > 100 && want.num_events < printed.num_events);
+	assert_true(want.num_events >= printed.num_events / 4 && want.num_events < printed.num_events);
 	rr_same_events(&want, &trimmed, false);
 	rt_trace_free(&trimmed);
 	time_text(begin, sizeof(begin), "--begin", t1);
@@ -235,6 +236,28 @@ static void test_trimmer(void **state)
 	free(want.events);
 	rt_trace_free(&printed);
 	rt_trace_free(&trimmed);
+}
+
+/* sink.ctf.fs (-o ctf -w DIR): a CTF trace that plain babeltrace2 and rhook-read read alike. */
+static void test_sink_ctf_fs(void **state)
+{
+	char out_dir[PATH_MAX + 16];
+	struct rt_trace direct, plain, printed, again;
+
+	(void)state;
+	snprintf(out_dir, sizeof(out_dir), "%s/sink-ctf", base);
+	rb_print((const char *const[]){ "--clock-seconds", "--no-delta", demo, NULL }, &direct, NULL);
+	assert_int_equal(rb_run((const char *const[]){ demo, "-o", "ctf", "-w", out_dir, NULL }, NULL, NULL, NULL), 0);
+	assert_int_equal(rt_babeltrace(out_dir, &plain), 0);
+	rr_same_events(&direct, &plain, false);
+	rb_read_print(demo, &printed);
+	rb_read_print(out_dir, &again);
+	rr_same_events(&printed, &again, false);
+	rt_trace_free(&direct);
+	rt_trace_free(&plain);
+	rt_trace_free(&printed);
+	rt_trace_free(&again);
+	rhook_rmtree(out_dir);
 }
 
 static size_t count(const char *text, const char *what)
@@ -390,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_lossy_discard),
 		cmocka_unit_test(test_lossy_overwrite),
 		cmocka_unit_test(test_trimmer),
+		cmocka_unit_test(test_sink_ctf_fs),
 		cmocka_unit_test(test_details),
 		cmocka_unit_test(test_support_info),
 		cmocka_unit_test(test_bad_file),
