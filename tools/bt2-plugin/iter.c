@@ -14,9 +14,11 @@
  * follows them (the decoder counts a buffer's overwritten events before
  * its first event, those it met while reading before the next one), and
  * at the last event for the rest (discard mode's newest events, what the
- * process lost outside any buffer).  Each announcement sits between two
- * empty packets at that time, the layout sink.ctf.fs demands of CTF 1.8
- * and that reads back with its count.
+ * process lost outside any buffer).  Each announcement follows the end of
+ * a packet (an empty one if the stream has none yet) and precedes an
+ * empty packet, all at that time: the layout sink.ctf.fs demands of CTF
+ * 1.8, and one that reads back with its count (a first packet's count
+ * would read back as unknown).
  */
 #include <errno.h>
 #include <stdlib.h>
