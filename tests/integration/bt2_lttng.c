@@ -448,30 +448,16 @@ static void free_strings(char **v, size_t n)
 	free(v);
 }
 
-/* Same field names (contexts included) for every event, and the same events. */
-static void test_same_fields(void **state)
+/* Asserts that every event of @a has a namesake with the same keys in @b. */
+static void same_keys(const struct rt_trace *a, const struct rt_trace *b)
 {
-	struct rt_trace a, b;
-	char **ca, **cb;
-
-	char *err;
-
-	(void)state;
-	rb_print((const char *const[]){ "--clock-seconds", "--no-delta", lt_trace[0], lt_trace[1], NULL }, &a, &err);
-	if (rb_discard_warnings(err))
-		fail_msg("the LTTng session lost events: its buffers are too small\n%s", err);
-	free(err);
-	rb_print((const char *const[]){ "--clock-seconds", "--no-delta", rec, NULL }, &b, NULL);
-	assert_true(a.num_events > 50);
-	assert_int_equal(a.num_events, b.num_events);
-	for (size_t i = 0; i < a.num_events; i++) {
-		/* Each event of one trace has a namesake with the same keys in the other. */
-		char *k = keys(&a.events[i]);
+	for (size_t i = 0; i < a->num_events; i++) {
+		char *k = keys(&a->events[i]);
 		bool found = false;
 
-		for (size_t j = 0; j < b.num_events && !found; j++) {
-			if (!strcmp(a.events[i].name, b.events[j].name)) {
-				char *l = keys(&b.events[j]);
+		for (size_t j = 0; j < b->num_events && !found; j++) {
+			if (!strcmp(a->events[i].name, b->events[j].name)) {
+				char *l = keys(&b->events[j]);
 
 				assert_string_equal(k, l);
 				found = true;
@@ -481,14 +467,45 @@ static void test_same_fields(void **state)
 		assert_true(found);
 		free(k);
 	}
+}
+
+/*
+ * babeltrace2 prints the same field names (contexts included) for every
+ * event of the LTTng trace, the recorder trace and its export, and the
+ * same events.
+ */
+static void test_same_fields(void **state)
+{
+	struct rt_trace a, b, c;
+	char **ca, **cb, **cc, *err;
+
+	(void)state;
+	rb_print((const char *const[]){ "--clock-seconds", "--no-delta", lt_trace[0], lt_trace[1], NULL }, &a, &err);
+	if (rb_discard_warnings(err))
+		fail_msg("the LTTng session lost events: its buffers are too small\n%s", err);
+	free(err);
+	rb_print((const char *const[]){ "--clock-seconds", "--no-delta", rec, NULL }, &b, NULL);
+	assert_int_equal(rt_babeltrace(ctf, &c), 0);
+	assert_true(a.num_events > 50);
+	assert_int_equal(a.num_events, b.num_events);
+	assert_int_equal(a.num_events, c.num_events);
+	same_keys(&a, &b);
+	same_keys(&b, &a);
+	same_keys(&a, &c);
+	same_keys(&c, &a);
 	ca = contents(&a);
 	cb = contents(&b);
-	for (size_t i = 0; i < a.num_events; i++)
+	cc = contents(&c);
+	for (size_t i = 0; i < a.num_events; i++) {
 		assert_string_equal(ca[i], cb[i]);
+		assert_string_equal(ca[i], cc[i]);
+	}
 	free_strings(ca, a.num_events);
 	free_strings(cb, b.num_events);
+	free_strings(cc, c.num_events);
 	rt_trace_free(&a);
 	rt_trace_free(&b);
+	rt_trace_free(&c);
 }
 
 static size_t in_range(const struct rt_trace *t, uint64_t from, uint64_t to)
