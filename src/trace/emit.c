@@ -83,15 +83,18 @@ static void format_ids(const struct rhook__id_list *l, char *buf)
 #define USDT(kind, name, arg) USDT_##kind(name, arg)
 
 /*
- * Records event @id, payload @p of @len bytes, with the listed ids of
- * @lists (NULL-terminated, table order) as its tail.  As rhook__rec_emit(),
- * or rhook__rec_emit_ordered() for an event of RHOOK__EV_ORDERED_MASK.
+ * Packs the listed ids of @lists (NULL-terminated, table order) into
+ * @tail, list after list (format.h); returns their bytes.
  */
-static void rhook__ev_record_lists(unsigned id, const void *p, uint32_t len, const struct rhook__id_list *const *lists);
+static uint32_t rhook__ev_pack_lists(uint8_t *tail, const struct rhook__id_list *const *lists);
 
-/* The recorder's emitter for event @id: ordered timestamp or not (events.h). */
+/*
+ * The recorder's emitter for event @id (a constant): ordered timestamp or
+ * not (events.h), chosen at compile time, so that even at -O0 an emitter
+ * holds only the read its event asks for (tests/unit/recorder_tsc_order.c).
+ */
 #define RHOOK__EV_REC_EMIT(id, ...) \
-	(RHOOK__EV_ORDERED(id) ? rhook__rec_emit_ordered(id, __VA_ARGS__) : rhook__rec_emit(id, __VA_ARGS__))
+	__builtin_choose_expr(RHOOK__EV_ORDERED(id), rhook__rec_emit_ordered(id, __VA_ARGS__), rhook__rec_emit(id, __VA_ARGS__))
 
 /*
  * rhook__ev_emit_<name>(): emits event @e to every consumer that wants
@@ -99,12 +102,14 @@ static void rhook__ev_record_lists(unsigned id, const void *p, uint32_t len, con
  * checks are inline; what each consumer does is out of line (emit.c):
  * the LTTng tracepoint with the text of its file ids, the recorder's
  * record (with its tail of listed ids when the event has lists), the USDT
- * probe.  Generated for every event.
+ * probe.  Generated for every event; inlined even at -O0, as the
+ * recorder's fast path is, so that each rhook__emit_<name>() holds its own
+ * timestamp read.
  */
 #define RHOOK__EV_EMIT_DEF(id, name, FIELDS)                                                       \
 	void rhook__ev_tp_##name(const struct rhook__event_##name *e);                             \
 	void rhook__ev_usdt_##name(const struct rhook__event_##name *e);                           \
-	static inline void rhook__ev_emit_##name(struct rhook__event_##name *e)                    \
+	RHOOK__EMIT_INLINE void rhook__ev_emit_##name(struct rhook__event_##name *e)               \
 	{                                                                                          \
 		FIELDS(RHOOK__EV_COUNT)                                                            \
 		if (lttng_ust_tracepoint_enabled(rhook, name))                                     \
@@ -112,10 +117,14 @@ static void rhook__ev_record_lists(unsigned id, const void *p, uint32_t len, con
 		if (rhook__rec_on()) {                                                             \
 			const struct rhook__id_list *lists[] = { FIELDS(RHOOK__EV_LIST_PTR) NULL }; \
                                                                                                    \
-			if (lists[0])                                                              \
-				rhook__ev_record_lists(RHOOK__EV_##name, &e->p, sizeof(e->p), lists); \
-			else                                                                       \
+			if (lists[0]) {                                                            \
+				uint8_t tail[RHOOK__EV_MAX_LISTS * RHOOK__EV_MAX_LISTED_IDS * 16]; \
+				uint32_t n = rhook__ev_pack_lists(tail, lists);                    \
+                                                                                                   \
+				RHOOK__EV_REC_EMIT(RHOOK__EV_##name, &e->p, sizeof(e->p), n ? tail : NULL, n); \
+			} else {                                                                   \
 				RHOOK__EV_REC_EMIT(RHOOK__EV_##name, &e->p, sizeof(e->p), NULL, 0); \
+			}                                                                          \
 		}                                                                                  \
 		if (rhook_##name##_semaphore)                                                      \
 			rhook__ev_usdt_##name(e);                                                  \
@@ -123,17 +132,15 @@ static void rhook__ev_record_lists(unsigned id, const void *p, uint32_t len, con
 RHOOK__EVENTS(RHOOK__EV_EMIT_DEF)
 #undef RHOOK__EV_EMIT_DEF
 
-static void rhook__ev_record_lists(unsigned id, const void *p, uint32_t len, const struct rhook__id_list *const *lists)
+static uint32_t rhook__ev_pack_lists(uint8_t *tail, const struct rhook__id_list *const *lists)
 {
-	uint8_t tail[RHOOK__EV_MAX_LISTS * RHOOK__EV_MAX_LISTED_IDS * 16];
 	uint32_t n = 0;
 
-	/* The listed ids, list after list (format.h). */
 	for (; *lists; lists++) {
 		memcpy(tail + n, (*lists)->ids, (size_t)(*lists)->listed * 16);
 		n += (*lists)->listed * 16;
 	}
-	RHOOK__EV_REC_EMIT(id, p, len, n ? tail : NULL, n);
+	return n;
 }
 
 /*

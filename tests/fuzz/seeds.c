@@ -103,13 +103,14 @@ static void workload(struct rhook_engine *e, const char *dir, const char *tmp)
 		{ 3, "note \"\xc3\xa9t\xc3\xa9\"", RHOOK_COLUMN_STRING, RHOOK_SEMANTIC_FIELD, true },
 	};
 	static uint32_t pk[] = { 0 };
-	struct rhook_region_meta meta = { .region_id = rhook_region_id_make_group(9, 2, 5), .schema_version = 1,
-					  .columns = cols, .num_columns = 3, .primary_key = pk, .num_primary_key = 1 };
+	struct rhook_region_meta meta = { .schema_version = 1, .columns = cols, .num_columns = 3, .primary_key = pk,
+					  .num_primary_key = 1 };
 	struct rhook_region_manifest m;
 	struct rhook_region *r;
 	char ext[2][4096];
 	const char *paths[1];
 
+	check(rhook_region_id_make_group(9, 2, 5, &meta.region_id), "region id");
 	check(rhook_region_create(e, dir, &meta, &r), "create");
 	for (unsigned g = 0; g < 3; g++)
 		put_flush(r, g * 100, g);

@@ -1,8 +1,10 @@
 /*
  * package_install.c - `cmake --install` into a temporary prefix puts the library,
  * its LTTng provider, the headers, the tools and their man pages, the
- * pkg-config file and the CMake package in place; an outside project then
- * builds against the installed tree (pkg-config and find_package) and runs.
+ * pkg-config file, the CMake package and the babeltrace2 plugin in place;
+ * an outside project then builds against the installed tree (pkg-config
+ * and find_package) and runs, and babeltrace2 reads a recorder trace
+ * with the installed plugin.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,6 +58,66 @@ static void expect_links_to_prefix(const char *exe)
 	free(out);
 }
 
+/* The lines of @text that start with '[': babeltrace2's and rhook-read's events. */
+static size_t event_lines(const char *text)
+{
+	size_t n = text[0] == '[';
+
+	for (const char *p = strstr(text, "\n["); p; p = strstr(p + 1, "\n["))
+		n++;
+	return n;
+}
+
+/*
+ * The installed babeltrace2 plugin: under this prefix, plain babeltrace2
+ * reads a recorder trace once BABELTRACE_PLUGIN_PATH names the prefix's
+ * plugin directory (as the README and the man page say); under
+ * babeltrace2's own prefix, it lands in babeltrace2's system plugin
+ * directory, where it needs nothing.
+ */
+static void test_babeltrace2_plugin(const char *build)
+{
+	char trace[PATH_MAX + 16], env_dir[PATH_MAX + 32], env_path[PATH_MAX * 2], reader[PATH_MAX * 2];
+	char destdir[PATH_MAX + 16], env_destdir[PATH_MAX + 32], sysdir[PATH_MAX], so[PATH_MAX * 3];
+	char *out, *err, *p, *text;
+	size_t events;
+
+	snprintf(trace, sizeof(trace), "%s/trace", work);
+	snprintf(env_dir, sizeof(env_dir), "RHOOK_TRACE_DIR=%s", trace);
+	run_ok((char *[]){ (char *)rt_bin("rhook-tracegen"), "--threads", "2", "--rounds", "5", NULL },
+	       (char *[]){ env_dir, NULL });
+	snprintf(reader, sizeof(reader), "%s/bin/rhook-read", prefix);
+	assert_int_equal(rt_run((char *[]){ reader, "print", trace, NULL }, NULL, &text, NULL), 0);
+	events = event_lines(text);
+	assert_true(events > 50);
+	free(text);
+	snprintf(env_path, sizeof(env_path), "BABELTRACE_PLUGIN_PATH=%s/%s/babeltrace2/plugins", prefix,
+		 getenv("RHOOK_INSTALL_LIBDIR"));
+	assert_int_equal(rt_run((char *[]){ "babeltrace2", trace, NULL }, (char *[]){ env_path, NULL }, &out, &err), 0);
+	assert_int_equal(event_lines(out), events);
+	assert_non_null(strstr(out, "rhook:manifest_updated"));
+	free(out);
+	free(err);
+
+	/* babeltrace2's system plugin directory: where its own ctf plugin is. */
+	assert_int_equal(rt_run((char *[]){ "babeltrace2", "--omit-home-plugin-path", "list-plugins", NULL }, NULL, &out,
+				NULL),
+			 0);
+	p = strstr(out, "/babeltrace-plugin-ctf.so");
+	assert_non_null(p);
+	*p = '\0';
+	p = strrchr(out, ' ');
+	assert_non_null(p);
+	snprintf(sysdir, sizeof(sysdir), "%s", p + 1);
+	free(out);
+	snprintf(destdir, sizeof(destdir), "%s/destdir", work);
+	snprintf(env_destdir, sizeof(env_destdir), "DESTDIR=%s", destdir);
+	run_ok((char *[]){ "cmake", "--install", (char *)build, "--prefix", "/usr", NULL }, (char *[]){ env_destdir, NULL });
+	snprintf(so, sizeof(so), "%s%s/babeltrace-plugin-rhook.so", destdir, sysdir);
+	if (access(so, F_OK))
+		fail_msg("a /usr install does not put the plugin into babeltrace2's system plugin directory %s", sysdir);
+}
+
 static void test_install_and_consume(void **state)
 {
 	const char *build = getenv("RHOOK_BUILD_DIR"), *src = getenv("RHOOK_SOURCE_DIR");
@@ -85,6 +147,8 @@ static void test_install_and_consume(void **state)
 	expect_installed("share/man/man1/rhook-read.1");
 	expect_installed("share/man/man1/rhook-demo.1");
 	expect_installed("share/man/man1/rhook-compactor.1");
+	expect_installed("lib/babeltrace2/plugins/babeltrace-plugin-rhook.so");
+	expect_installed("share/man/man7/babeltrace2-plugin-rhook.7");
 
 	/* The installed programs run from the prefix: the coverage demo uses all three and the plugin. */
 	{
@@ -93,6 +157,8 @@ static void test_install_and_consume(void **state)
 		snprintf(demo, sizeof(demo), "%s/bin/rhook-demo", prefix);
 		run_ok((char *[]){ demo, "coverage", NULL }, NULL);
 	}
+
+	test_babeltrace2_plugin(build);
 
 	/* pkg-config. */
 	snprintf(consumer_src, sizeof(consumer_src), "%s/tests/install/consumer", src);

@@ -79,7 +79,13 @@ static inline bool rr_context_key(const char *key)
 	return false;
 }
 
-/* "name|key=value|..." of @ev, context fields left out if @payload_only, for comparisons. */
+/*
+ * "name|key=value|..." of @ev, context fields left out if @payload_only,
+ * for comparisons.  The contexts are compared as the process and thread
+ * they name: LTTng's vpid and vtid (an LTTng trace, an export, the
+ * babeltrace2 plugin) as rhook-read print's pid and tid; cpu_id and
+ * procname, which print does not show, are left out.
+ */
 static inline char *rr_canon(const struct rt_event *ev, bool payload_only)
 {
 	size_t len = strlen(ev->name) + 1;
@@ -90,10 +96,12 @@ static inline char *rr_canon(const struct rt_event *ev, bool payload_only)
 	s = malloc(len + 1);
 	strcpy(s, ev->name);
 	for (size_t i = 0; i < ev->num_fields; i++) {
-		if (payload_only && rr_context_key(ev->keys[i]))
+		const char *key = ev->keys[i];
+
+		if (rr_context_key(key) && (payload_only || !strcmp(key, "cpu_id") || !strcmp(key, "procname")))
 			continue;
 		strcat(s, "|");
-		strcat(s, ev->keys[i]);
+		strcat(s, !strcmp(key, "vpid") ? "pid" : !strcmp(key, "vtid") ? "tid" : key);
 		strcat(s, "=");
 		strcat(s, ev->values[i]);
 	}

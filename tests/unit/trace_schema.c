@@ -2,7 +2,10 @@
  * trace_schema.c - the consumers generated from the event schema
  * (src/trace/events.h) agree with it, event for event and field for
  * field: the LTTng-UST provider librhook-lttng.so (its probe descriptor,
- * as liblttng-ust receives it) and rhook-read's descriptors (schema.c).
+ * as liblttng-ust receives it) and rhook-read's descriptors (schema.c);
+ * and rhook-read's CTF export (ctfout.c, lttshape.c), which names no
+ * event or list, writes every id list of every event as babeltrace2
+ * reads it back.
  *
  * This program interposes lttng_ust_probe_register() (it is exported from
  * the executable, so the provider's constructor calls it instead of
@@ -12,8 +15,8 @@
  * Built twice: against the schema, and (RHOOK_SCHEMA_EXTENDED) against a
  * copy of events.h with one field added to an event and one event added,
  * each a one-line change (tests/unit/CMakeLists.txt makes the copy), with
- * the provider and the reader's descriptors rebuilt from that copy: the
- * additions reach both without any other edit.
+ * the provider, the reader's descriptors and its CTF export rebuilt from
+ * that copy: the additions reach them without any other edit.
  */
 #include <dlfcn.h>
 #include <setjmp.h>
@@ -28,6 +31,9 @@
 
 #include <lttng/ust-events.h>
 
+#include "ctfout.h"
+#include "out.h"
+#include "rt.h"
 #include "schema.h"
 
 static const struct lttng_ust_probe_desc *provider;
@@ -167,6 +173,94 @@ static void test_reader_is_the_schema(void **state)
 #undef CHECK_EVENT
 }
 
+/* Id @k of list @list of event @id: bytes that name all three. */
+static void list_id(uint8_t out[16], unsigned id, uint32_t list, unsigned k)
+{
+	memset(out, 0x11 * (list + 1), 16);
+	out[0] = (uint8_t)id;
+	out[15] = (uint8_t)k;
+}
+
+/*
+ * One event of each event with id lists (k + 1 ids in its list k),
+ * exported by rhook-read's CTF writer and read back by babeltrace2:
+ * each list is a string field of its name holding its ids.
+ */
+static void test_export_lists(void **state)
+{
+	char dir[PATH_MAX], out_dir[PATH_MAX + 8], err[512], *argv[] = { "babeltrace2", out_dir, NULL }, *out;
+	struct rhook__rd_proc proc, *procs[] = { &proc };
+	struct rhook__rd_stream stream;
+	struct rhook__ctfout *x;
+	size_t traces;
+	unsigned events = 0;
+
+	(void)state;
+	rt_tmpdir(dir, "schema-export");
+	snprintf(out_dir, sizeof(out_dir), "%s/ctf", dir);
+	memset(&proc, 0, sizeof(proc));
+	memset(&stream, 0, sizeof(stream));
+	snprintf(proc.host, sizeof(proc.host), "host");
+	snprintf(proc.comm, sizeof(proc.comm), "schema");
+	proc.pid = 1;
+	assert_int_equal(rhook__ctfout_open(&x, out_dir, false, err, sizeof(err)), 0);
+	for (unsigned id = 1; id <= RHOOK__EV_MAX_ID; id++) {
+		const struct rhook__event_desc *d = rhook__schema_event(id);
+		uint8_t ids[RHOOK__EV_MAX_LISTS * RHOOK__EV_MAX_LISTS * 16];
+		union rhook__ev_any payload;
+		uint16_t n = 0;
+
+		if (!d || !d->num_lists)
+			continue;
+		memset(&payload, 0, sizeof(payload));
+		stream.ev = (struct rhook__rd_event){ .mono = 1000 * id, .proc = &proc, .payload = &payload, .ids = ids,
+						      .id = (uint16_t)id };
+		for (uint32_t k = 0; k < d->num_lists; k++) {
+			uint32_t count = k + 1;
+
+			memcpy((uint8_t *)&payload + d->lists[k].count_offset, &count, 4);
+			for (unsigned i = 0; i < count; i++)
+				list_id(ids + (size_t)n++ * 16, id, k, i);
+			stream.ev.list_len[k] = (uint16_t)count;
+		}
+		stream.ev.num_ids = n;
+		if (rhook__ctfout_add(x, &stream.ev, err, sizeof(err)))
+			fail_msg("export of rhook:%s: %s", d->name, err);
+		events++;
+	}
+	assert_true(events > 0);
+	assert_int_equal(rhook__ctfout_close(x, procs, 1, &traces, err, sizeof(err)), 0);
+	assert_int_equal(traces, 1);
+	if (rt_run(argv, NULL, &out, NULL))
+		fail_msg("babeltrace2 cannot read the export of every event with lists");
+	for (unsigned id = 1; id <= RHOOK__EV_MAX_ID; id++) {
+		const struct rhook__event_desc *d = rhook__schema_event(id);
+
+		for (uint32_t k = 0; d && k < d->num_lists; k++) {
+			char want[RHOOK__EV_MAX_LISTS * 37 + 80], *p = want;
+
+			p += sprintf(p, "%s = \"", d->lists[k].name);
+			for (unsigned i = 0; i <= k; i++) {
+				uint8_t one[16];
+
+				list_id(one, id, k, i);
+				if (i)
+					*p++ = ',';
+				rhook__fmt_uuid(p, one);
+				p += 36;
+			}
+			strcpy(p, "\"");
+			if (!strstr(out, want))
+				fail_msg("rhook:%s: `%s` is not in babeltrace2's output:\n%.3000s", d->name, want, out);
+		}
+	}
+#ifdef RHOOK_SCHEMA_EXTENDED
+	assert_non_null(strstr(out, "rhook:schema_test_event"));
+#endif
+	free(out);
+	rhook_rmtree(dir);
+}
+
 #ifdef RHOOK_SCHEMA_EXTENDED
 /* The one-line additions reached both consumers. */
 static void test_extension_reached_every_consumer(void **state)
@@ -189,6 +283,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_provider_is_the_schema),
 		cmocka_unit_test(test_reader_is_the_schema),
+		cmocka_unit_test(test_export_lists),
 #ifdef RHOOK_SCHEMA_EXTENDED
 		cmocka_unit_test(test_extension_reached_every_consumer),
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "lttshape.h"
 #include "schema.h"
 
 #define MAX_FIELDS 32
@@ -247,9 +248,9 @@ static int64_t clock_offset_ns(const bt_clock_class *cc)
 }
 
 /*
- * The process of (@t, @pid).  @cc (may be NULL) gives its clock.  An
- * rhook-read export stores what the recorder knew in the environment:
- * lost counts and completeness, restored here for its process.
+ * The process of (@t, @pid).  @cc (may be NULL) gives its clock.  Losses
+ * come as discarded-events messages, whoever wrote the trace (an
+ * rhook-read export writes the recorder's as LTTng does, lttshape.h).
  */
 static struct rhook__rd_proc *find_proc(struct rhook__ctfin *c, const bt_trace *t, uint64_t pid,
 					const bt_clock_class *cc)
@@ -279,18 +280,9 @@ static struct rhook__rd_proc *find_proc(struct rhook__ctfin *c, const bt_trace *
 	p->pid = pid;
 	env_str(t, "hostname", p->host, sizeof(p->host));
 	env_str(t, "procname", p->comm, sizeof(p->comm));
+	env_str(t, "tracer_name", p->source, sizeof(p->source));
+	env_str(t, RHOOK__LT_SOURCE_KEY, p->source, sizeof(p->source));
 	p->lossy = trace_lossy(c, t);
-	if ((uint64_t)env_int(t, "vpid") == pid) {
-		p->lost.discard += (uint64_t)env_int(t, "rhook_lost_discard");
-		p->lost.overwrite += (uint64_t)env_int(t, "rhook_lost_overwrite");
-		p->lost.no_buffer += (uint64_t)env_int(t, "rhook_lost_no_buffer");
-		p->lost.nested += (uint64_t)env_int(t, "rhook_lost_nested");
-		p->lost.reader += (uint64_t)env_int(t, "rhook_lost_reader");
-		p->lost.damaged += (uint64_t)env_int(t, "rhook_lost_damaged");
-		p->complete_from = (uint64_t)env_int(t, "rhook_complete_from");
-		p->complete_until = (uint64_t)env_int(t, "rhook_complete_until");
-		p->lossy |= env_int(t, "rhook_lossy") != 0;
-	}
 	if (cc) {
 		bt_uuid uuid = bt_clock_class_get_uuid(cc);
 
@@ -365,6 +357,7 @@ static void convert_event(struct rhook__ctfin *c, const bt_message *msg)
 	const bt_clock_class *cc;
 	const bt_field *payload, *ctx;
 	const bt_trace *trace;
+	struct rhook__rd_proc *p;
 	struct qent *q;
 	uint64_t pid, value, freq;
 
@@ -396,9 +389,10 @@ static void convert_event(struct rhook__ctfin *c, const bt_message *msg)
 
 	q = &c->q[c->q_len];
 	memset(&q->payload, 0, sizeof(q->payload));
-	q->ev.proc = find_proc(c, trace, pid, cc);
-	if (!q->ev.proc)
+	p = find_proc(c, trace, pid, cc);
+	if (!p)
 		return;
+	q->ev.proc = p;
 	for (uint32_t i = 0; i < e->desc->num_fields; i++) {
 		const struct rhook__field *f = &e->desc->fields[i];
 		const bt_field *m = member(payload, e->member[i]);
@@ -424,6 +418,8 @@ static void convert_event(struct rhook__ctfin *c, const bt_message *msg)
 	q->ev.id = (uint16_t)e->desc->id;
 	q->ev.tid = e->ctx_tid >= 0 ? (uint32_t)int_value(member(ctx, e->ctx_tid)) : 0;
 	q->ev.mono = freq == 1000000000u ? value : value / freq * 1000000000u + value % freq * 1000000000u / freq;
+	if (!p->start_mono)
+		p->start_mono = q->ev.mono;
 	c->q_len++;
 }
 

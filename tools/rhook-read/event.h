@@ -16,6 +16,7 @@
 #define RHOOK_READ_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "trace/events.h"
@@ -46,6 +47,9 @@ struct rhook__rd_proc {
 	 */
 	int64_t clock_offset_ns;
 	char origin[256]; /* the file or trace directory it came from */
+	/* What recorded it: "flight-recorder", or a CTF trace's tracer (its rhook_source if it has one). */
+	char source[32];
+	uint64_t start_mono; /* CLOCK_MONOTONIC ns when it started recording (CTF: its first event) */
 	struct rhook__rd_lost lost;
 	uint64_t events;  /* events read so far */
 	/*
@@ -78,6 +82,27 @@ struct rhook__rd_stream {
 	bool (*next)(struct rhook__rd_stream *s);
 	struct rhook__rd_event ev;
 	int err; /* negative errno once next() failed for good */
+	/*
+	 * Recorder streams: the index of the buffer read (in its file), and
+	 * the events that buffer lost (discard, overwrite, reader, damaged),
+	 * its share of its process's counters; what belongs to no stream
+	 * (no_buffer, nested, damage in a buffer left unread) is counted on
+	 * the process only.  Zero for a CTF stream.
+	 */
+	uint32_t buffer;
+	struct rhook__rd_lost lost;
 };
+
+/* The stream that handed out @ev: every stream hands out its own ev member. */
+static inline const struct rhook__rd_stream *rhook__rd_event_stream(const struct rhook__rd_event *ev)
+{
+	return (const struct rhook__rd_stream *)(const void *)((const char *)ev - offsetof(struct rhook__rd_stream, ev));
+}
+
+/* Sum of the counters of @l. */
+static inline uint64_t rhook__rd_lost_total(const struct rhook__rd_lost *l)
+{
+	return l->discard + l->overwrite + l->no_buffer + l->nested + l->reader + l->damaged;
+}
 
 #endif /* RHOOK_READ_EVENT_H */

@@ -4,28 +4,15 @@
 #define _GNU_SOURCE
 #include "input.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "ctfin.h"
 #include "recfile.h"
-
-#define MAX_DEPTH 16
-
-/* Paths found under the arguments, by kind, in a stable order. */
-struct found {
-	char **rec;  /* recorder files */
-	size_t num_rec, cap_rec;
-	char **ctf;  /* CTF trace directories */
-	size_t num_ctf, cap_ctf;
-};
+#include "scan.h"
 
 static bool grow(void *arrayp, size_t *cap, size_t n, size_t elem)
 {
@@ -43,118 +30,6 @@ static bool grow(void *arrayp, size_t *cap, size_t n, size_t elem)
 		*cap = c;
 	}
 	return true;
-}
-
-static int add_path(char ***list, size_t *n, size_t *cap, const char *path)
-{
-	char *dup = strdup(path);
-
-	if (!dup || !grow(list, cap, *n, sizeof(**list))) {
-		free(dup);
-		return -ENOMEM;
-	}
-	(*list)[(*n)++] = dup;
-	return 0;
-}
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Walks directory @path (no symlinks followed), collecting traces. */
-static int walk(struct found *f, const char *path, int depth)
-{
-	struct dirent **names;
-	char sub[4096];
-	int n, ret = 0;
-
-	if (depth > MAX_DEPTH)
-		return 0;
-	n = scandir(path, &names, NULL, alphasort);
-	if (n < 0)
-		return -errno;
-	for (int i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-		struct stat st;
-
-		if (ret || !strcmp(name, ".") || !strcmp(name, ".."))
-			continue;
-		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, name) >= sizeof(sub) || lstat(sub, &st))
-			continue;
-		if (S_ISREG(st.st_mode) && has_suffix(name, RHR_FILE_SUFFIX))
-			ret = add_path(&f->rec, &f->num_rec, &f->cap_rec, sub);
-		else if (S_ISREG(st.st_mode) && !strcmp(name, "metadata"))
-			ret = add_path(&f->ctf, &f->num_ctf, &f->cap_ctf, path);
-		else if (S_ISDIR(st.st_mode))
-			ret = walk(f, sub, depth + 1);
-	}
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return ret;
-}
-
-/* Sorts @path into @f; a message on stderr and -errno if it is no trace. */
-static int classify(struct found *f, const char *path)
-{
-	size_t rec = f->num_rec, ctf = f->num_ctf;
-	struct stat st;
-	int ret;
-
-	if (stat(path, &st)) {
-		ret = -errno;
-		fprintf(stderr, "rhook-read: %s: %s\n", path, strerror(errno));
-		return ret;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = walk(f, path, 0);
-		if (ret) {
-			fprintf(stderr, "rhook-read: %s: %s\n", path, strerror(-ret));
-			return ret;
-		}
-		if (f->num_rec == rec && f->num_ctf == ctf) {
-			fprintf(stderr, "rhook-read: %s: not a trace (no recorder file *%s, no CTF metadata)\n", path,
-				RHR_FILE_SUFFIX);
-			return -ENOENT;
-		}
-		if (f->num_rec > rec)
-			qsort(f->rec + rec, f->num_rec - rec, sizeof(char *), cmp_str);
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "rhook-read: %s: not a trace (not a file or directory)\n", path);
-		return -EINVAL;
-	}
-	if (!strcmp(strrchr(path, '/') ? strrchr(path, '/') + 1 : path, "metadata")) {
-		char dir[4096];
-		const char *slash = strrchr(path, '/');
-
-		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
-		ret = add_path(&f->ctf, &f->num_ctf, &f->cap_ctf, dir);
-	} else {
-		ret = add_path(&f->rec, &f->num_rec, &f->cap_rec, path);
-	}
-	if (ret)
-		fprintf(stderr, "rhook-read: out of memory\n");
-	return ret;
-}
-
-static void found_free(struct found *f)
-{
-	for (size_t i = 0; i < f->num_rec; i++)
-		free(f->rec[i]);
-	for (size_t i = 0; i < f->num_ctf; i++)
-		free(f->ctf[i]);
-	free(f->rec);
-	free(f->ctf);
 }
 
 struct rhook__rd_proc *rhook__reader_new_proc(struct rhook__reader *r, const char *origin)
@@ -199,22 +74,26 @@ static int add_stream(struct rhook__reader *r, struct rhook__rd_stream *s)
 }
 
 /*
- * Opens recorder file @path.  An unusable file is skipped with a warning
- * naming it and why, and counted (r->skipped); only running out of
- * memory is an error.
+ * The one rule for a recorder file that cannot be opened (rhook-read and
+ * the babeltrace2 plugin both follow it): out of memory is an error; a
+ * header not complete yet while a writer holds the file (-EAGAIN) is a
+ * process starting its recorder, nothing lost; anything else (empty,
+ * truncated, garbage, unknown version, never completed, shrank while
+ * opened) is an unusable input, skipped and counted.
  */
-static int open_recorder(struct rhook__reader *r, const char *path)
+int rhook__reader_add_recorder(struct rhook__reader *r, const char *path, enum rhook__rd_added *added, char *err,
+			       size_t err_size)
 {
 	struct rhook__recfile *f = calloc(1, sizeof(*f));
 	struct rhook__rd_proc *p = rhook__reader_new_proc(r, path);
-	char err[256];
 	int ret;
 
+	*added = RHOOK__RD_SKIPPED;
 	if (!f || !p || !grow(&r->files, &r->cap_files, r->num_files, sizeof(*r->files))) {
 		ret = -ENOMEM;
-		snprintf(err, sizeof(err), "out of memory");
+		snprintf(err, err_size, "out of memory");
 	} else {
-		ret = rhook__recfile_open(f, path, p, err, sizeof(err));
+		ret = rhook__recfile_open(f, path, p, err, err_size);
 	}
 	if (ret) {
 		free(f);
@@ -222,25 +101,36 @@ static int open_recorder(struct rhook__reader *r, const char *path)
 			r->num_procs--;
 			free(p);
 		}
-		if (ret == -ENOMEM) {
-			fprintf(stderr, "rhook-read: %s: %s\n", path, err);
+		if (ret == -ENOMEM)
 			return ret;
-		}
-		if (ret == -EAGAIN) {
-			/* A process creating its file right now: nothing recorded yet, nothing lost. */
-			fprintf(stderr, "rhook-read: note: %s: skipped: %s\n", path, err);
-			return 0;
-		}
-		fprintf(stderr, "rhook-read: warning: %s: skipped: %s\n", path, err);
-		r->skipped++;
+		if (ret == -EAGAIN)
+			*added = RHOOK__RD_STARTING;
+		else
+			r->skipped++;
 		return 0;
 	}
+	*added = RHOOK__RD_OPENED;
 	r->files[r->num_files++] = f;
 	ret = rhook__reader_place(r, p);
 	for (uint32_t i = 0; !ret && i < f->num_streams; i++)
 		ret = add_stream(r, rhook__recfile_stream(f, i));
 	if (ret)
-		fprintf(stderr, "rhook-read: out of memory\n");
+		snprintf(err, err_size, "out of memory");
+	return ret;
+}
+
+static int open_recorder(struct rhook__reader *r, const char *path)
+{
+	enum rhook__rd_added added;
+	char err[256];
+	int ret = rhook__reader_add_recorder(r, path, &added, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "rhook-read: %s: %s\n", path, err);
+	else if (added == RHOOK__RD_STARTING)
+		fprintf(stderr, "rhook-read: note: %s: skipped: %s\n", path, err);
+	else if (added == RHOOK__RD_SKIPPED)
+		fprintf(stderr, "rhook-read: warning: %s: skipped: %s\n", path, err);
 	return ret;
 }
 
@@ -274,18 +164,22 @@ static int open_ctf(struct rhook__reader *r, const char *dir)
 
 int rhook__reader_open(struct rhook__reader *r, char *const *paths, int num_paths)
 {
-	struct found f = { 0 };
+	struct rhook__found f = { 0 };
+	char err[4200];
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	for (int i = 0; !ret && i < num_paths; i++)
-		ret = classify(&f, paths[i]);
+	for (int i = 0; !ret && i < num_paths; i++) {
+		ret = rhook__scan_path(&f, paths[i], err, sizeof(err));
+		if (ret)
+			fprintf(stderr, "rhook-read: %s\n", err);
+	}
 	/* Recorder files first: their clocks are exact, so they set each boot's offset. */
 	for (size_t i = 0; !ret && i < f.num_rec; i++)
 		ret = open_recorder(r, f.rec[i]);
 	for (size_t i = 0; !ret && i < f.num_ctf; i++)
 		ret = open_ctf(r, f.ctf[i]);
-	found_free(&f);
+	rhook__found_free(&f);
 	if (!ret && !r->num_files && !r->num_ctfs) {
 		/* Every file was skipped: nothing to read is an error, not an empty trace. */
 		fprintf(stderr, "rhook-read: no readable trace\n");

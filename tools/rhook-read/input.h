@@ -4,8 +4,8 @@
  *
  * A path may be a recorder file, a CTF trace directory (or its metadata
  * file), or a directory holding any number of both at any depth (a trace
- * directory of several processes, an LTTng session output).  Symbolic
- * links met while walking a directory are not followed.
+ * directory of several processes, an LTTng session output), found as
+ * scan.h describes.
  *
  * Time: every process gets a clock offset that turns its CLOCK_MONOTONIC
  * timestamps into wall-clock time.  Processes of one boot (same boot id,
@@ -50,13 +50,33 @@ struct rhook__reader {
  * cannot be used (empty, truncated, garbage, unknown version, a process
  * that died while creating it) is skipped with "rhook-read: warning:
  * PATH: skipped: reason" on stderr and counted in @skipped; the others
- * are read.  Errors: a path that does not exist or is no trace, nothing
- * readable at all (-ENODATA), out of memory; each prints "rhook-read:
- * PATH: reason" and returns a negative errno, leaving the reader empty
- * (closed).
+ * are read.  A recorder file whose process is creating it right now is
+ * left out with a note ("rhook-read: note: PATH: skipped: ..."), not
+ * counted: it holds nothing yet.  Errors: a path that does not exist or
+ * is no trace, nothing readable at all (-ENODATA), out of memory; each
+ * prints "rhook-read: PATH: reason" and returns a negative errno,
+ * leaving the reader empty (closed).
  */
 int rhook__reader_open(struct rhook__reader *r, char *const *paths, int num_paths);
 void rhook__reader_close(struct rhook__reader *r);
+
+/* What rhook__reader_add_recorder() did with a recorder file. */
+enum rhook__rd_added {
+	RHOOK__RD_OPENED,   /* a new process, with its streams */
+	RHOOK__RD_STARTING, /* left out, nothing lost: its process is creating it (header not complete yet) */
+	RHOOK__RD_SKIPPED,  /* unusable (see rhook__reader_open()): left out and counted in @skipped */
+};
+
+/*
+ * Opens the recorder file at @path as a new process with its streams,
+ * by the one rule of rhook__reader_open() (which calls it for each file)
+ * and of the babeltrace2 plugin: @added says whether the file was opened
+ * or left out, and why (the reason in @err); the caller says so, a
+ * warning for RHOOK__RD_SKIPPED, a note for RHOOK__RD_STARTING.
+ * Returns 0, or -ENOMEM (@err says so; the reader must then be closed).
+ */
+int rhook__reader_add_recorder(struct rhook__reader *r, const char *path, enum rhook__rd_added *added, char *err,
+			       size_t err_size);
 
 /*
  * A new process for events of source @origin; its clock offset is set

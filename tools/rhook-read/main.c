@@ -39,8 +39,8 @@ static const char usage_text[] =
 	"  stats    counts and latency percentiles per region and cause, lost events\n"
 	"           (--brief: the whole trace and one line per cause)\n"
 	"  check    verify the hook contract; exit 1 with a report on a violation\n"
-	"  export   write a CTF 1.8 trace that babeltrace2 reads (--force: into a\n"
-	"           non-empty directory)\n"
+	"  export   write CTF 1.8 traces shaped as LTTng-UST's, for babeltrace2 and\n"
+	"           Trace Compass (--force: into a non-empty directory)\n"
 	"\n"
 	"Exit status: 0 ok; 1 contract violation, or part of the input unreadable (skipped\n"
 	"files, damaged records; the rest was processed); 2 usage or input error.\n";
@@ -259,7 +259,7 @@ static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
 		return EXIT_USAGE;
 	}
 	if (rhook__merge_init(&m, r->streams, r->num_streams)) {
-		rhook__ctfout_close(x, &traces, err, sizeof(err));
+		rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
@@ -270,10 +270,10 @@ static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
 	rhook__merge_free(&m);
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
-		rhook__ctfout_close(x, &traces, err, sizeof(err));
+		rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 		return EXIT_USAGE;
 	}
-	ret = rhook__ctfout_close(x, &traces, err, sizeof(err));
+	ret = rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
 		return EXIT_USAGE;

@@ -163,11 +163,14 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 	const struct rhr_bufhdr *b = (const struct rhr_bufhdr *)(const void *)bh;
 	struct rhook__recstream *s = &f->streams[f->num_streams];
 
-	f->proc->lost.discard += counter(f, &b->lost_discard);
-	f->proc->lost.overwrite += counter(f, &b->lost_overwrite);
 	memset(s, 0, sizeof(*s));
 	s->f = f;
 	s->buf = bh + RHR_BUFHDR_SIZE;
+	s->s.buffer = i;
+	s->s.lost.discard = counter(f, &b->lost_discard);
+	s->s.lost.overwrite = counter(f, &b->lost_overwrite);
+	f->proc->lost.discard += s->s.lost.discard;
+	f->proc->lost.overwrite += s->s.lost.overwrite;
 	for (uint32_t slot = 0; slot < f->hdr.num_subbuffers; slot++) {
 		struct rhr_sbhdr sb;
 
@@ -176,6 +179,7 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 			continue;
 		if (!sb_valid(f, &sb, slot)) {
 			f->proc->lost.damaged++;
+			s->s.lost.damaged++;
 			continue;
 		}
 		if (!s->order) {
@@ -215,6 +219,7 @@ static void shrunk(struct rhook__recstream *s)
 		if (k + 1 == s->next_sb)
 			left = left > s->decoded ? left - s->decoded : 0;
 		f->proc->lost.damaged += left ? left : 1;
+		s->s.lost.damaged += left ? left : 1;
 	}
 	f->proc->lossy = true;
 	f->truncated = true;
@@ -266,6 +271,7 @@ static bool load_subbuf(struct rhook__recstream *s, const struct sbref *ref)
 	if (sb.seq != ref->seq || !sb_valid(f, &sb, ref->slot)) {
 		/* Recycled by the live writer since open: its records are gone. */
 		f->proc->lost.reader += ref->records;
+		s->s.lost.reader += ref->records;
 		return false;
 	}
 	s->src = p + RHR_SBHDR_SIZE;
@@ -281,7 +287,10 @@ static bool load_subbuf(struct rhook__recstream *s, const struct sbref *ref)
 		 */
 		rhr_fence_acquire();
 		if (rhr_ld64(p) != ref->seq) {
-			f->proc->lost.reader += sb.records > ref->records ? sb.records : ref->records;
+			uint32_t gone = sb.records > ref->records ? sb.records : ref->records;
+
+			f->proc->lost.reader += gone;
+			s->s.lost.reader += gone;
 			return false;
 		}
 		s->win_start = 0;
@@ -392,6 +401,7 @@ static bool stream_next(struct rhook__rd_stream *base)
 			}
 			/* Malformed inside the committed part: the file was damaged. */
 			s->f->proc->lost.damaged++;
+			s->s.lost.damaged++;
 			s->f->proc->lossy = true;
 			s->off = s->commit;
 		}
@@ -446,8 +456,8 @@ static void completeness(struct rhook__recfile *f)
 {
 	for (uint32_t i = 0; i < f->num_streams; i++) {
 		const struct rhook__recstream *s = &f->streams[i];
-		const struct rhr_bufhdr *b = (const struct rhr_bufhdr *)(const void *)(s->buf - RHR_BUFHDR_SIZE);
-		uint64_t first, last, overwrite = counter(f, &b->lost_overwrite), discard = counter(f, &b->lost_discard);
+		/* The counters add_stream() read: a live writer's later losses are not in this view. */
+		uint64_t first, last, overwrite = s->s.lost.overwrite, discard = s->s.lost.discard;
 
 		if (!overwrite && !discard)
 			continue;
@@ -527,6 +537,8 @@ static int init_guarded(struct rhook__recfile *f, const void *data, size_t len, 
 	copy_str(proc->host, sizeof(proc->host), f->hdr.hostname, sizeof(f->hdr.hostname));
 	copy_str(proc->comm, sizeof(proc->comm), f->hdr.comm, sizeof(f->hdr.comm));
 	proc->pid = f->hdr.pid;
+	snprintf(proc->source, sizeof(proc->source), "flight-recorder");
+	proc->start_mono = f->hdr.start.mono_ns;
 	memcpy(proc->boot_id, f->hdr.boot_id, sizeof(proc->boot_id));
 	proc->has_boot_id = memcmp(proc->boot_id, (const uint8_t[16]){ 0 }, 16) != 0;
 	proc->realtime_offset_ns = f->hdr.realtime_offset_ns;
