@@ -71,7 +71,7 @@ static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_messag
 			c->events++;
 		else if (bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_DISCARDED_EVENTS &&
 			 bt_message_discarded_events_get_count(msgs[i], &k) == BT_PROPERTY_AVAILABILITY_AVAILABLE)
-			c->discarded += k;
+			c->discarded = rhook__rd_sat_add(c->discarded, k);
 		bt_message_put_ref(msgs[i]);
 	}
 	return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;

@@ -155,10 +155,14 @@ static int open_inputs(struct rhbt_source *src, const bt_value *inputs)
 	return ret;
 }
 
-/* What @t's process lost outside its streams, which its first stream announces at its end. */
+/*
+ * What @t's process lost outside its streams, which its first stream
+ * announces at its end.  The sums saturate (event.h), so the streams'
+ * shares never exceed their process's total.
+ */
 static void set_extra(struct rhbt_source *src, const struct rhbt_trace *t)
 {
-	uint64_t rest = rhook__rd_lost_total(&t->proc->lost);
+	uint64_t shares = 0;
 	struct rhbt_stream *first = NULL;
 
 	for (size_t k = 0; k < src->num_streams; k++) {
@@ -168,10 +172,10 @@ static void set_extra(struct rhbt_source *src, const struct rhbt_trace *t)
 			continue;
 		first = first ? first : s;
 		if (s->rd)
-			rest -= rhook__rd_lost_total(&s->rd->lost);
+			shares = rhook__rd_sat_add(shares, rhook__rd_lost_total(&s->rd->lost));
 	}
 	if (first)
-		first->extra = rest;
+		first->extra = rhook__rd_lost_total(&t->proc->lost) - shares;
 }
 
 int rhbt_source_rewind(struct rhbt_source *src)

@@ -99,10 +99,39 @@ static inline const struct rhook__rd_stream *rhook__rd_event_stream(const struct
 	return (const struct rhook__rd_stream *)(const void *)((const char *)ev - offsetof(struct rhook__rd_stream, ev));
 }
 
-/* Sum of the counters of @l. */
+/*
+ * @a + @b, saturated at UINT64_MAX: loss counters come from files anyone
+ * may have written, and a sum that wrapped would under-report a loss (and
+ * make a stream's share exceed its process's). Saturation keeps every sum
+ * monotone, so sums taken in any grouping agree.
+ */
+static inline uint64_t rhook__rd_sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t sum;
+
+	return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
+
+/* Adds every counter of @l into @into, saturated. */
+static inline void rhook__rd_lost_add(struct rhook__rd_lost *into, const struct rhook__rd_lost *l)
+{
+	into->discard = rhook__rd_sat_add(into->discard, l->discard);
+	into->overwrite = rhook__rd_sat_add(into->overwrite, l->overwrite);
+	into->no_buffer = rhook__rd_sat_add(into->no_buffer, l->no_buffer);
+	into->nested = rhook__rd_sat_add(into->nested, l->nested);
+	into->reader = rhook__rd_sat_add(into->reader, l->reader);
+	into->damaged = rhook__rd_sat_add(into->damaged, l->damaged);
+}
+
+/* Sum of the counters of @l, saturated. */
 static inline uint64_t rhook__rd_lost_total(const struct rhook__rd_lost *l)
 {
-	return l->discard + l->overwrite + l->no_buffer + l->nested + l->reader + l->damaged;
+	uint64_t t = rhook__rd_sat_add(l->discard, l->overwrite);
+
+	t = rhook__rd_sat_add(t, l->no_buffer);
+	t = rhook__rd_sat_add(t, l->nested);
+	t = rhook__rd_sat_add(t, l->reader);
+	return rhook__rd_sat_add(t, l->damaged);
 }
 
 #endif /* RHOOK_READ_EVENT_H */

@@ -212,16 +212,8 @@ struct rhook__rd_lost rhook__reader_lost(const struct rhook__reader *r)
 {
 	struct rhook__rd_lost t = { 0 };
 
-	for (size_t i = 0; i < r->num_procs; i++) {
-		const struct rhook__rd_lost *l = &r->procs[i]->lost;
-
-		t.discard += l->discard;
-		t.overwrite += l->overwrite;
-		t.no_buffer += l->no_buffer;
-		t.nested += l->nested;
-		t.reader += l->reader;
-		t.damaged += l->damaged;
-	}
+	for (size_t i = 0; i < r->num_procs; i++)
+		rhook__rd_lost_add(&t, &r->procs[i]->lost);
 	return t;
 }
 
