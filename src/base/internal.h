@@ -1,5 +1,7 @@
 /*
- * internal.h - helpers shared by the hook core (not installed).
+ * internal.h - what every part of librhook uses (not installed): the
+ * calling thread's token and its dispatch and lock depths (defined in
+ * thread.c), the monotonic clock, fatal(), ThreadSanitizer annotations.
  */
 #ifndef RHOOK_BASE_INTERNAL_H
 #define RHOOK_BASE_INTERNAL_H
@@ -55,18 +57,6 @@ static inline uint64_t rhook__now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
-
-/*
- * fork() handlers of the hook core and of liburcu, in two halves that the
- * library constructor registers around the recorder's (see init.c for the
- * order and why).
- */
-void rhook__atfork_register_inner(void);
-void rhook__atfork_register_outer(void);
-
-/* The registry writer lock across fork() (registry.c): prepare, then parent or child. */
-void rhook__registry_before_fork(void);
-void rhook__registry_after_fork(void);
 
 /* Prints "rhook: fatal: ..." and aborts: impossible states and debug checks. */
 __attribute__((noreturn, format(printf, 1, 2))) void rhook__fatal(const char *fmt, ...);

@@ -37,6 +37,7 @@
 
 #include "base/internal.h"
 #include "base/urcu.h"
+#include "fork.h"
 #include "manifest_ctx.h"
 
 static void core_before_fork(void)

@@ -15,9 +15,6 @@
 #include "model/validate.h"
 #include "trace/emit.h"
 
-__thread char rhook__thread_token __attribute__((tls_model("initial-exec")));
-__thread unsigned rhook__manifest_holds __attribute__((tls_model("initial-exec")));
-
 /* The smallest structures accepted: their first published versions. */
 #define CONFIG_MIN_SIZE RHOOK__ABI_SIZE_TO(struct rhook_manifest_ctx_config, last_version)
 #define STORE_OPS_MIN_SIZE RHOOK__ABI_SIZE_TO(struct rhook_manifest_store_ops, persist)

@@ -30,9 +30,8 @@
 #include "base/abi.h"
 #include "base/internal.h"
 #include "base/urcu.h"
+#include "fork.h"
 #include "trace/emit.h"
-
-__thread unsigned rhook__dispatch_depth __attribute__((tls_model("initial-exec")));
 
 struct rhook_hook {
 	struct rhook_hook_ops ops; /* copied, zero-extended to our size */

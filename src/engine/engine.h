@@ -1,6 +1,10 @@
 /*
  * engine.h - rhook's reference LSM region engine (issue 3).
  *
+ * A client of librhook's public headers (the rhook/ headers) only, like any
+ * host.  Prefix lsm_ / LSM_ for its clients (tools, tests, benchmarks),
+ * lsm__ / LSM__ inside the engine.
+ *
  * A region is a directory holding a manifest log, SST data files and
  * index files.  Every logical manifest write goes through rhook's manifest
  * context (rhook/manifest.h), so the hooks of the engine's registry see

@@ -11,6 +11,10 @@
  * streams.  An event (and what it points to) stays valid until the next
  * call to its stream's next().  Single-threaded: one reader thread owns
  * every stream.
+ *
+ * The reader library (src/reader, prefix rdr_ / RDR_) includes the wire
+ * formats (src/wire) and librhook's public enums, never librhook's
+ * internals.
  */
 #ifndef RDR_EVENT_H
 #define RDR_EVENT_H

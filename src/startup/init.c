@@ -6,7 +6,7 @@
 
 #include <rhook/trace.h>
 
-#include "base/internal.h"
+#include "core/fork.h"
 #include "recorder/recorder.h"
 #include "trace/lttng.h"
 

@@ -25,6 +25,10 @@
  * order, then the lists in table order.  An empty list's text is "-",
  * never "": babeltrace2 2.0.x prints an empty string field with the value
  * of an earlier event (fixed upstream after 2.0.4, Debian 12's version).
+ *
+ * A wire format (src/wire): header-only, it includes libc and the rhook/ headers
+ * only, and librhook, the reader library and the babeltrace2 plugin all
+ * spell it the same.  Prefix rhw_ / RHW_ (rhook wire).
  */
 #ifndef RHW_EVENTS_H
 #define RHW_EVENTS_H

@@ -1,7 +1,9 @@
 /*
  * recorder_format.h - on-disk layout of a flight recorder file (version 1).
  *
- * Shared by the writer (librhook) and the reader (rhook-read).  Native
+ * Shared by the writer (librhook) and the reader (src/reader).  A wire
+ * format (src/wire): header-only, libc only.  Prefix rhr_ / RHR_ (rhook
+ * recorder), as recorder_shm.h.  Native
  * little-endian x86-64 layout; every multi-byte field is naturally
  * aligned.
  *

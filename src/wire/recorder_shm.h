@@ -2,7 +2,8 @@
  * recorder_shm.h - the accesses writer and reader make to the words of a trace
  * file they share (the pairs of recorder_format.h): relaxed atomic loads and
  * stores of aligned words, word-by-word copies, and the two fences of
- * the sub-buffer seqlock.  Shared by librhook and rhook-read.
+ * the sub-buffer seqlock.  Shared by librhook and the reader library;
+ * prefix rhr_ as recorder_format.h.
  */
 #ifndef RHR_SHM_H
 #define RHR_SHM_H
