@@ -30,7 +30,9 @@ struct rhook__recorder {
 	uint64_t gen;              /* unique per recorder in this process tree */
 	uint32_t clock;            /* enum rhr_clock */
 	uint32_t mode;             /* enum rhook_recorder_mode */
-	uint32_t num_buffers;
+	uint32_t num_buffers;      /* all of them: per-thread, then shared */
+	uint32_t num_private;      /* per-thread buffers: [0, num_private) */
+	uint32_t num_shared;       /* shared buffers: [num_private, num_buffers) */
 	uint32_t num_subbuffers;
 	uint32_t subbuf_size;      /* header included */
 	uint32_t subbuf_payload;   /* subbuf_size - RHR_SBHDR_SIZE */
@@ -84,7 +86,17 @@ static inline struct rhr_sbhdr *rhook__rec_subbuf(const struct rhook__recorder *
 }
 
 /*
- * Checks @in and fills @out with it and the defaults.  Messages name the
+ * Splits a file of @total bytes (header included) into buffers of
+ * @per_buffer bytes (buffer header included): *@num_private per-thread
+ * ones and *@num_shared >= 1 + *@num_private / 8 shared ones.  @total
+ * holds at least two buffers.
+ */
+void rhook__rec_split(uint64_t total, uint64_t per_buffer, uint32_t *num_private, uint32_t *num_shared);
+
+/*
+ * Checks @in and fills @out with it and the defaults; out->num_buffers
+ * is then the number of per-thread buffers and out->total_size the
+ * file's size (whole buffers), both fixed.  Messages name the
  * environment variables if @env, else the fields of struct
  * rhook_recorder_config; @check_cpu also checks that a TSC clock asked
  * for is usable.  0, -EINVAL or -ENOTSUP (TSC unusable).
