@@ -80,25 +80,31 @@ void rhook__rec_thread_forget(void)
 }
 
 /*
- * Whether @bh's ring can take no new sub-buffer: discard mode, and the
- * slot after its newest sub-buffer holds one (discard never recycles).
- * Loads of words the buffer's writer stores; exact for its holder.
+ * Whether @bh can take no record of @need bytes from a new writer
+ * (discard mode, which never recycles): its newest sub-buffer has no
+ * room for a thread record and the record, and the slot after it holds
+ * a sub-buffer.  Loads of words the buffer's writer stores; exact for
+ * its holder, a hint for others.
  */
-static bool ring_full(const struct rhook__recorder *r, struct rhr_bufhdr *bh)
+static bool ring_full(const struct rhook__recorder *r, struct rhr_bufhdr *bh, uint32_t need)
 {
 	uint64_t seq = rhr_ld64(&bh->last_seq);
+	uint32_t mask = r->num_subbuffers - 1;
 
 	return r->mode == RHOOK_RECORDER_DISCARD && seq &&
-	       __atomic_load_n(&rhook__rec_subbuf(r, bh, (uint32_t)(seq & (r->num_subbuffers - 1)))->seq,
-			       __ATOMIC_RELAXED) != 0;
+	       rhr_ld32(&rhook__rec_subbuf(r, bh, (uint32_t)((seq - 1) & mask))->commit) + RHR_THREAD_RECORD_SIZE +
+			       need >
+		       r->subbuf_payload &&
+	       __atomic_load_n(&rhook__rec_subbuf(r, bh, (uint32_t)(seq & mask))->seq, __ATOMIC_RELAXED) != 0;
 }
 
 /*
  * Takes a per-thread buffer in @expected state; NULL if none.  A retired
- * buffer whose ring is full in discard mode is left alone: its events
- * are kept, and a new owner could record nothing there.
+ * buffer whose ring is full in discard mode (for a record of @need
+ * bytes) is left alone: its events are kept, and a new owner could
+ * record nothing there.
  */
-static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t expected)
+static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t expected, uint32_t need)
 {
 	for (uint32_t i = 0; i < r->num_private; i++) {
 		struct rhr_bufhdr *bh = rhook__rec_bufhdr(r, i);
@@ -106,11 +112,11 @@ static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t 
 
 		/* Acquire: see what the previous owner wrote before retiring it (thread_exit()). */
 		if (__atomic_load_n(&bh->state, __ATOMIC_RELAXED) != expected ||
-		    (expected == RHR_BUF_RETIRED && ring_full(r, bh)) ||
+		    (expected == RHR_BUF_RETIRED && ring_full(r, bh, need)) ||
 		    !__atomic_compare_exchange_n(&bh->state, &want, RHR_BUF_OWNED, false, __ATOMIC_ACQUIRE,
 						 __ATOMIC_RELAXED))
 			continue;
-		if (expected == RHR_BUF_RETIRED && ring_full(r, bh)) {
+		if (expected == RHR_BUF_RETIRED && ring_full(r, bh, need)) {
 			/* Filled up between the check and the claim: hand it back as it was (B1). */
 			__atomic_store_n(&bh->state, RHR_BUF_RETIRED, __ATOMIC_RELEASE);
 			continue;
@@ -193,9 +199,9 @@ static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r, uint32_t 
 	}
 	t->bh = NULL;
 	t->retired_seen = __atomic_load_n(&r->retired_epoch, __ATOMIC_RELAXED);
-	bh = take_buffer(r, RHR_BUF_FREE);
+	bh = take_buffer(r, RHR_BUF_FREE, need);
 	if (!bh) {
-		bh = take_buffer(r, RHR_BUF_RETIRED);
+		bh = take_buffer(r, RHR_BUF_RETIRED, need);
 		fresh = false;
 	}
 	if (!bh)
@@ -344,7 +350,7 @@ static void emit_shared(struct rhook__rec_tls *t, struct rhook__recorder *r, uns
 			s = (struct rhook__rec_tls){ .bh = bh, .tid = t->tid };
 			resume(&s, r, size);
 			if (s.off + size > r->subbuf_payload) {
-				if (ring_full(r, bh)) {
+				if (ring_full(r, bh, size)) {
 					/* T1: release, so that whoever counts a loss here sees the holders' stores. */
 					__atomic_store_n(&bh->state, RHR_BUF_FULL, __ATOMIC_RELEASE);
 					RHOOK__FAILPOINT("shared.full");
