@@ -24,7 +24,7 @@
  * The per-thread share: 256 KiB holds ~3,000 events of the common kinds
  * (64 to 100 bytes), a few seconds of a busy engine thread.  The total:
  * 2 MiB per CPU (LTTng-UST's default channel is 4 x 512 KiB per CPU),
- * at least 64 MiB (255 buffers: 227 per-thread and 28 shared), so that a
+ * at least 64 MiB (255 buffers: 225 per-thread and 30 shared), so that a
  * server with a few hundred threads gives every one its own buffer; at
  * most 1 GiB unless asked.
  */

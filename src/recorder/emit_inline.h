@@ -9,7 +9,11 @@
  * sub-buffer with relaxed atomic stores of whole words and one release
  * store of the commit count (format.h, C1 and S1).  No lock, no
  * read-modify-write and no shared cache line on the fast path: buffers
- * are owned by one thread and laid out apart.
+ * are owned by one thread and laid out apart.  A thread that found every
+ * per-thread buffer taken has none (t->bh NULL): each of its events
+ * takes the slow path, which holds a shared buffer for that event
+ * (writer.c, emit_shared(); format.h, T1).  Why this design, and what
+ * each path costs: README, "The flight recorder".
  *
  * Concurrency: rhook__rec_emit() runs on any thread at any time,
  * including signal handlers (re-entry on a thread is dropped and
@@ -34,7 +38,7 @@
 /* A thread's writer state; only its thread touches it (signal handlers included). */
 struct rhook__rec_tls {
 	uint64_t gen;           /* recorder this state belongs to; 0: none */
-	struct rhr_bufhdr *bh;  /* claimed buffer, NULL: none free */
+	struct rhr_bufhdr *bh;  /* claimed per-thread buffer, NULL: none free (the shared path) */
 	struct rhr_sbhdr *sb;   /* current sub-buffer */
 	uint32_t off;           /* bytes committed in @sb (mirror of sb->commit) */
 	uint32_t records;       /* records committed in @sb (mirror of sb->records) */

@@ -1,10 +1,13 @@
 /*
  * writer.c - the recorder's write path, out of line: a thread's buffer
- * claim and hand-back, sub-buffer switching, drops; the fast path is in
- * emit_inline.h.
+ * claim and hand-back, sub-buffer switching, the shared path, drops;
+ * the fast path is in emit_inline.h.
  *
  * Signal handlers.  After a thread's first event, an event makes no
- * system call and calls no function.  A thread's first event (the claim)
+ * system call and calls no function, but on the shared path (a thread
+ * without a per-thread buffer) when every shared buffer is held by
+ * another thread: it calls sched_yield() (async-signal-safe) and tries
+ * again (emit_shared()).  A thread's first event (the claim)
  * makes system calls (gettid, prctl) and two registrations: urcu-bp's
  * (its first read-side section; with every signal blocked) and the
  * thread-exit key that hands the buffer back, pthread_setspecific().
