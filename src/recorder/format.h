@@ -144,7 +144,8 @@ struct rhr_header {
 	struct rhr_anchor stop;    /* at stop or exit; zero after a crash */
 	uint32_t state;            /* enum rhr_state */
 	uint32_t num_events;       /* events in the schema (RHOOK__EV_MAX_ID) */
-	uint64_t lost_no_buffer;   /* events dropped: no recorder yet (a forked child creating its file) */
+	uint64_t lost_no_buffer;   /* events dropped: no recorder yet (a forked child creating its file), or
+	                              every shared buffer held for a second; version 1: every buffer owned */
 	uint64_t lost_nested;      /* events dropped: emitted from inside an emit (signal) */
 	char hostname[64];         /* NUL-terminated */
 	char comm[32];             /* process name, NUL-terminated */

@@ -321,16 +321,22 @@ void rhook__rec_emit_nested(void)
  * one is nested and dropped before it gets here.  In discard mode a
  * shared buffer whose ring is full is marked FULL and never held again;
  * when all are, the event is counted lost (discard) on the home buffer.
- * Cost: a CAS and a release store on a line other threads write, plus a
+ * When every shared buffer stays held for a second (a holder that cannot
+ * finish), the event is dropped and counted as no_buffer rather than
+ * waiting longer.  Cost: a CAS and a release store on a line other threads write, plus a
  * thread record when the buffer's last writer was another thread
  * (bench/recorder_bench.c, recorder_event_shared_*).
  */
+/* How long emit_shared() waits for a shared buffer when every one is held (see there). */
+#define SHARED_WAIT_NS 1000000000ull
+
 static void emit_shared(struct rhook__rec_tls *t, struct rhook__recorder *r, unsigned id, const void *payload,
 			uint32_t len, const void *tail, uint32_t tail_len, bool ordered)
 {
 	uint32_t size = (uint32_t)sizeof(struct rhr_record) + len + tail_len, home = t->tid % r->num_shared;
+	uint64_t since = 0;
 
-	for (;;) {
+	for (unsigned round = 0;; round++) {
 		bool held = false;
 
 		for (uint32_t k = 0; k < r->num_shared; k++) {
@@ -376,6 +382,23 @@ static void emit_shared(struct rhook__rec_tls *t, struct rhook__recorder *r, uns
 					   __ATOMIC_RELAXED);
 			RHOOK__FAILPOINT("shared.lost");
 			return;
+		}
+		if (round % 64 == 63) {
+			/*
+			 * Never hang the host: a holder that cannot finish (stopped
+			 * by a debugger, or a signal handler that jumped out of its
+			 * emit) keeps its buffer forever.  After SHARED_WAIT_NS of
+			 * every shared buffer held, the event is dropped and counted.
+			 */
+			uint64_t now = rhook__now_ns();
+
+			if (!since) {
+				since = now;
+			} else if (now - since > SHARED_WAIT_NS) {
+				__atomic_fetch_add(&r->hdr->lost_no_buffer, 1, __ATOMIC_RELAXED);
+				RHOOK__FAILPOINT("shared.timeout");
+				return;
+			}
 		}
 		sched_yield();
 	}

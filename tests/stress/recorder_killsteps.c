@@ -25,6 +25,9 @@
  *   - overwrite mode keeps the newest: each thread's last completed emit
  *     is there, and every missing older one is counted lost.
  *
+ * And a shared buffer whose holder never finishes does not hang the
+ * other threads (test_stuck_holder).
+ *
  * The workload: thread 0 emits, exits (its buffer is handed back), then
  * thread 1 takes the buffer over, continues thread 0's sub-buffer after
  * a thread record, and emits; while it still owns the one per-thread
@@ -373,6 +376,89 @@ static void kill_every_step(bool overwrite)
 		kills);
 }
 
+/*
+ * A holder that never finishes (here: a failpoint that jumps out of the
+ * emit, as a signal handler's siglongjmp() would) keeps the one shared
+ * buffer forever.  Another thread on the shared path must not hang: its
+ * event is dropped after about a second and counted as no_buffer.  In a
+ * child: the jump leaves its thread inside a read-side section, which a
+ * stop would wait for forever.
+ */
+static sigjmp_buf stuck_jb;
+static atomic_int stuck_armed, owner_ready;
+
+static void jump_out(const char *name)
+{
+	if (atomic_load(&stuck_armed) && !strcmp(name, "shared.held")) {
+		atomic_store(&stuck_armed, 0);
+		siglongjmp(stuck_jb, 1);
+	}
+}
+
+static void *buffer_owner(void *arg)
+{
+	(void)arg;
+	rhook_trace_flush_begin(1, 0, recorder_mix(0, 0)); /* takes the one per-thread buffer */
+	atomic_store(&owner_ready, 1);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void *late_writer(void *arg)
+{
+	(void)arg;
+	rhook_trace_flush_begin(3, 0, recorder_mix(2, 0));
+	return NULL;
+}
+
+static void test_stuck_holder(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300], err[256];
+	struct rhook__rd_proc proc;
+	struct rhook__recfile f;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	rt_tmpdir(dir, "stuck");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rhook_recorder_config cfg = { .size = sizeof(cfg), .dir = dir, .buffer_size = 8192,
+						     .num_buffers = 1, .num_subbuffers = 2 };
+		pthread_t owner, late;
+
+		alarm(30); /* a hang fails the test */
+		if (rhook_recorder_start(&cfg) || pthread_create(&owner, NULL, buffer_owner, NULL))
+			_exit(3);
+		while (!atomic_load(&owner_ready))
+			sched_yield();
+		rhook__failpoint_hook = jump_out;
+		atomic_store(&stuck_armed, 1);
+		if (!sigsetjmp(stuck_jb, 1))
+			rhook_trace_flush_begin(2, 0, recorder_mix(1, 0));
+		rhook__failpoint_hook = NULL;
+		if (atomic_load(&stuck_armed))
+			_exit(4); /* never got to the shared buffer */
+		/* This thread is stuck inside its emit now; another one writes. */
+		if (pthread_create(&late, NULL, late_writer, NULL) || pthread_join(late, NULL))
+			_exit(5);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("the child did not finish (status %#x): a shared-path writer hung on a stuck holder", status);
+	assert_true(find_file(dir, path, sizeof(path)));
+	memset(&proc, 0, sizeof(proc));
+	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+		fail_msg("%s: %s", path, err);
+	assert_int_equal(proc.lost.no_buffer, 1);
+	assert_int_equal(proc.lost.damaged, 0);
+	rhook__recfile_close(&f);
+	rhook_rmtree(dir);
+}
+
 static void test_discard(void **state)
 {
 	(void)state;
@@ -390,6 +476,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discard),
 		cmocka_unit_test(test_overwrite),
+		cmocka_unit_test(test_stuck_holder),
 	};
 
 	if (argc > 1)

@@ -188,9 +188,9 @@ static void verify(const char *dir, pid_t pid, bool overwrite, const uint64_t *d
 	}
 	if (!overwrite) {
 		/* Conservation: every completed emit is kept or counted; in-flight ones may be either. */
-		assert_true(kept + proc.lost.discard >= completed);
-		assert_true(kept + proc.lost.discard <= completed + threads);
-	} else if (proc.lost.overwrite < missing) {
+		assert_true(kept + proc.lost.discard + proc.lost.no_buffer >= completed);
+		assert_true(kept + proc.lost.discard + proc.lost.no_buffer <= completed + threads);
+	} else if (proc.lost.overwrite + proc.lost.no_buffer < missing) {
 		fail_msg("%llu events missing below their threads' newest, %llu counted overwritten",
 			 (unsigned long long)missing, (unsigned long long)proc.lost.overwrite);
 	}

@@ -25,7 +25,7 @@
 struct rhook__rd_lost {
 	uint64_t discard;    /* recorder discard mode, or CTF discarded-events */
 	uint64_t overwrite;  /* recorder overwrite mode */
-	uint64_t no_buffer;  /* recorder: no recorder yet (a forked child creating its file); version 1 files: every buffer was owned */
+	uint64_t no_buffer;  /* recorder: no recorder yet (a forked child), every shared buffer held for 1 s; v1: all owned */
 	uint64_t nested;     /* recorder: emitted from inside an emit */
 	uint64_t reader;     /* overwritten while rhook-read copied them from a live trace */
 	uint64_t damaged;    /* committed but malformed (the file was damaged): skipped */
