@@ -309,6 +309,9 @@ void rhook__rec_emit_nested(void)
 	urcu_bp_read_unlock();
 }
 
+/* How long emit_shared() waits for a shared buffer when every one is held (see there). */
+#define SHARED_WAIT_NS 1000000000ull
+
 /*
  * The shared path (format.h, T1), for a thread that found every
  * per-thread buffer taken: holds a shared buffer for this one event.
@@ -323,13 +326,15 @@ void rhook__rec_emit_nested(void)
  * when all are, the event is counted lost (discard) on the home buffer.
  * When every shared buffer stays held for a second (a holder that cannot
  * finish), the event is dropped and counted as no_buffer rather than
- * waiting longer.  Cost: a CAS and a release store on a line other threads write, plus a
- * thread record when the buffer's last writer was another thread
- * (bench/recorder_bench.c, recorder_event_shared_*).
+ * waiting longer.  Cost: a CAS and a release store on a line other
+ * threads write, plus a thread record when the buffer's last writer was
+ * another thread (bench/recorder_bench.c, recorder_event_shared_*).
+ *
+ * Concurrency: any thread without a per-thread buffer, at any time
+ * (signal handlers included), inside the caller's read-side section;
+ * holding no lock.  Ordering: T1 (format.h) between successive holders
+ * of a buffer; C1 and S1 towards readers, as on the fast path.
  */
-/* How long emit_shared() waits for a shared buffer when every one is held (see there). */
-#define SHARED_WAIT_NS 1000000000ull
-
 static void emit_shared(struct rhook__rec_tls *t, struct rhook__recorder *r, unsigned id, const void *payload,
 			uint32_t len, const void *tail, uint32_t tail_len, bool ordered)
 {
