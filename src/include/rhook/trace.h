@@ -122,8 +122,9 @@ RHOOK_API int rhook_recorder_config_from_env(struct rhook_recorder_config *cfg, 
  * recorded before it returns.  Returns 0, or:
  *  -EALREADY   recording already (also in a forked child of a recording
  *              process, whose recorder starts at its first event);
- *  -EINVAL     a size, count, mode or clock out of range, or unknown
- *              non-zero trailing fields (see the structure);
+ *  -EINVAL     a size, count, mode or clock out of range, both
+ *              num_buffers and total_size set, or unknown non-zero
+ *              trailing fields (see the structure);
  *  -ENOTSUP    RHOOK_RECORDER_CLOCK_TSC on a CPU whose TSC is not
  *              invariant or has no RDTSCP;
  *  -ELOOP      cfg->dir is a symbolic link;
