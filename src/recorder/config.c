@@ -37,6 +37,8 @@
 #define MAX_NUM_BUFFERS 4096u
 #define MAX_NUM_SUBBUFFERS 65536u
 #define MAX_TOTAL_SIZE (64ull << 30)
+/* The structure as first published (up to clock), which callers built then pass. */
+#define CONFIG_V1_SIZE RHOOK__ABI_SIZE_TO(struct rhook_recorder_config, clock)
 
 /* What each setting is called, in the environment and in the structure. */
 enum setting { S_DIR, S_BUFFER_SIZE, S_BUFFERS, S_SUBBUFFERS, S_MODE, S_CLOCK, S_SIZE };
@@ -193,19 +195,18 @@ int rhook__rec_config_check(const struct rhook_recorder_config *in, struct rhook
 
 	if (!in)
 		return bad(err, err_size, -EINVAL, "no configuration given");
-	if (in->size < sizeof(*in))
+	if (in->size < CONFIG_V1_SIZE)
 		return bad(err, err_size, -EINVAL,
 			   "rhook_recorder_config.size is %zu; this rhook needs at least %zu (set it to sizeof the structure)",
-			   in->size, sizeof(*in));
-	if (rhook__abi_check(in, sizeof(*in), sizeof(*in)))
+			   in->size, CONFIG_V1_SIZE);
+	/* A caller built before total_size existed passes the first version's size: the rest is zero. */
+	if (rhook__abi_copy(out, sizeof(*out), in, CONFIG_V1_SIZE))
 		return bad(err, err_size, -EINVAL,
 			   "rhook_recorder_config.size is %zu, and the %zu bytes past the %zu this rhook knows are not "
 			   "zero: settings of a newer rhook cannot be honoured",
 			   in->size, in->size - sizeof(*in), sizeof(*in));
-	if (!in->dir || !*in->dir)
+	if (!out->dir || !*out->dir)
 		return bad(err, err_size, -EINVAL, "%s is empty: expected a directory path", n[S_DIR]);
-	*out = *in;
-	out->size = sizeof(*out);
 	if (!out->buffer_size)
 		out->buffer_size = DEFAULT_BUFFER_SIZE;
 	if (!out->num_subbuffers)

@@ -12,6 +12,9 @@
  *    buffers, the older way to size a trace) together are refused, naming
  *    both; the defaults and each of them give the file size they promise
  *    (header, then whole buffers, 1 + n / 8 of them shared);
+ *  - a caller built against the first version of struct
+ *    rhook_recorder_config (its size stops at clock) is accepted, the
+ *    fields it lacks read as zero;
  *  - rhook_recorder_start() refuses what is out of range (-EINVAL), and
  *    a struct rhook_recorder_config from a newer rhook (size larger than
  *    this one's) whose extra bytes are not zero (-EINVAL); zero extra
@@ -221,8 +224,17 @@ static void test_api(void **state)
 	cfg.mode = (enum rhook_recorder_mode)7;
 	assert_int_equal(rhook_recorder_start(&cfg), -EINVAL);
 	cfg.mode = RHOOK_RECORDER_OVERWRITE;
-	cfg.size = sizeof(cfg) - 1;
+	/* Smaller than the first published version (up to clock): refused. */
+	cfg.size = offsetof(struct rhook_recorder_config, clock);
 	assert_int_equal(rhook_recorder_start(&cfg), -EINVAL);
+	/* A caller built before total_size: its size stops at clock, and what lies past it is not read. */
+	cfg.size = offsetof(struct rhook_recorder_config, clock) + sizeof(cfg.clock);
+	cfg.num_buffers = 2;
+	cfg.total_size = 12345; /* with num_buffers, refused if it were read */
+	assert_int_equal(rhook_recorder_start(&cfg), 0);
+	assert_int_equal(rhook_recorder_stop(), 0);
+	cfg.num_buffers = 0;
+	cfg.total_size = 0;
 
 	/* Unknown trailing fields: refused unless zero. */
 	memset(&n, 0, sizeof(n));

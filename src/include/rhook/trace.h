@@ -75,7 +75,9 @@ enum rhook_recorder_clock {
  * caller knows it.  A larger @size (a caller built against a newer
  * rhook) is accepted when the bytes past this rhook's fields are zero,
  * refused (-EINVAL) otherwise: a setting this rhook does not know is
- * never ignored.
+ * never ignored.  A smaller one, down to the first version's (up to
+ * @clock, before @total_size was added), is a caller built against an
+ * older rhook: the fields it lacks are 0, their defaults.
  */
 struct rhook_recorder_config {
 	size_t size;              /* sizeof(struct rhook_recorder_config) */
