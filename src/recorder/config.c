@@ -117,7 +117,13 @@ static bool is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
-void rhook__rec_split(uint64_t total, uint64_t per_buffer, uint32_t *num_private, uint32_t *num_shared)
+/*
+ * Splits a file of @total bytes (header included) into buffers of
+ * @per_buffer bytes (buffer header included): *@num_private per-thread
+ * ones and *@num_shared >= 1 + *@num_private / 8 shared ones.  @total
+ * holds at least two buffers.
+ */
+static void split(uint64_t total, uint64_t per_buffer, uint32_t *num_private, uint32_t *num_shared)
 {
 	uint64_t all = (total - RHR_HEADER_SIZE) / per_buffer;
 
@@ -179,7 +185,7 @@ static int geometry(struct rhook_recorder_config *out, const char *const *n, cha
 			   "larger buffers",
 			   n[S_SIZE], fmt_size(a, sizeof(a), total), (unsigned long long)all, n[S_BUFFER_SIZE],
 			   fmt_size(b, sizeof(b), out->buffer_size), RHR_MAX_BUFFERS);
-	rhook__rec_split(total, per, &priv, &shared);
+	split(total, per, &priv, &shared);
 	out->num_buffers = priv;
 	out->total_size = (size_t)(RHR_HEADER_SIZE + all * per);
 	return 0;

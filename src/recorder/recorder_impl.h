@@ -86,14 +86,6 @@ static inline struct rhr_sbhdr *rhook__rec_subbuf(const struct rhook__recorder *
 }
 
 /*
- * Splits a file of @total bytes (header included) into buffers of
- * @per_buffer bytes (buffer header included): *@num_private per-thread
- * ones and *@num_shared >= 1 + *@num_private / 8 shared ones.  @total
- * holds at least two buffers.
- */
-void rhook__rec_split(uint64_t total, uint64_t per_buffer, uint32_t *num_private, uint32_t *num_shared);
-
-/*
  * Checks @in and fills @out with it and the defaults; out->num_buffers
  * is then the number of per-thread buffers and out->total_size the
  * file's size (whole buffers), both fixed.  Messages name the

@@ -84,42 +84,50 @@ void rhook__rec_thread_forget(void)
 
 /*
  * Whether @bh can take no record of @need bytes from a new writer
- * (discard mode, which never recycles): its newest sub-buffer has no
- * room for a thread record and the record, and the slot after it holds
- * a sub-buffer.  Loads of words the buffer's writer stores; exact for
- * its holder, a hint for others.
+ * without recycling a sub-buffer: its newest sub-buffer has no room for
+ * a thread record and the record, and the slot after it holds a
+ * sub-buffer.  Loads of words the buffer's writer stores; exact for its
+ * holder, a hint for others.
  */
-static bool ring_full(const struct rhook__recorder *r, struct rhr_bufhdr *bh, uint32_t need)
+static bool ring_full_any(const struct rhook__recorder *r, struct rhr_bufhdr *bh, uint32_t need)
 {
 	uint64_t seq = rhr_ld64(&bh->last_seq);
 	uint32_t mask = r->num_subbuffers - 1;
 
-	return r->mode == RHOOK_RECORDER_DISCARD && seq &&
+	return seq &&
 	       rhr_ld32(&rhook__rec_subbuf(r, bh, (uint32_t)((seq - 1) & mask))->commit) + RHR_THREAD_RECORD_SIZE +
 			       need >
 		       r->subbuf_payload &&
 	       __atomic_load_n(&rhook__rec_subbuf(r, bh, (uint32_t)(seq & mask))->seq, __ATOMIC_RELAXED) != 0;
 }
 
+/* ring_full_any() in discard mode, which never recycles: the buffer can take nothing more. */
+static bool ring_full(const struct rhook__recorder *r, struct rhr_bufhdr *bh, uint32_t need)
+{
+	return r->mode == RHOOK_RECORDER_DISCARD && ring_full_any(r, bh, need);
+}
+
 /*
  * Takes a per-thread buffer in @expected state; NULL if none.  A retired
- * buffer whose ring is full in discard mode (for a record of @need
- * bytes) is left alone: its events are kept, and a new owner could
- * record nothing there.
+ * buffer that is full for a record of @need bytes is left alone when
+ * @room (its thread's events are kept longer), and always in discard
+ * mode (a new owner could record nothing there).
  */
-static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t expected, uint32_t need)
+static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t expected, uint32_t need, bool room)
 {
+	bool (*full)(const struct rhook__recorder *, struct rhr_bufhdr *, uint32_t) = room ? ring_full_any : ring_full;
+
 	for (uint32_t i = 0; i < r->num_private; i++) {
 		struct rhr_bufhdr *bh = rhook__rec_bufhdr(r, i);
 		uint32_t want = expected;
 
 		/* Acquire: see what the previous owner wrote before retiring it (thread_exit()). */
 		if (__atomic_load_n(&bh->state, __ATOMIC_RELAXED) != expected ||
-		    (expected == RHR_BUF_RETIRED && ring_full(r, bh, need)) ||
+		    (expected == RHR_BUF_RETIRED && full(r, bh, need)) ||
 		    !__atomic_compare_exchange_n(&bh->state, &want, RHR_BUF_OWNED, false, __ATOMIC_ACQUIRE,
 						 __ATOMIC_RELAXED))
 			continue;
-		if (expected == RHR_BUF_RETIRED && ring_full(r, bh, need)) {
+		if (expected == RHR_BUF_RETIRED && full(r, bh, need)) {
 			/* Filled up between the check and the claim: hand it back as it was (B1). */
 			__atomic_store_n(&bh->state, RHR_BUF_RETIRED, __ATOMIC_RELEASE);
 			continue;
@@ -202,9 +210,12 @@ static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r, uint32_t 
 	}
 	t->bh = NULL;
 	t->retired_seen = __atomic_load_n(&r->retired_epoch, __ATOMIC_RELAXED);
-	bh = take_buffer(r, RHR_BUF_FREE, need);
+	/* A fresh buffer, else a retired one with room, else (overwrite) the oldest events of one. */
+	bh = take_buffer(r, RHR_BUF_FREE, need, false);
 	if (!bh) {
-		bh = take_buffer(r, RHR_BUF_RETIRED, need);
+		bh = take_buffer(r, RHR_BUF_RETIRED, need, true);
+		if (!bh && r->mode == RHOOK_RECORDER_OVERWRITE)
+			bh = take_buffer(r, RHR_BUF_RETIRED, need, false);
 		fresh = false;
 	}
 	if (!bh)

@@ -191,12 +191,90 @@ static void test_shared(void **state)
 	rhook_rmtree(dir);
 }
 
+struct burst {
+	uint64_t region, count;
+	pid_t tid;
+};
+
+static void *burst(void *arg)
+{
+	struct burst *b = arg;
+
+	b->tid = gettid();
+	for (uint64_t i = 0; i < b->count; i++)
+		rhook_trace_flush_begin(b->region, i, 0);
+	return NULL;
+}
+
+static void run_burst(struct burst *b)
+{
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, burst, b), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+}
+
+/*
+ * Overwrite mode, threads that come and go: a new thread takes over a
+ * retired buffer that has room before one whose ring is full, so an
+ * exited thread's events are not overwritten while room is left.  A
+ * fills its ring (three sub-buffers' worth: one recycled), B leaves its
+ * buffer nearly empty; C, after both exited, writes into B's.
+ */
+static void test_takeover_keeps_events(void **state)
+{
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 2 * SUBBUF, .num_buffers = 2,
+					     .mode = RHOOK_RECORDER_OVERWRITE, .num_subbuffers = 2,
+					     .clock = RHOOK_RECORDER_CLOCK_MONOTONIC };
+	struct burst a = { 1, 3 * PER_SUBBUF, 0 }, b = { 2, 5, 0 }, c = { 3, 50, 0 };
+	struct rhook__rd_proc proc;
+	struct rhook__recfile f;
+	char dir[PATH_MAX], path[PATH_MAX], err[256];
+	uint64_t n[4] = { 0 };
+
+	(void)state;
+	rt_tmpdir(dir, "takeover");
+	cfg.dir = dir;
+	assert_int_equal(rhook_recorder_start(&cfg), 0);
+	assert_int_equal(rhook_recorder_path(path, sizeof(path)), 0);
+	run_burst(&a);
+	run_burst(&b);
+	run_burst(&c);
+	assert_int_equal(rhook_recorder_stop(), 0);
+
+	memset(&proc, 0, sizeof(proc));
+	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+		fail_msg("%s: %s", path, err);
+	for (uint32_t s = 0; s < f.num_streams; s++) {
+		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+
+		while (st->next(st)) {
+			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct burst *w = e->region_id == 1 ? &a : e->region_id == 2 ? &b : &c;
+
+			assert_true(e->region_id >= 1 && e->region_id <= 3);
+			assert_int_equal(st->ev.tid, (uint32_t)w->tid);
+			if (e->region_id == 1)
+				assert_true(e->rows >= PER_SUBBUF); /* A's first sub-buffer was recycled by A */
+			n[e->region_id]++;
+		}
+	}
+	/* A's newest two sub-buffers, all of B's and C's: only A's own recycling lost anything. */
+	assert_int_equal(n[1], 2 * PER_SUBBUF);
+	assert_int_equal(n[2], 5);
+	assert_int_equal(n[3], 50);
+	assert_int_equal(proc.lost.overwrite, PER_SUBBUF);
+	rhook__recfile_close(&f);
+	rhook_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discard),
 		cmocka_unit_test(test_overwrite),
 		cmocka_unit_test(test_shared),
+		cmocka_unit_test(test_takeover_keeps_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
