@@ -46,7 +46,7 @@ struct rhook__recorder {
 	bool locked;               /* the liveness lock was taken */
 	pid_t pid;
 	/* Buffers retired so far; bufferless threads retry a claim when it moves. */
-	unsigned retired_epoch;
+	unsigned retired_epoch;    /* atomic: added to under rhook__rec_lock, loaded (relaxed) without it */
 	/* The clock calibration samples; a forked child reuses them (same TSC). */
 	struct rhr_anchor calib_start, calib_end;
 	char dir[PATH_MAX];        /* as given: for messages and the file's path */

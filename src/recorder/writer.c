@@ -427,7 +427,9 @@ void rhook__rec_emit_slow(struct rhook__rec_tls *t, struct rhook__recorder *r, u
 
 	if (!r && !(r = rhook__rec_start_pending()))
 		return;
-	if (t->gen != r->gen || (!t->bh && t->retired_seen != r->retired_epoch))
+	/* Relaxed: a hint to try a claim again; the claim's CAS is what synchronizes (B1). */
+	if (t->gen != r->gen ||
+	    (!t->bh && t->retired_seen != __atomic_load_n(&r->retired_epoch, __ATOMIC_RELAXED)))
 		claim(t, r, size);
 	if (!t->bh) {
 		emit_shared(t, r, id, payload, len, tail, tail_len, ordered);

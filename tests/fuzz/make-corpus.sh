@@ -4,7 +4,8 @@
 # 4 KiB sub-buffers) in both modes and both clocks, a wrapped overwrite
 # ring, manifest updates with file id lists, failed writes, threads on
 # the shared buffer (thread records).  v1-*.rhr are files of the format
-# version 1 writer, kept as they are (rhook-read still reads them).
+# version 1 writer, kept as they are (rhook-read still reads them);
+# regress-*.rhr are inputs the fuzzer once broke the decoder with, kept.
 #
 #   tests/fuzz/make-corpus.sh BUILD_DIR     (a configured, built tree)
 set -eu
@@ -22,7 +23,7 @@ gen() { # name mode clock buffers rounds [threads]
 	cp "$tmp/$1"/*.rhr "$out/$1.rhr"
 }
 
-find "$out" -maxdepth 1 -name '*.rhr' ! -name 'v1-*' -exec rm -f {} +
+find "$out" -maxdepth 1 -name '*.rhr' ! -name 'v1-*' ! -name 'regress-*' -exec rm -f {} +
 gen discard-tsc discard tsc 1 3
 gen discard-mono discard monotonic 1 3
 gen overwrite-wrapped overwrite tsc 1 40

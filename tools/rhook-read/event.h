@@ -99,10 +99,21 @@ static inline const struct rhook__rd_stream *rhook__rd_event_stream(const struct
 	return (const struct rhook__rd_stream *)(const void *)((const char *)ev - offsetof(struct rhook__rd_stream, ev));
 }
 
-/* Sum of the counters of @l. */
+/* @a + @b, or UINT64_MAX if that overflows: counts read from a file may be anything. */
+static inline uint64_t rhook__rd_sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+/* Sum of the counters of @l (saturating). */
 static inline uint64_t rhook__rd_lost_total(const struct rhook__rd_lost *l)
 {
-	return l->discard + l->overwrite + l->no_buffer + l->nested + l->reader + l->damaged;
+	uint64_t t = rhook__rd_sat_add(l->discard, l->overwrite);
+
+	t = rhook__rd_sat_add(t, l->no_buffer);
+	t = rhook__rd_sat_add(t, l->nested);
+	t = rhook__rd_sat_add(t, l->reader);
+	return rhook__rd_sat_add(t, l->damaged);
 }
 
 #endif /* RHOOK_READ_EVENT_H */
