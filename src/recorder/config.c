@@ -15,10 +15,10 @@
 
 #include <rhook/trace.h>
 
-#include "../core/abi.h"
+#include "base/abi.h"
 #include "clock.h"
-#include "format.h"
 #include "recorder_impl.h"
+#include "wire/recorder_format.h"
 
 /*
  * The per-thread share: 256 KiB holds ~3,000 events of the common kinds

@@ -14,7 +14,7 @@
 
 #include <rhook/trace.h>
 
-#include "format.h"
+#include "wire/recorder_format.h"
 
 /*
  * One recorder: one mapped trace file.  Immutable once published,
@@ -41,7 +41,7 @@ struct rhook__recorder {
 	uint8_t *map;
 	size_t map_size;
 	struct rhr_header *hdr;
-	int fd;                    /* the file; holds the liveness lock (format.h) */
+	int fd;                    /* the file; holds the liveness lock (recorder_format.h) */
 	int dfd;                   /* the trace directory, checked once (safedir.h) */
 	bool locked;               /* the liveness lock was taken */
 	pid_t pid;
@@ -128,8 +128,8 @@ void rhook__rec_count_pending_lost(void);
  *  2. copy the header, then each of r->num_buffers buffers (per-thread
  *     and shared alike, rhook__rec_bufhdr()): the buffer header with
  *     relaxed loads (rhr_ld64/rhr_ld32), then every sub-buffer as the
- *     live reader does (tools/rhook-read/recfile.c, load_subbuf();
- *     format.h S1 and C1): seq (acquire), commit (acquire), the header
+ *     live reader does (src/reader/recfile.c, load_subbuf();
+ *     recorder_format.h S1 and C1): seq (acquire), commit (acquire), the header
  *     and the records below commit with rhr_copy_out(), rhr_fence_acquire(),
  *     seq again (relaxed); if seq changed, the sub-buffer was recycled
  *     meanwhile: store seq 0 in the copy and add its records to the

@@ -28,14 +28,14 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../trace/events.h"
 #include "emit_inline.h"
 #include "recorder.h"
+#include "wire/events.h"
 
 /* Records are whole words: every payload is (each has a uint64_t field). */
 #define RHOOK__EV_WORDS(id, name, FIELDS) \
-	_Static_assert(sizeof(struct rhook__ev_##name) % 8 == 0, "rhook__ev_" #name " is not whole words");
-RHOOK__EVENTS(RHOOK__EV_WORDS)
+	_Static_assert(sizeof(struct rhw_ev_##name) % 8 == 0, "rhw_ev_" #name " is not whole words");
+RHW_EVENTS(RHOOK__EV_WORDS)
 #undef RHOOK__EV_WORDS
 
 __thread struct rhook__rec_tls rhook__rec_tls __attribute__((tls_model("initial-exec")));
@@ -138,7 +138,7 @@ static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t 
 }
 
 /*
- * Appends a thread record (format.h, W1) for t->tid at t->off of the
+ * Appends a thread record (recorder_format.h, W1) for t->tid at t->off of the
  * current sub-buffer, which has room.  Not an event: the sub-buffer's
  * record count stays.
  */
@@ -251,7 +251,7 @@ static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r, uint32_t 
 }
 
 /*
- * Moves to the next sub-buffer of the ring (format.h, S1).  Overwrite
+ * Moves to the next sub-buffer of the ring (recorder_format.h, S1).  Overwrite
  * mode recycles the oldest, counting its records as lost first (a loss
  * is never under-reported); discard mode stops at a full ring.
  */
@@ -324,7 +324,7 @@ void rhook__rec_emit_nested(void)
 #define SHARED_WAIT_NS 1000000000ull
 
 /*
- * The shared path (format.h, T1), for a thread that found every
+ * The shared path (recorder_format.h, T1), for a thread that found every
  * per-thread buffer taken: holds a shared buffer for this one event.
  * The thread starts at its home buffer (tid modulo their number: a
  * thread tends to find its own last record there, and needs no thread
@@ -343,7 +343,7 @@ void rhook__rec_emit_nested(void)
  *
  * Concurrency: any thread without a per-thread buffer, at any time
  * (signal handlers included), inside the caller's read-side section;
- * holding no lock.  Ordering: T1 (format.h) between successive holders
+ * holding no lock.  Ordering: T1 (recorder_format.h) between successive holders
  * of a buffer; C1 and S1 towards readers, as on the fast path.
  */
 static void emit_shared(struct rhook__rec_tls *t, struct rhook__recorder *r, unsigned id, const void *payload,

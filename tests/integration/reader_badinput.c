@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reader/recfile.h"
 #include "reader_common.h"
-#include "recfile.h"
 
 static char dir[PATH_MAX], good[PATH_MAX + 300];
 static size_t good_size;
@@ -47,7 +47,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 	return 0;
 }
 
@@ -170,17 +170,17 @@ static void test_versions(void **state)
 	const char *src = getenv("RHOOK_SOURCE_DIR");
 	uint32_t newer = RHR_VERSION + 1, v1 = 1;
 	char old[PATH_MAX], msg[128], *out, *err;
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 
 	(void)state;
 	assert_non_null(src);
 	snprintf(old, sizeof(old), "%s/tests/fuzz/corpus/v1-overwrite-2buffers.rhr", src);
 	memset(&proc, 0, sizeof(proc));
-	assert_int_equal(rhook__recfile_open(&f, old, &proc, msg, sizeof(msg)), 0);
+	assert_int_equal(rdr_recfile_open(&f, old, &proc, msg, sizeof(msg)), 0);
 	assert_int_equal(f.hdr.version, 1);
 	assert_int_equal(f.hdr.num_shared, 0);
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 	assert_int_equal(rr_read(&out, &err, (const char *const[]){ "print", old, NULL }), 0);
 	assert_non_null(strstr(out, "rhook:manifest_commit"));
 	free(out);
@@ -199,9 +199,9 @@ static void test_versions(void **state)
 /* A damaged record inside committed data: skipped, reported, exit 1; the rest is read. */
 static void test_damaged_record(void **state)
 {
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
-	struct rhook__recpos pos = { 0 };
+	struct rdr_proc proc;
+	struct rdr_recfile f;
+	struct rdr_recpos pos = { 0 };
 	char err[256], *out, *errs;
 	uint16_t bad_magic = 0xdead;
 	const char *path;
@@ -209,14 +209,14 @@ static void test_damaged_record(void **state)
 
 	(void)state;
 	memset(&proc, 0, sizeof(proc));
-	assert_int_equal(rhook__recfile_open(&f, good, &proc, err, sizeof(err)), 0);
+	assert_int_equal(rdr_recfile_open(&f, good, &proc, err, sizeof(err)), 0);
 	{
-		struct rhook__rd_stream *s = rhook__recfile_stream(&f, 0);
+		struct rdr_stream *s = rdr_recfile_stream(&f, 0);
 
 		while (s->next(s) && ++n < 10)
-			pos = rhook__recstream_pos(s);
+			pos = rdr_recstream_pos(s);
 	}
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 	assert_true(pos.offset > 0);
 	path = variant("damaged.rhr", good_size, pos.offset, &bad_magic, 2);
 	assert_int_equal(rr_read(&out, &errs, (const char *const[]){ "print", path, NULL }), 1);

@@ -48,10 +48,10 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "recorder_payload.h"
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 #define MAX_THREADS 1024
 #define SUBBUFS 4u
@@ -115,8 +115,8 @@ struct per_thread {
 static void verify(const char *dir, pid_t pid, bool overwrite, const uint64_t *done)
 {
 	static struct per_thread pt[MAX_THREADS];
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char path[PATH_MAX + 64], err[256];
 	uint64_t kept = 0, completed = 0, missing = 0;
 	uint32_t num_private;
@@ -128,19 +128,19 @@ static void verify(const char *dir, pid_t pid, bool overwrite, const uint64_t *d
 		pt[t].seen = calloc(done[t] + 1, 1);
 		assert_non_null(pt[t].seen);
 	}
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	assert_int_equal(f.hdr.state, RHR_STATE_RECORDING); /* killed: never finished */
 	num_private = f.hdr.num_buffers - f.hdr.num_shared;
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct rhw_ev_flush_begin *e = st->ev.payload;
 			uint64_t t = e->region_id - 1;
 			struct per_thread *p = &pt[t];
 
-			assert_int_equal(st->ev.id, RHOOK__EV_flush_begin);
+			assert_int_equal(st->ev.id, RHW_EV_flush_begin);
 			assert_true(t < threads);
 			assert_int_equal(e->bytes, recorder_mix(t, e->rows));
 			assert_int_equal(st->ev.tid, atomic_load(&sh->tid[t]));
@@ -194,7 +194,7 @@ static void verify(const char *dir, pid_t pid, bool overwrite, const uint64_t *d
 		fail_msg("%llu events missing below their threads' newest, %llu counted overwritten",
 			 (unsigned long long)missing, (unsigned long long)proc.lost.overwrite);
 	}
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 }
 
 static void test_sigkill(void **state)
@@ -234,7 +234,7 @@ static void test_sigkill(void **state)
 		for (unsigned t = 0; t < threads; t++)
 			done[t] = atomic_load_explicit(&sh->done[t], memory_order_acquire);
 		verify(dir, pid, round % 2, done);
-		rhook_rmtree(dir);
+		tc_rmtree(dir);
 	}
 }
 

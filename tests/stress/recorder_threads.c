@@ -36,10 +36,10 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "recorder_payload.h"
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 #define EVENTS 1000u
 #define SHORT_THREADS 10000u
@@ -103,24 +103,24 @@ static void start(char dir[PATH_MAX], char path[PATH_MAX], const char *tag)
  */
 static uint64_t decode_all(const char *path, const struct worker *ws, unsigned n, unsigned events, uint8_t *seen)
 {
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char err[256];
 	uint64_t total = 0, shared = 0;
 
 	memset(&proc, 0, sizeof(proc));
 	memset(seen, 0, (size_t)n * events);
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	assert_true(f.hdr.num_shared >= 1 + (f.hdr.num_buffers - f.hdr.num_shared) / 8);
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct rhw_ev_flush_begin *e = st->ev.payload;
 			uint64_t t = e->region_id - 1;
 
-			assert_int_equal(st->ev.id, RHOOK__EV_flush_begin);
+			assert_int_equal(st->ev.id, RHW_EV_flush_begin);
 			if (t >= n || e->rows >= events || e->bytes != recorder_mix(t, e->rows))
 				fail_msg("a foreign record: region %" PRIu64 " rows %" PRIu64, e->region_id, e->rows);
 			if (st->ev.tid != (uint32_t)ws[t].tid)
@@ -133,29 +133,29 @@ static uint64_t decode_all(const char *path, const struct worker *ws, unsigned n
 				shared++;
 		}
 	}
-	if (rhook__rd_lost_total(&proc.lost))
+	if (rdr_lost_total(&proc.lost))
 		fail_msg("%" PRIu64 " events counted lost (discard %" PRIu64 ", overwrite %" PRIu64
 			 ", no buffer %" PRIu64 ", damaged %" PRIu64 ")",
-			 rhook__rd_lost_total(&proc.lost), proc.lost.discard, proc.lost.overwrite, proc.lost.no_buffer,
+			 rdr_lost_total(&proc.lost), proc.lost.discard, proc.lost.overwrite, proc.lost.no_buffer,
 			 proc.lost.damaged);
 	assert_int_equal(total, (uint64_t)n * events);
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 	return shared;
 }
 
 /* The number of per-thread buffers of the file at @path. */
 static uint32_t private_buffers(const char *path)
 {
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char err[256];
 	uint32_t n;
 
 	memset(&proc, 0, sizeof(proc));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	n = f.hdr.num_buffers - f.hdr.num_shared;
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 	return n;
 }
 
@@ -234,7 +234,7 @@ static void many_threads(unsigned n)
 		EVENTS, shared);
 	free(seen);
 	free(ws);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 static void test_many(void **state)
@@ -324,7 +324,7 @@ static void test_short_lived(void **state)
 		SHORT_THREADS, (long long)st.st_size, SHORT_THREADS * SHORT_EVENTS, shared);
 	free(seen);
 	free(ws);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(int argc, char **argv)

@@ -173,7 +173,7 @@ static void test_sizes(void **state)
 	cfg.num_buffers = 2;
 	cfg.total_size = 10 << 20;
 	assert_int_equal(rhook_recorder_start(&cfg), -EINVAL);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 /* A program started with RHOOK_TRACE_BUFFER_SIZE=1k says why it does not record, by name. */
@@ -193,7 +193,7 @@ static void test_env_program(void **state)
 	free(argv[0]);
 	free(out);
 	free(err);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 /* A configuration of a newer rhook: this one's fields, then more. */
@@ -246,7 +246,7 @@ static void test_api(void **state)
 	n.future_field = 0;
 	assert_int_equal(rhook_recorder_start(&n.known), 0);
 	assert_int_equal(rhook_recorder_stop(), 0);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(void)

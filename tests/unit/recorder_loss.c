@@ -18,20 +18,20 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 #define SUBBUF 4096u
 #define WRITTEN 1000u
 /* flush_begin: 16-byte record header and a 24-byte payload. */
-#define RECORD (16u + (unsigned)sizeof(struct rhook__ev_flush_begin))
+#define RECORD (16u + (unsigned)sizeof(struct rhw_ev_flush_begin))
 #define PER_SUBBUF ((SUBBUF - RHR_SBHDR_SIZE) / RECORD)
 
 struct decoded {
 	uint64_t rows[WRITTEN];
 	unsigned n;
-	struct rhook__rd_lost lost;
+	struct rdr_lost lost;
 };
 
 /* Records @count flush_begin events (rows 0..count-1) and reads them back. */
@@ -40,8 +40,8 @@ static void record(enum rhook_recorder_mode mode, unsigned subbufs, struct decod
 	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = SUBBUF * subbufs, .num_buffers = 1,
 					     .num_subbuffers = subbufs, .mode = mode,
 					     .clock = RHOOK_RECORDER_CLOCK_MONOTONIC };
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char dir[PATH_MAX], path[PATH_MAX], err[256];
 
 	rt_tmpdir(dir, "loss");
@@ -54,19 +54,19 @@ static void record(enum rhook_recorder_mode mode, unsigned subbufs, struct decod
 
 	memset(&proc, 0, sizeof(proc));
 	memset(out, 0, sizeof(*out));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			assert_int_equal(st->ev.id, RHOOK__EV_flush_begin);
-			out->rows[out->n++] = ((const struct rhook__ev_flush_begin *)st->ev.payload)->rows;
+			assert_int_equal(st->ev.id, RHW_EV_flush_begin);
+			out->rows[out->n++] = ((const struct rhw_ev_flush_begin *)st->ev.payload)->rows;
 		}
 	}
 	out->lost = proc.lost;
-	rhook__recfile_close(&f);
-	rhook_rmtree(dir);
+	rdr_recfile_close(&f);
+	tc_rmtree(dir);
 }
 
 static void test_discard(void **state)
@@ -132,8 +132,8 @@ static void test_shared(void **state)
 {
 	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 2 * SUBBUF, .num_buffers = 1,
 					     .mode = RHOOK_RECORDER_DISCARD, .num_subbuffers = 2 };
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char dir[PATH_MAX], path[PATH_MAX], err[256];
 	unsigned n[2] = { 0, 0 };
 	pthread_t t;
@@ -156,7 +156,7 @@ static void test_shared(void **state)
 	pthread_barrier_destroy(&barrier);
 
 	memset(&proc, 0, sizeof(proc));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	assert_int_equal(f.hdr.num_buffers, 2);
 	assert_int_equal(f.hdr.num_shared, 1);
@@ -165,12 +165,12 @@ static void test_shared(void **state)
 	assert_int_equal(proc.lost.discard, 50);
 	assert_int_equal(proc.lost.damaged + proc.lost.overwrite + proc.lost.nested, 0);
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 		unsigned b = st->buffer;
 
 		assert_true(b < 2);
 		while (st->next(st)) {
-			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct rhw_ev_flush_begin *e = st->ev.payload;
 
 			if (b == 0) {
 				/* The owner's event, then the main thread's after the takeover. */
@@ -187,8 +187,8 @@ static void test_shared(void **state)
 	}
 	assert_int_equal(n[0], 2);
 	assert_int_equal(n[1], 2 * PER_SUBBUF);
-	rhook__recfile_close(&f);
-	rhook_rmtree(dir);
+	rdr_recfile_close(&f);
+	tc_rmtree(dir);
 }
 
 struct burst {
@@ -227,8 +227,8 @@ static void test_takeover_keeps_events(void **state)
 					     .mode = RHOOK_RECORDER_OVERWRITE, .num_subbuffers = 2,
 					     .clock = RHOOK_RECORDER_CLOCK_MONOTONIC };
 	struct burst a = { 1, 3 * PER_SUBBUF, 0 }, b = { 2, 5, 0 }, c = { 3, 50, 0 };
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char dir[PATH_MAX], path[PATH_MAX], err[256];
 	uint64_t n[4] = { 0 };
 
@@ -243,13 +243,13 @@ static void test_takeover_keeps_events(void **state)
 	assert_int_equal(rhook_recorder_stop(), 0);
 
 	memset(&proc, 0, sizeof(proc));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct rhw_ev_flush_begin *e = st->ev.payload;
 			const struct burst *w = e->region_id == 1 ? &a : e->region_id == 2 ? &b : &c;
 
 			assert_true(e->region_id >= 1 && e->region_id <= 3);
@@ -264,8 +264,8 @@ static void test_takeover_keeps_events(void **state)
 	assert_int_equal(n[2], 5);
 	assert_int_equal(n[3], 50);
 	assert_int_equal(proc.lost.overwrite, PER_SUBBUF);
-	rhook__recfile_close(&f);
-	rhook_rmtree(dir);
+	rdr_recfile_close(&f);
+	tc_rmtree(dir);
 }
 
 int main(void)
