@@ -9,6 +9,10 @@
  *   recorder_event_ordered    recorder, an event stamped with an ordered TSC read (sst_file_written,
  *                             src/trace/emit.c), 1 thread  vs LTTng-UST, the same event
  *   lttng_event_sst           LTTng-UST, that event   vs the recorder
+ *   recorder_event_shared_Nt  recorder, N = 4 x CPUs threads, all on the one shared buffer (the
+ *                             slow path: a buffer held per event), wall ns per event of all threads
+ *                             vs recorder_event_private_Nt
+ *   recorder_event_private_Nt the same N threads, each with its own buffer (the fast path)
  *   tsc_read_rdtscp           one RDTSCP, the recorder's ordered TSC read  vs a bare RDTSC
  *   tsc_read_lfence_rdtsc     LFENCE; RDTSC, the other ordered read       vs a bare RDTSC
  *   reader_stats_vs_babeltrace2  rhook-read stats     vs babeltrace2 -c sink.utils.dummy
@@ -57,6 +61,7 @@
 #include "proc.h"
 
 #define MAX_ROUNDS 64
+#define MAX_THREADS 64
 #define ITERS 400000u  /* per thread per sample: fits LTTng's 32 MiB per-CPU ring, no discards */
 #define WARMUP 20000u
 #define RING (32u << 20)
@@ -136,26 +141,34 @@ static void *emitter(void *arg)
 /*
  * Prints ns per event (per thread, wall clock) of @threads threads
  * emitting at once; @what: lttng, recorder or recorder-monotonic, with
- * "-sst" for sst_file_written events.
+ * "-sst" for sst_file_written events; recorder-shared (every thread on
+ * the one shared buffer: the main thread holds the one per-thread
+ * buffer) and recorder-private (a buffer each) print wall ns per event
+ * of all threads' events.
  */
 static int worker(const char *what, unsigned threads, const char *dir)
 {
 	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .dir = dir, .buffer_size = RING,
 					     .num_buffers = threads, .num_subbuffers = 8,
 					     .mode = RHOOK_RECORDER_OVERWRITE };
-	struct emitter e[2];
+	struct emitter e[MAX_THREADS];
 	pthread_barrier_t go;
 	uint64_t t0, t1;
 	bool recorder = strncmp(what, "lttng", 5) != 0, sst = strstr(what, "-sst") != NULL;
+	bool shared = !strcmp(what, "recorder-shared"), all = shared || !strcmp(what, "recorder-private");
 
 	if (!strcmp(what, "recorder-monotonic"))
 		cfg.clock = RHOOK_RECORDER_CLOCK_MONOTONIC;
-	if (threads < 1 || threads > 2)
-		die("worker: 1 or 2 threads");
+	if (shared)
+		cfg.num_buffers = 1; /* and 1 + 1 / 8 = 1 shared buffer */
+	if (threads < 1 || threads > (all ? MAX_THREADS : 2))
+		die("worker: 1 or 2 threads (recorder-shared, -private: up to 64)");
 	if (recorder ? rhook_lttng_loaded() : !rhook_lttng_loaded())
 		die(recorder ? "worker: the LTTng provider is loaded" : "worker: the LTTng provider is not loaded");
 	if (recorder && rhook_recorder_start(&cfg))
 		die("worker: cannot start the recorder");
+	if (shared)
+		rhook_trace_flush_end(0, 1, 0, 0, 0, 0); /* the main thread takes the one per-thread buffer */
 	pthread_barrier_init(&go, NULL, threads + 1);
 	for (unsigned i = 0; i < threads; i++) {
 		e[i] = (struct emitter){ .go = &go, .iters = ITERS, .sst = sst };
@@ -169,7 +182,7 @@ static int worker(const char *what, unsigned threads, const char *dir)
 	t1 = bench_now_ns();
 	if (recorder)
 		rhook_recorder_stop();
-	printf("%.4f\n", (double)(t1 - t0) / ITERS);
+	printf("%.4f\n", (double)(t1 - t0) / ITERS / (all ? threads : 1));
 	return 0;
 }
 
@@ -213,13 +226,28 @@ static void check_lttng_trace(const char *dir, double expected)
 		got < expected ? " (discards or a missed registration: the LTTng figures are not comparable)" : "");
 }
 
-enum { C_LTTNG_1, C_RECORDER_1, C_LTTNG_2, C_RECORDER_2, C_MONOTONIC_1, C_LTTNG_SST, C_RECORDER_SST, C_EVENT_CASES };
+enum {
+	C_LTTNG_1,
+	C_RECORDER_1,
+	C_LTTNG_2,
+	C_RECORDER_2,
+	C_MONOTONIC_1,
+	C_LTTNG_SST,
+	C_RECORDER_SST,
+	C_SHARED_N,
+	C_PRIVATE_N,
+	C_EVENT_CASES
+};
+
+/* 4 x the CPUs (at most MAX_THREADS), for the shared-path cases. */
+static char oversubscribed[16];
 
 static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 {
 	static const char *const what[C_EVENT_CASES] = { "lttng", "recorder", "lttng", "recorder",
-							  "recorder-monotonic", "lttng-sst", "recorder-sst" };
-	static const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2", "1", "1", "1" };
+							  "recorder-monotonic", "lttng-sst", "recorder-sst",
+							  "recorder-shared", "recorder-private" };
+	const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2", "1", "1", "1", oversubscribed, oversubscribed };
 	double samples[C_EVENT_CASES][MAX_ROUNDS];
 	char recdir[PATH_MAX + 16], lttng_dir[PATH_MAX];
 	struct tc_lttngctl s;
@@ -370,6 +398,12 @@ int main(int argc, char **argv)
 	if (!mkdtemp(root))
 		die("mkdtemp");
 
+	{
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		unsigned want = cpus > 0 ? 4 * (unsigned)cpus : 4;
+
+		snprintf(oversubscribed, sizeof(oversubscribed), "%u", want < MAX_THREADS ? want : MAX_THREADS);
+	}
 	fprintf(stderr, "rhook-bench-recorder: %d rounds; events of %u per thread per sample\n", rounds, ITERS);
 	event_costs(rounds, root, ev);
 	bench_report("recorder_event", ev[C_RECORDER_1], "ns/event", "lttng_event", ev[C_LTTNG_1]);
@@ -379,6 +413,14 @@ int main(int argc, char **argv)
 	bench_report("recorder_event_monotonic", ev[C_MONOTONIC_1], "ns/event", "lttng_event", ev[C_LTTNG_1]);
 	bench_report("recorder_event_ordered", ev[C_RECORDER_SST], "ns/event", "lttng_event_sst", ev[C_LTTNG_SST]);
 	bench_report("lttng_event_sst", ev[C_LTTNG_SST], "ns/event", "recorder_event_ordered", ev[C_RECORDER_SST]);
+	{
+		char shared[64], priv[64];
+
+		snprintf(shared, sizeof(shared), "recorder_event_shared_%st", oversubscribed);
+		snprintf(priv, sizeof(priv), "recorder_event_private_%st", oversubscribed);
+		bench_report(shared, ev[C_SHARED_N], "ns/event", priv, ev[C_PRIVATE_N]);
+		bench_report(priv, ev[C_PRIVATE_N], "ns/event", "recorder_event", ev[C_RECORDER_1]);
+	}
 
 	tsc_costs(rounds, tsc);
 	bench_report("tsc_read_rdtscp", tsc[T_RDTSCP], "ns/op", "tsc_read_rdtsc", tsc[T_BARE]);

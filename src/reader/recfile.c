@@ -72,25 +72,26 @@ static int check_header(const struct rhr_header *h, size_t len, char *err, size_
 	if (h->version == 0)
 		return rdr_fail(err, err_size, -EBADMSG,
 				   "incomplete header: the writer stopped before it finished creating the file");
-	if (h->version != RHR_VERSION)
+	if (h->version < RHR_VERSION_MIN || h->version > RHR_VERSION)
 		return rdr_fail(err, err_size, -EPROTONOSUPPORT,
-			    "unsupported recorder format version %u (this rhook-read reads version %u)", h->version,
-			    RHR_VERSION);
+			    "unsupported recorder format version %u (this rhook-read reads versions %u to %u)",
+			    h->version, RHR_VERSION_MIN, RHR_VERSION);
 	if (h->header_size != RHR_HEADER_SIZE || h->bufhdr_size != RHR_BUFHDR_SIZE ||
 	    h->sbhdr_size != RHR_SBHDR_SIZE)
 		return rdr_fail(err, err_size, -EINVAL, "unexpected header sizes %u/%u/%u", h->header_size,
 			    h->bufhdr_size, h->sbhdr_size);
 	if (!is_pow2(h->buffer_size) || h->buffer_size > (1u << 30) || !is_pow2(h->num_subbuffers) ||
 	    h->num_subbuffers < 2 || h->buffer_size / h->num_subbuffers < RHR_MIN_SUBBUF_SIZE ||
-	    h->num_buffers > 4096)
-		return rdr_fail(err, err_size, -EINVAL, "bad geometry: %u buffers of %llu bytes in %u sub-buffers",
-			    h->num_buffers, (unsigned long long)h->buffer_size, h->num_subbuffers);
+	    h->num_buffers > RHR_MAX_BUFFERS || h->num_shared > h->num_buffers || (h->version < 2 && h->num_shared))
+		return rdr_fail(err, err_size, -EINVAL,
+			    "bad geometry: %u buffers (%u shared) of %llu bytes in %u sub-buffers", h->num_buffers,
+			    h->num_shared, (unsigned long long)h->buffer_size, h->num_subbuffers);
 	if (h->mode > 1 || (h->clock != RHR_CLOCK_TSC && h->clock != RHR_CLOCK_MONOTONIC) ||
 	    h->state < RHR_STATE_RECORDING || h->state > RHR_STATE_EXITED)
 		return rdr_fail(err, err_size, -EINVAL, "bad mode %u, clock %u or state %u", h->mode, h->clock,
 			    h->state);
 	per_buffer = RHR_BUFHDR_SIZE + h->buffer_size;
-	need = RHR_HEADER_SIZE + per_buffer * h->num_buffers; /* <= 4 TiB: no overflow */
+	need = RHR_HEADER_SIZE + per_buffer * h->num_buffers; /* <= 64 TiB: no overflow */
 	if (len < need)
 		return rdr_fail(err, err_size, -EINVAL, "truncated: %zu bytes, the header describes %llu", len,
 			    (unsigned long long)need);
@@ -169,6 +170,7 @@ static int add_stream(struct rdr_recfile *f, uint32_t i, struct rhr_anchor *end)
 	s->s.buffer = i;
 	s->s.lost.discard = counter(f, &b->lost_discard);
 	s->s.lost.overwrite = counter(f, &b->lost_overwrite);
+	/* The file's counters are not trusted: their sum saturates rather than wrap below a share. */
 	f->proc->lost.discard = rdr_sat_add(f->proc->lost.discard, s->s.lost.discard);
 	f->proc->lost.overwrite = rdr_sat_add(f->proc->lost.overwrite, s->s.lost.overwrite);
 	for (uint32_t slot = 0; slot < f->hdr.num_subbuffers; slot++) {
@@ -351,8 +353,11 @@ static uint64_t to_mono(struct rdr_recstream *s, uint64_t ts)
 	return mono;
 }
 
-/* Validates the record at s->off (in the window) and fills s->s.ev; false if malformed. */
-static bool decode(struct rdr_recstream *s)
+/*
+ * Validates the record at s->off (in the window) and fills s->s.ev, or
+ * takes in a thread record (*@thread set); false if malformed.
+ */
+static bool decode(struct rdr_recstream *s, bool *thread)
 {
 	const uint8_t *p = s->copy + (s->off - s->win_start);
 	uint32_t avail = s->win_start + s->win_len - s->off, expect;
@@ -364,6 +369,20 @@ static bool decode(struct rdr_recstream *s)
 	if (avail < sizeof(rec))
 		return false;
 	memcpy(&rec, p, sizeof(rec));
+	if (rec.id == RHR_RECORD_THREAD && s->f->hdr.version >= 2) {
+		uint64_t tid;
+
+		/* A thread record (recorder_format.h, W1): the writer of the records after it. */
+		if (rec.magic != RHR_RECORD_MAGIC || rec.size != RHR_THREAD_RECORD_SIZE || rec.size > avail)
+			return false;
+		memcpy(&tid, p + sizeof(rec), sizeof(tid));
+		if (tid > UINT32_MAX)
+			return false;
+		s->tid = (uint32_t)tid;
+		s->off += rec.size;
+		*thread = true;
+		return true;
+	}
 	desc = rdr_schema_event(rec.id);
 	if (rec.magic != RHR_RECORD_MAGIC || !desc || rec.size > avail || rec.size < sizeof(rec) + desc->payload_size)
 		return false;
@@ -395,7 +414,11 @@ static bool stream_next(struct rdr_stream *base)
 			if (s->off + RECORD_MAX > s->win_start + s->win_len && s->win_start + s->win_len < s->commit &&
 			    !refill(s))
 				return false;
-			if (decode(s)) {
+			bool thread = false;
+
+			if (decode(s, &thread)) {
+				if (thread)
+					continue;
 				s->f->proc->events++;
 				return true;
 			}

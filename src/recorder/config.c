@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <rhook/trace.h>
 
@@ -19,23 +20,38 @@
 #include "recorder_impl.h"
 #include "wire/recorder_format.h"
 
-#define DEFAULT_BUFFER_SIZE (1u << 20)
-#define DEFAULT_NUM_BUFFERS 16u
+/*
+ * The per-thread share: 256 KiB holds ~3,000 events of the common kinds
+ * (64 to 100 bytes), a few seconds of a busy engine thread.  The total:
+ * 2 MiB per CPU (LTTng-UST's default channel is 4 x 512 KiB per CPU),
+ * at least 64 MiB (255 buffers: 225 per-thread and 30 shared), so that a
+ * server with a few hundred threads gives every one its own buffer; at
+ * most 1 GiB unless asked.
+ */
+#define DEFAULT_BUFFER_SIZE (256u << 10)
 #define DEFAULT_NUM_SUBBUFFERS 8u
+#define DEFAULT_TOTAL_MIN (64ull << 20)
+#define DEFAULT_TOTAL_PER_CPU (2ull << 20)
+#define DEFAULT_TOTAL_MAX (1ull << 30)
 #define MAX_BUFFER_SIZE (1u << 30)
 #define MAX_NUM_BUFFERS 4096u
 #define MAX_NUM_SUBBUFFERS 65536u
+#define MAX_TOTAL_SIZE (64ull << 30)
+/* The structure as first published (up to clock), which callers built then pass. */
+#define CONFIG_V1_SIZE RHOOK__ABI_SIZE_TO(struct rhook_recorder_config, clock)
 
 /* What each setting is called, in the environment and in the structure. */
-enum setting { S_DIR, S_BUFFER_SIZE, S_BUFFERS, S_SUBBUFFERS, S_MODE, S_CLOCK };
-static const char *const env_names[] = { "RHOOK_TRACE_DIR",     "RHOOK_TRACE_BUFFER_SIZE", "RHOOK_TRACE_BUFFERS",
-					 "RHOOK_TRACE_SUBBUFFERS", "RHOOK_TRACE_MODE",       "RHOOK_TRACE_CLOCK" };
+enum setting { S_DIR, S_BUFFER_SIZE, S_BUFFERS, S_SUBBUFFERS, S_MODE, S_CLOCK, S_SIZE };
+static const char *const env_names[] = { "RHOOK_TRACE_DIR",        "RHOOK_TRACE_BUFFER_SIZE", "RHOOK_TRACE_BUFFERS",
+					 "RHOOK_TRACE_SUBBUFFERS", "RHOOK_TRACE_MODE",        "RHOOK_TRACE_CLOCK",
+					 "RHOOK_TRACE_SIZE" };
 static const char *const field_names[] = { "rhook_recorder_config.dir",
 					   "rhook_recorder_config.buffer_size",
 					   "rhook_recorder_config.num_buffers",
 					   "rhook_recorder_config.num_subbuffers",
 					   "rhook_recorder_config.mode",
-					   "rhook_recorder_config.clock" };
+					   "rhook_recorder_config.clock",
+					   "rhook_recorder_config.total_size" };
 
 /* Parses "123", "64k", "4m", "1g"; 0 or -EINVAL. */
 static int parse_size(const char *s, unsigned long long *out)
@@ -101,43 +117,115 @@ static bool is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
+/*
+ * Splits a file of @total bytes (header included) into buffers of
+ * @per_buffer bytes (buffer header included): *@num_private per-thread
+ * ones and *@num_shared >= 1 + *@num_private / 8 shared ones.  @total
+ * holds at least two buffers.
+ */
+static void split(uint64_t total, uint64_t per_buffer, uint32_t *num_private, uint32_t *num_shared)
+{
+	uint64_t all = (total - RHR_HEADER_SIZE) / per_buffer;
+
+	/* At least 1 + private / 8 shared: 8 (all - 1) / 9 private satisfies it and wastes none. */
+	*num_private = (uint32_t)(8 * (all - 1) / 9);
+	if (!*num_private)
+		*num_private = 1;
+	*num_shared = (uint32_t)all - *num_private;
+}
+
+/*
+ * Fixes out->num_buffers (per-thread buffers) and out->total_size (the
+ * file's size, whole buffers) from whichever of the two was given, or
+ * the default size; out->buffer_size is checked.  0 or -EINVAL.
+ */
+static int geometry(struct rhook_recorder_config *out, const char *const *n, char *err, size_t err_size)
+{
+	uint64_t per = RHR_BUFHDR_SIZE + (uint64_t)out->buffer_size, total = out->total_size, all;
+	uint32_t priv, shared;
+	char a[32], b[32];
+
+	if (out->num_buffers && total)
+		return bad(err, err_size, -EINVAL,
+			   "%s=%u and %s=%s are both set: set one (%s is the total, and the per-thread buffers follow)",
+			   n[S_BUFFERS], out->num_buffers, n[S_SIZE], fmt_size(a, sizeof(a), total), n[S_SIZE]);
+	if (out->num_buffers) {
+		if (out->num_buffers > MAX_NUM_BUFFERS)
+			return bad(err, err_size, -EINVAL, "%s=%u: expected 1 to %u (or set %s, the total size)",
+				   n[S_BUFFERS], out->num_buffers, MAX_NUM_BUFFERS, n[S_SIZE]);
+		all = out->num_buffers + 1 + out->num_buffers / 8;
+		out->total_size = (size_t)(RHR_HEADER_SIZE + all * per);
+		return 0;
+	}
+	if (!total) {
+		long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+		total = (uint64_t)(cpus > 0 ? cpus : 1) * DEFAULT_TOTAL_PER_CPU;
+		if (total < DEFAULT_TOTAL_MIN)
+			total = DEFAULT_TOTAL_MIN;
+		if (total > DEFAULT_TOTAL_MAX)
+			total = DEFAULT_TOTAL_MAX;
+		if (total < RHR_HEADER_SIZE + 2 * per)
+			total = RHR_HEADER_SIZE + 2 * per;
+	}
+	if (total > MAX_TOTAL_SIZE)
+		return bad(err, err_size, -EINVAL, "%s=%s: expected at most 64g", n[S_SIZE],
+			   fmt_size(a, sizeof(a), total));
+	if (total < RHR_HEADER_SIZE + 2 * per)
+		return bad(err, err_size, -EINVAL,
+			   "%s=%s holds fewer than 2 buffers of %s=%s (a per-thread one and a shared one): "
+			   "expected %s >= %llu, or smaller buffers",
+			   n[S_SIZE], fmt_size(a, sizeof(a), total), n[S_BUFFER_SIZE],
+			   fmt_size(b, sizeof(b), out->buffer_size), n[S_SIZE],
+			   (unsigned long long)(RHR_HEADER_SIZE + 2 * per));
+	all = (total - RHR_HEADER_SIZE) / per;
+	if (all > RHR_MAX_BUFFERS)
+		return bad(err, err_size, -EINVAL,
+			   "%s=%s holds %llu buffers of %s=%s; a file has at most %u: expected a smaller total or "
+			   "larger buffers",
+			   n[S_SIZE], fmt_size(a, sizeof(a), total), (unsigned long long)all, n[S_BUFFER_SIZE],
+			   fmt_size(b, sizeof(b), out->buffer_size), RHR_MAX_BUFFERS);
+	split(total, per, &priv, &shared);
+	out->num_buffers = priv;
+	out->total_size = (size_t)(RHR_HEADER_SIZE + all * per);
+	return 0;
+}
+
 int rhook__rec_config_check(const struct rhook_recorder_config *in, struct rhook_recorder_config *out, bool env,
 			    bool check_cpu, char *err, size_t err_size)
 {
 	const char *const *n = env ? env_names : field_names;
 	char a[32], b[32];
 	uint64_t sub;
+	int ret;
 
 	if (!in)
 		return bad(err, err_size, -EINVAL, "no configuration given");
-	if (in->size < sizeof(*in))
+	if (in->size < CONFIG_V1_SIZE)
 		return bad(err, err_size, -EINVAL,
 			   "rhook_recorder_config.size is %zu; this rhook needs at least %zu (set it to sizeof the structure)",
-			   in->size, sizeof(*in));
-	if (rhook__abi_check(in, sizeof(*in), sizeof(*in)))
+			   in->size, CONFIG_V1_SIZE);
+	/* A caller built before total_size existed passes the first version's size: the rest is zero. */
+	if (rhook__abi_copy(out, sizeof(*out), in, CONFIG_V1_SIZE))
 		return bad(err, err_size, -EINVAL,
 			   "rhook_recorder_config.size is %zu, and the %zu bytes past the %zu this rhook knows are not "
 			   "zero: settings of a newer rhook cannot be honoured",
 			   in->size, in->size - sizeof(*in), sizeof(*in));
-	if (!in->dir || !*in->dir)
+	if (!out->dir || !*out->dir)
 		return bad(err, err_size, -EINVAL, "%s is empty: expected a directory path", n[S_DIR]);
-	*out = *in;
-	out->size = sizeof(*out);
 	if (!out->buffer_size)
 		out->buffer_size = DEFAULT_BUFFER_SIZE;
-	if (!out->num_buffers)
-		out->num_buffers = DEFAULT_NUM_BUFFERS;
 	if (!out->num_subbuffers)
 		out->num_subbuffers = DEFAULT_NUM_SUBBUFFERS;
 	if (!is_pow2(out->buffer_size) || out->buffer_size > MAX_BUFFER_SIZE)
 		return bad(err, err_size, -EINVAL, "%s=%s: expected a power of two of bytes up to 1g (k, m, g suffixes)",
 			   n[S_BUFFER_SIZE], fmt_size(a, sizeof(a), out->buffer_size));
-	if (out->num_buffers > MAX_NUM_BUFFERS)
-		return bad(err, err_size, -EINVAL, "%s=%u: expected 1 to %u", n[S_BUFFERS], out->num_buffers,
-			   MAX_NUM_BUFFERS);
 	if (!is_pow2(out->num_subbuffers) || out->num_subbuffers < 2 || out->num_subbuffers > MAX_NUM_SUBBUFFERS)
 		return bad(err, err_size, -EINVAL, "%s=%u: expected a power of two from 2 to %u", n[S_SUBBUFFERS],
 			   out->num_subbuffers, MAX_NUM_SUBBUFFERS);
+	ret = geometry(out, n, err, err_size);
+	if (ret)
+		return ret;
 	sub = out->buffer_size / out->num_subbuffers;
 	if (sub < RHR_MIN_SUBBUF_SIZE)
 		return bad(err, err_size, -EINVAL,
@@ -184,9 +272,16 @@ int rhook_recorder_config_from_env(struct rhook_recorder_config *cfg, char *err,
 					 "expected a power of two of bytes up to 1g (k, m, g suffixes)");
 		cfg->buffer_size = n;
 	}
+	if ((v = getenv("RHOOK_TRACE_SIZE"))) {
+		if (parse_size(v, &n) || n == 0 || n > MAX_TOTAL_SIZE)
+			return bad_value(err, err_size, "RHOOK_TRACE_SIZE", v,
+					 "expected the trace file's total size, bytes up to 64g (k, m, g suffixes)");
+		cfg->total_size = (size_t)n;
+	}
 	if ((v = getenv("RHOOK_TRACE_BUFFERS"))) {
 		if (parse_size(v, &n) || n == 0 || n > MAX_NUM_BUFFERS)
-			return bad_value(err, err_size, "RHOOK_TRACE_BUFFERS", v, "expected 1 to 4096");
+			return bad_value(err, err_size, "RHOOK_TRACE_BUFFERS", v,
+					 "expected 1 to 4096 per-thread buffers (or set RHOOK_TRACE_SIZE, the total size)");
 		cfg->num_buffers = (unsigned)n;
 	}
 	if ((v = getenv("RHOOK_TRACE_SUBBUFFERS"))) {

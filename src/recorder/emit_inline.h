@@ -9,7 +9,21 @@
  * sub-buffer with relaxed atomic stores of whole words and one release
  * store of the commit count (recorder_format.h, C1 and S1).  No lock, no
  * read-modify-write and no shared cache line on the fast path: buffers
- * are owned by one thread and laid out apart.
+ * are owned by one thread and laid out apart.  A thread that found every
+ * per-thread buffer taken has none (t->bh NULL): each of its events
+ * takes the slow path, which holds a shared buffer for that event
+ * (writer.c, emit_shared(); recorder_format.h, T1).  Why this design, and what
+ * each path costs: README, "The flight recorder".  In short: a shared
+ * buffer with an atomic reservation of space (LTTng-UST's) puts a
+ * read-modify-write on every event and leaves an unwalkable hole when a
+ * writer dies between reserving and sizing its record; per-CPU buffers
+ * with rseq need a per-architecture abort path around many stores.
+ * Holding a shared buffer per event keeps one writer per sub-buffer, so
+ * torn records stay beyond commit, and leaves this fast path as it was:
+ * measured side by side, the single-writer cost is unchanged (per-round
+ * ratio 0.985 against the previous design), and 8 threads on 2 CPUs all
+ * on one shared buffer cost 3.1x the same threads with buffers of their
+ * own (2026-12-01, rhook-bench-recorder).
  *
  * Concurrency: rhook__rec_emit() runs on any thread at any time,
  * including signal handlers (re-entry on a thread is dropped and
@@ -34,7 +48,7 @@
 /* A thread's writer state; only its thread touches it (signal handlers included). */
 struct rhook__rec_tls {
 	uint64_t gen;           /* recorder this state belongs to; 0: none */
-	struct rhr_bufhdr *bh;  /* claimed buffer, NULL: none free */
+	struct rhr_bufhdr *bh;  /* claimed per-thread buffer, NULL: none free (the shared path) */
 	struct rhr_sbhdr *sb;   /* current sub-buffer */
 	uint32_t off;           /* bytes committed in @sb (mirror of sb->commit) */
 	uint32_t records;       /* records committed in @sb (mirror of sb->records) */

@@ -150,6 +150,10 @@ static void header_init(struct rhook__recorder *r, bool calibrate)
 	h->num_events = RHW_EV_MAX_ID;
 	h->state = RHR_STATE_RECORDING;
 	h->flags = r->locked ? RHR_FLAG_WRITER_LOCK : 0;
+	h->num_shared = r->num_shared;
+	/* The shared buffers are SHARED from the start (T1); per-thread ones FREE (0, as mapped). */
+	for (uint32_t i = r->num_private; i < r->num_buffers; i++)
+		rhook__rec_bufhdr(r, i)->state = RHR_BUF_SHARED;
 	gethostname(h->hostname, sizeof(h->hostname) - 1);
 	prctl(PR_GET_NAME, h->comm);
 	read_boot_id(h->boot_id);
@@ -260,9 +264,11 @@ static int start_locked(const struct rhook_recorder_config *cfg, bool env, char 
 			   ? RHR_CLOCK_MONOTONIC
 			   : RHR_CLOCK_TSC;
 	r->mode = cfg->mode;
-	r->num_buffers = cfg->num_buffers;
 	r->num_subbuffers = cfg->num_subbuffers;
 	r->buffer_size = cfg->buffer_size;
+	r->num_buffers = (uint32_t)((cfg->total_size - RHR_HEADER_SIZE) / (RHR_BUFHDR_SIZE + r->buffer_size));
+	r->num_private = cfg->num_buffers;
+	r->num_shared = r->num_buffers - r->num_private;
 	r->subbuf_size = (uint32_t)(cfg->buffer_size / cfg->num_subbuffers);
 	r->subbuf_payload = r->subbuf_size - RHR_SBHDR_SIZE;
 	r->map_size = RHR_HEADER_SIZE + (size_t)r->num_buffers * (RHR_BUFHDR_SIZE + r->buffer_size);

@@ -30,7 +30,9 @@ struct rhook__recorder {
 	uint64_t gen;              /* unique per recorder in this process tree */
 	uint32_t clock;            /* enum rhr_clock */
 	uint32_t mode;             /* enum rhook_recorder_mode */
-	uint32_t num_buffers;
+	uint32_t num_buffers;      /* all of them: per-thread, then shared */
+	uint32_t num_private;      /* per-thread buffers: [0, num_private) */
+	uint32_t num_shared;       /* shared buffers: [num_private, num_buffers) */
 	uint32_t num_subbuffers;
 	uint32_t subbuf_size;      /* header included */
 	uint32_t subbuf_payload;   /* subbuf_size - RHR_SBHDR_SIZE */
@@ -44,7 +46,7 @@ struct rhook__recorder {
 	bool locked;               /* the liveness lock was taken */
 	pid_t pid;
 	/* Buffers retired so far; bufferless threads retry a claim when it moves. */
-	unsigned retired_epoch;
+	unsigned retired_epoch;    /* atomic: added to under rhook__rec_lock, loaded (relaxed) without it */
 	/* The clock calibration samples; a forked child reuses them (same TSC). */
 	struct rhr_anchor calib_start, calib_end;
 	char dir[PATH_MAX];        /* as given: for messages and the file's path */
@@ -84,7 +86,9 @@ static inline struct rhr_sbhdr *rhook__rec_subbuf(const struct rhook__recorder *
 }
 
 /*
- * Checks @in and fills @out with it and the defaults.  Messages name the
+ * Checks @in and fills @out with it and the defaults; out->num_buffers
+ * is then the number of per-thread buffers and out->total_size the
+ * file's size (whole buffers), both fixed.  Messages name the
  * environment variables if @env, else the fields of struct
  * rhook_recorder_config; @check_cpu also checks that a TSC clock asked
  * for is usable.  0, -EINVAL or -ENOTSUP (TSC unusable).
@@ -111,6 +115,37 @@ struct rhook__recorder *rhook__rec_start_pending(void);
 
 /* Counts one event dropped while no recorder is published yet (see above). */
 void rhook__rec_count_pending_lost(void);
+
+/*
+ * For a control channel that starts, stops and snapshots the recorder
+ * (issue 13).  Start and stop: rhook__rec_start() (above) and
+ * rhook_recorder_stop(), unchanged.  A consistent snapshot of every
+ * buffer, without stopping, needs no new entry point in the writer:
+ *  1. take rhook__rec_lock: no start, stop or fork meanwhile, so
+ *     rhook__rec_current (load it relaxed) stays mapped; writers never
+ *     wait for the lock (they only try it), so holding it for the copy
+ *     delays nobody's events;
+ *  2. copy the header, then each of r->num_buffers buffers (per-thread
+ *     and shared alike, rhook__rec_bufhdr()): the buffer header with
+ *     relaxed loads (rhr_ld64/rhr_ld32), then every sub-buffer as the
+ *     live reader does (src/reader/recfile.c, load_subbuf();
+ *     recorder_format.h S1 and C1): seq (acquire), commit (acquire), the header
+ *     and the records below commit with rhr_copy_out(), rhr_fence_acquire(),
+ *     seq again (relaxed); if seq changed, the sub-buffer was recycled
+ *     meanwhile: store seq 0 in the copy and add its records to the
+ *     copy's lost_overwrite.  Bytes at and above commit are left zero: a
+ *     record being written (a shared buffer's holder included) is not
+ *     copied, and its thread record (W1) is copied only once committed;
+ *  3. in the copy, set state RHR_STATE_STOPPED, the stop anchor
+ *     (rhook__anchor_now()), clear RHR_FLAG_WRITER_LOCK, and store the
+ *     version last; write it with the rules of create_file() (O_EXCL,
+ *     O_NOFOLLOW, 0600, a directory checked by rhook__safedir_open()).
+ * rhook-read and the babeltrace2 plugin read such a copy as a stopped
+ * file.  A load that faults (the file truncated under the process) is
+ * taken by the recorder's SIGBUS handler (fault.h), which maps zeros
+ * over the mapping: check rhook__rec_faulted() after the copy and drop
+ * it if set.
+ */
 
 /* Writer side hooks for the life cycle; rhook__rec_lock held. */
 void rhook__rec_writer_init(void);

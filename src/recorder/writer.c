@@ -1,10 +1,13 @@
 /*
  * writer.c - the recorder's write path, out of line: a thread's buffer
- * claim and hand-back, sub-buffer switching, drops; the fast path is in
- * emit_inline.h.
+ * claim and hand-back, sub-buffer switching, the shared path, drops;
+ * the fast path is in emit_inline.h.
  *
  * Signal handlers.  After a thread's first event, an event makes no
- * system call and calls no function.  A thread's first event (the claim)
+ * system call and calls no function, but on the shared path (a thread
+ * without a per-thread buffer) when every shared buffer is held by
+ * another thread: it calls sched_yield() (async-signal-safe) and tries
+ * again (emit_shared()).  A thread's first event (the claim)
  * makes system calls (gettid, prctl) and two registrations: urcu-bp's
  * (its first read-side section; with every signal blocked) and the
  * thread-exit key that hands the buffer back, pthread_setspecific().
@@ -19,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -78,29 +82,121 @@ void rhook__rec_thread_forget(void)
 	rhook__rec_tls.sb = NULL;
 }
 
-/* Takes a buffer in @expected state; NULL if none. */
-static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t expected)
+/*
+ * Whether @bh can take no record of @need bytes from a new writer
+ * without recycling a sub-buffer: its newest sub-buffer has no room for
+ * a thread record and the record, and the slot after it holds a
+ * sub-buffer.  Loads of words the buffer's writer stores; exact for its
+ * holder, a hint for others.
+ */
+static bool ring_full_any(const struct rhook__recorder *r, struct rhr_bufhdr *bh, uint32_t need)
 {
-	for (uint32_t i = 0; i < r->num_buffers; i++) {
+	uint64_t seq = rhr_ld64(&bh->last_seq);
+	uint32_t mask = r->num_subbuffers - 1;
+
+	return seq &&
+	       rhr_ld32(&rhook__rec_subbuf(r, bh, (uint32_t)((seq - 1) & mask))->commit) + RHR_THREAD_RECORD_SIZE +
+			       need >
+		       r->subbuf_payload &&
+	       __atomic_load_n(&rhook__rec_subbuf(r, bh, (uint32_t)(seq & mask))->seq, __ATOMIC_RELAXED) != 0;
+}
+
+/* ring_full_any() in discard mode, which never recycles: the buffer can take nothing more. */
+static bool ring_full(const struct rhook__recorder *r, struct rhr_bufhdr *bh, uint32_t need)
+{
+	return r->mode == RHOOK_RECORDER_DISCARD && ring_full_any(r, bh, need);
+}
+
+/*
+ * Takes a per-thread buffer in @expected state; NULL if none.  A retired
+ * buffer that is full for a record of @need bytes is left alone when
+ * @room (its thread's events are kept longer), and always in discard
+ * mode (a new owner could record nothing there).
+ */
+static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t expected, uint32_t need, bool room)
+{
+	bool (*full)(const struct rhook__recorder *, struct rhr_bufhdr *, uint32_t) = room ? ring_full_any : ring_full;
+
+	for (uint32_t i = 0; i < r->num_private; i++) {
 		struct rhr_bufhdr *bh = rhook__rec_bufhdr(r, i);
 		uint32_t want = expected;
 
 		/* Acquire: see what the previous owner wrote before retiring it (thread_exit()). */
-		if (__atomic_load_n(&bh->state, __ATOMIC_RELAXED) == expected &&
-		    __atomic_compare_exchange_n(&bh->state, &want, RHR_BUF_OWNED, false, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			return bh;
+		if (__atomic_load_n(&bh->state, __ATOMIC_RELAXED) != expected ||
+		    (expected == RHR_BUF_RETIRED && full(r, bh, need)) ||
+		    !__atomic_compare_exchange_n(&bh->state, &want, RHR_BUF_OWNED, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		if (expected == RHR_BUF_RETIRED && full(r, bh, need)) {
+			/* Filled up between the check and the claim: hand it back as it was (B1). */
+			__atomic_store_n(&bh->state, RHR_BUF_RETIRED, __ATOMIC_RELEASE);
+			continue;
+		}
+		return bh;
 	}
 	return NULL;
 }
 
 /*
- * Slow path: the thread's first event for recorder @r, or a retry after
- * the pool was exhausted.  Touches every page of a fresh buffer, so that
- * the fast path never takes a page fault.  System calls and one
- * pthread_setspecific() only (see the top of this file).
+ * Appends a thread record (recorder_format.h, W1) for t->tid at t->off of the
+ * current sub-buffer, which has room.  Not an event: the sub-buffer's
+ * record count stays.
  */
-static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r)
+static void put_thread(struct rhook__rec_tls *t, const struct rhook__recorder *r)
+{
+	uint64_t *w = (uint64_t *)(void *)((uint8_t *)t->sb + RHR_SBHDR_SIZE + t->off);
+
+	rhr_st64(&w[0], RHR_RECORD_MAGIC | (uint64_t)RHR_RECORD_THREAD << 16 | (uint64_t)RHR_THREAD_RECORD_SIZE << 32);
+	RHOOK__FAILPOINT("thread.head");
+	rhr_st64(&w[1], rhook__rec_now(r->clock));
+	RHOOK__FAILPOINT("thread.timestamp");
+	rhr_st64(&w[2], t->tid);
+	RHOOK__FAILPOINT("thread.tid");
+	t->off += RHR_THREAD_RECORD_SIZE;
+	/* C1: the record's words before the commit that covers them; pairs with the reader's acquire load. */
+	__atomic_store_n(&t->sb->commit, t->off, __ATOMIC_RELEASE);
+	RHOOK__FAILPOINT("thread.commit");
+}
+
+/*
+ * Points @t (bh and tid set; bh held by this thread) at the place the
+ * buffer's last writer left: its newest sub-buffer, when that has room
+ * for a thread record and @need bytes, with a thread record appended if
+ * another thread wrote last (W1); else nowhere, so that the next record
+ * starts a sub-buffer of its own.  Loads of the previous writer's
+ * stores, which the hold's acquire made visible (B1, T1).
+ */
+static void resume(struct rhook__rec_tls *t, const struct rhook__recorder *r, uint32_t need)
+{
+	uint64_t seq = rhr_ld64(&t->bh->last_seq);
+	struct rhr_sbhdr *sb;
+	uint32_t off;
+
+	t->sb = NULL;
+	t->off = r->subbuf_payload;
+	t->records = 0;
+	if (!seq)
+		return;
+	sb = rhook__rec_subbuf(r, t->bh, (uint32_t)((seq - 1) & (r->num_subbuffers - 1)));
+	off = rhr_ld32(&sb->commit);
+	if (off + RHR_THREAD_RECORD_SIZE + need > r->subbuf_payload)
+		return;
+	t->sb = sb;
+	t->off = off;
+	t->records = rhr_ld32(&sb->records);
+	if (rhr_ld32(&t->bh->tid) != t->tid)
+		put_thread(t, r);
+}
+
+/*
+ * Slow path: the thread's first event for recorder @r, or a retry after
+ * every per-thread buffer was taken.  Touches every page of a fresh
+ * buffer, so that the fast path never takes a page fault.  A retired
+ * buffer is continued where its last owner stopped (resume()), so that
+ * threads that come and go do not each waste a sub-buffer.  System
+ * calls and one pthread_setspecific() only (see the top of this file).
+ */
+static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r, uint32_t need)
 {
 	struct rhr_bufhdr *bh;
 	char name[16] = { 0 };
@@ -114,14 +210,18 @@ static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r)
 	}
 	t->bh = NULL;
 	t->retired_seen = __atomic_load_n(&r->retired_epoch, __ATOMIC_RELAXED);
-	bh = take_buffer(r, RHR_BUF_FREE);
+	/* A fresh buffer, else a retired one with room, else (overwrite) the oldest events of one. */
+	bh = take_buffer(r, RHR_BUF_FREE, need, false);
 	if (!bh) {
-		bh = take_buffer(r, RHR_BUF_RETIRED);
+		bh = take_buffer(r, RHR_BUF_RETIRED, need, true);
+		if (!bh && r->mode == RHOOK_RECORDER_OVERWRITE)
+			bh = take_buffer(r, RHR_BUF_RETIRED, need, false);
 		fresh = false;
 	}
 	if (!bh)
 		return;
 	RHOOK__FAILPOINT("claim.taken");
+	t->bh = bh;
 	if (fresh) {
 		/*
 		 * Only the sub-buffer bytes, nobody else's: the buffer header
@@ -134,6 +234,10 @@ static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r)
 		for (size_t off = 0; off < r->buffer_size; off += r->page_size)
 			__atomic_fetch_add((uint64_t *)(void *)(p + off), 0, __ATOMIC_RELAXED);
 		__atomic_fetch_add((uint64_t *)(void *)(p + r->buffer_size - 8), 0, __ATOMIC_RELAXED);
+		t->sb = NULL;
+		t->off = r->subbuf_payload; /* forces a first sub-buffer */
+	} else {
+		resume(t, r, need);
 	}
 	rhr_st32(&bh->tid, t->tid);
 	RHOOK__FAILPOINT("claim.tid");
@@ -144,9 +248,6 @@ static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r)
 	rhr_st64(bh->thread_name, words[0]);
 	rhr_st64(bh->thread_name + 8, words[1]);
 	RHOOK__FAILPOINT("claim.name");
-	t->bh = bh;
-	t->sb = NULL;
-	t->off = r->subbuf_payload; /* forces a new sub-buffer: one writer per sub-buffer */
 }
 
 /*
@@ -219,6 +320,106 @@ void rhook__rec_emit_nested(void)
 	urcu_bp_read_unlock();
 }
 
+/* How long emit_shared() waits for a shared buffer when every one is held (see there). */
+#define SHARED_WAIT_NS 1000000000ull
+
+/*
+ * The shared path (recorder_format.h, T1), for a thread that found every
+ * per-thread buffer taken: holds a shared buffer for this one event.
+ * The thread starts at its home buffer (tid modulo their number: a
+ * thread tends to find its own last record there, and needs no thread
+ * record) and passes over buffers other threads hold; after a round in
+ * which every one was held, it yields the CPU (the holders are within a
+ * few stores of releasing, or preempted) and goes round again.  It never
+ * waits on itself: an emit from a signal handler on a thread that holds
+ * one is nested and dropped before it gets here.  In discard mode a
+ * shared buffer whose ring is full is marked FULL and never held again;
+ * when all are, the event is counted lost (discard) on the home buffer.
+ * When every shared buffer stays held for a second (a holder that cannot
+ * finish), the event is dropped and counted as no_buffer rather than
+ * waiting longer.  Cost: a CAS and a release store on a line other
+ * threads write, plus a thread record when the buffer's last writer was
+ * another thread (bench/recorder_bench.c, recorder_event_shared_*).
+ *
+ * Concurrency: any thread without a per-thread buffer, at any time
+ * (signal handlers included), inside the caller's read-side section;
+ * holding no lock.  Ordering: T1 (recorder_format.h) between successive holders
+ * of a buffer; C1 and S1 towards readers, as on the fast path.
+ */
+static void emit_shared(struct rhook__rec_tls *t, struct rhook__recorder *r, unsigned id, const void *payload,
+			uint32_t len, const void *tail, uint32_t tail_len, bool ordered)
+{
+	uint32_t size = (uint32_t)sizeof(struct rhr_record) + len + tail_len, home = t->tid % r->num_shared;
+	uint64_t since = 0;
+
+	for (unsigned round = 0;; round++) {
+		bool held = false;
+
+		for (uint32_t k = 0; k < r->num_shared; k++) {
+			struct rhr_bufhdr *bh = rhook__rec_bufhdr(r, r->num_private + (home + k) % r->num_shared);
+			/* Acquire: a FULL state comes with its holder's last counts (see below). */
+			uint32_t want = __atomic_load_n(&bh->state, __ATOMIC_ACQUIRE);
+			struct rhook__rec_tls s;
+
+			if (want != RHR_BUF_SHARED) {
+				held |= want != RHR_BUF_FULL;
+				continue;
+			}
+			/* T1: acquire, pairs with the previous holder's release store below. */
+			if (!__atomic_compare_exchange_n(&bh->state, &want, RHR_BUF_OWNED, false, __ATOMIC_ACQUIRE,
+							 __ATOMIC_RELAXED)) {
+				held |= want != RHR_BUF_FULL;
+				continue;
+			}
+			RHOOK__FAILPOINT("shared.held");
+			s = (struct rhook__rec_tls){ .bh = bh, .tid = t->tid };
+			resume(&s, r, size);
+			if (s.off + size > r->subbuf_payload) {
+				if (ring_full(r, bh, size)) {
+					/* T1: release, so that whoever counts a loss here sees the holders' stores. */
+					__atomic_store_n(&bh->state, RHR_BUF_FULL, __ATOMIC_RELEASE);
+					RHOOK__FAILPOINT("shared.full");
+					continue;
+				}
+				next_subbuf(&s, r); /* not full: cannot fail */
+			}
+			rhr_st32(&bh->tid, t->tid);
+			RHOOK__FAILPOINT("shared.tid");
+			rhook__rec_put(&s, id, payload, len, tail, tail_len,
+				       ordered ? rhook__rec_now_ordered(r->clock) : rhook__rec_now(r->clock));
+			/* T1: the record happens before the next holder's acquire CAS. */
+			__atomic_store_n(&bh->state, RHR_BUF_SHARED, __ATOMIC_RELEASE);
+			RHOOK__FAILPOINT("shared.released");
+			return;
+		}
+		if (!held) {
+			/* Every shared ring is full (discard mode): the loss the user chose, counted. */
+			__atomic_fetch_add(&rhook__rec_bufhdr(r, r->num_private + home)->lost_discard, 1,
+					   __ATOMIC_RELAXED);
+			RHOOK__FAILPOINT("shared.lost");
+			return;
+		}
+		if (round % 64 == 63) {
+			/*
+			 * Never hang the host: a holder that cannot finish (stopped
+			 * by a debugger, or a signal handler that jumped out of its
+			 * emit) keeps its buffer forever.  After SHARED_WAIT_NS of
+			 * every shared buffer held, the event is dropped and counted.
+			 */
+			uint64_t now = rhook__now_ns();
+
+			if (!since) {
+				since = now;
+			} else if (now - since > SHARED_WAIT_NS) {
+				__atomic_fetch_add(&r->hdr->lost_no_buffer, 1, __ATOMIC_RELAXED);
+				RHOOK__FAILPOINT("shared.timeout");
+				return;
+			}
+		}
+		sched_yield();
+	}
+}
+
 void rhook__rec_emit_slow(struct rhook__rec_tls *t, struct rhook__recorder *r, unsigned id, const void *payload,
 			  uint32_t len, const void *tail, uint32_t tail_len, bool ordered)
 {
@@ -226,11 +427,12 @@ void rhook__rec_emit_slow(struct rhook__rec_tls *t, struct rhook__recorder *r, u
 
 	if (!r && !(r = rhook__rec_start_pending()))
 		return;
-	if (t->gen != r->gen || (!t->bh && t->retired_seen != r->retired_epoch))
-		claim(t, r);
+	/* Relaxed: a hint to try a claim again; the claim's CAS is what synchronizes (B1). */
+	if (t->gen != r->gen ||
+	    (!t->bh && t->retired_seen != __atomic_load_n(&r->retired_epoch, __ATOMIC_RELAXED)))
+		claim(t, r, size);
 	if (!t->bh) {
-		__atomic_fetch_add(&r->hdr->lost_no_buffer, 1, __ATOMIC_RELAXED);
-		RHOOK__FAILPOINT("no_buffer.lost");
+		emit_shared(t, r, id, payload, len, tail, tail_len, ordered);
 		return;
 	}
 	if (t->off + size > r->subbuf_payload && !next_subbuf(t, r))

@@ -1,5 +1,5 @@
 /*
- * recorder_format.h - on-disk layout of a flight recorder file (version 1).
+ * recorder_format.h - on-disk layout of a flight recorder file (version 2).
  *
  * Shared by the writer (librhook) and the reader (src/reader).  A wire
  * format (src/wire): header-only, libc only.  Prefix rhr_ / RHR_ (rhook
@@ -12,7 +12,15 @@
  *   subbuf := subbuf header (RHR_SBHDR_SIZE) records (subbuf_size - RHR_SBHDR_SIZE)
  *   record := rhr_record payload [tail], a multiple of 8 bytes
  *
- * Each buffer has one writer at a time (the thread that claimed it).
+ * The first num_buffers - num_shared buffers are per-thread: a thread
+ * claims one at its first event and keeps it until it exits.  The last
+ * num_shared are shared: threads that found no per-thread buffer free
+ * take one of them for the length of one event (T1 below).  Version 2
+ * added num_shared and the thread record; a version 1 file is a version
+ * 2 file with num_shared 0 and no thread record, and is read as such.
+ *
+ * Each buffer has one writer at a time (the thread that claimed it, or
+ * that holds the shared buffer for one event).
  * Writer and reader (another process, or a crash later) share the file
  * through memory.  Every word the writer changes while a reader may look
  * is stored with an atomic store, every word a live reader loads with an
@@ -35,6 +43,18 @@
  *   B1  a thread hands its buffer back at exit by storing its state
  *       RETIRED (release); the next owner's claim (a CAS, acquire) sees
  *       everything it wrote (one process: ordinary thread hand-off).
+ *   T1  a shared buffer is held for one event: its state goes from
+ *       SHARED to OWNED by a CAS (acquire), and back to SHARED (or to
+ *       FULL, discard mode, when its ring is full) by a release store
+ *       after the event's commit; the next holder's CAS sees everything
+ *       the previous holder wrote, as B1 does for per-thread buffers.
+ *   W1  records carry no thread id: a sub-buffer's records are those of
+ *       rhr_sbhdr.tid until a thread record (RHR_RECORD_THREAD), whose
+ *       records follow it until the next one.  A writer that continues a
+ *       sub-buffer another thread wrote last (a shared buffer, a retired
+ *       buffer taken over) appends a thread record first, committed as
+ *       any record (C1): a reader never attributes a record to the wrong
+ *       thread, a torn thread record is ignored with what follows it.
  *   H1  the header's version is stored last (release); a reader that
  *       loads it (acquire) non-zero sees a complete header.
  *   H2  state is stored (release) after the final clock anchor.
@@ -61,12 +81,22 @@
 #include <stdint.h>
 
 #define RHR_MAGIC "RHOOKREC"
-#define RHR_VERSION 1
+#define RHR_VERSION 2
+#define RHR_VERSION_MIN 1 /* the oldest version a reader of this format reads */
 #define RHR_HEADER_SIZE 4096u
 #define RHR_BUFHDR_SIZE 256u
 #define RHR_SBHDR_SIZE 64u
 #define RHR_MIN_SUBBUF_SIZE 4096u
 #define RHR_RECORD_MAGIC 0x5248u /* "RH" */
+#define RHR_MAX_BUFFERS 65536u /* per-thread and shared, in one file */
+/*
+ * rhr_record.id of a thread record (W1): no event; its payload is one
+ * word, the thread id of the records that follow (low 32 bits, high 32
+ * zero); its timestamp is when the writer switched.  Not counted in
+ * rhr_sbhdr.records (which counts events).
+ */
+#define RHR_RECORD_THREAD 0xffffu
+#define RHR_THREAD_RECORD_SIZE 24u
 #define RHR_FILE_SUFFIX ".rhr"
 #define RHR_LOCK_LEN RHR_HEADER_SIZE /* the bytes the writer's OFD lock covers */
 
@@ -88,6 +118,8 @@ enum rhr_buf_state {
 	RHR_BUF_FREE = 0,    /* never used */
 	RHR_BUF_OWNED = 1,   /* a live thread writes it */
 	RHR_BUF_RETIRED = 2, /* its thread exited; data readable, may be taken over */
+	RHR_BUF_SHARED = 3,  /* a shared buffer nobody holds (T1) */
+	RHR_BUF_FULL = 4,    /* a shared buffer whose ring is full, discard mode: never held again */
 };
 
 /* A (TSC, CLOCK_MONOTONIC) pair read back to back. */
@@ -114,22 +146,23 @@ struct rhr_header {
 	struct rhr_anchor stop;    /* at stop or exit; zero after a crash */
 	uint32_t state;            /* enum rhr_state */
 	uint32_t num_events;       /* events in the schema (RHW_EV_MAX_ID) */
-	uint64_t lost_no_buffer;   /* events dropped: every buffer was owned */
+	uint64_t lost_no_buffer;   /* events dropped: no recorder yet (a forked child creating its file), or
+	                              every shared buffer held for a second; version 1: every buffer owned */
 	uint64_t lost_nested;      /* events dropped: emitted from inside an emit (signal) */
 	char hostname[64];         /* NUL-terminated */
 	char comm[32];             /* process name, NUL-terminated */
 	uint8_t boot_id[16];       /* /proc/sys/kernel/random/boot_id: same boot, same clock */
 	uint32_t flags;            /* RHR_FLAG_*; 0 in files of older writers */
-	uint32_t reserved;
+	uint32_t num_shared;       /* the last num_shared buffers are shared (T1); 0 in version 1 */
 };
 
 struct rhr_bufhdr {
 	uint32_t state;            /* enum rhr_buf_state; CAS to claim */
-	uint32_t tid;              /* current or last owner */
+	uint32_t tid;              /* current or last owner; shared: the last writer */
 	uint64_t last_seq;         /* seq of the newest sub-buffer (0: none yet) */
 	uint64_t lost_discard;     /* records dropped: discard mode, buffer full */
 	uint64_t lost_overwrite;   /* records overwritten: overwrite mode */
-	uint64_t owners;           /* threads that have owned it */
+	uint64_t owners;           /* threads that have owned it (shared: not counted) */
 	char thread_name[16];      /* current or last owner's name */
 };
 

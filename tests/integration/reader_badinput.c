@@ -1,6 +1,7 @@
 /*
  * reader_badinput.c - rhook-read on bad input: wrong arguments, paths
- * that are no trace, truncated files, garbage, an unknown format version,
+ * that are no trace, truncated files, garbage, an unknown format version
+ * (and the older version 1, which is read),
  * a header never completed, damaged records, broken CTF metadata.  Each
  * gets a clear message and a non-zero exit, never a crash.
  */
@@ -158,6 +159,43 @@ static void test_garbage(void **state)
 				      NULL });
 }
 
+/*
+ * Format versions: a file of format version 1 (the seed corpus keeps
+ * files of the version 1 writer) is read; a newer version than this
+ * reader's is refused, naming it and what is read; a version 1 header
+ * that claims shared buffers (a version 2 field) is inconsistent.
+ */
+static void test_versions(void **state)
+{
+	const char *src = getenv("RHOOK_SOURCE_DIR");
+	uint32_t newer = RHR_VERSION + 1, v1 = 1;
+	char old[PATH_MAX], msg[128], *out, *err;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
+
+	(void)state;
+	assert_non_null(src);
+	snprintf(old, sizeof(old), "%s/tests/fuzz/corpus/v1-overwrite-2buffers.rhr", src);
+	memset(&proc, 0, sizeof(proc));
+	assert_int_equal(rdr_recfile_open(&f, old, &proc, msg, sizeof(msg)), 0);
+	assert_int_equal(f.hdr.version, 1);
+	assert_int_equal(f.hdr.num_shared, 0);
+	rdr_recfile_close(&f);
+	assert_int_equal(rr_read(&out, &err, (const char *const[]){ "print", old, NULL }), 0);
+	assert_non_null(strstr(out, "rhook:manifest_commit"));
+	free(out);
+	free(err);
+	snprintf(msg, sizeof(msg), "unsupported recorder format version %u (this rhook-read reads versions 1 to %u)",
+		 newer, RHR_VERSION);
+	expect(2, msg,
+	       (const char *const[]){ "print",
+				      variant("newer.rhr", good_size, offsetof(struct rhr_header, version), &newer, 4),
+				      NULL });
+	expect(2, "bad geometry",
+	       (const char *const[]){ "print", variant("v1shared.rhr", good_size, offsetof(struct rhr_header, version), &v1, 4),
+				      NULL });
+}
+
 /* A damaged record inside committed data: skipped, reported, exit 1; the rest is read. */
 static void test_damaged_record(void **state)
 {
@@ -215,6 +253,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_usage),     cmocka_unit_test(test_not_a_trace),    cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage),   cmocka_unit_test(test_damaged_record), cmocka_unit_test(test_bad_ctf),
+		cmocka_unit_test(test_versions),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -25,9 +25,17 @@
  *   - overwrite mode keeps the newest: each thread's last completed emit
  *     is there, and every missing older one is counted lost.
  *
+ * And a shared buffer whose holder never finishes does not hang the
+ * other threads (test_stuck_holder).
+ *
  * The workload: thread 0 emits, exits (its buffer is handed back), then
- * thread 1 takes the buffer over and emits; one buffer of two small
- * sub-buffers, so that both fill, switch and (overwrite) recycle.
+ * thread 1 takes the buffer over, continues thread 0's sub-buffer after
+ * a thread record, and emits; while it still owns the one per-thread
+ * buffer, thread 2 then thread 3 emit through the one shared buffer
+ * (held for each event; thread 3 continues after a thread record).  All
+ * buffers have two small sub-buffers, so that they fill, switch and
+ * (overwrite) recycle; in discard mode the shared one fills up (FULL,
+ * then counted losses).  Every event must carry its own thread's tid.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -42,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,10 +64,11 @@
 #include "rt.h"
 #include "wire/events.h"
 
-#define THREADS 2
+#define THREADS 4
 #define EVENTS_0 150u /* thread 0: more than one sub-buffer */
 #define EVENTS_1 250u /* thread 1: enough to fill (discard) or recycle (overwrite) */
-#define MAX_POINTS 64
+#define EVENTS_SHARED 150u /* threads 2 and 3, together enough to fill or recycle the shared buffer */
+#define MAX_POINTS 96
 
 /* Set by the test, called by librhook-failpoints at each point. */
 extern void (*rhook__failpoint_hook)(const char *name);
@@ -71,6 +81,7 @@ struct point {
 struct shared {
 	_Atomic uint64_t attempted[THREADS]; /* emits begun */
 	_Atomic uint64_t completed[THREADS]; /* emits returned */
+	_Atomic int tid[THREADS];            /* each writer's tid */
 	struct point points[MAX_POINTS];     /* census */
 	unsigned num_points;
 	int census_overflow;
@@ -105,16 +116,22 @@ static void kill_at(const char *name)
 		kill(getpid(), SIGKILL);
 }
 
+/* Thread 1 keeps the per-thread buffer until the shared-path writers are done. */
+static atomic_int release_owner;
+
 static void *writer(void *arg)
 {
 	uint64_t t = (uint64_t)(uintptr_t)arg;
-	unsigned n = t ? EVENTS_1 : EVENTS_0;
+	unsigned n = t == 0 ? EVENTS_0 : t == 1 ? EVENTS_1 : EVENTS_SHARED;
 
+	atomic_store(&sh->tid[t], gettid());
 	for (uint64_t seq = 0; seq < n; seq++) {
 		atomic_store(&sh->attempted[t], seq + 1);
 		rhook_trace_flush_begin(t + 1, seq, recorder_mix(t, seq));
 		atomic_store(&sh->completed[t], seq + 1);
 	}
+	while (t == 1 && !atomic_load(&release_owner))
+		sched_yield();
 	return NULL;
 }
 
@@ -129,12 +146,20 @@ static void child(const char *dir, bool overwrite, void (*hook)(const char *))
 	rhook__failpoint_hook = hook;
 	if (rhook_recorder_start(&cfg))
 		_exit(3);
-	for (uintptr_t t = 0; t < THREADS; t++) {
-		pthread_t th;
+	pthread_t owner, th;
 
+	if (pthread_create(&th, NULL, writer, (void *)0) || pthread_join(th, NULL))
+		_exit(4);
+	if (pthread_create(&owner, NULL, writer, (void *)1))
+		_exit(4);
+	while (atomic_load(&sh->completed[1]) < EVENTS_1)
+		sched_yield();
+	for (uintptr_t t = 2; t < THREADS; t++)
 		if (pthread_create(&th, NULL, writer, (void *)t) || pthread_join(th, NULL))
 			_exit(4);
-	}
+	atomic_store(&release_owner, 1);
+	if (pthread_join(owner, NULL))
+		_exit(4);
 	rhook__failpoint_hook = NULL;
 	_exit(rhook_recorder_stop() ? 5 : 0);
 }
@@ -201,6 +226,9 @@ static void verify(const char *dir, bool overwrite, const char *what)
 			if (st->ev.id != RHW_EV_flush_begin || t >= THREADS || e->bytes != recorder_mix(t, e->rows))
 				fail_msg("%s: a torn or foreign record was decoded (event %u, region %llu, rows %llu)", what,
 					 st->ev.id, (unsigned long long)e->region_id, (unsigned long long)e->rows);
+			if ((int)st->ev.tid != atomic_load(&sh->tid[t]))
+				fail_msg("%s: thread %llu's event %llu has tid %u, want %d", what, (unsigned long long)t,
+					 (unsigned long long)e->rows, st->ev.tid, atomic_load(&sh->tid[t]));
 			if (seen[t].n && e->rows != seen[t].last + 1)
 				fail_msg("%s: thread %llu: event %llu after %llu", what, (unsigned long long)t,
 					 (unsigned long long)e->rows, (unsigned long long)seen[t].last);
@@ -263,6 +291,7 @@ static int run_child(const char *dir, bool overwrite, const char *point, uint64_
 	for (unsigned t = 0; t < THREADS; t++) {
 		atomic_store(&sh->attempted[t], 0);
 		atomic_store(&sh->completed[t], 0);
+		atomic_store(&sh->tid[t], 0);
 	}
 	target = point;
 	target_hit = hit;
@@ -273,6 +302,14 @@ static int run_child(const char *dir, bool overwrite, const char *point, uint64_
 		child(dir, overwrite, point ? kill_at : census);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return status;
+}
+
+static bool has_point(const struct point *points, unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(points[i].name, name))
+			return true;
+	return false;
 }
 
 static void kill_every_step(bool overwrite)
@@ -297,6 +334,21 @@ static void kill_every_step(bool overwrite)
 	memcpy(points, sh->points, sizeof(points));
 	/* The protocol's steps must all be there: a build without failpoints proves nothing. */
 	assert_true(num_points >= 10);
+	/* The workload takes every path: a takeover, the shared buffer, thread records, a full shared ring. */
+	{
+		static const char *const must[] = { "claim.taken", "exit.retired", "thread.commit", "shared.held",
+						    "shared.tid", "shared.released" };
+		static const char *const must_discard[] = { "shared.full", "shared.lost", "discard.lost" };
+
+		for (size_t k = 0; k < sizeof(must) / sizeof(must[0]); k++)
+			if (!has_point(points, num_points, must[k]))
+				fail_msg("%s: the workload never reached %s", mode, must[k]);
+		for (size_t k = 0; !overwrite && k < sizeof(must_discard) / sizeof(must_discard[0]); k++)
+			if (!has_point(points, num_points, must_discard[k]))
+				fail_msg("%s: the workload never reached %s", mode, must_discard[k]);
+		if (overwrite && !has_point(points, num_points, "recycle.seq0"))
+			fail_msg("%s: the workload never recycled a sub-buffer", mode);
+	}
 
 	for (unsigned i = 0; i < num_points; i++) {
 		uint64_t last = 0;
@@ -324,6 +376,89 @@ static void kill_every_step(bool overwrite)
 		kills);
 }
 
+/*
+ * A holder that never finishes (here: a failpoint that jumps out of the
+ * emit, as a signal handler's siglongjmp() would) keeps the one shared
+ * buffer forever.  Another thread on the shared path must not hang: its
+ * event is dropped after about a second and counted as no_buffer.  In a
+ * child: the jump leaves its thread inside a read-side section, which a
+ * stop would wait for forever.
+ */
+static sigjmp_buf stuck_jb;
+static atomic_int stuck_armed, owner_ready;
+
+static void jump_out(const char *name)
+{
+	if (atomic_load(&stuck_armed) && !strcmp(name, "shared.held")) {
+		atomic_store(&stuck_armed, 0);
+		siglongjmp(stuck_jb, 1);
+	}
+}
+
+static void *buffer_owner(void *arg)
+{
+	(void)arg;
+	rhook_trace_flush_begin(1, 0, recorder_mix(0, 0)); /* takes the one per-thread buffer */
+	atomic_store(&owner_ready, 1);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void *late_writer(void *arg)
+{
+	(void)arg;
+	rhook_trace_flush_begin(3, 0, recorder_mix(2, 0));
+	return NULL;
+}
+
+static void test_stuck_holder(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300], err[256];
+	struct rdr_proc proc;
+	struct rdr_recfile f;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	rt_tmpdir(dir, "stuck");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rhook_recorder_config cfg = { .size = sizeof(cfg), .dir = dir, .buffer_size = 8192,
+						     .num_buffers = 1, .num_subbuffers = 2 };
+		pthread_t owner, late;
+
+		alarm(30); /* a hang fails the test */
+		if (rhook_recorder_start(&cfg) || pthread_create(&owner, NULL, buffer_owner, NULL))
+			_exit(3);
+		while (!atomic_load(&owner_ready))
+			sched_yield();
+		rhook__failpoint_hook = jump_out;
+		atomic_store(&stuck_armed, 1);
+		if (!sigsetjmp(stuck_jb, 1))
+			rhook_trace_flush_begin(2, 0, recorder_mix(1, 0));
+		rhook__failpoint_hook = NULL;
+		if (atomic_load(&stuck_armed))
+			_exit(4); /* never got to the shared buffer */
+		/* This thread is stuck inside its emit now; another one writes. */
+		if (pthread_create(&late, NULL, late_writer, NULL) || pthread_join(late, NULL))
+			_exit(5);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("the child did not finish (status %#x): a shared-path writer hung on a stuck holder", status);
+	assert_true(find_file(dir, path, sizeof(path)));
+	memset(&proc, 0, sizeof(proc));
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
+		fail_msg("%s: %s", path, err);
+	assert_int_equal(proc.lost.no_buffer, 1);
+	assert_int_equal(proc.lost.damaged, 0);
+	rdr_recfile_close(&f);
+	tc_rmtree(dir);
+}
+
 static void test_discard(void **state)
 {
 	(void)state;
@@ -341,6 +476,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discard),
 		cmocka_unit_test(test_overwrite),
+		cmocka_unit_test(test_stuck_holder),
 	};
 
 	if (argc > 1)

@@ -16,6 +16,11 @@
  * word a live reader loads while a writer may store it must be an
  * atomic access ordered as the protocol says, or it reports a race.
  *
+ * Half the writers (rounded down) have no per-thread buffer: they write
+ * through the shared buffer(s), a buffer held per event, so that the
+ * live readers read the shared path too (with up to 4 threads, one
+ * shared buffer: each thread's events are in one stream).
+ *
  * Start/stop churn: writers emit nonstop while the main thread starts and
  * stops the recorder ROUNDS times (a new file each time).  Every file
  * decodes without damage, every event is one a writer wrote, and no
@@ -52,6 +57,12 @@ static atomic_int stop;
 static atomic_ulong emitted;
 static pthread_t writers[MAX_THREADS];
 static bool writers_running;
+
+/* Per-thread buffers for half the writers (see the top), at least one. */
+static unsigned private_buffers(void)
+{
+	return threads > 1 ? (threads + 1) / 2 : 1;
+}
 
 /* Emits until told to stop; counts its emits once, at the end. */
 static void *writer(void *arg)
@@ -140,7 +151,7 @@ static size_t check_print(char *text)
 
 static void test_live_read(void **state)
 {
-	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 1024 * 1024, .num_buffers = threads,
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 1024 * 1024, .num_buffers = private_buffers(),
 					     .num_subbuffers = 16, .mode = RHOOK_RECORDER_OVERWRITE };
 	char dir[PATH_MAX], path[PATH_MAX];
 	size_t printed = 0;
@@ -204,6 +215,7 @@ struct inproc_reader {
 	/* Results, asserted by the main thread. */
 	char failure[512];
 	uint64_t events, damaged;
+	uint64_t shared; /* of them read from a shared buffer */
 };
 
 static void *inproc_read(void *arg)
@@ -211,8 +223,6 @@ static void *inproc_read(void *arg)
 	struct inproc_reader *x = arg;
 
 	for (unsigned r = 0; r < x->reads && !x->failure[0]; r++) {
-		uint64_t last[MAX_THREADS] = { 0 };
-		bool seen[MAX_THREADS] = { false };
 		struct rdr_proc proc;
 		struct rdr_recfile f;
 		char err[256];
@@ -224,6 +234,9 @@ static void *inproc_read(void *arg)
 		}
 		for (uint32_t i = 0; i < f.num_streams && !x->failure[0]; i++) {
 			struct rdr_stream *st = rdr_recfile_stream(&f, i);
+			/* In order within a stream: a shared-path writer's events may be in several. */
+			uint64_t last[MAX_THREADS] = { 0 };
+			bool seen[MAX_THREADS] = { false };
 
 			while (st->next(st)) {
 				const struct rhw_ev_flush_begin *e = st->ev.payload;
@@ -239,6 +252,7 @@ static void *inproc_read(void *arg)
 				seen[t] = true;
 				last[t] = e->rows;
 				x->events++;
+				x->shared += st->buffer >= f.hdr.num_buffers - f.hdr.num_shared;
 			}
 		}
 		x->damaged += proc.lost.damaged;
@@ -249,7 +263,7 @@ static void *inproc_read(void *arg)
 
 static void test_live_read_in_process(void **state)
 {
-	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 64 * 1024, .num_buffers = threads,
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 64 * 1024, .num_buffers = private_buffers(),
 					     .num_subbuffers = 16, .mode = RHOOK_RECORDER_OVERWRITE };
 	struct inproc_reader x = { .reads = 5 * rounds };
 	char dir[PATH_MAX], path[PATH_MAX];
@@ -271,12 +285,14 @@ static void test_live_read_in_process(void **state)
 		fail_msg("%s", x.failure);
 	assert_int_equal(x.damaged, 0);
 	assert_true(x.events > 0);
+	if (threads > 1)
+		assert_true(x.shared > 0);
 	tc_rmtree(dir);
 }
 
 static void test_start_stop_churn(void **state)
 {
-	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 64 * 1024, .num_buffers = threads,
+	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 64 * 1024, .num_buffers = private_buffers(),
 					     .mode = RHOOK_RECORDER_DISCARD };
 	struct dirent **names;
 	char dir[PATH_MAX];

@@ -2,7 +2,15 @@
  * recorder_sigkill.c - SIGKILL in the middle of heavy recording, many
  * times: nothing committed is lost, nothing torn is decoded.
  *
- *   recorder_sigkill [THREADS] [ROUNDS]      (default 3 threads, 24 rounds)
+ *   recorder_sigkill [THREADS] [ROUNDS] [BUFFERS]
+ *                    (default 3 threads, 24 rounds, a per-thread buffer each)
+ *
+ * With fewer per-thread BUFFERS than THREADS, the threads left over
+ * write through the shared buffers (a buffer held per event, thread
+ * records), and the checks below hold for them too, except that in
+ * overwrite mode a shared buffer keeps its own newest events, not each
+ * thread's: there, every event missing below a thread's newest kept one
+ * must be counted lost.
  *
  * Each round forks a child that records flush_begin events as fast as
  * its threads can, into small rings that wrap (overwrite) or fill
@@ -45,16 +53,18 @@
 #include "rt.h"
 #include "wire/events.h"
 
-#define MAX_THREADS 16
+#define MAX_THREADS 1024
 #define SUBBUFS 4u
 #define BUFFER (256u * 1024u)
-/* Events per thread before a kill: enough to wrap or fill the ring several times. */
-#define WARMUP 30000u
+/* Events before a kill: enough to wrap or fill the rings several times (per thread: shared out). */
+#define WARMUP_ALL 90000u
+#define WARMUP_MIN 300u
 
-static unsigned threads = 3, rounds = 24;
+static unsigned threads = 3, rounds = 24, buffers;
 
 struct shared {
 	_Atomic uint64_t done[MAX_THREADS]; /* emits completed, per thread */
+	_Atomic int tid[MAX_THREADS];       /* each writer's tid */
 	_Atomic int failed;                 /* the child could not start recording */
 };
 
@@ -64,6 +74,7 @@ static void *writer(void *arg)
 {
 	uint64_t t = (uint64_t)(uintptr_t)arg;
 
+	atomic_store(&sh->tid[t], gettid());
 	for (uint64_t seq = 0;; seq++) {
 		rhook_trace_flush_begin(t + 1, seq, recorder_mix(t, seq));
 		/* Published after the emit returned: pairs with the parent's read after the kill. */
@@ -75,7 +86,7 @@ static void *writer(void *arg)
 static void child(const char *dir, unsigned round)
 {
 	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .dir = dir, .buffer_size = BUFFER,
-					     .num_buffers = threads, .num_subbuffers = SUBBUFS,
+					     .num_buffers = buffers, .num_subbuffers = SUBBUFS,
 					     .mode = round % 2 ? RHOOK_RECORDER_OVERWRITE : RHOOK_RECORDER_DISCARD,
 					     .clock = round % 4 < 2 ? RHOOK_RECORDER_CLOCK_TSC
 								    : RHOOK_RECORDER_CLOCK_MONOTONIC };
@@ -94,57 +105,94 @@ static void child(const char *dir, unsigned round)
 }
 
 struct per_thread {
-	uint64_t n, first, last;
+	uint64_t n, max, last_in_stream;
+	uint32_t stream; /* + 1 of the stream its last event came from */
+	bool shared;     /* some of its events are in a shared buffer */
+	uint8_t *seen;   /* done + 1 flags */
 };
 
 /* Decodes the child's file and checks it against what the child completed. */
 static void verify(const char *dir, pid_t pid, bool overwrite, const uint64_t *done)
 {
-	struct per_thread pt[MAX_THREADS];
+	static struct per_thread pt[MAX_THREADS];
 	struct rdr_proc proc;
 	struct rdr_recfile f;
 	char path[PATH_MAX + 64], err[256];
-	uint64_t kept = 0, completed = 0;
+	uint64_t kept = 0, completed = 0, missing = 0;
+	uint32_t num_private;
 
 	snprintf(path, sizeof(path), "%s/rhook-%ld-0.rhr", dir, (long)pid);
 	memset(&proc, 0, sizeof(proc));
 	memset(pt, 0, sizeof(pt));
+	for (unsigned t = 0; t < threads; t++) {
+		pt[t].seen = calloc(done[t] + 1, 1);
+		assert_non_null(pt[t].seen);
+	}
 	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	assert_int_equal(f.hdr.state, RHR_STATE_RECORDING); /* killed: never finished */
+	num_private = f.hdr.num_buffers - f.hdr.num_shared;
 	for (uint32_t s = 0; s < f.num_streams; s++) {
 		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
 			const struct rhw_ev_flush_begin *e = st->ev.payload;
 			uint64_t t = e->region_id - 1;
+			struct per_thread *p = &pt[t];
 
 			assert_int_equal(st->ev.id, RHW_EV_flush_begin);
 			assert_true(t < threads);
 			assert_int_equal(e->bytes, recorder_mix(t, e->rows));
-			if (pt[t].n)
-				assert_int_equal(e->rows, pt[t].last + 1);
-			else
-				pt[t].first = e->rows;
-			pt[t].last = e->rows;
-			pt[t].n++;
+			assert_int_equal(st->ev.tid, atomic_load(&sh->tid[t]));
+			/* At most the emit in flight beyond what completed, and each event once. */
+			assert_true(e->rows <= done[t]);
+			assert_false(p->seen[e->rows]++);
+			/* In its stream, a thread's events are consecutive (per-thread) or in order (shared). */
+			if (p->stream == s + 1 && st->buffer < num_private)
+				assert_int_equal(e->rows, p->last_in_stream + 1);
+			else if (p->stream == s + 1)
+				assert_true(e->rows > p->last_in_stream);
+			p->stream = s + 1;
+			p->last_in_stream = e->rows;
+			p->shared |= st->buffer >= num_private;
+			if (!p->n || e->rows > p->max)
+				p->max = e->rows;
+			p->n++;
 		}
 	}
 	assert_int_equal(proc.lost.damaged, 0);
 	for (unsigned t = 0; t < threads; t++) {
-		assert_true(pt[t].n > 0);
-		/* The newest committed event is there (or the one in flight made it). */
-		if (overwrite)
-			assert_true(pt[t].last + 1 == done[t] || pt[t].last == done[t]);
-		else
-			assert_int_equal(pt[t].first, 0);
+		if (!pt[t].n) {
+			/*
+			 * Only a thread without a buffer of its own can lose all:
+			 * to full shared rings (discard) or to other threads'
+			 * newer events (overwrite); counted either way.
+			 */
+			assert_true(buffers < threads);
+			missing += done[t];
+			completed += done[t];
+			free(pt[t].seen);
+			continue;
+		}
+		if (!overwrite) {
+			/* Discard keeps the oldest: 0..n-1, each once. */
+			assert_int_equal(pt[t].max + 1, pt[t].n);
+		} else if (!pt[t].shared) {
+			/* Its own ring: the newest committed event is there (or the one in flight made it). */
+			assert_true(pt[t].max + 1 == done[t] || pt[t].max == done[t]);
+		}
+		missing += pt[t].max + 1 - pt[t].n;
 		kept += pt[t].n;
 		completed += done[t];
+		free(pt[t].seen);
 	}
 	if (!overwrite) {
 		/* Conservation: every completed emit is kept or counted; in-flight ones may be either. */
-		assert_true(kept + proc.lost.discard >= completed);
-		assert_true(kept + proc.lost.discard <= completed + threads);
+		assert_true(kept + proc.lost.discard + proc.lost.no_buffer >= completed);
+		assert_true(kept + proc.lost.discard + proc.lost.no_buffer <= completed + threads);
+	} else if (proc.lost.overwrite + proc.lost.no_buffer < missing) {
+		fail_msg("%llu events missing below their threads' newest, %llu counted overwritten",
+			 (unsigned long long)missing, (unsigned long long)proc.lost.overwrite);
 	}
 	rdr_recfile_close(&f);
 }
@@ -152,6 +200,8 @@ static void verify(const char *dir, pid_t pid, bool overwrite, const uint64_t *d
 static void test_sigkill(void **state)
 {
 	(void)state;
+	uint64_t warmup = WARMUP_ALL / threads > WARMUP_MIN ? WARMUP_ALL / threads : WARMUP_MIN;
+
 	srand((unsigned)getpid());
 	for (unsigned round = 0; round < rounds; round++) {
 		char dir[PATH_MAX];
@@ -168,7 +218,7 @@ static void test_sigkill(void **state)
 			child(dir, round);
 		/* Wait for every thread to be well into recording, then kill at a random moment. */
 		for (unsigned t = 0; t < threads; t++) {
-			while (atomic_load_explicit(&sh->done[t], memory_order_acquire) < WARMUP) {
+			while (atomic_load_explicit(&sh->done[t], memory_order_acquire) < warmup) {
 				if (atomic_load(&sh->failed) || waitpid(pid, &status, WNOHANG)) {
 					kill(pid, SIGKILL);
 					fail_msg("round %u: the child could not record", round);
@@ -198,8 +248,11 @@ int main(int argc, char **argv)
 		threads = (unsigned)atoi(argv[1]);
 	if (argc > 2)
 		rounds = (unsigned)atoi(argv[2]);
-	if (threads < 1 || threads > MAX_THREADS || rounds < 1) {
-		fprintf(stderr, "usage: recorder_sigkill [THREADS 1..%d] [ROUNDS]\n", MAX_THREADS);
+	buffers = threads;
+	if (argc > 3)
+		buffers = (unsigned)atoi(argv[3]);
+	if (threads < 1 || threads > MAX_THREADS || rounds < 1 || buffers < 1 || buffers > 4096) {
+		fprintf(stderr, "usage: recorder_sigkill [THREADS 1..%d] [ROUNDS] [BUFFERS 1..4096]\n", MAX_THREADS);
 		return 2;
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -8,6 +8,13 @@
  *    makes sub-buffers too small), name the variable and the range;
  *  - a program started with such a setting says so on stderr, naming the
  *    variable, and records nothing;
+ *  - RHOOK_TRACE_SIZE (the total) and RHOOK_TRACE_BUFFERS (per-thread
+ *    buffers, the older way to size a trace) together are refused, naming
+ *    both; the defaults and each of them give the file size they promise
+ *    (header, then whole buffers, 1 + n / 8 of them shared);
+ *  - a caller built against the first version of struct
+ *    rhook_recorder_config (its size stops at clock) is accepted, the
+ *    fields it lacks read as zero;
  *  - rhook_recorder_start() refuses what is out of range (-EINVAL), and
  *    a struct rhook_recorder_config from a newer rhook (size larger than
  *    this one's) whose extra bytes are not zero (-EINVAL); zero extra
@@ -22,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -31,7 +39,8 @@
 #include "rt.h"
 
 static const char *const vars[] = { "RHOOK_TRACE_DIR",        "RHOOK_TRACE_BUFFER_SIZE", "RHOOK_TRACE_BUFFERS",
-				    "RHOOK_TRACE_SUBBUFFERS", "RHOOK_TRACE_MODE",        "RHOOK_TRACE_CLOCK" };
+				    "RHOOK_TRACE_SUBBUFFERS", "RHOOK_TRACE_MODE",        "RHOOK_TRACE_CLOCK",
+				    "RHOOK_TRACE_SIZE" };
 
 static void clear_env(void)
 {
@@ -70,13 +79,35 @@ static void test_env_values(void **state)
 	env_refused("RHOOK_TRACE_BUFFER_SIZE", "lots", (const char *const[]){ "RHOOK_TRACE_BUFFER_SIZE=lots", NULL });
 	env_refused("RHOOK_TRACE_BUFFER_SIZE", "99999999999999999999g",
 		    (const char *const[]){ "RHOOK_TRACE_BUFFER_SIZE=", "power of two", NULL });
-	env_refused("RHOOK_TRACE_BUFFERS", "0", (const char *const[]){ "RHOOK_TRACE_BUFFERS=0", "1 to 4096", NULL });
+	env_refused("RHOOK_TRACE_BUFFERS", "0",
+		    (const char *const[]){ "RHOOK_TRACE_BUFFERS=0", "1 to 4096", "RHOOK_TRACE_SIZE", NULL });
 	env_refused("RHOOK_TRACE_BUFFERS", "5000", (const char *const[]){ "RHOOK_TRACE_BUFFERS=5000", "1 to 4096", NULL });
 	env_refused("RHOOK_TRACE_SUBBUFFERS", "3",
 		    (const char *const[]){ "RHOOK_TRACE_SUBBUFFERS=3", "power of two from 2 to 65536", NULL });
 	env_refused("RHOOK_TRACE_SUBBUFFERS", "1024",
-		    (const char *const[]){ "RHOOK_TRACE_SUBBUFFERS=1024", "RHOOK_TRACE_BUFFER_SIZE=1m", "1024 bytes",
+		    (const char *const[]){ "RHOOK_TRACE_SUBBUFFERS=1024", "RHOOK_TRACE_BUFFER_SIZE=256k", "256 bytes",
 					   "RHOOK_TRACE_BUFFER_SIZE >= 4m", NULL });
+	env_refused("RHOOK_TRACE_SIZE", "0", (const char *const[]){ "RHOOK_TRACE_SIZE=0", "64g", NULL });
+	env_refused("RHOOK_TRACE_SIZE", "65g", (const char *const[]){ "RHOOK_TRACE_SIZE=65g", "64g", NULL });
+	env_refused("RHOOK_TRACE_SIZE", "many", (const char *const[]){ "RHOOK_TRACE_SIZE=many", NULL });
+	env_refused("RHOOK_TRACE_SIZE", "300k",
+		    (const char *const[]){ "RHOOK_TRACE_SIZE=300k", "fewer than 2 buffers", "RHOOK_TRACE_BUFFER_SIZE=256k",
+					   NULL });
+	/* 64g of the default 256k buffers: more than a file may hold. */
+	env_refused("RHOOK_TRACE_SIZE", "64g", (const char *const[]){ "RHOOK_TRACE_SIZE=64g", "at most 65536", NULL });
+	/* The total and the older per-thread count: one or the other. */
+	{
+		struct rhook_recorder_config cfg;
+		char err[512] = "";
+
+		setenv("RHOOK_TRACE_DIR", "/nonexistent/rhook-config-test", 1);
+		setenv("RHOOK_TRACE_BUFFERS", "4", 1);
+		setenv("RHOOK_TRACE_SIZE", "1m", 1);
+		assert_int_equal(rhook_recorder_config_from_env(&cfg, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, "RHOOK_TRACE_BUFFERS=4") || !strstr(err, "RHOOK_TRACE_SIZE=1m") || !strstr(err, "both set"))
+			fail_msg("both set: the message '%s' does not name both", err);
+		clear_env();
+	}
 	env_refused("RHOOK_TRACE_MODE", "ring", (const char *const[]){ "RHOOK_TRACE_MODE=ring", "overwrite or discard", NULL });
 	env_refused("RHOOK_TRACE_CLOCK", "hpet",
 		    (const char *const[]){ "RHOOK_TRACE_CLOCK=hpet", "auto, tsc or monotonic", NULL });
@@ -92,6 +123,57 @@ static void test_env_values(void **state)
 		assert_int_equal(cfg.buffer_size, 32768);
 		clear_env();
 	}
+}
+
+/* The file each sizing gives: header, then whole buffers (buffer header + buffer_size). */
+static off_t started_size(struct rhook_recorder_config *cfg, const char *dir)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	cfg->size = sizeof(*cfg);
+	cfg->dir = dir;
+	assert_int_equal(rhook_recorder_start(cfg), 0);
+	assert_int_equal(rhook_recorder_path(path, sizeof(path)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(rhook_recorder_stop(), 0);
+	unlink(path);
+	return st.st_size;
+}
+
+static void test_sizes(void **state)
+{
+	struct rhook_recorder_config cfg;
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	off_t want, per = 256 + 256 * 1024;
+	char dir[PATH_MAX];
+
+	(void)state;
+	rt_tmpdir(dir, "config-sizes");
+	/* Defaults: 2 MiB per CPU, at least 64 MiB, at most 1 GiB; 256 KiB buffers. */
+	want = (off_t)cpus * (2 << 20);
+	want = want < (64 << 20) ? (64 << 20) : want > (1 << 30) ? (1 << 30) : want;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(started_size(&cfg, dir), 4096 + (want - 4096) / per * per);
+	/* A total: as many whole buffers as it holds. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.total_size = 10 << 20;
+	cfg.buffer_size = 64 << 10;
+	assert_int_equal(started_size(&cfg, dir), 4096 + ((10 << 20) - 4096) / (256 + (64 << 10)) * (256 + (64 << 10)));
+	/* The older per-thread count: 20 of them, and 1 + 20 / 8 = 3 shared. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.num_buffers = 20;
+	cfg.buffer_size = 64 << 10;
+	assert_int_equal(started_size(&cfg, dir), 4096 + 23 * (256 + (64 << 10)));
+	/* Both: refused. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.size = sizeof(cfg);
+	cfg.dir = dir;
+	cfg.num_buffers = 2;
+	cfg.total_size = 10 << 20;
+	assert_int_equal(rhook_recorder_start(&cfg), -EINVAL);
+	tc_rmtree(dir);
 }
 
 /* A program started with RHOOK_TRACE_BUFFER_SIZE=1k says why it does not record, by name. */
@@ -142,8 +224,17 @@ static void test_api(void **state)
 	cfg.mode = (enum rhook_recorder_mode)7;
 	assert_int_equal(rhook_recorder_start(&cfg), -EINVAL);
 	cfg.mode = RHOOK_RECORDER_OVERWRITE;
-	cfg.size = sizeof(cfg) - 1;
+	/* Smaller than the first published version (up to clock): refused. */
+	cfg.size = offsetof(struct rhook_recorder_config, clock);
 	assert_int_equal(rhook_recorder_start(&cfg), -EINVAL);
+	/* A caller built before total_size: its size stops at clock, and what lies past it is not read. */
+	cfg.size = offsetof(struct rhook_recorder_config, clock) + sizeof(cfg.clock);
+	cfg.num_buffers = 2;
+	cfg.total_size = 12345; /* with num_buffers, refused if it were read */
+	assert_int_equal(rhook_recorder_start(&cfg), 0);
+	assert_int_equal(rhook_recorder_stop(), 0);
+	cfg.num_buffers = 0;
+	cfg.total_size = 0;
 
 	/* Unknown trailing fields: refused unless zero. */
 	memset(&n, 0, sizeof(n));
@@ -163,6 +254,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env_values),
 		cmocka_unit_test(test_env_program),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_api),
 	};
 

@@ -11,7 +11,9 @@
  *    one branch.
  *
  *  - The embedded flight recorder: per-thread lock-free ring buffers in a
- *    memory-mapped file under a trace directory, readable by rhook-read
+ *    memory-mapped file under a trace directory (threads beyond the
+ *    per-thread buffers share the file's shared buffers, one event at a
+ *    time: no thread is ever without a buffer), readable by rhook-read
  *    after the process exits or crashes.  Started by
  *    rhook_recorder_start() or, for any program, by setting
  *    RHOOK_TRACE_DIR (see rhook_recorder_config_from_env()).  A forked
@@ -73,22 +75,39 @@ enum rhook_recorder_clock {
  * caller knows it.  A larger @size (a caller built against a newer
  * rhook) is accepted when the bytes past this rhook's fields are zero,
  * refused (-EINVAL) otherwise: a setting this rhook does not know is
- * never ignored.
+ * never ignored.  A smaller one, down to the first version's (up to
+ * @clock, before @total_size was added), is a caller built against an
+ * older rhook: the fields it lacks are 0, their defaults.
  */
 struct rhook_recorder_config {
 	size_t size;              /* sizeof(struct rhook_recorder_config) */
 	const char *dir;          /* trace directory; created (0700) if missing */
-	size_t buffer_size;       /* bytes per buffer, power of two up to 1 GiB; 0: 1 MiB */
-	unsigned num_buffers;     /* buffers (threads recording at once), up to 4096; 0: 16 */
+	size_t buffer_size;       /* bytes per buffer, power of two up to 1 GiB; 0: 256 KiB */
+	/*
+	 * Per-thread buffers, up to 4096, plus 1 + num_buffers / 8 shared
+	 * ones; 0: as many as total_size holds.  Set at most one of
+	 * num_buffers and total_size.
+	 */
+	unsigned num_buffers;
 	unsigned num_subbuffers;  /* sub-buffers per buffer, power of two 2..65536, each >= 4 KiB; 0: 8 */
 	enum rhook_recorder_mode mode;
 	enum rhook_recorder_clock clock;
+	/*
+	 * The trace file's size in bytes (header and every buffer), up to
+	 * 64 GiB and 65536 buffers, at least two buffers; 0: 2 MiB per CPU,
+	 * at least 64 MiB and 2 buffers, at most 1 GiB.  About 8/9 of its
+	 * buffers are per-thread, the rest shared (README, "The flight
+	 * recorder").
+	 */
+	size_t total_size;
 };
 
 /*
- * Fills @cfg from RHOOK_TRACE_DIR, RHOOK_TRACE_BUFFER_SIZE (bytes, k/m/g
- * suffixes), RHOOK_TRACE_BUFFERS, RHOOK_TRACE_SUBBUFFERS, RHOOK_TRACE_MODE
- * (overwrite|discard) and RHOOK_TRACE_CLOCK (auto|tsc|monotonic).
+ * Fills @cfg from RHOOK_TRACE_DIR, RHOOK_TRACE_SIZE (total_size: bytes,
+ * k/m/g suffixes), RHOOK_TRACE_BUFFER_SIZE (bytes, k/m/g suffixes),
+ * RHOOK_TRACE_BUFFERS, RHOOK_TRACE_SUBBUFFERS, RHOOK_TRACE_MODE
+ * (overwrite|discard) and RHOOK_TRACE_CLOCK (auto|tsc|monotonic);
+ * RHOOK_TRACE_SIZE and RHOOK_TRACE_BUFFERS together are refused.
  * Returns 1 if RHOOK_TRACE_DIR is set, 0 if not, -EINVAL on a malformed
  * or out-of-range value, alone or with the others (sub-buffers under
  * 4 KiB), with a message in @err naming the variable and what it accepts.
@@ -105,8 +124,9 @@ RHOOK_API int rhook_recorder_config_from_env(struct rhook_recorder_config *cfg, 
  * recorded before it returns.  Returns 0, or:
  *  -EALREADY   recording already (also in a forked child of a recording
  *              process, whose recorder starts at its first event);
- *  -EINVAL     a size, count, mode or clock out of range, or unknown
- *              non-zero trailing fields (see the structure);
+ *  -EINVAL     a size, count, mode or clock out of range, both
+ *              num_buffers and total_size set, or unknown non-zero
+ *              trailing fields (see the structure);
  *  -ENOTSUP    RHOOK_RECORDER_CLOCK_TSC on a CPU whose TSC is not
  *              invariant or has no RDTSCP;
  *  -ELOOP      cfg->dir is a symbolic link;
