@@ -19,6 +19,7 @@
 #include "ctfout.h"
 #include "input.h"
 #include "merge.h"
+#include "pfout.h"
 #include "print.h"
 #include "stats.h"
 
@@ -30,6 +31,7 @@ static const char usage_text[] =
 	"       rhook-read stats [--brief] TRACE...\n"
 	"       rhook-read check [--reorder-window MS] TRACE...\n"
 	"       rhook-read export --ctf DIR [--force] TRACE...\n"
+	"       rhook-read export --perfetto FILE TRACE...\n"
 	"\n"
 	"TRACE is a flight recorder file or directory (RHOOK_TRACE_DIR), a CTF trace\n"
 	"directory (an LTTng session output or an export), or a directory holding\n"
@@ -40,7 +42,8 @@ static const char usage_text[] =
 	"           (--brief: the whole trace and one line per cause)\n"
 	"  check    verify the hook contract; exit 1 with a report on a violation\n"
 	"  export   write CTF 1.8 traces shaped as LTTng-UST's, for babeltrace2 and\n"
-	"           Trace Compass (--force: into a non-empty directory)\n"
+	"           Trace Compass (--force: into a non-empty directory); --perfetto: one\n"
+	"           Perfetto trace file for ui.perfetto.dev and trace_processor\n"
 	"\n"
 	"Exit status: 0 ok; 1 contract violation, or part of the input unreadable (skipped\n"
 	"files, damaged records; the rest was processed); 2 usage or input error.\n";
@@ -72,7 +75,7 @@ enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT };
 struct args {
 	enum cmd cmd;
 	bool json, force, brief;
-	const char *ctf_dir;
+	const char *ctf_dir, *perfetto_file;
 	uint64_t reorder_window_ns;
 	char *const *paths;
 	int num_paths;
@@ -94,6 +97,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "brief", no_argument, NULL, 'b' },
 		{ "ctf", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "perfetto", required_argument, NULL, 'p' },
 		{ "reorder-window", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -132,10 +136,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'c':
 		case 'f':
+		case 'p':
 			if (a->cmd != CMD_EXPORT)
-				return usage_error("%s", "--ctf and --force are options of export");
+				return usage_error("%s", "--ctf, --force and --perfetto are options of export");
 			if (c == 'c')
 				a->ctf_dir = optarg;
+			else if (c == 'p')
+				a->perfetto_file = optarg;
 			else
 				a->force = true;
 			break;
@@ -153,8 +160,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage_error("%s", "bad option");
 		}
 	}
-	if (a->cmd == CMD_EXPORT && !a->ctf_dir)
-		return usage_error("%s", "export needs --ctf DIR");
+	if (a->cmd == CMD_EXPORT && !a->ctf_dir == !a->perfetto_file)
+		return usage_error("%s", "export needs one of --ctf DIR and --perfetto FILE");
+	if (a->perfetto_file && a->force)
+		return usage_error("%s", "--force is an option of --ctf (a Perfetto file is replaced whole)");
 	if (optind >= argc)
 		return usage_error("%s", "no trace given");
 	a->paths = argv + optind;
@@ -282,6 +291,46 @@ static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
 	return 0;
 }
 
+static int perfetto_cmd(struct rhook__reader *r, const char *path)
+{
+	const struct rhook__rd_event *ev;
+	struct rhook__pfout_counts n;
+	struct rhook__pfout *x;
+	struct rhook__merge m;
+	char err[512];
+	int ret;
+
+	ret = rhook__pfout_open(&x, path, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "rhook-read: export: %s\n", err);
+		return EXIT_USAGE;
+	}
+	ret = rhook__merge_init(&m, r->streams, r->num_streams);
+	if (ret) {
+		snprintf(err, sizeof(err), "out of memory");
+	} else {
+		while (!ret && (ev = rhook__merge_next(&m)))
+			ret = rhook__pfout_add(x, ev, err, sizeof(err));
+		rhook__merge_free(&m);
+	}
+	/* A failed run, or one whose input could not be read (stream errors), leaves no file. */
+	if (ret || rhook__reader_stream_error(r)) {
+		if (ret)
+			fprintf(stderr, "rhook-read: export: %s\n", err);
+		rhook__pfout_close(x, false, NULL, err, sizeof(err));
+		return EXIT_USAGE;
+	}
+	ret = rhook__pfout_close(x, true, &n, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "rhook-read: export: %s\n", err);
+		return EXIT_USAGE;
+	}
+	printf("exported %" PRIu64 " events to %s (Perfetto: %" PRIu64 " tracks, %" PRIu64 " slices, %" PRIu64
+	       " instants, %" PRIu64 " counter values, %" PRIu64 " bytes)\n",
+	       n.events, path, n.tracks, n.slices, n.instants, n.counters, n.bytes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rhook__reader r;
@@ -303,7 +352,7 @@ int main(int argc, char **argv)
 		ret = check_cmd(&r, a.reorder_window_ns);
 		break;
 	case CMD_EXPORT:
-		ret = export_cmd(&r, a.ctf_dir, a.force);
+		ret = a.perfetto_file ? perfetto_cmd(&r, a.perfetto_file) : export_cmd(&r, a.ctf_dir, a.force);
 		break;
 	}
 	if (rhook__reader_stream_error(&r))
