@@ -30,6 +30,17 @@ int rhook__hist_add(struct rhook__hist *h, uint64_t v);
  * exact max.  0 if empty.
  */
 uint64_t rhook__hist_percentile(const struct rhook__hist *h, unsigned permille);
+/*
+ * The value of rank @rank (1 = the smallest, count = the largest; capped
+ * to 1..count) by the same rule: the largest value of its bucket, capped
+ * by the exact max.  0 if empty.
+ */
+uint64_t rhook__hist_at_rank(const struct rhook__hist *h, uint64_t rank);
+/*
+ * Calls @fn for every non-empty bucket in increasing order, with the
+ * largest value of the bucket and its count.
+ */
+void rhook__hist_each(const struct rhook__hist *h, void (*fn)(void *arg, uint64_t top, uint64_t count), void *arg);
 void rhook__hist_free(struct rhook__hist *h);
 
 #endif /* RHOOK_READ_HIST_H */

@@ -21,6 +21,7 @@
 #include "merge.h"
 #include "pfout.h"
 #include "print.h"
+#include "report.h"
 #include "stats.h"
 
 #define EXIT_VIOLATION 1
@@ -32,6 +33,7 @@ static const char usage_text[] =
 	"       rhook-read check [--reorder-window MS] TRACE...\n"
 	"       rhook-read export --ctf DIR [--force] TRACE...\n"
 	"       rhook-read export --perfetto FILE TRACE...\n"
+	"       rhook-read report -o FILE.html TRACE...\n"
 	"\n"
 	"TRACE is a flight recorder file or directory (RHOOK_TRACE_DIR), a CTF trace\n"
 	"directory (an LTTng session output or an export), or a directory holding\n"
@@ -44,6 +46,8 @@ static const char usage_text[] =
 	"  export   write CTF 1.8 traces shaped as LTTng-UST's, for babeltrace2 and\n"
 	"           Trace Compass (--force: into a non-empty directory); --perfetto: one\n"
 	"           Perfetto trace file for ui.perfetto.dev and trace_processor\n"
+	"  report   one self-contained HTML page: latency distributions, a timeline,\n"
+	"           the LSM over time, the check verdict, the slowest commits and jobs\n"
 	"\n"
 	"Exit status: 0 ok; 1 contract violation, or part of the input unreadable (skipped\n"
 	"files, damaged records; the rest was processed); 2 usage or input error.\n";
@@ -70,12 +74,12 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 }
 #endif
 
-enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT };
+enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT, CMD_REPORT };
 
 struct args {
 	enum cmd cmd;
 	bool json, force, brief;
-	const char *ctf_dir, *perfetto_file;
+	const char *ctf_dir, *perfetto_file, *output;
 	uint64_t reorder_window_ns;
 	char *const *paths;
 	int num_paths;
@@ -99,10 +103,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "force", no_argument, NULL, 'f' },
 		{ "perfetto", required_argument, NULL, 'p' },
 		{ "reorder-window", required_argument, NULL, 'w' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const names[] = { "print", "stats", "check", "export" };
+	static const char *const names[] = { "print", "stats", "check", "export", "report" };
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	int c;
 
@@ -114,12 +119,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fputs(usage_text, stdout);
 		return -1;
 	}
-	for (a->cmd = CMD_PRINT; a->cmd <= CMD_EXPORT && strcmp(cmd, names[a->cmd]); a->cmd++)
+	for (a->cmd = CMD_PRINT; a->cmd <= CMD_REPORT && strcmp(cmd, names[a->cmd]); a->cmd++)
 		;
-	if (a->cmd > CMD_EXPORT)
+	if (a->cmd > CMD_REPORT)
 		return usage_error("unknown command '%s'", cmd);
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		char *end;
 		unsigned long long ms;
 
@@ -153,6 +158,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return usage_error("bad --reorder-window '%s' (check only, 0..3600000 ms)", optarg);
 			a->reorder_window_ns = ms * 1000000;
 			break;
+		case 'o':
+			if (a->cmd != CMD_REPORT)
+				return usage_error("%s", "-o is an option of report");
+			a->output = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -164,6 +174,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("%s", "export needs one of --ctf DIR and --perfetto FILE");
 	if (a->perfetto_file && a->force)
 		return usage_error("%s", "--force is an option of --ctf (a Perfetto file is replaced whole)");
+	if (a->cmd == CMD_REPORT && !a->output)
+		return usage_error("%s", "report needs -o FILE.html");
 	if (optind >= argc)
 		return usage_error("%s", "no trace given");
 	a->paths = argv + optind;
@@ -331,6 +343,37 @@ static int perfetto_cmd(struct rhook__reader *r, const char *path)
 	return 0;
 }
 
+static int report_cmd(struct rhook__reader *r, const char *path)
+{
+	const struct rhook__rd_event *ev;
+	struct rhook__report *rep;
+	struct rhook__merge m;
+	char err[512];
+	int ret;
+
+	if (rhook__report_new(&rep) || rhook__merge_init(&m, r->streams, r->num_streams)) {
+		rhook__report_free(rep);
+		fprintf(stderr, "rhook-read: out of memory\n");
+		return EXIT_USAGE;
+	}
+	while ((ev = rhook__merge_next(&m)))
+		rhook__report_add(rep, ev);
+	rhook__merge_free(&m);
+	/* Input that could not be read gets no page: its figures would be wrong. */
+	if (rhook__reader_stream_error(r)) {
+		rhook__report_free(rep);
+		return EXIT_USAGE;
+	}
+	ret = rhook__report_write(rep, path, r->procs, r->num_procs, err, sizeof(err));
+	rhook__report_free(rep);
+	if (ret) {
+		fprintf(stderr, "rhook-read: report: %s\n", err);
+		return EXIT_USAGE;
+	}
+	printf("wrote %s\n", path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rhook__reader r;
@@ -339,6 +382,15 @@ int main(int argc, char **argv)
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	if (a.cmd == CMD_REPORT) {
+		const char *why;
+
+		/* Before reading anything: a report this build cannot write is a usage error. */
+		if (!rhook__report_available(&why)) {
+			fprintf(stderr, "rhook-read: report: %s\n", why);
+			return EXIT_USAGE;
+		}
+	}
 	if (rhook__reader_open(&r, a.paths, a.num_paths))
 		return EXIT_USAGE;
 	switch (a.cmd) {
@@ -350,6 +402,9 @@ int main(int argc, char **argv)
 		break;
 	case CMD_CHECK:
 		ret = check_cmd(&r, a.reorder_window_ns);
+		break;
+	case CMD_REPORT:
+		ret = report_cmd(&r, a.output);
 		break;
 	case CMD_EXPORT:
 		ret = a.perfetto_file ? perfetto_cmd(&r, a.perfetto_file) : export_cmd(&r, a.ctf_dir, a.force);
