@@ -91,6 +91,14 @@ enum rhook_fault {
 };
 void rhook_engine_set_fault(struct rhook_engine *engine, enum rhook_fault fault, int err, unsigned skip);
 
+/*
+ * Failpoint for latency tools (rhook-read diff, the demo's
+ * --persist-delay-us): every manifest persist of @engine's regions
+ * sleeps @ns first (0: none), under the manifest mutex as a slow disk
+ * would.  Any thread; persists that start after it see it.
+ */
+void rhook_engine_set_persist_delay(struct rhook_engine *engine, uint64_t ns);
+
 enum rhook_region_role {
 	RHOOK_ROLE_LEADER = 0,          /* writable */
 	RHOOK_ROLE_LEADER_DOWNGRADING,  /* leader -> follower: flushing, refusing writes */

@@ -272,6 +272,7 @@ int rhook__region_persist(void *store, rhook_region_id region_id, uint64_t versi
 
 	(void)region_id;
 	r->persist_failed = true;
+	rhook__persist_delay(r->engine);
 	err = rhook__fault_hit(r->engine, RHOOK_FAULT_PERSIST);
 	if (err)
 		return rhook__fail(err, "%s: manifest write of version %llu failed (injected)", r->dir,

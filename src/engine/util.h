@@ -60,5 +60,7 @@ bool rhook__fs_is_temp(const char *name);
  * disarms), else 0.  One relaxed load when nothing is armed.
  */
 int rhook__fault_hit(struct rhook_engine *engine, enum rhook_fault fault);
+/* Sleeps the delay of rhook_engine_set_persist_delay(), if any. */
+void rhook__persist_delay(struct rhook_engine *engine);
 
 #endif /* RHOOK_ENGINE_UTIL_H */
