@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "ctfout.h"
+#include "diff.h"
 #include "input.h"
 #include "merge.h"
 #include "pfout.h"
@@ -29,11 +30,12 @@
 
 static const char usage_text[] =
 	"usage: rhook-read print [--json] TRACE...\n"
-	"       rhook-read stats [--brief] TRACE...\n"
+	"       rhook-read stats [--brief | --json] TRACE...\n"
 	"       rhook-read check [--reorder-window MS] TRACE...\n"
 	"       rhook-read export --ctf DIR [--force] TRACE...\n"
 	"       rhook-read export --perfetto FILE TRACE...\n"
 	"       rhook-read report -o FILE.html TRACE...\n"
+	"       rhook-read diff [--json] [--fail-on RULE]... BASE NEW\n"
 	"\n"
 	"TRACE is a flight recorder file or directory (RHOOK_TRACE_DIR), a CTF trace\n"
 	"directory (an LTTng session output or an export), or a directory holding\n"
@@ -41,15 +43,18 @@ static const char usage_text[] =
 	"\n"
 	"  print    one line per event in time order (--json: JSON lines)\n"
 	"  stats    counts and latency percentiles per region and cause, lost events\n"
-	"           (--brief: the whole trace and one line per cause)\n"
+	"           (--brief: the whole trace and one line per cause; --json: one document)\n"
 	"  check    verify the hook contract; exit 1 with a report on a violation\n"
 	"  export   write CTF 1.8 traces shaped as LTTng-UST's, for babeltrace2 and\n"
 	"           Trace Compass (--force: into a non-empty directory); --perfetto: one\n"
 	"           Perfetto trace file for ui.perfetto.dev and trace_processor\n"
 	"  report   one self-contained HTML page: latency distributions, a timeline,\n"
 	"           the LSM over time, the check verdict, the slowest commits and jobs\n"
+	"  diff     BASE and NEW side by side per phase and cause (count, p50, p90, p99,\n"
+	"           p99.9, max, ratio, beyond noise or not); --fail-on 'p99>+10%%' (also\n"
+	"           PHASE[.CAUSE]:STAT>+N%%): exit 1 when NEW regressed so\n"
 	"\n"
-	"Exit status: 0 ok; 1 contract violation, or part of the input unreadable (skipped\n"
+	"Exit status: 0 ok; 1 contract violation, a --fail-on regression, or part of the input unreadable (skipped\n"
 	"files, damaged records; the rest was processed); 2 usage or input error.\n";
 
 #ifdef RHOOK_SANITIZER_BUILD
@@ -74,7 +79,7 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 }
 #endif
 
-enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT, CMD_REPORT };
+enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT, CMD_REPORT, CMD_DIFF };
 
 struct args {
 	enum cmd cmd;
@@ -83,6 +88,8 @@ struct args {
 	uint64_t reorder_window_ns;
 	char *const *paths;
 	int num_paths;
+	struct rhook__diff_rule rules[RHOOK__DIFF_MAX_RULES];
+	size_t num_rules;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -104,10 +111,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "perfetto", required_argument, NULL, 'p' },
 		{ "reorder-window", required_argument, NULL, 'w' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "fail-on", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const names[] = { "print", "stats", "check", "export", "report" };
+	static const char *const names[] = { "print", "stats", "check", "export", "report", "diff" };
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	int c;
 
@@ -119,9 +127,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fputs(usage_text, stdout);
 		return -1;
 	}
-	for (a->cmd = CMD_PRINT; a->cmd <= CMD_REPORT && strcmp(cmd, names[a->cmd]); a->cmd++)
+	for (a->cmd = CMD_PRINT; a->cmd <= CMD_DIFF && strcmp(cmd, names[a->cmd]); a->cmd++)
 		;
-	if (a->cmd > CMD_REPORT)
+	if (a->cmd > CMD_DIFF)
 		return usage_error("unknown command '%s'", cmd);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -130,10 +138,21 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 		switch (c) {
 		case 'j':
-			if (a->cmd != CMD_PRINT)
-				return usage_error("%s", "--json is an option of print");
+			if (a->cmd != CMD_PRINT && a->cmd != CMD_STATS && a->cmd != CMD_DIFF)
+				return usage_error("%s", "--json is an option of print, stats and diff");
 			a->json = true;
 			break;
+		case 'F': {
+			char err[256];
+
+			if (a->cmd != CMD_DIFF)
+				return usage_error("%s", "--fail-on is an option of diff");
+			if (a->num_rules == RHOOK__DIFF_MAX_RULES)
+				return usage_error("more than %s --fail-on rules", "32");
+			if (rhook__diff_parse_rule(optarg, &a->rules[a->num_rules++], err, sizeof(err)))
+				return usage_error("%s", err);
+			break;
+		}
 		case 'b':
 			if (a->cmd != CMD_STATS)
 				return usage_error("%s", "--brief is an option of stats");
@@ -176,6 +195,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("%s", "--force is an option of --ctf (a Perfetto file is replaced whole)");
 	if (a->cmd == CMD_REPORT && !a->output)
 		return usage_error("%s", "report needs -o FILE.html");
+	if (a->cmd == CMD_STATS && a->json && a->brief)
+		return usage_error("%s", "--brief and --json are exclusive");
+	if (a->cmd == CMD_DIFF && argc - optind != 2)
+		return usage_error("%s", "diff compares two traces: BASE NEW");
 	if (optind >= argc)
 		return usage_error("%s", "no trace given");
 	a->paths = argv + optind;
@@ -203,7 +226,19 @@ out:
 	return ret ? EXIT_USAGE : 0;
 }
 
-static int stats_cmd(struct rhook__reader *r, bool brief)
+/* The statistics of every event of @r (order does not matter to counts and percentiles: no merge). */
+static void collect_stats(struct rhook__reader *r, struct rhook__stats *s)
+{
+	rhook__stats_init(s);
+	for (size_t i = 0; i < r->num_streams; i++) {
+		struct rhook__rd_stream *st = r->streams[i];
+
+		while (st->next(st))
+			rhook__stats_add(s, &st->ev);
+	}
+}
+
+static int stats_cmd(struct rhook__reader *r, bool brief, bool json)
 {
 	struct rhook__stats s;
 	struct rhook__out o;
@@ -213,15 +248,11 @@ static int stats_cmd(struct rhook__reader *r, bool brief)
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
-	rhook__stats_init(&s);
-	/* Order does not matter to counts and percentiles: each stream on its own, no merge. */
-	for (size_t i = 0; i < r->num_streams; i++) {
-		struct rhook__rd_stream *st = r->streams[i];
-
-		while (st->next(st))
-			rhook__stats_add(&s, &st->ev);
-	}
-	rhook__stats_report(&s, &o, r->procs, r->num_procs, brief);
+	collect_stats(r, &s);
+	if (json)
+		rhook__stats_report_json(&s, &o, r->procs, r->num_procs);
+	else
+		rhook__stats_report(&s, &o, r->procs, r->num_procs, brief);
 	ret = s.err;
 	rhook__stats_free(&s);
 	if (ret)
@@ -374,6 +405,56 @@ static int report_cmd(struct rhook__reader *r, const char *path)
 	return 0;
 }
 
+/* rhook-read diff: each trace read on its own (BASE, then NEW), compared per phase and cause. */
+static int diff_cmd(const struct args *a)
+{
+	struct rhook__reader r[2];
+	struct rhook__stats s[2];
+	struct rhook__diff_side side[2];
+	struct rhook__out o;
+	size_t triggered;
+	int ret = 0, opened = 0;
+
+	for (; opened < 2; opened++) {
+		struct rhook__rd_lost lost;
+
+		if (rhook__reader_open(&r[opened], a->paths + opened, 1)) {
+			ret = EXIT_USAGE;
+			break;
+		}
+		collect_stats(&r[opened], &s[opened]);
+		lost = rhook__reader_lost(&r[opened]);
+		side[opened] = (struct rhook__diff_side){ a->paths[opened], &s[opened], rhook__rd_lost_total(&lost) };
+		if (rhook__reader_stream_error(&r[opened]) || s[opened].err) {
+			if (s[opened].err)
+				fprintf(stderr, "rhook-read: out of memory: figures are incomplete\n");
+			rhook__stats_free(&s[opened]);
+			rhook__reader_close(&r[opened]);
+			ret = EXIT_USAGE;
+			break;
+		}
+	}
+	if (!ret && rhook__out_init(&o, STDOUT_FILENO)) {
+		fprintf(stderr, "rhook-read: out of memory\n");
+		ret = EXIT_USAGE;
+	}
+	if (!ret) {
+		triggered = rhook__diff_report(&side[0], &side[1], a->rules, a->num_rules, a->json, &o);
+		if (rhook__out_close(&o))
+			ret = EXIT_USAGE;
+		else if (triggered)
+			ret = EXIT_VIOLATION;
+		for (int i = 0; i < 2; i++)
+			if (rhook__reader_incomplete(&r[i]) && !ret)
+				ret = EXIT_VIOLATION;
+	}
+	for (int i = 0; i < opened; i++) {
+		rhook__stats_free(&s[i]);
+		rhook__reader_close(&r[i]);
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct rhook__reader r;
@@ -382,6 +463,8 @@ int main(int argc, char **argv)
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	if (a.cmd == CMD_DIFF)
+		return diff_cmd(&a);
 	if (a.cmd == CMD_REPORT) {
 		const char *why;
 
@@ -398,7 +481,7 @@ int main(int argc, char **argv)
 		ret = print_cmd(&r, a.json);
 		break;
 	case CMD_STATS:
-		ret = stats_cmd(&r, a.brief);
+		ret = stats_cmd(&r, a.brief, a.json);
 		break;
 	case CMD_CHECK:
 		ret = check_cmd(&r, a.reorder_window_ns);
@@ -406,6 +489,8 @@ int main(int argc, char **argv)
 	case CMD_REPORT:
 		ret = report_cmd(&r, a.output);
 		break;
+	case CMD_DIFF:
+		abort(); /* impossible: diff reads two traces, diff_cmd() above */
 	case CMD_EXPORT:
 		ret = a.perfetto_file ? perfetto_cmd(&r, a.perfetto_file) : export_cmd(&r, a.ctf_dir, a.force);
 		break;

@@ -20,6 +20,11 @@ static const char *const metric_names[RHOOK__M_COUNT] = {
 	[RHOOK__M_HOOK_DISPATCH] = "hook_dispatch",
 };
 
+const char *rhook__metric_name(enum rhook__metric m)
+{
+	return metric_names[m];
+}
+
 void rhook__stats_init(struct rhook__stats *s)
 {
 	memset(s, 0, sizeof(*s));

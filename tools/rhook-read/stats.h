@@ -49,6 +49,9 @@ struct rhook__stats {
 	int err;                   /* -ENOMEM once a figure could not be recorded */
 };
 
+/* "flush", "compaction", "lock_wait", "lock_hold", "persist", "hook_dispatch". */
+const char *rhook__metric_name(enum rhook__metric m);
+
 void rhook__stats_init(struct rhook__stats *s);
 void rhook__stats_add(struct rhook__stats *s, const struct rhook__rd_event *ev);
 /*
@@ -58,6 +61,12 @@ void rhook__stats_add(struct rhook__stats *s, const struct rhook__rd_event *ev);
  */
 void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rhook__rd_proc *const *procs,
 			 size_t num_procs, bool brief);
+/*
+ * The same figures as one JSON document (statsjson.c; its shape in
+ * rhook-read.1): events, sources, lost, all, causes, regions.
+ */
+void rhook__stats_report_json(struct rhook__stats *s, struct rhook__out *o, struct rhook__rd_proc *const *procs,
+			      size_t num_procs);
 void rhook__stats_free(struct rhook__stats *s);
 
 #endif /* RHOOK_READ_STATS_H */
