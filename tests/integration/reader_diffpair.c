@@ -3,7 +3,7 @@
  * NEW's engine sleeps in every manifest persist (the failpoint
  * --persist-delay-us), BASE's does not.  diff flags persist and lock
  * hold of flushes as slower (p50, p90; p99 where BASE has the samples a
- * p99 interval needs, about 600), --fail-on on them exits 1 naming the
+ * p99 interval needs, 563), --fail-on on them exits 1 naming the
  * rule, one on an unaffected figure does not, and --json says the same.
  */
 #define _GNU_SOURCE
@@ -81,11 +81,11 @@ static void test_persist_delay(void **state)
 		 */
 		base_max = json_integer_value(json_object_get(row_stat(doc, phases[p], "flush", "max", &n), "base"));
 		s = row_stat(doc, phases[p], "flush", "p99", &n);
-		if (n >= 600 && base_max < DELAY_NS)
+		if (n >= 563 && base_max < DELAY_NS)
 			assert_string_equal(json_string_value(json_object_get(s, "verdict")), "slower");
 		else
 			fprintf(stderr, "reader_diffpair: p99 not checked: BASE has %lld flush commits (an interval needs "
-					"about 600), its slowest took %lld ns (the delay is %lld)\n",
+					"563), its slowest took %lld ns (the delay is %lld)\n",
 				(long long)n, (long long)base_max, (long long)DELAY_NS);
 	}
 	assert_false(json_is_true(json_object_get(doc, "regression")));

@@ -75,8 +75,8 @@ static void test_verdicts(void **state)
 		assert_int_equal(verdict(&few_base, &few_slow, s), RHOOK__V_SAME);
 	}
 	/*
-	 * 500 samples bound p50 and p90 from both sides, not p99 (about 600
-	 * are needed) nor p99.9: twice as slow is not beyond noise there.
+	 * 500 samples bound p50 and p90 from both sides, not p99 (563 are
+	 * needed) nor p99.9: twice as slow is not beyond noise there.
 	 */
 	assert_int_equal(verdict(&mid_base, &mid_slow, RHOOK__DS_P50), RHOOK__V_SLOWER);
 	assert_int_equal(verdict(&mid_base, &mid_slow, RHOOK__DS_P90), RHOOK__V_SLOWER);

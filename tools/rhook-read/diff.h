@@ -19,8 +19,8 @@
  * answers per percentile, which is what a latency budget names; a shift
  * of the whole distribution is what a rank test would find, and a p99
  * regression is not always one.  Few samples give wide intervals: a
- * percentile that needs more samples than it has (p99.9 of 500) is never
- * beyond noise.  The max has no interval: its verdict is "-".
+ * percentile that needs more samples than it has (p99 needs 563 to be
+ * bounded above, p99.9 5662) is never beyond noise.  The max has no interval: its verdict is "-".
  *
  * --fail-on rules: [PHASE[.CAUSE]:]STAT>[+|-]N% (STAT one of p50, p90,
  * p99, p99.9, max): triggered by every phase and cause (of the PHASE and
