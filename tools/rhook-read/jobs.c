@@ -48,6 +48,7 @@ static void free_lane(struct rhook__jobs *j, const struct rhook__job *job)
 		*busy &= ~(1ull << job->lane);
 }
 
+/* Opens a job under key (@k0, @k1); @k1 is its region. */
 static int begin(struct rhook__jobs *j, const struct rhook__rd_event *ev, enum rhook__job_kind kind, uint64_t k0,
 		 uint64_t k1, const struct rhook__job **job, const struct rhook__job **closed)
 {
@@ -74,8 +75,6 @@ static int begin(struct rhook__jobs *j, const struct rhook__rd_event *ev, enum r
 	}
 	lane = ~*busy ? (uint32_t)__builtin_ctzll(~*busy) : RHOOK__JOBS_MAX_LANES - 1;
 	*busy |= 1ull << lane;
-	/* The lanes map grew: look the job up again. */
-	slot = rhook__map_find(&j->open, k0, k1);
 	*slot = (struct rhook__job){ .number = ++j->next, .begin_ts = ev->ts, .region = k1, .proc = ev->proc->index,
 				     .tid = ev->tid, .lane = lane, .kind = (uint8_t)kind, .open = true };
 	j->cur = *slot;

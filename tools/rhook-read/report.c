@@ -26,16 +26,22 @@
 #include "schema.h"
 #include "stats.h"
 
-/* The page's parts, embedded when rhook-read is built (report/assets.S). */
+/*
+ * The page's parts, embedded when rhook-read is built (report/assets.c).
+ * Without the chart library there is nothing to embed and no page is
+ * ever written (rhook__report_available()): empty stand-ins.
+ */
 #ifdef RHOOK_REPORT_ASSETS
 #define ASSET(name) extern const char rhook__asset_##name[], rhook__asset_##name##_end[];
+#else
+#define ASSET(name) static const char rhook__asset_##name[1], rhook__asset_##name##_end[1];
+#endif
 ASSET(page_head)
 ASSET(page_js)
 ASSET(dygraph_js)
 ASSET(dygraph_css)
 ASSET(synchronizer_js)
 #undef ASSET
-#endif
 
 #define LEVELS 3 /* contract §4: levels 0..2 */
 #define SLOWEST 10
@@ -529,7 +535,6 @@ static double rel(const struct rhook__report *r, uint64_t ts)
 	return ts > r->t0 ? (double)(ts - r->t0) * 1e-9 : 0.0;
 }
 
-#ifdef RHOOK_REPORT_ASSETS
 /*
  * Appends an embedded asset without its source map comment: in an
  * inlined script it would point a browser's developer tools at a file
@@ -564,7 +569,6 @@ static void asset(struct rhook__out *o, const char *p, const char *end)
 		p = resume;
 	}
 }
-#endif
 
 static const char *const metric_titles[RHOOK__M_COUNT] = {
 	[RHOOK__M_FLUSH] = "Flush duration",
@@ -987,11 +991,13 @@ static void end_open_job(void *arg, const struct rhook__job *job)
 int rhook__report_write(struct rhook__report *r, const char *path, struct rhook__rd_proc *const *procs,
 			size_t num_procs, char *err, size_t err_size)
 {
-#ifdef RHOOK_REPORT_ASSETS
 	struct rhook__outfile f;
 	struct rhook__out o, discard;
+	const char *why;
 	int ret;
 
+	if (!rhook__report_available(&why))
+		return rhook__fail(err, err_size, -ENOTSUP, "%s", why);
 	/* Jobs the trace ended inside end with it. */
 	rhook__jobs_each_open(&r->jobs, end_open_job, r);
 	if (rhook__out_init(&discard, -1))
@@ -1034,14 +1040,4 @@ int rhook__report_write(struct rhook__report *r, const char *path, struct rhook_
 		return rhook__fail(err, err_size, ret, "%s: %s", path, strerror(-ret));
 	}
 	return rhook__outfile_close(&f, true, err, err_size);
-#else
-	const char *why;
-
-	(void)r;
-	(void)path;
-	(void)procs;
-	(void)num_procs;
-	rhook__report_available(&why);
-	return rhook__fail(err, err_size, -ENOTSUP, "%s", why);
-#endif
 }

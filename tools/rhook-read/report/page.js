@@ -184,6 +184,7 @@
         'commits and SST births as ticks. Downsampled to ' + fmtNs(T.res_ns) + ' resolution (' + T.total +
         ' primitives for ' + T.source + ' source items); drag to zoom (all time charts follow), double-click to reset.'));
     var KCOL = { 1: '#0969da', 2: '#9a6700', 4: '#8250df' }, MIXED = '#57606a';
+    /* Tick kinds a row may have (r.m): commits and SST births; deletions once traces record them. */
     var MCOL = { commit: '#1d2433', born: '#1a7f37', deleted: '#d1242f' };
     [['flush', 1], ['compaction', 2], ['remote compaction', 4]].forEach(function (k) {
       add(lg, 'span', { 'class': 'swatch', style: 'background:' + KCOL[k[1]] });
@@ -230,7 +231,7 @@
             }
           }
           if (r.m) {
-            ['born', 'commit', 'deleted'].forEach(function (kind, o) {
+            Object.keys(MCOL).forEach(function (kind, o) {
               var t = r.m[kind]; if (!t) return;
               var k2 = lowerBound(t, xr[0]), lp = -1;
               ctx.fillStyle = MCOL[kind];
