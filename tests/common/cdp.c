@@ -181,7 +181,7 @@ json_t *cdp_eval(struct cdp *c, const char *expr)
 int cdp_open(struct cdp *c, const char *browser, int width, int height)
 {
 	int to[2], from[2];
-	json_t *r;
+	json_t *r, *target;
 	char size[64];
 
 	memset(c, 0, sizeof(*c));
@@ -223,13 +223,16 @@ int cdp_open(struct cdp *c, const char *browser, int width, int height)
 		fprintf(stderr, "cdp: fork: %s\n", strerror(errno));
 		return -1;
 	}
-	r = cdp_call(c, true, "Target.createTarget", json_pack("{s:s}", "url", "about:blank"), 30000);
-	if (!r)
+	target = cdp_call(c, true, "Target.createTarget", json_pack("{s:s}", "url", "about:blank"), 30000);
+	if (!target)
 		return -1;
 	r = cdp_call(c, true, "Target.attachToTarget",
-		     json_pack("{s:O, s:b}", "targetId", json_object_get(r, "targetId"), "flatten", 1), 10000);
-	if (!r || !json_string_value(json_object_get(r, "sessionId")))
+		     json_pack("{s:O, s:b}", "targetId", json_object_get(target, "targetId"), "flatten", 1), 10000);
+	json_decref(target);
+	if (!r || !json_string_value(json_object_get(r, "sessionId"))) {
+		json_decref(r);
 		return -1;
+	}
 	c->session = strdup(json_string_value(json_object_get(r, "sessionId")));
 	json_decref(r);
 	for (const char *const *m = (const char *const[]){ "Runtime.enable", "Log.enable", "Network.enable",

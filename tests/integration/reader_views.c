@@ -351,11 +351,11 @@ static void test_report_refused(void **state)
 
 /* ------------------------------------------------------------------ perfetto */
 
-#define PF_MAX_ANN 40
+#define PF_MAX_ANN 24 /* the job and an event's fields and lists */
 
 struct pf_ann {
 	uint64_t name_iid, uval;
-	char str[2400];
+	char str[64]; /* enough for the strings checked (a file id), truncated beyond */
 	bool has_str;
 };
 
@@ -379,7 +379,7 @@ struct pf_packet {
 
 struct pf_trace {
 	struct pf_packet *p;
-	size_t n;
+	size_t n, cap;
 	char *event_names[64], *ann_names[1024];
 };
 
@@ -413,7 +413,11 @@ static void pf_parse(char *text, struct pf_trace *t)
 			assert_true(depth < 8);
 			stack[depth++] = s;
 			if (depth == 1) {
-				t->p = realloc(t->p, (t->n + 1) * sizeof(*t->p));
+				if (t->n == t->cap) {
+					t->cap = t->cap ? 2 * t->cap : 1024;
+					t->p = realloc(t->p, t->cap * sizeof(*t->p));
+					assert_non_null(t->p);
+				}
 				p = &t->p[t->n++];
 				memset(p, 0, sizeof(*p));
 			} else if (depth == 2 && !strcmp(s, "track_descriptor")) {
