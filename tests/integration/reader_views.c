@@ -213,7 +213,8 @@ static void test_report_demo(void **state)
 	static const char *const expected[] = { "pct:flush", "pct:compaction", "pct:lock_wait", "pct:lock_hold",
 						"pct:persist", "pct:hook_dispatch", "hist:flush", "hist:compaction",
 						"hist:lock_wait", "hist:lock_hold", "hist:persist", "hist:hook_dispatch",
-						"timeline", "ts:bytes", "ts:rows", "ts:levels", "ts:l0", "ts:wamp" };
+						"timeline", "ts:bytes", "ts:rows", "ts:levels", "ts:level_bytes", "ts:l0",
+						"ts:wamp" };
 	const char *browser = cdp_browser();
 	char html[PATH_MAX + 16], shot[2 * PATH_MAX], *stats;
 	json_t *list, *data, *v;
@@ -301,6 +302,55 @@ static void test_report_lossy(void **state)
 	json_decref(v);
 	free(stats);
 	cdp_close(&c);
+}
+
+/* ------------------------------------------------------------------ stats --json */
+
+/* stats --json holds the figures stats prints, in the documented shape. */
+static void test_stats_json(void **state)
+{
+	static const char *const events[] = { "sst_file_written", "manifest_commit", "manifest_updated", "hook_dispatch",
+					      "flush_begin", "flush_end", "compaction_begin", "compaction_end" };
+	char *out, *err, *text = stats_of(demo_trace), line[128];
+	json_t *doc, *all, *region;
+	json_int_t sum = 0;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(rr_read(&out, &err, (const char *const[]){ "stats", "--json", demo_trace, NULL }), 0);
+	doc = json_loads(out, 0, NULL);
+	if (!doc)
+		fail_msg("not one JSON document: %s", out);
+	all = json_object_get(doc, "all");
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(all, "events"), events[i])),
+				 stats_count(text, events[i]));
+		sum += json_integer_value(json_object_get(json_object_get(all, "events"), events[i]));
+	}
+	assert_int_equal(json_integer_value(json_object_get(doc, "events")), sum);
+	/* The latency line of persist, as the text prints it: count p50 p90 p99 max. */
+	snprintf(line, sizeof(line), "%-16s %10lld %12lld %12lld %12lld %12lld", "persist",
+		 (long long)json_integer_value(json_object_get(json_object_get(json_object_get(all, "latency_ns"), "persist"), "count")),
+		 (long long)json_integer_value(json_object_get(json_object_get(json_object_get(all, "latency_ns"), "persist"), "p50")),
+		 (long long)json_integer_value(json_object_get(json_object_get(json_object_get(all, "latency_ns"), "persist"), "p90")),
+		 (long long)json_integer_value(json_object_get(json_object_get(json_object_get(all, "latency_ns"), "persist"), "p99")),
+		 (long long)json_integer_value(json_object_get(json_object_get(json_object_get(all, "latency_ns"), "persist"), "max")));
+	if (!strstr(text, line))
+		fail_msg("'%s' is not in:\n%s", line, text);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "lost"), "total")), 0);
+	assert_int_equal(json_array_size(json_object_get(doc, "sources")), 2);
+	assert_non_null(json_object_get(json_object_get(doc, "causes"), "remote_compaction"));
+	assert_true(json_array_size(json_object_get(doc, "regions")) >= 4);
+	json_array_foreach(json_object_get(doc, "regions"), i, region)
+		assert_int_equal(json_integer_value(json_object_get(region, "table")),
+				 (json_int_t)((uint64_t)json_integer_value(json_object_get(region, "region_id")) >> 32));
+	json_decref(doc);
+	free(out);
+	free(err);
+	free(text);
+	assert_int_equal(rr_read(&out, &err, (const char *const[]){ "stats", "--json", "--brief", demo_trace, NULL }), 2);
+	free(out);
+	free(err);
 }
 
 /* ------------------------------------------------------------------ errors */
@@ -789,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_report_demo),
 		cmocka_unit_test(test_report_lossy),
 		cmocka_unit_test(test_perfetto),
+		cmocka_unit_test(test_stats_json),
 		cmocka_unit_test(test_report_refused),
 	};
 

@@ -75,6 +75,7 @@ struct row {
 struct bucket {
 	uint64_t flush_bytes, flush_rows, compaction_bytes;
 	int64_t files[LEVELS]; /* live files of every region at the bucket's last change */
+	int64_t bytes[LEVELS]; /* and their bytes */
 	int64_t l0_worst;      /* the most L0 files of one region in the bucket */
 	bool set;
 };
@@ -107,7 +108,7 @@ struct rhook__report {
 	uint64_t bucket_ns;
 	struct rhook__map ssts;    /* file id -> struct sst */
 	struct rhook__map regions; /* (region, 0) -> struct region_files */
-	int64_t files[LEVELS];
+	int64_t files[LEVELS], bytes[LEVELS];
 	struct rhook__map threads; /* (proc, tid) -> seen */
 	uint64_t *proc_threads;
 	size_t num_proc_threads;
@@ -321,6 +322,7 @@ static struct bucket *bucket_at(struct rhook__report *r, uint64_t ts)
 			a.compaction_bytes += b.compaction_bytes;
 			if (b.set) {
 				memcpy(a.files, b.files, sizeof(a.files));
+				memcpy(a.bytes, b.bytes, sizeof(a.bytes));
 				a.set = true;
 			}
 			if (b.l0_worst > a.l0_worst)
@@ -367,6 +369,7 @@ static void count_files(struct rhook__report *r, const struct rhook__rd_event *e
 		s->live = add;
 		g->files[s->level] += add ? 1 : -1;
 		r->files[s->level] += add ? 1 : -1;
+		r->bytes[s->level] += add ? (int64_t)s->size : -(int64_t)s->size;
 	}
 }
 
@@ -387,6 +390,7 @@ static void on_updated(struct rhook__report *r, const struct rhook__rd_event *ev
 	count_files(r, ev, 1, false, g);
 	b = bucket_at(r, ev->ts);
 	memcpy(b->files, r->files, sizeof(b->files));
+	memcpy(b->bytes, r->bytes, sizeof(b->bytes));
 	b->set = true;
 	if (g->files[0] > b->l0_worst)
 		b->l0_worst = g->files[0];
@@ -847,11 +851,12 @@ static void write_timeline(struct rhook__report *r, struct rhook__out *o, struct
 		const struct row *w = &r->rows[i];
 		char name[160];
 
+		/* Short, so that the axis labels fit on one line: process, pid, region (table, number), lane. */
 		if (w->lane < 0)
-			snprintf(name, sizeof(name), "%s %" PRIu64 " region (%u, %u) events", procs[w->proc]->comm,
+			snprintf(name, sizeof(name), "%.12s %" PRIu64 " r(%u,%u) ticks", procs[w->proc]->comm,
 				 procs[w->proc]->pid, (unsigned)(w->region >> 32), (unsigned)w->region);
 		else
-			snprintf(name, sizeof(name), "%s %" PRIu64 " region (%u, %u) jobs #%d", procs[w->proc]->comm,
+			snprintf(name, sizeof(name), "%.12s %" PRIu64 " r(%u,%u) jobs #%d", procs[w->proc]->comm,
 				 procs[w->proc]->pid, (unsigned)(w->region >> 32), (unsigned)w->region, w->lane);
 		rhook__out_str(o, i ? ",\n{\"name\":" : "{\"name\":");
 		jstr(o, name);
@@ -888,7 +893,7 @@ static void write_series(struct rhook__report *r, struct rhook__out *o)
 {
 	uint64_t nb = r->events ? (r->t1 - r->t0) / r->bucket_ns + 1 : 0;
 	double secs = (double)r->bucket_ns * 1e-9, flushed = 0, written = 0;
-	int64_t last[LEVELS] = { 0 };
+	int64_t last[LEVELS] = { 0 }, last_bytes[LEVELS] = { 0 };
 
 	if (nb > RHOOK__REPORT_BUCKETS)
 		nb = RHOOK__REPORT_BUCKETS;
@@ -911,6 +916,16 @@ static void write_series(struct rhook__report *r, struct rhook__out *o)
 			if (r->buckets[i].set)
 				last[l] = r->buckets[i].files[l];
 			rhook__out_printf(o, "%s%" PRId64, i ? "," : "", last[l]);
+		}
+		rhook__out_char(o, ']');
+	}
+	rhook__out_str(o, "],\"level_bytes\":[");
+	for (int l = 0; l < LEVELS; l++) {
+		rhook__out_str(o, l ? ",[" : "[");
+		for (uint64_t i = 0; i < nb; i++) {
+			if (r->buckets[i].set)
+				last_bytes[l] = r->buckets[i].bytes[l];
+			rhook__out_printf(o, "%s%" PRId64, i ? "," : "", last_bytes[l]);
 		}
 		rhook__out_char(o, ']');
 	}

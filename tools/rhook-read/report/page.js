@@ -126,7 +126,7 @@
     }
 
     /* ------------------------------------------------------------ latency */
-    add(app, 'h2', null, 'Latency per cause and phase');
+    add(app, 'h2', { id: 'latency' }, 'Latency per cause and phase');
     add(app, 'div', { 'class': 'hint' }, 'Percentile plots (HdrHistogram style): latency against percentile on a log(1/(1−p)) axis, ' +
         'from log-linear histograms (each value within 0.8 %; count and max exact). Drag to zoom, double-click to reset.');
     var grid = add(app, 'div', { 'class': 'grid' });
@@ -178,7 +178,7 @@
 
     /* ------------------------------------------------------------ timeline */
     var T = D.timeline, R = T.rows.length;
-    add(app, 'h2', null, 'Timeline');
+    add(app, 'h2', { id: 'timeline' }, 'Timeline');
     var lg = add(app, 'div', { 'class': 'hint' });
     lg.appendChild(document.createTextNode('Per process and region: flush and compaction jobs as spans (one lane per concurrent job), ' +
         'commits and SST births as ticks. Downsampled to ' + fmtNs(T.res_ns) + ' resolution (' + T.total +
@@ -251,7 +251,7 @@
     }, function () { return tlDrawn; });
 
     /* ------------------------------------------------------------ time series */
-    add(app, 'h2', null, 'Over time');
+    add(app, 'h2', { id: 'over-time' }, 'Over time');
     var S = D.series, tgrid = add(app, 'div', { 'class': 'grid' });
     function tsChart(id, title, hint, names, cols, yfmt) {
       var data = S.t.map(function (t, i) { return [t].concat(cols.map(function (c) { return c[i]; })); });
@@ -266,6 +266,8 @@
     ts.push(tsChart('ts:rows', 'Rows flushed per second', null, ['rows/s'], [S.rows_ps], fmtCount));
     ts.push(tsChart('ts:levels', 'Files per level (all regions)', 'live SST files after each committed manifest change (files the trace saw written)',
       S.levels.map(function (l, i) { return 'L' + i; }), S.levels, fmtCount));
+    ts.push(tsChart('ts:level_bytes', 'Bytes per level (all regions)', 'bytes of the live SST files of each level',
+      S.level_bytes.map(function (l, i) { return 'L' + i; }), S.level_bytes, fmtBytes));
     ts.push(tsChart('ts:l0', 'L0 backlog', 'L0 files: all regions, and the worst region', ['all regions', 'worst region'], [S.levels[0], S.l0_worst], fmtCount));
     ts.push(tsChart('ts:wamp', 'Write amplification (cumulative)', 'SST bytes written by flushes and compactions / SST bytes written by flushes', ['write amp'], [S.wamp],
       function (v) { return v.toFixed(2) + '×'; }));
@@ -273,7 +275,7 @@
 
     /* ------------------------------------------------------------ check, slowest */
     var C = D.checks, bad = C.rules.some(function (c) { return c.violations > 0; });
-    add(app, 'h2', null, 'check verdict: ' + (bad ? 'FAILED' : 'OK'));
+    add(app, 'h2', { id: 'check' }, 'check verdict: ' + (bad ? 'FAILED' : 'OK'));
     add(app, 'div', { 'class': 'hint' }, 'The hook contract verified from the trace alone (rhook-read check): ' + C.commits +
         ' commits (' + C.failed_commits + ' failed), ' + C.notifications + ' notifications, ' + C.ssts + ' SSTs; ' +
         C.reordered + ' commits emitted out of version order within the window, ' + C.abandoned +
@@ -299,7 +301,7 @@
         cols.forEach(function (c) { add(tr, 'td', c[2] ? { 'class': 'l' } : null, c[1](r)); });
       });
     }
-    add(app, 'h2', null, 'Slowest');
+    add(app, 'h2', { id: 'slowest' }, 'Slowest');
     slowTable('Slowest commits (lock wait + hold)', D.slow_commits, [
       ['at', function (r) { return fmtT(r.t); }], ['pid', function (r) { return String(r.pid); }],
       ['region', function (r) { return r.region; }, 1], ['version', function (r) { return String(r.version); }],
@@ -314,6 +316,9 @@
 
     ready = true;
     if (pending === 0) document.body.setAttribute('data-charts-ready', String(charts.length));
+    /* The sections exist only now: honour a #fragment of the address. */
+    if (location.hash && document.getElementById(location.hash.slice(1)))
+      document.getElementById(location.hash.slice(1)).scrollIntoView();
     window.__rhook = { charts: charts, timeline: tl };
   } catch (e) {
     fail(e);
