@@ -33,7 +33,7 @@ typedef RhookPerfetto__DebugAnnotation Annotation;
 #define INSTANT RHOOK_PERFETTO__TRACK_EVENT__TYPE__TYPE_INSTANT
 #define COUNTER RHOOK_PERFETTO__TRACK_EVENT__TYPE__TYPE_COUNTER
 
-/* Interned event names (iid = value). */
+/* Interned event names (iid = value; then N_COUNT + id: every event of the schema). */
 enum name {
 	N_NONE,
 	N_FLUSH,
@@ -162,7 +162,7 @@ static int write_packet(struct rhook__pfout *x, Packet *p)
 /* The first packet: clears the sequence's state and interns every name. */
 static int write_interned(struct rhook__pfout *x, uint64_t ts)
 {
-	RhookPerfetto__EventName en[N_COUNT], *enp[N_COUNT];
+	RhookPerfetto__EventName en[N_COUNT + RHOOK__EV_MAX_ID + 1], *enp[N_COUNT + RHOOK__EV_MAX_ID + 1];
 	RhookPerfetto__EventCategory ec[C_COUNT], *ecp[C_COUNT];
 	RhookPerfetto__DebugAnnotationName dn[1 + (RHOOK__EV_MAX_ID + 1) * FIELDS_PER_EVENT], *dnp[1 + (RHOOK__EV_MAX_ID + 1) * FIELDS_PER_EVENT];
 	RhookPerfetto__InternedData id = RHOOK_PERFETTO__INTERNED_DATA__INIT;
@@ -175,6 +175,14 @@ static int write_interned(struct rhook__pfout *x, uint64_t ts)
 		en[i].iid = (uint64_t)i;
 		en[i].name = (char *)name_str[i];
 		enp[i - 1] = &en[i];
+	}
+	/* Every event of the schema by its own name, for those drawn as plain instants (other_event()). */
+	for (unsigned e = 1; e <= RHOOK__EV_MAX_ID; e++) {
+		rhook_perfetto__event_name__init(&en[N_COUNT + e]);
+		en[N_COUNT + e].has_iid = 1;
+		en[N_COUNT + e].iid = N_COUNT + e;
+		en[N_COUNT + e].name = (char *)rhook__schema_event(e)->name;
+		enp[N_COUNT - 2 + e] = &en[N_COUNT + e];
 	}
 	for (int i = 1; i < C_COUNT; i++) {
 		rhook_perfetto__event_category__init(&ec[i]);
@@ -201,7 +209,7 @@ static int write_interned(struct rhook__pfout *x, uint64_t ts)
 			nd++;
 		}
 	}
-	id.n_event_names = N_COUNT - 1;
+	id.n_event_names = N_COUNT - 1 + RHOOK__EV_MAX_ID;
 	id.event_names = enp;
 	id.n_event_categories = C_COUNT - 1;
 	id.event_categories = ecp;
@@ -300,7 +308,7 @@ static void annotate(struct rhook__pfout *x, const struct rhook__rd_event *ev, c
 
 /* A slice begin or end, or an instant, with the annotations built for it (consumed). */
 static int track_event(struct rhook__pfout *x, uint64_t ts, RhookPerfetto__TrackEvent__Type type, uint64_t track,
-		       enum name name, enum category cat, uint64_t flow, uint64_t terminating_flow)
+		       uint64_t name, enum category cat, uint64_t flow, uint64_t terminating_flow)
 {
 	TrackEvent ev = RHOOK_PERFETTO__TRACK_EVENT__INIT;
 	Packet p = RHOOK_PERFETTO__TRACE_PACKET__INIT;
@@ -704,6 +712,24 @@ static int on_updated(struct rhook__pfout *x, const struct rhook__rd_event *ev, 
 	return 0;
 }
 
+/*
+ * An event no view above draws: an instant named as the event, on the
+ * region's "SST files" track (an SST's deletion, once the schema has
+ * it), its fields annotated as for the others.
+ */
+static int other_event(struct rhook__pfout *x, const struct rhook__rd_event *ev, const struct rhook__job *job)
+{
+	struct region_tracks *r;
+	uint64_t region;
+	int ret;
+
+	memcpy(&region, ev->payload, sizeof(region)); /* every payload starts with the region id */
+	if ((ret = region_tracks(x, ev, region, &r)))
+		return ret;
+	annotate(x, ev, job);
+	return track_event(x, ev->ts, INSTANT, r->files, N_COUNT + ev->id, C_SST, flow_of(job), 0);
+}
+
 /* ---------------------------------------------------------------- API */
 
 int rhook__pfout_open(struct rhook__pfout **out, const char *path, char *err, size_t err_size)
@@ -779,6 +805,9 @@ int rhook__pfout_add(struct rhook__pfout *x, const struct rhook__rd_event *ev, c
 		break;
 	case RHOOK__EV_hook_dispatch:
 		ret = on_hook(x, ev, job);
+		break;
+	default:
+		ret = other_event(x, ev, job);
 		break;
 	}
 	return ret ? fail_code(x, ret, err, err_size) : 0;

@@ -11,8 +11,10 @@
  * files" (SSTs written outside any job).  A thread's track has each of
  * its commits as a slice "commit" holding "lock wait" and "lock hold",
  * the latter holding "persist", and hook dispatches as instants.  SST
- * births and commit notifications (manifest_updated) are instants; every
- * event's fields are debug annotations.  Counter tracks per region (all
+ * births and commit notifications (manifest_updated) are instants, and
+ * so is any other event of the schema (named as it, on its region's "SST
+ * files" track: SST deletions once the schema has them); every event's
+ * fields are debug annotations.  Counter tracks per region (all
  * processes): live SST files per level and their bytes, following the
  * files that notifications add and remove.  Flows: a job, its SSTs, its
  * commit and its manifest_updated form one flow (jobs.h says which
