@@ -270,7 +270,7 @@ void cdp_close(struct cdp *c)
 		}
 	}
 	if (c->profile[0])
-		rhook_rmtree(c->profile);
+		tc_rmtree(c->profile);
 	json_decref(c->events);
 	free(c->session);
 	free(c->buf);

@@ -116,7 +116,7 @@ static void test_persist_delay(void **state)
 	assert_non_null(strstr(err, "--fail-on 'p99>10'"));
 	free(out);
 	free(err);
-	rhook_rmtree(base_dir);
+	tc_rmtree(base_dir);
 }
 
 int main(void)

@@ -4,7 +4,7 @@
  * shift seen by enough samples is beyond noise (slower or faster), too
  * few samples never are; --fail-on rules as written, triggered only by
  * their statistic, phase and cause, and refused with a message when
- * malformed.  Statistics are fed through rhook__stats_add() with
+ * malformed.  Statistics are fed through rdr_stats_add() with
  * manifest_commit events, as a trace gives them.
  */
 #define _GNU_SOURCE
@@ -35,25 +35,25 @@ static uint64_t next_rand(void)
 }
 
 /* @n values uniform in [lo, lo + width), scaled by @num / @den. */
-static void fill(struct rhook__hist *h, size_t n, uint64_t lo, uint64_t width, uint64_t num, uint64_t den)
+static void fill(struct rdr_hist *h, size_t n, uint64_t lo, uint64_t width, uint64_t num, uint64_t den)
 {
 	memset(h, 0, sizeof(*h));
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(rhook__hist_add(h, (lo + next_rand() % width) * num / den), 0);
+		assert_int_equal(rdr_hist_add(h, (lo + next_rand() % width) * num / den), 0);
 }
 
-static enum rhook__verdict verdict(const struct rhook__hist *a, const struct rhook__hist *b, enum rhook__diff_stat s)
+static enum rdr_verdict verdict(const struct rdr_hist *a, const struct rdr_hist *b, enum rdr_diff_stat s)
 {
-	struct rhook__diff_cell c;
+	struct rdr_diff_cell c;
 
-	rhook__diff_compare(a, b, s, &c);
+	rdr_diff_compare(a, b, s, &c);
 	return c.verdict;
 }
 
 static void test_verdicts(void **state)
 {
-	struct rhook__hist base, same, slow, fast, few_base, few_slow, mid_base, mid_slow;
-	struct rhook__diff_cell c;
+	struct rdr_hist base, same, slow, fast, few_base, few_slow, mid_base, mid_slow;
+	struct rdr_diff_cell c;
 
 	(void)state;
 	fill(&base, 20000, 1000000, 1000000, 1, 1);
@@ -65,104 +65,104 @@ static void test_verdicts(void **state)
 	fill(&mid_base, 500, 1000000, 1000000, 1, 1);
 	fill(&mid_slow, 500, 1000000, 1000000, 2, 1);  /* twice as slow, 500 samples */
 
-	for (int s = RHOOK__DS_P50; s < RHOOK__DS_MAX; s++) {
-		assert_int_equal(verdict(&base, &base, s), RHOOK__V_SAME);
-		assert_int_equal(verdict(&base, &same, s), RHOOK__V_SAME);
-		assert_int_equal(verdict(&base, &slow, s), RHOOK__V_SLOWER);
-		assert_int_equal(verdict(&base, &fast, s), RHOOK__V_FASTER);
-		assert_int_equal(verdict(&slow, &base, s), RHOOK__V_FASTER);
+	for (int s = RDR_DS_P50; s < RDR_DS_MAX; s++) {
+		assert_int_equal(verdict(&base, &base, s), RDR_V_SAME);
+		assert_int_equal(verdict(&base, &same, s), RDR_V_SAME);
+		assert_int_equal(verdict(&base, &slow, s), RDR_V_SLOWER);
+		assert_int_equal(verdict(&base, &fast, s), RDR_V_FASTER);
+		assert_int_equal(verdict(&slow, &base, s), RDR_V_FASTER);
 		/* Five samples bound no percentile at 95 %. */
-		assert_int_equal(verdict(&few_base, &few_slow, s), RHOOK__V_SAME);
+		assert_int_equal(verdict(&few_base, &few_slow, s), RDR_V_SAME);
 	}
 	/*
 	 * 500 samples bound p50 and p90 from both sides, not p99 (563 are
 	 * needed) nor p99.9: twice as slow is not beyond noise there.
 	 */
-	assert_int_equal(verdict(&mid_base, &mid_slow, RHOOK__DS_P50), RHOOK__V_SLOWER);
-	assert_int_equal(verdict(&mid_base, &mid_slow, RHOOK__DS_P90), RHOOK__V_SLOWER);
-	assert_int_equal(verdict(&mid_base, &mid_slow, RHOOK__DS_P99), RHOOK__V_SAME);
-	assert_int_equal(verdict(&mid_base, &mid_slow, RHOOK__DS_P999), RHOOK__V_SAME);
+	assert_int_equal(verdict(&mid_base, &mid_slow, RDR_DS_P50), RDR_V_SLOWER);
+	assert_int_equal(verdict(&mid_base, &mid_slow, RDR_DS_P90), RDR_V_SLOWER);
+	assert_int_equal(verdict(&mid_base, &mid_slow, RDR_DS_P99), RDR_V_SAME);
+	assert_int_equal(verdict(&mid_base, &mid_slow, RDR_DS_P999), RDR_V_SAME);
 	/* The max has no interval. */
-	assert_int_equal(verdict(&base, &slow, RHOOK__DS_MAX), RHOOK__V_NONE);
+	assert_int_equal(verdict(&base, &slow, RDR_DS_MAX), RDR_V_NONE);
 	/* Figures are nearest-rank values of the histograms, as stats prints them, and their ratio. */
-	rhook__diff_compare(&base, &slow, RHOOK__DS_P50, &c);
-	assert_int_equal(c.base, rhook__hist_percentile(&base, 500));
-	assert_int_equal(c.new, rhook__hist_percentile(&slow, 500));
+	rdr_diff_compare(&base, &slow, RDR_DS_P50, &c);
+	assert_int_equal(c.base, rdr_hist_percentile(&base, 500));
+	assert_int_equal(c.new, rdr_hist_percentile(&slow, 500));
 	assert_true(c.ratio > 1.25 && c.ratio < 1.35);
 	assert_true(c.base_lo <= c.base && c.base <= c.base_hi && c.new_lo <= c.new && c.new <= c.new_hi);
-	rhook__diff_compare(&base, &slow, RHOOK__DS_MAX, &c);
+	rdr_diff_compare(&base, &slow, RDR_DS_MAX, &c);
 	assert_int_equal(c.base, base.max);
 	assert_int_equal(c.new, slow.max);
-	rhook__hist_free(&base);
-	rhook__hist_free(&same);
-	rhook__hist_free(&slow);
-	rhook__hist_free(&fast);
-	rhook__hist_free(&few_base);
-	rhook__hist_free(&few_slow);
-	rhook__hist_free(&mid_base);
-	rhook__hist_free(&mid_slow);
+	rdr_hist_free(&base);
+	rdr_hist_free(&same);
+	rdr_hist_free(&slow);
+	rdr_hist_free(&fast);
+	rdr_hist_free(&few_base);
+	rdr_hist_free(&few_slow);
+	rdr_hist_free(&mid_base);
+	rdr_hist_free(&mid_slow);
 }
 
 static void test_rules_parse(void **state)
 {
 	static const char *const bad[] = { "p99", "p99>10", "p99>+10", "p98>+10%", "persist.nope:p99>+10%",
 					   "disk:p99>+10%", "p99>+x%", "p99>-100%", "p99>+10%%", ":p99>+10%" };
-	struct rhook__diff_rule r;
+	struct rdr_diff_rule r;
 	char err[256];
 
 	(void)state;
-	assert_int_equal(rhook__diff_parse_rule("p99>+10%", &r, err, sizeof(err)), 0);
+	assert_int_equal(rdr_diff_parse_rule("p99>+10%", &r, err, sizeof(err)), 0);
 	assert_int_equal(r.metric, -1);
 	assert_int_equal(r.cause, -1);
-	assert_int_equal(r.stat, RHOOK__DS_P99);
+	assert_int_equal(r.stat, RDR_DS_P99);
 	assert_true(r.limit > 1.0999 && r.limit < 1.1001);
-	assert_int_equal(rhook__diff_parse_rule("lock_hold.remote_compaction:p99.9>5%", &r, err, sizeof(err)), 0);
-	assert_int_equal(r.metric, RHOOK__M_LOCK_HOLD);
+	assert_int_equal(rdr_diff_parse_rule("lock_hold.remote_compaction:p99.9>5%", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.metric, RDR_M_LOCK_HOLD);
 	assert_int_equal(r.cause, 2);
-	assert_int_equal(r.stat, RHOOK__DS_P999);
-	assert_int_equal(rhook__diff_parse_rule("persist:max>-20%", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.stat, RDR_DS_P999);
+	assert_int_equal(rdr_diff_parse_rule("persist:max>-20%", &r, err, sizeof(err)), 0);
 	assert_true(r.limit > 0.7999 && r.limit < 0.8001);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		assert_int_equal(rhook__diff_parse_rule(bad[i], &r, err, sizeof(err)), -EINVAL);
+		assert_int_equal(rdr_diff_parse_rule(bad[i], &r, err, sizeof(err)), -EINVAL);
 		assert_non_null(strstr(err, bad[i]));
 	}
 }
 
 /* manifest_commit events of @cause with persist (and hold) drawn from [lo, lo + width) scaled by num / den. */
-static void commits(struct rhook__stats *s, uint8_t cause, size_t n, uint64_t num, uint64_t den)
+static void commits(struct rdr_stats *s, uint8_t cause, size_t n, uint64_t num, uint64_t den)
 {
-	struct rhook__rd_proc proc = { .index = 0 };
+	struct rdr_proc proc = { .index = 0 };
 
 	for (size_t i = 0; i < n; i++) {
-		struct rhook__ev_manifest_commit e = { .region_id = 1, .version = i + 1, .cause = cause };
-		struct rhook__rd_event ev = { .proc = &proc, .payload = &e, .id = RHOOK__EV_manifest_commit };
+		struct rhw_ev_manifest_commit e = { .region_id = 1, .version = i + 1, .cause = cause };
+		struct rdr_event ev = { .proc = &proc, .payload = &e, .id = RHW_EV_manifest_commit };
 
 		e.persist_ns = (1000000 + next_rand() % 1000000) * num / den;
 		e.lock_hold_ns = e.persist_ns + 1000;
 		e.lock_wait_ns = 500;
-		rhook__stats_add(s, &ev);
+		rdr_stats_add(s, &ev);
 	}
 }
 
-/* rhook__diff_report()'s JSON document for @rules, and how many triggered. */
-static json_t *report(const struct rhook__stats *a, const struct rhook__stats *b, const char *const *rules, size_t n,
+/* rdr_diff_report()'s JSON document for @rules, and how many triggered. */
+static json_t *report(const struct rdr_stats *a, const struct rdr_stats *b, const char *const *rules, size_t n,
 		      size_t *triggered)
 {
-	struct rhook__diff_rule r[RHOOK__DIFF_MAX_RULES];
-	struct rhook__diff_side sa = { "base", a, 0 }, sb = { "new", b, 0 };
+	struct rdr_diff_rule r[RDR_DIFF_MAX_RULES];
+	struct rdr_diff_side sa = { "base", a, 0 }, sb = { "new", b, 0 };
 	char err[256], *text;
 	FILE *f = tmpfile();
-	struct rhook__out o;
+	struct rdr_out o;
 	json_t *doc;
 	long len;
 
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(rhook__diff_parse_rule(rules[i], &r[i], err, sizeof(err)), 0);
+		assert_int_equal(rdr_diff_parse_rule(rules[i], &r[i], err, sizeof(err)), 0);
 	assert_non_null(f);
-	assert_int_equal(rhook__out_init(&o, fileno(f)), 0);
-	*triggered = rhook__diff_report(&sa, &sb, r, n, true, &o);
-	assert_int_equal(rhook__out_close(&o), 0);
+	assert_int_equal(rdr_out_init(&o, fileno(f)), 0);
+	*triggered = rdr_diff_report(&sa, &sb, r, n, true, &o);
+	assert_int_equal(rdr_out_close(&o), 0);
 	len = ftell(f) > 0 ? ftell(f) : lseek(fileno(f), 0, SEEK_END);
 	text = calloc(1, (size_t)len + 1);
 	assert_int_equal(pread(fileno(f), text, (size_t)len, 0), len);
@@ -192,13 +192,13 @@ static void test_rules_trigger(void **state)
 	/* Causes: 0 flush (30 % slower in NEW), 1 compaction (the same distribution). */
 	static const char *const rules[] = { "persist.flush:p99>+10%", "persist.compaction:p99>+10%",
 					     "persist.flush:p50>+50%", "lock_wait:p50>+10%", "lock_hold:max>+5%" };
-	struct rhook__stats a, b;
+	struct rdr_stats a, b;
 	size_t triggered;
 	json_t *doc, *r;
 
 	(void)state;
-	rhook__stats_init(&a);
-	rhook__stats_init(&b);
+	rdr_stats_init(&a);
+	rdr_stats_init(&b);
 	commits(&a, 0, 5000, 1, 1);
 	commits(&b, 0, 5000, 13, 10);
 	commits(&a, 1, 5000, 1, 1);
@@ -223,8 +223,8 @@ static void test_rules_trigger(void **state)
 	assert_int_equal(triggered, 0);
 	assert_false(json_is_true(json_object_get(doc, "regression")));
 	json_decref(doc);
-	rhook__stats_free(&a);
-	rhook__stats_free(&b);
+	rdr_stats_free(&a);
+	rdr_stats_free(&b);
 }
 
 int main(void)

@@ -28,76 +28,76 @@
  * of STAT exceeds 1 + N/100 and, for a percentile, whose difference is
  * beyond noise.  Single-threaded.
  */
-#ifndef RHOOK_READ_DIFF_H
-#define RHOOK_READ_DIFF_H
+#ifndef RDR_DIFF_H
+#define RDR_DIFF_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "hist.h"
-#include "out.h"
+#include "reader/out.h"
 #include "stats.h"
 
-enum rhook__diff_stat {
-	RHOOK__DS_P50,
-	RHOOK__DS_P90,
-	RHOOK__DS_P99,
-	RHOOK__DS_P999,
-	RHOOK__DS_MAX,
-	RHOOK__DS_COUNT,
+enum rdr_diff_stat {
+	RDR_DS_P50,
+	RDR_DS_P90,
+	RDR_DS_P99,
+	RDR_DS_P999,
+	RDR_DS_MAX,
+	RDR_DS_COUNT,
 };
 
-enum rhook__verdict {
-	RHOOK__V_SAME,
-	RHOOK__V_SLOWER,
-	RHOOK__V_FASTER,
-	RHOOK__V_NONE, /* no interval (max) */
+enum rdr_verdict {
+	RDR_V_SAME,
+	RDR_V_SLOWER,
+	RDR_V_FASTER,
+	RDR_V_NONE, /* no interval (max) */
 };
 
 /* One statistic of BASE and NEW; an interval bound of 0 / UINT64_MAX is unbounded. */
-struct rhook__diff_cell {
+struct rdr_diff_cell {
 	uint64_t base, new;
 	double ratio; /* new / base; 0 when base is 0 */
 	uint64_t base_lo, base_hi, new_lo, new_hi;
-	enum rhook__verdict verdict;
+	enum rdr_verdict verdict;
 };
 
 /* Compares statistic @stat of two non-empty histograms. */
-void rhook__diff_compare(const struct rhook__hist *base, const struct rhook__hist *new, enum rhook__diff_stat stat,
-			 struct rhook__diff_cell *cell);
+void rdr_diff_compare(const struct rdr_hist *base, const struct rdr_hist *new, enum rdr_diff_stat stat,
+			 struct rdr_diff_cell *cell);
 
 /* "p50", ..., "max"; "same", "slower", "faster", "-". */
-const char *rhook__diff_stat_name(enum rhook__diff_stat stat);
-const char *rhook__verdict_name(enum rhook__verdict v);
+const char *rdr_diff_stat_name(enum rdr_diff_stat stat);
+const char *rdr_verdict_name(enum rdr_verdict v);
 
 /* --fail-on rules of one run, at most. */
-#define RHOOK__DIFF_MAX_RULES 32
+#define RDR_DIFF_MAX_RULES 32
 
-struct rhook__diff_rule {
-	int metric;             /* enum rhook__metric, or -1: any */
+struct rdr_diff_rule {
+	int metric;             /* enum rdr_metric, or -1: any */
 	int cause;              /* a cause value, or -1: any */
-	enum rhook__diff_stat stat;
+	enum rdr_diff_stat stat;
 	double limit;           /* triggered above this ratio */
 	const char *text;       /* as given */
 };
 
 /* Parses @text; 0, or -EINVAL with a message naming what is wrong in @err. */
-int rhook__diff_parse_rule(const char *text, struct rhook__diff_rule *rule, char *err, size_t err_size);
+int rdr_diff_parse_rule(const char *text, struct rdr_diff_rule *rule, char *err, size_t err_size);
 
 /* A side of the comparison. */
-struct rhook__diff_side {
+struct rdr_diff_side {
 	const char *path;
-	const struct rhook__stats *stats;
+	const struct rdr_stats *stats;
 	uint64_t lost;
 };
 
 /*
  * Writes the comparison (text, or one JSON document if @json: its shape
  * in rhook-read.1) and the rules' findings; returns how many rules
- * triggered.  At most RHOOK__DIFF_MAX_RULES rules.
+ * triggered.  At most RDR_DIFF_MAX_RULES rules.
  */
-size_t rhook__diff_report(const struct rhook__diff_side *base, const struct rhook__diff_side *new,
-			  const struct rhook__diff_rule *rules, size_t num_rules, bool json, struct rhook__out *o);
+size_t rdr_diff_report(const struct rdr_diff_side *base, const struct rdr_diff_side *new,
+			  const struct rdr_diff_rule *rules, size_t num_rules, bool json, struct rdr_out *o);
 
-#endif /* RHOOK_READ_DIFF_H */
+#endif /* RDR_DIFF_H */

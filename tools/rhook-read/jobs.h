@@ -13,54 +13,54 @@
  *
  * Lanes: per (process, region), the lowest lane no open job holds, so
  * in time order a region uses as many lanes as it ever had jobs at once
- * (greedy interval partitioning).  At most RHOOK__JOBS_MAX_LANES lanes
+ * (greedy interval partitioning).  At most RDR_JOBS_MAX_LANES lanes
  * per region; jobs beyond that many at once share the last lane.
  *
  * Single-threaded; events must be fed in merged time order.
  */
-#ifndef RHOOK_READ_JOBS_H
-#define RHOOK_READ_JOBS_H
+#ifndef RDR_JOBS_H
+#define RDR_JOBS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "event.h"
 #include "map.h"
+#include "reader/event.h"
 
-#define RHOOK__JOBS_MAX_LANES 64
+#define RDR_JOBS_MAX_LANES 64
 
-enum rhook__job_kind {
-	RHOOK__JOB_FLUSH,
-	RHOOK__JOB_COMPACTION,
-	RHOOK__JOB_REMOTE_COMPACTION,
-	RHOOK__JOB_KINDS,
+enum rdr_job_kind {
+	RDR_JOB_FLUSH,
+	RDR_JOB_COMPACTION,
+	RDR_JOB_REMOTE_COMPACTION,
+	RDR_JOB_KINDS,
 };
 
-struct rhook__job {
+struct rdr_job {
 	uint64_t number;   /* this run's number of the job, from 1: unique in the whole trace */
-	uint64_t begin_ts; /* ns (rhook__rd_event.ts) */
+	uint64_t begin_ts; /* ns (rdr_event.ts) */
 	uint64_t region;
-	uint32_t proc;     /* rhook__rd_proc.index */
+	uint32_t proc;     /* rdr_proc.index */
 	uint32_t tid;
 	uint32_t lane;
-	uint8_t kind;      /* enum rhook__job_kind */
+	uint8_t kind;      /* enum rdr_job_kind */
 	bool open;
 };
 
-struct rhook__jobs {
-	struct rhook__map open;  /* rhook__jobs_key() -> struct rhook__job */
-	struct rhook__map lanes; /* (proc, region) -> uint64_t busy lanes, a bit each */
+struct rdr_jobs {
+	struct rdr_map open;  /* rhook__jobs_key() -> struct rdr_job */
+	struct rdr_map lanes; /* (proc, region) -> uint64_t busy lanes, a bit each */
 	uint64_t next;
 	uint64_t unmatched_ends; /* end events whose begin was not in the trace */
 	uint64_t unended;        /* jobs begun again (their end was lost) or still open at the end */
-	struct rhook__job cur, prev; /* what rhook__jobs_add() hands out */
+	struct rdr_job cur, prev; /* what rdr_jobs_add() hands out */
 };
 
-void rhook__jobs_init(struct rhook__jobs *j);
-void rhook__jobs_free(struct rhook__jobs *j);
+void rdr_jobs_init(struct rdr_jobs *j);
+void rdr_jobs_free(struct rdr_jobs *j);
 
 /* "flush", "compaction", "remote_compaction". */
-const char *rhook__job_kind_name(enum rhook__job_kind kind);
+const char *rdr_job_kind_name(enum rdr_job_kind kind);
 
 /*
  * Feeds @ev.  A flush_begin or compaction_begin opens a job: *@job is
@@ -71,13 +71,13 @@ const char *rhook__job_kind_name(enum rhook__job_kind kind);
  * *@job is the open job it belongs to, or NULL.  Pointers are valid
  * until the next call.  Returns 0 or -ENOMEM.
  */
-int rhook__jobs_add(struct rhook__jobs *j, const struct rhook__rd_event *ev, const struct rhook__job **job,
-		    const struct rhook__job **closed);
+int rdr_jobs_add(struct rdr_jobs *j, const struct rdr_event *ev, const struct rdr_job **job,
+		    const struct rdr_job **closed);
 
 /*
  * Calls @fn for every job still open (the trace ended first), counting
  * them in @unended; in no particular order.
  */
-void rhook__jobs_each_open(struct rhook__jobs *j, void (*fn)(void *arg, const struct rhook__job *job), void *arg);
+void rdr_jobs_each_open(struct rdr_jobs *j, void (*fn)(void *arg, const struct rdr_job *job), void *arg);
 
-#endif /* RHOOK_READ_JOBS_H */
+#endif /* RDR_JOBS_H */

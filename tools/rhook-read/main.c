@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ctfout.h"
 #include "diff.h"
-#include "input.h"
-#include "merge.h"
 #include "pfout.h"
 #include "print.h"
+#include "reader/ctfout.h"
+#include "reader/input.h"
+#include "reader/merge.h"
 #include "report.h"
 #include "stats.h"
 
@@ -88,7 +88,7 @@ struct args {
 	uint64_t reorder_window_ns;
 	char *const *paths;
 	int num_paths;
-	struct rhook__diff_rule rules[RHOOK__DIFF_MAX_RULES];
+	struct rdr_diff_rule rules[RDR_DIFF_MAX_RULES];
 	size_t num_rules;
 };
 
@@ -147,9 +147,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 			if (a->cmd != CMD_DIFF)
 				return usage_error("%s", "--fail-on is an option of diff");
-			if (a->num_rules == RHOOK__DIFF_MAX_RULES)
+			if (a->num_rules == RDR_DIFF_MAX_RULES)
 				return usage_error("more than %s --fail-on rules", "32");
-			if (rhook__diff_parse_rule(optarg, &a->rules[a->num_rules++], err, sizeof(err)))
+			if (rdr_diff_parse_rule(optarg, &a->rules[a->num_rules++], err, sizeof(err)))
 				return usage_error("%s", err);
 			break;
 		}
@@ -206,20 +206,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-static int print_cmd(struct rhook__reader *r, bool json)
+static int print_cmd(struct rdr_reader *r, bool json)
 {
-	struct rhook__merge m;
-	struct rhook__out o;
-	const struct rhook__rd_event *ev;
-	int ret = rhook__out_init(&o, STDOUT_FILENO);
+	struct rdr_merge m;
+	struct rdr_out o;
+	const struct rdr_event *ev;
+	int ret = rdr_out_init(&o, STDOUT_FILENO);
 
-	if (ret || (ret = rhook__merge_init(&m, r->streams, r->num_streams)))
+	if (ret || (ret = rdr_merge_init(&m, r->streams, r->num_streams)))
 		goto out;
-	while ((ev = rhook__merge_next(&m)))
-		rhook__print_event(&o, ev, json);
-	rhook__merge_free(&m);
+	while ((ev = rdr_merge_next(&m)))
+		rdr_print_event(&o, ev, json);
+	rdr_merge_free(&m);
 out:
-	if (rhook__out_close(&o) && !ret)
+	if (rdr_out_close(&o) && !ret)
 		ret = o.err;
 	if (ret)
 		fprintf(stderr, "rhook-read: %s\n", ret == -ENOMEM ? "out of memory" : strerror(-ret));
@@ -227,66 +227,66 @@ out:
 }
 
 /* The statistics of every event of @r (order does not matter to counts and percentiles: no merge). */
-static void collect_stats(struct rhook__reader *r, struct rhook__stats *s)
+static void collect_stats(struct rdr_reader *r, struct rdr_stats *s)
 {
-	rhook__stats_init(s);
+	rdr_stats_init(s);
 	for (size_t i = 0; i < r->num_streams; i++) {
-		struct rhook__rd_stream *st = r->streams[i];
+		struct rdr_stream *st = r->streams[i];
 
 		while (st->next(st))
-			rhook__stats_add(s, &st->ev);
+			rdr_stats_add(s, &st->ev);
 	}
 }
 
-static int stats_cmd(struct rhook__reader *r, bool brief, bool json)
+static int stats_cmd(struct rdr_reader *r, bool brief, bool json)
 {
-	struct rhook__stats s;
-	struct rhook__out o;
+	struct rdr_stats s;
+	struct rdr_out o;
 	int ret;
 
-	if (rhook__out_init(&o, STDOUT_FILENO)) {
+	if (rdr_out_init(&o, STDOUT_FILENO)) {
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
 	collect_stats(r, &s);
 	if (json)
-		rhook__stats_report_json(&s, &o, r->procs, r->num_procs);
+		rdr_stats_report_json(&s, &o, r->procs, r->num_procs);
 	else
-		rhook__stats_report(&s, &o, r->procs, r->num_procs, brief);
+		rdr_stats_report(&s, &o, r->procs, r->num_procs, brief);
 	ret = s.err;
-	rhook__stats_free(&s);
+	rdr_stats_free(&s);
 	if (ret)
 		fprintf(stderr, "rhook-read: out of memory: figures are incomplete\n");
-	if (rhook__out_close(&o) && !ret)
+	if (rdr_out_close(&o) && !ret)
 		ret = -EIO;
 	return ret ? EXIT_USAGE : 0;
 }
 
-static int check_cmd(struct rhook__reader *r, uint64_t window)
+static int check_cmd(struct rdr_reader *r, uint64_t window)
 {
-	struct rhook__check *c = malloc(sizeof(*c));
-	const struct rhook__rd_event *ev;
-	struct rhook__merge m;
-	struct rhook__out o;
+	struct rdr_check *c = malloc(sizeof(*c));
+	const struct rdr_event *ev;
+	struct rdr_merge m;
+	struct rdr_out o;
 	uint64_t violations = 0;
-	int ret = c ? rhook__out_init(&o, STDOUT_FILENO) : -ENOMEM;
+	int ret = c ? rdr_out_init(&o, STDOUT_FILENO) : -ENOMEM;
 
 	if (!c) {
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
-	if (ret || (ret = rhook__merge_init(&m, r->streams, r->num_streams)))
+	if (ret || (ret = rdr_merge_init(&m, r->streams, r->num_streams)))
 		goto out;
-	rhook__check_init(c, window);
-	while ((ev = rhook__merge_next(&m)))
-		rhook__check_add(c, ev);
-	rhook__merge_free(&m);
-	violations = rhook__check_finish(c, &o, r->procs);
+	rdr_check_init(c, window);
+	while ((ev = rdr_merge_next(&m)))
+		rdr_check_add(c, ev);
+	rdr_merge_free(&m);
+	violations = rdr_check_finish(c, &o, r->procs);
 	ret = c->err;
-	rhook__check_free(c);
+	rdr_check_free(c);
 out:
 	free(c);
-	if (rhook__out_close(&o) && !ret)
+	if (rdr_out_close(&o) && !ret)
 		ret = o.err;
 	if (ret)
 		fprintf(stderr, "rhook-read: %s\n", ret == -ENOMEM ? "out of memory" : strerror(-ret));
@@ -295,37 +295,37 @@ out:
 	return violations ? EXIT_VIOLATION : 0;
 }
 
-static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
+static int export_cmd(struct rdr_reader *r, const char *dir, bool force)
 {
-	const struct rhook__rd_event *ev;
-	struct rhook__ctfout *x;
-	struct rhook__merge m;
+	const struct rdr_event *ev;
+	struct rdr_ctfout *x;
+	struct rdr_merge m;
 	uint64_t n = 0;
 	size_t traces;
 	char err[512];
 	int ret;
 
-	ret = rhook__ctfout_open(&x, dir, force, err, sizeof(err));
+	ret = rdr_ctfout_open(&x, dir, force, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (rhook__merge_init(&m, r->streams, r->num_streams)) {
-		rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
+	if (rdr_merge_init(&m, r->streams, r->num_streams)) {
+		rdr_ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
-	while (!ret && (ev = rhook__merge_next(&m))) {
-		ret = rhook__ctfout_add(x, ev, err, sizeof(err));
+	while (!ret && (ev = rdr_merge_next(&m))) {
+		ret = rdr_ctfout_add(x, ev, err, sizeof(err));
 		n++;
 	}
-	rhook__merge_free(&m);
+	rdr_merge_free(&m);
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
-		rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
+		rdr_ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 		return EXIT_USAGE;
 	}
-	ret = rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
+	ret = rdr_ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
 		return EXIT_USAGE;
@@ -334,36 +334,36 @@ static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
 	return 0;
 }
 
-static int perfetto_cmd(struct rhook__reader *r, const char *path)
+static int perfetto_cmd(struct rdr_reader *r, const char *path)
 {
-	const struct rhook__rd_event *ev;
-	struct rhook__pfout_counts n;
-	struct rhook__pfout *x;
-	struct rhook__merge m;
+	const struct rdr_event *ev;
+	struct rdr_pfout_counts n;
+	struct rdr_pfout *x;
+	struct rdr_merge m;
 	char err[512];
 	int ret;
 
-	ret = rhook__pfout_open(&x, path, err, sizeof(err));
+	ret = rdr_pfout_open(&x, path, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
 		return EXIT_USAGE;
 	}
-	ret = rhook__merge_init(&m, r->streams, r->num_streams);
+	ret = rdr_merge_init(&m, r->streams, r->num_streams);
 	if (ret) {
 		snprintf(err, sizeof(err), "out of memory");
 	} else {
-		while (!ret && (ev = rhook__merge_next(&m)))
-			ret = rhook__pfout_add(x, ev, err, sizeof(err));
-		rhook__merge_free(&m);
+		while (!ret && (ev = rdr_merge_next(&m)))
+			ret = rdr_pfout_add(x, ev, err, sizeof(err));
+		rdr_merge_free(&m);
 	}
 	/* A failed run, or one whose input could not be read (stream errors), leaves no file. */
-	if (ret || rhook__reader_stream_error(r)) {
+	if (ret || rdr_reader_stream_error(r)) {
 		if (ret)
 			fprintf(stderr, "rhook-read: export: %s\n", err);
-		rhook__pfout_close(x, false, NULL, err, sizeof(err));
+		rdr_pfout_close(x, false, NULL, err, sizeof(err));
 		return EXIT_USAGE;
 	}
-	ret = rhook__pfout_close(x, true, &n, err, sizeof(err));
+	ret = rdr_pfout_close(x, true, &n, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
 		return EXIT_USAGE;
@@ -374,29 +374,29 @@ static int perfetto_cmd(struct rhook__reader *r, const char *path)
 	return 0;
 }
 
-static int report_cmd(struct rhook__reader *r, const char *path)
+static int report_cmd(struct rdr_reader *r, const char *path)
 {
-	const struct rhook__rd_event *ev;
-	struct rhook__report *rep;
-	struct rhook__merge m;
+	const struct rdr_event *ev;
+	struct rdr_report *rep;
+	struct rdr_merge m;
 	char err[512];
 	int ret;
 
-	if (rhook__report_new(&rep) || rhook__merge_init(&m, r->streams, r->num_streams)) {
-		rhook__report_free(rep);
+	if (rdr_report_new(&rep) || rdr_merge_init(&m, r->streams, r->num_streams)) {
+		rdr_report_free(rep);
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
-	while ((ev = rhook__merge_next(&m)))
-		rhook__report_add(rep, ev);
-	rhook__merge_free(&m);
+	while ((ev = rdr_merge_next(&m)))
+		rdr_report_add(rep, ev);
+	rdr_merge_free(&m);
 	/* Input that could not be read gets no page: its figures would be wrong. */
-	if (rhook__reader_stream_error(r)) {
-		rhook__report_free(rep);
+	if (rdr_reader_stream_error(r)) {
+		rdr_report_free(rep);
 		return EXIT_USAGE;
 	}
-	ret = rhook__report_write(rep, path, r->procs, r->num_procs, err, sizeof(err));
-	rhook__report_free(rep);
+	ret = rdr_report_write(rep, path, r->procs, r->num_procs, err, sizeof(err));
+	rdr_report_free(rep);
 	if (ret) {
 		fprintf(stderr, "rhook-read: report: %s\n", err);
 		return EXIT_USAGE;
@@ -408,56 +408,56 @@ static int report_cmd(struct rhook__reader *r, const char *path)
 /* rhook-read diff: each trace read on its own (BASE, then NEW), compared per phase and cause. */
 static int diff_cmd(const struct args *a)
 {
-	struct rhook__reader r[2];
-	struct rhook__stats s[2];
-	struct rhook__diff_side side[2];
-	struct rhook__out o;
+	struct rdr_reader r[2];
+	struct rdr_stats s[2];
+	struct rdr_diff_side side[2];
+	struct rdr_out o;
 	size_t triggered;
 	int ret = 0, opened = 0;
 
 	for (; opened < 2; opened++) {
-		struct rhook__rd_lost lost;
+		struct rdr_lost lost;
 
-		if (rhook__reader_open(&r[opened], a->paths + opened, 1)) {
+		if (rdr_reader_open(&r[opened], a->paths + opened, 1)) {
 			ret = EXIT_USAGE;
 			break;
 		}
 		collect_stats(&r[opened], &s[opened]);
-		lost = rhook__reader_lost(&r[opened]);
-		side[opened] = (struct rhook__diff_side){ a->paths[opened], &s[opened], rhook__rd_lost_total(&lost) };
-		if (rhook__reader_stream_error(&r[opened]) || s[opened].err) {
+		lost = rdr_reader_lost(&r[opened]);
+		side[opened] = (struct rdr_diff_side){ a->paths[opened], &s[opened], rdr_lost_total(&lost) };
+		if (rdr_reader_stream_error(&r[opened]) || s[opened].err) {
 			if (s[opened].err)
 				fprintf(stderr, "rhook-read: out of memory: figures are incomplete\n");
-			rhook__stats_free(&s[opened]);
-			rhook__reader_close(&r[opened]);
+			rdr_stats_free(&s[opened]);
+			rdr_reader_close(&r[opened]);
 			ret = EXIT_USAGE;
 			break;
 		}
 	}
-	if (!ret && rhook__out_init(&o, STDOUT_FILENO)) {
+	if (!ret && rdr_out_init(&o, STDOUT_FILENO)) {
 		fprintf(stderr, "rhook-read: out of memory\n");
 		ret = EXIT_USAGE;
 	}
 	if (!ret) {
-		triggered = rhook__diff_report(&side[0], &side[1], a->rules, a->num_rules, a->json, &o);
-		if (rhook__out_close(&o))
+		triggered = rdr_diff_report(&side[0], &side[1], a->rules, a->num_rules, a->json, &o);
+		if (rdr_out_close(&o))
 			ret = EXIT_USAGE;
 		else if (triggered)
 			ret = EXIT_VIOLATION;
 		for (int i = 0; i < 2; i++)
-			if (rhook__reader_incomplete(&r[i]) && !ret)
+			if (rdr_reader_incomplete(&r[i]) && !ret)
 				ret = EXIT_VIOLATION;
 	}
 	for (int i = 0; i < opened; i++) {
-		rhook__stats_free(&s[i]);
-		rhook__reader_close(&r[i]);
+		rdr_stats_free(&s[i]);
+		rdr_reader_close(&r[i]);
 	}
 	return ret;
 }
 
 int main(int argc, char **argv)
 {
-	struct rhook__reader r;
+	struct rdr_reader r;
 	struct args a;
 	int ret = parse_args(argc, argv, &a);
 
@@ -469,12 +469,12 @@ int main(int argc, char **argv)
 		const char *why;
 
 		/* Before reading anything: a report this build cannot write is a usage error. */
-		if (!rhook__report_available(&why)) {
+		if (!rdr_report_available(&why)) {
 			fprintf(stderr, "rhook-read: report: %s\n", why);
 			return EXIT_USAGE;
 		}
 	}
-	if (rhook__reader_open(&r, a.paths, a.num_paths))
+	if (rdr_reader_open(&r, a.paths, a.num_paths))
 		return EXIT_USAGE;
 	switch (a.cmd) {
 	case CMD_PRINT:
@@ -495,10 +495,10 @@ int main(int argc, char **argv)
 		ret = a.perfetto_file ? perfetto_cmd(&r, a.perfetto_file) : export_cmd(&r, a.ctf_dir, a.force);
 		break;
 	}
-	if (rhook__reader_stream_error(&r))
+	if (rdr_reader_stream_error(&r))
 		ret = EXIT_USAGE;
-	if (rhook__reader_incomplete(&r) && !ret)
+	if (rdr_reader_incomplete(&r) && !ret)
 		ret = EXIT_VIOLATION;
-	rhook__reader_close(&r);
+	rdr_reader_close(&r);
 	return ret;
 }

@@ -10,13 +10,13 @@
  * change); @path itself must not be a symbolic link or anything but a
  * regular file.  Single-threaded.
  */
-#ifndef RHOOK_READ_OUTFILE_H
-#define RHOOK_READ_OUTFILE_H
+#ifndef RDR_OUTFILE_H
+#define RDR_OUTFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-struct rhook__outfile {
+struct rdr_outfile {
 	int dfd;        /* the directory */
 	int fd;         /* the temporary file, to write to */
 	char *name;     /* @path's last component */
@@ -25,11 +25,11 @@ struct rhook__outfile {
 };
 
 /* 0, or a negative errno with a message naming the path in @err. */
-int rhook__outfile_open(struct rhook__outfile *f, const char *path, char *err, size_t err_size);
+int rdr_outfile_open(struct rdr_outfile *f, const char *path, char *err, size_t err_size);
 /*
  * @commit: fsyncs and renames the file into place; else (or when that
  * fails) removes it.  Frees @f.  0, or a negative errno with a message.
  */
-int rhook__outfile_close(struct rhook__outfile *f, bool commit, char *err, size_t err_size);
+int rdr_outfile_close(struct rdr_outfile *f, bool commit, char *err, size_t err_size);
 
-#endif /* RHOOK_READ_OUTFILE_H */
+#endif /* RDR_OUTFILE_H */

@@ -18,10 +18,10 @@
 
 #include "jobs.h"
 #include "map.h"
-#include "out.h"
 #include "outfile.h"
+#include "reader/out.h"
+#include "reader/schema.h"
 #include "rhook_perfetto.pb-c.h"
-#include "schema.h"
 
 typedef RhookPerfetto__TracePacket Packet;
 typedef RhookPerfetto__TrackEvent TrackEvent;
@@ -82,8 +82,8 @@ static const char *const category_str[C_COUNT] = {
 /* A region as one process sees it: its tracks. */
 struct region_tracks {
 	uint64_t uuid, manifest, files;
-	uint64_t lane[RHOOK__JOBS_MAX_LANES]; /* 0 until described */
-	uint64_t lane_end[RHOOK__JOBS_MAX_LANES]; /* last slice end on the lane */
+	uint64_t lane[RDR_JOBS_MAX_LANES]; /* 0 until described */
+	uint64_t lane_end[RDR_JOBS_MAX_LANES]; /* last slice end on the lane */
 	uint64_t manifest_end;                    /* last commit slice end */
 };
 
@@ -101,16 +101,16 @@ struct sst {
 	bool live; /* added by a notification, not removed since */
 };
 
-struct rhook__pfout {
-	struct rhook__outfile file;
-	struct rhook__out o;
-	struct rhook__pfout_counts n;
-	struct rhook__jobs jobs;
-	struct rhook__map procs;   /* (proc, 0) -> track uuid */
-	struct rhook__map threads; /* (proc, tid) -> track uuid */
-	struct rhook__map regions; /* (proc, region) -> struct region_tracks */
-	struct rhook__map lsm;     /* (region, 0) -> struct region_lsm */
-	struct rhook__map ssts;    /* file id -> struct sst */
+struct rdr_pfout {
+	struct rdr_outfile file;
+	struct rdr_out o;
+	struct rdr_pfout_counts n;
+	struct rdr_jobs jobs;
+	struct rdr_map procs;   /* (proc, 0) -> track uuid */
+	struct rdr_map threads; /* (proc, tid) -> track uuid */
+	struct rdr_map regions; /* (proc, region) -> struct region_tracks */
+	struct rdr_map lsm;     /* (region, 0) -> struct region_lsm */
+	struct rdr_map ssts;    /* file id -> struct sst */
 	uint64_t next_uuid, lsm_root, last_ts;
 	bool started;
 	uint8_t *scratch;
@@ -119,13 +119,13 @@ struct rhook__pfout {
 	Annotation ann[MAX_ANNOTATIONS];
 	Annotation *annp[MAX_ANNOTATIONS];
 	size_t num_ann;
-	char strings[RHOOK__EV_MAX_LISTS][RHOOK__EV_MAX_LISTED_IDS * 37 + 1];
+	char strings[RHW_EV_MAX_LISTS][RHW_EV_MAX_LISTED_IDS * 37 + 1];
 	char uuid_string[37];
 };
 
 /* ---------------------------------------------------------------- packets */
 
-static int write_packet(struct rhook__pfout *x, Packet *p)
+static int write_packet(struct rdr_pfout *x, Packet *p)
 {
 	uint8_t head[11];
 	size_t size, k = 0;
@@ -152,19 +152,19 @@ static int write_packet(struct rhook__pfout *x, Packet *p)
 		if (v < 0x80)
 			break;
 	}
-	rhook__out_mem(&x->o, head, k);
-	rhook__out_mem(&x->o, x->scratch, size);
+	rdr_out_mem(&x->o, head, k);
+	rdr_out_mem(&x->o, x->scratch, size);
 	x->n.packets++;
 	x->n.bytes += k + size;
 	return x->o.err;
 }
 
 /* The first packet: clears the sequence's state and interns every name. */
-static int write_interned(struct rhook__pfout *x, uint64_t ts)
+static int write_interned(struct rdr_pfout *x, uint64_t ts)
 {
-	RhookPerfetto__EventName en[N_COUNT + RHOOK__EV_MAX_ID + 1], *enp[N_COUNT + RHOOK__EV_MAX_ID + 1];
+	RhookPerfetto__EventName en[N_COUNT + RHW_EV_MAX_ID + 1], *enp[N_COUNT + RHW_EV_MAX_ID + 1];
 	RhookPerfetto__EventCategory ec[C_COUNT], *ecp[C_COUNT];
-	RhookPerfetto__DebugAnnotationName dn[1 + (RHOOK__EV_MAX_ID + 1) * FIELDS_PER_EVENT], *dnp[1 + (RHOOK__EV_MAX_ID + 1) * FIELDS_PER_EVENT];
+	RhookPerfetto__DebugAnnotationName dn[1 + (RHW_EV_MAX_ID + 1) * FIELDS_PER_EVENT], *dnp[1 + (RHW_EV_MAX_ID + 1) * FIELDS_PER_EVENT];
 	RhookPerfetto__InternedData id = RHOOK_PERFETTO__INTERNED_DATA__INIT;
 	Packet p = RHOOK_PERFETTO__TRACE_PACKET__INIT;
 	size_t nd = 0;
@@ -177,11 +177,11 @@ static int write_interned(struct rhook__pfout *x, uint64_t ts)
 		enp[i - 1] = &en[i];
 	}
 	/* Every event of the schema by its own name, for those drawn as plain instants (other_event()). */
-	for (unsigned e = 1; e <= RHOOK__EV_MAX_ID; e++) {
+	for (unsigned e = 1; e <= RHW_EV_MAX_ID; e++) {
 		rhook_perfetto__event_name__init(&en[N_COUNT + e]);
 		en[N_COUNT + e].has_iid = 1;
 		en[N_COUNT + e].iid = N_COUNT + e;
-		en[N_COUNT + e].name = (char *)rhook__schema_event(e)->name;
+		en[N_COUNT + e].name = (char *)rdr_schema_event(e)->name;
 		enp[N_COUNT - 2 + e] = &en[N_COUNT + e];
 	}
 	for (int i = 1; i < C_COUNT; i++) {
@@ -197,8 +197,8 @@ static int write_interned(struct rhook__pfout *x, uint64_t ts)
 	dn[nd].name = "job";
 	dnp[nd] = &dn[nd];
 	nd++;
-	for (unsigned e = 1; e <= RHOOK__EV_MAX_ID; e++) {
-		const struct rhook__event_desc *d = rhook__schema_event(e);
+	for (unsigned e = 1; e <= RHW_EV_MAX_ID; e++) {
+		const struct rdr_event_desc *d = rdr_schema_event(e);
 
 		for (uint32_t f = 0; f < d->num_fields + d->num_lists && f < FIELDS_PER_EVENT; f++) {
 			rhook_perfetto__debug_annotation_name__init(&dn[nd]);
@@ -209,7 +209,7 @@ static int write_interned(struct rhook__pfout *x, uint64_t ts)
 			nd++;
 		}
 	}
-	id.n_event_names = N_COUNT - 1 + RHOOK__EV_MAX_ID;
+	id.n_event_names = N_COUNT - 1 + RHW_EV_MAX_ID;
 	id.event_names = enp;
 	id.n_event_categories = C_COUNT - 1;
 	id.event_categories = ecp;
@@ -225,7 +225,7 @@ static int write_interned(struct rhook__pfout *x, uint64_t ts)
 	return write_packet(x, &p);
 }
 
-static int write_descriptor(struct rhook__pfout *x, TrackDescriptor *d)
+static int write_descriptor(struct rdr_pfout *x, TrackDescriptor *d)
 {
 	Packet p = RHOOK_PERFETTO__TRACE_PACKET__INIT;
 
@@ -237,7 +237,7 @@ static int write_descriptor(struct rhook__pfout *x, TrackDescriptor *d)
 
 /* ---------------------------------------------------------------- annotations */
 
-static Annotation *annotation(struct rhook__pfout *x, uint64_t iid)
+static Annotation *annotation(struct rdr_pfout *x, uint64_t iid)
 {
 	Annotation *a = &x->ann[x->num_ann];
 
@@ -249,9 +249,9 @@ static Annotation *annotation(struct rhook__pfout *x, uint64_t iid)
 }
 
 /* Every field and id list of @ev as an annotation, and its job's number if it has one. */
-static void annotate(struct rhook__pfout *x, const struct rhook__rd_event *ev, const struct rhook__job *job)
+static void annotate(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job)
 {
-	const struct rhook__event_desc *d = rhook__schema_event(ev->id);
+	const struct rdr_event_desc *d = rdr_schema_event(ev->id);
 	const uint8_t *ids = ev->ids;
 	Annotation *a;
 
@@ -262,24 +262,24 @@ static void annotate(struct rhook__pfout *x, const struct rhook__rd_event *ev, c
 		a->uint_value = job->number;
 	}
 	for (uint32_t f = 0; f < d->num_fields && f < FIELDS_PER_EVENT; f++) {
-		const struct rhook__field *fd = &d->fields[f];
+		const struct rdr_field *fd = &d->fields[f];
 		uint64_t v;
 
 		a = annotation(x, FIELD_IID(ev->id, f));
-		if (fd->kind == RHOOK__FK_UUID) {
+		if (fd->kind == RDR_FK_UUID) {
 			char *s = x->uuid_string;
 
-			rhook__fmt_uuid(s, (const uint8_t *)ev->payload + fd->offset);
+			rdr_fmt_uuid(s, (const uint8_t *)ev->payload + fd->offset);
 			s[36] = '\0';
 			a->value_case = RHOOK_PERFETTO__DEBUG_ANNOTATION__VALUE_STRING_VALUE;
 			a->string_value = s;
 			continue;
 		}
-		v = rhook__field_u64(fd, ev->payload);
-		if (fd->labels && rhook__label(fd->labels, v)) {
+		v = rdr_field_u64(fd, ev->payload);
+		if (fd->labels && rdr_label(fd->labels, v)) {
 			a->value_case = RHOOK_PERFETTO__DEBUG_ANNOTATION__VALUE_STRING_VALUE;
-			a->string_value = (char *)rhook__label(fd->labels, v);
-		} else if (rhook__fkind_signed(fd->kind)) {
+			a->string_value = (char *)rdr_label(fd->labels, v);
+		} else if (rdr_fkind_signed(fd->kind)) {
 			a->value_case = RHOOK_PERFETTO__DEBUG_ANNOTATION__VALUE_INT_VALUE;
 			a->int_value = (int64_t)v;
 		} else {
@@ -294,20 +294,20 @@ static void annotate(struct rhook__pfout *x, const struct rhook__rd_event *ev, c
 		for (uint16_t i = 0; i < ev->list_len[l]; i++, ids += 16) {
 			if (i)
 				s[k++] = ',';
-			rhook__fmt_uuid(s + k, ids);
+			rdr_fmt_uuid(s + k, ids);
 			k += 36;
 		}
 		s[k] = '\0';
 		a = annotation(x, FIELD_IID(ev->id, d->num_fields + l));
 		a->value_case = RHOOK_PERFETTO__DEBUG_ANNOTATION__VALUE_STRING_VALUE;
-		a->string_value = k ? s : RHOOK__EV_EMPTY_ID_LIST;
+		a->string_value = k ? s : RHW_EV_EMPTY_ID_LIST;
 	}
 }
 
 /* ---------------------------------------------------------------- track events */
 
 /* A slice begin or end, or an instant, with the annotations built for it (consumed). */
-static int track_event(struct rhook__pfout *x, uint64_t ts, RhookPerfetto__TrackEvent__Type type, uint64_t track,
+static int track_event(struct rdr_pfout *x, uint64_t ts, RhookPerfetto__TrackEvent__Type type, uint64_t track,
 		       uint64_t name, enum category cat, uint64_t flow, uint64_t terminating_flow)
 {
 	TrackEvent ev = RHOOK_PERFETTO__TRACK_EVENT__INIT;
@@ -350,7 +350,7 @@ static int track_event(struct rhook__pfout *x, uint64_t ts, RhookPerfetto__Track
 	return write_packet(x, &p);
 }
 
-static int counter(struct rhook__pfout *x, uint64_t ts, uint64_t track, int64_t v)
+static int counter(struct rdr_pfout *x, uint64_t ts, uint64_t track, int64_t v)
 {
 	TrackEvent ev = RHOOK_PERFETTO__TRACK_EVENT__INIT;
 	Packet p = RHOOK_PERFETTO__TRACE_PACKET__INIT;
@@ -372,12 +372,12 @@ static int counter(struct rhook__pfout *x, uint64_t ts, uint64_t track, int64_t 
 /* ---------------------------------------------------------------- tracks */
 
 /* A job's flow id: its number, which is unique in the trace and never 0. */
-static uint64_t flow_of(const struct rhook__job *job)
+static uint64_t flow_of(const struct rdr_job *job)
 {
 	return job ? job->number : 0;
 }
 
-static int child_track(struct rhook__pfout *x, uint64_t uuid, uint64_t parent, const char *name, int rank,
+static int child_track(struct rdr_pfout *x, uint64_t uuid, uint64_t parent, const char *name, int rank,
 		       RhookPerfetto__CounterDescriptor *cd, bool explicit_order)
 {
 	TrackDescriptor d = RHOOK_PERFETTO__TRACK_DESCRIPTOR__INIT;
@@ -401,12 +401,12 @@ static int child_track(struct rhook__pfout *x, uint64_t uuid, uint64_t parent, c
 	return write_descriptor(x, &d);
 }
 
-static int process_track(struct rhook__pfout *x, const struct rhook__rd_proc *proc, uint64_t *uuid)
+static int process_track(struct rdr_pfout *x, const struct rdr_proc *proc, uint64_t *uuid)
 {
 	RhookPerfetto__ProcessDescriptor pd = RHOOK_PERFETTO__PROCESS_DESCRIPTOR__INIT;
 	TrackDescriptor d = RHOOK_PERFETTO__TRACK_DESCRIPTOR__INIT;
 	bool created;
-	uint64_t *slot = rhook__map_insert(&x->procs, proc->index, 0, &created);
+	uint64_t *slot = rdr_map_insert(&x->procs, proc->index, 0, &created);
 
 	if (!slot)
 		return -ENOMEM;
@@ -424,7 +424,7 @@ static int process_track(struct rhook__pfout *x, const struct rhook__rd_proc *pr
 	return write_descriptor(x, &d);
 }
 
-static int thread_track(struct rhook__pfout *x, const struct rhook__rd_event *ev, uint64_t *uuid)
+static int thread_track(struct rdr_pfout *x, const struct rdr_event *ev, uint64_t *uuid)
 {
 	RhookPerfetto__ThreadDescriptor td = RHOOK_PERFETTO__THREAD_DESCRIPTOR__INIT;
 	TrackDescriptor d = RHOOK_PERFETTO__TRACK_DESCRIPTOR__INIT;
@@ -435,7 +435,7 @@ static int thread_track(struct rhook__pfout *x, const struct rhook__rd_event *ev
 
 	if (ret)
 		return ret;
-	slot = rhook__map_insert(&x->threads, ev->proc->index, ev->tid, &created);
+	slot = rdr_map_insert(&x->threads, ev->proc->index, ev->tid, &created);
 	if (!slot)
 		return -ENOMEM;
 	if (!created) {
@@ -463,7 +463,7 @@ static void region_name(char *buf, size_t size, uint64_t region)
 }
 
 /* The tracks of @region in @ev's process, described the first time. */
-static int region_tracks(struct rhook__pfout *x, const struct rhook__rd_event *ev, uint64_t region,
+static int region_tracks(struct rdr_pfout *x, const struct rdr_event *ev, uint64_t region,
 			 struct region_tracks **out)
 {
 	struct region_tracks *r;
@@ -474,7 +474,7 @@ static int region_tracks(struct rhook__pfout *x, const struct rhook__rd_event *e
 
 	if (ret)
 		return ret;
-	r = rhook__map_insert(&x->regions, ev->proc->index, region, &created);
+	r = rdr_map_insert(&x->regions, ev->proc->index, region, &created);
 	if (!r)
 		return -ENOMEM;
 	*out = r;
@@ -487,10 +487,10 @@ static int region_tracks(struct rhook__pfout *x, const struct rhook__rd_event *e
 	if ((ret = child_track(x, r->uuid, proc_uuid, name, -1, NULL, true)) ||
 	    (ret = child_track(x, r->manifest, r->uuid, "manifest commits", 0, NULL, false)))
 		return ret;
-	return child_track(x, r->files, r->uuid, "SST files", 1 + RHOOK__JOBS_MAX_LANES, NULL, false);
+	return child_track(x, r->files, r->uuid, "SST files", 1 + RDR_JOBS_MAX_LANES, NULL, false);
 }
 
-static int lane_track(struct rhook__pfout *x, struct region_tracks *r, uint32_t lane, uint64_t *uuid)
+static int lane_track(struct rdr_pfout *x, struct region_tracks *r, uint32_t lane, uint64_t *uuid)
 {
 	char name[32];
 
@@ -509,7 +509,7 @@ static int lane_track(struct rhook__pfout *x, struct region_tracks *r, uint32_t 
 }
 
 /* The counter track @k (level 0..2 files, LEVELS: bytes) of @region, described the first time. */
-static int lsm_counter(struct rhook__pfout *x, uint64_t region, struct region_lsm *g, int k, uint64_t *uuid)
+static int lsm_counter(struct rdr_pfout *x, uint64_t region, struct region_lsm *g, int k, uint64_t *uuid)
 {
 	RhookPerfetto__CounterDescriptor cd = RHOOK_PERFETTO__COUNTER_DESCRIPTOR__INIT;
 	char name[64];
@@ -548,9 +548,9 @@ static int lsm_counter(struct rhook__pfout *x, uint64_t region, struct region_ls
 
 /* ---------------------------------------------------------------- events */
 
-static int on_job_begin(struct rhook__pfout *x, const struct rhook__rd_event *ev, const struct rhook__job *job)
+static int on_job_begin(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job)
 {
-	static const enum name names[RHOOK__JOB_KINDS] = { N_FLUSH, N_COMPACTION, N_REMOTE_COMPACTION };
+	static const enum name names[RDR_JOB_KINDS] = { N_FLUSH, N_COMPACTION, N_REMOTE_COMPACTION };
 	struct region_tracks *r;
 	uint64_t lane, ts = ev->ts;
 	int ret = region_tracks(x, ev, job->region, &r);
@@ -564,9 +564,9 @@ static int on_job_begin(struct rhook__pfout *x, const struct rhook__rd_event *ev
 	return track_event(x, ts, SLICE_BEGIN, lane, names[job->kind], C_JOB, flow_of(job), 0);
 }
 
-static int job_end(struct rhook__pfout *x, const struct rhook__rd_event *ev, const struct rhook__job *job, uint64_t ts)
+static int job_end(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job, uint64_t ts)
 {
-	struct region_tracks *r = rhook__map_find(&x->regions, job->proc, job->region);
+	struct region_tracks *r = rdr_map_find(&x->regions, job->proc, job->region);
 
 	if (!r || !r->lane[job->lane])
 		return 0;
@@ -580,9 +580,9 @@ static int job_end(struct rhook__pfout *x, const struct rhook__rd_event *ev, con
 	return track_event(x, ts, SLICE_END, r->lane[job->lane], N_NONE, C_NONE, 0, 0);
 }
 
-static int on_sst(struct rhook__pfout *x, const struct rhook__rd_event *ev, const struct rhook__job *job)
+static int on_sst(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job)
 {
-	const struct rhook__ev_sst_file_written *e = ev->payload;
+	const struct rhw_ev_sst_file_written *e = ev->payload;
 	struct region_tracks *r;
 	uint64_t track, k[2];
 	struct sst *s;
@@ -595,7 +595,7 @@ static int on_sst(struct rhook__pfout *x, const struct rhook__rd_event *ev, cons
 	if (job && (ret = lane_track(x, r, job->lane, &track)))
 		return ret;
 	memcpy(k, e->file_id, 16);
-	s = rhook__map_insert(&x->ssts, k[0], k[1], &created);
+	s = rdr_map_insert(&x->ssts, k[0], k[1], &created);
 	if (!s)
 		return -ENOMEM;
 	if (created || !s->live)
@@ -604,7 +604,7 @@ static int on_sst(struct rhook__pfout *x, const struct rhook__rd_event *ev, cons
 	return track_event(x, ev->ts, INSTANT, track, N_SST_WRITTEN, C_SST, flow_of(job), 0);
 }
 
-static int on_hook(struct rhook__pfout *x, const struct rhook__rd_event *ev, const struct rhook__job *job)
+static int on_hook(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job)
 {
 	uint64_t track;
 	int ret = thread_track(x, ev, &track);
@@ -620,9 +620,9 @@ static int on_hook(struct rhook__pfout *x, const struct rhook__rd_event *ev, con
  * are rebuilt backwards from its timestamp (the end of the hold): lock
  * wait, then lock hold, persist ending with the hold.
  */
-static int on_commit(struct rhook__pfout *x, const struct rhook__rd_event *ev, const struct rhook__job *job)
+static int on_commit(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job)
 {
-	const struct rhook__ev_manifest_commit *e = ev->payload;
+	const struct rhw_ev_manifest_commit *e = ev->payload;
 	uint64_t end = ev->ts, hold = e->lock_hold_ns < end ? e->lock_hold_ns : end;
 	uint64_t hold_start = end - hold;
 	uint64_t wait_start = hold_start - (e->lock_wait_ns < hold_start ? e->lock_wait_ns : hold_start);
@@ -654,7 +654,7 @@ static int on_commit(struct rhook__pfout *x, const struct rhook__rd_event *ev, c
 }
 
 /* Moves the files of list @list of @ev in or out of the manifest's counts of @g. */
-static void count_files(struct rhook__pfout *x, const struct rhook__rd_event *ev, unsigned list, bool add,
+static void count_files(struct rdr_pfout *x, const struct rdr_event *ev, unsigned list, bool add,
 			struct region_lsm *g, bool changed[LEVELS + 1])
 {
 	const uint8_t *ids = ev->ids;
@@ -666,7 +666,7 @@ static void count_files(struct rhook__pfout *x, const struct rhook__rd_event *ev
 		struct sst *s;
 
 		memcpy(k, ids, 16);
-		s = rhook__map_find(&x->ssts, k[0], k[1]);
+		s = rdr_map_find(&x->ssts, k[0], k[1]);
 		if (!s || s->live == add) {
 			x->n.unknown_files += !s;
 			continue;
@@ -678,9 +678,9 @@ static void count_files(struct rhook__pfout *x, const struct rhook__rd_event *ev
 	}
 }
 
-static int on_updated(struct rhook__pfout *x, const struct rhook__rd_event *ev, const struct rhook__job *job)
+static int on_updated(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job)
 {
-	const struct rhook__ev_manifest_updated *e = ev->payload;
+	const struct rhw_ev_manifest_updated *e = ev->payload;
 	bool changed[LEVELS + 1] = { false };
 	struct region_tracks *r;
 	struct region_lsm *g;
@@ -693,7 +693,7 @@ static int on_updated(struct rhook__pfout *x, const struct rhook__rd_event *ev, 
 	ret = track_event(x, ev->ts, INSTANT, r->manifest, N_MANIFEST_UPDATED, C_COMMIT, 0, flow_of(job));
 	if (ret)
 		return ret;
-	g = rhook__map_insert(&x->lsm, e->region_id, 0, &created);
+	g = rdr_map_insert(&x->lsm, e->region_id, 0, &created);
 	if (!g)
 		return -ENOMEM;
 	/* files_added is list 0, files_removed list 1 (events.h). */
@@ -717,7 +717,7 @@ static int on_updated(struct rhook__pfout *x, const struct rhook__rd_event *ev, 
  * region's "SST files" track (an SST's deletion, once the schema has
  * it), its fields annotated as for the others.
  */
-static int other_event(struct rhook__pfout *x, const struct rhook__rd_event *ev, const struct rhook__job *job)
+static int other_event(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job)
 {
 	struct region_tracks *r;
 	uint64_t region;
@@ -732,44 +732,44 @@ static int other_event(struct rhook__pfout *x, const struct rhook__rd_event *ev,
 
 /* ---------------------------------------------------------------- API */
 
-int rhook__pfout_open(struct rhook__pfout **out, const char *path, char *err, size_t err_size)
+int rdr_pfout_open(struct rdr_pfout **out, const char *path, char *err, size_t err_size)
 {
-	struct rhook__pfout *x = calloc(1, sizeof(*x));
+	struct rdr_pfout *x = calloc(1, sizeof(*x));
 	int ret;
 
 	*out = NULL;
 	if (!x)
-		return rhook__fail(err, err_size, -ENOMEM, "out of memory");
-	ret = rhook__outfile_open(&x->file, path, err, err_size);
+		return rdr_fail(err, err_size, -ENOMEM, "out of memory");
+	ret = rdr_outfile_open(&x->file, path, err, err_size);
 	if (ret) {
 		free(x);
 		return ret;
 	}
-	if (rhook__out_init(&x->o, x->file.fd)) {
-		rhook__outfile_close(&x->file, false, err, err_size);
+	if (rdr_out_init(&x->o, x->file.fd)) {
+		rdr_outfile_close(&x->file, false, err, err_size);
 		free(x);
-		return rhook__fail(err, err_size, -ENOMEM, "out of memory");
+		return rdr_fail(err, err_size, -ENOMEM, "out of memory");
 	}
-	rhook__jobs_init(&x->jobs);
-	rhook__map_init(&x->procs, sizeof(uint64_t));
-	rhook__map_init(&x->threads, sizeof(uint64_t));
-	rhook__map_init(&x->regions, sizeof(struct region_tracks));
-	rhook__map_init(&x->lsm, sizeof(struct region_lsm));
-	rhook__map_init(&x->ssts, sizeof(struct sst));
+	rdr_jobs_init(&x->jobs);
+	rdr_map_init(&x->procs, sizeof(uint64_t));
+	rdr_map_init(&x->threads, sizeof(uint64_t));
+	rdr_map_init(&x->regions, sizeof(struct region_tracks));
+	rdr_map_init(&x->lsm, sizeof(struct region_lsm));
+	rdr_map_init(&x->ssts, sizeof(struct sst));
 	*out = x;
 	return 0;
 }
 
-static int fail_code(struct rhook__pfout *x, int ret, char *err, size_t err_size)
+static int fail_code(struct rdr_pfout *x, int ret, char *err, size_t err_size)
 {
 	if (ret == -ENOMEM)
-		return rhook__fail(err, err_size, ret, "out of memory");
-	return rhook__fail(err, err_size, ret, "%s: %s", x->file.path, strerror(-ret));
+		return rdr_fail(err, err_size, ret, "out of memory");
+	return rdr_fail(err, err_size, ret, "%s: %s", x->file.path, strerror(-ret));
 }
 
-int rhook__pfout_add(struct rhook__pfout *x, const struct rhook__rd_event *ev, char *err, size_t err_size)
+int rdr_pfout_add(struct rdr_pfout *x, const struct rdr_event *ev, char *err, size_t err_size)
 {
-	const struct rhook__job *job, *closed;
+	const struct rdr_job *job, *closed;
 	int ret;
 
 	x->n.events++;
@@ -780,30 +780,30 @@ int rhook__pfout_add(struct rhook__pfout *x, const struct rhook__rd_event *ev, c
 	}
 	if (ev->ts > x->last_ts)
 		x->last_ts = ev->ts;
-	ret = rhook__jobs_add(&x->jobs, ev, &job, &closed);
+	ret = rdr_jobs_add(&x->jobs, ev, &job, &closed);
 	if (!ret && closed)
 		ret = job_end(x, NULL, closed, ev->ts);
 	if (ret)
 		return fail_code(x, ret, err, err_size);
 	switch (ev->id) {
-	case RHOOK__EV_flush_begin:
-	case RHOOK__EV_compaction_begin:
+	case RHW_EV_flush_begin:
+	case RHW_EV_compaction_begin:
 		ret = job ? on_job_begin(x, ev, job) : 0;
 		break;
-	case RHOOK__EV_flush_end:
-	case RHOOK__EV_compaction_end:
+	case RHW_EV_flush_end:
+	case RHW_EV_compaction_end:
 		ret = job ? job_end(x, ev, job, ev->ts) : 0;
 		break;
-	case RHOOK__EV_sst_file_written:
+	case RHW_EV_sst_file_written:
 		ret = on_sst(x, ev, job);
 		break;
-	case RHOOK__EV_manifest_commit:
+	case RHW_EV_manifest_commit:
 		ret = on_commit(x, ev, job);
 		break;
-	case RHOOK__EV_manifest_updated:
+	case RHW_EV_manifest_updated:
 		ret = on_updated(x, ev, job);
 		break;
-	case RHOOK__EV_hook_dispatch:
+	case RHW_EV_hook_dispatch:
 		ret = on_hook(x, ev, job);
 		break;
 	default:
@@ -814,11 +814,11 @@ int rhook__pfout_add(struct rhook__pfout *x, const struct rhook__rd_event *ev, c
 }
 
 struct end_open {
-	struct rhook__pfout *x;
+	struct rdr_pfout *x;
 	int ret;
 };
 
-static void end_open_job(void *arg, const struct rhook__job *job)
+static void end_open_job(void *arg, const struct rdr_job *job)
 {
 	struct end_open *e = arg;
 
@@ -826,29 +826,29 @@ static void end_open_job(void *arg, const struct rhook__job *job)
 		e->ret = job_end(e->x, NULL, job, e->x->last_ts);
 }
 
-int rhook__pfout_close(struct rhook__pfout *x, bool keep, struct rhook__pfout_counts *counts, char *err,
+int rdr_pfout_close(struct rdr_pfout *x, bool keep, struct rdr_pfout_counts *counts, char *err,
 		       size_t err_size)
 {
 	struct end_open e = { x, 0 };
 	int ret;
 
 	/* A trace that ends inside jobs (a crash, a live trace): their slices end with it. */
-	rhook__jobs_each_open(&x->jobs, end_open_job, &e);
+	rdr_jobs_each_open(&x->jobs, end_open_job, &e);
 	ret = e.ret ? fail_code(x, e.ret, err, err_size) : 0;
-	if (rhook__out_close(&x->o) && !ret)
+	if (rdr_out_close(&x->o) && !ret)
 		ret = fail_code(x, x->o.err ? x->o.err : -EIO, err, err_size);
 	if (ret)
-		rhook__outfile_close(&x->file, false, err, err_size);
+		rdr_outfile_close(&x->file, false, err, err_size);
 	else
-		ret = rhook__outfile_close(&x->file, keep, err, err_size);
+		ret = rdr_outfile_close(&x->file, keep, err, err_size);
 	if (counts)
 		*counts = x->n;
-	rhook__jobs_free(&x->jobs);
-	rhook__map_free(&x->procs);
-	rhook__map_free(&x->threads);
-	rhook__map_free(&x->regions);
-	rhook__map_free(&x->lsm);
-	rhook__map_free(&x->ssts);
+	rdr_jobs_free(&x->jobs);
+	rdr_map_free(&x->procs);
+	rdr_map_free(&x->threads);
+	rdr_map_free(&x->regions);
+	rdr_map_free(&x->lsm);
+	rdr_map_free(&x->ssts);
 	free(x->scratch);
 	free(x);
 	return ret;

@@ -20,22 +20,22 @@
  * commit and its manifest_updated form one flow (jobs.h says which
  * events belong to a job).
  *
- * Timestamps are rhook__rd_event.ts (ns, wall clock).  Memory grows with
+ * Timestamps are rdr_event.ts (ns, wall clock).  Memory grows with
  * the tracks and the SST files of the trace (about 40 bytes a file), not
  * with its events.  Single-threaded.
  */
-#ifndef RHOOK_READ_PFOUT_H
-#define RHOOK_READ_PFOUT_H
+#ifndef RDR_PFOUT_H
+#define RDR_PFOUT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "reader/event.h"
 
-struct rhook__pfout;
+struct rdr_pfout;
 
 /* What an export wrote. */
-struct rhook__pfout_counts {
+struct rdr_pfout_counts {
 	uint64_t events, packets, bytes, tracks, slices, instants, counters, flows;
 	uint64_t unknown_files; /* files a notification added or removed with no sst_file_written seen */
 };
@@ -46,16 +46,16 @@ struct rhook__pfout_counts {
  * directory others can write).  0, or a negative errno with a message
  * in @err.
  */
-int rhook__pfout_open(struct rhook__pfout **out, const char *path, char *err, size_t err_size);
+int rdr_pfout_open(struct rdr_pfout **out, const char *path, char *err, size_t err_size);
 /* Adds the next event of the merged timeline: 0, or a negative errno with a message in @err. */
-int rhook__pfout_add(struct rhook__pfout *x, const struct rhook__rd_event *ev, char *err, size_t err_size);
+int rdr_pfout_add(struct rdr_pfout *x, const struct rdr_event *ev, char *err, size_t err_size);
 /*
  * Ends the slices of jobs still open at the last timestamp, writes the
  * file and frees @x; on error (then also when @keep is false: a failed
  * run) nothing is left at the path.  0, or a negative errno with a
  * message in @err.
  */
-int rhook__pfout_close(struct rhook__pfout *x, bool keep, struct rhook__pfout_counts *counts, char *err,
+int rdr_pfout_close(struct rdr_pfout *x, bool keep, struct rdr_pfout_counts *counts, char *err,
 		       size_t err_size);
 
-#endif /* RHOOK_READ_PFOUT_H */
+#endif /* RDR_PFOUT_H */

@@ -1,7 +1,7 @@
 /*
  * report.c - the HTML report of a trace (see report.h).
  *
- * Collection (rhook__report_add) keeps: the statistics of stats.h (the
+ * Collection (rdr_report_add) keeps: the statistics of stats.h (the
  * latency histograms), the checker of check.h, the timeline rows
  * (downsampled as report.h says), time series buckets, per-region file
  * counts, the slowest commits and jobs.  Writing assembles the page:
@@ -21,15 +21,15 @@
 #include "check.h"
 #include "jobs.h"
 #include "map.h"
-#include "out.h"
 #include "outfile.h"
-#include "schema.h"
+#include "reader/out.h"
+#include "reader/schema.h"
 #include "stats.h"
 
 /*
  * The page's parts, embedded when rhook-read is built (report/assets.c).
  * Without the chart library there is nothing to embed and no page is
- * ever written (rhook__report_available()): empty stand-ins.
+ * ever written (rdr_report_available()): empty stand-ins.
  */
 #ifdef RHOOK_REPORT_ASSETS
 #define ASSET(name) extern const char rhook__asset_##name[], rhook__asset_##name##_end[];
@@ -53,7 +53,7 @@ enum mark { MARK_COMMIT, MARK_BORN, MARKS };
 struct span {
 	uint64_t s, e;
 	uint32_t count;
-	uint8_t kinds; /* a bit per enum rhook__job_kind merged into it */
+	uint8_t kinds; /* a bit per enum rdr_job_kind merged into it */
 };
 
 struct tick {
@@ -95,21 +95,21 @@ struct slow {
 	uint32_t proc, kind;
 };
 
-struct rhook__report {
-	struct rhook__stats stats;
-	struct rhook__check *check;
-	struct rhook__jobs jobs;
-	struct rhook__map row_index; /* (proc << 32 | lane + 1, region) -> size_t + 1 */
+struct rdr_report {
+	struct rdr_stats stats;
+	struct rdr_check *check;
+	struct rdr_jobs jobs;
+	struct rdr_map row_index; /* (proc << 32 | lane + 1, region) -> size_t + 1 */
 	struct row *rows;
 	size_t num_rows, cap_rows;
 	uint64_t resolution; /* ns: timeline items closer than this merge */
 	size_t items, source_items;
-	struct bucket buckets[RHOOK__REPORT_BUCKETS];
+	struct bucket buckets[RDR_REPORT_BUCKETS];
 	uint64_t bucket_ns;
-	struct rhook__map ssts;    /* file id -> struct sst */
-	struct rhook__map regions; /* (region, 0) -> struct region_files */
+	struct rdr_map ssts;    /* file id -> struct sst */
+	struct rdr_map regions; /* (region, 0) -> struct region_files */
 	int64_t files[LEVELS], bytes[LEVELS];
-	struct rhook__map threads; /* (proc, tid) -> seen */
+	struct rdr_map threads; /* (proc, tid) -> seen */
 	uint64_t *proc_threads;
 	size_t num_proc_threads;
 	uint64_t events, t0, t1;
@@ -118,7 +118,7 @@ struct rhook__report {
 	int err;
 };
 
-bool rhook__report_available(const char **why)
+bool rdr_report_available(const char **why)
 {
 #ifdef RHOOK_REPORT_ASSETS
 	*why = NULL;
@@ -130,46 +130,46 @@ bool rhook__report_available(const char **why)
 #endif
 }
 
-int rhook__report_new(struct rhook__report **out)
+int rdr_report_new(struct rdr_report **out)
 {
-	struct rhook__report *r = calloc(1, sizeof(*r));
+	struct rdr_report *r = calloc(1, sizeof(*r));
 
 	*out = NULL;
 	if (!r || !(r->check = malloc(sizeof(*r->check)))) {
 		free(r);
 		return -ENOMEM;
 	}
-	rhook__stats_init(&r->stats);
-	rhook__check_init(r->check, 100000000);
-	rhook__jobs_init(&r->jobs);
-	rhook__map_init(&r->row_index, sizeof(size_t));
-	rhook__map_init(&r->ssts, sizeof(struct sst));
-	rhook__map_init(&r->regions, sizeof(struct region_files));
-	rhook__map_init(&r->threads, 1);
+	rdr_stats_init(&r->stats);
+	rdr_check_init(r->check, 100000000);
+	rdr_jobs_init(&r->jobs);
+	rdr_map_init(&r->row_index, sizeof(size_t));
+	rdr_map_init(&r->ssts, sizeof(struct sst));
+	rdr_map_init(&r->regions, sizeof(struct region_files));
+	rdr_map_init(&r->threads, 1);
 	r->resolution = 1000;
 	r->bucket_ns = 10000000; /* 10 ms, doubled as the trace grows */
 	*out = r;
 	return 0;
 }
 
-void rhook__report_free(struct rhook__report *r)
+void rdr_report_free(struct rdr_report *r)
 {
 	if (!r)
 		return;
-	rhook__stats_free(&r->stats);
-	rhook__check_free(r->check);
+	rdr_stats_free(&r->stats);
+	rdr_check_free(r->check);
 	free(r->check);
-	rhook__jobs_free(&r->jobs);
+	rdr_jobs_free(&r->jobs);
 	for (size_t i = 0; i < r->num_rows; i++) {
 		free(r->rows[i].spans);
 		for (int m = 0; m < MARKS; m++)
 			free(r->rows[i].ticks[m]);
 	}
 	free(r->rows);
-	rhook__map_free(&r->row_index);
-	rhook__map_free(&r->ssts);
-	rhook__map_free(&r->regions);
-	rhook__map_free(&r->threads);
+	rdr_map_free(&r->row_index);
+	rdr_map_free(&r->ssts);
+	rdr_map_free(&r->regions);
+	rdr_map_free(&r->threads);
 	free(r->proc_threads);
 	free(r);
 }
@@ -191,12 +191,12 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
 
 /* ---------------------------------------------------------------- timeline */
 
-static struct row *row_of(struct rhook__report *r, uint32_t proc, uint64_t region, int32_t lane)
+static struct row *row_of(struct rdr_report *r, uint32_t proc, uint64_t region, int32_t lane)
 {
 	size_t *slot;
 	bool created;
 
-	slot = rhook__map_insert(&r->row_index, (uint64_t)proc << 32 | (uint32_t)(lane + 1), region, &created);
+	slot = rdr_map_insert(&r->row_index, (uint64_t)proc << 32 | (uint32_t)(lane + 1), region, &created);
 	if (!slot)
 		return NULL;
 	if (created) {
@@ -239,9 +239,9 @@ static size_t merge_ticks(struct tick *a, size_t n, uint64_t gap)
 }
 
 /* Doubles the resolution until the timeline fits its budget again. */
-static void coarsen(struct rhook__report *r)
+static void coarsen(struct rdr_report *r)
 {
-	while (r->items > RHOOK__REPORT_TIMELINE_BUDGET) {
+	while (r->items > RDR_REPORT_TIMELINE_BUDGET) {
 		r->resolution *= 2;
 		r->items = 0;
 		for (size_t i = 0; i < r->num_rows; i++) {
@@ -257,7 +257,7 @@ static void coarsen(struct rhook__report *r)
 	}
 }
 
-static void add_span(struct rhook__report *r, const struct rhook__job *job, uint64_t end)
+static void add_span(struct rdr_report *r, const struct rdr_job *job, uint64_t end)
 {
 	struct row *w = row_of(r, job->proc, job->region, (int32_t)job->lane);
 	struct span *last;
@@ -284,7 +284,7 @@ static void add_span(struct rhook__report *r, const struct rhook__job *job, uint
 	coarsen(r);
 }
 
-static void add_tick(struct rhook__report *r, const struct rhook__rd_event *ev, uint64_t region, enum mark m)
+static void add_tick(struct rdr_report *r, const struct rdr_event *ev, uint64_t region, enum mark m)
 {
 	struct row *w = row_of(r, ev->proc->index, region, -1);
 
@@ -308,13 +308,13 @@ static void add_tick(struct rhook__report *r, const struct rhook__rd_event *ev, 
 
 /* ---------------------------------------------------------------- series */
 
-static struct bucket *bucket_at(struct rhook__report *r, uint64_t ts)
+static struct bucket *bucket_at(struct rdr_report *r, uint64_t ts)
 {
 	uint64_t i = (ts - r->t0) / r->bucket_ns;
 
-	while (i >= RHOOK__REPORT_BUCKETS) {
+	while (i >= RDR_REPORT_BUCKETS) {
 		/* Pairs of buckets merge: sums add, the later state wins, maxima combine. */
-		for (int k = 0; k < RHOOK__REPORT_BUCKETS / 2; k++) {
+		for (int k = 0; k < RDR_REPORT_BUCKETS / 2; k++) {
 			struct bucket a = r->buckets[2 * k], b = r->buckets[2 * k + 1];
 
 			a.flush_bytes += b.flush_bytes;
@@ -329,7 +329,7 @@ static struct bucket *bucket_at(struct rhook__report *r, uint64_t ts)
 				a.l0_worst = b.l0_worst;
 			r->buckets[k] = a;
 		}
-		memset(&r->buckets[RHOOK__REPORT_BUCKETS / 2], 0, sizeof(r->buckets[0]) * (RHOOK__REPORT_BUCKETS / 2));
+		memset(&r->buckets[RDR_REPORT_BUCKETS / 2], 0, sizeof(r->buckets[0]) * (RDR_REPORT_BUCKETS / 2));
 		r->bucket_ns *= 2;
 		i = (ts - r->t0) / r->bucket_ns;
 	}
@@ -351,7 +351,7 @@ static void slow_add(struct slow *a, int *n, const struct slow *s)
 }
 
 /* Moves the files of list @list of @ev in or out of the live set. */
-static void count_files(struct rhook__report *r, const struct rhook__rd_event *ev, unsigned list, bool add,
+static void count_files(struct rdr_report *r, const struct rdr_event *ev, unsigned list, bool add,
 			struct region_files *g)
 {
 	const uint8_t *ids = ev->ids;
@@ -363,7 +363,7 @@ static void count_files(struct rhook__report *r, const struct rhook__rd_event *e
 		struct sst *s;
 
 		memcpy(k, ids, 16);
-		s = rhook__map_find(&r->ssts, k[0], k[1]);
+		s = rdr_map_find(&r->ssts, k[0], k[1]);
 		if (!s || s->live == add)
 			continue;
 		s->live = add;
@@ -373,14 +373,14 @@ static void count_files(struct rhook__report *r, const struct rhook__rd_event *e
 	}
 }
 
-static void on_updated(struct rhook__report *r, const struct rhook__rd_event *ev)
+static void on_updated(struct rdr_report *r, const struct rdr_event *ev)
 {
-	const struct rhook__ev_manifest_updated *e = ev->payload;
+	const struct rhw_ev_manifest_updated *e = ev->payload;
 	struct region_files *g;
 	struct bucket *b;
 	bool created;
 
-	g = rhook__map_insert(&r->regions, e->region_id, 0, &created);
+	g = rdr_map_insert(&r->regions, e->region_id, 0, &created);
 	if (!g) {
 		r->err = -ENOMEM;
 		return;
@@ -396,9 +396,9 @@ static void on_updated(struct rhook__report *r, const struct rhook__rd_event *ev
 		b->l0_worst = g->files[0];
 }
 
-static void on_sst(struct rhook__report *r, const struct rhook__rd_event *ev)
+static void on_sst(struct rdr_report *r, const struct rdr_event *ev)
 {
-	const struct rhook__ev_sst_file_written *e = ev->payload;
+	const struct rhw_ev_sst_file_written *e = ev->payload;
 	struct bucket *b = bucket_at(r, ev->ts);
 	uint64_t k[2];
 	struct sst *s;
@@ -409,7 +409,7 @@ static void on_sst(struct rhook__report *r, const struct rhook__rd_event *ev)
 	else
 		b->compaction_bytes += e->file_size;
 	memcpy(k, e->file_id, 16);
-	s = rhook__map_insert(&r->ssts, k[0], k[1], &created);
+	s = rdr_map_insert(&r->ssts, k[0], k[1], &created);
 	if (!s) {
 		r->err = -ENOMEM;
 		return;
@@ -420,7 +420,7 @@ static void on_sst(struct rhook__report *r, const struct rhook__rd_event *ev)
 	add_tick(r, ev, e->region_id, MARK_BORN);
 }
 
-static void job_ended(struct rhook__report *r, const struct rhook__job *job, uint64_t end, uint64_t files,
+static void job_ended(struct rdr_report *r, const struct rdr_job *job, uint64_t end, uint64_t files,
 		      uint64_t bytes)
 {
 	struct slow s = { .key = end - job->begin_ts, .ts = job->begin_ts, .a = end - job->begin_ts, .b = files,
@@ -430,11 +430,11 @@ static void job_ended(struct rhook__report *r, const struct rhook__job *job, uin
 	slow_add(r->slow_jobs, &r->num_slow_jobs, &s);
 }
 
-static void count_thread(struct rhook__report *r, const struct rhook__rd_event *ev)
+static void count_thread(struct rdr_report *r, const struct rdr_event *ev)
 {
 	bool created;
 
-	if (!rhook__map_insert(&r->threads, ev->proc->index, ev->tid, &created)) {
+	if (!rdr_map_insert(&r->threads, ev->proc->index, ev->tid, &created)) {
 		r->err = -ENOMEM;
 		return;
 	}
@@ -455,9 +455,9 @@ static void count_thread(struct rhook__report *r, const struct rhook__rd_event *
 	r->proc_threads[ev->proc->index]++;
 }
 
-void rhook__report_add(struct rhook__report *r, const struct rhook__rd_event *ev)
+void rdr_report_add(struct rdr_report *r, const struct rdr_event *ev)
 {
-	const struct rhook__job *job, *closed;
+	const struct rdr_job *job, *closed;
 	uint64_t region;
 
 	memcpy(&region, ev->payload, sizeof(region));
@@ -465,34 +465,34 @@ void rhook__report_add(struct rhook__report *r, const struct rhook__rd_event *ev
 		r->t0 = ev->ts;
 	if (ev->ts > r->t1)
 		r->t1 = ev->ts;
-	rhook__stats_add(&r->stats, ev);
-	rhook__check_add(r->check, ev);
+	rdr_stats_add(&r->stats, ev);
+	rdr_check_add(r->check, ev);
 	count_thread(r, ev);
-	if (rhook__jobs_add(&r->jobs, ev, &job, &closed))
+	if (rdr_jobs_add(&r->jobs, ev, &job, &closed))
 		r->err = -ENOMEM;
 	if (closed)
 		job_ended(r, closed, ev->ts, 0, 0);
 	switch (ev->id) {
-	case RHOOK__EV_flush_end:
+	case RHW_EV_flush_end:
 		if (job) {
-			const struct rhook__ev_flush_end *e = ev->payload;
+			const struct rhw_ev_flush_end *e = ev->payload;
 
 			bucket_at(r, ev->ts)->flush_rows += e->rows;
 			job_ended(r, job, ev->ts, e->files, e->bytes);
 		}
 		break;
-	case RHOOK__EV_compaction_end:
+	case RHW_EV_compaction_end:
 		if (job) {
-			const struct rhook__ev_compaction_end *e = ev->payload;
+			const struct rhw_ev_compaction_end *e = ev->payload;
 
 			job_ended(r, job, ev->ts, e->output_files, e->bytes_out);
 		}
 		break;
-	case RHOOK__EV_sst_file_written:
+	case RHW_EV_sst_file_written:
 		on_sst(r, ev);
 		break;
-	case RHOOK__EV_manifest_commit: {
-		const struct rhook__ev_manifest_commit *e = ev->payload;
+	case RHW_EV_manifest_commit: {
+		const struct rhw_ev_manifest_commit *e = ev->payload;
 		struct slow s = { .key = e->lock_wait_ns + e->lock_hold_ns, .ts = ev->ts, .a = e->lock_wait_ns,
 				  .b = e->lock_hold_ns, .c = e->persist_ns, .region = region,
 				  .job = job ? job->number : 0, .version = e->version, .proc = ev->proc->index,
@@ -502,7 +502,7 @@ void rhook__report_add(struct rhook__report *r, const struct rhook__rd_event *ev
 		add_tick(r, ev, region, MARK_COMMIT);
 		break;
 	}
-	case RHOOK__EV_manifest_updated:
+	case RHW_EV_manifest_updated:
 		on_updated(r, ev);
 		break;
 	}
@@ -511,30 +511,30 @@ void rhook__report_add(struct rhook__report *r, const struct rhook__rd_event *ev
 /* ---------------------------------------------------------------- page */
 
 /* A string as JSON inside an HTML script element: "<" escaped, so no "</script>" ends it. */
-static void jstr(struct rhook__out *o, const char *s)
+static void jstr(struct rdr_out *o, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	rhook__out_char(o, '"');
+	rdr_out_char(o, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\') {
-			rhook__out_char(o, '\\');
-			rhook__out_char(o, (char)c);
+			rdr_out_char(o, '\\');
+			rdr_out_char(o, (char)c);
 		} else if (c < 0x20 || c == '<') {
 			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
-			rhook__out_mem(o, esc, sizeof(esc));
+			rdr_out_mem(o, esc, sizeof(esc));
 		} else {
-			rhook__out_char(o, (char)c);
+			rdr_out_char(o, (char)c);
 		}
 	}
-	rhook__out_char(o, '"');
+	rdr_out_char(o, '"');
 }
 
 /* Seconds from the start of the trace. */
-static double rel(const struct rhook__report *r, uint64_t ts)
+static double rel(const struct rdr_report *r, uint64_t ts)
 {
 	return ts > r->t0 ? (double)(ts - r->t0) * 1e-9 : 0.0;
 }
@@ -544,7 +544,7 @@ static double rel(const struct rhook__report *r, uint64_t ts)
  * inlined script it would point a browser's developer tools at a file
  * the page does not have.
  */
-static void asset(struct rhook__out *o, const char *p, const char *end)
+static void asset(struct rdr_out *o, const char *p, const char *end)
 {
 	static const char *const marks[] = { "//# sourceMappingURL=", "/*# sourceMappingURL=" };
 
@@ -558,10 +558,10 @@ static void asset(struct rhook__out *o, const char *p, const char *end)
 				cut = q;
 		}
 		if (!cut) {
-			rhook__out_mem(o, p, (size_t)(end - p));
+			rdr_out_mem(o, p, (size_t)(end - p));
 			return;
 		}
-		rhook__out_mem(o, p, (size_t)(cut - p));
+		rdr_out_mem(o, p, (size_t)(cut - p));
 		resume = memchr(cut, '\n', (size_t)(end - cut));
 		if (cut[1] == '*') {
 			const char *close = memmem(cut, (size_t)(end - cut), "*/", 2);
@@ -574,29 +574,29 @@ static void asset(struct rhook__out *o, const char *p, const char *end)
 	}
 }
 
-static const char *const metric_titles[RHOOK__M_COUNT] = {
-	[RHOOK__M_FLUSH] = "Flush duration",
-	[RHOOK__M_COMPACTION] = "Compaction duration",
-	[RHOOK__M_LOCK_WAIT] = "Manifest lock wait",
-	[RHOOK__M_LOCK_HOLD] = "Manifest lock hold",
-	[RHOOK__M_PERSIST] = "Manifest persist",
-	[RHOOK__M_HOOK_DISPATCH] = "Hook dispatch",
+static const char *const metric_titles[RDR_M_COUNT] = {
+	[RDR_M_FLUSH] = "Flush duration",
+	[RDR_M_COMPACTION] = "Compaction duration",
+	[RDR_M_LOCK_WAIT] = "Manifest lock wait",
+	[RDR_M_LOCK_HOLD] = "Manifest lock hold",
+	[RDR_M_PERSIST] = "Manifest persist",
+	[RDR_M_HOOK_DISPATCH] = "Hook dispatch",
 };
 
-static const char *const metric_ids[RHOOK__M_COUNT] = {
-	[RHOOK__M_FLUSH] = "flush",
-	[RHOOK__M_COMPACTION] = "compaction",
-	[RHOOK__M_LOCK_WAIT] = "lock_wait",
-	[RHOOK__M_LOCK_HOLD] = "lock_hold",
-	[RHOOK__M_PERSIST] = "persist",
-	[RHOOK__M_HOOK_DISPATCH] = "hook_dispatch",
+static const char *const metric_ids[RDR_M_COUNT] = {
+	[RDR_M_FLUSH] = "flush",
+	[RDR_M_COMPACTION] = "compaction",
+	[RDR_M_LOCK_WAIT] = "lock_wait",
+	[RDR_M_LOCK_HOLD] = "lock_hold",
+	[RDR_M_PERSIST] = "persist",
+	[RDR_M_HOOK_DISPATCH] = "hook_dispatch",
 };
 
 /* The name of cause @c, "other" for values outside the schema. */
 static const char *cause_name(unsigned c)
 {
-	const struct rhook__field *f = rhook__schema_field(rhook__schema_event(RHOOK__EV_manifest_commit), "cause");
-	const char *l = rhook__label(f->labels, c);
+	const struct rdr_field *f = rdr_schema_field(rdr_schema_event(RHW_EV_manifest_commit), "cause");
+	const char *l = rdr_label(f->labels, c);
 
 	return l ? l : "other";
 }
@@ -605,12 +605,12 @@ static const char *cause_name(unsigned c)
  * The latency series of metric @m: one per cause (hook dispatch has no
  * cause: one for all), as (name, histogram) pairs.  Returns how many.
  */
-static int metric_series(struct rhook__report *r, enum rhook__metric m, const char *names[RHOOK__STATS_CAUSES],
-			 const struct rhook__hist *h[RHOOK__STATS_CAUSES])
+static int metric_series(struct rdr_report *r, enum rdr_metric m, const char *names[RDR_STATS_CAUSES],
+			 const struct rdr_hist *h[RDR_STATS_CAUSES])
 {
 	int n = 0;
 
-	if (m == RHOOK__M_HOOK_DISPATCH) {
+	if (m == RDR_M_HOOK_DISPATCH) {
 		if (r->stats.all.lat[m].count) {
 			names[0] = "all callbacks";
 			h[0] = &r->stats.all.lat[m];
@@ -618,7 +618,7 @@ static int metric_series(struct rhook__report *r, enum rhook__metric m, const ch
 		}
 		return n;
 	}
-	for (unsigned c = 0; c < RHOOK__STATS_CAUSES; c++) {
+	for (unsigned c = 0; c < RDR_STATS_CAUSES; c++) {
 		if (!r->stats.cause[c].lat[m].count)
 			continue;
 		names[n] = cause_name(c);
@@ -627,10 +627,10 @@ static int metric_series(struct rhook__report *r, enum rhook__metric m, const ch
 	return n;
 }
 
-static void write_meta(struct rhook__report *r, struct rhook__out *o, struct rhook__rd_proc *const *procs,
+static void write_meta(struct rdr_report *r, struct rdr_out *o, struct rdr_proc *const *procs,
 		       size_t num_procs)
 {
-	rhook__out_printf(o, "\"meta\":{\"generator\":\"rhook-read report\",\"events\":%" PRIu64 ",\"span_s\":%.6f,"
+	rdr_out_printf(o, "\"meta\":{\"generator\":\"rhook-read report\",\"events\":%" PRIu64 ",\"span_s\":%.6f,"
 			     "\"start_ns\":%" PRIu64 ",\"regions\":%zu,\"hosts\":[",
 			  r->events, rel(r, r->t1), r->t0, r->stats.regions.count);
 	for (size_t i = 0, n = 0; i < num_procs; i++) {
@@ -641,29 +641,29 @@ static void write_meta(struct rhook__report *r, struct rhook__out *o, struct rho
 		if (j < i)
 			continue;
 		if (n++)
-			rhook__out_char(o, ',');
+			rdr_out_char(o, ',');
 		jstr(o, procs[i]->host);
 	}
-	rhook__out_str(o, "],\"processes\":[");
+	rdr_out_str(o, "],\"processes\":[");
 	for (size_t i = 0; i < num_procs; i++) {
-		const struct rhook__rd_proc *p = procs[i];
+		const struct rdr_proc *p = procs[i];
 
-		rhook__out_printf(o, "%s{\"pid\":%" PRIu64 ",\"name\":", i ? "," : "", p->pid);
+		rdr_out_printf(o, "%s{\"pid\":%" PRIu64 ",\"name\":", i ? "," : "", p->pid);
 		jstr(o, p->comm);
-		rhook__out_str(o, ",\"host\":");
+		rdr_out_str(o, ",\"host\":");
 		jstr(o, p->host);
-		rhook__out_str(o, ",\"source\":");
+		rdr_out_str(o, ",\"source\":");
 		jstr(o, p->source);
-		rhook__out_str(o, ",\"origin\":");
+		rdr_out_str(o, ",\"origin\":");
 		jstr(o, p->origin);
-		rhook__out_printf(o, ",\"threads\":%" PRIu64 ",\"events\":%" PRIu64 "}",
+		rdr_out_printf(o, ",\"threads\":%" PRIu64 ",\"events\":%" PRIu64 "}",
 				  p->index < r->num_proc_threads ? r->proc_threads[p->index] : 0, p->events);
 	}
-	rhook__out_str(o, "]},\n");
+	rdr_out_str(o, "]},\n");
 }
 
 /* The loss banner's figures: every counter of every process that lost events, and what is complete. */
-static void write_loss(struct rhook__report *r, struct rhook__out *o, struct rhook__rd_proc *const *procs,
+static void write_loss(struct rdr_report *r, struct rdr_out *o, struct rdr_proc *const *procs,
 		       size_t num_procs)
 {
 	static const char *const names[] = { "discard mode (buffer full)", "overwrite mode (oldest overwritten)",
@@ -673,97 +673,97 @@ static void write_loss(struct rhook__report *r, struct rhook__out *o, struct rho
 	bool first = true;
 
 	for (size_t i = 0; i < num_procs; i++)
-		total += rhook__rd_lost_total(&procs[i]->lost);
+		total += rdr_lost_total(&procs[i]->lost);
 	if (!total) {
-		rhook__out_str(o, "\"loss\":null,\n");
+		rdr_out_str(o, "\"loss\":null,\n");
 		return;
 	}
-	rhook__out_printf(o, "\"loss\":{\"lost\":%" PRIu64 ",\"counters\":[", total);
+	rdr_out_printf(o, "\"loss\":{\"lost\":%" PRIu64 ",\"counters\":[", total);
 	for (size_t i = 0; i < num_procs; i++) {
-		const struct rhook__rd_lost *l = &procs[i]->lost;
+		const struct rdr_lost *l = &procs[i]->lost;
 		const uint64_t v[] = { l->discard, l->overwrite, l->no_buffer, l->nested, l->reader, l->damaged };
 
 		for (int k = 0; k < 6; k++) {
 			if (!v[k])
 				continue;
-			rhook__out_printf(o, "%s{\"name\":", first ? "" : ",");
+			rdr_out_printf(o, "%s{\"name\":", first ? "" : ",");
 			jstr(o, names[k]);
-			rhook__out_printf(o, ",\"pid\":%" PRIu64 ",\"process\":", procs[i]->pid);
+			rdr_out_printf(o, ",\"pid\":%" PRIu64 ",\"process\":", procs[i]->pid);
 			jstr(o, procs[i]->comm);
-			rhook__out_printf(o, ",\"count\":%" PRIu64 "}", v[k]);
+			rdr_out_printf(o, ",\"count\":%" PRIu64 "}", v[k]);
 			first = false;
 		}
 	}
-	rhook__out_str(o, "],\"complete\":[");
+	rdr_out_str(o, "],\"complete\":[");
 	for (size_t i = 0; i < num_procs; i++) {
-		const struct rhook__rd_proc *p = procs[i];
+		const struct rdr_proc *p = procs[i];
 		uint64_t from = p->complete_from ? p->complete_from + (uint64_t)p->clock_offset_ns : r->t0;
 		uint64_t until = p->complete_until ? p->complete_until + (uint64_t)p->clock_offset_ns : r->t1;
 
-		rhook__out_printf(o, "%s{\"pid\":%" PRIu64 ",\"process\":", i ? "," : "", p->pid);
+		rdr_out_printf(o, "%s{\"pid\":%" PRIu64 ",\"process\":", i ? "," : "", p->pid);
 		jstr(o, p->comm);
-		rhook__out_printf(o, ",\"from\":%.6f,\"until\":%.6f,\"lossy\":%s}", rel(r, from), rel(r, until),
+		rdr_out_printf(o, ",\"from\":%.6f,\"until\":%.6f,\"lossy\":%s}", rel(r, from), rel(r, until),
 				  p->lossy ? "true" : "false");
 	}
-	rhook__out_str(o, "]},\n");
+	rdr_out_str(o, "]},\n");
 }
 
-static void write_percentiles(struct rhook__report *r, struct rhook__out *o)
+static void write_percentiles(struct rdr_report *r, struct rdr_out *o)
 {
 	bool first = true;
 
-	rhook__out_str(o, "\"pct\":{\"grid\":[");
+	rdr_out_str(o, "\"pct\":{\"grid\":[");
 	for (int k = 0; k <= GRID; k++)
-		rhook__out_printf(o, "%s%.6g", k ? "," : "", pow(10.0, k / 20.0));
-	rhook__out_str(o, "],\"groups\":[");
-	for (int m = 0; m < RHOOK__M_COUNT; m++) {
-		const char *names[RHOOK__STATS_CAUSES];
-		const struct rhook__hist *h[RHOOK__STATS_CAUSES];
-		int n = metric_series(r, (enum rhook__metric)m, names, h);
+		rdr_out_printf(o, "%s%.6g", k ? "," : "", pow(10.0, k / 20.0));
+	rdr_out_str(o, "],\"groups\":[");
+	for (int m = 0; m < RDR_M_COUNT; m++) {
+		const char *names[RDR_STATS_CAUSES];
+		const struct rdr_hist *h[RDR_STATS_CAUSES];
+		int n = metric_series(r, (enum rdr_metric)m, names, h);
 
 		if (!n)
 			continue;
-		rhook__out_printf(o, "%s{\"id\":\"%s\",\"title\":\"%s\",\"series\":[", first ? "" : ",", metric_ids[m],
+		rdr_out_printf(o, "%s{\"id\":\"%s\",\"title\":\"%s\",\"series\":[", first ? "" : ",", metric_ids[m],
 				  metric_titles[m]);
 		first = false;
 		for (int s = 0; s < n; s++) {
-			rhook__out_printf(o, "%s{\"name\":\"%s\",\"n\":%" PRIu64 ",\"y\":[", s ? "," : "", names[s],
+			rdr_out_printf(o, "%s{\"name\":\"%s\",\"n\":%" PRIu64 ",\"y\":[", s ? "," : "", names[s],
 					  h[s]->count);
 			for (int k = 0; k <= GRID; k++) {
 				double x = pow(10.0, k / 20.0), p = 1.0 - 1.0 / x;
 
 				/* A percentile needs 1 / (1 - p) samples to be more than the max. */
 				if (x > (double)h[s]->count * 1.0000001)
-					rhook__out_printf(o, "%snull", k ? "," : "");
+					rdr_out_printf(o, "%snull", k ? "," : "");
 				else
-					rhook__out_printf(o, "%s%" PRIu64, k ? "," : "",
-							  rhook__hist_at_rank(h[s], (uint64_t)ceil(p * (double)h[s]->count)));
+					rdr_out_printf(o, "%s%" PRIu64, k ? "," : "",
+							  rdr_hist_at_rank(h[s], (uint64_t)ceil(p * (double)h[s]->count)));
 			}
-			rhook__out_str(o, "]}");
+			rdr_out_str(o, "]}");
 		}
-		rhook__out_str(o, "]}");
+		rdr_out_str(o, "]}");
 	}
-	rhook__out_str(o, "]},\n\"summary\":[");
+	rdr_out_str(o, "]},\n\"summary\":[");
 	first = true;
-	for (int m = 0; m < RHOOK__M_COUNT; m++) {
-		const char *names[RHOOK__STATS_CAUSES];
-		const struct rhook__hist *h[RHOOK__STATS_CAUSES];
-		int n = metric_series(r, (enum rhook__metric)m, names, h);
+	for (int m = 0; m < RDR_M_COUNT; m++) {
+		const char *names[RDR_STATS_CAUSES];
+		const struct rdr_hist *h[RDR_STATS_CAUSES];
+		int n = metric_series(r, (enum rdr_metric)m, names, h);
 
 		for (int s = 0; s < n; s++) {
-			rhook__out_printf(o,
+			rdr_out_printf(o,
 					  "%s{\"group\":\"%s\",\"name\":\"%s\",\"n\":%" PRIu64 ",\"p50\":%" PRIu64
 					  ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"p999\":%" PRIu64 ",\"p9999\":%" PRIu64
 					  ",\"max\":%" PRIu64 "}",
 					  first ? "" : ",", metric_titles[m], names[s], h[s]->count,
-					  rhook__hist_percentile(h[s], 500), rhook__hist_percentile(h[s], 900),
-					  rhook__hist_percentile(h[s], 990), rhook__hist_percentile(h[s], 999),
-					  rhook__hist_at_rank(h[s], (uint64_t)ceil(0.9999 * (double)h[s]->count)),
+					  rdr_hist_percentile(h[s], 500), rdr_hist_percentile(h[s], 900),
+					  rdr_hist_percentile(h[s], 990), rdr_hist_percentile(h[s], 999),
+					  rdr_hist_at_rank(h[s], (uint64_t)ceil(0.9999 * (double)h[s]->count)),
 					  h[s]->max);
 			first = false;
 		}
 	}
-	rhook__out_str(o, "],\n");
+	rdr_out_str(o, "],\n");
 }
 
 /* Histogram bins: 10 per decade; a bucket of hist.h counts in the bin of its largest value. */
@@ -782,15 +782,15 @@ static void bin_add(void *arg, uint64_t top, uint64_t count)
 		b->counts[i] += count;
 }
 
-static void write_histograms(struct rhook__report *r, struct rhook__out *o)
+static void write_histograms(struct rdr_report *r, struct rdr_out *o)
 {
 	bool first = true;
 
-	rhook__out_str(o, "\"hist\":{\"groups\":[");
-	for (int m = 0; m < RHOOK__M_COUNT; m++) {
-		const char *names[RHOOK__STATS_CAUSES];
-		const struct rhook__hist *h[RHOOK__STATS_CAUSES];
-		int n = metric_series(r, (enum rhook__metric)m, names, h), b0 = 1000, b1 = 0;
+	rdr_out_str(o, "\"hist\":{\"groups\":[");
+	for (int m = 0; m < RDR_M_COUNT; m++) {
+		const char *names[RDR_STATS_CAUSES];
+		const struct rdr_hist *h[RDR_STATS_CAUSES];
+		int n = metric_series(r, (enum rdr_metric)m, names, h), b0 = 1000, b1 = 0;
 		uint64_t counts[200];
 
 		for (int s = 0; s < n; s++) {
@@ -806,25 +806,25 @@ static void write_histograms(struct rhook__report *r, struct rhook__out *o)
 			continue;
 		if (b1 - b0 >= (int)(sizeof(counts) / sizeof(counts[0])))
 			b1 = b0 + (int)(sizeof(counts) / sizeof(counts[0])) - 1;
-		rhook__out_printf(o, "%s{\"id\":\"%s\",\"title\":\"%s\",\"edges\":[", first ? "" : ",", metric_ids[m],
+		rdr_out_printf(o, "%s{\"id\":\"%s\",\"title\":\"%s\",\"edges\":[", first ? "" : ",", metric_ids[m],
 				  metric_titles[m]);
 		first = false;
 		for (int b = b0; b <= b1; b++)
-			rhook__out_printf(o, "%s%.6g", b > b0 ? "," : "", pow(10.0, b / 10.0));
-		rhook__out_str(o, "],\"series\":[");
+			rdr_out_printf(o, "%s%.6g", b > b0 ? "," : "", pow(10.0, b / 10.0));
+		rdr_out_str(o, "],\"series\":[");
 		for (int s = 0; s < n; s++) {
 			struct bins bins = { b0, counts, b1 - b0 + 1 };
 
 			memset(counts, 0, sizeof(counts));
-			rhook__hist_each(h[s], bin_add, &bins);
-			rhook__out_printf(o, "%s{\"name\":\"%s\",\"counts\":[", s ? "," : "", names[s]);
+			rdr_hist_each(h[s], bin_add, &bins);
+			rdr_out_printf(o, "%s{\"name\":\"%s\",\"counts\":[", s ? "," : "", names[s]);
 			for (int b = 0; b < bins.n; b++)
-				rhook__out_printf(o, "%s%" PRIu64, b ? "," : "", counts[b]);
-			rhook__out_str(o, "]}");
+				rdr_out_printf(o, "%s%" PRIu64, b ? "," : "", counts[b]);
+			rdr_out_str(o, "]}");
 		}
-		rhook__out_str(o, "]}");
+		rdr_out_str(o, "]}");
 	}
-	rhook__out_str(o, "]},\n");
+	rdr_out_str(o, "]},\n");
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -838,12 +838,12 @@ static int row_cmp(const void *a, const void *b)
 	return (x->lane > y->lane) - (x->lane < y->lane);
 }
 
-static void write_timeline(struct rhook__report *r, struct rhook__out *o, struct rhook__rd_proc *const *procs)
+static void write_timeline(struct rdr_report *r, struct rdr_out *o, struct rdr_proc *const *procs)
 {
 	static const char *const mark_names[MARKS] = { "commit", "born" };
 
 	qsort(r->rows, r->num_rows, sizeof(*r->rows), row_cmp);
-	rhook__out_printf(o,
+	rdr_out_printf(o,
 			  "\"timeline\":{\"res_ns\":%" PRIu64 ",\"total\":%zu,\"source\":%zu,\"t_min\":0,"
 			  "\"t_max\":%.6f,\"kinds\":[\"flush\",\"compaction\",\"remote_compaction\"],\"rows\":[",
 			  r->resolution, r->items, r->source_items, rel(r, r->t1));
@@ -858,186 +858,186 @@ static void write_timeline(struct rhook__report *r, struct rhook__out *o, struct
 		else
 			snprintf(name, sizeof(name), "%.12s %" PRIu64 " r(%u,%u) jobs #%d", procs[w->proc]->comm,
 				 procs[w->proc]->pid, (unsigned)(w->region >> 32), (unsigned)w->region, w->lane);
-		rhook__out_str(o, i ? ",\n{\"name\":" : "{\"name\":");
+		rdr_out_str(o, i ? ",\n{\"name\":" : "{\"name\":");
 		jstr(o, name);
 		if (w->lane >= 0) {
-			rhook__out_str(o, ",\"s\":[");
+			rdr_out_str(o, ",\"s\":[");
 			for (size_t k = 0; k < w->num_spans; k++)
-				rhook__out_printf(o, "%s%.6f", k ? "," : "", rel(r, w->spans[k].s));
-			rhook__out_str(o, "],\"e\":[");
+				rdr_out_printf(o, "%s%.6f", k ? "," : "", rel(r, w->spans[k].s));
+			rdr_out_str(o, "],\"e\":[");
 			for (size_t k = 0; k < w->num_spans; k++)
-				rhook__out_printf(o, "%s%.6f", k ? "," : "", rel(r, w->spans[k].e));
-			rhook__out_str(o, "],\"k\":[");
+				rdr_out_printf(o, "%s%.6f", k ? "," : "", rel(r, w->spans[k].e));
+			rdr_out_str(o, "],\"k\":[");
 			for (size_t k = 0; k < w->num_spans; k++)
-				rhook__out_printf(o, "%s%u", k ? "," : "", w->spans[k].kinds);
-			rhook__out_str(o, "],\"c\":[");
+				rdr_out_printf(o, "%s%u", k ? "," : "", w->spans[k].kinds);
+			rdr_out_str(o, "],\"c\":[");
 			for (size_t k = 0; k < w->num_spans; k++)
-				rhook__out_printf(o, "%s%u", k ? "," : "", w->spans[k].count);
-			rhook__out_char(o, ']');
+				rdr_out_printf(o, "%s%u", k ? "," : "", w->spans[k].count);
+			rdr_out_char(o, ']');
 		} else {
-			rhook__out_str(o, ",\"m\":{");
+			rdr_out_str(o, ",\"m\":{");
 			for (int m = 0; m < MARKS; m++) {
-				rhook__out_printf(o, "%s\"%s\":[", m ? "," : "", mark_names[m]);
+				rdr_out_printf(o, "%s\"%s\":[", m ? "," : "", mark_names[m]);
 				for (size_t k = 0; k < w->num_ticks[m]; k++)
-					rhook__out_printf(o, "%s%.6f", k ? "," : "", rel(r, w->ticks[m][k].t));
-				rhook__out_char(o, ']');
+					rdr_out_printf(o, "%s%.6f", k ? "," : "", rel(r, w->ticks[m][k].t));
+				rdr_out_char(o, ']');
 			}
-			rhook__out_char(o, '}');
+			rdr_out_char(o, '}');
 		}
-		rhook__out_char(o, '}');
+		rdr_out_char(o, '}');
 	}
-	rhook__out_str(o, "]},\n");
+	rdr_out_str(o, "]},\n");
 }
 
-static void write_series(struct rhook__report *r, struct rhook__out *o)
+static void write_series(struct rdr_report *r, struct rdr_out *o)
 {
 	uint64_t nb = r->events ? (r->t1 - r->t0) / r->bucket_ns + 1 : 0;
 	double secs = (double)r->bucket_ns * 1e-9, flushed = 0, written = 0;
 	int64_t last[LEVELS] = { 0 }, last_bytes[LEVELS] = { 0 };
 
-	if (nb > RHOOK__REPORT_BUCKETS)
-		nb = RHOOK__REPORT_BUCKETS;
-	rhook__out_printf(o, "\"series\":{\"bucket_ns\":%" PRIu64 ",\"t\":[", r->bucket_ns);
+	if (nb > RDR_REPORT_BUCKETS)
+		nb = RDR_REPORT_BUCKETS;
+	rdr_out_printf(o, "\"series\":{\"bucket_ns\":%" PRIu64 ",\"t\":[", r->bucket_ns);
 	for (uint64_t i = 0; i < nb; i++)
-		rhook__out_printf(o, "%s%.6f", i ? "," : "", (double)i * secs);
-	rhook__out_str(o, "],\"flush_bps\":[");
+		rdr_out_printf(o, "%s%.6f", i ? "," : "", (double)i * secs);
+	rdr_out_str(o, "],\"flush_bps\":[");
 	for (uint64_t i = 0; i < nb; i++)
-		rhook__out_printf(o, "%s%.0f", i ? "," : "", (double)r->buckets[i].flush_bytes / secs);
-	rhook__out_str(o, "],\"comp_bps\":[");
+		rdr_out_printf(o, "%s%.0f", i ? "," : "", (double)r->buckets[i].flush_bytes / secs);
+	rdr_out_str(o, "],\"comp_bps\":[");
 	for (uint64_t i = 0; i < nb; i++)
-		rhook__out_printf(o, "%s%.0f", i ? "," : "", (double)r->buckets[i].compaction_bytes / secs);
-	rhook__out_str(o, "],\"rows_ps\":[");
+		rdr_out_printf(o, "%s%.0f", i ? "," : "", (double)r->buckets[i].compaction_bytes / secs);
+	rdr_out_str(o, "],\"rows_ps\":[");
 	for (uint64_t i = 0; i < nb; i++)
-		rhook__out_printf(o, "%s%.0f", i ? "," : "", (double)r->buckets[i].flush_rows / secs);
-	rhook__out_str(o, "],\"levels\":[");
+		rdr_out_printf(o, "%s%.0f", i ? "," : "", (double)r->buckets[i].flush_rows / secs);
+	rdr_out_str(o, "],\"levels\":[");
 	for (int l = 0; l < LEVELS; l++) {
-		rhook__out_str(o, l ? ",[" : "[");
+		rdr_out_str(o, l ? ",[" : "[");
 		for (uint64_t i = 0; i < nb; i++) {
 			if (r->buckets[i].set)
 				last[l] = r->buckets[i].files[l];
-			rhook__out_printf(o, "%s%" PRId64, i ? "," : "", last[l]);
+			rdr_out_printf(o, "%s%" PRId64, i ? "," : "", last[l]);
 		}
-		rhook__out_char(o, ']');
+		rdr_out_char(o, ']');
 	}
-	rhook__out_str(o, "],\"level_bytes\":[");
+	rdr_out_str(o, "],\"level_bytes\":[");
 	for (int l = 0; l < LEVELS; l++) {
-		rhook__out_str(o, l ? ",[" : "[");
+		rdr_out_str(o, l ? ",[" : "[");
 		for (uint64_t i = 0; i < nb; i++) {
 			if (r->buckets[i].set)
 				last_bytes[l] = r->buckets[i].bytes[l];
-			rhook__out_printf(o, "%s%" PRId64, i ? "," : "", last_bytes[l]);
+			rdr_out_printf(o, "%s%" PRId64, i ? "," : "", last_bytes[l]);
 		}
-		rhook__out_char(o, ']');
+		rdr_out_char(o, ']');
 	}
-	rhook__out_str(o, "],\"l0_worst\":[");
+	rdr_out_str(o, "],\"l0_worst\":[");
 	for (uint64_t i = 0; i < nb; i++)
-		rhook__out_printf(o, "%s%" PRId64, i ? "," : "", r->buckets[i].l0_worst);
+		rdr_out_printf(o, "%s%" PRId64, i ? "," : "", r->buckets[i].l0_worst);
 	/* Write amplification: SST bytes written (flushes and compactions) per byte flushed, cumulative. */
-	rhook__out_str(o, "],\"wamp\":[");
+	rdr_out_str(o, "],\"wamp\":[");
 	for (uint64_t i = 0; i < nb; i++) {
 		flushed += (double)r->buckets[i].flush_bytes;
 		written += (double)(r->buckets[i].flush_bytes + r->buckets[i].compaction_bytes);
 		if (flushed > 0)
-			rhook__out_printf(o, "%s%.4f", i ? "," : "", written / flushed);
+			rdr_out_printf(o, "%s%.4f", i ? "," : "", written / flushed);
 		else
-			rhook__out_printf(o, "%snull", i ? "," : "");
+			rdr_out_printf(o, "%snull", i ? "," : "");
 	}
-	rhook__out_str(o, "]},\n");
+	rdr_out_str(o, "]},\n");
 }
 
-static void write_checks(struct rhook__report *r, struct rhook__out *o)
+static void write_checks(struct rdr_report *r, struct rdr_out *o)
 {
-	const struct rhook__check *c = r->check;
+	const struct rdr_check *c = r->check;
 
-	rhook__out_printf(o, "\"checks\":{\"commits\":%" PRIu64 ",\"failed_commits\":%" PRIu64
+	rdr_out_printf(o, "\"checks\":{\"commits\":%" PRIu64 ",\"failed_commits\":%" PRIu64
 			     ",\"notifications\":%" PRIu64 ",\"ssts\":%" PRIu64 ",\"reordered\":%" PRIu64
 			     ",\"abandoned\":%" PRIu64 ",\"rules\":[",
 			  c->commits_ok + c->commits_failed, c->commits_failed, c->notifications, c->announced,
 			  c->reordered, c->abandoned);
-	for (unsigned k = 0; k < RHOOK__RULE_COUNT; k++) {
-		rhook__out_printf(o, "%s{\"rule\":\"%s\",\"violations\":%" PRIu64 ",\"unverifiable\":%" PRIu64
+	for (unsigned k = 0; k < RDR_RULE_COUNT; k++) {
+		rdr_out_printf(o, "%s{\"rule\":\"%s\",\"violations\":%" PRIu64 ",\"unverifiable\":%" PRIu64
 				     ",\"examples\":[",
-				  k ? "," : "", rhook__rule_name((enum rhook__rule)k), c->violations[k],
+				  k ? "," : "", rdr_rule_name((enum rdr_rule)k), c->violations[k],
 				  c->unverifiable[k]);
-		for (uint64_t i = 0; i < c->violations[k] && i < RHOOK__CHECK_EXAMPLES; i++) {
+		for (uint64_t i = 0; i < c->violations[k] && i < RDR_CHECK_EXAMPLES; i++) {
 			if (i)
-				rhook__out_char(o, ',');
+				rdr_out_char(o, ',');
 			jstr(o, c->examples[k][i]);
 		}
-		rhook__out_str(o, "]}");
+		rdr_out_str(o, "]}");
 	}
-	rhook__out_str(o, "]},\n");
+	rdr_out_str(o, "]},\n");
 }
 
-static void write_slowest(struct rhook__report *r, struct rhook__out *o, struct rhook__rd_proc *const *procs)
+static void write_slowest(struct rdr_report *r, struct rdr_out *o, struct rdr_proc *const *procs)
 {
-	rhook__out_str(o, "\"slow_commits\":[");
+	rdr_out_str(o, "\"slow_commits\":[");
 	for (int i = 0; i < r->num_slow_commits; i++) {
 		const struct slow *s = &r->slow_commits[i];
 
-		rhook__out_printf(o,
+		rdr_out_printf(o,
 				  "%s{\"t\":%.6f,\"pid\":%" PRIu64 ",\"region\":\"%" PRIu64 "(%u, %u)\",\"version\":%" PRIu64
 				  ",\"cause\":\"%s\",\"job\":%" PRIu64 ",\"wait\":%" PRIu64 ",\"hold\":%" PRIu64
 				  ",\"persist\":%" PRIu64 "}",
 				  i ? "," : "", rel(r, s->ts), procs[s->proc]->pid, s->region, (unsigned)(s->region >> 32),
 				  (unsigned)s->region, s->version, cause_name(s->kind), s->job, s->a, s->b, s->c);
 	}
-	rhook__out_str(o, "],\n\"slow_jobs\":[");
+	rdr_out_str(o, "],\n\"slow_jobs\":[");
 	for (int i = 0; i < r->num_slow_jobs; i++) {
 		const struct slow *s = &r->slow_jobs[i];
 
-		rhook__out_printf(o,
+		rdr_out_printf(o,
 				  "%s{\"t\":%.6f,\"pid\":%" PRIu64 ",\"job\":%" PRIu64 ",\"kind\":\"%s\",\"region\":\"%" PRIu64
 				  "(%u, %u)\",\"dur\":%" PRIu64 ",\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
 				  i ? "," : "", rel(r, s->ts), procs[s->proc]->pid, s->job,
-				  rhook__job_kind_name((enum rhook__job_kind)s->kind), s->region, (unsigned)(s->region >> 32),
+				  rdr_job_kind_name((enum rdr_job_kind)s->kind), s->region, (unsigned)(s->region >> 32),
 				  (unsigned)s->region, s->a, s->b, s->c);
 	}
-	rhook__out_str(o, "]");
+	rdr_out_str(o, "]");
 }
 
-static void end_open_job(void *arg, const struct rhook__job *job)
+static void end_open_job(void *arg, const struct rdr_job *job)
 {
-	struct rhook__report *r = arg;
+	struct rdr_report *r = arg;
 
 	job_ended(r, job, r->t1, 0, 0);
 }
 
-int rhook__report_write(struct rhook__report *r, const char *path, struct rhook__rd_proc *const *procs,
+int rdr_report_write(struct rdr_report *r, const char *path, struct rdr_proc *const *procs,
 			size_t num_procs, char *err, size_t err_size)
 {
-	struct rhook__outfile f;
-	struct rhook__out o, discard;
+	struct rdr_outfile f;
+	struct rdr_out o, discard;
 	const char *why;
 	int ret;
 
-	if (!rhook__report_available(&why))
-		return rhook__fail(err, err_size, -ENOTSUP, "%s", why);
+	if (!rdr_report_available(&why))
+		return rdr_fail(err, err_size, -ENOTSUP, "%s", why);
 	/* Jobs the trace ended inside end with it. */
-	rhook__jobs_each_open(&r->jobs, end_open_job, r);
-	if (rhook__out_init(&discard, -1))
-		return rhook__fail(err, err_size, -ENOMEM, "out of memory");
-	rhook__check_finish(r->check, &discard, procs);
-	rhook__out_close(&discard);
+	rdr_jobs_each_open(&r->jobs, end_open_job, r);
+	if (rdr_out_init(&discard, -1))
+		return rdr_fail(err, err_size, -ENOMEM, "out of memory");
+	rdr_check_finish(r->check, &discard, procs);
+	rdr_out_close(&discard);
 	if (r->err || r->stats.err || r->check->err)
-		return rhook__fail(err, err_size, -ENOMEM, "out of memory: the report would be incomplete");
+		return rdr_fail(err, err_size, -ENOMEM, "out of memory: the report would be incomplete");
 	if (!r->events)
-		return rhook__fail(err, err_size, -ENODATA, "the trace holds no event: nothing to report");
-	ret = rhook__outfile_open(&f, path, err, err_size);
+		return rdr_fail(err, err_size, -ENODATA, "the trace holds no event: nothing to report");
+	ret = rdr_outfile_open(&f, path, err, err_size);
 	if (ret)
 		return ret;
-	if (rhook__out_init(&o, f.fd)) {
-		rhook__outfile_close(&f, false, err, err_size);
-		return rhook__fail(err, err_size, -ENOMEM, "out of memory");
+	if (rdr_out_init(&o, f.fd)) {
+		rdr_outfile_close(&f, false, err, err_size);
+		return rdr_fail(err, err_size, -ENOMEM, "out of memory");
 	}
 	asset(&o, rhook__asset_page_head, rhook__asset_page_head_end);
-	rhook__out_str(&o, "<style>\n");
+	rdr_out_str(&o, "<style>\n");
 	asset(&o, rhook__asset_dygraph_css, rhook__asset_dygraph_css_end);
-	rhook__out_str(&o, "\n</style>\n<script>\n");
+	rdr_out_str(&o, "\n</style>\n<script>\n");
 	asset(&o, rhook__asset_dygraph_js, rhook__asset_dygraph_js_end);
-	rhook__out_str(&o, "\n</script>\n<script>\n");
+	rdr_out_str(&o, "\n</script>\n<script>\n");
 	asset(&o, rhook__asset_synchronizer_js, rhook__asset_synchronizer_js_end);
-	rhook__out_str(&o, "\n</script>\n<script type=\"application/json\" id=\"rhook-data\">\n{");
+	rdr_out_str(&o, "\n</script>\n<script type=\"application/json\" id=\"rhook-data\">\n{");
 	write_meta(r, &o, procs, num_procs);
 	write_loss(r, &o, procs, num_procs);
 	write_percentiles(r, &o);
@@ -1046,13 +1046,13 @@ int rhook__report_write(struct rhook__report *r, const char *path, struct rhook_
 	write_series(r, &o);
 	write_checks(r, &o);
 	write_slowest(r, &o, procs);
-	rhook__out_str(&o, "}\n</script>\n<script>\n");
+	rdr_out_str(&o, "}\n</script>\n<script>\n");
 	asset(&o, rhook__asset_page_js, rhook__asset_page_js_end);
-	rhook__out_str(&o, "\n</script>\n</body>\n</html>\n");
-	ret = rhook__out_close(&o);
+	rdr_out_str(&o, "\n</script>\n</body>\n</html>\n");
+	ret = rdr_out_close(&o);
 	if (ret) {
-		rhook__outfile_close(&f, false, err, err_size);
-		return rhook__fail(err, err_size, ret, "%s: %s", path, strerror(-ret));
+		rdr_outfile_close(&f, false, err, err_size);
+		return rdr_fail(err, err_size, ret, "%s: %s", path, strerror(-ret));
 	}
-	return rhook__outfile_close(&f, true, err, err_size);
+	return rdr_outfile_close(&f, true, err, err_size);
 }

@@ -18,44 +18,44 @@
  *
  * Scale: percentiles come from the histograms of stats (hist.h: within
  * 1/128 of the exact value, count and max exact), in constant memory per
- * series.  The timeline keeps at most RHOOK__REPORT_TIMELINE_BUDGET
+ * series.  The timeline keeps at most RDR_REPORT_TIMELINE_BUDGET
  * spans and ticks: items closer than its resolution merge, and the
  * resolution doubles whenever the budget is exceeded, so the page holds
  * what a screen can show whatever the length of the trace.  Time series
- * have at most RHOOK__REPORT_BUCKETS buckets, whose width doubles as
+ * have at most RDR_REPORT_BUCKETS buckets, whose width doubles as
  * needed.  Single-threaded.
  */
-#ifndef RHOOK_READ_REPORT_H
-#define RHOOK_READ_REPORT_H
+#ifndef RDR_REPORT_H
+#define RDR_REPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "event.h"
+#include "reader/event.h"
 
-#define RHOOK__REPORT_TIMELINE_BUDGET 100000
-#define RHOOK__REPORT_BUCKETS 1024
+#define RDR_REPORT_TIMELINE_BUDGET 100000
+#define RDR_REPORT_BUCKETS 1024
 
-struct rhook__report;
+struct rdr_report;
 
 /*
  * Whether this rhook-read can write reports: false when it was built
  * without the chart library (@why says what to install).
  */
-bool rhook__report_available(const char **why);
+bool rdr_report_available(const char **why);
 
 /* 0, or -ENOMEM. */
-int rhook__report_new(struct rhook__report **out);
-/* Adds the next event of the merged timeline (an allocation failure is kept for rhook__report_write()). */
-void rhook__report_add(struct rhook__report *r, const struct rhook__rd_event *ev);
+int rdr_report_new(struct rdr_report **out);
+/* Adds the next event of the merged timeline (an allocation failure is kept for rdr_report_write()). */
+void rdr_report_add(struct rdr_report *r, const struct rdr_event *ev);
 /*
  * Writes the page to @path (outfile.h: private, renamed into place when
  * complete), with the processes of the trace (@procs, @num_procs) for
  * its header and loss banner.  0, or a negative errno with a message in
  * @err (-ENOMEM: some figure could not be kept; no page is written).
  */
-int rhook__report_write(struct rhook__report *r, const char *path, struct rhook__rd_proc *const *procs,
+int rdr_report_write(struct rdr_report *r, const char *path, struct rdr_proc *const *procs,
 			size_t num_procs, char *err, size_t err_size);
-void rhook__report_free(struct rhook__report *r);
+void rdr_report_free(struct rdr_report *r);
 
-#endif /* RHOOK_READ_REPORT_H */
+#endif /* RDR_REPORT_H */

@@ -6,15 +6,15 @@
  * (hidden symbols, read-only data), included with the assembler's
  * .incbin: no generated copy of a library in the tree or the build.
  */
-#define RHOOK__ASSET(name, file)                                                               \
+#define RDR_ASSET(name, file)                                                               \
 	__asm__(".section .rodata\n"                                                           \
 		".globl rhook__asset_" #name "\n.hidden rhook__asset_" #name "\n"              \
 		".globl rhook__asset_" #name "_end\n.hidden rhook__asset_" #name "_end\n"      \
 		"rhook__asset_" #name ":\n.incbin \"" file "\"\n"                              \
 		"rhook__asset_" #name "_end:\n.byte 0\n.previous\n");
 
-RHOOK__ASSET(page_head, RHOOK_ASSET_PAGE_HEAD)
-RHOOK__ASSET(page_js, RHOOK_ASSET_PAGE_JS)
-RHOOK__ASSET(dygraph_js, RHOOK_ASSET_DYGRAPH_JS)
-RHOOK__ASSET(dygraph_css, RHOOK_ASSET_DYGRAPH_CSS)
-RHOOK__ASSET(synchronizer_js, RHOOK_ASSET_SYNCHRONIZER_JS)
+RDR_ASSET(page_head, RHOOK_ASSET_PAGE_HEAD)
+RDR_ASSET(page_js, RHOOK_ASSET_PAGE_JS)
+RDR_ASSET(dygraph_js, RHOOK_ASSET_DYGRAPH_JS)
+RDR_ASSET(dygraph_css, RHOOK_ASSET_DYGRAPH_CSS)
+RDR_ASSET(synchronizer_js, RHOOK_ASSET_SYNCHRONIZER_JS)
