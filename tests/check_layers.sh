@@ -30,7 +30,7 @@ allowed() {
 	include) echo "" ;;
 	# outside src/: the LTTng provider, programs, tests and benchmarks
 	tracepoints) echo "wire" ;;
-	tools) echo "reader wire" ;;
+	tools) echo "reader wire safedir" ;;
 	bench) echo "wire" ;;
 	tests) echo "reader wire core" ;;
 	*) return 1 ;;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "region.h"
 #include "util.h"
@@ -152,6 +153,20 @@ void lsm_engine_set_fault(struct lsm_engine *e, enum lsm_fault fault, int err, u
 	e->fault_skip[fault] = skip;
 	atomic_store_explicit(&e->fault_armed[fault], err != 0, memory_order_relaxed);
 	pthread_mutex_unlock(&e->fault_lock);
+}
+
+void lsm_engine_set_persist_delay(struct lsm_engine *e, uint64_t ns)
+{
+	atomic_store_explicit(&e->persist_delay_ns, ns, memory_order_relaxed);
+}
+
+void lsm__persist_delay(struct lsm_engine *e)
+{
+	uint64_t ns = e ? atomic_load_explicit(&e->persist_delay_ns, memory_order_relaxed) : 0;
+	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+
+	while (ns && nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }
 
 int lsm__fault_hit(struct lsm_engine *e, enum lsm_fault fault)

@@ -95,6 +95,14 @@ enum lsm_fault {
 };
 void lsm_engine_set_fault(struct lsm_engine *engine, enum lsm_fault fault, int err, unsigned skip);
 
+/*
+ * Failpoint for latency tools (rhook-read diff, the demo's
+ * --persist-delay-us): every manifest persist of @engine's regions
+ * sleeps @ns first (0: none), under the manifest mutex as a slow disk
+ * would.  Any thread; persists that start after it see it.
+ */
+void lsm_engine_set_persist_delay(struct lsm_engine *engine, uint64_t ns);
+
 enum lsm_region_role {
 	LSM_ROLE_LEADER = 0,          /* writable */
 	LSM_ROLE_LEADER_DOWNGRADING,  /* leader -> follower: flushing, refusing writes */

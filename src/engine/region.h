@@ -51,6 +51,8 @@ struct lsm_engine {
 	pthread_mutex_t fault_lock;
 	int fault_err[LSM_FAULT_COUNT];
 	unsigned fault_skip[LSM_FAULT_COUNT];
+	/* lsm_engine_set_persist_delay(): read relaxed (a setting, orders nothing). */
+	_Atomic uint64_t persist_delay_ns;
 
 	/* Worker pool: everything below is under pool_lock (innermost lock). */
 	pthread_mutex_t pool_lock;

@@ -91,9 +91,14 @@ static void test_usage(void **state)
 	expect(2, "missing command", (const char *const[]){ NULL });
 	expect(2, "unknown command 'show'", (const char *const[]){ "show", dir, NULL });
 	expect(2, "no trace given", (const char *const[]){ "print", NULL });
-	expect(2, "export needs --ctf", (const char *const[]){ "export", good, NULL });
-	expect(2, "--json is an option of print", (const char *const[]){ "stats", "--json", good, NULL });
-	expect(2, "--ctf and --force are options of export", (const char *const[]){ "print", "--force", good, NULL });
+	expect(2, "export needs one of --ctf DIR and --perfetto FILE", (const char *const[]){ "export", good, NULL });
+	expect(2, "export needs one of --ctf DIR and --perfetto FILE",
+	       (const char *const[]){ "export", "--ctf", dir, "--perfetto", dir, good, NULL });
+	expect(2, "--force is an option of --ctf", (const char *const[]){ "export", "--perfetto", dir, "--force", good, NULL });
+	expect(2, "--json is an option of print, stats and diff", (const char *const[]){ "check", "--json", good, NULL });
+	expect(2, "--ctf, --force and --perfetto are options of export", (const char *const[]){ "print", "--force", good, NULL });
+	expect(2, "-o is an option of report", (const char *const[]){ "print", "-o", dir, good, NULL });
+	expect(2, "--fail-on is an option of diff", (const char *const[]){ "stats", "--fail-on", "p99>+1%", good, NULL });
 	expect(2, "bad --reorder-window", (const char *const[]){ "check", "--reorder-window", "soon", good, NULL });
 	expect(2, "bad option", (const char *const[]){ "print", "--colour", good, NULL });
 }

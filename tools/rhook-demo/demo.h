@@ -19,8 +19,13 @@ int rhook_demo_coverage(int argc, char **argv);
  */
 int rhook_demo_relayd(const char *dir, char **child_argv, int *status);
 
-/* Checks @trace against the contract and prints a summary; *status becomes 1 on a violation. */
-int rhook_demo_report(const char *trace, int *status);
+/*
+ * Checks @trace against the contract, prints a summary, and writes
+ * @out_dir/report.html and @out_dir/trace.perfetto (rhook-read report and
+ * export --perfetto), printing their paths; *status becomes 1 on a
+ * violation or when either could not be written.
+ */
+int rhook_demo_report(const char *trace, const char *out_dir, int *status);
 
 /* Directory of the running executable (for the programs and plugins built beside it). */
 const char *rhook_demo_exe_dir(void);

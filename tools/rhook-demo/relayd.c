@@ -141,5 +141,5 @@ int rhook_demo_relayd(const char *dir, char **child_argv, int *status)
 		*status = 1;
 	}
 	printf("\nLTTng trace collected by lttng-relayd: %s\n", relay_out);
-	return rhook_demo_report(relay_out, status);
+	return rhook_demo_report(relay_out, dir, status);
 }

@@ -44,6 +44,7 @@ struct options {
 	bool recorder;
 	bool quiet;
 	bool relayd;
+	uint64_t persist_delay_ns;
 };
 
 /* Counted by the demo's own hook; callbacks run on any engine thread. */
@@ -375,7 +376,8 @@ static void run_workload(struct demo *d)
 }
 
 /* Runs "rhook-read @cmd [@opt] @trace" from beside rhook-demo (stdout shown if @show); its exit status. */
-static int run_reader(const char *cmd, const char *opt, const char *trace, bool show)
+/* Runs rhook-read @cmd [@opt [@arg]] @trace; its stdout shown if @show.  Its exit status, or -1. */
+static int run_reader(const char *cmd, const char *opt, const char *arg, const char *trace, bool show)
 {
 	char exe[PATH_MAX + 16];
 	pid_t pid;
@@ -389,7 +391,9 @@ static int run_reader(const char *cmd, const char *opt, const char *trace, bool 
 	if (pid == 0) {
 		if (!show && !freopen("/dev/null", "w", stdout))
 			_exit(127);
-		if (opt)
+		if (opt && arg)
+			execl(exe, "rhook-read", cmd, opt, arg, trace, (char *)NULL);
+		else if (opt)
 			execl(exe, "rhook-read", cmd, opt, trace, (char *)NULL);
 		else
 			execl(exe, "rhook-read", cmd, trace, (char *)NULL);
@@ -414,6 +418,8 @@ static void usage(FILE *f)
 	      "  --no-recorder   do not start the flight recorder\n"
 	      "  --lttng-relayd  also stream to an lttng-relayd on 127.0.0.1 (started here), with\n"
 	      "                  rhook-compactor's events, and check the collected trace\n"
+	      "  --persist-delay-us N  every manifest persist of the demo's engine sleeps N us\n"
+	      "                  first (a failpoint: a slow disk, for rhook-read diff)\n"
 	      "  --quiet         no progress line\n",
 	      f);
 }
@@ -425,7 +431,8 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "writers", required_argument, NULL, 'w' }, { "dir", required_argument, NULL, 'd' },
 		{ "trace", required_argument, NULL, 't' },   { "no-recorder", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
-		{ "lttng-relayd", no_argument, NULL, 'L' },  { NULL, 0, NULL, 0 },
+		{ "lttng-relayd", no_argument, NULL, 'L' },  { "persist-delay-us", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, idx;
 
@@ -461,6 +468,10 @@ static int parse(int argc, char **argv, struct options *o)
 			break;
 		case 'L':
 			o->relayd = true;
+			break;
+		case 'p':
+			o->persist_delay_ns = strtoull(optarg, &end, 10) * 1000;
+			ok = *optarg && !*end && o->persist_delay_ns <= 1000000000ull;
 			break;
 		case 'h':
 			usage(stdout);
@@ -544,9 +555,10 @@ static int start_recorder(struct demo *d)
 	return 0;
 }
 
-int rhook_demo_report(const char *trace, int *status)
+int rhook_demo_report(const char *trace, const char *out_dir, int *status)
 {
-	int st = run_reader("check", NULL, trace, true);
+	char html[PATH_MAX + 16], pf[PATH_MAX + 16];
+	int st = run_reader("check", NULL, NULL, trace, true);
 
 	if (st < 0 || st == 127)
 		return -1;
@@ -555,13 +567,31 @@ int rhook_demo_report(const char *trace, int *status)
 		*status = 1;
 	}
 	printf("\n");
-	run_reader("stats", "--brief", trace, true);
+	run_reader("stats", "--brief", NULL, trace, true);
+	/* The page and the timeline, beside the trace; rhook-read says why when it cannot. */
+	snprintf(html, sizeof(html), "%s/report.html", out_dir);
+	snprintf(pf, sizeof(pf), "%s/trace.perfetto", out_dir);
+	printf("\n");
+	if (run_reader("report", "-o", html, trace, false)) {
+		fprintf(stderr, "rhook-demo: no report written (rhook-read report above)\n");
+		*status = 1;
+	} else {
+		printf("report:   file://%s\n", html);
+	}
+	if (run_reader("export", "--perfetto", pf, trace, false)) {
+		fprintf(stderr, "rhook-demo: no Perfetto trace written (rhook-read export above)\n");
+		*status = 1;
+	} else {
+		printf("timeline: %s (open it in https://ui.perfetto.dev)\n", pf);
+	}
 	/* rhook-read sits beside rhook-demo, which need not be in PATH. */
 	printf("\nlook further:\n"
 	       "  %s/rhook-read print %s | less\n"
 	       "  %s/rhook-read stats %s\n"
-	       "  %s/rhook-read export --ctf DIR %s && babeltrace2 DIR | less\n",
-	       rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace);
+	       "  %s/rhook-read export --ctf DIR %s && babeltrace2 DIR | less\n"
+	       "  %s/rhook-read diff BASE_TRACE %s   (is a change slower?)\n",
+	       rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace,
+	       rhook_demo_exe_dir(), trace);
 	return 0;
 }
 
@@ -627,7 +657,9 @@ int rhook_demo_run(int argc, char **argv)
 		return 1;
 	}
 	ecfg.registry = d->registry;
-	if (note(d, "start the engine", lsm_engine_new(&ecfg, &d->engine)) || open_regions(d))
+	if (!note(d, "start the engine", lsm_engine_new(&ecfg, &d->engine)))
+		lsm_engine_set_persist_delay(d->engine, d->opt.persist_delay_ns);
+	if (!d->engine || open_regions(d))
 		return 1;
 
 	start = now_s();
@@ -660,7 +692,7 @@ int rhook_demo_run(int argc, char **argv)
 	printf("\nwork directory: %s\n", d->dir);
 	if (!d->trace[0])
 		printf("no flight recorder trace (--no-recorder)\n");
-	else if (printf("flight recorder trace: %s\n\n", d->trace) < 0 || rhook_demo_report(d->trace, &status))
+	else if (printf("flight recorder trace: %s\n\n", d->trace) < 0 || rhook_demo_report(d->trace, d->dir, &status))
 		status = 1;
 	free(d);
 	return status;

@@ -60,12 +60,16 @@ int rdr_hist_add(struct rdr_hist *h, uint64_t v)
 
 uint64_t rdr_hist_percentile(const struct rdr_hist *h, unsigned permille)
 {
-	uint64_t rank, seen = 0;
+	/* Nearest rank: ceil(count * permille / 1000), at least 1. */
+	return rdr_hist_at_rank(h, (h->count / 1000) * permille + ((h->count % 1000) * permille + 999) / 1000);
+}
+
+uint64_t rdr_hist_at_rank(const struct rdr_hist *h, uint64_t rank)
+{
+	uint64_t seen = 0;
 
 	if (!h->count)
 		return 0;
-	/* Nearest rank: ceil(count * permille / 1000), at least 1. */
-	rank = (h->count / 1000) * permille + ((h->count % 1000) * permille + 999) / 1000;
 	if (rank < 1)
 		rank = 1;
 	for (unsigned b = 0; b < RDR_HIST_BLOCKS; b++) {
@@ -81,6 +85,17 @@ uint64_t rdr_hist_percentile(const struct rdr_hist *h, unsigned permille)
 		}
 	}
 	return h->max;
+}
+
+void rdr_hist_each(const struct rdr_hist *h, void (*fn)(void *arg, uint64_t top, uint64_t count), void *arg)
+{
+	for (unsigned b = 0; b < RDR_HIST_BLOCKS; b++) {
+		if (!h->blocks[b])
+			continue;
+		for (unsigned i = 0; i < block_size(b); i++)
+			if (h->blocks[b][i])
+				fn(arg, bucket_top(b, i), h->blocks[b][i]);
+	}
 }
 
 void rdr_hist_free(struct rdr_hist *h)

@@ -30,6 +30,17 @@ int rdr_hist_add(struct rdr_hist *h, uint64_t v);
  * exact max.  0 if empty.
  */
 uint64_t rdr_hist_percentile(const struct rdr_hist *h, unsigned permille);
+/*
+ * The value of rank @rank (1 = the smallest, count = the largest; capped
+ * to 1..count) by the same rule: the largest value of its bucket, capped
+ * by the exact max.  0 if empty.
+ */
+uint64_t rdr_hist_at_rank(const struct rdr_hist *h, uint64_t rank);
+/*
+ * Calls @fn for every non-empty bucket in increasing order, with the
+ * largest value of the bucket and its count.
+ */
+void rdr_hist_each(const struct rdr_hist *h, void (*fn)(void *arg, uint64_t top, uint64_t count), void *arg);
 void rdr_hist_free(struct rdr_hist *h);
 
 #endif /* RDR_HIST_H */

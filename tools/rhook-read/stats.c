@@ -20,6 +20,11 @@ static const char *const metric_names[RDR_M_COUNT] = {
 	[RDR_M_HOOK_DISPATCH] = "hook_dispatch",
 };
 
+const char *rdr_metric_name(enum rdr_metric m)
+{
+	return metric_names[m];
+}
+
 void rdr_stats_init(struct rdr_stats *s)
 {
 	memset(s, 0, sizeof(*s));

@@ -49,6 +49,9 @@ struct rdr_stats {
 	int err;                   /* -ENOMEM once a figure could not be recorded */
 };
 
+/* "flush", "compaction", "lock_wait", "lock_hold", "persist", "hook_dispatch". */
+const char *rdr_metric_name(enum rdr_metric m);
+
 void rdr_stats_init(struct rdr_stats *s);
 void rdr_stats_add(struct rdr_stats *s, const struct rdr_event *ev);
 /*
@@ -58,6 +61,12 @@ void rdr_stats_add(struct rdr_stats *s, const struct rdr_event *ev);
  */
 void rdr_stats_report(struct rdr_stats *s, struct rdr_out *o, struct rdr_proc *const *procs,
 			 size_t num_procs, bool brief);
+/*
+ * The same figures as one JSON document (statsjson.c; its shape in
+ * rhook-read.1): events, sources, lost, all, causes, regions.
+ */
+void rdr_stats_report_json(struct rdr_stats *s, struct rdr_out *o, struct rdr_proc *const *procs,
+			      size_t num_procs);
 void rdr_stats_free(struct rdr_stats *s);
 
 #endif /* RDR_STATS_H */
