@@ -14,7 +14,10 @@
  *               (GetLiveFilesMetaData, by unique id) in every column
  *               family left; every file rhook saw removed is gone from
  *               RocksDB's list; the hooks saw one call per event;
- *               rhook-read check passes.
+ *               rhook-read check passes; each flush that ended well
+ *               committed once.  Then the same with one flush failing
+ *               (--fail-flush): its flush_end carries -EIO and nothing
+ *               of it is committed.
  *   lttng       the same run under a real LTTng session: every
  *               notification a hook saw has its rhook:manifest_updated
  *               event (same region and version) and the recorder has the
@@ -85,7 +88,8 @@ static void set_init(struct id_set *s)
 /* What the recorder trace says, from rhook-read print --json. */
 struct rhook_view {
 	uint64_t flush_bytes, compaction_bytes;
-	uint64_t flush_end_bytes, compaction_end_bytes; /* the spans' own figures */
+	uint64_t flush_end_bytes, compaction_end_bytes; /* the spans' own figures, jobs that succeeded */
+	size_t flush_ok[MAX_REGIONS], flush_failed[MAX_REGIONS], compaction_failed, flush_commits[MAX_REGIONS];
 	size_t written, updated;
 	struct id_set live[MAX_REGIONS];    /* per column family (region number) */
 	struct id_set removed[MAX_REGIONS]; /* removed and not added again */
@@ -147,11 +151,19 @@ static void read_rhook(const char *trace, struct rhook_view *v)
 			set_add(&v->sst_ids, json_string_value(json_object_get(e, "file_id")));
 			v->written++;
 		} else if (ev && !strcmp(ev, "rhook:flush_end")) {
-			assert_int_equal(json_integer_value(json_object_get(e, "status")), 0);
-			v->flush_end_bytes += (uint64_t)json_integer_value(json_object_get(e, "bytes"));
+			if (json_integer_value(json_object_get(e, "status"))) {
+				/* The status is RocksDB's, as a negative errno: the injected I/O error. */
+				assert_int_equal(json_integer_value(json_object_get(e, "status")), -EIO);
+				v->flush_failed[region & 0xffffffffu]++;
+			} else {
+				v->flush_ok[region & 0xffffffffu]++;
+				v->flush_end_bytes += (uint64_t)json_integer_value(json_object_get(e, "bytes"));
+			}
 		} else if (ev && !strcmp(ev, "rhook:compaction_end")) {
-			assert_int_equal(json_integer_value(json_object_get(e, "status")), 0);
-			v->compaction_end_bytes += (uint64_t)json_integer_value(json_object_get(e, "bytes_out"));
+			if (json_integer_value(json_object_get(e, "status")))
+				v->compaction_failed++;
+			else
+				v->compaction_end_bytes += (uint64_t)json_integer_value(json_object_get(e, "bytes_out"));
 		} else if (ev && !strcmp(ev, "rhook:manifest_updated")) {
 			json_t *add = json_object_get(e, "files_added"), *rm = json_object_get(e, "files_removed");
 			struct id_set *live = &v->live[region & 0xffffffffu], *gone = &v->removed[region & 0xffffffffu];
@@ -171,6 +183,8 @@ static void read_rhook(const char *trace, struct rhook_view *v)
 				set_del(gone, json_string_value(id));
 			}
 			count_cause(v, json_string_value(json_object_get(e, "cause")));
+			if (!strcmp(json_string_value(json_object_get(e, "cause")), "flush"))
+				v->flush_commits[region & 0xffffffffu]++;
 			assert_true(v->updated < MAX_FILES);
 			snprintf(v->pairs[v->updated++], sizeof(v->pairs[0]), "%llu %llu", (unsigned long long)region,
 				 (unsigned long long)json_integer_value(json_object_get(e, "version")));
@@ -301,18 +315,19 @@ static void read_rocks(const char *dir, struct rocks_view *r)
 	free(created);
 }
 
-static void run_demo(const char *dir, char *const *env)
+/* Runs the demo, with @extra as its last option if not NULL. */
+static void run_demo(const char *dir, char *extra)
 {
 	char db[PATH_MAX + 8], trace[PATH_MAX + 8], acc[PATH_MAX + 16];
 	char *argv[] = { (char *)rt_bin("rhook-rocksdb-demo"), "--db", db, "--trace", trace,
-			 "--accounting", acc, "--keys", KEYS, NULL };
+			 "--accounting", acc, "--keys", KEYS, extra, NULL };
 	char *out = NULL;
 	int st;
 
 	snprintf(db, sizeof(db), "%s/db", dir);
 	snprintf(trace, sizeof(trace), "%s/trace", dir);
 	snprintf(acc, sizeof(acc), "%s/accounting", dir);
-	st = rt_run(argv, env, &out, NULL);
+	st = rt_run(argv, NULL, &out, NULL);
 	if (st)
 		fail_msg("rhook-rocksdb-demo exited %d:\n%s", st, out ? out : "");
 	if (!strstr(out, "check: OK"))
@@ -341,16 +356,14 @@ static void free_views(struct rhook_view *v, struct rocks_view *r)
 	free(r->hook_pairs);
 }
 
-static void test_accounting(void **state)
+/* The comparisons of the file comment, on the run in @dir; the views are the caller's to free. */
+static void check_accounting(const char *dir, struct rhook_view *vp, struct rocks_view *rp)
 {
-	char dir[PATH_MAX], trace[PATH_MAX + 8];
+	char trace[PATH_MAX + 8];
 	struct rhook_view v;
 	struct rocks_view r;
 	size_t live_total = 0;
 
-	(void)state;
-	rt_tmpdir(dir, "rocksdb");
-	run_demo(dir, NULL);
 	snprintf(trace, sizeof(trace), "%s/trace", dir);
 	{
 		char *argv[] = { (char *)rt_bin("rhook-read"), "check", trace, NULL };
@@ -400,6 +413,48 @@ static void test_accounting(void **state)
 	for (size_t i = 0; i < v.updated; i++)
 		if (!pair_listed(r.hook_pairs, r.hook_manifest, v.pairs[i]))
 			fail_msg("manifest_updated %s: no hook call", v.pairs[i]);
+	/* Each flush that succeeded committed once; one that failed, never. */
+	for (int i = 0; i < MAX_REGIONS; i++)
+		if (v.flush_commits[i] != v.flush_ok[i])
+			fail_msg("region %d: %zu flushes ended well, %zu flush commits", i, v.flush_ok[i],
+				 v.flush_commits[i]);
+	*vp = v;
+	*rp = r;
+}
+
+static void test_accounting(void **state)
+{
+	char dir[PATH_MAX];
+	struct rhook_view v;
+	struct rocks_view r;
+
+	(void)state;
+	rt_tmpdir(dir, "rocksdb");
+	run_demo(dir, NULL);
+	check_accounting(dir, &v, &r);
+	for (int i = 0; i < MAX_REGIONS; i++)
+		assert_int_equal(v.flush_failed[i], 0);
+	assert_int_equal(v.compaction_failed, 0);
+	free_views(&v, &r);
+	assert_int_equal(rhook_rmtree(dir), 0);
+}
+
+/* A flush that fails (its table file cannot be created): traced with its status, never committed. */
+static void test_failed_flush(void **state)
+{
+	char dir[PATH_MAX];
+	struct rhook_view v;
+	struct rocks_view r;
+	size_t failed = 0;
+
+	(void)state;
+	rt_tmpdir(dir, "rocksdb-fail");
+	run_demo(dir, "--fail-flush");
+	check_accounting(dir, &v, &r);
+	for (int i = 0; i < MAX_REGIONS; i++)
+		failed += v.flush_failed[i];
+	assert_int_equal(failed, 1);
+	assert_int_equal(v.flush_failed[1], 1); /* the demo fails a flush of cf1 */
 	free_views(&v, &r);
 	assert_int_equal(rhook_rmtree(dir), 0);
 }
@@ -464,7 +519,8 @@ static void test_lttng(void **state)
 
 int main(int argc, char **argv)
 {
-	const struct CMUnitTest accounting[] = { cmocka_unit_test(test_accounting) };
+	const struct CMUnitTest accounting[] = { cmocka_unit_test(test_accounting),
+						 cmocka_unit_test(test_failed_flush) };
 	const struct CMUnitTest lttng[] = { cmocka_unit_test(test_lttng) };
 
 	if (argc == 2 && !strcmp(argv[1], "accounting"))

@@ -11,6 +11,8 @@
 #include <rhook/trace.h>
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/statistics.h>
@@ -22,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -139,6 +142,27 @@ bool wait_idle(rocksdb::DB *db, const std::vector<rocksdb::ColumnFamilyHandle *>
 	return false;
 }
 
+// --fail-flush: a file system that refuses to create table files while told to,
+// so that a flush fails as on a full or broken disk.
+class FailingFS : public rocksdb::FileSystemWrapper {
+public:
+	explicit FailingFS(const std::shared_ptr<rocksdb::FileSystem> &t) : rocksdb::FileSystemWrapper(t) {}
+	const char *Name() const override { return "rhook-demo-failing"; }
+	rocksdb::IOStatus NewWritableFile(const std::string &f, const rocksdb::FileOptions &o,
+					  std::unique_ptr<rocksdb::FSWritableFile> *r,
+					  rocksdb::IODebugContext *dbg) override
+	{
+		if (failing.load() && f.size() > 4 && f.compare(f.size() - 4, 4, ".sst") == 0) {
+			rocksdb::IOStatus s = rocksdb::IOStatus::IOError("injected by rhook-rocksdb-demo --fail-flush: " + f);
+
+			s.SetRetryable(true); // a soft error: RocksDB resumes by itself
+			return s;
+		}
+		return target()->NewWritableFile(f, o, r, dbg);
+	}
+	std::atomic<bool> failing{ false };
+};
+
 void usage(FILE *f)
 {
 	std::fputs("usage: rhook-rocksdb-demo --db DIR --trace DIR [--keys N] [--accounting FILE]\n"
@@ -146,7 +170,8 @@ void usage(FILE *f)
 		   "  --db DIR          the database (created 0700; must not exist)\n"
 		   "  --trace DIR       the flight recorder's directory\n"
 		   "  --keys N          keys written, 1000..10000000 (default 40000)\n"
-		   "  --accounting F    write RocksDB's own accounting of the run to F\n",
+		   "  --accounting F    write RocksDB's own accounting of the run to F\n"
+		   "  --fail-flush      one flush fails (its table file cannot be created), then RocksDB resumes\n",
 		   f);
 }
 
@@ -157,12 +182,18 @@ int main(int argc, char **argv)
 	std::string db_dir, trace_dir, accounting;
 	unsigned long keys = 40000;
 
+	bool fail_flush = false;
+
 	for (int i = 1; i < argc; i++) {
 		std::string a = argv[i];
 
 		if (a == "--help" || a == "-h") {
 			usage(stdout);
 			return 0;
+		}
+		if (a == "--fail-flush") {
+			fail_flush = true;
+			continue;
 		}
 		if (i + 1 >= argc) {
 			std::fprintf(stderr, "rhook-rocksdb-demo: %s needs a value\n", argv[i]);
@@ -231,12 +262,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	auto fs = std::make_shared<FailingFS>(rocksdb::FileSystem::Default());
+	std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
 	rocksdb::Options options;
+	options.env = env.get();
 	options.create_if_missing = true;
 	options.create_missing_column_families = true;
 	options.statistics = rocksdb::CreateDBStatistics();
 	options.listeners.push_back(rrdb_listener(reg)); // the one line rhook-rocksdb asks for
 	options.max_background_jobs = 2;
+	options.bgerror_resume_retry_interval = 50000; // µs: --fail-flush resumes quickly
 	rocksdb::ColumnFamilyOptions cfo;
 	cfo.write_buffer_size = 64 << 10;
 	cfo.num_levels = 3; // rhook's levels are 0..2: exact
@@ -272,6 +307,27 @@ int main(int argc, char **argv)
 		return die("put", s);
 	if (!(s = db->Flush(rocksdb::FlushOptions(), cfs)).ok())
 		return die("flush", s);
+	if (fail_flush) {
+		// One flush fails; RocksDB keeps the memtable, and after Resume() flushes it again.
+		if (!(s = db->Put(rocksdb::WriteOptions(), cfs[kCompactManually], "failing-flush", value)).ok())
+			return die("put", s);
+		fs->failing = true;
+		s = db->Flush(rocksdb::FlushOptions(), cfs[kCompactManually]);
+		fs->failing = false;
+		if (s.ok()) {
+			std::fprintf(stderr, "rhook-rocksdb-demo: --fail-flush: the flush succeeded\n");
+			return 2;
+		}
+		std::printf("failed flush (injected): %s\n", s.ToString().c_str());
+		// RocksDB retries on its own every bgerror_resume_retry_interval; Resume() too.
+		auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+		while (!(s = db->Resume()).ok() && std::chrono::steady_clock::now() < deadline)
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+		if (!s.ok())
+			return die("resume after the failed flush", s);
+		if (!(s = db->Flush(rocksdb::FlushOptions(), cfs[kCompactManually])).ok())
+			return die("flush after resume", s);
+	}
 	rocksdb::CompactRangeOptions cro;
 	cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
 	if (!(s = db->CompactRange(cro, cfs[kCompactManually], nullptr, nullptr)).ok())
