@@ -28,6 +28,7 @@ struct job {
 	uint64_t start;    /* rhook_trace_*_begin()'s */
 	uint64_t bytes_in; /* compaction */
 	uint32_t num_in;
+	uint64_t bytes_out; /* files the job wrote (OnTableFileCreated, OK), whether it succeeds or not */
 };
 
 struct rrdb__adapter {
@@ -207,6 +208,15 @@ static void job_add(struct rrdb__adapter *a, const struct job *j)
 	a->jobs[a->num_jobs++] = *j;
 }
 
+/* The open job @id of @kind, or NULL. */
+static struct job *job_find(struct rrdb__adapter *a, int id, enum job_kind kind)
+{
+	for (size_t i = 0; i < a->num_jobs; i++)
+		if (a->jobs[i].id == id && a->jobs[i].kind == kind)
+			return &a->jobs[i];
+	return NULL;
+}
+
 /* Removes and returns the open job @id of @kind; false if there is none. */
 static bool job_take(struct rrdb__adapter *a, int id, enum job_kind kind, struct job *out)
 {
@@ -309,7 +319,7 @@ void rrdb__table_created(struct rrdb__adapter *a, int job, enum rrdb__reason rea
 	struct rhook_file_meta m;
 	struct rhook_sst_info info;
 	struct rhook_sst_file sf = { &info, &m };
-	struct job j;
+	struct job j, *jp;
 
 	if (status) {
 		/* A flush whose file failed: its job ends here, RocksDB calls nothing else for it. */
@@ -327,6 +337,8 @@ void rrdb__table_created(struct rrdb__adapter *a, int job, enum rrdb__reason rea
 		return;
 	pthread_mutex_lock(&a->lock);
 	file_put(a, f); /* ENOMEM: later callbacks know the file by what they carry */
+	if ((jp = job_find(a, job, reason == RRDB__FLUSH ? JOB_FLUSH : JOB_COMPACTION)))
+		jp->bytes_out += f->size;
 	pthread_mutex_unlock(&a->lock);
 
 	file_meta(a, f, &m);
@@ -377,21 +389,12 @@ void rrdb__compaction_begin(struct rrdb__adapter *a, int job, uint32_t cf_id, co
 	pthread_mutex_unlock(&a->lock);
 }
 
-static bool listed(const struct rrdb__file *v, size_t n, uint64_t number)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].number == number)
-			return true;
-	return false;
-}
-
 void rrdb__compaction_completed(struct rrdb__adapter *a, int job, uint32_t cf_id, int status,
 				const struct rrdb__file *in, size_t num_in, const struct rrdb__file *out,
 				size_t num_out)
 {
 	struct rhook_file_meta *add = NULL, *rm = NULL;
 	struct rhook_manifest_ctx *ctx = NULL;
-	uint64_t bytes_out = 0;
 	bool open, lists = false;
 	struct job j;
 
@@ -415,15 +418,14 @@ void rrdb__compaction_completed(struct rrdb__adapter *a, int job, uint32_t cf_id
 			k.cf_id = cf_id;
 			file_put(a, &k); /* its level is the output level now */
 			file_meta(a, &k, &add[i]);
-			if (!listed(in, num_in, out[i].number)) /* a trivial move writes nothing */
-				bytes_out += k.size;
 		}
 		ctx = ctx_of(a, cf_id);
 	}
 	pthread_mutex_unlock(&a->lock);
 
+	/* bytes_out: what the job wrote (a trivial move writes nothing; a failed job may have written some). */
 	rhook_trace_compaction_end(open ? j.start : 0, region_of(a, cf_id), (uint32_t)num_in, (uint32_t)num_out,
-				   open ? j.bytes_in : 0, bytes_out, false, status);
+				   open ? j.bytes_in : 0, open ? j.bytes_out : 0, false, status);
 	if (lists)
 		commit(ctx, RHOOK_CAUSE_COMPACTION, add, num_out, rm, num_in);
 	free(add);

@@ -309,6 +309,9 @@ int main(int argc, char **argv)
 		return die("flush", s);
 	if (fail_flush) {
 		// One flush fails; RocksDB keeps the memtable, and after Resume() flushes it again.
+		// Only that flush: no compaction may be creating a file meanwhile.
+		if (!wait_idle(db, cfs, 60))
+			std::fprintf(stderr, "rhook-rocksdb-demo: RocksDB still busy after 60 s\n");
 		if (!(s = db->Put(rocksdb::WriteOptions(), cfs[kCompactManually], "failing-flush", value)).ok())
 			return die("put", s);
 		fs->failing = true;
@@ -420,8 +423,8 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "rhook-rocksdb-demo: stopping the recorder: %s\n", std::strerror(-err));
 	rhook_registry_free(reg);
 
-	std::printf("RocksDB workload done: %lu keys in %zu column families, one dropped; trace %s\n", keys,
-		    kNumFamilies, trace_path);
+	std::printf("RocksDB workload done (pid %d): %lu keys in %zu column families, one dropped; trace %s\n",
+		    (int)getpid(), keys, kNumFamilies, trace_path);
 	int check = run_reader("check", trace_dir);
 	if (check) {
 		std::fprintf(stderr, "rhook-rocksdb-demo: the trace breaks the contract (rhook-read check above)\n");
