@@ -54,15 +54,16 @@ bool rhook_manifest_is_external(const struct rhook_manifest_ctx *ctx)
 	return ctx && ctx->external;
 }
 
-/* Raises the last version to @version if it is larger; any thread. */
+/*
+ * Raises the last version to @version if it is larger.  emit_lock held:
+ * every writer of last_version in an external context holds it; the
+ * release store pairs with rhook_manifest_last_version()'s acquire, which
+ * reads without the lock.
+ */
 static void raise_last_version(struct rhook_manifest_ctx *ctx, uint64_t version)
 {
-	uint64_t last = atomic_load_explicit(&ctx->last_version, memory_order_relaxed);
-
-	/* Release: pairs with rhook_manifest_last_version()'s acquire, as in update_locked. */
-	while (last < version && !atomic_compare_exchange_weak_explicit(&ctx->last_version, &last, version,
-									 memory_order_release, memory_order_relaxed))
-		;
+	if (version > atomic_load_explicit(&ctx->last_version, memory_order_relaxed))
+		atomic_store_explicit(&ctx->last_version, version, memory_order_release);
 }
 
 /*
@@ -101,8 +102,8 @@ int rhook__manifest_committed(struct rhook_manifest_ctx *ctx, const struct rhook
 		version = info.version;
 		raise_last_version(ctx, version);
 	} else {
-		/* Under emit_lock every assigning call is serialized; raise_last_version() may race, hence the RMW. */
-		version = atomic_fetch_add_explicit(&ctx->last_version, 1, memory_order_acq_rel) + 1;
+		version = atomic_load_explicit(&ctx->last_version, memory_order_relaxed) + 1;
+		raise_last_version(ctx, version);
 	}
 	if (rhook__ev_wanted(RHOOK__EV_manifest_commit)) {
 		memset(&ev, 0, sizeof(ev));

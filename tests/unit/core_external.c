@@ -256,6 +256,71 @@ static void test_merge(void **state)
 	assert_int_equal(rhook_manifest_last_version(f->ctx), 2); /* the -EBUSY call consumed nothing */
 }
 
+/* Threads notify at once; rhook assigns versions.  Conservation: every version 1..N*K once. */
+#define THREADS 4
+#define PER_THREAD 500
+
+struct version_hook {
+	pthread_mutex_t mu;
+	unsigned char seen[THREADS * PER_THREAD + 1];
+	int calls, dup, out_of_range;
+};
+
+static void on_manifest_count(void *priv, rhook_region_id region_id, const struct rhook_action_list *actions,
+			      uint64_t version)
+{
+	struct version_hook *h = priv;
+
+	(void)region_id;
+	(void)actions;
+	pthread_mutex_lock(&h->mu);
+	h->calls++;
+	if (version < 1 || version > THREADS * PER_THREAD)
+		h->out_of_range++;
+	else if (h->seen[version]++)
+		h->dup++;
+	pthread_mutex_unlock(&h->mu);
+}
+
+struct notifier {
+	struct rhook_manifest_ctx *ctx;
+	const struct rhook_action_list *actions;
+	int errors;
+};
+
+static void *notify_many(void *arg)
+{
+	struct notifier *n = arg;
+
+	for (int i = 0; i < PER_THREAD; i++)
+		if (rhook_manifest_notify(n->ctx, n->actions, RHOOK_CAUSE_FLUSH, NULL, NULL))
+			n->errors++;
+	return NULL;
+}
+
+static void test_concurrent_notify(void **state)
+{
+	static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_manifest_updated = on_manifest_count };
+	struct fixture *f = *state;
+	struct version_hook h = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct notifier n[THREADS];
+	pthread_t t[THREADS];
+
+	assert_int_equal(rhook_registry_add(f->reg, &ops, &h, NULL), 0);
+	for (int i = 0; i < THREADS; i++) {
+		n[i] = (struct notifier){ f->ctx, f->edit, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, notify_many, &n[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(n[i].errors, 0);
+	}
+	assert_int_equal(h.calls, THREADS * PER_THREAD);
+	assert_int_equal(h.dup, 0);
+	assert_int_equal(h.out_of_range, 0);
+	assert_int_equal(rhook_manifest_last_version(f->ctx), THREADS * PER_THREAD);
+}
+
 static int persist_nothing(void *s, rhook_region_id r, uint64_t v, const struct rhook_action_list *a,
 			   const char *j, size_t l)
 {
@@ -393,6 +458,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_fire_on_other_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recorded_and_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unfired_receipt_reported, setup, teardown),
 	};

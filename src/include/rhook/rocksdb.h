@@ -86,7 +86,7 @@ extern "C" {
 struct rrdb_config {
 	size_t size;                     /* sizeof(struct rrdb_config) */
 	struct rhook_registry *registry; /* may be NULL: events only */
-	uint32_t table_id;               /* the table part of every region id */
+	uint32_t table_id;               /* the table part of every region id: one per DB of a process */
 };
 
 #ifdef __cplusplus
