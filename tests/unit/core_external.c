@@ -303,12 +303,19 @@ static void test_concurrent_notify(void **state)
 	static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_manifest_updated = on_manifest_count };
 	struct fixture *f = *state;
 	struct version_hook h = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct rhook_external_manifest_config cfg = { .size = sizeof(cfg), .region_id = REGION };
+	struct rhook_manifest_ctx *ctx;
+	struct rhook_registry *reg;
 	struct notifier n[THREADS];
 	pthread_t t[THREADS];
 
-	assert_int_equal(rhook_registry_add(f->reg, &ops, &h, NULL), 0);
+	/* Its own registry: the fixture's hook is not thread-safe. */
+	assert_int_equal(rhook_registry_new(&reg), 0);
+	assert_int_equal(rhook_registry_add(reg, &ops, &h, NULL), 0);
+	cfg.registry = reg;
+	assert_int_equal(rhook_manifest_ctx_new_external(&cfg, &ctx), 0);
 	for (int i = 0; i < THREADS; i++) {
-		n[i] = (struct notifier){ f->ctx, f->edit, 0 };
+		n[i] = (struct notifier){ ctx, f->edit, 0 };
 		assert_int_equal(pthread_create(&t[i], NULL, notify_many, &n[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++) {
@@ -318,7 +325,9 @@ static void test_concurrent_notify(void **state)
 	assert_int_equal(h.calls, THREADS * PER_THREAD);
 	assert_int_equal(h.dup, 0);
 	assert_int_equal(h.out_of_range, 0);
-	assert_int_equal(rhook_manifest_last_version(f->ctx), THREADS * PER_THREAD);
+	assert_int_equal(rhook_manifest_last_version(ctx), THREADS * PER_THREAD);
+	rhook_manifest_ctx_free(ctx);
+	rhook_registry_free(reg);
 }
 
 static int persist_nothing(void *s, rhook_region_id r, uint64_t v, const struct rhook_action_list *a,
