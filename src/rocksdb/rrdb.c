@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rhook/external.h>
 #include <rhook/trace.h>
@@ -16,7 +17,11 @@
 struct entry {
 	uint64_t number; /* 0: free slot (RocksDB file numbers start at 1) */
 	struct rrdb__file f;
+	bool live;       /* a reported commit added it (false: written, not reported committed yet) */
 };
+
+/* How long a compaction's report waits for the reports that add its inputs. */
+#define INPUT_WAIT_NS 2000000000ll
 
 enum job_kind { JOB_FLUSH, JOB_COMPACTION };
 
@@ -41,6 +46,11 @@ struct rrdb__adapter {
 	 * calling RocksDB.
 	 */
 	pthread_mutex_t lock;
+	/*
+	 * Signalled (under @lock) when files become live; a compaction's
+	 * report waits on it for its inputs (rrdb__compaction_completed()).
+	 */
+	pthread_cond_t files_live;
 	struct entry *files;            /* open addressing, linear probing; power-of-two size */
 	size_t files_cap, files_used;
 	struct job *jobs;
@@ -64,6 +74,16 @@ int rrdb__adapter_new(const struct rrdb_config *cfg, struct rrdb__adapter **out)
 		return -ENOMEM;
 	a->registry = cfg->registry;
 	a->table_id = cfg->table_id;
+	{
+		pthread_condattr_t ca;
+
+		if (pthread_condattr_init(&ca) || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
+		    pthread_cond_init(&a->files_live, &ca)) {
+			free(a);
+			return -ENOMEM;
+		}
+		pthread_condattr_destroy(&ca);
+	}
 	pthread_mutex_init(&a->lock, NULL);
 	*out = a;
 	return 0;
@@ -78,6 +98,7 @@ void rrdb__adapter_free(struct rrdb__adapter *a)
 	free(a->ctxs);
 	free(a->files);
 	free(a->jobs);
+	pthread_cond_destroy(&a->files_live);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -144,8 +165,7 @@ static int file_put(struct rrdb__adapter *a, const struct rrdb__file *f)
 		return -ENOMEM;
 	for (i = slot_of(f->number, a->files_cap); a->files[i].number; i = (i + 1) & (a->files_cap - 1))
 		;
-	a->files[i].number = f->number;
-	a->files[i].f = *f;
+	a->files[i] = (struct entry){ .number = f->number, .f = *f };
 	a->files_used++;
 	return 0;
 }
@@ -190,6 +210,51 @@ static struct rrdb__file file_known(struct rrdb__adapter *a, const struct rrdb__
 		memcpy(k.uid, f->uid, sizeof(k.uid));
 	}
 	return k;
+}
+
+/*
+ * Marks the files @v lists live and wakes the reports waiting for them;
+ * a->lock held.  Called after the report that added them was emitted.
+ */
+static void mark_live(struct rrdb__adapter *a, const struct rrdb__file *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct entry *e = file_find(a, v[i].number);
+
+		if (e)
+			e->live = true;
+	}
+	pthread_cond_broadcast(&a->files_live);
+}
+
+/*
+ * Waits until no input of a compaction is a file written and not yet
+ * reported committed, at most INPUT_WAIT_NS; a->lock held (the wait drops
+ * it).  RocksDB may install a flush, compact its file and report the
+ * compaction before the flush's thread has reported the flush: the
+ * compaction's commit, which removes the file, must not reach the trace
+ * before the one that adds it.  The other thread is reporting without
+ * waiting for anything of ours, so the wait is short; the bound is for a
+ * report that never comes.
+ */
+static void wait_inputs_live(struct rrdb__adapter *a, const struct rrdb__file *in, size_t n)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += INPUT_WAIT_NS / 1000000000ll;
+	for (;;) {
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			const struct entry *e = file_find(a, in[i].number);
+
+			if (e && !e->live)
+				break;
+		}
+		if (i == n || pthread_cond_timedwait(&a->files_live, &a->lock, &deadline) == ETIMEDOUT)
+			return;
+	}
 }
 
 /* ---- jobs; a->lock held ---- */
@@ -372,6 +437,10 @@ void rrdb__flush_completed(struct rrdb__adapter *a, int job, const struct rrdb__
 	rhook_trace_flush_end(open ? j.start : 0, region_of(a, k.cf_id), k.entries, k.size, 1, 0);
 	file_meta(a, &k, &m);
 	commit(ctx, RHOOK_CAUSE_FLUSH, &m, 1, NULL, 0);
+	/* After the report: a compaction's report waiting for this file comes after it. */
+	pthread_mutex_lock(&a->lock);
+	mark_live(a, &k, 1);
+	pthread_mutex_unlock(&a->lock);
 }
 
 void rrdb__compaction_begin(struct rrdb__adapter *a, int job, uint32_t cf_id, const struct rrdb__file *in,
@@ -406,6 +475,7 @@ void rrdb__compaction_completed(struct rrdb__adapter *a, int job, uint32_t cf_id
 	pthread_mutex_lock(&a->lock);
 	open = job_take(a, job, JOB_COMPACTION, &j);
 	if (lists) {
+		wait_inputs_live(a, in, num_in);
 		for (size_t i = 0; i < num_in; i++) {
 			struct rrdb__file k = file_known(a, &in[i]);
 
@@ -426,8 +496,12 @@ void rrdb__compaction_completed(struct rrdb__adapter *a, int job, uint32_t cf_id
 	/* bytes_out: what the job wrote (a trivial move writes nothing; a failed job may have written some). */
 	rhook_trace_compaction_end(open ? j.start : 0, region_of(a, cf_id), (uint32_t)num_in, (uint32_t)num_out,
 				   open ? j.bytes_in : 0, open ? j.bytes_out : 0, false, status);
-	if (lists)
+	if (lists) {
 		commit(ctx, RHOOK_CAUSE_COMPACTION, add, num_out, rm, num_in);
+		pthread_mutex_lock(&a->lock);
+		mark_live(a, out, num_out); /* after the report, as for a flush */
+		pthread_mutex_unlock(&a->lock);
+	}
 	free(add);
 	free(rm);
 }
@@ -443,6 +517,9 @@ void rrdb__file_ingested(struct rrdb__adapter *a, const struct rrdb__file *f)
 	pthread_mutex_unlock(&a->lock);
 	file_meta(a, f, &m);
 	commit(ctx, RHOOK_CAUSE_EDIT, &m, 1, NULL, 0);
+	pthread_mutex_lock(&a->lock);
+	mark_live(a, f, 1); /* after the report, as for a flush */
+	pthread_mutex_unlock(&a->lock);
 }
 
 void rrdb__table_deleted(struct rrdb__adapter *a, uint64_t number)

@@ -49,7 +49,12 @@
  * (rhook/external.h), one per column family: RocksDB calls these
  * listeners after installing the result and without the DB mutex, so the
  * receipt fires at once; RocksDB gives no way to ask whether a thread
- * holds its mutex, so the contexts have no lock_held.
+ * holds its mutex, so the contexts have no lock_held.  RocksDB calls
+ * each job's listener on the job's own thread once the result is
+ * installed, so one column family's reports may race: a compaction's
+ * report waits (at most 2 s) until the reports that added its inputs were
+ * made, so that no commit reaches the trace before the one that added
+ * the files it removes.
  *
  * Limits.  One listener per DB (its file table is the DB's).  Files
  * written inside DB::Open (WAL recovery) are committed by RocksDB without
