@@ -10,11 +10,11 @@
 
 #include <rhook/external.h>
 
-#include "../trace/emit.h"
-#include "abi.h"
-#include "internal.h"
+#include "base/abi.h"
+#include "base/internal.h"
 #include "manifest_ctx.h"
-#include "validate.h"
+#include "model/validate.h"
+#include "trace/emit.h"
 
 #define CONFIG_MIN_SIZE RHOOK__ABI_SIZE_TO(struct rhook_external_manifest_config, engine_lock)
 #define INFO_MIN_SIZE RHOOK__ABI_SIZE_TO(struct rhook_commit_info, persist_ns)
@@ -77,7 +77,7 @@ int rhook__manifest_committed(struct rhook_manifest_ctx *ctx, const struct rhook
 			      const char *file, int line)
 {
 	struct rhook_commit_info info = { .size = sizeof(info) };
-	struct rhook__ev_manifest_commit ev;
+	struct rhw_ev_manifest_commit ev;
 	struct rhook_action_list *copy = NULL;
 	uint64_t version;
 	int err;
@@ -91,7 +91,7 @@ int rhook__manifest_committed(struct rhook_manifest_ctx *ctx, const struct rhook
 	if (receipt->rhook__pending)
 		return -EBUSY;
 	/* The rule of rhook/manifest.h: with a registry, keep the actions for the hooks of the fire. */
-	if (ctx->registry || rhook__ev_wanted(RHOOK__EV_manifest_updated)) {
+	if (ctx->registry || rhook__ev_wanted(RHW_EV_manifest_updated)) {
 		err = rhook_action_list_copy(actions, &copy);
 		if (err)
 			return err;
@@ -105,7 +105,7 @@ int rhook__manifest_committed(struct rhook_manifest_ctx *ctx, const struct rhook
 		version = atomic_load_explicit(&ctx->last_version, memory_order_relaxed) + 1;
 		raise_last_version(ctx, version);
 	}
-	if (rhook__ev_wanted(RHOOK__EV_manifest_commit)) {
+	if (rhook__ev_wanted(RHW_EV_manifest_commit)) {
 		memset(&ev, 0, sizeof(ev));
 		ev.region_id = ctx->region_id;
 		ev.version = version;

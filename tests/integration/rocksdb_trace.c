@@ -436,7 +436,7 @@ static void test_accounting(void **state)
 		assert_int_equal(v.flush_failed[i], 0);
 	assert_int_equal(v.compaction_failed, 0);
 	free_views(&v, &r);
-	assert_int_equal(rhook_rmtree(dir), 0);
+	assert_int_equal(tc_rmtree(dir), 0);
 }
 
 /* A flush that fails (its table file cannot be created): traced with its status, never committed. */
@@ -456,7 +456,7 @@ static void test_failed_flush(void **state)
 	assert_int_equal(failed, 1);
 	assert_int_equal(v.flush_failed[1], 1); /* the demo fails a flush of cf1 */
 	free_views(&v, &r);
-	assert_int_equal(rhook_rmtree(dir), 0);
+	assert_int_equal(tc_rmtree(dir), 0);
 }
 
 /* Whether @e comes from process @pid (its vpid context). */
@@ -486,14 +486,14 @@ static void test_lttng(void **state)
 	snprintf(acc, sizeof(acc), "%s/accounting", dir);
 	/* rt_lttng_record() with the process context: other programs may record on the same daemon. */
 	{
-		struct rhook_lttngctl_opts o = { .output_dir = ldir, .process_context = true, .start = true };
-		struct rhook_lttngctl ctl;
+		struct tc_lttngctl_opts o = { .output_dir = ldir, .process_context = true, .start = true };
+		struct tc_lttngctl ctl;
 		int st;
 
 		rt_tmpdir(ldir, "rrdblt");
-		assert_int_equal(rhook_lttngctl_begin(&ctl, &o), 0);
+		assert_int_equal(tc_lttngctl_begin(&ctl, &o), 0);
 		st = rt_run(argv, NULL, &out, NULL);
-		assert_int_equal(rhook_lttngctl_end(&ctl), 0);
+		assert_int_equal(tc_lttngctl_end(&ctl), 0);
 		if (st)
 			fail_msg("rhook-rocksdb-demo under LTTng: exit %d\n%s", st, out ? out : "");
 		assert_int_equal(rt_babeltrace(ldir, &t), 0);
@@ -544,8 +544,8 @@ static void test_lttng(void **state)
 	assert_true(v.num_causes >= 3); /* flush, compaction, edit (the ingestion) */
 	free_views(&v, &r);
 	rt_trace_free(&t);
-	assert_int_equal(rhook_rmtree(dir), 0);
-	assert_int_equal(rhook_rmtree(ldir), 0);
+	assert_int_equal(tc_rmtree(dir), 0);
+	assert_int_equal(tc_rmtree(ldir), 0);
 }
 
 int main(int argc, char **argv)

@@ -423,7 +423,7 @@ static void test_recorded_and_checked(void **state)
 		assert_int_equal(rt_run(argv, NULL, &out, NULL), 0);
 	}
 	free(out);
-	assert_int_equal(rhook_rmtree(dir), 0);
+	assert_int_equal(tc_rmtree(dir), 0);
 }
 
 static void test_unfired_receipt_reported(void **state)
