@@ -168,15 +168,44 @@ static void run_commit(uint64_t iters, void *arg)
 	}
 }
 
-/* An edit adding @n files, the shape of a flush's commit. */
-static void commit_case_init(struct commit_case *c, struct rhook_registry *reg, size_t n)
+/*
+ * What runs under the manifest mutex alone: lock, update_locked, unlock
+ * (the fire, after the unlock, is left out), so a case's time per op is
+ * the mutex hold plus the lock and unlock themselves.
+ */
+static void run_hold(uint64_t iters, void *arg)
 {
-	static const struct rhook_manifest_store_ops ops = { sizeof(ops), persist_nothing };
-	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = 2, .registry = reg,
-						 .store_ops = &ops };
+	struct commit_case *c = arg;
+
+	for (uint64_t i = 0; i < iters; i++) {
+		struct rhook_receipt r = RHOOK_RECEIPT_INIT;
+
+		rhook_manifest_lock(c->ctx);
+		if (rhook_manifest_update_locked(c->ctx, c->list, RHOOK_CAUSE_FLUSH, &r))
+			abort();
+		rhook_manifest_unlock(c->ctx);
+		rhook_receipt_discard(&r);
+		BENCH_BARRIER();
+	}
+}
+
+/* An edit adding @n files, the shape of a flush's commit, to a store asking for @encoding. */
+static void commit_case_init_encoding(struct commit_case *c, struct rhook_registry *reg, size_t n,
+				      enum rhook_manifest_encoding encoding)
+{
+	static const struct rhook_manifest_store_ops json_ops = { sizeof(json_ops), persist_nothing,
+								   RHOOK_MANIFEST_ENCODING_JSON };
+	static const struct rhook_manifest_store_ops none_ops = { sizeof(none_ops), persist_nothing,
+								   RHOOK_MANIFEST_ENCODING_NONE };
+	struct rhook_manifest_ctx_config cfg = {
+		.size = sizeof(cfg), .region_id = 2, .registry = reg,
+		.store_ops = encoding == RHOOK_MANIFEST_ENCODING_NONE ? &none_ops : &json_ops,
+	};
 	struct rhook_file_meta fm[4] = { 0 };
-	struct rhook_action_edit ed = { .files_to_add = fm, .num_files_to_add = n, .flushed_entry_id = 7,
-					.flushed_sequence = 9, .committed_sequence = 9 };
+	struct rhook_action_edit ed = { .files_to_add = fm, .num_files_to_add = n,
+					.has_flushed_entry_id = true, .flushed_entry_id = 7,
+					.has_flushed_sequence = true, .flushed_sequence = 9,
+					.has_committed_sequence = true, .committed_sequence = 9 };
 
 	for (size_t i = 0; i < n; i++) {
 		fm[i].region_id = 2;
@@ -189,6 +218,17 @@ static void commit_case_init(struct commit_case *c, struct rhook_registry *reg, 
 	c->list = rhook_action_list_new();
 	if (!c->list || rhook_action_list_add_edit(c->list, &ed) || rhook_manifest_ctx_new(&cfg, &c->ctx))
 		abort();
+}
+
+static void commit_case_init(struct commit_case *c, struct rhook_registry *reg, size_t n)
+{
+	commit_case_init_encoding(c, reg, n, RHOOK_MANIFEST_ENCODING_JSON);
+}
+
+static void commit_case_free(struct commit_case *c)
+{
+	rhook_manifest_ctx_free(c->ctx);
+	rhook_action_list_free(c->list);
 }
 
 static atomic_int churn_stop, churn_on;
@@ -322,10 +362,23 @@ int main(int argc, char **argv)
 		bench_run(c, 2, rounds, iters / 1000 < 100 ? 100 : iters / 1000);
 		bench_report("receipt_commit_registry_no_hook", c[1].median, "ns/op", "receipt_commit_no_registry",
 			     c[0].median);
-		rhook_manifest_ctx_free(with_reg.ctx);
-		rhook_manifest_ctx_free(without_reg.ctx);
-		rhook_action_list_free(with_reg.list);
-		rhook_action_list_free(without_reg.list);
+		commit_case_free(&with_reg);
+		commit_case_free(&without_reg);
+	}
+	{
+		/* The mutex hold of a two-file commit, JSON encoded under it or not (issue 14). */
+		struct commit_case json, none;
+		struct bench_case c[] = {
+			{ "commit_hold_json", run_hold, &json },
+			{ "commit_hold_no_encoding", run_hold, &none },
+		};
+
+		commit_case_init_encoding(&json, reg0, 2, RHOOK_MANIFEST_ENCODING_JSON);
+		commit_case_init_encoding(&none, reg0, 2, RHOOK_MANIFEST_ENCODING_NONE);
+		bench_run(c, 2, rounds, iters / 1000 < 100 ? 100 : iters / 1000);
+		bench_report("commit_hold_no_encoding", c[1].median, "ns/op", "commit_hold_json", c[0].median);
+		commit_case_free(&json);
+		commit_case_free(&none);
 	}
 	rhook_registry_free(reg0);
 	rhook_registry_free(reg1);

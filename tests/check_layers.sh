@@ -27,6 +27,7 @@ allowed() {
 	startup) echo "core trace recorder model base safedir wire" ;;
 	reader) echo "wire safedir" ;;
 	engine) echo "" ;;
+	rocksdb) echo "" ;;
 	include) echo "" ;;
 	# outside src/: the LTTng provider, programs, tests and benchmarks
 	tracepoints) echo "wire" ;;

@@ -47,7 +47,9 @@ int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *in, struct rh
 	if (!ctx)
 		return -ENOMEM;
 	err = rhook__abi_copy(&ctx->store_ops, sizeof(ctx->store_ops), cfg.store_ops, STORE_OPS_MIN_SIZE);
-	if (err || !ctx->store_ops.persist) {
+	if (err || !ctx->store_ops.persist ||
+	    (ctx->store_ops.encoding != RHOOK_MANIFEST_ENCODING_JSON &&
+	     ctx->store_ops.encoding != RHOOK_MANIFEST_ENCODING_NONE)) {
 		free(ctx);
 		return -EINVAL;
 	}
@@ -99,6 +101,9 @@ void rhook_manifest_lock(struct rhook_manifest_ctx *ctx)
 	uint64_t t0 = rhook__ev_wanted(RHW_EV_manifest_commit) ? rhook__now_ns() : 0;
 	char id[RHOOK_REGION_ID_STRLEN];
 
+	if (ctx->external)
+		rhook__fatal("rhook_manifest_lock(): region %s: an external context has no mutex (rhook/external.h)",
+			     rhook_region_id_format(ctx->region_id, id));
 	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) == rhook__self())
 		rhook__fatal("rhook_manifest_lock(): region %s: this thread already holds the manifest mutex",
 			     rhook_region_id_format(ctx->region_id, id));
@@ -109,7 +114,11 @@ void rhook_manifest_lock(struct rhook_manifest_ctx *ctx)
 bool rhook_manifest_trylock(struct rhook_manifest_ctx *ctx)
 {
 	uint64_t t0 = rhook__ev_wanted(RHW_EV_manifest_commit) ? rhook__now_ns() : 0;
+	char id[RHOOK_REGION_ID_STRLEN];
 
+	if (ctx->external)
+		rhook__fatal("rhook_manifest_trylock(): region %s: an external context has no mutex (rhook/external.h)",
+			     rhook_region_id_format(ctx->region_id, id));
 	if (pthread_mutex_trylock(&ctx->lock))
 		return false;
 	hold_begin(ctx, t0);
@@ -170,6 +179,8 @@ uint64_t rhook_manifest_last_version(const struct rhook_manifest_ctx *ctx)
 
 int rhook_manifest_advance_version(struct rhook_manifest_ctx *ctx, uint64_t version)
 {
+	if (ctx->external)
+		return -EOPNOTSUPP;
 	if (!rhook_manifest_held(ctx))
 		return -EPERM;
 	if (version < atomic_load_explicit(&ctx->last_version, memory_order_relaxed))
@@ -218,6 +229,8 @@ int rhook__manifest_update_locked(struct rhook_manifest_ctx *ctx, const struct r
 		return err;
 	if (!ctx || !actions || !receipt || !rhook_cause_name(cause))
 		return -EINVAL;
+	if (ctx->external)
+		return -EOPNOTSUPP;
 	if (!rhook_manifest_held(ctx))
 		return -EPERM;
 	if (receipt->rhook__pending)
@@ -234,10 +247,15 @@ int rhook__manifest_update_locked(struct rhook_manifest_ctx *ctx, const struct r
 		if (err)
 			return err;
 	}
-	err = rhook_action_list_to_json(actions, &json, &len);
-	if (err) {
-		rhook_action_list_free(copy);
-		return err;
+	/* Under the mutex: only for a store that asked for it. */
+	json = NULL;
+	len = 0;
+	if (ctx->store_ops.encoding == RHOOK_MANIFEST_ENCODING_JSON) {
+		err = rhook_action_list_to_json(actions, &json, &len);
+		if (err) {
+			rhook_action_list_free(copy);
+			return err;
+		}
 	}
 
 	version = atomic_load_explicit(&ctx->last_version, memory_order_relaxed) + 1;

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include <rhook/manifest.h>
 
@@ -56,9 +57,31 @@ struct rhook_manifest_ctx {
 
 	rhook_region_id region_id;
 	struct rhook_registry *registry;
-	struct rhook_manifest_store_ops store_ops;
+	struct rhook_manifest_store_ops store_ops; /* zero in an external context */
 	void *store;
+
+	/*
+	 * An external context (rhook/external.h): the engine holds its own
+	 * lock, @lock is never taken, @emit_lock orders the commits' events
+	 * (taken by rhook__manifest_committed() around assigning the version
+	 * and emitting, so the events are in version order).
+	 */
+	bool external;
+	bool (*lock_held)(void *engine_lock); /* NULL: rhook cannot tell */
+	void *engine_lock;
 };
+
+/*
+ * Whether the calling thread holds the lock that guards @ctx's manifest:
+ * rhook's mutex, or in an external context the engine's, if it said how
+ * to ask.  Any thread.
+ */
+static inline bool rhook__manifest_lock_held_here(const struct rhook_manifest_ctx *ctx, const void *self)
+{
+	if (ctx->external)
+		return ctx->lock_held && ctx->lock_held(ctx->engine_lock);
+	return atomic_load_explicit(&ctx->owner, memory_order_relaxed) == self;
+}
 
 /*
  * Debug ledger of pending receipts (receipt_ledger.c).  Release builds keep

@@ -51,11 +51,13 @@ int rhook_receipt_fire(struct rhook_receipt *r)
 	if (!r || !r->rhook__pending)
 		return 0;
 	ctx = r->rhook__ctx;
-	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) == rhook__self())
+	if (rhook__manifest_lock_held_here(ctx, rhook__self()))
 		CONTRACT_VIOLATION(-EDEADLK,
 				   "receipt of region %s version %llu fired while this thread holds the region's "
-				   "manifest mutex: fire after rhook_manifest_unlock()",
-				   rhook_region_id_format(ctx->region_id, id), (unsigned long long)r->rhook__version);
+				   "manifest %s",
+				   rhook_region_id_format(ctx->region_id, id), (unsigned long long)r->rhook__version,
+				   ctx->external ? "lock (the engine's lock_held says so): fire after releasing it"
+						 : "mutex: fire after rhook_manifest_unlock()");
 	/* Not a contract violation: the firer may simply be early; it retries after the hold ends. */
 	if (atomic_load_explicit(&ctx->released, memory_order_acquire) < r->rhook__hold)
 		return -EBUSY;

@@ -557,6 +557,59 @@ static void test_update_locked_preconditions(void **state)
 }
 
 /* Debug builds keep a ledger of pending receipts; release builds do not. */
+/* What persist() receives: the JSON for a JSON store, nothing for one that said NONE. */
+struct encoding_store {
+	int calls;
+	bool json_null;
+	char first; /* the JSON's first byte ('{': the envelope object), 0 without JSON */
+	size_t len;
+};
+
+static int encoding_persist(void *store, rhook_region_id region_id, uint64_t version,
+			    const struct rhook_action_list *actions, const char *json, size_t len)
+{
+	struct encoding_store *s = store;
+
+	(void)region_id;
+	(void)version;
+	(void)actions;
+	s->calls++;
+	s->json_null = json == NULL;
+	s->first = json && len ? json[0] : 0; /* read now: freed after the call */
+	s->len = len;
+	return 0;
+}
+
+static void test_store_encoding(void **state)
+{
+	struct fixture *f = *state;
+	struct rhook_manifest_store_ops ops = { .size = sizeof(ops), .persist = encoding_persist };
+	struct encoding_store s = { 0 };
+	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = 5, .store_ops = &ops, .store = &s };
+	struct rhook_manifest_ctx *ctx = NULL;
+
+	/* The default (0) is JSON, as before the field existed. */
+	assert_int_equal(rhook_manifest_ctx_new(&cfg, &ctx), 0);
+	assert_int_equal(rhook_manifest_update(ctx, f->edit, RHOOK_CAUSE_EDIT, NULL), 0);
+	assert_int_equal(s.calls, 1);
+	assert_true(s.len > 0 && !s.json_null && s.first == '{');
+	rhook_manifest_ctx_free(ctx);
+
+	ops.encoding = RHOOK_MANIFEST_ENCODING_NONE;
+	assert_int_equal(rhook_manifest_ctx_new(&cfg, &ctx), 0);
+	assert_int_equal(rhook_manifest_update(ctx, f->edit, RHOOK_CAUSE_EDIT, NULL), 0);
+	assert_int_equal(s.calls, 2);
+	assert_true(s.json_null);
+	assert_int_equal(s.len, 0);
+	assert_int_equal(rhook_manifest_last_version(ctx), 1);
+	rhook_manifest_ctx_free(ctx);
+	ctx = NULL;
+
+	ops.encoding = (enum rhook_manifest_encoding)2;
+	assert_int_equal(rhook_manifest_ctx_new(&cfg, &ctx), -EINVAL);
+	assert_null(ctx);
+}
+
 static void test_unfired_receipt_reported(void **state)
 {
 	struct fixture *f = *state;
@@ -650,6 +703,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_extensible_structs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_locked_preconditions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unfired_receipt_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_encoding, setup, teardown),
 	};
 
 	self_path = argv[0];

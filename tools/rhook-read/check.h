@@ -26,6 +26,10 @@
  *   - a manifest_updated listing fewer ids than it added (more than the
  *     event can list) makes earlier SSTs of its region unverifiable.
  *
+ * Engines with their own manifest (rhook/external.h, rhook-rocksdb) emit
+ * the same manifest_commit then manifest_updated pair per commit: every
+ * rule applies unchanged, no mode is needed.
+ *
  * Single-threaded.
  */
 #ifndef RDR_CHECK_H

@@ -76,10 +76,24 @@ RHOOK_API const char *rhook_cause_name(enum rhook_cause cause);
  * version are all zero, and refuses (-EINVAL) a newer one with a
  * non-zero field this library does not know.
  */
+/*
+ * What persist() receives beside the list: its JSON encoding
+ * (rhook_action_list_to_json(), the default) or nothing (@json NULL,
+ * @json_len 0), for a store that encodes the list its own way or keeps
+ * it in memory.  The encoding runs under the manifest mutex, so a store
+ * that does not use it should say NONE (rhook-bench-core,
+ * receipt_commit_json against receipt_commit_no_encoding).
+ */
+enum rhook_manifest_encoding {
+	RHOOK_MANIFEST_ENCODING_JSON = 0,
+	RHOOK_MANIFEST_ENCODING_NONE = 1,
+};
+
 struct rhook_manifest_store_ops {
 	size_t size; /* sizeof(struct rhook_manifest_store_ops) */
 	int (*persist)(void *store, rhook_region_id region_id, uint64_t version,
 		       const struct rhook_action_list *actions, const char *json, size_t json_len);
+	enum rhook_manifest_encoding encoding; /* added in 0.2; 0: JSON */
 };
 
 struct rhook_manifest_ctx_config {
@@ -95,7 +109,8 @@ struct rhook_manifest_ctx;
 
 /*
  * 0, -EINVAL (NULL @cfg, @out, store_ops or persist; a size too small or
- * an unknown field set, see struct rhook_manifest_store_ops) or -ENOMEM.
+ * an unknown field set, see struct rhook_manifest_store_ops; an unknown
+ * encoding) or -ENOMEM.
  */
 RHOOK_API int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *cfg, struct rhook_manifest_ctx **out);
 
