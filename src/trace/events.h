@@ -32,7 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <rhook/manifest.h> /* RHOOK_CAUSES, RHOOK_ORIGINS, RHOOK_TIME_UNITS */
+#include <rhook/trace.h> /* RHOOK_TRACE_MAX_LISTED_IDS */
+#include <rhook/manifest.h> /* RHOOK_CAUSES, RHOOK_ORIGINS, RHOOK_TIME_UNITS, RHOOK_REMOVE_REASONS */
 
 #define RHOOK__EV_EMPTY_ID_LIST "-"
 
@@ -44,8 +45,11 @@
 #define RHOOK__ENUM_origin(X) RHOOK_ORIGINS(X)
 #define RHOOK__ENUM_cause(X) RHOOK_CAUSES(X)
 #define RHOOK__ENUM_time_unit(X) RHOOK_TIME_UNITS(X)
-#define RHOOK__ENUM_callback(X) X(SST_FILES_WRITTEN, 0, "on_sst_files_written") X(MANIFEST_UPDATED, 1, "on_manifest_updated")
+#define RHOOK__ENUM_callback(X)                                                                    \
+	X(SST_FILES_WRITTEN, 0, "on_sst_files_written") X(MANIFEST_UPDATED, 1, "on_manifest_updated") \
+	X(FILES_REMOVED, 2, "on_files_removed")
 #define RHOOK__ENUM_mode(X) X(LOCAL, 0, "local") X(REMOTE, 1, "remote")
+#define RHOOK__ENUM_remove_reason(X) RHOOK_REMOVE_REASONS(X)
 
 /*
  * The set of action kinds of a committed list, one label per combination
@@ -71,7 +75,7 @@
 	X(_, 31, "change+partition_expr_change+edit+remove+truncate")
 
 /* Every enumeration a field may name (kinds E8, E32). */
-#define RHOOK__ENUMS(X) X(origin) X(cause) X(callback) X(mode) X(time_unit) X(action_kinds)
+#define RHOOK__ENUMS(X) X(origin) X(cause) X(callback) X(mode) X(time_unit) X(action_kinds) X(remove_reason)
 
 /*
  * Fields: F(kind, name, arg).
@@ -85,20 +89,23 @@
  *                        number of ids, of which the first
  *                        RHOOK__EV_MAX_LISTED_IDS are listed
  *
- * Every payload starts with the region id (contract §5).
+ * Every payload starts with the region id (contract §5).  job_id is the
+ * flush or compaction that produced the event (rhook_job_enter(), in
+ * rhook/trace.h), 0 when there is none; a remote compaction's is the
+ * leader's.
  */
 #define RHOOK__EV_SST_FILE_WRITTEN(F)                                                             \
-	F(U64, region_id, _) F(UUID, file_id, _) F(I64, time_start, _) F(I64, time_end, _)        \
-	F(U64, file_size, _) F(U64, num_rows, _) F(U64, num_row_groups, _)                        \
+	F(U64, region_id, _) F(U64, job_id, _) F(UUID, file_id, _) F(I64, time_start, _)          \
+	F(I64, time_end, _) F(U64, file_size, _) F(U64, num_rows, _) F(U64, num_row_groups, _)                        \
 	F(U64, index_file_size, _) F(U8, level, _) F(E8, time_unit, time_unit)                    \
 	F(E8, origin, origin) F(PAD, pad0, 5)
 
 #define RHOOK__EV_MANIFEST_COMMIT(F)                                                              \
-	F(U64, region_id, _) F(U64, version, _) F(U64, lock_wait_ns, _) F(U64, lock_hold_ns, _)   \
-	F(U64, persist_ns, _) F(I32, result, _) F(E8, cause, cause) F(PAD, pad0, 3)
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, version, _) F(U64, lock_wait_ns, _)         \
+	F(U64, lock_hold_ns, _) F(U64, persist_ns, _) F(I32, result, _) F(E8, cause, cause) F(PAD, pad0, 3)
 
 #define RHOOK__EV_MANIFEST_UPDATED(F)                                                             \
-	F(U64, region_id, _) F(U64, version, _) F(U64, flushed_entry_id, _)                       \
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, version, _) F(U64, flushed_entry_id, _)     \
 	F(U64, flushed_sequence, _) F(E32, action_kinds, action_kinds) F(U32, num_actions, _)     \
 	F(IDS, files_added, num_files_added) F(IDS, files_removed, num_files_removed)             \
 	F(E8, cause, cause) F(PAD, pad0, 7)
@@ -107,20 +114,32 @@
 	F(U64, region_id, _) F(U64, duration_ns, _) F(U32, num_hooks, _)                          \
 	F(E8, callback, callback) F(PAD, pad0, 3)
 
-#define RHOOK__EV_FLUSH_BEGIN(F) F(U64, region_id, _) F(U64, rows, _) F(U64, bytes, _)
+#define RHOOK__EV_FLUSH_BEGIN(F) F(U64, region_id, _) F(U64, job_id, _) F(U64, rows, _) F(U64, bytes, _)
 
 #define RHOOK__EV_FLUSH_END(F)                                                                    \
-	F(U64, region_id, _) F(U64, rows, _) F(U64, bytes, _) F(U64, duration_ns, _)              \
-	F(U32, files, _) F(I32, status, _)
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, rows, _) F(U64, bytes, _)                   \
+	F(U64, duration_ns, _) F(U32, files, _) F(I32, status, _)
 
 #define RHOOK__EV_COMPACTION_BEGIN(F)                                                             \
-	F(U64, region_id, _) F(U64, bytes_in, _) F(U32, input_files, _) F(E8, mode, mode)         \
-	F(PAD, pad0, 3)
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, bytes_in, _) F(U32, input_files, _)        \
+	F(IDS, inputs, num_inputs) F(E8, mode, mode) F(PAD, pad0, 7)
 
 #define RHOOK__EV_COMPACTION_END(F)                                                               \
-	F(U64, region_id, _) F(U64, bytes_in, _) F(U64, bytes_out, _) F(U64, duration_ns, _)      \
-	F(U32, input_files, _) F(U32, output_files, _) F(I32, status, _) F(E8, mode, mode)        \
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, bytes_in, _) F(U64, bytes_out, _)           \
+	F(U64, duration_ns, _) F(U32, input_files, _) F(U32, output_files, _) F(I32, status, _) F(E8, mode, mode)        \
 	F(PAD, pad0, 3)
+
+/*
+ * One per SST file, after its physical deletion (with its index files):
+ * removed_version is the manifest version that removed it, 0 when it
+ * never was in the manifest or that is unknown; level is
+ * RHOOK_LEVEL_UNKNOWN (255) and num_rows 0 when the engine does not know
+ * them (a leftover of a crash).
+ */
+#define RHOOK__EV_SST_FILE_REMOVED(F)                                                             \
+	F(U64, region_id, _) F(UUID, file_id, _) F(U64, file_size, _) F(U64, index_file_size, _)  \
+	F(U64, num_rows, _) F(U64, removed_version, _) F(U8, level, _)                            \
+	F(E8, reason, remove_reason) F(PAD, pad0, 6)
 
 /* E(id, name, FIELDS): the events; ids are the recorder's on-disk ids, 1..RHOOK__EV_MAX_ID. */
 #define RHOOK__EVENTS(E)                                                                          \
@@ -131,10 +150,12 @@
 	E(5, flush_begin, RHOOK__EV_FLUSH_BEGIN)                                                  \
 	E(6, flush_end, RHOOK__EV_FLUSH_END)                                                      \
 	E(7, compaction_begin, RHOOK__EV_COMPACTION_BEGIN)                                        \
-	E(8, compaction_end, RHOOK__EV_COMPACTION_END)
+	E(8, compaction_end, RHOOK__EV_COMPACTION_END)                                            \
+	E(9, sst_file_removed, RHOOK__EV_SST_FILE_REMOVED)
 
 /* Listed ids per list, and lists per event, at most. */
 #define RHOOK__EV_MAX_LISTED_IDS 64
+_Static_assert(RHOOK__EV_MAX_LISTED_IDS == RHOOK_TRACE_MAX_LISTED_IDS, "rhook/trace.h states the same bound");
 #define RHOOK__EV_MAX_LISTS 4
 
 /* Payload members of each kind; IDS declares its count. */
@@ -211,14 +232,15 @@ enum rhook__event_id { RHOOK__EVENTS(RHOOK__EV_ENUM) };
 /*
  * The events whose order across threads and processes readers rely on
  * (versions in commit order, a notification after its commit, an SST
- * before the commit that adds it: rhook-read check).  The recorder reads
+ * before the commit that adds it, a deletion after the commit that
+ * removed the file: rhook-read check).  The recorder reads
  * their timestamp only after everything before them has executed
  * (src/recorder/clock.h); the others (spans, dispatch times), whose order
  * readers keep within each thread, do not wait for it.  A bit per id.
  */
 #define RHOOK__EV_ORDERED_MASK                                                                   \
 	((1u << RHOOK__EV_sst_file_written) | (1u << RHOOK__EV_manifest_commit) |                  \
-	 (1u << RHOOK__EV_manifest_updated))
+	 (1u << RHOOK__EV_manifest_updated) | (1u << RHOOK__EV_sst_file_removed))
 #define RHOOK__EV_ORDERED(id) ((RHOOK__EV_ORDERED_MASK >> (id)) & 1u)
 
 /* enum rhook__callback: RHOOK__CALLBACK_SST_FILES_WRITTEN, ... (hook_dispatch's callback). */
