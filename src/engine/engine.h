@@ -87,6 +87,7 @@ enum rhook_fault {
 	RHOOK_FAULT_SST_WRITE,    /* writing an SST row group */
 	RHOOK_FAULT_SST_READ,     /* reading an SST (compaction input) */
 	RHOOK_FAULT_LATEST,       /* the manifest store, recording a durable delta in manifest/_latest */
+	RHOOK_FAULT_GC_LIVE,      /* GC deletes a live SST (a data-loss bug, for rhook-read check's tests); any @err */
 	RHOOK_FAULT_COUNT
 };
 void rhook_engine_set_fault(struct rhook_engine *engine, enum rhook_fault fault, int err, unsigned skip);
@@ -173,8 +174,10 @@ struct rhook_region_op_result {
 /*
  * Flush: memtable -> level-0 SST files -> edit (cause flush).  Fires
  * on_sst_files_written then on_manifest_updated.  An empty memtable is
- * a no-op.  On failure the written files are removed, the rows stay in
- * memory and the previous state stays readable.  @res may be NULL.
+ * a no-op.  On failure the written files are removed (on_files_removed,
+ * reason orphan), the rows stay in memory and the previous state stays
+ * readable.  A flush is a job (rhook_job_new()): its events carry its id.
+ * @res may be NULL.
  */
 int rhook_region_flush(struct rhook_region *region, struct rhook_region_op_result *res);
 
@@ -182,7 +185,11 @@ int rhook_region_flush(struct rhook_region *region, struct rhook_region_op_resul
  * Local compaction: level-0 files and the level-1 files they overlap ->
  * level-1 files, in one edit (cause compaction).  Fewer level-0 files than
  * the engine's trigger is a no-op.  A COMPACTOR region does the same with
- * origin and cause remote_compaction.
+ * origin and cause remote_compaction.  A compaction is a job: its events
+ * carry a new job id, or, on a COMPACTOR region, the calling thread's
+ * current one when it has one (the leader's, rhook-compactor --job-id).
+ * The inputs stay in data/ until GC purges them (on_files_removed,
+ * reason compaction, in the process that runs the GC).
  */
 int rhook_region_compact(struct rhook_region *region, struct rhook_region_op_result *res);
 
@@ -191,6 +198,8 @@ int rhook_region_compact(struct rhook_region *region, struct rhook_region_op_res
  * region's directory, which writes the outputs and the manifest update
  * with its own hooks (@hook_path, a plugin, and @hook_arg may be NULL),
  * then catches up on that update as a follower would, firing nothing.
+ * The compaction is a job of this process: its id is passed to the
+ * compactor (--job-id), whose events carry it.
  */
 struct rhook_remote_compaction {
 	size_t size; /* sizeof(struct rhook_remote_compaction) */
@@ -232,7 +241,9 @@ int rhook_region_build_index(struct rhook_region *region, struct rhook_region_op
  * apply: the pre-written files become a staged edit (cause
  * staging_apply), then exit-staging merges every staged action into the
  * live manifest and backfills the metadata, one notification (cause
- * staging_exit).  abort: drops the staged state, no hook.
+ * staging_exit).  abort: drops the staged state, no manifest hook; the
+ * files remap mapped in are purged by the next GC (on_files_removed,
+ * reason staging_abort).
  */
 int rhook_region_enter_staging(struct rhook_region *region, const char *partition_expr);
 int rhook_region_remap(struct rhook_region *dst, struct rhook_region *src);
@@ -254,12 +265,22 @@ struct rhook_gc_stats {
 };
 /*
  * Removes unreferenced data files and manifest files made redundant by the
- * last checkpoint; no hook.  -EBUSY while a remote compactor has
+ * last checkpoint.  No manifest hook; the SSTs it deleted are notified
+ * (on_files_removed) after the manifest mutex is dropped, by reason: the
+ * inputs of a compaction (local, or remote: the leader's GC purges what
+ * the compactor's commit removed), a truncation's or an edit's files,
+ * those of an abandoned staging, and orphans (written, never committed,
+ * or whose removal this process did not see: removed before the
+ * checkpoint it opened from).  -EBUSY while a remote compactor has
  * uncommitted outputs.  @stats may be NULL.
  */
 int rhook_region_gc(struct rhook_region *region, struct rhook_gc_stats *stats);
 
-/* Deletes the region's directory; the handle is DROPPED afterwards (close it).  No hook. */
+/*
+ * Deletes the region's directory; the handle is DROPPED afterwards (close
+ * it).  No manifest hook; every SST deleted is notified (on_files_removed,
+ * reason drop) after the manifest mutex is dropped.
+ */
 int rhook_region_drop(struct rhook_region *region);
 
 struct rhook_scan_opts {

@@ -198,12 +198,29 @@ fail:
 
 void rhook__outputs_discard(struct rhook_region *r, struct rhook__outputs *out, int err)
 {
+	struct rhook__removals rm = { 0 };
 	size_t left = 0;
 
 	for (size_t i = 0; i < out->num; i++) {
-		if (!remove_file(r, &out->metas[i].file_id))
+		const struct rhook_file_meta *fm = &out->metas[i];
+		struct rhook_removed_file f = { .file_id = fm->file_id, .level = fm->level, .file_size = fm->file_size,
+						.index_file_size = fm->index_file_size, .num_rows = fm->num_rows };
+		bool live;
+
+		/*
+		 * Never a file the manifest holds: an error after the commit (its
+		 * notification failed) must not turn into data loss.
+		 */
+		pthread_mutex_lock(&r->state_lock);
+		live = rhook__version_find(r->current, &fm->file_id) != NULL;
+		pthread_mutex_unlock(&r->state_lock);
+		if (live)
+			;
+		else if (!remove_file(r, &fm->file_id))
 			left++;
-		rhook__region_pending_remove(r, &out->metas[i].file_id);
+		else
+			rhook__removals_add(&rm, &f, RHOOK_REMOVE_ORPHAN);
+		rhook__region_pending_remove(r, &fm->file_id);
 	}
 	if (out->num)
 		rhook__fs_sync_dir(r->data_fd);
@@ -214,6 +231,8 @@ void rhook__outputs_discard(struct rhook_region *r, struct rhook__outputs *out, 
 		rhook__fail(err, "%s (and %zu uncommitted SST files could not be removed; GC removes them)", msg, left);
 	}
 	outputs_free(out);
+	/* After the deletes and their sync; callers hold no manifest mutex here (output.h). */
+	rhook__removals_fire(r, &rm);
 }
 
 void rhook__outputs_done(struct rhook_region *r, struct rhook__outputs *out)

@@ -31,7 +31,11 @@ int rhook__outputs_write(struct rhook_region *region, const struct rhook_region_
 int rhook__outputs_ingest(struct rhook_region *region, const struct rhook_region_meta *meta, const char *const *paths,
 			  size_t num_paths, uint64_t seq, struct rhook__outputs *out);
 
-/* The commit failed: removes the files, reporting any it could not remove in the message. */
+/*
+ * The commit failed: removes the files (never one the current manifest
+ * holds), reporting any it could not remove in the message, and notifies
+ * on_files_removed (reason orphan).  No manifest mutex held.
+ */
 void rhook__outputs_discard(struct rhook_region *region, struct rhook__outputs *out, int err);
 /* The commit succeeded: the files are the manifest's now. */
 void rhook__outputs_done(struct rhook_region *region, struct rhook__outputs *out);

@@ -64,6 +64,11 @@ static int load_one(int fd, struct replay *rp, uint64_t version, bool checkpoint
 	if (err)
 		return rhook__fail(-EBADMSG, "%s/%s: does not apply to version %llu: %s", where, name,
 				   (unsigned long long)at, rhook_engine_errmsg());
+	/* The files removed on the way stay known, for on_files_removed once purged. */
+	if (rhook__version_inherit_retired(next, *state)) {
+		rhook__version_free(next);
+		return -ENOMEM;
+	}
 	rhook__version_free(*state);
 	*state = next;
 	if (!checkpoint) {

@@ -10,8 +10,24 @@
 
 #include "engine.h"
 
+/* A file a version removed from the manifest, and why (for on_files_removed once it is purged). */
+struct rhook__retired {
+	struct rhook_removed_file f;    /* removed_version: the version that removed it */
+	enum rhook_remove_reason reason;
+	uint64_t seen;                  /* [region state lock] last GC pass that found its file */
+};
+
 struct rhook__version {
 	struct rhook_region_manifest m;
+	/*
+	 * Files the actions applied to reach this version removed, oldest
+	 * first; handed to the region when it is installed (region.c), empty
+	 * afterwards.  Reasons: an edit with a compaction time window is a
+	 * compaction's (the engine's compactions set one, ingestion does not),
+	 * another edit's removals are EDIT's, a truncation's TRUNCATE.
+	 */
+	struct rhook__retired *retired;
+	size_t num_retired;
 	bool has_compaction_time_window;
 	int64_t compaction_time_window_s;
 	bool removed;                       /* a remove action was applied */
@@ -31,6 +47,9 @@ void rhook__version_free(struct rhook__version *v);
  */
 int rhook__version_apply(const struct rhook__version *base, uint64_t version,
 			 const struct rhook_action_list *actions, struct rhook__version **out);
+
+/* Moves @from's retired files ahead of @to's (a replay applying delta after delta); 0 or -ENOMEM. */
+int rhook__version_inherit_retired(struct rhook__version *to, struct rhook__version *from);
 
 /* The action list that rebuilds @v from nothing (a checkpoint's body); 0 or -ENOMEM. */
 int rhook__version_snapshot(const struct rhook__version *v, struct rhook_action_list **out);

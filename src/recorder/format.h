@@ -1,5 +1,5 @@
 /*
- * format.h - on-disk layout of a flight recorder file (version 1).
+ * format.h - on-disk layout of a flight recorder file (version 2).
  *
  * Shared by the writer (librhook) and the reader (rhook-read).  Native
  * little-endian x86-64 layout; every multi-byte field is naturally
@@ -59,7 +59,13 @@
 #include <stdint.h>
 
 #define RHR_MAGIC "RHOOKREC"
-#define RHR_VERSION 1
+/*
+ * Version 2: the payloads of events.h version 2 (job ids, compaction
+ * inputs, sst_file_removed).  A record's payload layout is its event's,
+ * so a change of a payload is a new version: a reader never decodes a
+ * file of another version with the wrong layout.
+ */
+#define RHR_VERSION 2
 #define RHR_HEADER_SIZE 4096u
 #define RHR_BUFHDR_SIZE 256u
 #define RHR_SBHDR_SIZE 64u
