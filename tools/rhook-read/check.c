@@ -11,6 +11,8 @@
 
 #include <rhook/manifest.h>
 
+#include "out.h"
+
 #include "schema.h"
 
 struct commit_state {
@@ -39,6 +41,7 @@ static const char *const rule_names[RHOOK__RULE_COUNT] = {
 	[RHOOK__RULE_VERSION_ORDER] = "version-order",
 	[RHOOK__RULE_NOTIFIED_ONCE] = "notified-once",
 	[RHOOK__RULE_SST_ADDED] = "sst-added",
+	[RHOOK__RULE_REMOVED_LIVE_FILE] = "removed-live-file",
 };
 
 const char *rhook__rule_name(enum rhook__rule rule)
@@ -55,6 +58,7 @@ void rhook__check_init(struct rhook__check *c, uint64_t reorder_window_ns)
 	rhook__map_init(&c->ssts, sizeof(struct sst_state));
 	rhook__map_init(&c->threads, sizeof(uint64_t));
 	rhook__map_init(&c->failed, 1);
+	rhook__lc_init(&c->lc);
 }
 
 void rhook__check_free(struct rhook__check *c)
@@ -64,6 +68,7 @@ void rhook__check_free(struct rhook__check *c)
 	rhook__map_free(&c->ssts);
 	rhook__map_free(&c->threads);
 	rhook__map_free(&c->failed);
+	rhook__lc_free(&c->lc);
 }
 
 static void *insert(struct rhook__check *c, struct rhook__map *m, uint64_t k0, uint64_t k1, bool *created)
@@ -251,9 +256,43 @@ static void on_end(struct rhook__check *c, const struct rhook__rd_event *ev, int
 		insert(c, &c->failed, id, 0, &created);
 }
 
+/* A deletion, checked against the live set before the model takes it in. */
+static void on_removed(struct rhook__check *c, const struct rhook__rd_event *ev)
+{
+	const struct rhook__ev_sst_file_removed *e = ev->payload;
+	const struct rhook__lc_file *f = rhook__lc_file_find(&c->lc, e->file_id, e->region_id);
+	const struct rhook__lc_region *r = NULL;
+	const char *reason =
+		rhook__label(rhook__schema_field(rhook__schema_event(RHOOK__EV_sst_file_removed), "reason")->labels, e->reason);
+	char id[37];
+
+	c->deletions++;
+	if (!f || !rhook__lc_file_live(f) || e->reason == RHOOK_REMOVE_DROP)
+		return;
+	for (size_t i = 0; i < c->lc.num_regions; i++)
+		if (c->lc.regions[i].region == e->region_id)
+			r = &c->lc.regions[i];
+	if (c->lossy_seen || may_miss_earlier(ev) || (r && r->partial)) {
+		c->unverifiable[RHOOK__RULE_REMOVED_LIVE_FILE]++;
+		return;
+	}
+	rhook__fmt_uuid(id, e->file_id);
+	id[36] = '\0';
+	finding(c, RHOOK__RULE_REMOVED_LIVE_FILE, ev,
+		"SST %s deleted (reason %s) while live: added by version %" PRIu64 ", not removed since", id,
+		reason ? reason : "unknown", f->live_version);
+}
+
 void rhook__check_add(struct rhook__check *c, const struct rhook__rd_event *ev)
 {
 	c->events++;
+	if (ev->proc->lossy || ev->proc->complete_from || ev->proc->complete_until)
+		c->lossy_seen = true;
+	if (ev->id == RHOOK__EV_sst_file_removed)
+		on_removed(c, ev);
+	rhook__lc_add(&c->lc, ev);
+	if (c->lc.err)
+		c->err = c->lc.err;
 	switch (ev->id) {
 	case RHOOK__EV_manifest_commit:
 		on_commit(c, ev);
@@ -323,9 +362,9 @@ uint64_t rhook__check_finish(struct rhook__check *c, struct rhook__out *o, struc
 	orphans(c, procs);
 	rhook__out_printf(o,
 			  "rhook-read check: %" PRIu64 " events, %zu regions, %" PRIu64 " commits (%" PRIu64
-			  " failed), %" PRIu64 " notifications, %" PRIu64 " SSTs\n",
+			  " failed), %" PRIu64 " notifications, %" PRIu64 " SSTs, %" PRIu64 " deletions\n",
 			  c->events, c->regions.count, c->commits_ok + c->commits_failed, c->commits_failed,
-			  c->notifications, c->announced);
+			  c->notifications, c->announced, c->deletions);
 	for (unsigned r = 0; r < RHOOK__RULE_COUNT; r++) {
 		uint64_t n = c->violations[r];
 

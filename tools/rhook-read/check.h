@@ -12,7 +12,13 @@
  *                         by staging_exit (apply staging notifies twice);
  *   sst-added             every SST announced by sst_file_written is added
  *                         by a later manifest_updated of its region,
- *                         else it is orphaned.
+ *                         else it is orphaned;
+ *   removed-live-file     no sst_file_removed for a file the trace shows
+ *                         live: added by a manifest_updated of its region
+ *                         and not removed by a later one (files_removed,
+ *                         or a truncate that lists none, which removes
+ *                         them all).  A drop deletes live files with
+ *                         their region: reason drop is exempt.
  *
  * Tolerances, none of which hides a violation the trace can prove:
  *   - commits are emitted after the unlock, so two threads may emit theirs
@@ -24,7 +30,10 @@
  *     companion (see struct rhook__rd_proc), a finding is "unverifiable",
  *     reported but not a violation;
  *   - a manifest_updated listing fewer ids than it added (more than the
- *     event can list) makes earlier SSTs of its region unverifiable.
+ *     event can list) makes earlier SSTs of its region unverifiable;
+ *   - a deletion of a file that looks live is unverifiable when a process
+ *     seen so far lost events, or a commit of its region listed fewer ids
+ *     than it had: the commit that removed it may be among what is missing.
  *
  * Single-threaded.
  */
@@ -32,6 +41,7 @@
 #define RHOOK_READ_CHECK_H
 
 #include "event.h"
+#include "lifecycle.h"
 #include "map.h"
 #include "out.h"
 
@@ -40,6 +50,7 @@ enum rhook__rule {
 	RHOOK__RULE_VERSION_ORDER,
 	RHOOK__RULE_NOTIFIED_ONCE,
 	RHOOK__RULE_SST_ADDED,
+	RHOOK__RULE_REMOVED_LIVE_FILE,
 	RHOOK__RULE_COUNT,
 };
 
@@ -53,6 +64,9 @@ struct rhook__check {
 	struct rhook__map threads;  /* (proc << 32 | tid, region) -> current flush/compaction span */
 	struct rhook__map failed;   /* spans of failed flushes and compactions */
 	uint64_t spans;             /* spans begun: each gets a number, from 1 */
+	struct rhook__lifecycle lc; /* which files are live (removed-live-file) */
+	bool lossy_seen;            /* an event of a process that lost events was seen */
+	uint64_t deletions;
 	uint64_t events, commits_ok, commits_failed, notifications, announced;
 	uint64_t violations[RHOOK__RULE_COUNT];
 	uint64_t unverifiable[RHOOK__RULE_COUNT];

@@ -1,5 +1,5 @@
 /*
- * main.c - rhook-read: command line and the four subcommands.
+ * main.c - rhook-read: command line and the subcommands.
  *
  * Exit status: 0 success; 1 check found a violation, or part of the
  * input could not be read (a file skipped, damaged records, a file
@@ -18,6 +18,7 @@
 #include "check.h"
 #include "ctfout.h"
 #include "input.h"
+#include "lifeout.h"
 #include "merge.h"
 #include "print.h"
 #include "stats.h"
@@ -30,6 +31,8 @@ static const char usage_text[] =
 	"       rhook-read stats [--brief] TRACE...\n"
 	"       rhook-read check [--reorder-window MS] TRACE...\n"
 	"       rhook-read export --ctf DIR [--force] TRACE...\n"
+	"       rhook-read files [--json] TRACE...\n"
+	"       rhook-read amp [--json] TRACE...\n"
 	"\n"
 	"TRACE is a flight recorder file or directory (RHOOK_TRACE_DIR), a CTF trace\n"
 	"directory (an LTTng session output or an export), or a directory holding\n"
@@ -41,6 +44,10 @@ static const char usage_text[] =
 	"  check    verify the hook contract; exit 1 with a report on a violation\n"
 	"  export   write CTF 1.8 traces shaped as LTTng-UST's, for babeltrace2 and\n"
 	"           Trace Compass (--force: into a non-empty directory)\n"
+	"  files    the life of every SST: born, live, removed from the manifest,\n"
+	"           deleted, by which job and process (--json: JSON lines)\n"
+	"  amp      write amplification and files per level, per region and in\n"
+	"           total, and the slowest jobs (--json: JSON lines)\n"
 	"\n"
 	"Exit status: 0 ok; 1 contract violation, or part of the input unreadable (skipped\n"
 	"files, damaged records; the rest was processed); 2 usage or input error.\n";
@@ -67,7 +74,7 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 }
 #endif
 
-enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT };
+enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT, CMD_FILES, CMD_AMP };
 
 struct args {
 	enum cmd cmd;
@@ -98,7 +105,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const names[] = { "print", "stats", "check", "export" };
+	static const char *const names[] = { "print", "stats", "check", "export", "files", "amp" };
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	int c;
 
@@ -110,9 +117,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fputs(usage_text, stdout);
 		return -1;
 	}
-	for (a->cmd = CMD_PRINT; a->cmd <= CMD_EXPORT && strcmp(cmd, names[a->cmd]); a->cmd++)
+	for (a->cmd = CMD_PRINT; a->cmd <= CMD_AMP && strcmp(cmd, names[a->cmd]); a->cmd++)
 		;
-	if (a->cmd > CMD_EXPORT)
+	if (a->cmd > CMD_AMP)
 		return usage_error("unknown command '%s'", cmd);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -121,8 +128,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 		switch (c) {
 		case 'j':
-			if (a->cmd != CMD_PRINT)
-				return usage_error("%s", "--json is an option of print");
+			if (a->cmd != CMD_PRINT && a->cmd != CMD_FILES && a->cmd != CMD_AMP)
+				return usage_error("%s", "--json is an option of print, files and amp");
 			a->json = true;
 			break;
 		case 'b':
@@ -243,6 +250,37 @@ out:
 	return violations ? EXIT_VIOLATION : 0;
 }
 
+/* files and amp: the lifecycle model of the merged timeline, then its report. */
+static int life_cmd(struct rhook__reader *r, enum cmd cmd, bool json)
+{
+	struct rhook__lifecycle lc;
+	const struct rhook__rd_event *ev;
+	struct rhook__merge m;
+	struct rhook__out o;
+	int ret = rhook__out_init(&o, STDOUT_FILENO);
+
+	if (ret || (ret = rhook__merge_init(&m, r->streams, r->num_streams)))
+		goto out;
+	rhook__lc_init(&lc);
+	while ((ev = rhook__merge_next(&m)))
+		rhook__lc_add(&lc, ev);
+	rhook__merge_free(&m);
+	ret = lc.err;
+	if (!ret) {
+		if (cmd == CMD_FILES)
+			rhook__files_report(&lc, &o, json);
+		else
+			rhook__amp_report(&lc, &o, json);
+	}
+	rhook__lc_free(&lc);
+out:
+	if (rhook__out_close(&o) && !ret)
+		ret = o.err;
+	if (ret)
+		fprintf(stderr, "rhook-read: %s\n", ret == -ENOMEM ? "out of memory" : strerror(-ret));
+	return ret ? EXIT_USAGE : 0;
+}
+
 static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
 {
 	const struct rhook__rd_event *ev;
@@ -304,6 +342,10 @@ int main(int argc, char **argv)
 		break;
 	case CMD_EXPORT:
 		ret = export_cmd(&r, a.ctf_dir, a.force);
+		break;
+	case CMD_FILES:
+	case CMD_AMP:
+		ret = life_cmd(&r, a.cmd, a.json);
 		break;
 	}
 	if (rhook__reader_stream_error(&r))

@@ -20,10 +20,43 @@ static const char *const metric_names[RHOOK__M_COUNT] = {
 	[RHOOK__M_HOOK_DISPATCH] = "hook_dispatch",
 };
 
+/* What stats keeps of one job: the timestamps it saw (0: not seen) and its kind. */
+struct job_times {
+	uint64_t begin, end, commit;
+	uint8_t kind; /* 0 flush, 1 compaction, 2 remote compaction */
+	uint8_t has_kind;
+};
+
 void rhook__stats_init(struct rhook__stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	rhook__map_init(&s->regions, sizeof(struct rhook__stats_group *));
+	rhook__map_init(&s->jobs, sizeof(struct job_times));
+}
+
+/* Notes a job's event at @ts: @what 0 begin, 1 end, 2 commit (the earliest of a job's commits). */
+static void job_note(struct rhook__stats *s, const struct rhook__rd_event *ev, uint64_t job, int what, int kind)
+{
+	struct job_times *t;
+	bool created;
+
+	if (!job)
+		return;
+	t = rhook__map_insert(&s->jobs, ev->proc->index, job, &created);
+	if (!t) {
+		s->err = -ENOMEM;
+		return;
+	}
+	if (kind >= 0) {
+		t->kind = (uint8_t)kind;
+		t->has_kind = 1;
+	}
+	if (what == 0)
+		t->begin = ev->ts;
+	else if (what == 1)
+		t->end = ev->ts;
+	else if (!t->commit || ev->ts < t->commit)
+		t->commit = ev->ts;
 }
 
 static struct rhook__stats_group *region_group(struct rhook__stats *s, uint64_t region)
@@ -101,7 +134,7 @@ void rhook__stats_add(struct rhook__stats *s, const struct rhook__rd_event *ev)
 	g[1] = region_group(s, region);
 	if (!g[1])
 		s->err = -ENOMEM;
-	g[2] = ev->id == RHOOK__EV_hook_dispatch ? NULL
+	g[2] = ev->id == RHOOK__EV_hook_dispatch || ev->id == RHOOK__EV_sst_file_removed ? NULL
 						 : &s->cause[cause < RHOOK__STATS_CAUSES ? cause : RHOOK__STATS_CAUSES - 1];
 	for (int i = 0; i < 3; i++) {
 		if (!g[i])
@@ -110,6 +143,25 @@ void rhook__stats_add(struct rhook__stats *s, const struct rhook__rd_event *ev)
 		g[i]->failed[ev->id] += failed;
 		if (ev->id == RHOOK__EV_sst_file_written)
 			g[i]->sst_bytes += ((const struct rhook__ev_sst_file_written *)ev->payload)->file_size;
+	}
+	switch (ev->id) {
+	case RHOOK__EV_flush_begin:
+		job_note(s, ev, ((const struct rhook__ev_flush_begin *)ev->payload)->job_id, 0, 0);
+		break;
+	case RHOOK__EV_flush_end:
+		job_note(s, ev, ((const struct rhook__ev_flush_end *)ev->payload)->job_id, 1, 0);
+		break;
+	case RHOOK__EV_compaction_begin:
+		job_note(s, ev, ((const struct rhook__ev_compaction_begin *)ev->payload)->job_id, 0, (int)cause);
+		break;
+	case RHOOK__EV_compaction_end:
+		job_note(s, ev, ((const struct rhook__ev_compaction_end *)ev->payload)->job_id, 1, (int)cause);
+		break;
+	case RHOOK__EV_manifest_updated:
+		job_note(s, ev, ((const struct rhook__ev_manifest_updated *)ev->payload)->job_id, 2, -1);
+		break;
+	default:
+		break;
 	}
 	switch (ev->id) {
 	case RHOOK__EV_manifest_commit: {
@@ -204,6 +256,56 @@ static void report_causes_brief(struct rhook__out *o, const struct rhook__stats 
 	}
 }
 
+/* Per-job latency: end to end, and to the commit the job produced, per kind. */
+static void report_jobs(struct rhook__stats *s, struct rhook__out *o)
+{
+	static const char *const kinds[RHOOK__STATS_JOB_KINDS] = { "flush", "compaction", "remote_compaction" };
+	struct rhook__hist e2e[RHOOK__STATS_JOB_KINDS] = { 0 }, commit[RHOOK__STATS_JOB_KINDS] = { 0 };
+	uint64_t jobs[RHOOK__STATS_JOB_KINDS] = { 0 }, partial = 0;
+
+	if (!s->jobs.count)
+		return;
+	for (size_t i = 0; i < s->jobs.cap; i++) {
+		uint64_t k0, k1;
+		const struct job_times *t = rhook__map_slot(&s->jobs, i, &k0, &k1);
+
+		if (!t)
+			continue;
+		/* A job seen only by its commit (its spans lost), or with no kind: counted, not timed. */
+		if (!t->has_kind || !t->begin || t->kind >= RHOOK__STATS_JOB_KINDS) {
+			partial++;
+			continue;
+		}
+		jobs[t->kind]++;
+		if (t->end >= t->begin && t->end && rhook__hist_add(&e2e[t->kind], t->end - t->begin))
+			s->err = -ENOMEM;
+		if (t->commit >= t->begin && t->commit && rhook__hist_add(&commit[t->kind], t->commit - t->begin))
+			s->err = -ENOMEM;
+		if (!t->end)
+			partial++;
+	}
+	rhook__out_printf(o, "\n== jobs (paired by process and job id) ==\n%-30s %8s %10s %12s %12s %12s %12s\n",
+			  "latency_ns", "jobs", "count", "p50", "p90", "p99", "max");
+	for (unsigned k = 0; k < RHOOK__STATS_JOB_KINDS; k++) {
+		const struct rhook__hist *h[2] = { &e2e[k], &commit[k] };
+		static const char *const what[2] = { "end_to_end", "to_commit" };
+
+		for (unsigned w = 0; w < 2 && jobs[k]; w++) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "%s_%s", kinds[k], what[w]);
+			rhook__out_printf(o, "%-30s %8" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+					  " %12" PRIu64 "\n",
+					  name, jobs[k], h[w]->count, rhook__hist_percentile(h[w], 500),
+					  rhook__hist_percentile(h[w], 900), rhook__hist_percentile(h[w], 990), h[w]->max);
+		}
+		rhook__hist_free(&e2e[k]);
+		rhook__hist_free(&commit[k]);
+	}
+	if (partial)
+		rhook__out_printf(o, "%" PRIu64 " jobs seen in part (begin or end lost): not timed end to end\n", partial);
+}
+
 void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rhook__rd_proc *const *procs,
 			 size_t num_procs, bool brief)
 {
@@ -236,6 +338,7 @@ void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rh
 			  ", nested %" PRIu64 ", read while overwritten %" PRIu64 ", damaged %" PRIu64 ")\n",
 			  t.discard + t.overwrite + t.no_buffer + t.nested + t.reader + t.damaged, t.discard,
 			  t.overwrite, t.no_buffer, t.nested, t.reader, t.damaged);
+	report_jobs(s, o);
 	if (brief) {
 		rhook__out_char(o, '\n');
 		report_causes_brief(o, s, causes);
@@ -289,6 +392,7 @@ void rhook__stats_free(struct rhook__stats *s)
 		}
 	}
 	rhook__map_free(&s->regions);
+	rhook__map_free(&s->jobs);
 	group_free(&s->all);
 	for (unsigned c = 0; c < RHOOK__STATS_CAUSES; c++)
 		group_free(&s->cause[c]);

@@ -8,7 +8,15 @@
  * on its own, without the merge.  Causes: manifest_commit and
  * manifest_updated carry theirs; flushes count under "flush", compactions
  * under "compaction" or "remote_compaction" by mode, SSTs by origin;
- * hook_dispatch has none.  Single-threaded.
+ * hook_dispatch and sst_file_removed have none.
+ *
+ * Per job (flush_begin/end, compaction_begin/end paired by process and
+ * job id, not by region and time): the end-to-end latency, begin to end,
+ * and the latency to the commit the job produced (begin to the first
+ * manifest_updated of its process with its job id), by kind (flush,
+ * compaction, remote_compaction); jobs whose begin, end or commit the
+ * trace lost are counted apart.  Order-independent too: each pair keeps
+ * the times it saw.  Single-threaded.
  */
 #ifndef RHOOK_READ_STATS_H
 #define RHOOK_READ_STATS_H
@@ -39,8 +47,12 @@ struct rhook__stats_group {
 /* Causes 0..10 of events.h, and one for values outside the table. */
 #define RHOOK__STATS_CAUSES 12
 
+/* Per-job latency kinds: flush, compaction, remote compaction (the causes' values). */
+#define RHOOK__STATS_JOB_KINDS 3
+
 struct rhook__stats {
 	uint64_t events;
+	struct rhook__map jobs;    /* (process index, job id) -> times of its begin, end, commit */
 	struct rhook__stats_group all;
 	struct rhook__stats_group cause[RHOOK__STATS_CAUSES];
 	struct rhook__map regions; /* region id -> struct rhook__stats_group * */

@@ -1,0 +1,35 @@
+/*
+ * lifeout.h - the reports of rhook-read files and rhook-read amp, in
+ * text or JSON lines, from a lifecycle model fed the whole timeline
+ * (lifecycle.h).
+ *
+ * files: one row per SST seen, in order of first appearance: id, region,
+ * level, size, rows; born (time, job, origin, process); live from
+ * (version, cause, job); removed from the manifest (version, cause,
+ * job); deleted (time, reason, process); lifetime (birth, or first
+ * sight, to deletion); "live" for a file still live at the end of the
+ * trace.  A fact the trace does not hold is "?" (JSON: absent), never a
+ * guess.
+ *
+ * amp: per region and in total, SST bytes flushed, written by local and
+ * remote compaction, write amplification (all SST bytes written / bytes
+ * flushed), files and bytes per level now, the largest level-0 backlog,
+ * the per-level samples (one per commit; --json), and the slowest jobs.
+ *
+ * Single-threaded.
+ */
+#ifndef RHOOK_READ_LIFEOUT_H
+#define RHOOK_READ_LIFEOUT_H
+
+#include <stdbool.h>
+
+#include "lifecycle.h"
+#include "out.h"
+
+/* How many of the slowest jobs amp lists. */
+#define RHOOK__AMP_SLOWEST 5
+
+void rhook__files_report(const struct rhook__lifecycle *lc, struct rhook__out *o, bool json);
+void rhook__amp_report(const struct rhook__lifecycle *lc, struct rhook__out *o, bool json);
+
+#endif /* RHOOK_READ_LIFEOUT_H */
