@@ -8,7 +8,9 @@
  * remote compaction through rhook-compactor, a region edit (ingestion),
  * a copy, a staging round, an alter, a truncate, an index build, plus GC
  * and checkpoints.  At the end it checks the trace against the contract
- * (rhook-read check) and prints a summary (rhook-read stats).
+ * (rhook-read check, whose removed-live-file rule proves no live file was
+ * deleted) and prints a summary (rhook-read stats, and the write
+ * amplification: rhook-read amp --brief).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -556,12 +558,17 @@ int rhook_demo_report(const char *trace, int *status)
 	}
 	printf("\n");
 	run_reader("stats", "--brief", trace, true);
+	printf("\n");
+	run_reader("amp", "--brief", trace, true);
 	/* rhook-read sits beside rhook-demo, which need not be in PATH. */
 	printf("\nlook further:\n"
 	       "  %s/rhook-read print %s | less\n"
 	       "  %s/rhook-read stats %s\n"
+	       "  %s/rhook-read files %s | less    # every SST's life\n"
+	       "  %s/rhook-read amp %s             # write amplification per region\n"
 	       "  %s/rhook-read export --ctf DIR %s && babeltrace2 DIR | less\n",
-	       rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace);
+	       rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace,
+	       rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace);
 	return 0;
 }
 

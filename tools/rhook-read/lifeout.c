@@ -312,3 +312,16 @@ void rhook__amp_report(const struct rhook__lifecycle *lc, struct rhook__out *o, 
 		region_text(o, "total", &total);
 	slowest_jobs(lc, o, json);
 }
+
+void rhook__amp_brief(const struct rhook__lifecycle *lc, struct rhook__out *o)
+{
+	struct rhook__lc_region t = { 0 };
+
+	for (size_t i = 0; i < lc->num_regions; i++)
+		add_region(&t, &lc->regions[i]);
+	rhook__out_printf(o,
+			  "write amplification %.2f: %" PRIu64 " B flushed, %" PRIu64 " B by compaction, %" PRIu64
+			  " B by remote compaction, over %zu regions%s\n",
+			  rhook__lc_write_amp(&t), t.written_bytes[0], t.written_bytes[1], t.written_bytes[2],
+			  lc->num_regions, t.partial ? " (lower bounds: some commits listed fewer ids than they had)" : "");
+}

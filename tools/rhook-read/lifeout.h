@@ -31,5 +31,7 @@
 
 void rhook__files_report(const struct rhook__lifecycle *lc, struct rhook__out *o, bool json);
 void rhook__amp_report(const struct rhook__lifecycle *lc, struct rhook__out *o, bool json);
+/* One line: the total's bytes flushed and written by compaction, and its write amplification. */
+void rhook__amp_brief(const struct rhook__lifecycle *lc, struct rhook__out *o);
 
 #endif /* RHOOK_READ_LIFEOUT_H */

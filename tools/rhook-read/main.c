@@ -32,7 +32,7 @@ static const char usage_text[] =
 	"       rhook-read check [--reorder-window MS] TRACE...\n"
 	"       rhook-read export --ctf DIR [--force] TRACE...\n"
 	"       rhook-read files [--json] TRACE...\n"
-	"       rhook-read amp [--json] TRACE...\n"
+	"       rhook-read amp [--json | --brief] TRACE...\n"
 	"\n"
 	"TRACE is a flight recorder file or directory (RHOOK_TRACE_DIR), a CTF trace\n"
 	"directory (an LTTng session output or an export), or a directory holding\n"
@@ -47,7 +47,8 @@ static const char usage_text[] =
 	"  files    the life of every SST: born, live, removed from the manifest,\n"
 	"           deleted, by which job and process (--json: JSON lines)\n"
 	"  amp      write amplification and files per level, per region and in\n"
-	"           total, and the slowest jobs (--json: JSON lines)\n"
+	"           total, and the slowest jobs (--json: JSON lines; --brief: the\n"
+	"           total's write amplification, one line)\n"
 	"\n"
 	"Exit status: 0 ok; 1 contract violation, or part of the input unreadable (skipped\n"
 	"files, damaged records; the rest was processed); 2 usage or input error.\n";
@@ -133,8 +134,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->json = true;
 			break;
 		case 'b':
-			if (a->cmd != CMD_STATS)
-				return usage_error("%s", "--brief is an option of stats");
+			if (a->cmd != CMD_STATS && a->cmd != CMD_AMP)
+				return usage_error("%s", "--brief is an option of stats and amp");
 			a->brief = true;
 			break;
 		case 'c':
@@ -160,6 +161,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage_error("%s", "bad option");
 		}
 	}
+	if (a->json && a->brief)
+		return usage_error("%s", "--json and --brief exclude each other");
 	if (a->cmd == CMD_EXPORT && !a->ctf_dir)
 		return usage_error("%s", "export needs --ctf DIR");
 	if (optind >= argc)
@@ -251,7 +254,7 @@ out:
 }
 
 /* files and amp: the lifecycle model of the merged timeline, then its report. */
-static int life_cmd(struct rhook__reader *r, enum cmd cmd, bool json)
+static int life_cmd(struct rhook__reader *r, enum cmd cmd, bool json, bool brief)
 {
 	struct rhook__lifecycle lc;
 	const struct rhook__rd_event *ev;
@@ -269,6 +272,8 @@ static int life_cmd(struct rhook__reader *r, enum cmd cmd, bool json)
 	if (!ret) {
 		if (cmd == CMD_FILES)
 			rhook__files_report(&lc, &o, json);
+		else if (brief)
+			rhook__amp_brief(&lc, &o);
 		else
 			rhook__amp_report(&lc, &o, json);
 	}
@@ -345,7 +350,7 @@ int main(int argc, char **argv)
 		break;
 	case CMD_FILES:
 	case CMD_AMP:
-		ret = life_cmd(&r, a.cmd, a.json);
+		ret = life_cmd(&r, a.cmd, a.json, a.brief);
 		break;
 	}
 	if (rhook__reader_stream_error(&r))

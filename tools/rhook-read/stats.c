@@ -20,11 +20,11 @@ static const char *const metric_names[RHOOK__M_COUNT] = {
 	[RHOOK__M_HOOK_DISPATCH] = "hook_dispatch",
 };
 
-/* What stats keeps of one job: the timestamps it saw (0: not seen) and its kind. */
+/* What stats keeps of one job: its kind, its duration, and the commit it produced. */
 struct job_times {
-	uint64_t begin, end, commit;
+	uint64_t duration, hold, persist;
 	uint8_t kind; /* 0 flush, 1 compaction, 2 remote compaction */
-	uint8_t has_kind;
+	uint8_t has_kind, has_end, has_commit;
 };
 
 void rhook__stats_init(struct rhook__stats *s)
@@ -34,29 +34,47 @@ void rhook__stats_init(struct rhook__stats *s)
 	rhook__map_init(&s->jobs, sizeof(struct job_times));
 }
 
-/* Notes a job's event at @ts: @what 0 begin, 1 end, 2 commit (the earliest of a job's commits). */
-static void job_note(struct rhook__stats *s, const struct rhook__rd_event *ev, uint64_t job, int what, int kind)
+/* The job @job of @ev's process; NULL for no job (0) or no memory. */
+static struct job_times *job_of(struct rhook__stats *s, const struct rhook__rd_event *ev, uint64_t job)
 {
 	struct job_times *t;
 	bool created;
 
 	if (!job)
-		return;
+		return NULL;
 	t = rhook__map_insert(&s->jobs, ev->proc->index, job, &created);
-	if (!t) {
+	if (!t)
 		s->err = -ENOMEM;
+	return t;
+}
+
+/* A begin or end of a job of @kind; an end brings its duration. */
+static void job_span(struct rhook__stats *s, const struct rhook__rd_event *ev, uint64_t job, int kind, bool end,
+		     uint64_t duration)
+{
+	struct job_times *t = job_of(s, ev, job);
+
+	if (!t)
 		return;
+	t->kind = (uint8_t)kind;
+	t->has_kind = 1;
+	if (end) {
+		t->duration = duration;
+		t->has_end = 1;
 	}
-	if (kind >= 0) {
-		t->kind = (uint8_t)kind;
-		t->has_kind = 1;
-	}
-	if (what == 0)
-		t->begin = ev->ts;
-	else if (what == 1)
-		t->end = ev->ts;
-	else if (!t->commit || ev->ts < t->commit)
-		t->commit = ev->ts;
+}
+
+/* A successful commit of a job: the first one it produced (a job commits once in this engine). */
+static void job_commit(struct rhook__stats *s, const struct rhook__rd_event *ev)
+{
+	const struct rhook__ev_manifest_commit *e = ev->payload;
+	struct job_times *t = e->result ? NULL : job_of(s, ev, e->job_id);
+
+	if (!t || t->has_commit)
+		return;
+	t->hold = e->lock_hold_ns;
+	t->persist = e->persist_ns;
+	t->has_commit = 1;
 }
 
 static struct rhook__stats_group *region_group(struct rhook__stats *s, uint64_t region)
@@ -146,19 +164,25 @@ void rhook__stats_add(struct rhook__stats *s, const struct rhook__rd_event *ev)
 	}
 	switch (ev->id) {
 	case RHOOK__EV_flush_begin:
-		job_note(s, ev, ((const struct rhook__ev_flush_begin *)ev->payload)->job_id, 0, 0);
+		job_span(s, ev, ((const struct rhook__ev_flush_begin *)ev->payload)->job_id, 0, false, 0);
 		break;
-	case RHOOK__EV_flush_end:
-		job_note(s, ev, ((const struct rhook__ev_flush_end *)ev->payload)->job_id, 1, 0);
+	case RHOOK__EV_flush_end: {
+		const struct rhook__ev_flush_end *e = ev->payload;
+
+		job_span(s, ev, e->job_id, 0, true, e->duration_ns);
 		break;
+	}
 	case RHOOK__EV_compaction_begin:
-		job_note(s, ev, ((const struct rhook__ev_compaction_begin *)ev->payload)->job_id, 0, (int)cause);
+		job_span(s, ev, ((const struct rhook__ev_compaction_begin *)ev->payload)->job_id, (int)cause, false, 0);
 		break;
-	case RHOOK__EV_compaction_end:
-		job_note(s, ev, ((const struct rhook__ev_compaction_end *)ev->payload)->job_id, 1, (int)cause);
+	case RHOOK__EV_compaction_end: {
+		const struct rhook__ev_compaction_end *e = ev->payload;
+
+		job_span(s, ev, e->job_id, (int)cause, true, e->duration_ns);
 		break;
-	case RHOOK__EV_manifest_updated:
-		job_note(s, ev, ((const struct rhook__ev_manifest_updated *)ev->payload)->job_id, 2, -1);
+	}
+	case RHOOK__EV_manifest_commit:
+		job_commit(s, ev);
 		break;
 	default:
 		break;
@@ -256,54 +280,59 @@ static void report_causes_brief(struct rhook__out *o, const struct rhook__stats 
 	}
 }
 
-/* Per-job latency: end to end, and to the commit the job produced, per kind. */
+/*
+ * Per-job latency, paired by process and job id: end to end (the end
+ * event's duration), and the commit the job produced (its manifest_commit's
+ * lock hold and persist times), per kind.  Payload figures only, so that
+ * a recorder trace and an LTTng trace of one run report the same.
+ */
 static void report_jobs(struct rhook__stats *s, struct rhook__out *o)
 {
 	static const char *const kinds[RHOOK__STATS_JOB_KINDS] = { "flush", "compaction", "remote_compaction" };
-	struct rhook__hist e2e[RHOOK__STATS_JOB_KINDS] = { 0 }, commit[RHOOK__STATS_JOB_KINDS] = { 0 };
+	static const char *const what[3] = { "end_to_end", "commit_hold", "commit_persist" };
+	struct rhook__hist h[RHOOK__STATS_JOB_KINDS][3];
 	uint64_t jobs[RHOOK__STATS_JOB_KINDS] = { 0 }, partial = 0;
 
 	if (!s->jobs.count)
 		return;
+	memset(h, 0, sizeof(h));
 	for (size_t i = 0; i < s->jobs.cap; i++) {
 		uint64_t k0, k1;
 		const struct job_times *t = rhook__map_slot(&s->jobs, i, &k0, &k1);
 
 		if (!t)
 			continue;
-		/* A job seen only by its commit (its spans lost), or with no kind: counted, not timed. */
-		if (!t->has_kind || !t->begin || t->kind >= RHOOK__STATS_JOB_KINDS) {
+		/* A job seen only by its commit, or without its end: counted, not timed. */
+		if (!t->has_kind || !t->has_end || t->kind >= RHOOK__STATS_JOB_KINDS) {
 			partial++;
 			continue;
 		}
 		jobs[t->kind]++;
-		if (t->end >= t->begin && t->end && rhook__hist_add(&e2e[t->kind], t->end - t->begin))
+		if (rhook__hist_add(&h[t->kind][0], t->duration) ||
+		    (t->has_commit &&
+		     (rhook__hist_add(&h[t->kind][1], t->hold) || rhook__hist_add(&h[t->kind][2], t->persist))))
 			s->err = -ENOMEM;
-		if (t->commit >= t->begin && t->commit && rhook__hist_add(&commit[t->kind], t->commit - t->begin))
-			s->err = -ENOMEM;
-		if (!t->end)
-			partial++;
 	}
 	rhook__out_printf(o, "\n== jobs (paired by process and job id) ==\n%-30s %8s %10s %12s %12s %12s %12s\n",
 			  "latency_ns", "jobs", "count", "p50", "p90", "p99", "max");
 	for (unsigned k = 0; k < RHOOK__STATS_JOB_KINDS; k++) {
-		const struct rhook__hist *h[2] = { &e2e[k], &commit[k] };
-		static const char *const what[2] = { "end_to_end", "to_commit" };
-
-		for (unsigned w = 0; w < 2 && jobs[k]; w++) {
+		for (unsigned w = 0; w < 3; w++) {
 			char name[48];
 
-			snprintf(name, sizeof(name), "%s_%s", kinds[k], what[w]);
-			rhook__out_printf(o, "%-30s %8" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
-					  " %12" PRIu64 "\n",
-					  name, jobs[k], h[w]->count, rhook__hist_percentile(h[w], 500),
-					  rhook__hist_percentile(h[w], 900), rhook__hist_percentile(h[w], 990), h[w]->max);
+			if (jobs[k]) {
+				snprintf(name, sizeof(name), "%s_%s", kinds[k], what[w]);
+				rhook__out_printf(o,
+						  "%-30s %8" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+						  " %12" PRIu64 "\n",
+						  name, jobs[k], h[k][w].count, rhook__hist_percentile(&h[k][w], 500),
+						  rhook__hist_percentile(&h[k][w], 900),
+						  rhook__hist_percentile(&h[k][w], 990), h[k][w].max);
+			}
+			rhook__hist_free(&h[k][w]);
 		}
-		rhook__hist_free(&e2e[k]);
-		rhook__hist_free(&commit[k]);
 	}
 	if (partial)
-		rhook__out_printf(o, "%" PRIu64 " jobs seen in part (begin or end lost): not timed end to end\n", partial);
+		rhook__out_printf(o, "%" PRIu64 " jobs seen in part (their end lost): not timed\n", partial);
 }
 
 void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rhook__rd_proc *const *procs,

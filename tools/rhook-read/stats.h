@@ -11,12 +11,13 @@
  * hook_dispatch and sst_file_removed have none.
  *
  * Per job (flush_begin/end, compaction_begin/end paired by process and
- * job id, not by region and time): the end-to-end latency, begin to end,
- * and the latency to the commit the job produced (begin to the first
- * manifest_updated of its process with its job id), by kind (flush,
- * compaction, remote_compaction); jobs whose begin, end or commit the
- * trace lost are counted apart.  Order-independent too: each pair keeps
- * the times it saw.  Single-threaded.
+ * job id, not by region and time), by kind (flush, compaction,
+ * remote_compaction): the end-to-end latency (the end event's duration)
+ * and the commit the job produced (the lock hold and persist times of
+ * the successful manifest_commit carrying its job id); jobs whose end the
+ * trace lost are counted apart.  Payload figures only, order-independent:
+ * a recorder trace and an LTTng trace of one run give the same report.
+ * Single-threaded.
  */
 #ifndef RHOOK_READ_STATS_H
 #define RHOOK_READ_STATS_H
