@@ -2,7 +2,8 @@
 # Regenerates the seed corpus of the recorder-file fuzz target from real
 # recordings by rhook-tracegen: small files (one or two buffers of two
 # 4 KiB sub-buffers) in both modes and both clocks, a wrapped overwrite
-# ring, manifest updates with file id lists, failed writes.
+# ring, manifest updates and compaction inputs with file id lists, failed
+# writes, deletions (sst_file_removed), job ids.
 #
 #   tests/fuzz/make-corpus.sh BUILD_DIR     (a configured, built tree)
 set -eu

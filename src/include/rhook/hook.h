@@ -12,6 +12,8 @@
  *   ---------------------------------------------------------------------
  *   rhook_dispatch_*()             everything except _free()      none (RCU read side)
  *   rhook_sst_files_written()      everything except _free()      none (RCU read side)
+ *   rhook_files_removed()          everything except _free()      none (RCU read side);
+ *                                  never with a manifest mutex held
  *   rhook_registry_add()           everything except _free()      writer mutex, internal
  *   rhook_registry_remove()        everything except _free()      writer mutex, internal
  *   rhook_registry_free()          nothing on that registry       writer mutex, internal
