@@ -323,9 +323,10 @@ int rhook_region_drop(struct rhook_region *r)
 	}
 unlock:
 	rhook_manifest_unlock(r->ctx);
-	rhook__removals_fire(r, &rm);
 	pthread_mutex_unlock(&r->compact_lock);
 	pthread_mutex_unlock(&r->flush_lock);
+	/* With no lock of the region held: a hook may do anything but use the dropped region. */
+	rhook__removals_fire(r, &rm);
 	free(d.files);
 	return err;
 }
