@@ -119,7 +119,8 @@ struct rhook_region {
 	/*
 	 * Files no longer in the manifest whose data file may still be in
 	 * data/, with the version and reason that removed them (removal.c):
-	 * what on_files_removed says when GC purges them.
+	 * what on_files_removed says when GC purges them.  Kept until GC
+	 * finds the file gone, on leaders only.
 	 */
 	struct rhook__retired *retired;
 	size_t num_retired;
@@ -246,7 +247,12 @@ void rhook__removals_add(struct rhook__removals *rm, const struct rhook_removed_
  */
 void rhook__removals_fire(struct rhook_region *region, struct rhook__removals *rm);
 
-/* Moves @v's retired files into the region's table.  state_lock held. */
+/*
+ * Moves @v's retired files into the region's table (dropped on a
+ * follower or compactor, which never purge).  state_lock held; the role
+ * is stable (install runs under the manifest mutex, or before the region
+ * is shared).
+ */
 void rhook__retired_adopt_locked(struct rhook_region *region, struct rhook__version *v);
 /* The retired entry of @id, or NULL.  state_lock held. */
 struct rhook__retired *rhook__retired_find_locked(struct rhook_region *region, const rhook_file_id *id);

@@ -48,10 +48,22 @@ void rhook__removals_fire(struct rhook_region *r, struct rhook__removals *rm)
 
 void rhook__retired_adopt_locked(struct rhook_region *r, struct rhook__version *v)
 {
+	enum rhook_region_role role = (enum rhook_region_role)atomic_load_explicit(&r->role, memory_order_relaxed);
 	struct rhook__retired *a;
 
 	if (!v->num_retired)
 		return;
+	/*
+	 * Only a leader purges (GC is leader-only): a follower or compactor
+	 * that kept the table would grow it for nothing.  A follower promoted
+	 * later reports the files removed before its promotion as orphans.
+	 */
+	if (role == RHOOK_ROLE_FOLLOWER || role == RHOOK_ROLE_COMPACTOR) {
+		free(v->retired);
+		v->retired = NULL;
+		v->num_retired = 0;
+		return;
+	}
 	a = realloc(r->retired, (r->num_retired + v->num_retired) * sizeof(*a));
 	if (a) {
 		/* Without memory the files are purged all the same, reported as orphans. */
