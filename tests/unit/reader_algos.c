@@ -163,12 +163,27 @@ static void test_merge(void **state)
 	rhook__merge_free(&m);
 }
 
+/* Loss counters of a hostile file: sums saturate, a wrap would under-report the loss. */
+static void test_lost_saturates(void **state)
+{
+	struct rhook__rd_lost l = { .discard = 12800, .no_buffer = UINT64_MAX - 255, .nested = 255, .damaged = 1 };
+	uint64_t c = UINT64_MAX - 1;
+
+	(void)state;
+	assert_true(rhook__rd_lost_total(&l) == UINT64_MAX);
+	rhook__rd_lost_add(&c, 5);
+	assert_true(c == UINT64_MAX);
+	l = (struct rhook__rd_lost){ .discard = 1, .overwrite = 2, .no_buffer = 3, .nested = 4, .reader = 5, .damaged = 6 };
+	assert_int_equal(rhook__rd_lost_total(&l), 21);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist),
 		cmocka_unit_test(test_map),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_lost_saturates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

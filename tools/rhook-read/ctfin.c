@@ -308,7 +308,7 @@ static void discarded(struct rhook__ctfin *c, const bt_stream *stream, uint64_t 
 
 	if (!p)
 		return;
-	p->lost.discard += count;
+	rhook__rd_lost_add(&p->lost.discard, count);
 	if (!trace_lossy(c, t) && c->num_lossy < sizeof(c->lossy_traces) / sizeof(c->lossy_traces[0]))
 		c->lossy_traces[c->num_lossy++] = t;
 	for (size_t i = 0; i < c->num_procs; i++)

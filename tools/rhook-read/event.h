@@ -99,10 +99,27 @@ static inline const struct rhook__rd_stream *rhook__rd_event_stream(const struct
 	return (const struct rhook__rd_stream *)(const void *)((const char *)ev - offsetof(struct rhook__rd_stream, ev));
 }
 
-/* Sum of the counters of @l. */
+/*
+ * Adds @n to loss counter *@c, saturating at UINT64_MAX: counters come
+ * from files a hostile writer may have filled, and a sum that wraps would
+ * under-report a loss (a trace never lies).
+ */
+static inline void rhook__rd_lost_add(uint64_t *c, uint64_t n)
+{
+	*c = *c > UINT64_MAX - n ? UINT64_MAX : *c + n;
+}
+
+/* Sum of the counters of @l, saturating at UINT64_MAX. */
 static inline uint64_t rhook__rd_lost_total(const struct rhook__rd_lost *l)
 {
-	return l->discard + l->overwrite + l->no_buffer + l->nested + l->reader + l->damaged;
+	uint64_t t = l->discard;
+
+	rhook__rd_lost_add(&t, l->overwrite);
+	rhook__rd_lost_add(&t, l->no_buffer);
+	rhook__rd_lost_add(&t, l->nested);
+	rhook__rd_lost_add(&t, l->reader);
+	rhook__rd_lost_add(&t, l->damaged);
+	return t;
 }
 
 #endif /* RHOOK_READ_EVENT_H */

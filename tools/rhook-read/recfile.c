@@ -169,8 +169,8 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 	s->s.buffer = i;
 	s->s.lost.discard = counter(f, &b->lost_discard);
 	s->s.lost.overwrite = counter(f, &b->lost_overwrite);
-	f->proc->lost.discard += s->s.lost.discard;
-	f->proc->lost.overwrite += s->s.lost.overwrite;
+	rhook__rd_lost_add(&f->proc->lost.discard, s->s.lost.discard);
+	rhook__rd_lost_add(&f->proc->lost.overwrite, s->s.lost.overwrite);
 	for (uint32_t slot = 0; slot < f->hdr.num_subbuffers; slot++) {
 		struct rhr_sbhdr sb;
 
@@ -178,8 +178,8 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 		if (!sb.seq)
 			continue;
 		if (!sb_valid(f, &sb, slot)) {
-			f->proc->lost.damaged++;
-			s->s.lost.damaged++;
+			rhook__rd_lost_add(&f->proc->lost.damaged, 1);
+			rhook__rd_lost_add(&s->s.lost.damaged, 1);
 			continue;
 		}
 		if (!s->order) {
@@ -218,8 +218,8 @@ static void shrunk(struct rhook__recstream *s)
 
 		if (k + 1 == s->next_sb)
 			left = left > s->decoded ? left - s->decoded : 0;
-		f->proc->lost.damaged += left ? left : 1;
-		s->s.lost.damaged += left ? left : 1;
+		rhook__rd_lost_add(&f->proc->lost.damaged, left ? left : 1);
+		rhook__rd_lost_add(&s->s.lost.damaged, left ? left : 1);
 	}
 	f->proc->lossy = true;
 	f->truncated = true;
@@ -270,8 +270,8 @@ static bool load_subbuf(struct rhook__recstream *s, const struct sbref *ref)
 	read_sbhdr(f, p, &sb);
 	if (sb.seq != ref->seq || !sb_valid(f, &sb, ref->slot)) {
 		/* Recycled by the live writer since open: its records are gone. */
-		f->proc->lost.reader += ref->records;
-		s->s.lost.reader += ref->records;
+		rhook__rd_lost_add(&f->proc->lost.reader, ref->records);
+		rhook__rd_lost_add(&s->s.lost.reader, ref->records);
 		return false;
 	}
 	s->src = p + RHR_SBHDR_SIZE;
@@ -289,8 +289,8 @@ static bool load_subbuf(struct rhook__recstream *s, const struct sbref *ref)
 		if (rhr_ld64(p) != ref->seq) {
 			uint32_t gone = sb.records > ref->records ? sb.records : ref->records;
 
-			f->proc->lost.reader += gone;
-			s->s.lost.reader += gone;
+			rhook__rd_lost_add(&f->proc->lost.reader, gone);
+			rhook__rd_lost_add(&s->s.lost.reader, gone);
 			return false;
 		}
 		s->win_start = 0;
@@ -400,8 +400,8 @@ static bool stream_next(struct rhook__rd_stream *base)
 				return true;
 			}
 			/* Malformed inside the committed part: the file was damaged. */
-			s->f->proc->lost.damaged++;
-			s->s.lost.damaged++;
+			rhook__rd_lost_add(&s->f->proc->lost.damaged, 1);
+			rhook__rd_lost_add(&s->s.lost.damaged, 1);
 			s->f->proc->lossy = true;
 			s->off = s->commit;
 		}

@@ -347,25 +347,24 @@ void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rh
 	rhook__out_printf(o, "rhook-read stats: %" PRIu64 " events, %zu sources\n", s->events, num_procs);
 	for (size_t i = 0; i < num_procs; i++) {
 		const struct rhook__rd_proc *p = procs[i];
-		uint64_t lost = p->lost.discard + p->lost.overwrite + p->lost.no_buffer + p->lost.nested +
-				p->lost.reader + p->lost.damaged;
+		uint64_t lost = rhook__rd_lost_total(&p->lost);
 
 		rhook__out_printf(o, "  %s: host %s, pid %" PRIu64 " (%s), %" PRIu64 " events, %" PRIu64 " lost\n",
 				  p->origin, p->host[0] ? p->host : "?", p->pid, p->comm[0] ? p->comm : "?", p->events,
 				  lost);
-		t.discard += p->lost.discard;
-		t.overwrite += p->lost.overwrite;
-		t.no_buffer += p->lost.no_buffer;
-		t.nested += p->lost.nested;
-		t.reader += p->lost.reader;
-		t.damaged += p->lost.damaged;
+		rhook__rd_lost_add(&t.discard, p->lost.discard);
+		rhook__rd_lost_add(&t.overwrite, p->lost.overwrite);
+		rhook__rd_lost_add(&t.no_buffer, p->lost.no_buffer);
+		rhook__rd_lost_add(&t.nested, p->lost.nested);
+		rhook__rd_lost_add(&t.reader, p->lost.reader);
+		rhook__rd_lost_add(&t.damaged, p->lost.damaged);
 	}
 	rhook__out_char(o, '\n');
 	report_group(o, "all", &s->all);
 	rhook__out_printf(o,
 			  "lost: %" PRIu64 " (discard %" PRIu64 ", overwrite %" PRIu64 ", no buffer %" PRIu64
 			  ", nested %" PRIu64 ", read while overwritten %" PRIu64 ", damaged %" PRIu64 ")\n",
-			  t.discard + t.overwrite + t.no_buffer + t.nested + t.reader + t.damaged, t.discard,
+			  rhook__rd_lost_total(&t), t.discard,
 			  t.overwrite, t.no_buffer, t.nested, t.reader, t.damaged);
 	report_jobs(s, o);
 	if (brief) {
