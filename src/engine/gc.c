@@ -21,14 +21,14 @@
 #define DROPPED_FILE "DROPPED"
 
 /* Any thread. */
-int rhook_region_checkpoint(struct rhook_region *r)
+int lsm_region_checkpoint(struct lsm_region *r)
 {
 	int err;
 
 	rhook_manifest_lock(r->ctx);
-	err = rhook__region_write_begin(r, RHOOK__LEADER_ONLY, "checkpoint");
+	err = lsm__region_write_begin(r, LSM__LEADER_ONLY, "checkpoint");
 	if (!err) {
-		err = rhook__region_checkpoint_locked(r);
+		err = lsm__region_checkpoint_locked(r);
 		flock(r->lock_fd, LOCK_UN);
 	}
 	rhook_manifest_unlock(r->ctx);
@@ -41,9 +41,9 @@ int rhook_region_checkpoint(struct rhook_region *r)
  * (or a name the engine does not make).
  * state_lock held.
  */
-static bool needed_locked(struct rhook_region *r, const char *name)
+static bool needed_locked(struct lsm_region *r, const char *name)
 {
-	char s[RHOOK_FILE_ID_STRLEN], idx[RHOOK__INDEX_NAME_MAX];
+	char s[RHOOK_FILE_ID_STRLEN], idx[LSM__INDEX_NAME_MAX];
 	bool is_sst = strlen(name) == 40 && !strcmp(name + 36, ".sst");
 	rhook_file_id id;
 
@@ -53,14 +53,14 @@ static bool needed_locked(struct rhook_region *r, const char *name)
 	for (size_t i = 0; i < r->num_pending; i++)
 		if (rhook_file_id_equal(&r->pending[i], &id))
 			return true;
-	for (const struct rhook__version *v = r->versions.next; v != &r->versions; v = v->next) {
-		const struct rhook_file_meta *fm = rhook__version_find(v, &id);
+	for (const struct lsm__version *v = r->versions.next; v != &r->versions; v = v->next) {
+		const struct rhook_file_meta *fm = lsm__version_find(v, &id);
 
 		if (!fm)
 			continue;
 		if (is_sst)
 			return true;
-		rhook__index_name(&id, fm->index_version, idx);
+		lsm__index_name(&id, fm->index_version, idx);
 		if (fm->available_indexes && !strcmp(idx, name))
 			return true;
 	}
@@ -68,10 +68,10 @@ static bool needed_locked(struct rhook_region *r, const char *name)
 }
 
 struct gc_data {
-	struct rhook_region *region;
+	struct lsm_region *region;
 	size_t removed;
 	uint64_t pass;
-	struct rhook__removals rm;
+	struct lsm__removals rm;
 };
 
 /*
@@ -83,7 +83,7 @@ struct gc_data {
 static void describe_locked(struct gc_data *g, const char *name, const rhook_file_id *id,
 			    struct rhook_removed_file *f, enum rhook_remove_reason *reason)
 {
-	struct rhook__retired *t = rhook__retired_find_locked(g->region, id);
+	struct lsm__retired *t = lsm__retired_find_locked(g->region, id);
 	struct stat st;
 
 	if (t) {
@@ -99,15 +99,15 @@ static void describe_locked(struct gc_data *g, const char *name, const rhook_fil
 }
 
 /*
- * The RHOOK_FAULT_GC_LIVE failpoint: GC takes live SST @id for garbage,
+ * The LSM_FAULT_GC_LIVE failpoint: GC takes live SST @id for garbage,
  * the data-loss bug rhook-read check's removed-live-file rule exists to
  * catch.  Fills @f from the live metadata.  state_lock held.
  */
-static bool injected_live_locked(struct rhook_region *r, const rhook_file_id *id, struct rhook_removed_file *f)
+static bool injected_live_locked(struct lsm_region *r, const rhook_file_id *id, struct rhook_removed_file *f)
 {
-	const struct rhook_file_meta *fm = rhook__version_find(r->current, id);
+	const struct rhook_file_meta *fm = lsm__version_find(r->current, id);
 
-	if (!fm || rhook__fault_hit(r->engine, RHOOK_FAULT_GC_LIVE) == 0)
+	if (!fm || lsm__fault_hit(r->engine, LSM_FAULT_GC_LIVE) == 0)
 		return false;
 	*f = (struct rhook_removed_file){ .file_id = *id, .level = fm->level, .file_size = fm->file_size,
 					  .index_file_size = fm->index_file_size, .num_rows = fm->num_rows };
@@ -144,33 +144,33 @@ static int gc_data_file(const char *name, void *arg)
 	if (!needed && !unlinkat(g->region->data_fd, name, 0)) {
 		g->removed++;
 		if (is_sst)
-			rhook__removals_add(&g->rm, &f, reason);
+			lsm__removals_add(&g->rm, &f, reason);
 	}
 	return 0;
 }
 
 /* Deltas and checkpoints the last checkpoint made redundant, and temporary files. */
-static int gc_manifest(struct rhook_region *r, size_t *removed)
+static int gc_manifest(struct lsm_region *r, size_t *removed)
 {
-	struct rhook__log_listing l;
-	char name[RHOOK__LOG_NAME_MAX];
-	int err = rhook__log_list(r->manifest_fd, r->dir, &l);
+	struct lsm__log_listing l;
+	char name[LSM__LOG_NAME_MAX];
+	int err = lsm__log_list(r->manifest_fd, r->dir, &l);
 
 	if (err)
 		return err;
 	for (size_t i = 0; i < l.num_deltas && r->checkpoint_version; i++) {
-		rhook__log_name(l.deltas[i], false, name);
+		lsm__log_name(l.deltas[i], false, name);
 		if (l.deltas[i] <= r->checkpoint_version && !unlinkat(r->manifest_fd, name, 0))
 			(*removed)++;
 	}
 	for (size_t i = 0; i < l.num_checkpoints; i++) {
-		rhook__log_name(l.checkpoints[i], true, name);
+		lsm__log_name(l.checkpoints[i], true, name);
 		if (l.checkpoints[i] < r->checkpoint_version && !unlinkat(r->manifest_fd, name, 0))
 			(*removed)++;
 	}
 	for (size_t i = 0; i < l.num_temps; i++)
 		unlinkat(r->manifest_fd, l.temps[i], 0);
-	rhook__log_listing_free(&l);
+	lsm__log_listing_free(&l);
 	return 0;
 }
 
@@ -178,55 +178,55 @@ static int gc_manifest(struct rhook_region *r, size_t *removed)
  * Any thread.  Holds the manifest mutex and LOCK_EX, so no writer of any
  * process runs meanwhile; the deleted SSTs are notified after the unlock.
  */
-int rhook_region_gc(struct rhook_region *r, struct rhook_gc_stats *stats)
+int lsm_region_gc(struct lsm_region *r, struct lsm_gc_stats *stats)
 {
-	struct rhook_gc_stats local = { 0 };
+	struct lsm_gc_stats local = { 0 };
 	struct gc_data g = { .region = r };
 	int err;
 
 	rhook_manifest_lock(r->ctx);
 	/* Caught up first: files another process just committed must count as referenced. */
-	err = rhook__region_write_begin(r, RHOOK__LEADER_ONLY, "gc");
+	err = lsm__region_write_begin(r, LSM__LEADER_ONLY, "gc");
 	if (err)
 		goto unlock;
 	if (flock(r->files_lock_fd, LOCK_EX | LOCK_NB)) {
-		err = rhook__fail(-EBUSY, "%s: gc: a remote compaction holds uncommitted files; try again later",
+		err = lsm__fail(-EBUSY, "%s: gc: a remote compaction holds uncommitted files; try again later",
 				  r->dir);
 		goto end;
 	}
 	pthread_mutex_lock(&r->state_lock);
 	g.pass = ++r->gc_pass;
 	pthread_mutex_unlock(&r->state_lock);
-	err = rhook__fs_for_each(r->data_fd, gc_data_file, &g);
+	err = lsm__fs_for_each(r->data_fd, gc_data_file, &g);
 	local.files_removed = g.removed;
 	/* Retired files this pass did not find are gone already (an earlier process purged them). */
 	pthread_mutex_lock(&r->state_lock);
 	if (!err)
-		rhook__retired_prune_locked(r, g.pass);
+		lsm__retired_prune_locked(r, g.pass);
 	for (unsigned k = 0; k <= RHOOK_REMOVE_STAGING_ABORT; k++)
 		for (size_t i = 0; i < g.rm.num[k]; i++)
-			rhook__retired_remove_locked(r, &g.rm.files[k][i].file_id);
+			lsm__retired_remove_locked(r, &g.rm.files[k][i].file_id);
 	pthread_mutex_unlock(&r->state_lock);
 	if (!err)
 		err = gc_manifest(r, &local.deltas_removed);
 	else
-		rhook__fail(err, "%s/data: gc: %s", r->dir, strerror(-err));
+		lsm__fail(err, "%s/data: gc: %s", r->dir, strerror(-err));
 	flock(r->files_lock_fd, LOCK_UN);
-	if (!err && ((err = rhook__fs_sync_dir(r->data_fd)) || (err = rhook__fs_sync_dir(r->manifest_fd))))
-		rhook__fail(err, "%s: gc: %s", r->dir, strerror(-err));
+	if (!err && ((err = lsm__fs_sync_dir(r->data_fd)) || (err = lsm__fs_sync_dir(r->manifest_fd))))
+		lsm__fail(err, "%s: gc: %s", r->dir, strerror(-err));
 end:
 	flock(r->lock_fd, LOCK_UN);
 unlock:
 	rhook_manifest_unlock(r->ctx);
 	/* After the deletes and their directory sync, outside the manifest mutex (contract §1). */
-	rhook__removals_fire(r, &g.rm);
+	lsm__removals_fire(r, &g.rm);
 	if (stats)
 		*stats = local;
 	return err;
 }
 
 struct drop_data {
-	struct rhook_region *region;
+	struct lsm_region *region;
 	struct rhook_removed_file *files;
 	size_t num, cap;
 	int err;
@@ -238,7 +238,7 @@ static int drop_note(const char *name, void *arg)
 	struct drop_data *d = arg;
 	char s[RHOOK_FILE_ID_STRLEN];
 	const struct rhook_file_meta *fm;
-	struct rhook__retired *t = NULL;
+	struct lsm__retired *t = NULL;
 	struct rhook_removed_file *f;
 	struct stat st;
 	rhook_file_id id;
@@ -258,10 +258,10 @@ static int drop_note(const char *name, void *arg)
 	f = &d->files[d->num++];
 	*f = (struct rhook_removed_file){ .file_id = id, .level = RHOOK_LEVEL_UNKNOWN };
 	pthread_mutex_lock(&d->region->state_lock);
-	if ((fm = rhook__version_find(d->region->current, &id)))
+	if ((fm = lsm__version_find(d->region->current, &id)))
 		*f = (struct rhook_removed_file){ .file_id = id, .level = fm->level, .file_size = fm->file_size,
 						  .index_file_size = fm->index_file_size, .num_rows = fm->num_rows };
-	else if ((t = rhook__retired_find_locked(d->region, &id)))
+	else if ((t = lsm__retired_find_locked(d->region, &id)))
 		*f = t->f;
 	pthread_mutex_unlock(&d->region->state_lock);
 	if (!fm && !t && !fstatat(d->region->data_fd, name, &st, AT_SYMLINK_NOFOLLOW))
@@ -275,58 +275,58 @@ static int drop_note(const char *name, void *arg)
  * drop) after the manifest mutex is dropped; a drop that failed half-way
  * notifies those that are gone.
  */
-int rhook_region_drop(struct rhook_region *r)
+int lsm_region_drop(struct lsm_region *r)
 {
 	static const char *const parts[] = { "manifest", "staging", "data", "REGION", "FILES.lock", "LOCK" };
 	struct drop_data d = { .region = r };
-	struct rhook__removals rm = { 0 };
+	struct lsm__removals rm = { 0 };
 	char name[RHOOK_FILE_ID_STRLEN + 8];
 	int err;
 
 	pthread_mutex_lock(&r->flush_lock);
 	pthread_mutex_lock(&r->compact_lock);
 	rhook_manifest_lock(r->ctx);
-	err = rhook__region_write_begin(r, RHOOK__LEADER_ONLY, "drop");
+	err = lsm__region_write_begin(r, LSM__LEADER_ONLY, "drop");
 	if (err)
 		goto unlock;
-	rhook__region_set_role(r, RHOOK_ROLE_DROPPING);
+	lsm__region_set_role(r, LSM_ROLE_DROPPING);
 	/* What data/ holds, before it goes: an incomplete list would hide deletions, so none without it. */
-	err = rhook__fs_for_each(r->data_fd, drop_note, &d);
+	err = lsm__fs_for_each(r->data_fd, drop_note, &d);
 	if (!err && d.err)
 		err = d.err;
 	if (err) {
-		rhook__fail(err, "%s: drop: listing data/: %s", r->dir, strerror(-err));
-		rhook__region_set_role(r, RHOOK_ROLE_LEADER);
+		lsm__fail(err, "%s: drop: listing data/: %s", r->dir, strerror(-err));
+		lsm__region_set_role(r, LSM_ROLE_LEADER);
 		flock(r->lock_fd, LOCK_UN);
 		goto unlock;
 	}
 	/* The marker first: a crash half-way leaves a region that refuses to open, not a damaged one. */
-	err = rhook__fs_write_atomic(r->dir_fd, DROPPED_FILE, "dropped\n", 8, false);
+	err = lsm__fs_write_atomic(r->dir_fd, DROPPED_FILE, "dropped\n", 8, false);
 	for (size_t i = 0; !err && i < sizeof(parts) / sizeof(parts[0]); i++)
-		err = rhook__fs_remove_tree(r->dir_fd, parts[i]);
+		err = lsm__fs_remove_tree(r->dir_fd, parts[i]);
 	if (!err && unlinkat(r->dir_fd, DROPPED_FILE, 0))
 		err = -errno;
 	if (!err && rmdir(r->dir))
 		err = -errno;
 	/* A failed drop stays DROPPING: part of the region may be gone already. */
 	if (err)
-		rhook__fail(err, "%s: drop: %s", r->dir, strerror(-err));
+		lsm__fail(err, "%s: drop: %s", r->dir, strerror(-err));
 	else
-		rhook__region_set_role(r, RHOOK_ROLE_DROPPED);
+		lsm__region_set_role(r, LSM_ROLE_DROPPED);
 	flock(r->lock_fd, LOCK_UN);
 	/* data_fd still names the directory, removed or not: what it no longer holds was deleted. */
 	for (size_t i = 0; i < d.num; i++) {
 		rhook_file_id_format(&d.files[i].file_id, name);
 		strcat(name, ".sst");
 		if (faccessat(r->data_fd, name, F_OK, AT_SYMLINK_NOFOLLOW))
-			rhook__removals_add(&rm, &d.files[i], RHOOK_REMOVE_DROP);
+			lsm__removals_add(&rm, &d.files[i], RHOOK_REMOVE_DROP);
 	}
 unlock:
 	rhook_manifest_unlock(r->ctx);
 	pthread_mutex_unlock(&r->compact_lock);
 	pthread_mutex_unlock(&r->flush_lock);
 	/* With no lock of the region held: a hook may do anything but use the dropped region. */
-	rhook__removals_fire(r, &rm);
+	lsm__removals_fire(r, &rm);
 	free(d.files);
 	return err;
 }

@@ -12,7 +12,7 @@
 
 #include "region.h"
 
-void rhook__removals_add(struct rhook__removals *rm, const struct rhook_removed_file *f,
+void lsm__removals_add(struct lsm__removals *rm, const struct rhook_removed_file *f,
 			 enum rhook_remove_reason reason)
 {
 	size_t n = rm->num[reason];
@@ -31,7 +31,7 @@ void rhook__removals_add(struct rhook__removals *rm, const struct rhook_removed_
 	rm->files[reason][rm->num[reason]++] = *f;
 }
 
-void rhook__removals_fire(struct rhook_region *r, struct rhook__removals *rm)
+void lsm__removals_fire(struct lsm_region *r, struct lsm__removals *rm)
 {
 	for (unsigned k = 0; k <= RHOOK_REMOVE_STAGING_ABORT; k++) {
 		/* -EDEADLK only if a caller broke the rule above: an engine bug, said loudly. */
@@ -46,10 +46,10 @@ void rhook__removals_fire(struct rhook_region *r, struct rhook__removals *rm)
 	memset(rm, 0, sizeof(*rm));
 }
 
-void rhook__retired_adopt_locked(struct rhook_region *r, struct rhook__version *v)
+void lsm__retired_adopt_locked(struct lsm_region *r, struct lsm__version *v)
 {
-	enum rhook_region_role role = (enum rhook_region_role)atomic_load_explicit(&r->role, memory_order_relaxed);
-	struct rhook__retired *a;
+	enum lsm_region_role role = (enum lsm_region_role)atomic_load_explicit(&r->role, memory_order_relaxed);
+	struct lsm__retired *a;
 
 	if (!v->num_retired)
 		return;
@@ -58,7 +58,7 @@ void rhook__retired_adopt_locked(struct rhook_region *r, struct rhook__version *
 	 * that kept the table would grow it for nothing.  A follower promoted
 	 * later reports the files removed before its promotion as orphans.
 	 */
-	if (role == RHOOK_ROLE_FOLLOWER || role == RHOOK_ROLE_COMPACTOR) {
+	if (role == LSM_ROLE_FOLLOWER || role == LSM_ROLE_COMPACTOR) {
 		free(v->retired);
 		v->retired = NULL;
 		v->num_retired = 0;
@@ -76,7 +76,7 @@ void rhook__retired_adopt_locked(struct rhook_region *r, struct rhook__version *
 	v->num_retired = 0;
 }
 
-struct rhook__retired *rhook__retired_find_locked(struct rhook_region *r, const rhook_file_id *id)
+struct lsm__retired *lsm__retired_find_locked(struct lsm_region *r, const rhook_file_id *id)
 {
 	/* Newest first: a file removed, added again (a copy back) and removed again reports the last. */
 	for (size_t i = r->num_retired; i-- > 0;)
@@ -85,15 +85,15 @@ struct rhook__retired *rhook__retired_find_locked(struct rhook_region *r, const 
 	return NULL;
 }
 
-void rhook__retired_add_locked(struct rhook_region *r, const struct rhook_file_meta *fm, uint64_t version,
+void lsm__retired_add_locked(struct lsm_region *r, const struct rhook_file_meta *fm, uint64_t version,
 			       enum rhook_remove_reason reason)
 {
-	struct rhook__retired *a = realloc(r->retired, (r->num_retired + 1) * sizeof(*a));
+	struct lsm__retired *a = realloc(r->retired, (r->num_retired + 1) * sizeof(*a));
 
 	if (!a)
 		return; /* reported as an orphan when purged */
 	r->retired = a;
-	a[r->num_retired++] = (struct rhook__retired){
+	a[r->num_retired++] = (struct lsm__retired){
 		.f = { .file_id = fm->file_id, .level = fm->level, .file_size = fm->file_size,
 		       .index_file_size = fm->index_file_size, .num_rows = fm->num_rows,
 		       .removed_version = version },
@@ -102,7 +102,7 @@ void rhook__retired_add_locked(struct rhook_region *r, const struct rhook_file_m
 	};
 }
 
-void rhook__retired_prune_locked(struct rhook_region *r, uint64_t pass)
+void lsm__retired_prune_locked(struct lsm_region *r, uint64_t pass)
 {
 	size_t n = 0;
 
@@ -112,7 +112,7 @@ void rhook__retired_prune_locked(struct rhook_region *r, uint64_t pass)
 	r->num_retired = n;
 }
 
-void rhook__retired_remove_locked(struct rhook_region *r, const rhook_file_id *id)
+void lsm__retired_remove_locked(struct lsm_region *r, const rhook_file_id *id)
 {
 	size_t n = 0;
 

@@ -49,15 +49,15 @@ static size_t removed_total(struct ert_env *e)
 }
 
 /* Watches @r from inside the hook (its manifest is read there: the mutex must be free). */
-static void watch(struct ert_env *e, struct rhook_region *r, const char *dir)
+static void watch(struct ert_env *e, struct lsm_region *r, const char *dir)
 {
-	ert_recorder_add_region(&e->rec, rhook_region_get_id(r), dir, r);
+	ert_recorder_add_region(&e->rec, lsm_region_get_id(r), dir, r);
 }
 
-static void unwatch_close(struct ert_env *e, struct rhook_region *r)
+static void unwatch_close(struct ert_env *e, struct lsm_region *r)
 {
-	ert_recorder_add_region(&e->rec, rhook_region_get_id(r), NULL, NULL);
-	rhook_region_close(r);
+	ert_recorder_add_region(&e->rec, lsm_region_get_id(r), NULL, NULL);
+	lsm_region_close(r);
 }
 
 /* Compaction: no removal at the commit; the purge removes exactly the inputs, with the compaction's version. */
@@ -65,23 +65,23 @@ static void test_compaction_purge(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_region_manifest before;
-	struct rhook_region_op_result res;
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_region_manifest before;
+	struct lsm_region_op_result res;
 	struct rhook_removed_file got[16];
-	struct rhook_gc_stats gs;
+	struct lsm_gc_stats gs;
 
 	watch(e, r, dir);
 	ert_put_flush(r, 300, 0, 1);
 	ert_put_flush(r, 300, 1000, 2);
-	assert_int_equal(rhook_region_manifest(r, &before), 0);
-	assert_int_equal(rhook_region_compact(r, &res), 0);
+	assert_int_equal(lsm_region_manifest(r, &before), 0);
+	assert_int_equal(lsm_region_compact(r, &res), 0);
 	assert_int_equal(res.files_in, before.num_files);
 	/* The inputs are still in data/ (a scan of the older version may read them): nothing removed yet. */
 	assert_int_equal(removed_total(e), 0);
 	assert_int_equal(ert_count_files(dir, "data"), before.num_files + res.files_out);
 
-	assert_int_equal(rhook_region_gc(r, &gs), 0);
+	assert_int_equal(lsm_region_gc(r, &gs), 0);
 	assert_int_equal(gs.files_removed, before.num_files);
 	assert_int_equal(removed_files(e, RHOOK_REMOVE_COMPACTION, got, 16), before.num_files);
 	assert_int_equal(removed_total(e), before.num_files);
@@ -101,9 +101,9 @@ static void test_compaction_purge(void **state)
 		assert_true(found);
 	}
 	/* A second GC finds nothing more. */
-	assert_int_equal(rhook_region_gc(r, &gs), 0);
+	assert_int_equal(lsm_region_gc(r, &gs), 0);
 	assert_int_equal(removed_total(e), before.num_files);
-	rhook_region_manifest_clear(&before);
+	lsm_region_manifest_clear(&before);
 	unwatch_close(e, r);
 }
 
@@ -112,8 +112,8 @@ static void test_truncate_purge(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_region_manifest m;
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_region_manifest m;
 	struct rhook_removed_file got[16];
 	rhook_file_id one;
 	uint64_t v;
@@ -121,28 +121,28 @@ static void test_truncate_purge(void **state)
 	watch(e, r, dir);
 	ert_put_flush(r, 200, 0, 1);
 	ert_put_flush(r, 200, 1000, 1);
-	assert_int_equal(rhook_region_manifest(r, &m), 0);
+	assert_int_equal(lsm_region_manifest(r, &m), 0);
 	one = m.files[0].file_id;
-	rhook_region_manifest_clear(&m);
-	assert_int_equal(rhook_region_truncate_files(r, &one, 1), 0);
+	lsm_region_manifest_clear(&m);
+	assert_int_equal(lsm_region_truncate_files(r, &one, 1), 0);
 	v = ert_version(r);
 	assert_int_equal(removed_total(e), 0);
-	assert_int_equal(rhook_region_gc(r, NULL), 0);
+	assert_int_equal(lsm_region_gc(r, NULL), 0);
 	assert_int_equal(removed_files(e, RHOOK_REMOVE_TRUNCATE, got, 16), 1);
 	assert_true(rhook_file_id_equal(&got[0].file_id, &one));
 	assert_int_equal(got[0].removed_version, v);
 
-	assert_int_equal(rhook_region_manifest(r, &m), 0);
-	assert_int_equal(rhook_region_truncate(r), 0);
+	assert_int_equal(lsm_region_manifest(r, &m), 0);
+	assert_int_equal(lsm_region_truncate(r), 0);
 	v = ert_version(r);
-	assert_int_equal(rhook_region_gc(r, NULL), 0);
+	assert_int_equal(lsm_region_gc(r, NULL), 0);
 	assert_int_equal(removed_files(e, RHOOK_REMOVE_TRUNCATE, got, 16), 1 + m.num_files);
 	for (size_t i = 0; i < m.num_files; i++)
 		assert_true(ert_removed_id(&e->rec, RHOOK_REMOVE_TRUNCATE, &m.files[i].file_id));
 	assert_int_equal(got[1].removed_version, v);
 	assert_int_equal(removed_total(e), 1 + m.num_files);
 	assert_int_equal(ert_count_files(dir, "data"), 0);
-	rhook_region_manifest_clear(&m);
+	lsm_region_manifest_clear(&m);
 	unwatch_close(e, r);
 }
 
@@ -151,24 +151,24 @@ static void test_drop(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_region_manifest m;
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_region_manifest m;
 	size_t on_disk;
 
 	watch(e, r, dir);
 	ert_put_flush(r, 300, 0, 1);
 	ert_put_flush(r, 300, 1000, 1);
-	assert_int_equal(rhook_region_compact(r, NULL), 0);
-	assert_int_equal(rhook_region_manifest(r, &m), 0);
+	assert_int_equal(lsm_region_compact(r, NULL), 0);
+	assert_int_equal(lsm_region_manifest(r, &m), 0);
 	on_disk = ert_count_files(dir, "data");
 	assert_int_equal(on_disk, 2 + m.num_files); /* the compaction's inputs wait for GC */
-	assert_int_equal(rhook_region_drop(r), 0);
+	assert_int_equal(lsm_region_drop(r), 0);
 	assert_int_equal(access(dir, F_OK), -1);
 	assert_int_equal(ert_removed(&e->rec, RHOOK_REMOVE_DROP), on_disk);
 	assert_int_equal(removed_total(e), on_disk);
 	for (size_t i = 0; i < m.num_files; i++)
 		assert_true(ert_removed_id(&e->rec, RHOOK_REMOVE_DROP, &m.files[i].file_id));
-	rhook_region_manifest_clear(&m);
+	lsm_region_manifest_clear(&m);
 	unwatch_close(e, r);
 }
 
@@ -177,14 +177,14 @@ static void test_failed_outputs(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 	struct rhook_removed_file got[16];
 	size_t announced;
 
 	watch(e, r, dir);
 	ert_put(r, 1200, 300, 0, 1);
-	rhook_engine_set_fault(e->engine, RHOOK_FAULT_PERSIST, -EIO, 0);
-	assert_int_equal(rhook_region_flush(r, NULL), -EIO);
+	lsm_engine_set_fault(e->engine, LSM_FAULT_PERSIST, -EIO, 0);
+	assert_int_equal(lsm_region_flush(r, NULL), -EIO);
 	announced = e->rec.calls[0].num_files;
 	assert_int_equal(announced, 3);
 	assert_int_equal(removed_files(e, RHOOK_REMOVE_ORPHAN, got, 16), announced);
@@ -197,11 +197,11 @@ static void test_failed_outputs(void **state)
 	assert_int_equal(ert_count_files(dir, "data"), 0);
 
 	/* The rows stayed: the retry commits, and a compaction that fails loses its outputs the same way. */
-	assert_int_equal(rhook_region_flush(r, NULL), 0);
+	assert_int_equal(lsm_region_flush(r, NULL), 0);
 	ert_put_flush(r, 100, 5000, 2);
 	ert_recorder_reset(&e->rec);
-	rhook_engine_set_fault(e->engine, RHOOK_FAULT_PERSIST, -EIO, 0);
-	assert_int_equal(rhook_region_compact(r, NULL), -EIO);
+	lsm_engine_set_fault(e->engine, LSM_FAULT_PERSIST, -EIO, 0);
+	assert_int_equal(lsm_region_compact(r, NULL), -EIO);
 	assert_int_equal(ert_count(&e->rec, ERT_SST), 1);
 	assert_int_equal(removed_files(e, RHOOK_REMOVE_ORPHAN, got, 16), e->rec.calls[0].num_files);
 	assert_int_equal(got[0].level, 1);
@@ -214,7 +214,7 @@ static void test_orphan_at_open(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], path[ERT_PATH + 64], fid[RHOOK_FILE_ID_STRLEN];
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 	struct rhook_removed_file got[4];
 	struct ert_rows rows;
 	rhook_file_id id = rhook_file_id_generate();
@@ -222,11 +222,11 @@ static void test_orphan_at_open(void **state)
 	FILE *f;
 
 	ert_put_flush(r, 100, 0, 1);
-	rhook_region_close(r);
+	lsm_region_close(r);
 	rhook_file_id_format(&id, fid);
 	snprintf(path, sizeof(path), "%s/data/%s.sst", dir, fid);
 	ert_rows_make(&rows, 50, 10, 0, 3);
-	assert_int_equal(rhook_sst_write_file(path, rows.rows, rows.n), 0);
+	assert_int_equal(lsm_sst_write_file(path, rows.rows, rows.n), 0);
 	ert_rows_free(&rows);
 	f = fopen(path, "r");
 	assert_non_null(f);
@@ -234,11 +234,11 @@ static void test_orphan_at_open(void **state)
 	size = ftell(f);
 	fclose(f);
 
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
 	watch(e, r, dir);
-	assert_int_equal(rhook_region_orphans(r), 1);
+	assert_int_equal(lsm_region_orphans(r), 1);
 	assert_int_equal(removed_total(e), 0);
-	assert_int_equal(rhook_region_gc(r, NULL), 0);
+	assert_int_equal(lsm_region_gc(r, NULL), 0);
 	assert_int_equal(removed_files(e, RHOOK_REMOVE_ORPHAN, got, 4), 1);
 	assert_true(rhook_file_id_equal(&got[0].file_id, &id));
 	assert_int_equal(got[0].level, RHOOK_LEVEL_UNKNOWN);
@@ -253,27 +253,27 @@ static void test_staging_abort(void **state)
 {
 	struct ert_env *e = *state;
 	char sdir[ERT_PATH], ddir[ERT_PATH];
-	struct rhook_region *src = ert_region(e, sdir), *dst = ert_region(e, ddir);
-	struct rhook_region_manifest sm;
+	struct lsm_region *src = ert_region(e, sdir), *dst = ert_region(e, ddir);
+	struct lsm_region_manifest sm;
 
 	watch(e, dst, ddir);
 	ert_put_flush(src, 300, 0, 1);
-	assert_int_equal(rhook_region_manifest(src, &sm), 0);
-	assert_int_equal(rhook_region_enter_staging(dst, "host < 'k1'"), 0);
-	assert_int_equal(rhook_region_remap(dst, src), 0);
+	assert_int_equal(lsm_region_manifest(src, &sm), 0);
+	assert_int_equal(lsm_region_enter_staging(dst, "host < 'k1'"), 0);
+	assert_int_equal(lsm_region_remap(dst, src), 0);
 	/* Remap is bookkeeping: nothing removed. */
 	assert_int_equal(removed_total(e), 0);
-	assert_int_equal(rhook_region_abort_staging(dst), 0);
-	assert_int_equal(rhook_region_gc(dst, NULL), 0);
+	assert_int_equal(lsm_region_abort_staging(dst), 0);
+	assert_int_equal(lsm_region_gc(dst, NULL), 0);
 	assert_int_equal(ert_removed(&e->rec, RHOOK_REMOVE_STAGING_ABORT), sm.num_files);
 	for (size_t i = 0; i < sm.num_files; i++)
 		assert_true(ert_removed_id(&e->rec, RHOOK_REMOVE_STAGING_ABORT, &sm.files[i].file_id));
 	assert_int_equal(removed_total(e), sm.num_files);
 	/* The source keeps its files. */
 	assert_int_equal(ert_count_files(sdir, "data"), sm.num_files);
-	rhook_region_manifest_clear(&sm);
+	lsm_region_manifest_clear(&sm);
 	unwatch_close(e, dst);
-	rhook_region_close(src);
+	lsm_region_close(src);
 }
 
 /* No removal: copy (the source keeps its files), follower open and sync, checkpoint, GC with nothing to purge. */
@@ -281,28 +281,28 @@ static void test_no_removal(void **state)
 {
 	struct ert_env *e = *state;
 	char sdir[ERT_PATH], ddir[ERT_PATH];
-	struct rhook_region *src = ert_region(e, sdir), *dst = ert_region(e, ddir), *follower;
+	struct lsm_region *src = ert_region(e, sdir), *dst = ert_region(e, ddir), *follower;
 
 	ert_put_flush(src, 300, 0, 1);
-	assert_int_equal(rhook_region_copy_files(dst, src, NULL, 0), 0);
-	assert_int_equal(rhook_region_open(e->engine, sdir, RHOOK_ROLE_FOLLOWER, &follower), 0);
+	assert_int_equal(lsm_region_copy_files(dst, src, NULL, 0), 0);
+	assert_int_equal(lsm_region_open(e->engine, sdir, LSM_ROLE_FOLLOWER, &follower), 0);
 	ert_put_flush(src, 300, 1000, 2);
-	assert_int_equal(rhook_region_compact(src, NULL), 0);
-	assert_int_equal(rhook_region_sync(follower), 0);
-	assert_int_equal(rhook_region_checkpoint(src), 0);
-	assert_int_equal(rhook_region_checkpoint(dst), 0);
-	assert_int_equal(rhook_region_gc(dst, NULL), 0);
+	assert_int_equal(lsm_region_compact(src, NULL), 0);
+	assert_int_equal(lsm_region_sync(follower), 0);
+	assert_int_equal(lsm_region_checkpoint(src), 0);
+	assert_int_equal(lsm_region_checkpoint(dst), 0);
+	assert_int_equal(lsm_region_gc(dst, NULL), 0);
 	assert_int_equal(removed_total(e), 0);
 	/* The source's GC purges its compaction inputs, the copies in dst stay. */
-	rhook_region_close(follower);
-	assert_int_equal(rhook_region_gc(src, NULL), 0);
+	lsm_region_close(follower);
+	assert_int_equal(lsm_region_gc(src, NULL), 0);
 	assert_int_equal(removed_total(e), ert_removed(&e->rec, RHOOK_REMOVE_COMPACTION));
 	assert_true(ert_removed(&e->rec, RHOOK_REMOVE_COMPACTION) > 0);
 	for (size_t i = 0; i < e->rec.num_removals; i++)
-		assert_int_equal(e->rec.removals[i].region_id, rhook_region_get_id(src));
+		assert_int_equal(e->rec.removals[i].region_id, lsm_region_get_id(src));
 	assert_true(ert_count_files(ddir, "data") > 0);
-	rhook_region_close(src);
-	rhook_region_close(dst);
+	lsm_region_close(src);
+	lsm_region_close(dst);
 }
 
 /* A region reopened after a compaction: the replay knows why the inputs went (not orphans). */
@@ -310,16 +310,16 @@ static void test_reason_survives_reopen(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_region_op_result res;
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_region_op_result res;
 
 	ert_put_flush(r, 300, 0, 1);
 	ert_put_flush(r, 300, 1000, 2);
-	assert_int_equal(rhook_region_compact(r, &res), 0);
-	rhook_region_close(r);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_compact(r, &res), 0);
+	lsm_region_close(r);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
 	watch(e, r, dir);
-	assert_int_equal(rhook_region_gc(r, NULL), 0);
+	assert_int_equal(lsm_region_gc(r, NULL), 0);
 	assert_int_equal(ert_removed(&e->rec, RHOOK_REMOVE_COMPACTION), res.files_in);
 	assert_int_equal(removed_total(e), res.files_in);
 	assert_int_equal(e->rec.removals[0].files[0].removed_version, res.version);

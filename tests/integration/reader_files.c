@@ -65,12 +65,12 @@ static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_wr
 struct env {
 	char dir[PATH_MAX], trace[PATH_MAX + 16];
 	struct rhook_registry *reg;
-	struct rhook_engine *engine;
+	struct lsm_engine *engine;
 };
 
 static void env_up(struct env *e, const char *tag)
 {
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .row_group_rows = 64, .sst_max_rows = 500 };
+	struct lsm_engine_config cfg = { .size = sizeof(cfg), .row_group_rows = 64, .sst_max_rows = 500 };
 	struct rhook_recorder_config rc = { .size = sizeof(rc), .mode = RHOOK_RECORDER_DISCARD };
 
 	memset(&truth.bytes, 0, sizeof(truth.bytes));
@@ -84,28 +84,28 @@ static void env_up(struct env *e, const char *tag)
 	assert_int_equal(rhook_registry_new(&e->reg), 0);
 	assert_int_equal(rhook_registry_add(e->reg, &ops, NULL, NULL), 0);
 	cfg.registry = e->reg;
-	assert_int_equal(rhook_engine_new(&cfg, &e->engine), 0);
+	assert_int_equal(lsm_engine_new(&cfg, &e->engine), 0);
 }
 
 static void env_down(struct env *e)
 {
-	rhook_engine_free(e->engine);
+	lsm_engine_free(e->engine);
 	rhook_registry_free(e->reg);
 	assert_int_equal(rhook_recorder_stop(), 0);
 	unsetenv("RHOOK_TRACE_DIR");
 }
 
-static struct rhook_region *region(struct env *e, unsigned n)
+static struct lsm_region *region(struct env *e, unsigned n)
 {
 	struct rhook_region_meta m;
-	struct rhook_region *r;
+	struct lsm_region *r;
 	rhook_region_id id;
 	char path[PATH_MAX + 32];
 
 	assert_int_equal(rhook_region_id_make_group(9, 0, n, &id), 0);
 	ert_region_meta(&m, id, 1);
 	snprintf(path, sizeof(path), "%s/region-%u", e->dir, n);
-	assert_int_equal(rhook_region_create(e->engine, path, &m, &r), 0);
+	assert_int_equal(lsm_region_create(e->engine, path, &m, &r), 0);
 	return r;
 }
 
@@ -175,10 +175,10 @@ static void test_files_and_amp(void **state)
 {
 	struct env e;
 	char program[PATH_MAX + 32];
-	struct rhook_remote_compaction req = { .size = sizeof(req), .program = program };
-	struct rhook_region_op_result remote;
-	struct rhook_region_manifest ma, mb;
-	struct rhook_region *a, *b;
+	struct lsm_remote_compaction req = { .size = sizeof(req), .program = program };
+	struct lsm_region_op_result remote;
+	struct lsm_region_manifest ma, mb;
+	struct lsm_region *a, *b;
 	uint64_t job_before, job_after, flushed, compacted;
 	rhook_region_id id_a;
 	json_t **lines;
@@ -194,25 +194,25 @@ static void test_files_and_amp(void **state)
 	ert_put_flush(a, 600, 0, 1);
 	ert_put_flush(a, 300, 1000, 2);
 	ert_put_flush(a, 300, 2000, 3);
-	assert_int_equal(rhook_region_compact(a, NULL), 0);
-	assert_int_equal(rhook_region_gc(a, NULL), 0);
+	assert_int_equal(lsm_region_compact(a, NULL), 0);
+	assert_int_equal(lsm_region_gc(a, NULL), 0);
 	ert_put_flush(a, 200, 3000, 4);
-	assert_int_equal(rhook_region_manifest(a, &ma), 0);
-	assert_int_equal(rhook_region_truncate_files(a, &ma.files[0].file_id, 1), 0);
-	rhook_region_manifest_clear(&ma);
-	assert_int_equal(rhook_region_gc(a, NULL), 0);
+	assert_int_equal(lsm_region_manifest(a, &ma), 0);
+	assert_int_equal(lsm_region_truncate_files(a, &ma.files[0].file_id, 1), 0);
+	lsm_region_manifest_clear(&ma);
+	assert_int_equal(lsm_region_gc(a, NULL), 0);
 	/* b: two flushes, a remote compaction in rhook-compactor, the leader's purge. */
 	ert_put_flush(b, 300, 0, 1);
 	ert_put_flush(b, 300, 1000, 2);
 	job_before = rhook_job_new();
-	assert_int_equal(rhook_region_compact_remote(b, &req, &remote), 0);
+	assert_int_equal(lsm_region_compact_remote(b, &req, &remote), 0);
 	job_after = rhook_job_new();
-	assert_int_equal(rhook_region_gc(b, NULL), 0);
-	assert_int_equal(rhook_region_manifest(a, &ma), 0);
-	assert_int_equal(rhook_region_manifest(b, &mb), 0);
-	id_a = rhook_region_get_id(a);
-	rhook_region_close(a);
-	rhook_region_close(b);
+	assert_int_equal(lsm_region_gc(b, NULL), 0);
+	assert_int_equal(lsm_region_manifest(a, &ma), 0);
+	assert_int_equal(lsm_region_manifest(b, &mb), 0);
+	id_a = lsm_region_get_id(a);
+	lsm_region_close(a);
+	lsm_region_close(b);
 	env_down(&e);
 	flushed = truth.bytes[RHOOK_ORIGIN_FLUSH];
 	compacted = truth.bytes[RHOOK_ORIGIN_COMPACTION];
@@ -298,25 +298,25 @@ static void test_files_and_amp(void **state)
 		free(out);
 		free(err);
 	}
-	rhook_region_manifest_clear(&ma);
-	rhook_region_manifest_clear(&mb);
-	rhook_rmtree(e.dir);
+	lsm_region_manifest_clear(&ma);
+	lsm_region_manifest_clear(&mb);
+	tc_rmtree(e.dir);
 }
 
 /* The failpoint: GC deletes a live SST; the hooks are told, and check proves the data loss. */
 static void test_gc_deletes_live_file(void **state)
 {
 	struct env e;
-	struct rhook_region *r;
+	struct lsm_region *r;
 	char *out, *err;
 
 	(void)state;
 	env_up(&e, "livegc");
 	r = region(&e, 1);
 	ert_put_flush(r, 300, 0, 1);
-	rhook_engine_set_fault(e.engine, RHOOK_FAULT_GC_LIVE, -EIO, 0);
-	assert_int_equal(rhook_region_gc(r, NULL), 0);
-	rhook_region_close(r);
+	lsm_engine_set_fault(e.engine, LSM_FAULT_GC_LIVE, -EIO, 0);
+	assert_int_equal(lsm_region_gc(r, NULL), 0);
+	lsm_region_close(r);
 	env_down(&e);
 	assert_int_equal(truth.num_deleted, 1);
 	assert_int_equal(rr_read(&out, &err, (const char *const[]){ "check", e.trace, NULL }), 1);
@@ -324,7 +324,7 @@ static void test_gc_deletes_live_file(void **state)
 		fail_msg("removed-live-file not caught:\n%s", out);
 	free(out);
 	free(err);
-	rhook_rmtree(e.dir);
+	tc_rmtree(e.dir);
 }
 
 int main(void)

@@ -21,7 +21,7 @@
 
 #include <rhook/manifest.h>
 
-#include "core/abi.h"
+#include "base/abi.h"
 
 struct seen {
 	int calls;

@@ -10,31 +10,31 @@
 
 #include <rhook/hook.h>
 
-#include "trace/events.h"
+#include "wire/events.h"
 
-void rhook__lc_init(struct rhook__lifecycle *lc)
+void rdr_lc_init(struct rdr_lifecycle *lc)
 {
 	memset(lc, 0, sizeof(*lc));
-	rhook__map_init(&lc->file_index, sizeof(size_t));
-	rhook__map_init(&lc->job_index, sizeof(size_t));
-	rhook__map_init(&lc->region_index, sizeof(size_t));
+	rdr_map_init(&lc->file_index, sizeof(size_t));
+	rdr_map_init(&lc->job_index, sizeof(size_t));
+	rdr_map_init(&lc->region_index, sizeof(size_t));
 }
 
-void rhook__lc_free(struct rhook__lifecycle *lc)
+void rdr_lc_free(struct rdr_lifecycle *lc)
 {
 	for (size_t i = 0; i < lc->num_regions; i++)
 		free(lc->regions[i].samples);
 	free(lc->files);
 	free(lc->jobs);
 	free(lc->regions);
-	rhook__map_free(&lc->file_index);
-	rhook__map_free(&lc->job_index);
-	rhook__map_free(&lc->region_index);
+	rdr_map_free(&lc->file_index);
+	rdr_map_free(&lc->job_index);
+	rdr_map_free(&lc->region_index);
 	memset(lc, 0, sizeof(*lc));
 }
 
 /* Grows @*arr (of @size-byte items) to hold one more; NULL (and lc->err) on failure. */
-static void *grow(struct rhook__lifecycle *lc, void **arr, size_t *num, size_t *cap, size_t size)
+static void *grow(struct rdr_lifecycle *lc, void **arr, size_t *num, size_t *cap, size_t size)
 {
 	if (*num == *cap) {
 		size_t c = *cap ? 2 * *cap : 64;
@@ -58,22 +58,22 @@ static void file_key(const uint8_t id[16], uint64_t region, uint64_t k[2])
 	k[0] ^= region * 0x9e3779b97f4a7c15ull;
 }
 
-struct rhook__lc_file *rhook__lc_file_find(const struct rhook__lifecycle *lc, const uint8_t id[16], uint64_t region)
+struct rdr_lc_file *rdr_lc_file_find(const struct rdr_lifecycle *lc, const uint8_t id[16], uint64_t region)
 {
 	uint64_t k[2];
 	const size_t *i;
 
 	file_key(id, region, k);
-	i = rhook__map_find(&lc->file_index, k[0], k[1]);
+	i = rdr_map_find(&lc->file_index, k[0], k[1]);
 	/* The key mixes the region in: check both, a collision is no match. */
 	if (!i || lc->files[*i - 1].region != region || memcmp(lc->files[*i - 1].id, id, 16))
 		return NULL;
 	return &lc->files[*i - 1];
 }
 
-static struct rhook__lc_file *file_get(struct rhook__lifecycle *lc, const uint8_t id[16], uint64_t region)
+static struct rdr_lc_file *file_get(struct rdr_lifecycle *lc, const uint8_t id[16], uint64_t region)
 {
-	struct rhook__lc_file *f = rhook__lc_file_find(lc, id, region);
+	struct rdr_lc_file *f = rdr_lc_file_find(lc, id, region);
 	uint64_t k[2];
 	size_t *i;
 	bool created;
@@ -81,7 +81,7 @@ static struct rhook__lc_file *file_get(struct rhook__lifecycle *lc, const uint8_
 	if (f)
 		return f;
 	file_key(id, region, k);
-	i = rhook__map_insert(&lc->file_index, k[0], k[1], &created);
+	i = rdr_map_insert(&lc->file_index, k[0], k[1], &created);
 	if (!i || !created) {
 		lc->err = -ENOMEM; /* !created: a key collision, the model cannot hold both */
 		return NULL;
@@ -96,25 +96,25 @@ static struct rhook__lc_file *file_get(struct rhook__lifecycle *lc, const uint8_
 	return f;
 }
 
-struct rhook__lc_job *rhook__lc_job_find(const struct rhook__lifecycle *lc, const struct rhook__rd_proc *proc,
+struct rdr_lc_job *rdr_lc_job_find(const struct rdr_lifecycle *lc, const struct rdr_proc *proc,
 					 uint64_t job_id)
 {
-	const size_t *i = rhook__map_find(&lc->job_index, proc->index, job_id);
+	const size_t *i = rdr_map_find(&lc->job_index, proc->index, job_id);
 
 	return i && *i ? &lc->jobs[*i - 1] : NULL;
 }
 
 /* Job @job_id of @ev's process, created on first sight; NULL for no job (0). */
-static struct rhook__lc_job *job_get(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev, uint64_t job_id,
-				     uint64_t region, enum rhook__lc_job_kind kind)
+static struct rdr_lc_job *job_get(struct rdr_lifecycle *lc, const struct rdr_event *ev, uint64_t job_id,
+				     uint64_t region, enum rdr_lc_job_kind kind)
 {
-	struct rhook__lc_job *j;
+	struct rdr_lc_job *j;
 	size_t *i;
 	bool created;
 
 	if (!job_id)
 		return NULL;
-	i = rhook__map_insert(&lc->job_index, ev->proc->index, job_id, &created);
+	i = rdr_map_insert(&lc->job_index, ev->proc->index, job_id, &created);
 	if (!i) {
 		lc->err = -ENOMEM;
 		return NULL;
@@ -134,13 +134,13 @@ static struct rhook__lc_job *job_get(struct rhook__lifecycle *lc, const struct r
 	return j;
 }
 
-static struct rhook__lc_region *region_get(struct rhook__lifecycle *lc, uint64_t region)
+static struct rdr_lc_region *region_get(struct rdr_lifecycle *lc, uint64_t region)
 {
-	struct rhook__lc_region *r;
+	struct rdr_lc_region *r;
 	size_t *i;
 	bool created;
 
-	i = rhook__map_insert(&lc->region_index, region, 0, &created);
+	i = rdr_map_insert(&lc->region_index, region, 0, &created);
 	if (!i) {
 		lc->err = -ENOMEM;
 		return NULL;
@@ -155,24 +155,24 @@ static struct rhook__lc_region *region_get(struct rhook__lifecycle *lc, uint64_t
 	return r;
 }
 
-static unsigned level_slot(const struct rhook__lc_file *f)
+static unsigned level_slot(const struct rdr_lc_file *f)
 {
-	return f->level <= 2 ? f->level : RHOOK__LC_LEVEL_UNKNOWN;
+	return f->level <= 2 ? f->level : RDR_LC_LEVEL_UNKNOWN;
 }
 
-static void on_begin(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev, enum rhook__lc_job_kind kind)
+static void on_begin(struct rdr_lifecycle *lc, const struct rdr_event *ev, enum rdr_lc_job_kind kind)
 {
-	struct rhook__lc_job *j;
+	struct rdr_lc_job *j;
 
-	if (kind == RHOOK__LC_FLUSH) {
-		const struct rhook__ev_flush_begin *e = ev->payload;
+	if (kind == RDR_LC_FLUSH) {
+		const struct rhw_ev_flush_begin *e = ev->payload;
 
 		if (!(j = job_get(lc, ev, e->job_id, e->region_id, kind)))
 			return;
 		j->rows = e->rows;
 		j->bytes_in = e->bytes;
 	} else {
-		const struct rhook__ev_compaction_begin *e = ev->payload;
+		const struct rhw_ev_compaction_begin *e = ev->payload;
 
 		if (!(j = job_get(lc, ev, e->job_id, e->region_id, kind)))
 			return;
@@ -180,16 +180,16 @@ static void on_begin(struct rhook__lifecycle *lc, const struct rhook__rd_event *
 		j->bytes_in = e->bytes_in;
 		j->files_in = e->input_files;
 	}
-	j->known |= RHOOK__LC_JOB_BEGIN;
+	j->known |= RDR_LC_JOB_BEGIN;
 	j->begin_ts = ev->ts;
 }
 
-static void on_end(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev, enum rhook__lc_job_kind kind)
+static void on_end(struct rdr_lifecycle *lc, const struct rdr_event *ev, enum rdr_lc_job_kind kind)
 {
-	struct rhook__lc_job *j;
+	struct rdr_lc_job *j;
 
-	if (kind == RHOOK__LC_FLUSH) {
-		const struct rhook__ev_flush_end *e = ev->payload;
+	if (kind == RDR_LC_FLUSH) {
+		const struct rhw_ev_flush_end *e = ev->payload;
 
 		if (!(j = job_get(lc, ev, e->job_id, e->region_id, kind)))
 			return;
@@ -198,7 +198,7 @@ static void on_end(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev
 		j->files_out = e->files;
 		j->status = e->status;
 	} else {
-		const struct rhook__ev_compaction_end *e = ev->payload;
+		const struct rhw_ev_compaction_end *e = ev->payload;
 
 		if (!(j = job_get(lc, ev, e->job_id, e->region_id, kind)))
 			return;
@@ -209,20 +209,20 @@ static void on_end(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev
 		j->files_out = e->output_files;
 		j->status = e->status;
 	}
-	j->known |= RHOOK__LC_JOB_END;
+	j->known |= RDR_LC_JOB_END;
 	j->end_ts = ev->ts;
 }
 
-static void on_written(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev)
+static void on_written(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 {
-	const struct rhook__ev_sst_file_written *e = ev->payload;
-	struct rhook__lc_file *f = file_get(lc, e->file_id, e->region_id);
-	struct rhook__lc_region *r = region_get(lc, e->region_id);
-	struct rhook__lc_job *j;
+	const struct rhw_ev_sst_file_written *e = ev->payload;
+	struct rdr_lc_file *f = file_get(lc, e->file_id, e->region_id);
+	struct rdr_lc_region *r = region_get(lc, e->region_id);
+	struct rdr_lc_job *j;
 
 	if (!f || !r)
 		return;
-	f->known |= RHOOK__LC_BORN;
+	f->known |= RDR_LC_BORN;
 	f->born_ts = ev->ts;
 	f->born_job = e->job_id;
 	f->born_proc = ev->proc;
@@ -235,19 +235,19 @@ static void on_written(struct rhook__lifecycle *lc, const struct rhook__rd_event
 		r->written_files[e->origin]++;
 	}
 	j = job_get(lc, ev, e->job_id, e->region_id,
-		    e->origin == RHOOK_ORIGIN_FLUSH ? RHOOK__LC_FLUSH : RHOOK__LC_COMPACTION);
+		    e->origin == RHOOK_ORIGIN_FLUSH ? RDR_LC_FLUSH : RDR_LC_COMPACTION);
 	if (j) {
 		j->written_files++;
 		j->written_bytes += e->file_size;
 	}
 }
 
-static void make_live(struct rhook__lc_region *r, struct rhook__lc_file *f, const struct rhook__rd_event *ev,
-		      const struct rhook__ev_manifest_updated *e)
+static void make_live(struct rdr_lc_region *r, struct rdr_lc_file *f, const struct rdr_event *ev,
+		      const struct rhw_ev_manifest_updated *e)
 {
-	if (rhook__lc_file_live(f))
+	if (rdr_lc_file_live(f))
 		return; /* an index build re-adds a live file with new metadata */
-	f->known = (uint8_t)((f->known | RHOOK__LC_LIVE) & ~RHOOK__LC_UNLIVE);
+	f->known = (uint8_t)((f->known | RDR_LC_LIVE) & ~RDR_LC_UNLIVE);
 	f->live_ts = ev->ts;
 	f->live_version = e->version;
 	f->live_job = e->job_id;
@@ -256,28 +256,28 @@ static void make_live(struct rhook__lc_region *r, struct rhook__lc_file *f, cons
 	r->bytes[level_slot(f)] += f->file_size;
 }
 
-static void make_unlive(struct rhook__lc_region *r, struct rhook__lc_file *f, const struct rhook__rd_event *ev,
-			const struct rhook__ev_manifest_updated *e)
+static void make_unlive(struct rdr_lc_region *r, struct rdr_lc_file *f, const struct rdr_event *ev,
+			const struct rhw_ev_manifest_updated *e)
 {
 	unsigned l = level_slot(f);
 
-	if (rhook__lc_file_live(f)) {
+	if (rdr_lc_file_live(f)) {
 		r->files[l]--;
 		r->bytes[l] -= f->file_size;
 	}
-	f->known |= RHOOK__LC_UNLIVE;
+	f->known |= RDR_LC_UNLIVE;
 	f->unlive_ts = ev->ts;
 	f->unlive_version = e->version;
 	f->unlive_job = e->job_id;
 	f->unlive_cause = e->cause;
 }
 
-static void on_updated(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev)
+static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 {
-	const struct rhook__ev_manifest_updated *e = ev->payload;
-	struct rhook__lc_region *r = region_get(lc, e->region_id);
-	struct rhook__lc_sample *s;
-	struct rhook__lc_job *j;
+	const struct rhw_ev_manifest_updated *e = ev->payload;
+	struct rdr_lc_region *r = region_get(lc, e->region_id);
+	struct rdr_lc_sample *s;
+	struct rdr_lc_job *j;
 
 	if (!r)
 		return;
@@ -285,7 +285,7 @@ static void on_updated(struct rhook__lifecycle *lc, const struct rhook__rd_event
 		r->partial = true;
 	/* Lists 0 and 1 of manifest_updated: files_added, files_removed (events.h). */
 	for (uint16_t i = 0; i < ev->list_len[1]; i++) {
-		struct rhook__lc_file *f = file_get(lc, ev->ids + ((size_t)ev->list_len[0] + i) * 16, e->region_id);
+		struct rdr_lc_file *f = file_get(lc, ev->ids + ((size_t)ev->list_len[0] + i) * 16, e->region_id);
 
 		if (f)
 			make_unlive(r, f, ev, e);
@@ -293,10 +293,10 @@ static void on_updated(struct rhook__lifecycle *lc, const struct rhook__rd_event
 	/* A truncation that lists no file is a truncate-all: every live file of the region goes. */
 	if ((e->action_kinds & RHOOK_ACTION_TRUNCATE) && !e->num_files_removed)
 		for (size_t i = 0; i < lc->num_files; i++)
-			if (lc->files[i].region == e->region_id && rhook__lc_file_live(&lc->files[i]))
+			if (lc->files[i].region == e->region_id && rdr_lc_file_live(&lc->files[i]))
 				make_unlive(r, &lc->files[i], ev, e);
 	for (uint16_t i = 0; i < ev->list_len[0]; i++) {
-		struct rhook__lc_file *f = file_get(lc, ev->ids + (size_t)i * 16, e->region_id);
+		struct rdr_lc_file *f = file_get(lc, ev->ids + (size_t)i * 16, e->region_id);
 
 		if (f)
 			make_live(r, f, ev, e);
@@ -313,30 +313,30 @@ static void on_updated(struct rhook__lifecycle *lc, const struct rhook__rd_event
 		memcpy(s->bytes, r->bytes, sizeof(s->bytes));
 	}
 	/* The commit a job produced: the job's own process notifies it. */
-	j = e->job_id ? rhook__lc_job_find(lc, ev->proc, e->job_id) : NULL;
-	if (j && !(j->known & RHOOK__LC_JOB_COMMIT)) {
-		j->known |= RHOOK__LC_JOB_COMMIT;
+	j = e->job_id ? rdr_lc_job_find(lc, ev->proc, e->job_id) : NULL;
+	if (j && !(j->known & RDR_LC_JOB_COMMIT)) {
+		j->known |= RDR_LC_JOB_COMMIT;
 		j->commit_ts = ev->ts;
 		j->commit_version = e->version;
 	}
 }
 
-static void on_removed(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev)
+static void on_removed(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 {
-	const struct rhook__ev_sst_file_removed *e = ev->payload;
-	struct rhook__lc_file *f = file_get(lc, e->file_id, e->region_id);
-	struct rhook__lc_region *r = region_get(lc, e->region_id);
+	const struct rhw_ev_sst_file_removed *e = ev->payload;
+	struct rdr_lc_file *f = file_get(lc, e->file_id, e->region_id);
+	struct rdr_lc_region *r = region_get(lc, e->region_id);
 
 	if (!f || !r)
 		return;
 	/* A drop takes live files with it (no commit): they leave the figures here. */
-	if (rhook__lc_file_live(f)) {
+	if (rdr_lc_file_live(f)) {
 		r->files[level_slot(f)]--;
 		r->bytes[level_slot(f)] -= f->file_size;
-		f->known |= RHOOK__LC_UNLIVE;
+		f->known |= RDR_LC_UNLIVE;
 		f->unlive_ts = ev->ts;
 	}
-	f->known |= RHOOK__LC_DELETED;
+	f->known |= RDR_LC_DELETED;
 	f->deleted_ts = ev->ts;
 	f->deleted_version = e->removed_version;
 	f->deleted_proc = ev->proc;
@@ -349,28 +349,28 @@ static void on_removed(struct rhook__lifecycle *lc, const struct rhook__rd_event
 		f->num_rows = e->num_rows;
 }
 
-void rhook__lc_add(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev)
+void rdr_lc_add(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 {
 	switch (ev->id) {
-	case RHOOK__EV_flush_begin:
-		on_begin(lc, ev, RHOOK__LC_FLUSH);
+	case RHW_EV_flush_begin:
+		on_begin(lc, ev, RDR_LC_FLUSH);
 		break;
-	case RHOOK__EV_compaction_begin:
-		on_begin(lc, ev, RHOOK__LC_COMPACTION);
+	case RHW_EV_compaction_begin:
+		on_begin(lc, ev, RDR_LC_COMPACTION);
 		break;
-	case RHOOK__EV_flush_end:
-		on_end(lc, ev, RHOOK__LC_FLUSH);
+	case RHW_EV_flush_end:
+		on_end(lc, ev, RDR_LC_FLUSH);
 		break;
-	case RHOOK__EV_compaction_end:
-		on_end(lc, ev, RHOOK__LC_COMPACTION);
+	case RHW_EV_compaction_end:
+		on_end(lc, ev, RDR_LC_COMPACTION);
 		break;
-	case RHOOK__EV_sst_file_written:
+	case RHW_EV_sst_file_written:
 		on_written(lc, ev);
 		break;
-	case RHOOK__EV_manifest_updated:
+	case RHW_EV_manifest_updated:
 		on_updated(lc, ev);
 		break;
-	case RHOOK__EV_sst_file_removed:
+	case RHW_EV_sst_file_removed:
 		on_removed(lc, ev);
 		break;
 	default:
@@ -378,7 +378,7 @@ void rhook__lc_add(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev
 	}
 }
 
-double rhook__lc_write_amp(const struct rhook__lc_region *r)
+double rdr_lc_write_amp(const struct rdr_lc_region *r)
 {
 	uint64_t all = r->written_bytes[0] + r->written_bytes[1] + r->written_bytes[2];
 

@@ -5,7 +5,7 @@
  * `check`, and a small C API for other reports (an HTML report, a
  * Perfetto export) to walk the same model.
  *
- * Events are fed in time order (rhook__merge).  What each one tells:
+ * Events are fed in time order (rdr_merge).  What each one tells:
  *
  *   flush_begin/end, compaction_begin/end   a job: (process, job id) ->
  *       kind, mode, region, begin and end times, status, bytes, files;
@@ -28,35 +28,35 @@
  * Partial traces: each fact has a bit in `known`; what the trace does not
  * show (an overwritten ring lost the birth, the commit) is reported as
  * unknown, never guessed.  A manifest_updated that lists fewer ids than
- * it counts (more than RHOOK__EV_MAX_LISTED_IDS) marks its region
+ * it counts (more than RHW_EV_MAX_LISTED_IDS) marks its region
  * `partial`: its per-level figures from then on are lower bounds.
  *
  * Single-threaded; every pointer handed out is valid until the next
- * rhook__lc_add() or rhook__lc_free().
+ * rdr_lc_add() or rdr_lc_free().
  */
-#ifndef RHOOK_READ_LIFECYCLE_H
-#define RHOOK_READ_LIFECYCLE_H
+#ifndef RDR_LIFECYCLE_H
+#define RDR_LIFECYCLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
 #include "map.h"
+#include "reader/event.h"
 
 /* Levels 0..2; slot 3 counts live files whose level the trace did not show (ingested, copied). */
-#define RHOOK__LC_LEVELS 4
-#define RHOOK__LC_LEVEL_UNKNOWN 3
+#define RDR_LC_LEVELS 4
+#define RDR_LC_LEVEL_UNKNOWN 3
 
-/* Bits of struct rhook__lc_file.known. */
+/* Bits of struct rdr_lc_file.known. */
 enum {
-	RHOOK__LC_BORN = 1u << 0,    /* sst_file_written seen */
-	RHOOK__LC_LIVE = 1u << 1,    /* added by a manifest_updated */
-	RHOOK__LC_UNLIVE = 1u << 2,  /* removed from the manifest by a manifest_updated */
-	RHOOK__LC_DELETED = 1u << 3, /* sst_file_removed seen */
+	RDR_LC_BORN = 1u << 0,    /* sst_file_written seen */
+	RDR_LC_LIVE = 1u << 1,    /* added by a manifest_updated */
+	RDR_LC_UNLIVE = 1u << 2,  /* removed from the manifest by a manifest_updated */
+	RDR_LC_DELETED = 1u << 3, /* sst_file_removed seen */
 };
 
-struct rhook__lc_file {
+struct rdr_lc_file {
 	uint8_t id[16];
 	uint64_t region;
 	uint8_t level;      /* 0..2, or 255 (RHOOK_LEVEL_UNKNOWN) */
@@ -66,23 +66,23 @@ struct rhook__lc_file {
 	uint8_t reason;     /* deleted: enum rhook_remove_reason */
 	uint64_t file_size, num_rows;
 	uint64_t born_ts, born_job;
-	const struct rhook__rd_proc *born_proc;
+	const struct rdr_proc *born_proc;
 	uint64_t live_ts, live_version, live_job;
 	uint64_t unlive_ts, unlive_version, unlive_job;
 	uint64_t deleted_ts, deleted_version; /* deleted_version: the event's removed_version (0: unknown) */
-	const struct rhook__rd_proc *deleted_proc;
+	const struct rdr_proc *deleted_proc;
 };
 
-enum rhook__lc_job_kind { RHOOK__LC_FLUSH = 0, RHOOK__LC_COMPACTION = 1 };
+enum rdr_lc_job_kind { RDR_LC_FLUSH = 0, RDR_LC_COMPACTION = 1 };
 
-/* Bits of struct rhook__lc_job.known. */
-enum { RHOOK__LC_JOB_BEGIN = 1u << 0, RHOOK__LC_JOB_END = 1u << 1, RHOOK__LC_JOB_COMMIT = 1u << 2 };
+/* Bits of struct rdr_lc_job.known. */
+enum { RDR_LC_JOB_BEGIN = 1u << 0, RDR_LC_JOB_END = 1u << 1, RDR_LC_JOB_COMMIT = 1u << 2 };
 
-struct rhook__lc_job {
-	const struct rhook__rd_proc *proc;
+struct rdr_lc_job {
+	const struct rdr_proc *proc;
 	uint64_t job_id;
 	uint64_t region;
-	uint8_t kind;       /* enum rhook__lc_job_kind */
+	uint8_t kind;       /* enum rdr_lc_job_kind */
 	uint8_t remote;     /* compaction mode */
 	uint8_t known;      /* RHOOK__LC_JOB_* */
 	int32_t status;     /* end: 0 or a negative errno */
@@ -94,59 +94,59 @@ struct rhook__lc_job {
 };
 
 /* A region's files and bytes per level at one commit. */
-struct rhook__lc_sample {
+struct rdr_lc_sample {
 	uint64_t ts, version;
-	uint32_t files[RHOOK__LC_LEVELS];
-	uint64_t bytes[RHOOK__LC_LEVELS];
+	uint32_t files[RDR_LC_LEVELS];
+	uint64_t bytes[RDR_LC_LEVELS];
 };
 
-struct rhook__lc_region {
+struct rdr_lc_region {
 	uint64_t region;
 	/* SST bytes and files written (sst_file_written), by origin (enum rhook_origin). */
 	uint64_t written_bytes[3], written_files[3];
 	/* Live now (as of the last event fed). */
-	uint32_t files[RHOOK__LC_LEVELS];
-	uint64_t bytes[RHOOK__LC_LEVELS];
+	uint32_t files[RDR_LC_LEVELS];
+	uint64_t bytes[RDR_LC_LEVELS];
 	uint32_t max_l0;        /* largest level-0 backlog seen at a commit */
 	uint64_t max_l0_ts;
 	bool partial;           /* a commit listed fewer ids than it had: figures are lower bounds */
-	struct rhook__lc_sample *samples;
+	struct rdr_lc_sample *samples;
 	size_t num_samples, cap_samples;
 };
 
-struct rhook__lifecycle {
-	struct rhook__lc_file *files;
+struct rdr_lifecycle {
+	struct rdr_lc_file *files;
 	size_t num_files, cap_files;
-	struct rhook__lc_job *jobs;
+	struct rdr_lc_job *jobs;
 	size_t num_jobs, cap_jobs;
-	struct rhook__lc_region *regions;
+	struct rdr_lc_region *regions;
 	size_t num_regions, cap_regions;
-	struct rhook__map file_index;   /* (id ^ region mix, id) -> index + 1 */
-	struct rhook__map job_index;    /* (proc index, job id) -> index + 1 */
-	struct rhook__map region_index; /* (region, 0) -> index + 1 */
+	struct rdr_map file_index;   /* (id ^ region mix, id) -> index + 1 */
+	struct rdr_map job_index;    /* (proc index, job id) -> index + 1 */
+	struct rdr_map region_index; /* (region, 0) -> index + 1 */
 	int err;                        /* -ENOMEM: the model is incomplete */
 };
 
-void rhook__lc_init(struct rhook__lifecycle *lc);
-void rhook__lc_free(struct rhook__lifecycle *lc);
+void rdr_lc_init(struct rdr_lifecycle *lc);
+void rdr_lc_free(struct rdr_lifecycle *lc);
 /* Feeds the next event of the merged timeline. */
-void rhook__lc_add(struct rhook__lifecycle *lc, const struct rhook__rd_event *ev);
+void rdr_lc_add(struct rdr_lifecycle *lc, const struct rdr_event *ev);
 
 /* The file @id of @region, or NULL. */
-struct rhook__lc_file *rhook__lc_file_find(const struct rhook__lifecycle *lc, const uint8_t id[16], uint64_t region);
+struct rdr_lc_file *rdr_lc_file_find(const struct rdr_lifecycle *lc, const uint8_t id[16], uint64_t region);
 /* Job @job_id of process @proc, or NULL. */
-struct rhook__lc_job *rhook__lc_job_find(const struct rhook__lifecycle *lc, const struct rhook__rd_proc *proc,
+struct rdr_lc_job *rdr_lc_job_find(const struct rdr_lifecycle *lc, const struct rdr_proc *proc,
 					 uint64_t job_id);
 /* Whether @f is live by what the trace showed: added, not removed since. */
-static inline bool rhook__lc_file_live(const struct rhook__lc_file *f)
+static inline bool rdr_lc_file_live(const struct rdr_lc_file *f)
 {
-	return (f->known & RHOOK__LC_LIVE) && !(f->known & RHOOK__LC_UNLIVE);
+	return (f->known & RDR_LC_LIVE) && !(f->known & RDR_LC_UNLIVE);
 }
 
 /*
  * Write amplification: every SST byte written (flush, compaction, remote
  * compaction) over the bytes flushed; 0 when nothing was flushed.
  */
-double rhook__lc_write_amp(const struct rhook__lc_region *r);
+double rdr_lc_write_amp(const struct rdr_lc_region *r);
 
-#endif /* RHOOK_READ_LIFECYCLE_H */
+#endif /* RDR_LIFECYCLE_H */

@@ -18,20 +18,20 @@
  *
  * Single-threaded.
  */
-#ifndef RHOOK_READ_LIFEOUT_H
-#define RHOOK_READ_LIFEOUT_H
+#ifndef RDR_LIFEOUT_H
+#define RDR_LIFEOUT_H
 
 #include <stdbool.h>
 
 #include "lifecycle.h"
-#include "out.h"
+#include "reader/out.h"
 
 /* How many of the slowest jobs amp lists. */
-#define RHOOK__AMP_SLOWEST 5
+#define RDR_AMP_SLOWEST 5
 
-void rhook__files_report(const struct rhook__lifecycle *lc, struct rhook__out *o, bool json);
-void rhook__amp_report(const struct rhook__lifecycle *lc, struct rhook__out *o, bool json);
+void rdr_files_report(const struct rdr_lifecycle *lc, struct rdr_out *o, bool json);
+void rdr_amp_report(const struct rdr_lifecycle *lc, struct rdr_out *o, bool json);
 /* One line: the total's bytes flushed and written by compaction, and its write amplification. */
-void rhook__amp_brief(const struct rhook__lifecycle *lc, struct rhook__out *o);
+void rdr_amp_brief(const struct rdr_lifecycle *lc, struct rdr_out *o);
 
-#endif /* RHOOK_READ_LIFEOUT_H */
+#endif /* RDR_LIFEOUT_H */
