@@ -209,6 +209,7 @@ static void note_commit(struct rhook_manifest_ctx *ctx, uint64_t version, enum r
 	c = &ctx->commits[ctx->num_commits++];
 	memset(c, 0, sizeof(*c));
 	c->region_id = ctx->region_id;
+	c->job_id = rhook__job_id;
 	c->version = version;
 	c->persist_ns = persist_ns;
 	c->result = result;
@@ -276,6 +277,7 @@ int rhook__manifest_update_locked(struct rhook_manifest_ctx *ctx, const struct r
 	receipt->rhook__version = version;
 	receipt->rhook__hold = ctx->hold;
 	receipt->rhook__cause = (uint32_t)cause;
+	receipt->rhook__job_id = rhook__job_id;
 	receipt->rhook__pending = 1;
 	receipt->rhook__serial = rhook__ledger_add(ctx, version, file, line);
 	return 0;

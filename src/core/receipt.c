@@ -64,7 +64,7 @@ int rhook_receipt_fire(struct rhook_receipt *r)
 
 	if (r->rhook__actions) {
 		if (rhook__ev_wanted(RHW_EV_manifest_updated))
-			rhook__emit_manifest_updated(ctx->region_id, r->rhook__version,
+			rhook__emit_manifest_updated(ctx->region_id, r->rhook__job_id, r->rhook__version,
 						     (enum rhook_cause)r->rhook__cause, r->rhook__actions);
 		if (ctx->registry)
 			rhook_dispatch_manifest_updated(ctx->registry, ctx->region_id, r->rhook__actions,

@@ -295,6 +295,8 @@ struct dispatch_args {
 	size_t num_files;
 	const struct rhook_action_list *actions;
 	uint64_t version;
+	const struct rhook_removed_file *removed;
+	enum rhook_remove_reason reason;
 };
 
 /*
@@ -322,6 +324,10 @@ static inline __attribute__((always_inline)) void dispatch(struct rhook_registry
 		} else if (a->callback == RHW_CALLBACK_MANIFEST_UPDATED && h->ops.on_manifest_updated) {
 			h->ops.on_manifest_updated(h->priv, region_id, a->actions, a->version);
 			called++;
+		} else if (a->callback == RHW_CALLBACK_FILES_REMOVED && h->ops.on_files_removed) {
+			/* A hook added with an older, smaller ops has it zero (abi_copy). */
+			h->ops.on_files_removed(h->priv, region_id, a->removed, a->num_files, a->reason);
+			called++;
 		}
 	}
 	/* Every read of the set happens before its reclamation (TSan's view). */
@@ -347,6 +353,16 @@ void rhook__dispatch_manifest_updated_slow(struct rhook_registry *reg, rhook_reg
 {
 	const struct dispatch_args a = { .callback = RHW_CALLBACK_MANIFEST_UPDATED,
 					 .actions = actions, .version = version };
+
+	dispatch(reg, region_id, &a);
+}
+
+void rhook__dispatch_files_removed_slow(struct rhook_registry *reg, rhook_region_id region_id,
+					const struct rhook_removed_file *files, size_t num_files,
+					enum rhook_remove_reason reason)
+{
+	const struct dispatch_args a = { .callback = RHW_CALLBACK_FILES_REMOVED, .removed = files,
+					 .num_files = num_files, .reason = reason };
 
 	dispatch(reg, region_id, &a);
 }

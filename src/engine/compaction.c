@@ -120,7 +120,8 @@ int lsm__region_compact_locked(struct lsm_region *r, struct lsm_region_op_result
 	struct lsm__outputs o = { 0 };
 	const struct rhook_file_meta **in;
 	struct lsm__version *v;
-	uint64_t start;
+	rhook_file_id *ids;
+	uint64_t start, prev_job;
 	size_t n_in;
 	int err;
 
@@ -134,10 +135,19 @@ int lsm__region_compact_locked(struct lsm_region *r, struct lsm_region_op_result
 		lsm__region_release(r, v);
 		return err ? lsm__fail(err, "compaction: out of memory") : 0;
 	}
-	for (size_t i = 0; i < n_in; i++)
+	ids = calloc(n_in, sizeof(*ids));
+	for (size_t i = 0; i < n_in; i++) {
 		res->bytes_in += in[i]->file_size;
+		if (ids)
+			ids[i] = in[i]->file_id;
+	}
 	res->files_in = (uint32_t)n_in;
-	start = rhook_trace_compaction_begin(r->id, res->files_in, res->bytes_in, remote);
+	/* A job; a remote one keeps the leader's id when the caller entered it (rhook-compactor --job-id). */
+	prev_job = rhook_job_current();
+	rhook_job_enter(remote && prev_job ? prev_job : rhook_job_new());
+	/* Without memory for the ids (NULL) the event still counts the inputs. */
+	start = rhook_trace_compaction_begin_inputs(r->id, ids, res->files_in, res->bytes_in, remote);
+	free(ids);
 	/* Outputs of another process are invisible to the leader's GC only through this lock. */
 	if (remote)
 		flock(r->files_lock_fd, LOCK_SH);
@@ -160,6 +170,7 @@ int lsm__region_compact_locked(struct lsm_region *r, struct lsm_region_op_result
 		flock(r->files_lock_fd, LOCK_UN);
 	rhook_trace_compaction_end(start, r->id, res->files_in, res->files_out, res->bytes_in, res->bytes_out, remote,
 				   err);
+	rhook_job_enter(prev_job);
 	lsm_row_set_free(&rows);
 	free(in);
 	lsm__region_release(r, v);

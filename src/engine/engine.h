@@ -91,6 +91,7 @@ enum lsm_fault {
 	LSM_FAULT_SST_WRITE,    /* writing an SST row group */
 	LSM_FAULT_SST_READ,     /* reading an SST (compaction input) */
 	LSM_FAULT_LATEST,       /* the manifest store, recording a durable delta in manifest/_latest */
+	LSM_FAULT_GC_LIVE,      /* GC deletes a live SST (a data-loss bug, for rhook-read check's tests); any @err */
 	LSM_FAULT_COUNT
 };
 void lsm_engine_set_fault(struct lsm_engine *engine, enum lsm_fault fault, int err, unsigned skip);
@@ -185,8 +186,10 @@ struct lsm_region_op_result {
 /*
  * Flush: memtable -> level-0 SST files -> edit (cause flush).  Fires
  * on_sst_files_written then on_manifest_updated.  An empty memtable is
- * a no-op.  On failure the written files are removed, the rows stay in
- * memory and the previous state stays readable.  @res may be NULL.
+ * a no-op.  On failure the written files are removed (on_files_removed,
+ * reason orphan), the rows stay in memory and the previous state stays
+ * readable.  A flush is a job (rhook_job_new()): its events carry its id.
+ * @res may be NULL.
  */
 int lsm_region_flush(struct lsm_region *region, struct lsm_region_op_result *res);
 
@@ -194,7 +197,11 @@ int lsm_region_flush(struct lsm_region *region, struct lsm_region_op_result *res
  * Local compaction: level-0 files and the level-1 files they overlap ->
  * level-1 files, in one edit (cause compaction).  Fewer level-0 files than
  * the engine's trigger is a no-op.  A COMPACTOR region does the same with
- * origin and cause remote_compaction.
+ * origin and cause remote_compaction.  A compaction is a job: its events
+ * carry a new job id, or, on a COMPACTOR region, the calling thread's
+ * current one when it has one (the leader's, rhook-compactor --job-id).
+ * The inputs stay in data/ until GC purges them (on_files_removed,
+ * reason compaction, in the process that runs the GC).
  */
 int lsm_region_compact(struct lsm_region *region, struct lsm_region_op_result *res);
 
@@ -203,6 +210,8 @@ int lsm_region_compact(struct lsm_region *region, struct lsm_region_op_result *r
  * region's directory, which writes the outputs and the manifest update
  * with its own hooks (@hook_path, a plugin, and @hook_arg may be NULL),
  * then catches up on that update as a follower would, firing nothing.
+ * The compaction is a job of this process: its id is passed to the
+ * compactor (--job-id), whose events carry it.
  */
 struct lsm_remote_compaction {
 	size_t size; /* sizeof(struct lsm_remote_compaction) */
@@ -244,7 +253,9 @@ int lsm_region_build_index(struct lsm_region *region, struct lsm_region_op_resul
  * apply: the pre-written files become a staged edit (cause
  * staging_apply), then exit-staging merges every staged action into the
  * live manifest and backfills the metadata, one notification (cause
- * staging_exit).  abort: drops the staged state, no hook.
+ * staging_exit).  abort: drops the staged state, no manifest hook; the
+ * files remap mapped in are purged by the next GC (on_files_removed,
+ * reason staging_abort).
  */
 int lsm_region_enter_staging(struct lsm_region *region, const char *partition_expr);
 int lsm_region_remap(struct lsm_region *dst, struct lsm_region *src);
@@ -266,12 +277,22 @@ struct lsm_gc_stats {
 };
 /*
  * Removes unreferenced data files and manifest files made redundant by the
- * last checkpoint; no hook.  -EBUSY while a remote compactor has
+ * last checkpoint.  No manifest hook; the SSTs it deleted are notified
+ * (on_files_removed) after the manifest mutex is dropped, by reason: the
+ * inputs of a compaction (local, or remote: the leader's GC purges what
+ * the compactor's commit removed), a truncation's or an edit's files,
+ * those of an abandoned staging, and orphans (written, never committed,
+ * or whose removal this process did not see: removed before the
+ * checkpoint it opened from).  -EBUSY while a remote compactor has
  * uncommitted outputs.  @stats may be NULL.
  */
 int lsm_region_gc(struct lsm_region *region, struct lsm_gc_stats *stats);
 
-/* Deletes the region's directory; the handle is DROPPED afterwards (close it).  No hook. */
+/*
+ * Deletes the region's directory; the handle is DROPPED afterwards (close
+ * it).  No manifest hook; every SST deleted is notified (on_files_removed,
+ * reason drop) after the manifest mutex is dropped.
+ */
 int lsm_region_drop(struct lsm_region *region);
 
 struct lsm_scan_opts {

@@ -84,10 +84,14 @@ int lsm_region_flush(struct lsm_region *r, struct lsm_region_op_result *res)
 	uint64_t start;
 	int err;
 
+	uint64_t prev_job;
+
 	pthread_mutex_lock(&r->flush_lock);
 	m = freeze(r, &err);
 	if (!m)
 		goto out;
+	/* A job: every event from here to its end carries its id (rhook/trace.h). */
+	prev_job = rhook_job_enter(rhook_job_new());
 	/* Nobody writes a frozen memtable: reading it without mem_lock is safe, sorting it in place is not (scans). */
 	for (size_t i = 0; !err && i < m->rows.num_rows; i++)
 		err = lsm__rows_push_ref(&rows, &m->rows.rows[i]);
@@ -115,6 +119,7 @@ int lsm_region_flush(struct lsm_region *r, struct lsm_region_op_result *res)
 	if (!err)
 		drop_frozen(r);
 	rhook_trace_flush_end(start, r->id, local.rows, local.bytes_in, local.files_out, err);
+	rhook_job_enter(prev_job);
 	lsm_row_set_free(&rows);
 out:
 	pthread_mutex_unlock(&r->flush_lock);

@@ -198,12 +198,29 @@ fail:
 
 void lsm__outputs_discard(struct lsm_region *r, struct lsm__outputs *out, int err)
 {
+	struct lsm__removals rm = { 0 };
 	size_t left = 0;
 
 	for (size_t i = 0; i < out->num; i++) {
-		if (!remove_file(r, &out->metas[i].file_id))
+		const struct rhook_file_meta *fm = &out->metas[i];
+		struct rhook_removed_file f = { .file_id = fm->file_id, .level = fm->level, .file_size = fm->file_size,
+						.index_file_size = fm->index_file_size, .num_rows = fm->num_rows };
+		bool live;
+
+		/*
+		 * Never a file the manifest holds: an error after the commit (its
+		 * notification failed) must not turn into data loss.
+		 */
+		pthread_mutex_lock(&r->state_lock);
+		live = lsm__version_find(r->current, &fm->file_id) != NULL;
+		pthread_mutex_unlock(&r->state_lock);
+		if (live)
+			;
+		else if (!remove_file(r, &fm->file_id))
 			left++;
-		lsm__region_pending_remove(r, &out->metas[i].file_id);
+		else
+			lsm__removals_add(&rm, &f, RHOOK_REMOVE_ORPHAN);
+		lsm__region_pending_remove(r, &fm->file_id);
 	}
 	if (out->num)
 		lsm__fs_sync_dir(r->data_fd);
@@ -214,6 +231,8 @@ void lsm__outputs_discard(struct lsm_region *r, struct lsm__outputs *out, int er
 		lsm__fail(err, "%s (and %zu uncommitted SST files could not be removed; GC removes them)", msg, left);
 	}
 	outputs_free(out);
+	/* After the deletes and their sync; callers hold no manifest mutex here (output.h). */
+	lsm__removals_fire(r, &rm);
 }
 
 void lsm__outputs_done(struct lsm_region *r, struct lsm__outputs *out)

@@ -31,7 +31,11 @@ int lsm__outputs_write(struct lsm_region *region, const struct rhook_region_meta
 int lsm__outputs_ingest(struct lsm_region *region, const struct rhook_region_meta *meta, const char *const *paths,
 			  size_t num_paths, uint64_t seq, struct lsm__outputs *out);
 
-/* The commit failed: removes the files, reporting any it could not remove in the message. */
+/*
+ * The commit failed: removes the files (never one the current manifest
+ * holds), reporting any it could not remove in the message, and notifies
+ * on_files_removed (reason orphan).  No manifest mutex held.
+ */
 void lsm__outputs_discard(struct lsm_region *region, struct lsm__outputs *out, int err);
 /* The commit succeeded: the files are the manifest's now. */
 void lsm__outputs_done(struct lsm_region *region, struct lsm__outputs *out);

@@ -120,6 +120,7 @@ void lsm__region_install(struct lsm_region *region, struct lsm__version *v)
 	if (region->current)
 		unref_locked(region->current);
 	region->current = v;
+	lsm__retired_adopt_locked(region, v);
 	pthread_mutex_unlock(&region->state_lock);
 
 	pthread_mutex_lock(&region->mem_lock);
@@ -200,6 +201,7 @@ static void region_free(struct lsm_region *r)
 		lsm__version_free(v);
 	}
 	lsm__region_staging_clear(r);
+	free(r->retired);
 	memtable_free(r->active);
 	memtable_free(r->frozen);
 	free(r->pending);

@@ -118,6 +118,15 @@ struct lsm_region {
 	struct lsm__version versions; /* sentinel of the referenced versions */
 	rhook_file_id *pending;         /* files being written, not yet committed */
 	size_t num_pending, cap_pending;
+	/*
+	 * Files no longer in the manifest whose data file may still be in
+	 * data/, with the version and reason that removed them (removal.c):
+	 * what on_files_removed says when GC purges them.  Kept until GC
+	 * finds the file gone, on leaders only.
+	 */
+	struct lsm__retired *retired;
+	size_t num_retired;
+	uint64_t gc_pass;               /* GC passes begun */
 
 	size_t orphans;   /* set at open */
 	unsigned jobs;    /* [engine->pool_lock] queued or running jobs */
@@ -218,6 +227,44 @@ int lsm__region_persist(void *store, rhook_region_id region_id, uint64_t version
 
 /* Frees the staging state (staging dir removed by the caller).  Manifest mutex held. */
 void lsm__region_staging_clear(struct lsm_region *region);
+
+/*
+ * Physical deletions to notify (on_files_removed), gathered while locks
+ * are held and fired after every manifest mutex is dropped (removal.c).
+ */
+struct lsm__removals {
+	struct rhook_removed_file *files[RHOOK_REMOVE_STAGING_ABORT + 1];
+	size_t num[RHOOK_REMOVE_STAGING_ABORT + 1];
+	size_t cap[RHOOK_REMOVE_STAGING_ABORT + 1];
+	bool lost; /* out of memory: some deletions go unreported */
+};
+
+/* Notes the deletion of @f for @reason (any lock state). */
+void lsm__removals_add(struct lsm__removals *rm, const struct rhook_removed_file *f,
+			 enum rhook_remove_reason reason);
+/*
+ * rhook_files_removed() for each reason, then frees @rm.  The caller
+ * holds no manifest mutex (hooks may take it); flush_lock or
+ * compact_lock may be held, as for the other hooks.
+ */
+void lsm__removals_fire(struct lsm_region *region, struct lsm__removals *rm);
+
+/*
+ * Moves @v's retired files into the region's table (dropped on a
+ * follower or compactor, which never purge).  state_lock held; the role
+ * is stable (install runs under the manifest mutex, or before the region
+ * is shared).
+ */
+void lsm__retired_adopt_locked(struct lsm_region *region, struct lsm__version *v);
+/* The retired entry of @id, or NULL.  state_lock held. */
+struct lsm__retired *lsm__retired_find_locked(struct lsm_region *region, const rhook_file_id *id);
+/* Records @fm as retired for @reason at @version (0: never in the manifest).  state_lock held. */
+void lsm__retired_add_locked(struct lsm_region *region, const struct rhook_file_meta *fm, uint64_t version,
+			       enum rhook_remove_reason reason);
+/* Drops the entries whose file GC pass @pass did not find (gone already).  state_lock held. */
+void lsm__retired_prune_locked(struct lsm_region *region, uint64_t pass);
+/* Drops the entry of @id, if any.  state_lock held. */
+void lsm__retired_remove_locked(struct lsm_region *region, const rhook_file_id *id);
 
 /* The local or remote (COMPACTOR role) compaction; compact_lock held. */
 int lsm__region_compact_locked(struct lsm_region *region, struct lsm_region_op_result *res);

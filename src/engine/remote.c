@@ -16,6 +16,8 @@
 
 #include <jansson.h>
 
+#include <rhook/trace.h>
+
 #include "region.h"
 #include "util.h"
 
@@ -102,12 +104,16 @@ int lsm_region_compact_remote(struct lsm_region *r, const struct lsm_remote_comp
 				struct lsm_region_op_result *res)
 {
 	struct lsm_region_op_result local = { 0 };
-	char *argv[8], *out = NULL;
+	char *argv[10], *out = NULL, job[24];
 	int argc = 0, status = 0, err;
 
 	if (!req || req->size < sizeof(*req) || !req->program)
 		return lsm__fail(-EINVAL, "remote compaction: no compactor program given");
+	/* The job is this process's: the compactor's events carry its id. */
+	snprintf(job, sizeof(job), "%llu", (unsigned long long)rhook_job_new());
 	argv[argc++] = (char *)req->program;
+	argv[argc++] = "--job-id";
+	argv[argc++] = job;
 	if (req->hook_path) {
 		argv[argc++] = "--hook";
 		argv[argc++] = (char *)req->hook_path;

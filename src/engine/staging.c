@@ -225,15 +225,42 @@ int lsm_region_apply_staging(struct lsm_region *r, const char *const *paths, siz
 	return err;
 }
 
-/* Any thread; drops the staged state (its files become garbage for GC).  No hook. */
+/*
+ * The files remap mapped in become garbage: noted as retired (never in
+ * the live manifest: version 0) so that GC reports them as the abandoned
+ * staging's.  Manifest mutex held.
+ */
+static void retire_remapped(struct lsm_region *r)
+{
+	const struct rhook_action_list *l = r->remapped;
+
+	pthread_mutex_lock(&r->state_lock);
+	for (size_t i = 0; l && i < l->num_actions; i++) {
+		const struct rhook_action *a = &l->actions[i];
+
+		if (a->kind != RHOOK_ACTION_EDIT)
+			continue;
+		for (size_t k = 0; k < a->u.edit.num_files_to_add; k++) {
+			const struct rhook_file_meta *fm = &a->u.edit.files_to_add[k];
+
+			if (!lsm__version_find(r->current, &fm->file_id))
+				lsm__retired_add_locked(r, fm, 0, RHOOK_REMOVE_STAGING_ABORT);
+		}
+	}
+	pthread_mutex_unlock(&r->state_lock);
+}
+
+/* Any thread; drops the staged state (its files become garbage for GC).  No manifest hook. */
 int lsm_region_abort_staging(struct lsm_region *r)
 {
 	int err;
 
 	rhook_manifest_lock(r->ctx);
 	err = lsm__region_check_role(r, LSM__ROLE(LSM_ROLE_STAGING), "abort staging");
-	if (!err)
+	if (!err) {
+		retire_remapped(r);
 		staging_leave(r);
+	}
 	rhook_manifest_unlock(r->ctx);
 	return err;
 }

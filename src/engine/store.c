@@ -64,6 +64,11 @@ static int load_one(int fd, struct replay *rp, uint64_t version, bool checkpoint
 	if (err)
 		return lsm__fail(-EBADMSG, "%s/%s: does not apply to version %llu: %s", where, name,
 				   (unsigned long long)at, lsm_engine_errmsg());
+	/* The files removed on the way stay known, for on_files_removed once purged. */
+	if (lsm__version_inherit_retired(next, *state)) {
+		lsm__version_free(next);
+		return -ENOMEM;
+	}
 	lsm__version_free(*state);
 	*state = next;
 	if (!checkpoint) {

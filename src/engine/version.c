@@ -36,7 +36,45 @@ void lsm__version_free(struct lsm__version *v)
 	if (!v)
 		return;
 	lsm_region_manifest_clear(&v->m);
+	free(v->retired);
 	free(v);
+}
+
+/* Notes that applying to @v removes @fm, for @reason; 0 or -ENOMEM. */
+static int retire(struct lsm__version *v, const struct rhook_file_meta *fm, enum rhook_remove_reason reason)
+{
+	struct lsm__retired *r = realloc(v->retired, (v->num_retired + 1) * sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	v->retired = r;
+	r[v->num_retired++] = (struct lsm__retired){
+		.f = { .file_id = fm->file_id, .level = fm->level, .file_size = fm->file_size,
+		       .index_file_size = fm->index_file_size, .num_rows = fm->num_rows },
+		.reason = reason,
+	};
+	return 0;
+}
+
+int lsm__version_inherit_retired(struct lsm__version *to, struct lsm__version *from)
+{
+	struct lsm__retired *r;
+
+	if (!from->num_retired)
+		return 0;
+	r = malloc((from->num_retired + to->num_retired) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	memcpy(r, from->retired, from->num_retired * sizeof(*r));
+	if (to->num_retired)
+		memcpy(r + from->num_retired, to->retired, to->num_retired * sizeof(*r));
+	free(to->retired);
+	to->retired = r;
+	to->num_retired += from->num_retired;
+	free(from->retired);
+	from->retired = NULL;
+	from->num_retired = 0;
+	return 0;
 }
 
 int lsm__manifest_copy(struct lsm_region_manifest *dst, const struct lsm_region_manifest *src)
@@ -85,12 +123,16 @@ static int missing_file(const rhook_file_id *id, const char *what)
 	return lsm__fail(-ESTALE, "%s file %s is not in the manifest", what, s);
 }
 
-static int remove_file(struct lsm_region_manifest *m, const rhook_file_id *id, const char *what)
+static int remove_file(struct lsm__version *v, const rhook_file_id *id, const char *what,
+		       enum rhook_remove_reason reason)
 {
+	struct lsm_region_manifest *m = &v->m;
 	ssize_t i = find_index(m, id);
 
 	if (i < 0)
 		return missing_file(id, what);
+	if (retire(v, &m->files[i], reason))
+		return -ENOMEM;
 	rhook_file_meta_clear(&m->files[i]);
 	m->files[i] = m->files[--m->num_files];
 	return 0;
@@ -130,7 +172,8 @@ static int apply_edit(struct lsm__version *v, const struct rhook_action_edit *e)
 	int err;
 
 	for (size_t i = 0; i < e->num_files_to_remove; i++)
-		if ((err = remove_file(m, &e->files_to_remove[i].file_id, "edit: removed")))
+		if ((err = remove_file(v, &e->files_to_remove[i].file_id, "edit: removed",
+				       e->has_compaction_time_window ? RHOOK_REMOVE_COMPACTION : RHOOK_REMOVE_EDIT)))
 			return err;
 	for (size_t i = 0; i < e->num_files_to_add; i++)
 		if ((err = add_file(m, &e->files_to_add[i])))
@@ -155,10 +198,13 @@ static int apply_truncate(struct lsm__version *v, const struct rhook_action_trun
 
 	if (t->kind == RHOOK_TRUNCATE_FILES) {
 		for (size_t i = 0; i < t->num_files; i++)
-			if ((err = remove_file(m, &t->files[i].file_id, "truncate:")))
+			if ((err = remove_file(v, &t->files[i].file_id, "truncate:", RHOOK_REMOVE_TRUNCATE)))
 				return err;
 		return 0;
 	}
+	for (size_t i = 0; i < m->num_files; i++)
+		if (retire(v, &m->files[i], RHOOK_REMOVE_TRUNCATE))
+			return -ENOMEM;
 	files_free(m->files, m->num_files);
 	m->files = NULL;
 	m->num_files = 0;
@@ -231,6 +277,8 @@ int lsm__version_apply(const struct lsm__version *base, uint64_t version,
 		}
 	}
 	v->m.version = version;
+	for (size_t i = 0; i < v->num_retired; i++)
+		v->retired[i].f.removed_version = version;
 	*out = v;
 	return 0;
 }

@@ -10,8 +10,24 @@
 
 #include "engine.h"
 
+/* A file a version removed from the manifest, and why (for on_files_removed once it is purged). */
+struct lsm__retired {
+	struct rhook_removed_file f;    /* removed_version: the version that removed it */
+	enum rhook_remove_reason reason;
+	uint64_t seen;                  /* [region state lock] last GC pass that found its file */
+};
+
 struct lsm__version {
 	struct lsm_region_manifest m;
+	/*
+	 * Files the actions applied to reach this version removed, oldest
+	 * first; handed to the region when it is installed (region.c), empty
+	 * afterwards.  Reasons: an edit with a compaction time window is a
+	 * compaction's (the engine's compactions set one, ingestion does not),
+	 * another edit's removals are EDIT's, a truncation's TRUNCATE.
+	 */
+	struct lsm__retired *retired;
+	size_t num_retired;
 	bool has_compaction_time_window;
 	int64_t compaction_time_window_s;
 	bool removed;                       /* a remove action was applied */
@@ -31,6 +47,9 @@ void lsm__version_free(struct lsm__version *v);
  */
 int lsm__version_apply(const struct lsm__version *base, uint64_t version,
 			 const struct rhook_action_list *actions, struct lsm__version **out);
+
+/* Moves @from's retired files ahead of @to's (a replay applying delta after delta); 0 or -ENOMEM. */
+int lsm__version_inherit_retired(struct lsm__version *to, struct lsm__version *from);
 
 /* The action list that rebuilds @v from nothing (a checkpoint's body); 0 or -ENOMEM. */
 int lsm__version_snapshot(const struct lsm__version *v, struct rhook_action_list **out);

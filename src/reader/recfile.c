@@ -72,17 +72,17 @@ static int check_header(const struct rhr_header *h, size_t len, char *err, size_
 	if (h->version == 0)
 		return rdr_fail(err, err_size, -EBADMSG,
 				   "incomplete header: the writer stopped before it finished creating the file");
-	if (h->version < RHR_VERSION_MIN || h->version > RHR_VERSION)
+	if (h->version != RHR_VERSION)
 		return rdr_fail(err, err_size, -EPROTONOSUPPORT,
-			    "unsupported recorder format version %u (this rhook-read reads versions %u to %u)",
-			    h->version, RHR_VERSION_MIN, RHR_VERSION);
+			    "unsupported recorder format version %u (this rhook-read reads version %u)", h->version,
+			    RHR_VERSION);
 	if (h->header_size != RHR_HEADER_SIZE || h->bufhdr_size != RHR_BUFHDR_SIZE ||
 	    h->sbhdr_size != RHR_SBHDR_SIZE)
 		return rdr_fail(err, err_size, -EINVAL, "unexpected header sizes %u/%u/%u", h->header_size,
 			    h->bufhdr_size, h->sbhdr_size);
 	if (!is_pow2(h->buffer_size) || h->buffer_size > (1u << 30) || !is_pow2(h->num_subbuffers) ||
 	    h->num_subbuffers < 2 || h->buffer_size / h->num_subbuffers < RHR_MIN_SUBBUF_SIZE ||
-	    h->num_buffers > RHR_MAX_BUFFERS || h->num_shared > h->num_buffers || (h->version < 2 && h->num_shared))
+	    h->num_buffers > RHR_MAX_BUFFERS || h->num_shared > h->num_buffers)
 		return rdr_fail(err, err_size, -EINVAL,
 			    "bad geometry: %u buffers (%u shared) of %llu bytes in %u sub-buffers", h->num_buffers,
 			    h->num_shared, (unsigned long long)h->buffer_size, h->num_subbuffers);
@@ -369,7 +369,7 @@ static bool decode(struct rdr_recstream *s, bool *thread)
 	if (avail < sizeof(rec))
 		return false;
 	memcpy(&rec, p, sizeof(rec));
-	if (rec.id == RHR_RECORD_THREAD && s->f->hdr.version >= 2) {
+	if (rec.id == RHR_RECORD_THREAD) {
 		uint64_t tid;
 
 		/* A thread record (recorder_format.h, W1): the writer of the records after it. */

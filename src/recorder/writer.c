@@ -83,10 +83,10 @@ void rhook__rec_thread_forget(void)
 }
 
 /*
- * Whether @bh can take no record of @need bytes from a new writer
- * without recycling a sub-buffer: its newest sub-buffer has no room for
- * a thread record and the record, and the slot after it holds a
- * sub-buffer.  Loads of words the buffer's writer stores; exact for its
+ * Whether @bh can take no record of @need bytes (with the thread record
+ * a writer other than its last one puts first: W1) without recycling a
+ * sub-buffer: its newest sub-buffer has no room for them, and the slot
+ * after it holds a sub-buffer.  Loads of words the buffer's writer stores; exact for its
  * holder, a hint for others.
  */
 static bool ring_full_any(const struct rhook__recorder *r, struct rhr_bufhdr *bh, uint32_t need)
@@ -95,9 +95,7 @@ static bool ring_full_any(const struct rhook__recorder *r, struct rhr_bufhdr *bh
 	uint32_t mask = r->num_subbuffers - 1;
 
 	return seq &&
-	       rhr_ld32(&rhook__rec_subbuf(r, bh, (uint32_t)((seq - 1) & mask))->commit) + RHR_THREAD_RECORD_SIZE +
-			       need >
-		       r->subbuf_payload &&
+	       rhr_ld32(&rhook__rec_subbuf(r, bh, (uint32_t)((seq - 1) & mask))->commit) + need > r->subbuf_payload &&
 	       __atomic_load_n(&rhook__rec_subbuf(r, bh, (uint32_t)(seq & mask))->seq, __ATOMIC_RELAXED) != 0;
 }
 
@@ -123,11 +121,11 @@ static struct rhr_bufhdr *take_buffer(const struct rhook__recorder *r, uint32_t 
 
 		/* Acquire: see what the previous owner wrote before retiring it (thread_exit()). */
 		if (__atomic_load_n(&bh->state, __ATOMIC_RELAXED) != expected ||
-		    (expected == RHR_BUF_RETIRED && full(r, bh, need)) ||
+		    (expected == RHR_BUF_RETIRED && full(r, bh, need + RHR_THREAD_RECORD_SIZE)) ||
 		    !__atomic_compare_exchange_n(&bh->state, &want, RHR_BUF_OWNED, false, __ATOMIC_ACQUIRE,
 						 __ATOMIC_RELAXED))
 			continue;
-		if (expected == RHR_BUF_RETIRED && full(r, bh, need)) {
+		if (expected == RHR_BUF_RETIRED && full(r, bh, need + RHR_THREAD_RECORD_SIZE)) {
 			/* Filled up between the check and the claim: hand it back as it was (B1). */
 			__atomic_store_n(&bh->state, RHR_BUF_RETIRED, __ATOMIC_RELEASE);
 			continue;
@@ -171,6 +169,7 @@ static void resume(struct rhook__rec_tls *t, const struct rhook__recorder *r, ui
 	uint64_t seq = rhr_ld64(&t->bh->last_seq);
 	struct rhr_sbhdr *sb;
 	uint32_t off;
+	bool other;
 
 	t->sb = NULL;
 	t->off = r->subbuf_payload;
@@ -179,12 +178,13 @@ static void resume(struct rhook__rec_tls *t, const struct rhook__recorder *r, ui
 		return;
 	sb = rhook__rec_subbuf(r, t->bh, (uint32_t)((seq - 1) & (r->num_subbuffers - 1)));
 	off = rhr_ld32(&sb->commit);
-	if (off + RHR_THREAD_RECORD_SIZE + need > r->subbuf_payload)
+	other = rhr_ld32(&t->bh->tid) != t->tid;
+	if (off + (other ? RHR_THREAD_RECORD_SIZE : 0) + need > r->subbuf_payload)
 		return;
 	t->sb = sb;
 	t->off = off;
 	t->records = rhr_ld32(&sb->records);
-	if (rhr_ld32(&t->bh->tid) != t->tid)
+	if (other)
 		put_thread(t, r);
 }
 
@@ -375,7 +375,7 @@ static void emit_shared(struct rhook__rec_tls *t, struct rhook__recorder *r, uns
 			s = (struct rhook__rec_tls){ .bh = bh, .tid = t->tid };
 			resume(&s, r, size);
 			if (s.off + size > r->subbuf_payload) {
-				if (ring_full(r, bh, size)) {
+				if (ring_full(r, bh, size + (rhr_ld32(&bh->tid) != t->tid ? RHR_THREAD_RECORD_SIZE : 0))) {
 					/* T1: release, so that whoever counts a loss here sees the holders' stores. */
 					__atomic_store_n(&bh->state, RHR_BUF_FULL, __ATOMIC_RELEASE);
 					RHOOK__FAILPOINT("shared.full");

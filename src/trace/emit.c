@@ -174,6 +174,7 @@ void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_
 {
 	struct rhook__event_sst_file_written e = { .p = {
 		.region_id = region_id,
+		.job_id = rhook__job_id,
 		.time_start = fm->time_range.start,
 		.time_end = fm->time_range.end,
 		.file_size = fm->file_size,
@@ -189,6 +190,23 @@ void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_
 	rhook__ev_emit_sst_file_written(&e);
 }
 
+void rhook__emit_sst_file_removed(rhook_region_id region_id, const struct rhook_removed_file *f,
+				  enum rhook_remove_reason reason)
+{
+	struct rhook__event_sst_file_removed e = { .p = {
+		.region_id = region_id,
+		.file_size = f->file_size,
+		.index_file_size = f->index_file_size,
+		.num_rows = f->num_rows,
+		.removed_version = f->removed_version,
+		.level = f->level,
+		.reason = (uint8_t)reason,
+	} };
+
+	memcpy(e.p.file_id, f->file_id.bytes, sizeof(e.p.file_id));
+	rhook__ev_emit_sst_file_removed(&e);
+}
+
 void rhook__emit_manifest_commit(const struct rhw_ev_manifest_commit *ev)
 {
 	struct rhook__event_manifest_commit e = { .p = *ev };
@@ -202,11 +220,12 @@ static void list_files(struct rhook__id_list *l, const struct rhook_file_meta *f
 		rhook__id_list_add(l, files[i].file_id.bytes);
 }
 
-void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t version, enum rhook_cause cause,
+void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t job_id, uint64_t version, enum rhook_cause cause,
 				  const struct rhook_action_list *actions)
 {
 	struct rhook__event_manifest_updated e = { .p = {
 		.region_id = region_id,
+		.job_id = job_id,
 		.version = version,
 		.action_kinds = rhook_action_list_kinds(actions),
 		.num_actions = (uint32_t)actions->num_actions,
@@ -245,7 +264,8 @@ void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uin
 
 uint64_t rhook_trace_flush_begin(rhook_region_id region_id, uint64_t rows, uint64_t bytes)
 {
-	struct rhook__event_flush_begin e = { .p = { .region_id = region_id, .rows = rows, .bytes = bytes } };
+	struct rhook__event_flush_begin e = { .p = { .region_id = region_id, .job_id = rhook__job_id, .rows = rows,
+						     .bytes = bytes } };
 
 	if (!rhook__ev_wanted(RHW_EV_flush_begin) && !rhook__ev_wanted(RHW_EV_flush_end))
 		return 0;
@@ -258,6 +278,7 @@ void rhook_trace_flush_end(uint64_t start, rhook_region_id region_id, uint64_t r
 {
 	struct rhook__event_flush_end e = { .p = {
 		.region_id = region_id,
+		.job_id = rhook__job_id,
 		.rows = rows,
 		.bytes = bytes,
 		.files = files,
@@ -270,11 +291,12 @@ void rhook_trace_flush_end(uint64_t start, rhook_region_id region_id, uint64_t r
 	rhook__ev_emit_flush_end(&e);
 }
 
-uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_files, uint64_t bytes_in,
-				      bool remote)
+uint64_t rhook_trace_compaction_begin_inputs(rhook_region_id region_id, const rhook_file_id *inputs,
+					     uint32_t input_files, uint64_t bytes_in, bool remote)
 {
 	struct rhook__event_compaction_begin e = { .p = {
 		.region_id = region_id,
+		.job_id = rhook__job_id,
 		.bytes_in = bytes_in,
 		.input_files = input_files,
 		.mode = remote,
@@ -282,8 +304,17 @@ uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_
 
 	if (!rhook__ev_wanted(RHW_EV_compaction_begin) && !rhook__ev_wanted(RHW_EV_compaction_end))
 		return 0;
+	/* Without ids (the older call) num_inputs is 0; input_files counts them all the same. */
+	for (uint32_t i = 0; inputs && i < input_files; i++)
+		rhook__id_list_add(&e.inputs, inputs[i].bytes);
 	rhook__ev_emit_compaction_begin(&e);
 	return rhook__now_ns();
+}
+
+uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_files, uint64_t bytes_in,
+				      bool remote)
+{
+	return rhook_trace_compaction_begin_inputs(region_id, NULL, input_files, bytes_in, remote);
 }
 
 void rhook_trace_compaction_end(uint64_t start, rhook_region_id region_id, uint32_t input_files,
@@ -291,6 +322,7 @@ void rhook_trace_compaction_end(uint64_t start, rhook_region_id region_id, uint3
 {
 	struct rhook__event_compaction_end e = { .p = {
 		.region_id = region_id,
+		.job_id = rhook__job_id,
 		.bytes_in = bytes_in,
 		.bytes_out = bytes_out,
 		.input_files = input_files,

@@ -105,10 +105,18 @@ RHW_EVENTS(RHOOK__EVENT_STRUCT)
 #define RHOOK__EV_LIST_PTR_IDS(name, arg) &e->name,
 #define RHOOK__EV_LIST_PTR(kind, name, arg) RHOOK__EV_LIST_PTR_##kind(name, arg)
 
+/*
+ * The calling thread's current job id (rhook_job_enter(), job.c), 0 for
+ * none.  Only its own thread reads and writes it.
+ */
+extern __thread uint64_t rhook__job_id __attribute__((tls_model("initial-exec")));
+
 /* The emitters of the library's event sites, built on the ones above. */
 void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_file_meta *fm, enum rhook_origin origin);
+void rhook__emit_sst_file_removed(rhook_region_id region_id, const struct rhook_removed_file *f,
+				  enum rhook_remove_reason reason);
 void rhook__emit_manifest_commit(const struct rhw_ev_manifest_commit *ev);
-void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t version, enum rhook_cause cause,
+void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t job_id, uint64_t version, enum rhook_cause cause,
 				  const struct rhook_action_list *actions);
 void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uint32_t num_hooks,
 			       uint64_t duration_ns);

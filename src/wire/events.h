@@ -36,7 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <rhook/manifest.h> /* RHOOK_CAUSES, RHOOK_ORIGINS, RHOOK_TIME_UNITS */
+#include <rhook/trace.h> /* RHOOK_TRACE_MAX_LISTED_IDS */
+#include <rhook/manifest.h> /* RHOOK_CAUSES, RHOOK_ORIGINS, RHOOK_TIME_UNITS, RHOOK_REMOVE_REASONS */
 
 #define RHW_EV_EMPTY_ID_LIST "-"
 
@@ -48,8 +49,11 @@
 #define RHW_ENUM_origin(X) RHOOK_ORIGINS(X)
 #define RHW_ENUM_cause(X) RHOOK_CAUSES(X)
 #define RHW_ENUM_time_unit(X) RHOOK_TIME_UNITS(X)
-#define RHW_ENUM_callback(X) X(SST_FILES_WRITTEN, 0, "on_sst_files_written") X(MANIFEST_UPDATED, 1, "on_manifest_updated")
+#define RHW_ENUM_callback(X)                                                                    \
+	X(SST_FILES_WRITTEN, 0, "on_sst_files_written") X(MANIFEST_UPDATED, 1, "on_manifest_updated") \
+	X(FILES_REMOVED, 2, "on_files_removed")
 #define RHW_ENUM_mode(X) X(LOCAL, 0, "local") X(REMOTE, 1, "remote")
+#define RHW_ENUM_remove_reason(X) RHOOK_REMOVE_REASONS(X)
 
 /*
  * The set of action kinds of a committed list, one label per combination
@@ -75,7 +79,7 @@
 	X(_, 31, "change+partition_expr_change+edit+remove+truncate")
 
 /* Every enumeration a field may name (kinds E8, E32). */
-#define RHW_ENUMS(X) X(origin) X(cause) X(callback) X(mode) X(time_unit) X(action_kinds)
+#define RHW_ENUMS(X) X(origin) X(cause) X(callback) X(mode) X(time_unit) X(action_kinds) X(remove_reason)
 
 /*
  * Fields: F(kind, name, arg).
@@ -89,20 +93,23 @@
  *                        number of ids, of which the first
  *                        RHW_EV_MAX_LISTED_IDS are listed
  *
- * Every payload starts with the region id (contract §5).
+ * Every payload starts with the region id (contract §5).  job_id is the
+ * flush or compaction that produced the event (rhook_job_enter(), in
+ * rhook/trace.h), 0 when there is none; a remote compaction's is the
+ * leader's.
  */
 #define RHW_EV_SST_FILE_WRITTEN(F)                                                             \
-	F(U64, region_id, _) F(UUID, file_id, _) F(I64, time_start, _) F(I64, time_end, _)        \
-	F(U64, file_size, _) F(U64, num_rows, _) F(U64, num_row_groups, _)                        \
+	F(U64, region_id, _) F(U64, job_id, _) F(UUID, file_id, _) F(I64, time_start, _)          \
+	F(I64, time_end, _) F(U64, file_size, _) F(U64, num_rows, _) F(U64, num_row_groups, _)                        \
 	F(U64, index_file_size, _) F(U8, level, _) F(E8, time_unit, time_unit)                    \
 	F(E8, origin, origin) F(PAD, pad0, 5)
 
 #define RHW_EV_MANIFEST_COMMIT(F)                                                              \
-	F(U64, region_id, _) F(U64, version, _) F(U64, lock_wait_ns, _) F(U64, lock_hold_ns, _)   \
-	F(U64, persist_ns, _) F(I32, result, _) F(E8, cause, cause) F(PAD, pad0, 3)
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, version, _) F(U64, lock_wait_ns, _)         \
+	F(U64, lock_hold_ns, _) F(U64, persist_ns, _) F(I32, result, _) F(E8, cause, cause) F(PAD, pad0, 3)
 
 #define RHW_EV_MANIFEST_UPDATED(F)                                                             \
-	F(U64, region_id, _) F(U64, version, _) F(U64, flushed_entry_id, _)                       \
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, version, _) F(U64, flushed_entry_id, _)     \
 	F(U64, flushed_sequence, _) F(E32, action_kinds, action_kinds) F(U32, num_actions, _)     \
 	F(IDS, files_added, num_files_added) F(IDS, files_removed, num_files_removed)             \
 	F(E8, cause, cause) F(PAD, pad0, 7)
@@ -111,20 +118,32 @@
 	F(U64, region_id, _) F(U64, duration_ns, _) F(U32, num_hooks, _)                          \
 	F(E8, callback, callback) F(PAD, pad0, 3)
 
-#define RHW_EV_FLUSH_BEGIN(F) F(U64, region_id, _) F(U64, rows, _) F(U64, bytes, _)
+#define RHW_EV_FLUSH_BEGIN(F) F(U64, region_id, _) F(U64, job_id, _) F(U64, rows, _) F(U64, bytes, _)
 
 #define RHW_EV_FLUSH_END(F)                                                                    \
-	F(U64, region_id, _) F(U64, rows, _) F(U64, bytes, _) F(U64, duration_ns, _)              \
-	F(U32, files, _) F(I32, status, _)
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, rows, _) F(U64, bytes, _)                   \
+	F(U64, duration_ns, _) F(U32, files, _) F(I32, status, _)
 
 #define RHW_EV_COMPACTION_BEGIN(F)                                                             \
-	F(U64, region_id, _) F(U64, bytes_in, _) F(U32, input_files, _) F(E8, mode, mode)         \
-	F(PAD, pad0, 3)
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, bytes_in, _) F(U32, input_files, _)        \
+	F(IDS, inputs, num_inputs) F(E8, mode, mode) F(PAD, pad0, 7)
 
 #define RHW_EV_COMPACTION_END(F)                                                               \
-	F(U64, region_id, _) F(U64, bytes_in, _) F(U64, bytes_out, _) F(U64, duration_ns, _)      \
-	F(U32, input_files, _) F(U32, output_files, _) F(I32, status, _) F(E8, mode, mode)        \
+	F(U64, region_id, _) F(U64, job_id, _) F(U64, bytes_in, _) F(U64, bytes_out, _)           \
+	F(U64, duration_ns, _) F(U32, input_files, _) F(U32, output_files, _) F(I32, status, _) F(E8, mode, mode)        \
 	F(PAD, pad0, 3)
+
+/*
+ * One per SST file, after its physical deletion (with its index files):
+ * removed_version is the manifest version that removed it, 0 when it
+ * never was in the manifest or that is unknown; level is
+ * RHOOK_LEVEL_UNKNOWN (255) and num_rows 0 when the engine does not know
+ * them (a leftover of a crash).
+ */
+#define RHW_EV_SST_FILE_REMOVED(F)                                                             \
+	F(U64, region_id, _) F(UUID, file_id, _) F(U64, file_size, _) F(U64, index_file_size, _)  \
+	F(U64, num_rows, _) F(U64, removed_version, _) F(U8, level, _)                            \
+	F(E8, reason, remove_reason) F(PAD, pad0, 6)
 
 /* E(id, name, FIELDS): the events; ids are the recorder's on-disk ids, 1..RHW_EV_MAX_ID. */
 #define RHW_EVENTS(E)                                                                          \
@@ -135,10 +154,12 @@
 	E(5, flush_begin, RHW_EV_FLUSH_BEGIN)                                                  \
 	E(6, flush_end, RHW_EV_FLUSH_END)                                                      \
 	E(7, compaction_begin, RHW_EV_COMPACTION_BEGIN)                                        \
-	E(8, compaction_end, RHW_EV_COMPACTION_END)
+	E(8, compaction_end, RHW_EV_COMPACTION_END)                                            \
+	E(9, sst_file_removed, RHW_EV_SST_FILE_REMOVED)
 
 /* Listed ids per list, and lists per event, at most. */
 #define RHW_EV_MAX_LISTED_IDS 64
+_Static_assert(RHW_EV_MAX_LISTED_IDS == RHOOK_TRACE_MAX_LISTED_IDS, "rhook/trace.h states the same bound");
 #define RHW_EV_MAX_LISTS 4
 
 /* Payload members of each kind; IDS declares its count. */
@@ -215,14 +236,15 @@ enum rhw_event_id { RHW_EVENTS(RHW_EV_ENUM) };
 /*
  * The events whose order across threads and processes readers rely on
  * (versions in commit order, a notification after its commit, an SST
- * before the commit that adds it: rhook-read check).  The recorder reads
+ * before the commit that adds it, a deletion after the commit that
+ * removed the file: rhook-read check).  The recorder reads
  * their timestamp only after everything before them has executed
  * (src/recorder/clock.h); the others (spans, dispatch times), whose order
  * readers keep within each thread, do not wait for it.  A bit per id.
  */
 #define RHW_EV_ORDERED_MASK                                                                   \
 	((1u << RHW_EV_sst_file_written) | (1u << RHW_EV_manifest_commit) |                  \
-	 (1u << RHW_EV_manifest_updated))
+	 (1u << RHW_EV_manifest_updated) | (1u << RHW_EV_sst_file_removed))
 #define RHW_EV_ORDERED(id) ((RHW_EV_ORDERED_MASK >> (id)) & 1u)
 
 /* enum rhw_callback: RHW_CALLBACK_SST_FILES_WRITTEN, ... (hook_dispatch's callback). */

@@ -81,8 +81,14 @@
 #include <stdint.h>
 
 #define RHR_MAGIC "RHOOKREC"
+/*
+ * Version 2: per-thread and shared buffers (num_shared, thread records),
+ * and the payloads of events.h with job ids, compaction inputs and
+ * sst_file_removed.  A record's payload layout is its event's, so a
+ * change of a payload is a new version: a reader never decodes a file of
+ * another version with the wrong layout, it refuses it by its number.
+ */
 #define RHR_VERSION 2
-#define RHR_VERSION_MIN 1 /* the oldest version a reader of this format reads */
 #define RHR_HEADER_SIZE 4096u
 #define RHR_BUFHDR_SIZE 256u
 #define RHR_SBHDR_SIZE 64u

@@ -2,9 +2,10 @@
 # Regenerates the seed corpus of the recorder-file fuzz target from real
 # recordings by rhook-tracegen: small files (one or two buffers of two
 # 4 KiB sub-buffers) in both modes and both clocks, a wrapped overwrite
-# ring, manifest updates with file id lists, failed writes, threads on
-# the shared buffer (thread records).  v1-*.rhr are files of the format
-# version 1 writer, kept as they are (rhook-read still reads them);
+# ring, manifest updates and compaction inputs with file id lists, failed
+# writes, deletions (sst_file_removed), job ids, threads on the shared
+# buffer (thread records).  v1-*.rhr is a file of the format version 1
+# writer, kept as it is (rhook-read refuses it by its version);
 # regress-*.rhr are inputs the fuzzer once broke the decoder with, kept.
 #
 #   tests/fuzz/make-corpus.sh BUILD_DIR     (a configured, built tree)

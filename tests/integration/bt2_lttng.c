@@ -14,6 +14,7 @@
 
 #include "bt2_common.h"
 #include "reader/scan.h"
+#include "reader/schema.h"
 
 static char base[PATH_MAX], work[PATH_MAX + 8], rec[PATH_MAX + 16], lt[PATH_MAX + 8], ctf[PATH_MAX + 8];
 /* Per process of the run (rhook-demo, then rhook-compactor): its LTTng trace and its export. */
@@ -487,6 +488,16 @@ static void test_same_fields(void **state)
 	rb_print((const char *const[]){ "--clock-seconds", "--no-delta", rec, NULL }, &b, NULL);
 	assert_int_equal(rt_babeltrace(ctf, &c), 0);
 	assert_true(a.num_events > 50);
+	/* Every event of the schema is among them, sst_file_removed (GC, drop) and its job-id peers included. */
+	for (unsigned id = 1; id <= RHW_EV_MAX_ID; id++) {
+		const char *name = rdr_schema_event(id)->full_name;
+		size_t seen = 0;
+
+		for (size_t i = 0; i < a.num_events; i++)
+			seen += !strcmp(a.events[i].name, name);
+		if (!seen)
+			fail_msg("the LTTng trace of the demo has no %s", name);
+	}
 	assert_int_equal(a.num_events, b.num_events);
 	assert_int_equal(a.num_events, c.num_events);
 	same_keys(&a, &b);

@@ -1,6 +1,7 @@
 /*
  * engine_demo.c - rhook-demo coverage: one JSON object per scenario with
- * the counts of contract §2, the table otherwise, exit 2 on bad usage.
+ * the counts of contract §2's three columns, the table otherwise, exit 2
+ * on bad usage.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,14 +17,15 @@
 
 static const struct {
 	const char *key;
-	int sst, manifest;
+	int sst, manifest, removed;
 } expected[] = {
-	{ "flush", 1, 1 },        { "local_compaction", 1, 1 }, { "remote_compaction", 1, 1 },
-	{ "region_edit", 0, 1 },  { "copy_region", 0, 1 },      { "enter_staging", 0, 1 },
-	{ "apply_staging", 0, 2 }, { "alter", 0, 1 },           { "truncate", 0, 1 },
-	{ "index_build", 0, 1 },  { "follower_sync", 0, 0 },    { "gc", 0, 0 },
-	{ "checkpoint", 0, 0 },   { "drop", 0, 0 },             { "remap", 0, 0 },
-	{ "failed_update", 0, 0 },
+	{ "flush", 1, 1, 0 },           { "local_compaction", 1, 1, 1 }, { "remote_compaction", 1, 1, 1 },
+	{ "region_edit", 0, 1, 0 },     { "copy_region", 0, 1, 0 },      { "enter_staging", 0, 1, 0 },
+	{ "apply_staging", 0, 2, 0 },   { "abandoned_staging", 0, 0, 1 }, { "alter", 0, 1, 0 },
+	{ "truncate", 0, 1, 1 },        { "index_build", 0, 1, 0 },      { "follower_sync", 0, 0, 0 },
+	{ "gc", 0, 0, 1 },              { "checkpoint", 0, 0, 0 },       { "drop", 0, 0, 1 },
+	{ "remap", 0, 0, 0 },           { "failed_update", 0, 0, 0 },    { "failed_flush", 1, 0, 1 },
+	{ "leftovers", 0, 0, 1 },
 };
 #define NUM (sizeof(expected) / sizeof(expected[0]))
 
@@ -39,15 +41,17 @@ static void test_coverage_json(void **state)
 		json_error_t jerr;
 		json_t *j = json_loads(line, 0, &jerr);
 		const char *key = NULL;
-		json_int_t sst = -1, manifest = -1;
+		json_int_t sst = -1, manifest = -1, removed = -1;
 
-		if (!j || json_unpack(j, "{s:s, s:I, s:I}", "scenario", &key, "sst_files_written", &sst,
-				      "manifest_updated", &manifest) || json_object_size(j) != 3)
+		if (!j || json_unpack(j, "{s:s, s:I, s:I, s:I}", "scenario", &key, "sst_files_written", &sst,
+				      "manifest_updated", &manifest, "files_removed", &removed) ||
+		    json_object_size(j) != 4)
 			fail_msg("not a scenario object: %s", line);
 		assert_true(n < NUM);
 		assert_string_equal(key, expected[n].key);
 		assert_int_equal(sst, expected[n].sst);
 		assert_int_equal(manifest, expected[n].manifest);
+		assert_int_equal(removed, expected[n].removed);
 		json_decref(j);
 	}
 	assert_int_equal(n, NUM);
@@ -64,6 +68,7 @@ static void test_coverage_table_and_usage(void **state)
 	(void)state;
 	assert_int_equal(rt_run(table, NULL, &out, NULL), 0);
 	assert_non_null(strstr(out, "on_sst_files_written"));
+	assert_non_null(strstr(out, "on_files_removed"));
 	assert_non_null(strstr(out, "apply staging"));
 	assert_null(strstr(out, "MISMATCH"));
 	free(out);

@@ -49,7 +49,7 @@ static void expect_field(const struct rt_event *e, const char *key, const char *
 void elc_check(const struct rt_trace *t, char *out)
 {
 	char *line, *save;
-	size_t manifests = 0, files = 0, sstcalls = 0, by_cause[16] = { 0 };
+	size_t manifests = 0, files = 0, sstcalls = 0, by_cause[16] = { 0 }, removed = 0, removedcalls = 0;
 	static const char *const cause_names[] = { "flush", "compaction", "remote_compaction", "edit", "copy",
 						   "staging_enter", "staging_apply", "staging_exit", "alter",
 						   "truncate", "index_build" };
@@ -79,6 +79,14 @@ void elc_check(const struct rt_trace *t, char *out)
 			files++;
 		} else if (!strcmp(w[0], "sstcall") && n == 3) {
 			sstcalls++;
+		} else if (!strcmp(w[0], "removed") && n == 3) {
+			/* Each deleted file has its rhook:sst_file_removed with the reason the hook got. */
+			i = find(t, "rhook:sst_file_removed", "file_id", w[1], "reason", w[2]);
+			if (i < 0)
+				fail_msg("no sst_file_removed for %s (reason %s)", w[1], w[2]);
+			removed++;
+		} else if (!strcmp(w[0], "removedcall") && n == 3) {
+			removedcalls++;
 		} else if (!strcmp(w[0], "failed") && n == 4) {
 			i = find(t, "rhook:manifest_commit", "region_id", w[1], "version", w[2]);
 			if (i < 0)
@@ -104,6 +112,26 @@ void elc_check(const struct rt_trace *t, char *out)
 	assert_int_equal(rt_count(t, "rhook:sst_file_written"), files);
 	assert_int_equal(count_where(t, "rhook:hook_dispatch", "callback", "on_sst_files_written"), sstcalls);
 	assert_int_equal(count_where(t, "rhook:hook_dispatch", "callback", "on_manifest_updated"), manifests);
+	assert_int_equal(rt_count(t, "rhook:sst_file_removed"), removed);
+	assert_true(removed > 0);
+	assert_int_equal(count_where(t, "rhook:hook_dispatch", "callback", "on_files_removed"), removedcalls);
+	/* Job identity: every file and every flush or compaction commit names a job that began. */
+	for (size_t i = 0; i < t->num_events; i++) {
+		const struct rt_event *e = &t->events[i];
+		const char *job = rt_field(e, "job_id"), *cause = rt_field(e, "cause");
+		bool jobbed = !strcmp(e->name, "rhook:sst_file_written") ||
+			      (!strcmp(e->name, "rhook:manifest_updated") && cause &&
+			       (!strcmp(cause, "flush") || !strcmp(cause, "compaction") ||
+				!strcmp(cause, "remote_compaction")));
+
+		if (!jobbed)
+			continue;
+		if (!job || !strcmp(job, "0"))
+			fail_msg("%s without a job id", e->name);
+		if (find(t, "rhook:flush_begin", "job_id", job, NULL, NULL) < 0 &&
+		    find(t, "rhook:compaction_begin", "job_id", job, NULL, NULL) < 0)
+			fail_msg("%s names job %s, which never began", e->name, job);
+	}
 	assert_int_equal(rt_count(t, "rhook:flush_begin"), flushes);
 	assert_int_equal(count_where(t, "rhook:flush_end", "status", "0"), flushes);
 	assert_int_equal(count_where(t, "rhook:compaction_begin", "mode", "local"), local);

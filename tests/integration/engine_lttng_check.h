@@ -13,8 +13,10 @@
  * has its rhook:manifest_updated event with the same region, version and
  * the cause of the operation, and its successful manifest_commit; every
  * announced file its rhook:sst_file_written with the origin; the failed
- * update its failed commit and no manifest_updated; flush and compaction
- * spans and hook dispatches are counted; every cause appears; there are no
+ * update its failed commit and no manifest_updated; every deleted file
+ * its rhook:sst_file_removed with the reason; every SST and every flush
+ * or compaction commit names the job id of a flush or compaction that
+ * began; flush and compaction spans and hook dispatches are counted; every cause appears; there are no
  * other such events.  @out (the workload's lines, modified) describes one
  * run of the scenario, @t holds the events of that run only.  Fails the
  * cmocka test on the first difference.

@@ -64,6 +64,20 @@ static void on_manifest(void *priv, rhook_region_id id, const struct rhook_actio
 	next_cause++;
 }
 
+/* Deletions: one line per call, one per file with its reason (the third column of contract §2). */
+static void on_removed(void *priv, rhook_region_id id, const struct rhook_removed_file *files, size_t n,
+		       enum rhook_remove_reason reason)
+{
+	char s[RHOOK_FILE_ID_STRLEN];
+
+	(void)priv;
+	printf("removedcall %" PRIu64 " %s\n", id, rhook_remove_reason_name(reason));
+	for (size_t i = 0; i < n; i++) {
+		rhook_file_id_format(&files[i].file_id, s);
+		printf("removed %s %s\n", s, rhook_remove_reason_name(reason));
+	}
+}
+
 static void expect(const char *c0, const char *c1, const char *sst_origin)
 {
 	causes[0] = c0;
@@ -132,6 +146,13 @@ static void relay_plugin_log(const char *path)
 			printf("manifest %s %s remote_compaction\n", region, third);
 			continue;
 		}
+		if (!strcmp(kind, "removed")) {
+			printf("removedcall %s %s\n", region, third);
+			strtok_r(NULL, " \n", &save); /* the number of files */
+			while ((w = strtok_r(NULL, " \n", &save)))
+				printf("removed %s %s\n", w + 1, third);
+			continue;
+		}
 		printf("sstcall %s remote_compaction\n", region);
 		while ((w = strtok_r(NULL, " \n", &save)))
 			printf("sst %s remote_compaction\n", w + 1);
@@ -140,7 +161,7 @@ static void relay_plugin_log(const char *path)
 }
 
 static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = on_sst,
-					   .on_manifest_updated = on_manifest };
+					   .on_manifest_updated = on_manifest, .on_files_removed = on_removed };
 
 /* Every scenario once, in a fresh directory, with regions of table @table. */
 static void scenario(struct rhook_registry *reg)

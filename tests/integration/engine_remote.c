@@ -142,6 +142,21 @@ static void test_remote_compaction(void **state)
 	/* The leader's next write follows the compactor's version. */
 	ert_put_flush(r, 10, 5000, 3);
 	assert_int_equal(e->rec.calls[1].version, res.version + 1);
+	/*
+	 * The inputs are purged by the leader's GC, which notifies them
+	 * (reason compaction, with the compactor's version); the compactor,
+	 * which deleted nothing, notified nothing.
+	 */
+	assert_int_equal(ert_removed(&e->rec, RHOOK_REMOVE_COMPACTION), 0);
+	assert_int_equal(lsm_region_gc(r, NULL), 0);
+	assert_int_equal(ert_removed(&e->rec, RHOOK_REMOVE_COMPACTION), before.num_files);
+	assert_int_equal(e->rec.num_removals, 1);
+	assert_int_equal(e->rec.removals[0].region_id, lsm_region_get_id(r));
+	for (size_t i = 0; i < before.num_files; i++) {
+		assert_true(ert_removed_id(&e->rec, RHOOK_REMOVE_COMPACTION, &inputs[i]));
+		assert_int_equal(e->rec.removals[0].files[i].removed_version, res.version);
+	}
+	assert_int_equal(read_log(log, lines, 8), 2);
 	lsm_region_manifest_clear(&before);
 	lsm_region_manifest_clear(&after);
 	lsm_region_close(r);
@@ -200,6 +215,9 @@ static void test_cli_errors(void **state)
 	expect_cli(2, "usage", "--bogus", dir, NULL, NULL);
 	expect_cli(2, "--hook-arg needs --hook", "--hook-arg", "x", dir, NULL);
 	expect_cli(2, "exactly one region", dir, dir, NULL, NULL);
+	expect_cli(2, "bad --job-id '0'", "--job-id", "0", dir, NULL);
+	expect_cli(2, "bad --job-id '-3'", "--job-id", "-3", dir, NULL);
+	expect_cli(2, "bad --job-id '12x'", "--job-id", "12x", dir, NULL);
 	expect_cli(1, "No such file", missing, NULL, NULL, NULL);
 	expect_cli(1, "cannot load plugin", "--hook", missing, dir, NULL);
 	expect_cli(1, "no rhook_plugin_init", "--hook", lib, dir, NULL);

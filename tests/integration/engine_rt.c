@@ -54,10 +54,111 @@ static void on_manifest(void *priv, rhook_region_id id, const struct rhook_actio
 	rec_push(priv, &c);
 }
 
+/*
+ * Records the call, and what can only be seen from inside it: whether
+ * the files are gone from data/ (the notification follows the delete)
+ * and whether the caller holds no manifest mutex (a hook may take it:
+ * lsm_region_manifest() from here must not deadlock, the receipt
+ * rule's twin for deletions).
+ */
+static void on_removed(void *priv, rhook_region_id id, const struct rhook_removed_file *files, size_t n,
+		       enum rhook_remove_reason reason)
+{
+	struct ert_recorder *r = priv;
+	struct ert_removal x = { .region_id = id, .reason = reason, .num_files = n, .files_gone = true };
+	struct lsm_region *region = NULL;
+	struct lsm_region_manifest m;
+	const char *dir = NULL;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->num_regions; i++)
+		if (r->regions[i].id == id) {
+			dir = r->regions[i].dir;
+			region = r->regions[i].region;
+		}
+	pthread_mutex_unlock(&r->lock);
+	x.files = calloc(n ? n : 1, sizeof(*x.files));
+	if (x.files && n)
+		memcpy(x.files, files, n * sizeof(*files));
+	for (size_t i = 0; dir && i < n; i++) {
+		char path[ERT_PATH + 64], fid[RHOOK_FILE_ID_STRLEN];
+
+		rhook_file_id_format(&files[i].file_id, fid);
+		snprintf(path, sizeof(path), "%s/data/%s.sst", dir, fid);
+		if (!access(path, F_OK))
+			x.files_gone = false;
+	}
+	/*
+	 * Reading the manifest takes its mutex: a call under it would abort
+	 * here (rhook_manifest_lock() on a held mutex), so getting this far
+	 * with a copy says the caller did not hold it.
+	 */
+	x.manifest_free = !region || !lsm_region_manifest(region, &m);
+	if (region && x.manifest_free)
+		lsm_region_manifest_clear(&m);
+	pthread_mutex_lock(&r->lock);
+	if (r->num_removals == r->cap_removals) {
+		r->cap_removals = r->cap_removals ? 2 * r->cap_removals : 16;
+		r->removals = realloc(r->removals, r->cap_removals * sizeof(*r->removals));
+	}
+	if (r->removals)
+		r->removals[r->num_removals++] = x;
+	pthread_mutex_unlock(&r->lock);
+}
+
+size_t ert_removed(struct ert_recorder *r, enum rhook_remove_reason reason)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->num_removals; i++) {
+		assert_true(r->removals[i].files_gone);
+		assert_true(r->removals[i].manifest_free);
+		if (r->removals[i].reason == reason)
+			n += r->removals[i].num_files;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+bool ert_removed_id(struct ert_recorder *r, enum rhook_remove_reason reason, const rhook_file_id *id)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->num_removals; i++)
+		for (size_t k = 0; r->removals[i].reason == reason && k < r->removals[i].num_files; k++)
+			found |= rhook_file_id_equal(&r->removals[i].files[k].file_id, id);
+	pthread_mutex_unlock(&r->lock);
+	return found;
+}
+
+void ert_recorder_add_region(struct ert_recorder *r, rhook_region_id id, const char *dir, struct lsm_region *region)
+{
+	size_t i;
+
+	pthread_mutex_lock(&r->lock);
+	for (i = 0; i < r->num_regions && r->regions[i].id != id; i++)
+		;
+	if (i < r->num_regions) {
+		r->regions[i].region = region;
+		if (dir && strcmp(dir, r->regions[i].dir)) {
+			free(r->regions[i].dir);
+			r->regions[i].dir = strdup(dir);
+		}
+	} else if (i < sizeof(r->regions) / sizeof(r->regions[0])) {
+		r->regions[i].id = id;
+		r->regions[i].dir = strdup(dir);
+		r->regions[i].region = region;
+		r->num_regions++;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
 void ert_recorder_init(struct ert_recorder *r)
 {
 	static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = on_sst,
-						   .on_manifest_updated = on_manifest };
+						   .on_manifest_updated = on_manifest, .on_files_removed = on_removed };
 
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
@@ -73,6 +174,9 @@ void ert_recorder_reset(struct ert_recorder *r)
 		free(r->calls[i].files);
 	}
 	r->num_calls = 0;
+	for (size_t i = 0; i < r->num_removals; i++)
+		free(r->removals[i].files);
+	r->num_removals = 0;
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -81,6 +185,9 @@ void ert_recorder_fini(struct ert_recorder *r)
 	rhook_registry_free(r->registry);
 	ert_recorder_reset(r);
 	free(r->calls);
+	free(r->removals);
+	for (size_t i = 0; i < r->num_regions; i++)
+		free(r->regions[i].dir);
 	pthread_mutex_destroy(&r->lock);
 }
 
@@ -160,6 +267,8 @@ struct lsm_region *ert_region(struct ert_env *e, char path[ERT_PATH])
 		fail_msg("lsm_region_create(%s): %s", p, lsm_engine_errmsg());
 	if (path)
 		snprintf(path, ERT_PATH, "%s", p);
+	/* The directory only: a test that closes and reopens the region registers the handle itself. */
+	ert_recorder_add_region(&e->rec, id, p, NULL);
 	return r;
 }
 

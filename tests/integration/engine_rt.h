@@ -30,11 +30,30 @@ struct ert_call {
 	bool meta_ok;                     /* ERT_SST: the region metadata handed over was this region's */
 };
 
+/*
+ * One on_files_removed call, apart from the calls above: deletions are
+ * the third column of contract §2, and the first two columns' counts
+ * (num_calls) stay theirs.
+ */
+struct ert_removal {
+	rhook_region_id region_id;
+	enum rhook_remove_reason reason;
+	struct rhook_removed_file *files; /* a copy */
+	size_t num_files;
+	bool manifest_free;               /* the region's manifest mutex could be taken (not held by the caller) */
+	bool files_gone;                  /* no file of the call was still in data/ when it ran */
+};
+
 struct ert_recorder {
 	pthread_mutex_t lock;
 	struct ert_call *calls;
 	size_t num_calls, cap;
+	struct ert_removal *removals;
+	size_t num_removals, cap_removals;
 	struct rhook_registry *registry;
+	/* Regions by id, for the removal checks above (ert_region() registers them). */
+	struct { rhook_region_id id; char *dir; struct lsm_region *region; } regions[64];
+	size_t num_regions;
 };
 
 /* A registry with one recording hook. */
@@ -42,6 +61,16 @@ void ert_recorder_init(struct ert_recorder *r);
 void ert_recorder_reset(struct ert_recorder *r);
 void ert_recorder_fini(struct ert_recorder *r);
 size_t ert_count(struct ert_recorder *r, enum ert_kind kind);
+/* Files removed for @reason, summed over the calls; every call is checked (manifest free, files gone). */
+size_t ert_removed(struct ert_recorder *r, enum rhook_remove_reason reason);
+/* Whether a removal for @reason named file @id. */
+bool ert_removed_id(struct ert_recorder *r, enum rhook_remove_reason reason, const rhook_file_id *id);
+/*
+ * Registers (or replaces, for the same id) the region the removal checks
+ * look at: its data/ directory, and its manifest, which the hook reads
+ * (taking the manifest mutex).  NULL @region: forgotten (closed).
+ */
+void ert_recorder_add_region(struct ert_recorder *r, rhook_region_id id, const char *dir, struct lsm_region *region);
 
 struct ert_env {
 	char dir[PATH_MAX];

@@ -1,6 +1,7 @@
 /*
  * reader_check.c - rhook-read check passes on real traces and fails on
- * damaged ones, one damaged trace per rule, each failing that rule only.
+ * damaged ones, one damaged trace per rule (removed-live-file included),
+ * each failing that rule only.
  *
  * A damaged trace is a real recording patched in place: the records are
  * found with the reader's own decoder, in time order, and one field is
@@ -135,9 +136,10 @@ static int teardown(void **state)
 /* The report fails @rule and passes the three others. */
 static void fails_only(const char *report, const char *rule)
 {
-	static const char *const rules[] = { "receipt-after-commit", "version-order", "notified-once", "sst-added" };
+	static const char *const rules[] = { "receipt-after-commit", "version-order", "notified-once", "sst-added",
+					     "removed-live-file" };
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		char want[64];
 
 		snprintf(want, sizeof(want), "\n%-22s %s", rules[i], strcmp(rules[i], rule) ? "ok" : "FAILED");
@@ -156,6 +158,9 @@ static void test_real_trace_passes(void **state)
 	assert_non_null(strstr(out, "check: OK"));
 	/* Failed flushes left SSTs that were never committed: reported, not violations. */
 	assert_non_null(strstr(out, "SSTs of failed flushes or compactions never added (expected)"));
+	/* Deletions are there (compaction inputs, truncated files, failed outputs), none of a live file. */
+	assert_null(strstr(out, " 0 deletions"));
+	assert_non_null(strstr(out, "\nremoved-live-file      ok"));
 	free(out);
 }
 
@@ -279,6 +284,42 @@ static void test_sst_added(void **state)
 	free(out);
 }
 
+/*
+ * A compaction's commit that forgets to list an input as removed: the
+ * input is then live in the trace's view when the purge deletes it.
+ */
+static void test_removed_live_file(void **state)
+{
+	char *out;
+	bool done = false;
+
+	(void)state;
+	for (size_t i = 0; i < num_recs && !done; i++) {
+		const struct rhw_ev_manifest_updated *u = &recs[i].p.updated;
+		size_t id_off;
+		uint8_t byte;
+		int fd;
+
+		if (recs[i].id != RHW_EV_manifest_updated || u->cause != RHOOK_CAUSE_COMPACTION ||
+		    !u->num_files_removed || u->num_files_removed > RHW_EV_MAX_LISTED_IDS)
+			continue;
+		/* files_removed (list 1) follows files_added's listed ids. */
+		id_off = recs[i].off + sizeof(struct rhr_record) + sizeof(struct rhw_ev_manifest_updated) +
+			 (size_t)recs[i].num_added * 16;
+		fd = open(trace_file, O_RDONLY);
+		assert_int_equal(pread(fd, &byte, 1, (off_t)id_off), 1);
+		close(fd);
+		byte ^= 0xff;
+		patch(id_off, &byte, 1);
+		done = true;
+	}
+	assert_true(done);
+	assert_int_equal(check(&out), 1);
+	fails_only(out, "removed-live-file");
+	assert_non_null(strstr(out, "while live: added by version"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_version_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notified_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sst_added, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removed_live_file, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,7 +136,7 @@ static size_t check_print(char *text)
 		if (!p)
 			continue;
 
-		assert_int_equal(sscanf(p, "{ region_id = %llu, rows = %llu, bytes = %llu", &region, &rows, &bytes), 3);
+		assert_int_equal(sscanf(p, "{ region_id = %llu, job_id = 0, rows = %llu, bytes = %llu", &region, &rows, &bytes), 3);
 		t = region - 1;
 		assert_true(t < threads);
 		assert_int_equal(bytes, recorder_mix(t, rows));

@@ -120,7 +120,7 @@ static size_t check_print(char *text, unsigned round)
 		if (!p)
 			continue;
 
-		assert_int_equal(sscanf(p, "{ region_id = %llu, rows = %llu, bytes = %llu", &region, &rows, &bytes), 3);
+		assert_int_equal(sscanf(p, "{ region_id = %llu, job_id = 0, rows = %llu, bytes = %llu", &region, &rows, &bytes), 3);
 		t = region - 1;
 		if (t >= THREADS || bytes != recorder_mix(t, rows))
 			fail_msg("read %u: a torn record was decoded: region %llu, rows %llu, bytes %llu", round, region,

@@ -199,7 +199,9 @@ static void check_json(const char *path, const struct worker *ws, unsigned n, ui
 		assert_int_equal(sscanf(p, "\"tid\":%llu", &tid), 1);
 		p = strstr(line, "\"region_id\":");
 		assert_non_null(p);
-		assert_int_equal(sscanf(p, "\"region_id\":%llu,\"rows\":%llu,\"bytes\":%llu", &region, &rows, &bytes), 3);
+		assert_int_equal(sscanf(p, "\"region_id\":%llu,\"job_id\":0,\"rows\":%llu,\"bytes\":%llu", &region, &rows,
+					&bytes),
+				 3);
 		if (region < 1 || region > n || rows >= EVENTS || bytes != recorder_mix(region - 1, rows))
 			fail_msg("a record the test did not write: %s", line);
 		if (tid != (unsigned long long)ws[region - 1].tid)

@@ -8,7 +8,10 @@
  * staging enter/apply/exit, alter, truncate, index build, the last one
  * as two writes merged into one receipt).  Every Nth persist can fail
  * (--fail-every), which turns that flush or compaction into a failed one
- * whose SSTs are never committed.
+ * whose SSTs are never committed.  Each flush and compaction is a job
+ * (rhook_job_enter()); deletions follow as an engine's would, after the
+ * commit: a compaction's inputs (reason compaction), a truncation's files
+ * (truncate), a failed flush's or compaction's outputs (orphan).
  *
  * Recording is whatever the environment asks for: RHOOK_TRACE_DIR for
  * the flight recorder, RHOOK_LTTNG=on and a session for LTTng.  At the
@@ -46,7 +49,7 @@ struct store {
 
 /* Counts of what the run caused, summed over the threads at the end. */
 struct counts {
-	unsigned long sst, commit_ok, commit_failed, updated, dispatch, flush, compaction;
+	unsigned long sst, commit_ok, commit_failed, updated, dispatch, flush, compaction, removed;
 };
 
 struct worker {
@@ -96,8 +99,19 @@ static void on_updated(void *priv, rhook_region_id region_id, const struct rhook
 	(void)version;
 }
 
+static void on_removed(void *priv, rhook_region_id region_id, const struct rhook_removed_file *files,
+		       size_t num_files, enum rhook_remove_reason reason)
+{
+	(void)priv;
+	(void)region_id;
+	(void)files;
+	(void)num_files;
+	(void)reason;
+}
+
 static const struct rhook_hook_ops hook_ops = {
-	.size = sizeof(hook_ops), .on_sst_files_written = on_sst, .on_manifest_updated = on_updated
+	.size = sizeof(hook_ops), .on_sst_files_written = on_sst, .on_manifest_updated = on_updated,
+	.on_files_removed = on_removed,
 };
 
 /* Per region: its context and the live files a compaction may remove. */
@@ -165,6 +179,28 @@ static void announce(struct worker *w, struct region *r, struct rhook_file_meta 
 	count_dispatch(w);
 }
 
+/* The deletion of @n files after the commit (or the failure) that let them go. */
+static int removed(struct worker *w, struct region *r, const struct rhook_file_meta *files, unsigned n,
+		   uint64_t version, enum rhook_remove_reason reason)
+{
+	struct rhook_removed_file f[8];
+	int err;
+
+	if (!n)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		f[i] = (struct rhook_removed_file){ .file_id = files[i].file_id, .level = files[i].level,
+						    .file_size = files[i].file_size,
+						    .index_file_size = files[i].index_file_size,
+						    .num_rows = files[i].num_rows, .removed_version = version };
+	err = rhook_files_removed(w->reg, r->id, f, n, reason);
+	if (!err) {
+		w->counts.removed += n;
+		count_dispatch(w);
+	}
+	return err;
+}
+
 static int flush(struct worker *w, struct region *r, unsigned round)
 {
 	struct rhook_file_meta files[2] = { new_file(r, round, 0), new_file(r, round, 0) };
@@ -172,6 +208,7 @@ static int flush(struct worker *w, struct region *r, unsigned round)
 					  .has_flushed_entry_id = true, .flushed_entry_id = round,
 					  .has_flushed_sequence = true, .flushed_sequence = (uint64_t)round * 10 };
 	struct rhook_action_list *list = rhook_action_list_new();
+	uint64_t prev = rhook_job_enter(rhook_job_new());
 	uint64_t t = rhook_trace_flush_begin(r->id, 100u * round, 4096u * round);
 	int err;
 
@@ -182,7 +219,11 @@ static int flush(struct worker *w, struct region *r, unsigned round)
 	if (!err)
 		err = update(w, r, list, RHOOK_CAUSE_FLUSH);
 	rhook_trace_flush_end(t, r->id, 100u * round, 4096u * round, 2, err);
+	rhook_job_enter(prev);
 	w->counts.flush++;
+	/* A failed flush's outputs are deleted (never committed). */
+	if (err == -EIO && removed(w, r, files, 2, 0, RHOOK_REMOVE_ORPHAN))
+		err = -EINVAL;
 	if (!err && r->num_live + 2 <= sizeof(r->live) / sizeof(r->live[0])) {
 		r->live[r->num_live++] = files[0];
 		r->live[r->num_live++] = files[1];
@@ -198,17 +239,27 @@ static int compact(struct worker *w, struct region *r, unsigned round, bool remo
 					  .files_to_remove = r->live, .num_files_to_remove = r->num_live,
 					  .has_compaction_time_window = true, .compaction_time_window_s = 3600 };
 	struct rhook_action_list *list = rhook_action_list_new();
-	uint64_t t = rhook_trace_compaction_begin(r->id, r->num_live, 8192u * r->num_live, remote);
+	rhook_file_id inputs[8];
+	uint64_t prev = rhook_job_enter(rhook_job_new()), t;
 	int err;
 
 	if (!list)
 		return -ENOMEM;
+	for (unsigned i = 0; i < r->num_live; i++)
+		inputs[i] = r->live[i].file_id;
+	t = rhook_trace_compaction_begin_inputs(r->id, inputs, r->num_live, 8192u * r->num_live, remote);
 	announce(w, r, &out, 1, remote ? RHOOK_ORIGIN_REMOTE_COMPACTION : RHOOK_ORIGIN_COMPACTION);
 	err = rhook_action_list_add_edit(list, &edit);
 	if (!err)
 		err = update(w, r, list, remote ? RHOOK_CAUSE_REMOTE_COMPACTION : RHOOK_CAUSE_COMPACTION);
 	rhook_trace_compaction_end(t, r->id, r->num_live, 1, 8192u * r->num_live, out.file_size, remote, err);
+	rhook_job_enter(prev);
 	w->counts.compaction++;
+	/* The purge after the commit: the inputs (the engine's GC, outside any job), or a failure's output. */
+	if (!err && removed(w, r, r->live, r->num_live, rhook_manifest_last_version(r->ctx), RHOOK_REMOVE_COMPACTION))
+		err = -EINVAL;
+	if (err == -EIO && removed(w, r, &out, 1, 0, RHOOK_REMOVE_ORPHAN))
+		err = -EINVAL;
 	if (!err) {
 		r->live[0] = out;
 		r->num_live = 1;
@@ -293,6 +344,10 @@ static int other_write(struct worker *w, struct region *r, unsigned round)
 		err = rhook_action_list_add_truncate(list, &trunc);
 		if (!err)
 			err = update(w, r, list, RHOOK_CAUSE_TRUNCATE);
+		/* Every live file goes with a truncate-all, purged after it. */
+		if (!err)
+			err = removed(w, r, r->live, r->num_live, rhook_manifest_last_version(r->ctx),
+				      RHOOK_REMOVE_TRUNCATE);
 		if (!err)
 			r->num_live = 0;
 		break;
@@ -375,12 +430,13 @@ static int run(const struct options *o, struct rhook_registry *reg)
 		c.dispatch += w[i].counts.dispatch;
 		c.flush += w[i].counts.flush;
 		c.compaction += w[i].counts.compaction;
+		c.removed += w[i].counts.removed;
 	}
 	free(w);
 	printf("pid=%ld sst_file_written=%lu manifest_commit=%lu failed_commits=%lu manifest_updated=%lu "
-	       "hook_dispatch=%lu flush=%lu compaction=%lu\n",
+	       "hook_dispatch=%lu flush=%lu compaction=%lu sst_file_removed=%lu\n",
 	       (long)getpid(), c.sst, c.commit_ok + c.commit_failed, c.commit_failed, c.updated, c.dispatch, c.flush,
-	       c.compaction);
+	       c.compaction, c.removed);
 	fflush(stdout);
 	return err;
 }

@@ -163,12 +163,28 @@ static void test_merge(void **state)
 	rdr_merge_free(&m);
 }
 
+/* Loss counters of a hostile file: sums saturate, a wrap would under-report the loss. */
+static void test_lost_saturates(void **state)
+{
+	struct rdr_lost l = { .discard = 12800, .no_buffer = UINT64_MAX - 255, .nested = 255, .damaged = 1 };
+	struct rdr_lost sum = { .discard = UINT64_MAX - 1, .reader = 7 };
+
+	(void)state;
+	assert_true(rdr_lost_total(&l) == UINT64_MAX);
+	assert_true(rdr_sat_add(UINT64_MAX - 1, 5) == UINT64_MAX);
+	rdr_lost_add(&sum, &l);
+	assert_true(sum.discard == UINT64_MAX && sum.no_buffer == UINT64_MAX - 255 && sum.reader == 7 && sum.damaged == 1);
+	l = (struct rdr_lost){ .discard = 1, .overwrite = 2, .no_buffer = 3, .nested = 4, .reader = 5, .damaged = 6 };
+	assert_int_equal(rdr_lost_total(&l), 21);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist),
 		cmocka_unit_test(test_map),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_lost_saturates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -127,11 +127,11 @@ static void test_field_access(void **state)
 	for (uint32_t i = 0; i < d->num_fields; i++)
 		rdr_field_set(&d->fields[i], &ev, 0x0102030405060708ull + i);
 	assert_int_equal(ev.region_id, 0x0102030405060708ull);
-	assert_int_equal(ev.output_files, 0x05060708u + 5);
+	assert_int_equal(ev.output_files, 0x05060708u + 6);
 	rdr_field_set(rdr_schema_field(d, "status"), &ev, (uint64_t)-5);
 	assert_int_equal(ev.status, -5);
 	assert_int_equal((int64_t)rdr_field_u64(rdr_schema_field(d, "status"), &ev), -5);
-	assert_int_equal(rdr_field_u64(rdr_schema_field(d, "mode"), &ev), 0x08 + 7);
+	assert_int_equal(rdr_field_u64(rdr_schema_field(d, "mode"), &ev), 0x08 + 8);
 	for (unsigned i = 0; i < sizeof(ev.pad0); i++)
 		assert_int_equal(ev.pad0[i], 0);
 }
@@ -191,7 +191,7 @@ static void test_print(void **state)
 	rdr_print_event(&o, &ev, false);
 	assert_string_equal(buffered(&o),
 			    "[1700000000.000000042] h1 rhook:manifest_updated: { pid = 7, tid = 8 }, { region_id = "
-			    "4294967297, version = 3, flushed_entry_id = 9, flushed_sequence = 90, action_kinds = edit, "
+			    "4294967297, job_id = 0, version = 3, flushed_entry_id = 9, flushed_sequence = 90, action_kinds = edit, "
 			    "num_actions = 1, num_files_added = 2, num_files_removed = 0, cause = flush, files_added = "
 			    "\"00010203-0405-0607-0809-0a0b0c0d0e0f,10111213-1415-1617-1819-1a1b1c1d1e1f\", "
 			    "files_removed = \"-\" }\n");
@@ -199,7 +199,7 @@ static void test_print(void **state)
 	rdr_print_event(&o, &ev, true);
 	assert_string_equal(buffered(&o),
 			    "{\"ts\":1700000000000000042,\"host\":\"h1\",\"pid\":7,\"tid\":8,\"event\":\"rhook:manifest_"
-			    "updated\",\"region_id\":4294967297,\"version\":3,\"flushed_entry_id\":9,\"flushed_sequence\":"
+			    "updated\",\"region_id\":4294967297,\"job_id\":0,\"version\":3,\"flushed_entry_id\":9,\"flushed_sequence\":"
 			    "90,\"action_kinds\":\"edit\",\"num_actions\":1,\"num_files_added\":2,\"num_files_removed\":0,"
 			    "\"cause\":\"flush\",\"files_added\":[\"00010203-0405-0607-0809-0a0b0c0d0e0f\",\"10111213-"
 			    "1415-1617-1819-1a1b1c1d1e1f\"],\"files_removed\":[]}\n");

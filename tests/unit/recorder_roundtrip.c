@@ -36,7 +36,8 @@
 
 /* Per thread: iterations of the run. */
 static unsigned iters = ITERS;
-#define EVENTS_PER_ITER 8 /* flush_begin, 2 sst, commit, updated, flush_end, compaction_begin, compaction_end */
+/* flush_begin, 2 sst, commit, updated, flush_end, compaction_begin, compaction_end, 2 sst_file_removed */
+#define EVENTS_PER_ITER 10
 
 struct worker {
 	pthread_t thread;
@@ -78,6 +79,12 @@ static struct rhook_file_meta file_of(unsigned t, unsigned i, unsigned k)
 	return fm;
 }
 
+/* A job id per thread and iteration, never 0. */
+static uint64_t job_of(unsigned t, unsigned i)
+{
+	return (uint64_t)(t + 1) << 32 | (i + 1);
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -99,6 +106,14 @@ static void *work(void *arg)
 						  .has_flushed_entry_id = true, .flushed_entry_id = i,
 						  .has_flushed_sequence = true, .flushed_sequence = i * 10u };
 		struct rhook_action_list *list = rhook_action_list_new();
+		const rhook_file_id inputs[2] = { files[0].file_id, files[1].file_id };
+		const struct rhook_removed_file gone[2] = {
+			{ .file_id = files[0].file_id, .level = files[0].level, .file_size = files[0].file_size,
+			  .index_file_size = files[0].index_file_size, .num_rows = files[0].num_rows,
+			  .removed_version = i + 1 },
+			{ .file_id = files[1].file_id, .level = RHOOK_LEVEL_UNKNOWN, .file_size = files[1].file_size },
+		};
+		uint64_t prev = rhook_job_enter(job_of(t, i));
 
 		rhook_trace_flush_begin(region, i, i * 7u);
 		rhook_sst_files_written(NULL, region, NULL, sst, 2, RHOOK_ORIGIN_FLUSH);
@@ -107,8 +122,16 @@ static void *work(void *arg)
 			w->err = rhook_manifest_update(ctx, list, (enum rhook_cause)(i % RHOOK_CAUSE_COUNT), NULL);
 		rhook_action_list_free(list);
 		rhook_trace_flush_end(0, region, i, i * 7u, 2, -(int)(i % 2));
-		rhook_trace_compaction_begin(region, i, i * 3u, i % 2);
-		rhook_trace_compaction_end(0, region, i, 1, i * 3u, i * 2u, i % 2, 0);
+		/* Odd iterations list their inputs; even ones use the call that lists none. */
+		if (i % 2)
+			rhook_trace_compaction_begin_inputs(region, inputs, 2, i * 3u, true);
+		else
+			rhook_trace_compaction_begin(region, 2, i * 3u, false);
+		rhook_trace_compaction_end(0, region, 2, 1, i * 3u, i * 2u, i % 2, 0);
+		rhook_job_enter(prev);
+		/* Outside any job: job_id 0 where the event has one. */
+		if (!w->err)
+			w->err = rhook_files_removed(NULL, region, gone, 2, (enum rhook_remove_reason)(i % 6));
 	}
 	rhook_manifest_ctx_free(ctx);
 	return NULL;
@@ -124,7 +147,8 @@ static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], 
 	*num_ids = 0;
 	switch (k) {
 	case 0:
-		*(struct rhw_ev_flush_begin *)buf = (struct rhw_ev_flush_begin){ region, i, i * 7u };
+		*(struct rhw_ev_flush_begin *)buf = (struct rhw_ev_flush_begin){
+			.region_id = region, .job_id = job_of(t, i), .rows = i, .bytes = i * 7u };
 		return RHW_EV_flush_begin;
 	case 1:
 	case 2: {
@@ -132,6 +156,7 @@ static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], 
 		struct rhw_ev_sst_file_written *e = buf;
 
 		e->region_id = region;
+		e->job_id = job_of(t, i);
 		memcpy(e->file_id, fm.file_id.bytes, 16);
 		e->time_start = fm.time_range.start;
 		e->time_end = fm.time_range.end;
@@ -148,6 +173,7 @@ static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], 
 		struct rhw_ev_manifest_commit *e = buf;
 
 		e->region_id = region;
+		e->job_id = job_of(t, i);
 		e->version = i + 1;
 		e->cause = (uint8_t)(i % RHOOK_CAUSE_COUNT);
 		return RHW_EV_manifest_commit;
@@ -156,6 +182,7 @@ static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], 
 		struct rhw_ev_manifest_updated *e = buf;
 
 		e->region_id = region;
+		e->job_id = job_of(t, i);
 		e->version = i + 1;
 		e->flushed_entry_id = i;
 		e->flushed_sequence = i * 10u;
@@ -171,28 +198,55 @@ static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], 
 		return RHW_EV_manifest_updated;
 	}
 	case 5:
-		*(struct rhw_ev_flush_end *)buf =
-			(struct rhw_ev_flush_end){ region, i, i * 7u, 0, 2, -(int)(i % 2) };
+		*(struct rhw_ev_flush_end *)buf = (struct rhw_ev_flush_end){
+			.region_id = region, .job_id = job_of(t, i), .rows = i, .bytes = i * 7u, .files = 2,
+			.status = -(int)(i % 2) };
 		return RHW_EV_flush_end;
 	case 6: {
 		struct rhw_ev_compaction_begin *e = buf;
 
 		e->region_id = region;
+		e->job_id = job_of(t, i);
 		e->bytes_in = i * 3u;
-		e->input_files = i;
+		e->input_files = 2;
+		e->num_inputs = i % 2 ? 2 : 0;
 		e->mode = (uint8_t)(i % 2);
+		if (i % 2) {
+			memcpy(ids[0], file_id_of(t, i, 0).bytes, 16);
+			memcpy(ids[1], file_id_of(t, i, 1).bytes, 16);
+			*num_ids = 2;
+		}
 		return RHW_EV_compaction_begin;
 	}
-	default: {
+	case 7: {
 		struct rhw_ev_compaction_end *e = buf;
 
 		e->region_id = region;
+		e->job_id = job_of(t, i);
 		e->bytes_in = i * 3u;
 		e->bytes_out = i * 2u;
-		e->input_files = i;
+		e->input_files = 2;
 		e->output_files = 1;
 		e->mode = (uint8_t)(i % 2);
 		return RHW_EV_compaction_end;
+	}
+	default: {
+		struct rhook_file_meta fm = file_of(t, i, k - 8);
+		struct rhw_ev_sst_file_removed *e = buf;
+
+		e->region_id = region;
+		memcpy(e->file_id, fm.file_id.bytes, 16);
+		e->file_size = fm.file_size;
+		e->reason = (uint8_t)(i % 6);
+		if (k == 8) {
+			e->level = fm.level;
+			e->index_file_size = fm.index_file_size;
+			e->num_rows = fm.num_rows;
+			e->removed_version = i + 1;
+		} else {
+			e->level = RHOOK_LEVEL_UNKNOWN;
+		}
+		return RHW_EV_sst_file_removed;
 	}
 	}
 }
@@ -216,7 +270,10 @@ static void compare(const struct rdr_event *got, unsigned id, const void *want, 
 			assert_int_equal(rdr_field_u64(fd, got->payload), rdr_field_u64(fd, want));
 	}
 	assert_int_equal(got->num_ids, num_ids);
-	assert_int_equal(got->list_len[0], d->num_lists ? 2 : 0);
+	if (id != RHW_EV_compaction_begin)
+		assert_int_equal(got->list_len[0], d->num_lists ? 2 : 0);
+	else
+		assert_int_equal(got->list_len[0], num_ids);
 	if (num_ids)
 		assert_memory_equal(got->ids, ids, num_ids * 16u);
 }

@@ -28,6 +28,7 @@ static const char *const ordered_fns[] = {
 	"rhook__emit_manifest_commit",
 	"rhook__emit_manifest_updated",
 	"rhook__emit_sst_file_written",
+	"rhook__emit_sst_file_removed",
 	"rhook__anchor_now",
 };
 #define NUM_FNS (sizeof(ordered_fns) / sizeof(ordered_fns[0]))

@@ -5,6 +5,7 @@
  *
  *   sst <region id> <number of files> <file id>...
  *   manifest <region id> <version> <actions> +<added file id>... -<removed file id>...
+ *   removed <region id> <reason> <number of files> ~<file id>...
  *
  * rhook-demo uses it to measure remote compaction in rhook-compactor.
  */
@@ -87,6 +88,18 @@ static void on_manifest(void *priv, rhook_region_id region_id, const struct rhoo
 	emit(*(int *)priv, &l);
 }
 
+static void on_removed(void *priv, rhook_region_id region_id, const struct rhook_removed_file *files,
+		       size_t num_files, enum rhook_remove_reason reason)
+{
+	struct line l = { .len = 0 };
+	const char *name = rhook_remove_reason_name(reason);
+
+	put(&l, "removed %" PRIu64 " %s %zu", region_id, name ? name : "unknown", num_files);
+	for (size_t i = 0; i < num_files; i++)
+		put_id(&l, '~', &files[i].file_id);
+	emit(*(int *)priv, &l);
+}
+
 static void release(void *priv)
 {
 	close(*(int *)priv);
@@ -99,7 +112,8 @@ int rhook_plugin_init(struct rhook_registry *registry, const char *arg);
 __attribute__((visibility("default"))) int rhook_plugin_init(struct rhook_registry *registry, const char *arg)
 {
 	static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = on_sst,
-						   .on_manifest_updated = on_manifest, .release = release };
+						   .on_manifest_updated = on_manifest, .release = release,
+						   .on_files_removed = on_removed };
 	int *fd, err;
 
 	if (!arg)

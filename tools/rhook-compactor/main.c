@@ -8,11 +8,17 @@
  * librhook (RHOOK_LTTNG, RHOOK_TRACE_DIR) and user hooks from a plugin
  * (rhook/plugin.h) named with --hook.
  *
+ * --job-id carries the leader's job id into this process: the
+ * compaction's events (compaction_begin/end, sst_file_written,
+ * manifest_commit, manifest_updated) carry it, so a reader ties them to
+ * the leader's job.
+ *
  * Prints one JSON line with what it did; exit 0 on success (including
  * nothing to compact), 1 on failure, 2 on bad usage.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,13 +26,15 @@
 #include <string.h>
 
 #include <rhook/plugin.h>
+#include <rhook/trace.h>
 
 #include "engine.h"
 
 static void usage(FILE *f)
 {
-	fputs("usage: rhook-compactor [--hook PLUGIN.so] [--hook-arg ARG] REGION_DIR\n"
+	fputs("usage: rhook-compactor [--job-id N] [--hook PLUGIN.so] [--hook-arg ARG] REGION_DIR\n"
 	      "Compacts the region at REGION_DIR (level 0 into level 1) and commits the result.\n"
+	      "  --job-id N        the leader's job id (1..2^64-1), carried by this compaction's events\n"
 	      "  --hook PLUGIN.so  load hooks from a plugin (its " RHOOK_PLUGIN_INIT_SYMBOL "())\n"
 	      "  --hook-arg ARG    argument passed to the plugin's init function\n",
 	      f);
@@ -61,6 +69,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "hook", required_argument, NULL, 'k' },
 					      { "hook-arg", required_argument, NULL, 'a' },
+					      { "job-id", required_argument, NULL, 'j' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	struct lsm_engine_config cfg = { .size = sizeof(cfg), .workers = 1 };
@@ -71,6 +80,8 @@ int main(int argc, char **argv)
 	struct lsm_region *region = NULL;
 	void *plugin = NULL;
 	char id[RHOOK_REGION_ID_STRLEN];
+	unsigned long long job = 0;
+	char *end;
 	int c, status = 1;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -80,6 +91,14 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			hook_arg = optarg;
+			break;
+		case 'j':
+			errno = 0;
+			job = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || *optarg == '-' || !job) {
+				fprintf(stderr, "rhook-compactor: bad --job-id '%s' (a number, 1..2^64-1)\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -104,6 +123,9 @@ int main(int argc, char **argv)
 	if (hook && load_plugin(hook, hook_arg, reg, &plugin))
 		goto out;
 	cfg.registry = reg;
+	/* The leader's job: this compaction's events carry it (rhook/trace.h). */
+	if (job)
+		rhook_job_enter(job);
 	if (lsm_engine_new(&cfg, &engine) || lsm_region_open(engine, dir, LSM_ROLE_COMPACTOR, &region) ||
 	    lsm_region_compact(region, &res)) {
 		fprintf(stderr, "rhook-compactor: %s\n", lsm_engine_errmsg());

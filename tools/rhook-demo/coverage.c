@@ -1,9 +1,12 @@
 /*
  * coverage.c - rhook-demo coverage: runs every scenario of contract §2
  * and every no-hook path on fresh regions in a temporary directory, and
- * prints the callbacks a counting hook saw for each scenario alone.
+ * prints the callbacks a counting hook saw for each scenario alone: the
+ * three columns of the table (on_sst_files_written, on_manifest_updated,
+ * on_files_removed).  Where the contract says "once purged", the
+ * scenario runs GC after the operation, so that the purge counts.
  * Remote compaction is counted in rhook-compactor by the example plugin
- * rhook-count-hook.  Exit 0 when every count matches the contract, 1 when
+ * rhook-count-hook (its deletions in the leader, whose GC purges them).  Exit 0 when every count matches the contract, 1 when
  * one does not or a scenario failed, 2 on bad usage.
  */
 #define _GNU_SOURCE
@@ -22,10 +25,11 @@
 struct counts {
 	unsigned long sst;
 	unsigned long manifest;
+	unsigned long removed;
 };
 
 /* Callbacks may run on the engine's workers: the counters are atomic (relaxed: only totals matter). */
-static atomic_ulong sst_calls, manifest_calls;
+static atomic_ulong sst_calls, manifest_calls, removed_calls;
 
 static void count_sst(void *priv, rhook_region_id id, const struct rhook_region_meta *meta,
 		      const struct rhook_sst_file *files, size_t n)
@@ -40,10 +44,18 @@ static void count_manifest(void *priv, rhook_region_id id, const struct rhook_ac
 	atomic_fetch_add_explicit(&manifest_calls, 1, memory_order_relaxed);
 }
 
+static void count_removed(void *priv, rhook_region_id id, const struct rhook_removed_file *files, size_t n,
+			  enum rhook_remove_reason reason)
+{
+	(void)priv, (void)id, (void)files, (void)n, (void)reason;
+	atomic_fetch_add_explicit(&removed_calls, 1, memory_order_relaxed);
+}
+
 static struct counts now(void)
 {
 	return (struct counts){ atomic_load_explicit(&sst_calls, memory_order_relaxed),
-				atomic_load_explicit(&manifest_calls, memory_order_relaxed) };
+				atomic_load_explicit(&manifest_calls, memory_order_relaxed),
+				atomic_load_explicit(&removed_calls, memory_order_relaxed) };
 }
 
 /* Everything a scenario needs. */
@@ -137,14 +149,20 @@ struct scenario {
 	unsigned flushes;
 };
 
+/* The compaction, then the purge of its inputs. */
 static int op_compact(struct lsm_region *r)
 {
-	return lsm_region_compact(r, NULL);
+	int err = lsm_region_compact(r, NULL);
+
+	return err ? err : lsm_region_gc(r, NULL);
 }
 
+/* The truncation, then the purge of its files. */
 static int op_truncate(struct lsm_region *r)
 {
-	return lsm_region_truncate(r);
+	int err = lsm_region_truncate(r);
+
+	return err ? err : lsm_region_gc(r, NULL);
 }
 
 static int op_index_build(struct lsm_region *r)
@@ -229,7 +247,9 @@ static int sc_remote(struct demo *d, struct counts *before)
 		return -1;
 	*before = now();
 	CHECK(lsm_region_compact_remote(r, &req, NULL));
-	d->extra = (struct counts){ count_lines(log, "sst "), count_lines(log, "manifest ") };
+	/* The leader's GC purges the inputs: the deletion is notified here, not in the compactor. */
+	CHECK(lsm_region_gc(r, NULL));
+	d->extra = (struct counts){ count_lines(log, "sst "), count_lines(log, "manifest "), count_lines(log, "removed ") };
 	lsm_region_close(r);
 	return 0;
 }
@@ -244,6 +264,8 @@ static int sc_edit(struct demo *d, struct counts *before)
 		return -1;
 	*before = now();
 	CHECK(lsm_region_ingest(r, paths, 1));
+	/* This engine's edits add files only: nothing for GC to purge. */
+	CHECK(lsm_region_gc(r, NULL));
 	lsm_region_close(r);
 	return 0;
 }
@@ -256,6 +278,8 @@ static int sc_copy(struct demo *d, struct counts *before)
 		return -1;
 	*before = now();
 	CHECK(lsm_region_copy_files(dst, src, NULL, 0));
+	/* The source keeps its files: its GC purges nothing. */
+	CHECK(lsm_region_gc(src, NULL));
 	lsm_region_close(src);
 	lsm_region_close(dst);
 	return 0;
@@ -347,6 +371,72 @@ static int sc_remap(struct demo *d, struct counts *before)
 	return 0;
 }
 
+/* Staging abandoned after a remap: the mapped files are purged as staging_abort. */
+static int sc_abandoned_staging(struct demo *d, struct counts *before)
+{
+	struct lsm_region *src, *dst;
+
+	if (fresh(d, &src) || put_flush(src, 0) || fresh(d, &dst))
+		return -1;
+	CHECK(lsm_region_enter_staging(dst, "host >= 'host-08'"));
+	CHECK(lsm_region_remap(dst, src));
+	*before = now();
+	CHECK(lsm_region_abort_staging(dst));
+	CHECK(lsm_region_gc(dst, NULL));
+	lsm_region_close(src);
+	lsm_region_close(dst);
+	return 0;
+}
+
+/* A flush whose commit fails: its outputs are deleted at once (reason orphan). */
+static int sc_failed_flush(struct demo *d, struct counts *before)
+{
+	struct lsm_row rows[ROWS];
+	char keys[ROWS][16];
+	struct lsm_region *r;
+
+	if (fresh(d, &r))
+		return -1;
+	make_rows(rows, keys, ROWS, 0);
+	CHECK(lsm_region_put(r, rows, ROWS, NULL));
+	lsm_engine_set_fault(d->engine, LSM_FAULT_PERSIST, -EIO, 0);
+	*before = now();
+	if (lsm_region_flush(r, NULL) != -EIO) {
+		fprintf(stderr, "rhook-demo: failed_flush: the injected persist failure did not fail the flush\n");
+		return -1;
+	}
+	lsm_region_close(r);
+	return 0;
+}
+
+/* An SST a crash left uncommitted: counted at open, purged by GC (reason orphan). */
+static int sc_leftovers(struct demo *d, struct counts *before)
+{
+	char path[PATH_MAX + 96], id[RHOOK_FILE_ID_STRLEN], dir[PATH_MAX + 32];
+	rhook_file_id fid = rhook_file_id_generate();
+	struct lsm_row rows[ROWS];
+	char keys[ROWS][16];
+	struct lsm_region *r;
+
+	if (fresh(d, &r) || put_flush(r, 0))
+		return -1;
+	lsm_region_close(r);
+	snprintf(dir, sizeof(dir), "%s/region-%u", d->dir, d->next_region);
+	rhook_file_id_format(&fid, id);
+	snprintf(path, sizeof(path), "%s/data/%s.sst", dir, id);
+	make_rows(rows, keys, ROWS, 500);
+	CHECK(lsm_sst_write_file(path, rows, ROWS));
+	*before = now();
+	CHECK(lsm_region_open(d->engine, dir, LSM_ROLE_LEADER, &r));
+	if (lsm_region_orphans(r) != 1) {
+		fprintf(stderr, "rhook-demo: leftovers: %zu orphans found at open, 1 expected\n", lsm_region_orphans(r));
+		return -1;
+	}
+	CHECK(lsm_region_gc(r, NULL));
+	lsm_region_close(r);
+	return 0;
+}
+
 static int sc_failed_update(struct demo *d, struct counts *before)
 {
 	struct rhook_region_meta m;
@@ -367,22 +457,25 @@ static int sc_failed_update(struct demo *d, struct counts *before)
 }
 
 static const struct scenario scenarios[] = {
-	{ "flush", "flush (memtable -> SST)", { 1, 1 }, sc_flush },
-	{ "local_compaction", "local compaction", { 1, 1 }, NULL, op_compact, 2 },
-	{ "remote_compaction", "remote compaction (rhook-compactor)", { 1, 1 }, sc_remote },
-	{ "region_edit", "region edit / bulk ingestion", { 0, 1 }, sc_edit },
-	{ "copy_region", "copy region", { 0, 1 }, sc_copy },
-	{ "enter_staging", "enter staging", { 0, 1 }, NULL, op_enter_staging, 0 },
-	{ "apply_staging", "apply staging", { 0, 2 }, sc_apply_staging },
-	{ "alter", "alter (schema change)", { 0, 1 }, sc_alter },
-	{ "truncate", "truncate", { 0, 1 }, NULL, op_truncate, 1 },
-	{ "index_build", "async index build", { 0, 1 }, NULL, op_index_build, 1 },
-	{ "follower_sync", "follower open / sync", { 0, 0 }, sc_follower_sync },
-	{ "gc", "GC", { 0, 0 }, sc_gc },
-	{ "checkpoint", "checkpoint", { 0, 0 }, NULL, op_checkpoint, 1 },
-	{ "drop", "drop", { 0, 0 }, NULL, op_drop, 1 },
-	{ "remap", "remap", { 0, 0 }, sc_remap },
-	{ "failed_update", "failed manifest update", { 0, 0 }, sc_failed_update },
+	{ "flush", "flush (memtable -> SST)", { 1, 1, 0 }, sc_flush },
+	{ "local_compaction", "local compaction (+ GC)", { 1, 1, 1 }, NULL, op_compact, 2 },
+	{ "remote_compaction", "remote compaction (+ leader GC)", { 1, 1, 1 }, sc_remote },
+	{ "region_edit", "region edit / bulk ingestion (+ GC)", { 0, 1, 0 }, sc_edit },
+	{ "copy_region", "copy region (+ source GC)", { 0, 1, 0 }, sc_copy },
+	{ "enter_staging", "enter staging", { 0, 1, 0 }, NULL, op_enter_staging, 0 },
+	{ "apply_staging", "apply staging", { 0, 2, 0 }, sc_apply_staging },
+	{ "abandoned_staging", "abandoned staging (+ GC)", { 0, 0, 1 }, sc_abandoned_staging },
+	{ "alter", "alter (schema change)", { 0, 1, 0 }, sc_alter },
+	{ "truncate", "truncate (+ GC)", { 0, 1, 1 }, NULL, op_truncate, 1 },
+	{ "index_build", "async index build", { 0, 1, 0 }, NULL, op_index_build, 1 },
+	{ "follower_sync", "follower open / sync", { 0, 0, 0 }, sc_follower_sync },
+	{ "gc", "GC (purges a compaction's inputs)", { 0, 0, 1 }, sc_gc },
+	{ "checkpoint", "checkpoint", { 0, 0, 0 }, NULL, op_checkpoint, 1 },
+	{ "drop", "drop", { 0, 0, 1 }, NULL, op_drop, 1 },
+	{ "remap", "remap", { 0, 0, 0 }, sc_remap },
+	{ "failed_update", "failed manifest update", { 0, 0, 0 }, sc_failed_update },
+	{ "failed_flush", "failed flush (its outputs deleted)", { 1, 0, 1 }, sc_failed_flush },
+	{ "leftovers", "leftovers found at open (+ GC)", { 0, 0, 1 }, sc_leftovers },
 };
 #define NUM_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -394,7 +487,8 @@ static const char *yes_no(unsigned long n)
 int rhook_demo_coverage(int argc, char **argv)
 {
 	static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = count_sst,
-						   .on_manifest_updated = count_manifest };
+						   .on_manifest_updated = count_manifest,
+						   .on_files_removed = count_removed };
 	struct lsm_engine_config cfg = { .size = sizeof(cfg) };
 	struct counts measured[NUM_SCENARIOS];
 	struct rhook_registry *reg = NULL;
@@ -428,31 +522,36 @@ int rhook_demo_coverage(int argc, char **argv)
 	for (size_t i = 0; i < NUM_SCENARIOS; i++) {
 		struct counts before = now(), after;
 
-		d.extra = (struct counts){ 0, 0 };
+		d.extra = (struct counts){ 0, 0, 0 };
 		if (scenarios[i].run ? scenarios[i].run(&d, &before) : run_op(&d, &scenarios[i], &before)) {
 			fprintf(stderr, "rhook-demo: scenario %s failed\n", scenarios[i].key);
 			goto out;
 		}
 		after = now();
 		measured[i] = (struct counts){ after.sst - before.sst + d.extra.sst,
-					       after.manifest - before.manifest + d.extra.manifest };
-		ok &= measured[i].sst == scenarios[i].expect.sst && measured[i].manifest == scenarios[i].expect.manifest;
+					       after.manifest - before.manifest + d.extra.manifest,
+					       after.removed - before.removed + d.extra.removed };
+		ok &= measured[i].sst == scenarios[i].expect.sst && measured[i].manifest == scenarios[i].expect.manifest &&
+		      measured[i].removed == scenarios[i].expect.removed;
 	}
 	if (!json)
-		printf("%-38s %-22s %-22s %s\n", "scenario", "on_sst_files_written", "on_manifest_updated", "contract");
+		printf("%-38s %-22s %-22s %-22s %s\n", "scenario", "on_sst_files_written", "on_manifest_updated",
+		       "on_files_removed", "contract");
 	for (size_t i = 0; i < NUM_SCENARIOS; i++) {
 		const struct counts *m = &measured[i], *e = &scenarios[i].expect;
-		char s[32], u[32];
+		char s[32], u[32], x[32];
 
 		if (json) {
-			printf("{\"scenario\": \"%s\", \"sst_files_written\": %lu, \"manifest_updated\": %lu}\n",
-			       scenarios[i].key, m->sst, m->manifest);
+			printf("{\"scenario\": \"%s\", \"sst_files_written\": %lu, \"manifest_updated\": %lu, "
+			       "\"files_removed\": %lu}\n",
+			       scenarios[i].key, m->sst, m->manifest, m->removed);
 			continue;
 		}
 		snprintf(s, sizeof(s), "%s (%lu)", yes_no(m->sst), m->sst);
 		snprintf(u, sizeof(u), "%s (%lu)", yes_no(m->manifest), m->manifest);
-		printf("%-38s %-22s %-22s %s\n", scenarios[i].label, s, u,
-		       m->sst == e->sst && m->manifest == e->manifest ? "ok" : "MISMATCH");
+		snprintf(x, sizeof(x), "%s (%lu)", yes_no(m->removed), m->removed);
+		printf("%-38s %-22s %-22s %-22s %s\n", scenarios[i].label, s, u, x,
+		       m->sst == e->sst && m->manifest == e->manifest && m->removed == e->removed ? "ok" : "MISMATCH");
 	}
 	status = ok ? 0 : 1;
 out:

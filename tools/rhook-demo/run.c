@@ -8,7 +8,9 @@
  * remote compaction through rhook-compactor, a region edit (ingestion),
  * a copy, a staging round, an alter, a truncate, an index build, plus GC
  * and checkpoints.  At the end it checks the trace against the contract
- * (rhook-read check) and prints a summary (rhook-read stats).
+ * (rhook-read check, whose removed-live-file rule proves no live file was
+ * deleted) and prints a summary (rhook-read stats, and the write
+ * amplification: rhook-read amp --brief).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -568,6 +570,8 @@ int rhook_demo_report(const char *trace, const char *out_dir, int *status)
 	}
 	printf("\n");
 	run_reader("stats", "--brief", NULL, trace, true);
+	printf("\n");
+	run_reader("amp", "--brief", NULL, trace, true);
 	/* The page and the timeline, beside the trace; rhook-read says why when it cannot. */
 	snprintf(html, sizeof(html), "%s/report.html", out_dir);
 	snprintf(pf, sizeof(pf), "%s/trace.perfetto", out_dir);
@@ -588,10 +592,12 @@ int rhook_demo_report(const char *trace, const char *out_dir, int *status)
 	printf("\nlook further:\n"
 	       "  %s/rhook-read print %s | less\n"
 	       "  %s/rhook-read stats %s\n"
+	       "  %s/rhook-read files %s | less    # every SST's life\n"
+	       "  %s/rhook-read amp %s             # write amplification per region\n"
 	       "  %s/rhook-read export --ctf DIR %s && babeltrace2 DIR | less\n"
 	       "  %s/rhook-read diff BASE_TRACE %s   (is a change slower?)\n",
 	       rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace,
-	       rhook_demo_exe_dir(), trace);
+	       rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace, rhook_demo_exe_dir(), trace);
 	return 0;
 }
 

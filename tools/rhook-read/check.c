@@ -11,6 +11,8 @@
 
 #include <rhook/manifest.h>
 
+#include "reader/out.h"
+
 #include "reader/schema.h"
 
 struct commit_state {
@@ -39,6 +41,7 @@ static const char *const rule_names[RDR_RULE_COUNT] = {
 	[RDR_RULE_VERSION_ORDER] = "version-order",
 	[RDR_RULE_NOTIFIED_ONCE] = "notified-once",
 	[RDR_RULE_SST_ADDED] = "sst-added",
+	[RDR_RULE_REMOVED_LIVE_FILE] = "removed-live-file",
 };
 
 const char *rdr_rule_name(enum rdr_rule rule)
@@ -55,6 +58,7 @@ void rdr_check_init(struct rdr_check *c, uint64_t reorder_window_ns)
 	rdr_map_init(&c->ssts, sizeof(struct sst_state));
 	rdr_map_init(&c->threads, sizeof(uint64_t));
 	rdr_map_init(&c->failed, 1);
+	rdr_lc_init(&c->lc);
 }
 
 void rdr_check_free(struct rdr_check *c)
@@ -64,6 +68,7 @@ void rdr_check_free(struct rdr_check *c)
 	rdr_map_free(&c->ssts);
 	rdr_map_free(&c->threads);
 	rdr_map_free(&c->failed);
+	rdr_lc_free(&c->lc);
 }
 
 static void *insert(struct rdr_check *c, struct rdr_map *m, uint64_t k0, uint64_t k1, bool *created)
@@ -251,9 +256,43 @@ static void on_end(struct rdr_check *c, const struct rdr_event *ev, int status)
 		insert(c, &c->failed, id, 0, &created);
 }
 
+/* A deletion, checked against the live set before the model takes it in. */
+static void on_removed(struct rdr_check *c, const struct rdr_event *ev)
+{
+	const struct rhw_ev_sst_file_removed *e = ev->payload;
+	const struct rdr_lc_file *f = rdr_lc_file_find(&c->lc, e->file_id, e->region_id);
+	const struct rdr_lc_region *r = NULL;
+	const char *reason =
+		rdr_label(rdr_schema_field(rdr_schema_event(RHW_EV_sst_file_removed), "reason")->labels, e->reason);
+	char id[37];
+
+	c->deletions++;
+	if (!f || !rdr_lc_file_live(f) || e->reason == RHOOK_REMOVE_DROP)
+		return;
+	for (size_t i = 0; i < c->lc.num_regions; i++)
+		if (c->lc.regions[i].region == e->region_id)
+			r = &c->lc.regions[i];
+	if (c->lossy_seen || may_miss_earlier(ev) || (r && r->partial)) {
+		c->unverifiable[RDR_RULE_REMOVED_LIVE_FILE]++;
+		return;
+	}
+	rdr_fmt_uuid(id, e->file_id);
+	id[36] = '\0';
+	finding(c, RDR_RULE_REMOVED_LIVE_FILE, ev,
+		"SST %s deleted (reason %s) while live: added by version %" PRIu64 ", not removed since", id,
+		reason ? reason : "unknown", f->live_version);
+}
+
 void rdr_check_add(struct rdr_check *c, const struct rdr_event *ev)
 {
 	c->events++;
+	if (ev->proc->lossy || ev->proc->complete_from || ev->proc->complete_until)
+		c->lossy_seen = true;
+	if (ev->id == RHW_EV_sst_file_removed)
+		on_removed(c, ev);
+	rdr_lc_add(&c->lc, ev);
+	if (c->lc.err)
+		c->err = c->lc.err;
 	switch (ev->id) {
 	case RHW_EV_manifest_commit:
 		on_commit(c, ev);
@@ -323,9 +362,9 @@ uint64_t rdr_check_finish(struct rdr_check *c, struct rdr_out *o, struct rdr_pro
 	orphans(c, procs);
 	rdr_out_printf(o,
 			  "rhook-read check: %" PRIu64 " events, %zu regions, %" PRIu64 " commits (%" PRIu64
-			  " failed), %" PRIu64 " notifications, %" PRIu64 " SSTs\n",
+			  " failed), %" PRIu64 " notifications, %" PRIu64 " SSTs, %" PRIu64 " deletions\n",
 			  c->events, c->regions.count, c->commits_ok + c->commits_failed, c->commits_failed,
-			  c->notifications, c->announced);
+			  c->notifications, c->announced, c->deletions);
 	for (unsigned r = 0; r < RDR_RULE_COUNT; r++) {
 		uint64_t n = c->violations[r];
 

@@ -12,7 +12,13 @@
  *                         by staging_exit (apply staging notifies twice);
  *   sst-added             every SST announced by sst_file_written is added
  *                         by a later manifest_updated of its region,
- *                         else it is orphaned.
+ *                         else it is orphaned;
+ *   removed-live-file     no sst_file_removed for a file the trace shows
+ *                         live: added by a manifest_updated of its region
+ *                         and not removed by a later one (files_removed,
+ *                         or a truncate that lists none, which removes
+ *                         them all).  A drop deletes live files with
+ *                         their region: reason drop is exempt.
  *
  * Tolerances, none of which hides a violation the trace can prove:
  *   - commits are emitted after the unlock, so two threads may emit theirs
@@ -24,7 +30,10 @@
  *     companion (see struct rdr_proc), a finding is "unverifiable",
  *     reported but not a violation;
  *   - a manifest_updated listing fewer ids than it added (more than the
- *     event can list) makes earlier SSTs of its region unverifiable.
+ *     event can list) makes earlier SSTs of its region unverifiable;
+ *   - a deletion of a file that looks live is unverifiable when a process
+ *     seen so far lost events, or a commit of its region listed fewer ids
+ *     than it had: the commit that removed it may be among what is missing.
  *
  * Engines with their own manifest (rhook/external.h, rhook-rocksdb) emit
  * the same manifest_commit then manifest_updated pair per commit: every
@@ -35,6 +44,7 @@
 #ifndef RDR_CHECK_H
 #define RDR_CHECK_H
 
+#include "lifecycle.h"
 #include "map.h"
 #include "reader/event.h"
 #include "reader/out.h"
@@ -44,6 +54,7 @@ enum rdr_rule {
 	RDR_RULE_VERSION_ORDER,
 	RDR_RULE_NOTIFIED_ONCE,
 	RDR_RULE_SST_ADDED,
+	RDR_RULE_REMOVED_LIVE_FILE,
 	RDR_RULE_COUNT,
 };
 
@@ -57,6 +68,9 @@ struct rdr_check {
 	struct rdr_map threads;  /* (proc << 32 | tid, region) -> current flush/compaction span */
 	struct rdr_map failed;   /* spans of failed flushes and compactions */
 	uint64_t spans;             /* spans begun: each gets a number, from 1 */
+	struct rdr_lifecycle lc; /* which files are live (removed-live-file) */
+	bool lossy_seen;            /* an event of a process that lost events was seen */
+	uint64_t deletions;
 	uint64_t events, commits_ok, commits_failed, notifications, announced;
 	uint64_t violations[RDR_RULE_COUNT];
 	uint64_t unverifiable[RDR_RULE_COUNT];

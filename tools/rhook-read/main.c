@@ -1,5 +1,5 @@
 /*
- * main.c - rhook-read: command line and the four subcommands.
+ * main.c - rhook-read: command line and the subcommands.
  *
  * Exit status: 0 success; 1 check found a violation, or part of the
  * input could not be read (a file skipped, damaged records, a file
@@ -18,6 +18,7 @@
 #include "check.h"
 #include "diff.h"
 #include "pfout.h"
+#include "lifeout.h"
 #include "print.h"
 #include "reader/ctfout.h"
 #include "reader/input.h"
@@ -36,6 +37,8 @@ static const char usage_text[] =
 	"       rhook-read export --perfetto FILE TRACE...\n"
 	"       rhook-read report -o FILE.html TRACE...\n"
 	"       rhook-read diff [--json] [--fail-on RULE]... BASE NEW\n"
+	"       rhook-read files [--json] TRACE...\n"
+	"       rhook-read amp [--json | --brief] TRACE...\n"
 	"\n"
 	"TRACE is a flight recorder file or directory (RHOOK_TRACE_DIR), a CTF trace\n"
 	"directory (an LTTng session output or an export), or a directory holding\n"
@@ -53,6 +56,11 @@ static const char usage_text[] =
 	"  diff     BASE and NEW side by side per phase and cause (count, p50, p90, p99,\n"
 	"           p99.9, max, ratio, beyond noise or not); --fail-on 'p99>+10%%' (also\n"
 	"           PHASE[.CAUSE]:STAT>+N%%): exit 1 when NEW regressed so\n"
+	"  files    the life of every SST: born, live, removed from the manifest,\n"
+	"           deleted, by which job and process (--json: JSON lines)\n"
+	"  amp      write amplification and files per level, per region and in\n"
+	"           total, and the slowest jobs (--json: JSON lines; --brief: the\n"
+	"           total's write amplification, one line)\n"
 	"\n"
 	"Exit status: 0 ok; 1 contract violation, a --fail-on regression, or part of the input unreadable (skipped\n"
 	"files, damaged records; the rest was processed); 2 usage or input error.\n";
@@ -79,7 +87,7 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 }
 #endif
 
-enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT, CMD_REPORT, CMD_DIFF };
+enum cmd { CMD_PRINT, CMD_STATS, CMD_CHECK, CMD_EXPORT, CMD_REPORT, CMD_DIFF, CMD_FILES, CMD_AMP };
 
 struct args {
 	enum cmd cmd;
@@ -115,7 +123,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const names[] = { "print", "stats", "check", "export", "report", "diff" };
+	static const char *const names[] = { "print", "stats", "check", "export", "report", "diff", "files", "amp" };
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	int c;
 
@@ -127,9 +135,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fputs(usage_text, stdout);
 		return -1;
 	}
-	for (a->cmd = CMD_PRINT; a->cmd <= CMD_DIFF && strcmp(cmd, names[a->cmd]); a->cmd++)
+	for (a->cmd = CMD_PRINT; a->cmd <= CMD_AMP && strcmp(cmd, names[a->cmd]); a->cmd++)
 		;
-	if (a->cmd > CMD_DIFF)
+	if (a->cmd > CMD_AMP)
 		return usage_error("unknown command '%s'", cmd);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -138,8 +146,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 		switch (c) {
 		case 'j':
-			if (a->cmd != CMD_PRINT && a->cmd != CMD_STATS && a->cmd != CMD_DIFF)
-				return usage_error("%s", "--json is an option of print, stats and diff");
+			if (a->cmd != CMD_PRINT && a->cmd != CMD_STATS && a->cmd != CMD_DIFF && a->cmd != CMD_FILES &&
+			    a->cmd != CMD_AMP)
+				return usage_error("%s", "--json is an option of print, stats, diff, files and amp");
 			a->json = true;
 			break;
 		case 'F': {
@@ -154,8 +163,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		}
 		case 'b':
-			if (a->cmd != CMD_STATS)
-				return usage_error("%s", "--brief is an option of stats");
+			if (a->cmd != CMD_STATS && a->cmd != CMD_AMP)
+				return usage_error("%s", "--brief is an option of stats and amp");
 			a->brief = true;
 			break;
 		case 'c':
@@ -195,8 +204,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("%s", "--force is an option of --ctf (a Perfetto file is replaced whole)");
 	if (a->cmd == CMD_REPORT && !a->output)
 		return usage_error("%s", "report needs -o FILE.html");
-	if (a->cmd == CMD_STATS && a->json && a->brief)
-		return usage_error("%s", "--brief and --json are exclusive");
+	if (a->json && a->brief)
+		return usage_error("%s", "--json and --brief exclude each other");
 	if (a->cmd == CMD_DIFF && argc - optind != 2)
 		return usage_error("%s", "diff compares two traces: BASE NEW");
 	if (optind >= argc)
@@ -293,6 +302,39 @@ out:
 	if (ret)
 		return EXIT_USAGE;
 	return violations ? EXIT_VIOLATION : 0;
+}
+
+/* files and amp: the lifecycle model of the merged timeline, then its report. */
+static int life_cmd(struct rdr_reader *r, enum cmd cmd, bool json, bool brief)
+{
+	struct rdr_lifecycle lc;
+	const struct rdr_event *ev;
+	struct rdr_merge m;
+	struct rdr_out o;
+	int ret = rdr_out_init(&o, STDOUT_FILENO);
+
+	if (ret || (ret = rdr_merge_init(&m, r->streams, r->num_streams)))
+		goto out;
+	rdr_lc_init(&lc);
+	while ((ev = rdr_merge_next(&m)))
+		rdr_lc_add(&lc, ev);
+	rdr_merge_free(&m);
+	ret = lc.err;
+	if (!ret) {
+		if (cmd == CMD_FILES)
+			rdr_files_report(&lc, &o, json);
+		else if (brief)
+			rdr_amp_brief(&lc, &o);
+		else
+			rdr_amp_report(&lc, &o, json);
+	}
+	rdr_lc_free(&lc);
+out:
+	if (rdr_out_close(&o) && !ret)
+		ret = o.err;
+	if (ret)
+		fprintf(stderr, "rhook-read: %s\n", ret == -ENOMEM ? "out of memory" : strerror(-ret));
+	return ret ? EXIT_USAGE : 0;
 }
 
 static int export_cmd(struct rdr_reader *r, const char *dir, bool force)
@@ -493,6 +535,10 @@ int main(int argc, char **argv)
 		abort(); /* impossible: diff reads two traces, diff_cmd() above */
 	case CMD_EXPORT:
 		ret = a.perfetto_file ? perfetto_cmd(&r, a.perfetto_file) : export_cmd(&r, a.ctf_dir, a.force);
+		break;
+	case CMD_FILES:
+	case CMD_AMP:
+		ret = life_cmd(&r, a.cmd, a.json, a.brief);
 		break;
 	}
 	if (rdr_reader_stream_error(&r))

@@ -25,10 +25,61 @@ const char *rdr_metric_name(enum rdr_metric m)
 	return metric_names[m];
 }
 
+/* What stats keeps of one job: its kind, its duration, and the commit it produced. */
+struct job_times {
+	uint64_t duration, hold, persist;
+	uint8_t kind; /* 0 flush, 1 compaction, 2 remote compaction */
+	uint8_t has_kind, has_end, has_commit;
+};
+
 void rdr_stats_init(struct rdr_stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	rdr_map_init(&s->regions, sizeof(struct rdr_stats_group *));
+	rdr_map_init(&s->jobs, sizeof(struct job_times));
+}
+
+/* The job @job of @ev's process; NULL for no job (0) or no memory. */
+static struct job_times *job_of(struct rdr_stats *s, const struct rdr_event *ev, uint64_t job)
+{
+	struct job_times *t;
+	bool created;
+
+	if (!job)
+		return NULL;
+	t = rdr_map_insert(&s->jobs, ev->proc->index, job, &created);
+	if (!t)
+		s->err = -ENOMEM;
+	return t;
+}
+
+/* A begin or end of a job of @kind; an end brings its duration. */
+static void job_span(struct rdr_stats *s, const struct rdr_event *ev, uint64_t job, int kind, bool end,
+		     uint64_t duration)
+{
+	struct job_times *t = job_of(s, ev, job);
+
+	if (!t)
+		return;
+	t->kind = (uint8_t)kind;
+	t->has_kind = 1;
+	if (end) {
+		t->duration = duration;
+		t->has_end = 1;
+	}
+}
+
+/* A successful commit of a job: the first one it produced (a job commits once in this engine). */
+static void job_commit(struct rdr_stats *s, const struct rdr_event *ev)
+{
+	const struct rhw_ev_manifest_commit *e = ev->payload;
+	struct job_times *t = e->result ? NULL : job_of(s, ev, e->job_id);
+
+	if (!t || t->has_commit)
+		return;
+	t->hold = e->lock_hold_ns;
+	t->persist = e->persist_ns;
+	t->has_commit = 1;
 }
 
 static struct rdr_stats_group *region_group(struct rdr_stats *s, uint64_t region)
@@ -106,7 +157,7 @@ void rdr_stats_add(struct rdr_stats *s, const struct rdr_event *ev)
 	g[1] = region_group(s, region);
 	if (!g[1])
 		s->err = -ENOMEM;
-	g[2] = ev->id == RHW_EV_hook_dispatch ? NULL
+	g[2] = ev->id == RHW_EV_hook_dispatch || ev->id == RHW_EV_sst_file_removed ? NULL
 						 : &s->cause[cause < RDR_STATS_CAUSES ? cause : RDR_STATS_CAUSES - 1];
 	for (int i = 0; i < 3; i++) {
 		if (!g[i])
@@ -115,6 +166,31 @@ void rdr_stats_add(struct rdr_stats *s, const struct rdr_event *ev)
 		g[i]->failed[ev->id] += failed;
 		if (ev->id == RHW_EV_sst_file_written)
 			g[i]->sst_bytes += ((const struct rhw_ev_sst_file_written *)ev->payload)->file_size;
+	}
+	switch (ev->id) {
+	case RHW_EV_flush_begin:
+		job_span(s, ev, ((const struct rhw_ev_flush_begin *)ev->payload)->job_id, 0, false, 0);
+		break;
+	case RHW_EV_flush_end: {
+		const struct rhw_ev_flush_end *e = ev->payload;
+
+		job_span(s, ev, e->job_id, 0, true, e->duration_ns);
+		break;
+	}
+	case RHW_EV_compaction_begin:
+		job_span(s, ev, ((const struct rhw_ev_compaction_begin *)ev->payload)->job_id, (int)cause, false, 0);
+		break;
+	case RHW_EV_compaction_end: {
+		const struct rhw_ev_compaction_end *e = ev->payload;
+
+		job_span(s, ev, e->job_id, (int)cause, true, e->duration_ns);
+		break;
+	}
+	case RHW_EV_manifest_commit:
+		job_commit(s, ev);
+		break;
+	default:
+		break;
 	}
 	switch (ev->id) {
 	case RHW_EV_manifest_commit: {
@@ -209,6 +285,61 @@ static void report_causes_brief(struct rdr_out *o, const struct rdr_stats *s, co
 	}
 }
 
+/*
+ * Per-job latency, paired by process and job id: end to end (the end
+ * event's duration), and the commit the job produced (its manifest_commit's
+ * lock hold and persist times), per kind.  Payload figures only, so that
+ * a recorder trace and an LTTng trace of one run report the same.
+ */
+static void report_jobs(struct rdr_stats *s, struct rdr_out *o)
+{
+	static const char *const kinds[RDR_STATS_JOB_KINDS] = { "flush", "compaction", "remote_compaction" };
+	static const char *const what[3] = { "end_to_end", "commit_hold", "commit_persist" };
+	struct rdr_hist h[RDR_STATS_JOB_KINDS][3];
+	uint64_t jobs[RDR_STATS_JOB_KINDS] = { 0 }, partial = 0;
+
+	if (!s->jobs.count)
+		return;
+	memset(h, 0, sizeof(h));
+	for (size_t i = 0; i < s->jobs.cap; i++) {
+		uint64_t k0, k1;
+		const struct job_times *t = rdr_map_slot(&s->jobs, i, &k0, &k1);
+
+		if (!t)
+			continue;
+		/* A job seen only by its commit, or without its end: counted, not timed. */
+		if (!t->has_kind || !t->has_end || t->kind >= RDR_STATS_JOB_KINDS) {
+			partial++;
+			continue;
+		}
+		jobs[t->kind]++;
+		if (rdr_hist_add(&h[t->kind][0], t->duration) ||
+		    (t->has_commit &&
+		     (rdr_hist_add(&h[t->kind][1], t->hold) || rdr_hist_add(&h[t->kind][2], t->persist))))
+			s->err = -ENOMEM;
+	}
+	rdr_out_printf(o, "\n== jobs (paired by process and job id) ==\n%-30s %8s %10s %12s %12s %12s %12s\n",
+			  "latency_ns", "jobs", "count", "p50", "p90", "p99", "max");
+	for (unsigned k = 0; k < RDR_STATS_JOB_KINDS; k++) {
+		for (unsigned w = 0; w < 3; w++) {
+			char name[48];
+
+			if (jobs[k]) {
+				snprintf(name, sizeof(name), "%s_%s", kinds[k], what[w]);
+				rdr_out_printf(o,
+						  "%-30s %8" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+						  " %12" PRIu64 "\n",
+						  name, jobs[k], h[k][w].count, rdr_hist_percentile(&h[k][w], 500),
+						  rdr_hist_percentile(&h[k][w], 900),
+						  rdr_hist_percentile(&h[k][w], 990), h[k][w].max);
+			}
+			rdr_hist_free(&h[k][w]);
+		}
+	}
+	if (partial)
+		rdr_out_printf(o, "%" PRIu64 " jobs seen in part (their end lost): not timed\n", partial);
+}
+
 void rdr_stats_report(struct rdr_stats *s, struct rdr_out *o, struct rdr_proc *const *procs,
 			 size_t num_procs, bool brief)
 {
@@ -235,6 +366,7 @@ void rdr_stats_report(struct rdr_stats *s, struct rdr_out *o, struct rdr_proc *c
 			  ", nested %" PRIu64 ", read while overwritten %" PRIu64 ", damaged %" PRIu64 ")\n",
 			  rdr_lost_total(&t), t.discard,
 			  t.overwrite, t.no_buffer, t.nested, t.reader, t.damaged);
+	report_jobs(s, o);
 	if (brief) {
 		rdr_out_char(o, '\n');
 		report_causes_brief(o, s, causes);
@@ -288,6 +420,7 @@ void rdr_stats_free(struct rdr_stats *s)
 		}
 	}
 	rdr_map_free(&s->regions);
+	rdr_map_free(&s->jobs);
 	group_free(&s->all);
 	for (unsigned c = 0; c < RDR_STATS_CAUSES; c++)
 		group_free(&s->cause[c]);

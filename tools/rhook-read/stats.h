@@ -8,7 +8,16 @@
  * on its own, without the merge.  Causes: manifest_commit and
  * manifest_updated carry theirs; flushes count under "flush", compactions
  * under "compaction" or "remote_compaction" by mode, SSTs by origin;
- * hook_dispatch has none.  Single-threaded.
+ * hook_dispatch and sst_file_removed have none.
+ *
+ * Per job (flush_begin/end, compaction_begin/end paired by process and
+ * job id, not by region and time), by kind (flush, compaction,
+ * remote_compaction): the end-to-end latency (the end event's duration)
+ * and the commit the job produced (the lock hold and persist times of
+ * the successful manifest_commit carrying its job id); jobs whose end the
+ * trace lost are counted apart.  Payload figures only, order-independent:
+ * a recorder trace and an LTTng trace of one run give the same report.
+ * Single-threaded.
  */
 #ifndef RDR_STATS_H
 #define RDR_STATS_H
@@ -39,8 +48,12 @@ struct rdr_stats_group {
 /* Causes 0..10 of events.h, and one for values outside the table. */
 #define RDR_STATS_CAUSES 12
 
+/* Per-job latency kinds: flush, compaction, remote compaction (the causes' values). */
+#define RDR_STATS_JOB_KINDS 3
+
 struct rdr_stats {
 	uint64_t events;
+	struct rdr_map jobs;    /* (process index, job id) -> times of its begin, end, commit */
 	struct rdr_stats_group all;
 	struct rdr_stats_group cause[RDR_STATS_CAUSES];
 	struct rdr_map regions; /* region id -> struct rdr_stats_group * */

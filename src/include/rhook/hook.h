@@ -12,6 +12,8 @@
  *   ---------------------------------------------------------------------
  *   rhook_dispatch_*()             everything except _free()      none (RCU read side)
  *   rhook_sst_files_written()      everything except _free()      none (RCU read side)
+ *   rhook_files_removed()          everything except _free()      none (RCU read side);
+ *                                  never with a manifest mutex held
  *   rhook_registry_add()           everything except _free()      writer mutex, internal
  *   rhook_registry_remove()        everything except _free()      writer mutex, internal
  *   rhook_registry_free()          nothing on that registry       writer mutex, internal
@@ -64,9 +66,41 @@ struct rhook_registry;
 struct rhook_hook;
 
 /*
+ * Why SST files were deleted: X(NAME, value, "label"), for the enum,
+ * rhook_remove_reason_name() and the trace's CTF enumeration.
+ *   COMPACTION     inputs of a compaction (local or remote), once purged
+ *   TRUNCATE       files a truncation removed, once purged
+ *   DROP           the region was dropped
+ *   EDIT           files a region edit removed, once purged
+ *   ORPHAN         written but never committed: a failed flush's or
+ *                  compaction's outputs, leftovers of a crash
+ *   STAGING_ABORT  files mapped into a staging region that was abandoned
+ */
+#define RHOOK_REMOVE_REASONS(X)                                                                   \
+	X(COMPACTION, 0, "compaction") X(TRUNCATE, 1, "truncate") X(DROP, 2, "drop")              \
+	X(EDIT, 3, "edit") X(ORPHAN, 4, "orphan") X(STAGING_ABORT, 5, "staging_abort")
+
+#define RHOOK__REMOVE_REASON_ENUMERATOR(NAME, value, label) RHOOK_REMOVE_##NAME = value,
+enum rhook_remove_reason { RHOOK_REMOVE_REASONS(RHOOK__REMOVE_REASON_ENUMERATOR) };
+#undef RHOOK__REMOVE_REASON_ENUMERATOR
+
+/* The level of a deleted file whose metadata the engine did not have. */
+#define RHOOK_LEVEL_UNKNOWN 255u
+
+/* One deleted SST data file (its index files went with it). */
+struct rhook_removed_file {
+	rhook_file_id file_id;
+	uint8_t level;             /* 0..RHOOK_MAX_LEVEL, or RHOOK_LEVEL_UNKNOWN */
+	uint64_t file_size;        /* bytes of the SST file */
+	uint64_t index_file_size;  /* bytes of its index file, 0 if none */
+	uint64_t num_rows;         /* 0 when unknown */
+	uint64_t removed_version;  /* manifest version that removed it; 0: never committed, or unknown */
+};
+
+/*
  * Callbacks run on the engine thread that reached the event, possibly on
  * several threads at once; they must be thread-safe with respect to @priv.
- * Both are optional.  A callback may take the region's manifest lock (it
+ * All are optional.  A callback may take the region's manifest lock (it
  * never runs under it), register or remove hooks (its own included, from
  * its first call on), free a registry, and dispatch.
  *
@@ -102,6 +136,15 @@ struct rhook_hook_ops {
 	 * must not wait for a lock held by a thread that frees a registry.
 	 */
 	void (*release)(void *priv);
+
+	/*
+	 * SST files (and their index files) were physically deleted from
+	 * storage (contract §1: rhook_files_removed()).  Never under a
+	 * manifest mutex.  Added after the first version: an ops structure
+	 * whose @size ends before it never gets this call.
+	 */
+	void (*on_files_removed)(void *priv, rhook_region_id region_id, const struct rhook_removed_file *files,
+				 size_t num_files, enum rhook_remove_reason reason);
 };
 
 /* 0, or -EINVAL (@out NULL) or -ENOMEM. */
@@ -165,6 +208,25 @@ RHOOK_API void rhook_sst_files_written(struct rhook_registry *reg, rhook_region_
 				       enum rhook_origin origin);
 
 RHOOK_API const char *rhook_origin_name(enum rhook_origin origin);
+
+/*
+ * The deletion site (contract §1, §5): after the engine has physically
+ * deleted @num_files SST files (and their index files) of @region_id for
+ * @reason.  Emits one rhook:sst_file_removed per file, then dispatches
+ * on_files_removed and emits rhook:hook_dispatch.  @reg may be NULL
+ * (events only).  Concurrency: as dispatch; the caller must not hold a
+ * manifest mutex (the hooks may take it, and a deletion is never
+ * notified under it).  Returns 0; -EINVAL for an unknown @reason or NULL
+ * @files with @num_files > 0 (nothing emitted); -EDEADLK, nothing
+ * emitted, when the calling thread holds a manifest mutex (a bug: debug
+ * builds abort with a message instead).
+ */
+RHOOK_API RHOOK_MUST_USE int rhook_files_removed(struct rhook_registry *reg, rhook_region_id region_id,
+						 const struct rhook_removed_file *files, size_t num_files,
+						 enum rhook_remove_reason reason);
+
+/* "compaction", "truncate", ...; NULL for an unknown value. */
+RHOOK_API const char *rhook_remove_reason_name(enum rhook_remove_reason reason);
 
 #ifdef __cplusplus
 }

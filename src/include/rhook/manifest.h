@@ -160,6 +160,7 @@ struct rhook_receipt {
 	uint64_t rhook__serial; /* debug ledger entry, 0 if none */
 	uint32_t rhook__cause;
 	uint32_t rhook__pending;
+	uint64_t rhook__job_id; /* the committing thread's job (rhook_job_enter()), for the event */
 };
 #define RHOOK_RECEIPT_INIT { 0 }
 
@@ -212,7 +213,7 @@ RHOOK_API void rhook_receipt_discard(struct rhook_receipt *receipt);
 
 /*
  * Merges @from into @into so that hooks see one notification: @into's
- * actions then @from's, the later version, the earlier cause.  @from is
+ * actions then @from's, the later version, the earlier cause and job.  @from is
  * empty afterwards.  0; -EINVAL if @into is @from (a receipt cannot be
  * merged into itself), a NULL argument, or receipts of different regions
  * (debug builds abort for the last); or -ENOMEM; on error both are

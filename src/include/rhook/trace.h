@@ -39,16 +39,44 @@ extern "C" {
 #endif
 
 /*
- * Flush and compaction spans (rhook:flush_begin/end,
- * rhook:compaction_begin/end).  _begin returns a start time for _end's
- * duration (0 when no consumer wants the events).  @status is 0 or a
- * negative errno.
+ * Job identity (contract §5).  A job is one flush or compaction; every
+ * event its thread emits between rhook_job_enter(job) and the
+ * rhook_job_enter(previous) that ends it carries the job id
+ * (sst_file_written, manifest_commit, manifest_updated, flush_begin/end,
+ * compaction_begin/end), so a reader pairs them exactly.  Events outside
+ * any job carry 0.  The id is the calling thread's (thread-local): a
+ * receipt keeps the id of its commit, fired on whatever thread.
+ *
+ * rhook_job_new(): a new id, unique in the process (a forked child goes
+ * on counting where its parent was at the fork), never 0.  Any thread.
+ * rhook_job_enter(): makes @job_id the calling thread's current job (0:
+ * none) and returns the one it replaces, to restore when the job ends.
+ * A remote compactor enters the job id the leader passed it, so that its
+ * events carry the leader's.
+ * rhook_job_current(): the calling thread's current job id, 0 if none.
  */
+RHOOK_API uint64_t rhook_job_new(void);
+RHOOK_API uint64_t rhook_job_enter(uint64_t job_id);
+RHOOK_API uint64_t rhook_job_current(void);
+
+/*
+ * Flush and compaction spans (rhook:flush_begin/end,
+ * rhook:compaction_begin/end), with the calling thread's current job id.
+ * _begin returns a start time for _end's duration (0 when no consumer
+ * wants the events).  @status is 0 or a negative errno.
+ * rhook_trace_compaction_begin_inputs() also lists the input file ids
+ * (the first RHOOK_TRACE_MAX_LISTED_IDS of them; input_files counts them
+ * all), so that lineage survives the loss of the commit from an
+ * overwritten ring; rhook_trace_compaction_begin() lists none.
+ */
+#define RHOOK_TRACE_MAX_LISTED_IDS 64
 RHOOK_API uint64_t rhook_trace_flush_begin(rhook_region_id region_id, uint64_t rows, uint64_t bytes);
 RHOOK_API void rhook_trace_flush_end(uint64_t start, rhook_region_id region_id, uint64_t rows, uint64_t bytes,
 				     uint32_t files, int status);
 RHOOK_API uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_files, uint64_t bytes_in,
 						bool remote);
+RHOOK_API uint64_t rhook_trace_compaction_begin_inputs(rhook_region_id region_id, const rhook_file_id *inputs,
+						       uint32_t input_files, uint64_t bytes_in, bool remote);
 RHOOK_API void rhook_trace_compaction_end(uint64_t start, rhook_region_id region_id, uint32_t input_files,
 					  uint32_t output_files, uint64_t bytes_in, uint64_t bytes_out, bool remote,
 					  int status);

@@ -43,6 +43,9 @@ RHOOK_API void rhook__dispatch_sst_files_written_slow(struct rhook_registry *reg
 						      const struct rhook_sst_file *files, size_t num_files);
 RHOOK_API void rhook__dispatch_manifest_updated_slow(struct rhook_registry *reg, rhook_region_id region_id,
 						     const struct rhook_action_list *actions, uint64_t version);
+RHOOK_API void rhook__dispatch_files_removed_slow(struct rhook_registry *reg, rhook_region_id region_id,
+						  const struct rhook_removed_file *files, size_t num_files,
+						  enum rhook_remove_reason reason);
 
 /* Calls every hook's on_sst_files_written; arguments evaluated only if one is registered. */
 #define rhook_dispatch_sst_files_written(reg, region_id, region_meta, files, num_files)              \
@@ -60,6 +63,19 @@ RHOOK_API void rhook__dispatch_manifest_updated_slow(struct rhook_registry *reg,
 		if (RHOOK_UNLIKELY(rhook_registry_has_hooks(rhook__r)))                              \
 			rhook__dispatch_manifest_updated_slow(rhook__r, (region_id), (actions),      \
 							      (version));                            \
+	} while (0)
+
+/*
+ * Calls every hook's on_files_removed; arguments evaluated only if one is
+ * registered.  Not under a manifest mutex: the deletion site
+ * rhook_files_removed() checks that, then calls this.
+ */
+#define rhook_dispatch_files_removed(reg, region_id, files, num_files, reason)                       \
+	do {                                                                                         \
+		struct rhook_registry *rhook__r = (reg);                                             \
+		if (RHOOK_UNLIKELY(rhook_registry_has_hooks(rhook__r)))                              \
+			rhook__dispatch_files_removed_slow(rhook__r, (region_id), (files), (num_files), \
+							   (reason));                                \
 	} while (0)
 
 #ifdef __cplusplus
