@@ -108,6 +108,7 @@ int rhook__manifest_committed(struct rhook_manifest_ctx *ctx, const struct rhook
 	if (rhook__ev_wanted(RHW_EV_manifest_commit)) {
 		memset(&ev, 0, sizeof(ev));
 		ev.region_id = ctx->region_id;
+		ev.job_id = rhook__job_id; /* the calling thread's job (rhook_job_enter()) */
 		ev.version = version;
 		ev.lock_wait_ns = info.lock_wait_ns;
 		ev.lock_hold_ns = info.lock_hold_ns;
@@ -123,6 +124,7 @@ int rhook__manifest_committed(struct rhook_manifest_ctx *ctx, const struct rhook
 	receipt->rhook__version = version;
 	receipt->rhook__hold = 0; /* no hold of rhook's to wait for: fire's -EBUSY check passes */
 	receipt->rhook__cause = (uint32_t)cause;
+	receipt->rhook__job_id = rhook__job_id;
 	receipt->rhook__pending = 1;
 	receipt->rhook__serial = rhook__ledger_add(ctx, version, file, line);
 	return 0;

@@ -13,11 +13,21 @@
 #include <rhook/external.h>
 #include <rhook/trace.h>
 
+/* Where a file is in its life, as far as the adapter has reported it. */
+enum file_state {
+	FILE_WRITTEN, /* sst_file_written, no commit reported yet */
+	FILE_LIVE,    /* added by a reported commit */
+	FILE_REMOVED, /* removed from the manifest by a reported commit */
+};
+
 /* A file of the DB as the adapter knows it, by RocksDB file number. */
 struct entry {
 	uint64_t number; /* 0: free slot (RocksDB file numbers start at 1) */
 	struct rrdb__file f;
-	bool live;       /* a reported commit added it (false: written, not reported committed yet) */
+	enum file_state state;
+	int input_of;             /* the open compaction that has it as input, -1 none */
+	bool deleted;             /* deleted before that compaction's report */
+	uint64_t removed_version; /* FILE_REMOVED: the version of the commit that removed it */
 };
 
 /* How long a compaction's report waits for the reports that add its inputs. */
@@ -34,6 +44,7 @@ struct job {
 	uint64_t bytes_in; /* compaction */
 	uint32_t num_in;
 	uint64_t bytes_out; /* files the job wrote (OnTableFileCreated, OK), whether it succeeds or not */
+	uint64_t lsm_job; /* rhook_job_new(): RocksDB's job ids are per DB, rhook's per process */
 };
 
 struct rrdb__adapter {
@@ -165,7 +176,7 @@ static int file_put(struct rrdb__adapter *a, const struct rrdb__file *f)
 		return -ENOMEM;
 	for (i = slot_of(f->number, a->files_cap); a->files[i].number; i = (i + 1) & (a->files_cap - 1))
 		;
-	a->files[i] = (struct entry){ .number = f->number, .f = *f };
+	a->files[i] = (struct entry){ .number = f->number, .f = *f, .state = FILE_WRITTEN, .input_of = -1 };
 	a->files_used++;
 	return 0;
 }
@@ -221,8 +232,8 @@ static void mark_live(struct rrdb__adapter *a, const struct rrdb__file *v, size_
 	for (size_t i = 0; i < n; i++) {
 		struct entry *e = file_find(a, v[i].number);
 
-		if (e)
-			e->live = true;
+		if (e && e->state == FILE_WRITTEN)
+			e->state = FILE_LIVE;
 	}
 	pthread_cond_broadcast(&a->files_live);
 }
@@ -249,7 +260,7 @@ static void wait_inputs_live(struct rrdb__adapter *a, const struct rrdb__file *i
 		for (i = 0; i < n; i++) {
 			const struct entry *e = file_find(a, in[i].number);
 
-			if (e && !e->live)
+			if (e && e->state == FILE_WRITTEN)
 				break;
 		}
 		if (i == n || pthread_cond_timedwait(&a->files_live, &a->lock, &deadline) == ETIMEDOUT)
@@ -343,34 +354,67 @@ static void file_meta(const struct rrdb__adapter *a, const struct rrdb__file *f,
 }
 
 /*
- * Reports one commit of @ctx's column family: an edit adding @add and removing @rm.
+ * Reports one commit of @ctx's column family: an edit adding @add and removing @rm;
+ * its version, 0 if it could not be reported.
  * a->lock not held.  A notification lost to ENOMEM leaves RocksDB's commit
  * as it is: nothing to undo, and the trace shows no commit for it.
  */
-static void commit(struct rhook_manifest_ctx *ctx, enum rhook_cause cause, struct rhook_file_meta *add,
-		   size_t num_add, struct rhook_file_meta *rm, size_t num_rm)
+static uint64_t commit(struct rhook_manifest_ctx *ctx, enum rhook_cause cause, struct rhook_file_meta *add,
+		       size_t num_add, struct rhook_file_meta *rm, size_t num_rm)
 {
 	struct rhook_action_edit ed = { .files_to_add = add, .num_files_to_add = num_add,
 					.files_to_remove = rm, .num_files_to_remove = num_rm };
 	struct rhook_action_list *list;
+	uint64_t version = 0;
 
 	if (!ctx || !(list = rhook_action_list_new()))
-		return;
-	if (!rhook_action_list_add_edit(list, &ed)) {
-		int err = rhook_manifest_notify(ctx, list, cause, NULL, NULL);
-
-		(void)err; /* -ENOMEM only (no lock_held, so no -EDEADLK): see above */
-	}
+		return 0;
+	if (!rhook_action_list_add_edit(list, &ed) && rhook_manifest_notify(ctx, list, cause, NULL, &version))
+		version = 0; /* -ENOMEM only (no lock_held, so no -EDEADLK): see above */
 	rhook_action_list_free(list);
+	return version;
+}
+
+/* What rhook_files_removed() reports of a deleted file; a->lock held. */
+static void removed_file(const struct rrdb__adapter *a, const struct entry *e, struct rhook_removed_file *r)
+{
+	struct rhook_file_meta m;
+
+	file_meta(a, &e->f, &m);
+	memset(r, 0, sizeof(*r));
+	r->file_id = m.file_id;
+	r->level = e->f.level < 0 ? RHOOK_LEVEL_UNKNOWN : m.level;
+	r->file_size = e->f.size;
+	r->num_rows = e->f.entries;
+	r->removed_version = e->state == FILE_REMOVED ? e->removed_version : 0;
+}
+
+/* Reports a deletion; a->lock not held.  -EDEADLK cannot happen: RocksDB's callbacks hold no mutex of rhook's. */
+static void removed(struct rrdb__adapter *a, uint32_t cf_id, const struct rhook_removed_file *r,
+		    enum rhook_remove_reason reason)
+{
+	int err = rhook_files_removed(a->registry, region_of(a, cf_id), r, 1, reason);
+
+	(void)err;
+}
+
+static bool listed(const struct rrdb__file *v, size_t n, uint64_t number)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].number == number)
+			return true;
+	return false;
 }
 
 /* ---- the callbacks ---- */
 
 void rrdb__flush_begin(struct rrdb__adapter *a, int job, uint32_t cf_id)
 {
-	struct job j = { .id = job, .kind = JOB_FLUSH, .cf_id = cf_id };
+	struct job j = { .id = job, .kind = JOB_FLUSH, .cf_id = cf_id, .lsm_job = rhook_job_new() };
+	uint64_t prev = rhook_job_enter(j.lsm_job);
 
 	j.start = rhook_trace_flush_begin(region_of(a, cf_id), 0, 0);
+	rhook_job_enter(prev);
 	pthread_mutex_lock(&a->lock);
 	job_add(a, &j);
 	pthread_mutex_unlock(&a->lock);
@@ -385,6 +429,7 @@ void rrdb__table_created(struct rrdb__adapter *a, int job, enum rrdb__reason rea
 	struct rhook_sst_info info;
 	struct rhook_sst_file sf = { &info, &m };
 	struct job j, *jp;
+	uint64_t prev, rj = 0;
 
 	if (status) {
 		/* A flush whose file failed: its job ends here, RocksDB calls nothing else for it. */
@@ -394,7 +439,9 @@ void rrdb__table_created(struct rrdb__adapter *a, int job, enum rrdb__reason rea
 		if (!job_take(a, job, JOB_FLUSH, &j))
 			j = (struct job){ .cf_id = f->cf_id };
 		pthread_mutex_unlock(&a->lock);
+		prev = rhook_job_enter(j.lsm_job);
 		rhook_trace_flush_end(j.start, region_of(a, j.cf_id), 0, 0, 0, status);
+		rhook_job_enter(prev);
 		return;
 	}
 	/* WAL recovery inside DB::Open: committed without a callback (rhook/rocksdb.h). */
@@ -402,8 +449,10 @@ void rrdb__table_created(struct rrdb__adapter *a, int job, enum rrdb__reason rea
 		return;
 	pthread_mutex_lock(&a->lock);
 	file_put(a, f); /* ENOMEM: later callbacks know the file by what they carry */
-	if ((jp = job_find(a, job, reason == RRDB__FLUSH ? JOB_FLUSH : JOB_COMPACTION)))
+	if ((jp = job_find(a, job, reason == RRDB__FLUSH ? JOB_FLUSH : JOB_COMPACTION))) {
 		jp->bytes_out += f->size;
+		rj = jp->lsm_job;
+	}
 	pthread_mutex_unlock(&a->lock);
 
 	file_meta(a, f, &m);
@@ -414,8 +463,10 @@ void rrdb__table_created(struct rrdb__adapter *a, int job, enum rrdb__reason rea
 	info.num_rows = m.num_rows;
 	info.num_row_groups = m.num_row_groups;
 	rm.region_id = m.region_id;
+	prev = rhook_job_enter(rj);
 	rhook_sst_files_written(a->registry, m.region_id, &rm, &sf, 1,
 				reason == RRDB__FLUSH ? RHOOK_ORIGIN_FLUSH : RHOOK_ORIGIN_COMPACTION);
+	rhook_job_enter(prev);
 }
 
 void rrdb__flush_completed(struct rrdb__adapter *a, int job, const struct rrdb__file *f)
@@ -423,7 +474,8 @@ void rrdb__flush_completed(struct rrdb__adapter *a, int job, const struct rrdb__
 	struct rhook_manifest_ctx *ctx;
 	struct rhook_file_meta m;
 	struct rrdb__file k;
-	struct job j;
+	struct job j = { 0 };
+	uint64_t prev;
 	bool open;
 
 	pthread_mutex_lock(&a->lock);
@@ -434,9 +486,11 @@ void rrdb__flush_completed(struct rrdb__adapter *a, int job, const struct rrdb__
 	ctx = ctx_of(a, k.cf_id);
 	pthread_mutex_unlock(&a->lock);
 
+	prev = rhook_job_enter(j.lsm_job);
 	rhook_trace_flush_end(open ? j.start : 0, region_of(a, k.cf_id), k.entries, k.size, 1, 0);
 	file_meta(a, &k, &m);
 	commit(ctx, RHOOK_CAUSE_FLUSH, &m, 1, NULL, 0);
+	rhook_job_enter(prev);
 	/* After the report: a compaction's report waiting for this file comes after it. */
 	pthread_mutex_lock(&a->lock);
 	mark_live(a, &k, 1);
@@ -446,13 +500,36 @@ void rrdb__flush_completed(struct rrdb__adapter *a, int job, const struct rrdb__
 void rrdb__compaction_begin(struct rrdb__adapter *a, int job, uint32_t cf_id, const struct rrdb__file *in,
 			    size_t num_in)
 {
-	struct job j = { .id = job, .kind = JOB_COMPACTION, .cf_id = cf_id, .num_in = (uint32_t)num_in };
+	struct job j = { .id = job, .kind = JOB_COMPACTION, .cf_id = cf_id, .num_in = (uint32_t)num_in,
+			 .lsm_job = rhook_job_new() };
+	rhook_file_id *ids = calloc(num_in ? num_in : 1, sizeof(*ids));
+	uint64_t prev;
 
 	pthread_mutex_lock(&a->lock);
-	for (size_t i = 0; i < num_in; i++)
-		j.bytes_in += file_known(a, &in[i]).size;
+	for (size_t i = 0; i < num_in; i++) {
+		struct rrdb__file k = file_known(a, &in[i]);
+		struct entry *e;
+
+		k.cf_id = cf_id;
+		j.bytes_in += k.size;
+		/* A file written before the listener is live (RocksDB compacts it); learn it now. */
+		if (!file_find(a, k.number) && !file_put(a, &k))
+			file_find(a, k.number)->state = FILE_LIVE;
+		if ((e = file_find(a, k.number)))
+			e->input_of = job;
+		if (ids) {
+			struct rhook_file_meta m;
+
+			file_meta(a, &k, &m);
+			ids[i] = m.file_id;
+		}
+	}
 	pthread_mutex_unlock(&a->lock);
-	j.start = rhook_trace_compaction_begin(region_of(a, cf_id), j.num_in, j.bytes_in, false);
+	prev = rhook_job_enter(j.lsm_job);
+	j.start = ids ? rhook_trace_compaction_begin_inputs(region_of(a, cf_id), ids, j.num_in, j.bytes_in, false)
+		      : rhook_trace_compaction_begin(region_of(a, cf_id), j.num_in, j.bytes_in, false);
+	rhook_job_enter(prev);
+	free(ids);
 	pthread_mutex_lock(&a->lock);
 	job_add(a, &j);
 	pthread_mutex_unlock(&a->lock);
@@ -463,9 +540,12 @@ void rrdb__compaction_completed(struct rrdb__adapter *a, int job, uint32_t cf_id
 				size_t num_out)
 {
 	struct rhook_file_meta *add = NULL, *rm = NULL;
+	struct rhook_removed_file *late = calloc(num_in ? num_in : 1, sizeof(*late));
 	struct rhook_manifest_ctx *ctx = NULL;
 	bool open, lists = false;
-	struct job j;
+	uint64_t version = 0, prev;
+	size_t num_late = 0;
+	struct job j = { 0 };
 
 	if (!status) {
 		add = calloc(num_out ? num_out : 1, sizeof(*add));
@@ -493,15 +573,44 @@ void rrdb__compaction_completed(struct rrdb__adapter *a, int job, uint32_t cf_id
 	}
 	pthread_mutex_unlock(&a->lock);
 
+	prev = rhook_job_enter(j.lsm_job);
 	/* bytes_out: what the job wrote (a trivial move writes nothing; a failed job may have written some). */
 	rhook_trace_compaction_end(open ? j.start : 0, region_of(a, cf_id), (uint32_t)num_in, (uint32_t)num_out,
 				   open ? j.bytes_in : 0, open ? j.bytes_out : 0, false, status);
-	if (lists) {
-		commit(ctx, RHOOK_CAUSE_COMPACTION, add, num_out, rm, num_in);
-		pthread_mutex_lock(&a->lock);
-		mark_live(a, out, num_out); /* after the report, as for a flush */
-		pthread_mutex_unlock(&a->lock);
+	if (lists)
+		version = commit(ctx, RHOOK_CAUSE_COMPACTION, add, num_out, rm, num_in);
+	rhook_job_enter(prev);
+
+	/*
+	 * After the report: the outputs are live, the inputs (but a trivial
+	 * move's) left the manifest with @version; a failed job's stay live.
+	 * Inputs RocksDB deleted before this report (another thread's purge
+	 * may run as soon as the result is installed) are reported now, after
+	 * the commit that removed them.
+	 */
+	pthread_mutex_lock(&a->lock);
+	if (lists)
+		mark_live(a, out, num_out);
+	for (size_t i = 0; i < num_in; i++) {
+		struct entry *e = file_find(a, in[i].number);
+
+		if (!e || e->input_of != job)
+			continue;
+		e->input_of = -1;
+		if (lists && !listed(out, num_out, in[i].number)) {
+			e->state = FILE_REMOVED;
+			e->removed_version = version;
+		}
+		if (e->deleted && late) {
+			removed_file(a, e, &late[num_late++]);
+			file_remove(a, in[i].number);
+		}
 	}
+	pthread_mutex_unlock(&a->lock);
+	/* A live file deleted while a compaction that failed had it as input: its column family was dropped. */
+	for (size_t i = 0; i < num_late; i++)
+		removed(a, cf_id, &late[i], late[i].removed_version ? RHOOK_REMOVE_COMPACTION : RHOOK_REMOVE_DROP);
+	free(late);
 	free(add);
 	free(rm);
 }
@@ -522,9 +631,37 @@ void rrdb__file_ingested(struct rrdb__adapter *a, const struct rrdb__file *f)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/*
+ * Why RocksDB deleted a file, from what the adapter reported of it:
+ * removed by a compaction's commit (reason compaction, with its version);
+ * written and never committed, a failed job's output (orphan); live and no
+ * compaction's input (its column family was dropped: drop).  A live input
+ * of a compaction not reported yet is deferred to that report, so that no
+ * deletion precedes the commit that removed the file.  A file the adapter
+ * never saw (deleted at open, or written before the listener and never
+ * compacted since) is not reported: its region is unknown.
+ */
 void rrdb__table_deleted(struct rrdb__adapter *a, uint64_t number)
 {
+	enum rhook_remove_reason reason;
+	struct rhook_removed_file r;
+	struct entry *e;
+	uint32_t cf_id;
+
 	pthread_mutex_lock(&a->lock);
+	e = file_find(a, number);
+	if (!e || e->input_of >= 0) {
+		if (e)
+			e->deleted = true;
+		pthread_mutex_unlock(&a->lock);
+		return;
+	}
+	reason = e->state == FILE_REMOVED ? RHOOK_REMOVE_COMPACTION
+		 : e->state == FILE_WRITTEN ? RHOOK_REMOVE_ORPHAN
+					     : RHOOK_REMOVE_DROP;
+	removed_file(a, e, &r);
+	cf_id = e->f.cf_id;
 	file_remove(a, number);
 	pthread_mutex_unlock(&a->lock);
+	removed(a, cf_id, &r, reason);
 }

@@ -15,7 +15,11 @@
  *               family left; every file rhook saw removed is gone from
  *               RocksDB's list; the hooks saw one call per event;
  *               rhook-read check passes; each flush that ended well
- *               committed once.  Then the same with one flush failing
+ *               committed once; every deletion RocksDB logged is
+ *               traced (sst_file_removed: compaction inputs, the dropped
+ *               family's files by reason drop) and none of a live file;
+ *               every event of a job carries its job id; rhook-read amp
+ *               gives RocksDB's byte counts.  Then the same with one flush failing
  *               (--fail-flush): its flush_end carries -EIO and nothing
  *               of it is committed.
  *   lttng       the same run under a real LTTng session: every
@@ -98,7 +102,19 @@ struct rhook_view {
 	size_t num_causes;
 	char (*pairs)[48];                  /* "region version" of each manifest_updated */
 	struct id_set sst_ids;              /* sst_file_written file ids */
+	struct id_set deleted[MAX_REGIONS]; /* sst_file_removed */
+	size_t removed_by_reason[8], num_removed;
+	uint64_t jobs[4096];                /* job ids of flush_begin and compaction_begin */
+	size_t num_jobs, jobless;           /* events of a job whose job id no begin announced */
 };
+
+static bool job_known(const struct rhook_view *v, uint64_t id)
+{
+	for (size_t i = 0; i < v->num_jobs; i++)
+		if (v->jobs[i] == id)
+			return true;
+	return false;
+}
 
 static void count_cause(struct rhook_view *v, const char *cause)
 {
@@ -122,6 +138,7 @@ static void read_rhook(const char *trace, struct rhook_view *v)
 	for (int i = 0; i < MAX_REGIONS; i++) {
 		set_init(&v->live[i]);
 		set_init(&v->removed[i]);
+		set_init(&v->deleted[i]);
 	}
 	set_init(&v->sst_ids);
 	v->pairs = calloc(MAX_FILES, sizeof(v->pairs[0]));
@@ -138,6 +155,32 @@ static void read_rhook(const char *trace, struct rhook_view *v)
 		ev = json_string_value(json_object_get(e, "event"));
 		region = (uint64_t)json_integer_value(json_object_get(e, "region_id"));
 		assert_true((region & 0xffffffffu) < MAX_REGIONS);
+		if (ev && (!strcmp(ev, "rhook:flush_begin") || !strcmp(ev, "rhook:compaction_begin"))) {
+			assert_true(v->num_jobs < sizeof(v->jobs) / sizeof(v->jobs[0]));
+			v->jobs[v->num_jobs++] = (uint64_t)json_integer_value(json_object_get(e, "job_id"));
+		} else if (ev && !strcmp(ev, "rhook:sst_file_removed")) {
+			static const char *const reasons[] = { "compaction", "truncate", "drop", "edit", "orphan",
+							       "staging_abort" };
+			const char *reason = json_string_value(json_object_get(e, "reason"));
+			const char *id = json_string_value(json_object_get(e, "file_id"));
+			size_t k;
+
+			for (k = 0; k < 6 && strcmp(reasons[k], reason); k++)
+				;
+			assert_true(k < 6);
+			v->removed_by_reason[k]++;
+			v->num_removed++;
+			set_add(&v->deleted[region & 0xffffffffu], id);
+			/* A drop deletes its region's live files: they leave the lineage with it. */
+			if (!strcmp(reason, "drop"))
+				set_del(&v->live[region & 0xffffffffu], id);
+		}
+		if (ev && (!strcmp(ev, "rhook:sst_file_written") || !strcmp(ev, "rhook:flush_end") ||
+			   !strcmp(ev, "rhook:compaction_end") ||
+			   (!strcmp(ev, "rhook:manifest_updated") &&
+			    strcmp(json_string_value(json_object_get(e, "cause")), "edit"))))
+			if (!job_known(v, (uint64_t)json_integer_value(json_object_get(e, "job_id"))))
+				v->jobless++;
 		if (ev && !strcmp(ev, "rhook:sst_file_written")) {
 			uint64_t size = (uint64_t)json_integer_value(json_object_get(e, "file_size"));
 			const char *origin = json_string_value(json_object_get(e, "origin"));
@@ -197,6 +240,7 @@ static void read_rhook(const char *trace, struct rhook_view *v)
 /* RocksDB's own accounting: the demo's file, and the DB's info LOG. */
 struct rocks_view {
 	uint64_t compact_ticker, log_flush_bytes, log_compaction_bytes, log_compaction_finished;
+	size_t log_deletions;
 	unsigned dropped;
 	struct id_set live[MAX_REGIONS];
 	size_t hook_sst, hook_manifest;
@@ -296,6 +340,8 @@ static void read_rocks(const char *dir, struct rocks_view *r)
 			assert_true(num_created < MAX_FILES);
 			created[num_created].job = job;
 			created[num_created++].size = (uint64_t)json_integer_value(json_object_get(e, "file_size"));
+		} else if (ev && !strcmp(ev, "table_file_deletion")) {
+			r->log_deletions++;
 		} else if (ev && !strcmp(ev, "compaction_finished")) {
 			r->log_compaction_finished += (uint64_t)json_integer_value(json_object_get(e, "total_output_size"));
 		}
@@ -348,6 +394,7 @@ static void free_views(struct rhook_view *v, struct rocks_view *r)
 	for (int i = 0; i < MAX_REGIONS; i++) {
 		free(v->live[i].ids);
 		free(v->removed[i].ids);
+		free(v->deleted[i].ids);
 		free(r->live[i].ids);
 	}
 	free(v->sst_ids.ids);
@@ -388,8 +435,6 @@ static void check_accounting(const char *dir, struct rhook_view *vp, struct rock
 
 	/* Lineage: the files live at the end, column family by column family. */
 	for (unsigned cf = 0; cf < MAX_REGIONS; cf++) {
-		if (cf == r.dropped)
-			continue; /* its files' removal is not traced yet (rhook/rocksdb.h) */
 		for (size_t i = 0; i < r.live[cf].n; i++)
 			if (!set_has(&v.live[cf], r.live[cf].ids[i]))
 				fail_msg("cf %u: RocksDB's live file %s is not live in rhook's lineage", cf,
@@ -401,9 +446,37 @@ static void check_accounting(const char *dir, struct rhook_view *vp, struct rock
 			if (set_has(&r.live[cf], v.removed[cf].ids[i]))
 				fail_msg("cf %u: %s was removed per rhook, RocksDB still lists it", cf,
 					 v.removed[cf].ids[i]);
+		for (size_t i = 0; i < v.deleted[cf].n; i++)
+			if (set_has(&r.live[cf], v.deleted[cf].ids[i]))
+				fail_msg("cf %u: %s was deleted per rhook, RocksDB still lists it", cf,
+					 v.deleted[cf].ids[i]);
 		live_total += r.live[cf].n;
 	}
 	assert_true(live_total > 0);
+
+	/* Deletions: one per RocksDB's, the dropped family's by reason drop, the inputs' by compaction. */
+	assert_int_equal(v.num_removed, r.log_deletions);
+	assert_true(v.removed_by_reason[0] > 0); /* compaction */
+	assert_true(v.removed_by_reason[2] > 0); /* drop */
+	assert_int_equal(v.live[r.dropped].n, 0);
+	/* Jobs: every event of a flush or compaction carries the id its begin announced. */
+	assert_int_equal(v.jobless, 0);
+	/* rhook-read amp, on the same trace. */
+	{
+		char *argv[] = { (char *)rt_bin("rhook-read"), "amp", "--json", trace, NULL };
+		char *out = NULL, *tot;
+		unsigned long long flushed = 0, compacted = 0;
+
+		assert_int_equal(rt_run(argv, NULL, &out, NULL), 0);
+		tot = strstr(out, "{\"total\":true");
+		if (!tot || !strstr(tot, "\"flushed_bytes\":") || !strstr(tot, "\"compaction_bytes\":") ||
+		    sscanf(strstr(tot, "\"flushed_bytes\":"), "\"flushed_bytes\":%llu", &flushed) != 1 ||
+		    sscanf(strstr(tot, "\"compaction_bytes\":"), "\"compaction_bytes\":%llu", &compacted) != 1)
+			fail_msg("no total in rhook-read amp --json:\n%s", out);
+		assert_int_equal(flushed, r.log_flush_bytes);
+		assert_int_equal(compacted, r.log_compaction_bytes);
+		free(out);
+	}
 
 	/* The hooks saw what the trace shows, one call per event. */
 	assert_int_equal(r.hook_sst, v.written);

@@ -400,8 +400,14 @@ static void test_recorded_and_checked(void **state)
 	rc.dir = dir;
 	assert_int_equal(rhook_recorder_start(&rc), 0);
 	assert_int_equal(rhook_recorder_path(path, sizeof(path)), 0);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(rhook_manifest_notify(f->ctx, f->edit, RHOOK_CAUSE_FLUSH, &info, &v), 0);
+	{
+		/* The commit and its notification carry the calling thread's job. */
+		uint64_t prev = rhook_job_enter(4242);
+
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(rhook_manifest_notify(f->ctx, f->edit, RHOOK_CAUSE_FLUSH, &info, &v), 0);
+		rhook_job_enter(prev);
+	}
 	assert_int_equal(rhook_recorder_stop(), 0);
 	{
 		char *argv[] = { (char *)rt_bin("rhook-read"), "print", "--json", path, NULL };
@@ -411,8 +417,8 @@ static void test_recorded_and_checked(void **state)
 	for (unsigned i = 1; i <= 3; i++) {
 		char commit[160], updated[160];
 
-		snprintf(commit, sizeof(commit), "\"version\":%u,\"lock_wait_ns\":0,\"lock_hold_ns\":12345", i);
-		snprintf(updated, sizeof(updated), "\"event\":\"rhook:manifest_updated\"");
+		snprintf(commit, sizeof(commit), "\"job_id\":4242,\"version\":%u,\"lock_wait_ns\":0,\"lock_hold_ns\":12345", i);
+		snprintf(updated, sizeof(updated), "\"job_id\":4242,\"version\":%u,", i);
 		if (!strstr(out, commit) || !strstr(out, updated))
 			fail_msg("no manifest_commit of version %u with the engine's hold time in:\n%s", i, out);
 	}

@@ -26,7 +26,18 @@
  *                                removes and adds the same file at its new level)
  *   OnExternalFileIngested       the commit, cause edit, adding the file
  *   OnTableFileCreated (failed)  rhook:flush_end with the error, for a flush
- *   OnTableFileDeleted           the file leaves the adapter's file table
+ *   OnTableFileDeleted           rhook:sst_file_removed and on_files_removed:
+ *                                reason compaction (with the version of the
+ *                                commit that removed it), orphan (a failed job's
+ *                                output, never committed) or drop (a live file
+ *                                no compaction had as input: its column family
+ *                                was dropped); an input deleted before its
+ *                                compaction's report is reported after it
+ *
+ * Jobs: each RocksDB flush or compaction gets a rhook job id
+ * (rhook_job_new(): RocksDB's job ids are per DB), entered around every
+ * event of the job, so its begin, files, commit and end pair exactly;
+ * an ingestion's commit has no job (0).
  *
  * Failed jobs are traced with their status (a negative errno: -EIO for an
  * I/O error, -ENOSPC, -ECANCELED for a cancelled or shut-down job,
@@ -63,9 +74,9 @@
  * OnBackgroundError, which names no job: its span stays open and its file
  * is an orphan to rhook-read check.  Compaction inputs written before the
  * listener existed have size 0 in the trace (RocksDB's callback gives
- * only their number and level).  A dropped column family's deleted files
- * are not traced as removed yet (rhook:sst_file_removed comes with the
- * on_files_removed callback).
+ * only their number and level).  A file the adapter never saw (deleted
+ * inside DB::Open, or written before the listener and never compacted
+ * since) is not reported deleted: its region is unknown.
  */
 #ifndef RHOOK_ROCKSDB_H
 #define RHOOK_ROCKSDB_H
