@@ -26,6 +26,7 @@
 
 #include "../trace/events.h"
 #include "emit_inline.h"
+#include "lost_note.h"
 #include "recorder.h"
 
 /* Records are whole words: every payload is (each has a uint64_t field). */
@@ -166,6 +167,7 @@ static bool next_subbuf(struct rhook__rec_tls *t, const struct rhook__recorder *
 		if (r->mode == RHOOK_RECORDER_DISCARD) {
 			rhr_st64(&bh->lost_discard, rhr_ld64(&bh->lost_discard) + 1);
 			RHOOK__FAILPOINT("discard.lost");
+			rhook__rec_lost_note();
 			return false;
 		}
 		rhr_st64(&bh->lost_overwrite, rhr_ld64(&bh->lost_overwrite) + rhr_ld32(&sb->records));
@@ -214,6 +216,7 @@ void rhook__rec_emit_nested(void)
 	else
 		rhook__rec_count_pending_lost();
 	RHOOK__FAILPOINT("nested.lost");
+	rhook__rec_lost_note();
 	/* As in rhook__rec_emit(): this use of @r happens before stop unmaps it. */
 	RHOOK__TSAN_RELEASE(&rhook__rec_gp_token);
 	urcu_bp_read_unlock();
@@ -231,6 +234,7 @@ void rhook__rec_emit_slow(struct rhook__rec_tls *t, struct rhook__recorder *r, u
 	if (!t->bh) {
 		__atomic_fetch_add(&r->hdr->lost_no_buffer, 1, __ATOMIC_RELAXED);
 		RHOOK__FAILPOINT("no_buffer.lost");
+		rhook__rec_lost_note();
 		return;
 	}
 	if (t->off + size > r->subbuf_payload && !next_subbuf(t, r))

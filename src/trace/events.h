@@ -46,6 +46,10 @@
 #define RHOOK__ENUM_time_unit(X) RHOOK_TIME_UNITS(X)
 #define RHOOK__ENUM_callback(X) X(SST_FILES_WRITTEN, 0, "on_sst_files_written") X(MANIFEST_UPDATED, 1, "on_manifest_updated")
 #define RHOOK__ENUM_mode(X) X(LOCAL, 0, "local") X(REMOTE, 1, "remote")
+/* The snapshot triggers' conditions (RHOOK_TRACE_SNAPSHOT_ON, src/trace/trigger.h). */
+#define RHOOK__ENUM_condition(X)                                                                  \
+	X(HOLD, 0, "hold") X(PERSIST, 1, "persist") X(WAIT, 2, "wait") X(DISPATCH, 3, "dispatch")  \
+	X(COMMIT_FAILED, 4, "commit_failed") X(LOST, 5, "lost")
 
 /*
  * The set of action kinds of a committed list, one label per combination
@@ -71,7 +75,7 @@
 	X(_, 31, "change+partition_expr_change+edit+remove+truncate")
 
 /* Every enumeration a field may name (kinds E8, E32). */
-#define RHOOK__ENUMS(X) X(origin) X(cause) X(callback) X(mode) X(time_unit) X(action_kinds)
+#define RHOOK__ENUMS(X) X(origin) X(cause) X(callback) X(mode) X(time_unit) X(action_kinds) X(condition)
 
 /*
  * Fields: F(kind, name, arg).
@@ -122,6 +126,20 @@
 	F(U32, input_files, _) F(U32, output_files, _) F(I32, status, _) F(E8, mode, mode)        \
 	F(PAD, pad0, 3)
 
+/*
+ * A snapshot trigger fired (src/trace/trigger.h): @condition held on the
+ * event @event_id (its id in this table) that the same thread emitted
+ * just before, of region @region_id (for manifest_commit: @version and
+ * @cause too); @value is what was measured (ns, or events lost),
+ * @threshold what the condition allows.  @snapshot numbers the snapshot
+ * this record starts in this process (1, 2, ...), 0 when the rate limit
+ * suppressed it.
+ */
+#define RHOOK__EV_SNAPSHOT_TRIGGER(F)                                                             \
+	F(U64, region_id, _) F(U64, version, _) F(U64, value, _) F(U64, threshold, _)             \
+	F(U32, snapshot, _) F(U32, event_id, _) F(E8, condition, condition) F(E8, cause, cause)   \
+	F(PAD, pad0, 6)
+
 /* E(id, name, FIELDS): the events; ids are the recorder's on-disk ids, 1..RHOOK__EV_MAX_ID. */
 #define RHOOK__EVENTS(E)                                                                          \
 	E(1, sst_file_written, RHOOK__EV_SST_FILE_WRITTEN)                                        \
@@ -131,7 +149,8 @@
 	E(5, flush_begin, RHOOK__EV_FLUSH_BEGIN)                                                  \
 	E(6, flush_end, RHOOK__EV_FLUSH_END)                                                      \
 	E(7, compaction_begin, RHOOK__EV_COMPACTION_BEGIN)                                        \
-	E(8, compaction_end, RHOOK__EV_COMPACTION_END)
+	E(8, compaction_end, RHOOK__EV_COMPACTION_END)                                            \
+	E(9, snapshot_trigger, RHOOK__EV_SNAPSHOT_TRIGGER)
 
 /* Listed ids per list, and lists per event, at most. */
 #define RHOOK__EV_MAX_LISTED_IDS 64
@@ -225,5 +244,10 @@ enum rhook__event_id { RHOOK__EVENTS(RHOOK__EV_ENUM) };
 #define RHOOK__CALLBACK_ENUMERATOR(NAME, value, label) RHOOK__CALLBACK_##NAME = value,
 enum rhook__callback { RHOOK__ENUM_callback(RHOOK__CALLBACK_ENUMERATOR) };
 #undef RHOOK__CALLBACK_ENUMERATOR
+
+/* enum rhook__condition: RHOOK__COND_HOLD, ... (snapshot_trigger's condition). */
+#define RHOOK__COND_ENUMERATOR(NAME, value, label) RHOOK__COND_##NAME = value,
+enum rhook__condition { RHOOK__ENUM_condition(RHOOK__COND_ENUMERATOR) RHOOK__COND_COUNT };
+#undef RHOOK__COND_ENUMERATOR
 
 #endif /* RHOOK_TRACE_EVENTS_H */
