@@ -90,6 +90,13 @@ enum rhook_fault {
 	RHOOK_FAULT_COUNT
 };
 void rhook_engine_set_fault(struct rhook_engine *engine, enum rhook_fault fault, int err, unsigned skip);
+/*
+ * Arms @fault to sleep @delay_ns (then succeed) at its (@skip + 1)-th
+ * hit, once; 0 disarms.  Independent of rhook_engine_set_fault(): both
+ * may be armed, the delay comes first.  Any thread.
+ */
+void rhook_engine_set_fault_delay(struct rhook_engine *engine, enum rhook_fault fault, uint64_t delay_ns,
+				  unsigned skip);
 
 enum rhook_region_role {
 	RHOOK_ROLE_LEADER = 0,          /* writable */

@@ -51,6 +51,8 @@ struct rhook_engine {
 	pthread_mutex_t fault_lock;
 	int fault_err[RHOOK_FAULT_COUNT];
 	unsigned fault_skip[RHOOK_FAULT_COUNT];
+	uint64_t fault_delay_ns[RHOOK_FAULT_COUNT];
+	unsigned fault_delay_skip[RHOOK_FAULT_COUNT];
 
 	/* Worker pool: everything below is under pool_lock (innermost lock). */
 	pthread_mutex_t pool_lock;

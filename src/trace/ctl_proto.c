@@ -60,7 +60,7 @@ int rhook__ctl_parse(const void *data, size_t len, struct rhook__ctl_req *req, c
 	p = req->buf;
 	end = req->buf + len;
 	if (len < hello || memcmp(p, RHOOK__CTL_HELLO, hello)) {
-		snprintf(err, err_size, "not a request of protocol 1 (expected \"%s COMMAND\")", RHOOK__CTL_HELLO);
+		snprintf(err, err_size, "not a request of protocol 1 (expected \"%sCOMMAND\")", RHOOK__CTL_HELLO);
 		return -EPROTO;
 	}
 	p += hello;

@@ -118,6 +118,23 @@ static const char *req_lookup(const char *name, void *arg)
 	return NULL;
 }
 
+/* This thread takes the process's name (its main thread's, /proc/self/comm), or its own again. */
+static void take_name(bool process)
+{
+	char name[32] = "rhook-ctl";
+	int fd = process ? open("/proc/self/comm", O_RDONLY | O_CLOEXEC) : -1;
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, name, sizeof(name) - 1);
+
+		name[n > 0 ? n : 0] = '\0';
+		name[strcspn(name, "\n")] = '\0';
+		close(fd);
+	}
+	if (name[0])
+		pthread_setname_np(pthread_self(), name);
+}
+
 static void do_start(struct reply *r, const struct rhook__ctl_req *req)
 {
 	struct rhook_recorder_config cfg;
@@ -142,7 +159,10 @@ static void do_start(struct reply *r, const struct rhook__ctl_req *req)
 		error_reply(r, ret, err);
 		return;
 	}
+	/* The file's header names the process after the starting thread (prctl): the process's name. */
+	take_name(true);
 	ret = rhook__rec_start(&cfg, true, err, sizeof(err));
+	take_name(false);
 	if (ret) {
 		if (req->val[RHOOK__CTL_K_SNAPSHOT_ON])
 			rhook__trig_set(old, err + 512, 256); /* what was armed before: parses */
@@ -212,15 +232,16 @@ static void serve(int fd)
 	r.len = 0;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* The request first, so that a refused peer still reads its reply. */
+	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+	if (n < 0)
+		return; /* nothing sent in time, or gone: no reply */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || (cred.uid != geteuid() && cred.uid != 0)) {
 		snprintf(err, sizeof(err), "permission denied: only uid %u or root may control process %d",
 			 (unsigned)geteuid(), (int)getpid());
 		error_reply(&r, -EACCES, err);
 		goto send;
 	}
-	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
-	if (n < 0)
-		return; /* nothing sent in time, or gone: no reply */
 	ret = rhook__ctl_parse(buf, (size_t)n, &req, err, sizeof(err));
 	if (ret) {
 		error_reply(&r, ret, err);

@@ -279,6 +279,14 @@ void rhook__check_add(struct rhook__check *c, const struct rhook__rd_event *ev)
 	}
 }
 
+/* Whether the span of SST @s never ended in the trace (see check.h): its commit may come after it. */
+static bool span_open(struct rhook__check *c, const struct sst_state *s)
+{
+	const uint64_t *span = rhook__map_find(&c->threads, (uint64_t)s->proc << 32 | s->tid, s->region);
+
+	return s->span && span && *span == s->span;
+}
+
 /* Classifies the SSTs never added: abandoned, unverifiable or orphaned. */
 static void orphans(struct rhook__check *c, struct rhook__rd_proc *const *procs)
 {
@@ -299,7 +307,7 @@ static void orphans(struct rhook__check *c, struct rhook__rd_proc *const *procs)
 			c->abandoned++;
 			continue;
 		}
-		if (p->lossy || p->complete_until || (r && r->unlisted_ts >= s->ts)) {
+		if (p->lossy || p->complete_until || (r && r->unlisted_ts >= s->ts) || span_open(c, s)) {
 			c->unverifiable[RHOOK__RULE_SST_ADDED]++;
 			continue;
 		}

@@ -24,7 +24,11 @@
  *     companion (see struct rhook__rd_proc), a finding is "unverifiable",
  *     reported but not a violation;
  *   - a manifest_updated listing fewer ids than it added (more than the
- *     event can list) makes earlier SSTs of its region unverifiable.
+ *     event can list) makes earlier SSTs of its region unverifiable;
+ *   - an SST of a flush or compaction whose end event the trace does not
+ *     hold (the trace stops in the middle of it: a recorder stopped or a
+ *     snapshot taken while it ran, a crash) is unverifiable: its commit
+ *     may come after the end of the trace.
  *
  * Single-threaded.
  */

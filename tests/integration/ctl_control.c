@@ -1,0 +1,453 @@
+/*
+ * ctl_control.c - tracing a running engine from the outside (issue 13,
+ * sections 2 and 3), through the real control channel and real files:
+ *
+ *  - rhook-ctl PID status / start / snapshot / stop on a running
+ *    ctl_workload; the snapshot is private, passes rhook-read check and
+ *    is read by rhook-read print and by babeltrace2 with the plugin;
+ *  - refusals: bad settings, an existing snapshot directory, hostile
+ *    requests on the socket, a peer of another uid; the host keeps
+ *    serving;
+ *  - RHOOK_CTL=off: no socket and no thread rhook-ctl;
+ *  - a snapshot trigger: the engine's failpoint delays one persist past
+ *    persist>1s; exactly one snapshot appears, holding the commits
+ *    before the slow one, the slow one and the trigger record, and
+ *    rhook-read check passes on it.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rt.h"
+
+struct workload {
+	pid_t pid;
+	int in;   /* its stdin: closing it ends the workload */
+	FILE *out; /* its stdout */
+};
+
+/* Starts ctl_workload DIR ARGS... with the extra environment @env; waits for "ready". */
+static void spawn(struct workload *w, char *const env[], const char *dir, const char *args)
+{
+	int in[2], out[2];
+	char line[128], cmd[PATH_MAX * 2];
+
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	w->pid = fork();
+	assert_true(w->pid >= 0);
+	if (!w->pid) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		for (char *const *e = env; e && *e; e++)
+			putenv(*e);
+		snprintf(cmd, sizeof(cmd), "exec '%s' '%s' %s", rt_bin("ctl_workload"), dir, args ? args : "");
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	w->in = in[1];
+	w->out = fdopen(out[0], "r");
+	assert_non_null(w->out);
+	assert_non_null(fgets(line, sizeof(line), w->out));
+	assert_string_equal(line, "ready\n");
+}
+
+/* Closes the workload's stdin and waits for it: exit 0. */
+static void finish(struct workload *w)
+{
+	int status;
+
+	close(w->in);
+	assert_int_equal(waitpid(w->pid, &status, 0), w->pid);
+	fclose(w->out);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* rhook-ctl ARGS... against @pid; its exit status, output in *out and *err. */
+static int ctl(pid_t pid, char **out, char **err, ...)
+{
+	char *argv[16], spid[16];
+	va_list ap;
+	int n = 0;
+
+	snprintf(spid, sizeof(spid), "%d", (int)pid);
+	argv[n++] = (char *)rt_bin("rhook-ctl");
+	argv[n++] = spid;
+	va_start(ap, err);
+	for (char *a; (a = va_arg(ap, char *)) && n < 15;)
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	return rt_run(argv, NULL, out, err);
+}
+
+static bool has_thread(pid_t pid, const char *name)
+{
+	char path[320], comm[32];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d)) && !found) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid, de->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(comm, sizeof(comm), f))
+			found = !strncmp(comm, name, strlen(name)) && comm[strlen(name)] == '\n';
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static void assert_mode(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, mode);
+}
+
+/* The one recorder file of directory @dir, into @out. */
+static void only_file(const char *dir, char out[PATH_MAX])
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			snprintf(out, PATH_MAX, "%.3800s/%s", dir, de->d_name);
+			n++;
+		}
+	closedir(d);
+	assert_int_equal(n, 1);
+}
+
+/* rhook-read SUBCOMMAND @dir: exit status and stdout. */
+static int rhook_read(const char *sub, const char *dir, char **out)
+{
+	char *argv[] = { (char *)rt_bin("rhook-read"), (char *)sub, (char *)dir, NULL };
+	char *argvj[] = { (char *)rt_bin("rhook-read"), (char *)sub, "--json", (char *)dir, NULL };
+
+	return rt_run(!strcmp(sub, "json") ? (argvj[1] = "print", argvj) : argv, NULL, out, NULL);
+}
+
+static void test_start_snapshot_stop(void **state)
+{
+	char tmp[PATH_MAX], ctldir[PATH_MAX + 8], trace[PATH_MAX + 8], snap[PATH_MAX + 8], file[PATH_MAX];
+	char envc[PATH_MAX + 32], *out, *err;
+	char *env[] = { envc, NULL };
+	struct workload w;
+
+	(void)state;
+	rt_tmpdir(tmp, "ctl");
+	snprintf(ctldir, sizeof(ctldir), "%s/ctl", tmp);
+	snprintf(trace, sizeof(trace), "%s/trace", tmp);
+	snprintf(snap, sizeof(snap), "%s/snap", tmp);
+	snprintf(envc, sizeof(envc), "RHOOK_CTL_DIR=%s", ctldir);
+	spawn(&w, env, tmp, NULL);
+	assert_mode(ctldir, 0700);
+	assert_true(has_thread(w.pid, "rhook-ctl"));
+
+	assert_int_equal(ctl(w.pid, &out, NULL, "status", NULL), 0);
+	assert_non_null(strstr(out, "recording: no\n"));
+	free(out);
+	/* Settings are the recorder's, refused by name. */
+	assert_int_equal(ctl(w.pid, NULL, &err, "start", "--dir", trace, "--buffer-size", "3k", NULL), 1);
+	assert_non_null(strstr(err, "RHOOK_TRACE_BUFFER_SIZE=3k"));
+	free(err);
+	assert_int_equal(ctl(w.pid, &out, NULL, "start", "--dir", trace, "--buffer-size", "256k", "--mode", "discard",
+			     NULL), 0);
+	assert_non_null(strstr(out, "recording: yes\n"));
+	assert_non_null(strstr(out, "mode: discard\n"));
+	free(out);
+	assert_int_equal(ctl(w.pid, NULL, &err, "start", "--dir", trace, NULL), 1);
+	assert_non_null(strstr(err, "already recording"));
+	free(err);
+	usleep(300000);
+	assert_int_equal(ctl(w.pid, &out, NULL, "snapshot", "--dir", snap, NULL), 0);
+	assert_non_null(strstr(out, "snapshot: "));
+	free(out);
+	/* A snapshot goes into a new directory, never an existing one. */
+	assert_int_equal(ctl(w.pid, NULL, &err, "snapshot", "--dir", snap, NULL), 1);
+	assert_non_null(strstr(err, "exists"));
+	free(err);
+	assert_int_equal(ctl(w.pid, &out, NULL, "status", NULL), 0);
+	assert_non_null(strstr(out, "recording: yes\n"));
+	assert_non_null(strstr(out, "lost_discard: "));
+	free(out);
+	assert_int_equal(ctl(w.pid, &out, NULL, "stop", NULL), 0);
+	free(out);
+	assert_int_equal(ctl(w.pid, NULL, &err, "stop", NULL), 1);
+	assert_non_null(strstr(err, "not recording"));
+	free(err);
+	finish(&w);
+
+	assert_mode(snap, 0700);
+	only_file(snap, file);
+	assert_mode(file, 0600);
+	assert_int_equal(rhook_read("check", snap, &out), 0);
+	assert_non_null(strstr(out, "check: OK"));
+	free(out);
+	assert_int_equal(rhook_read("print", snap, &out), 0);
+	assert_non_null(strstr(out, "rhook:manifest_commit"));
+	assert_non_null(strstr(out, "rhook:flush_end"));
+	free(out);
+	/* The process's name, not the control thread's, names the trace. */
+	assert_int_equal(rt_run((char *[]){ (char *)rt_bin("rhook-read"), "stats", snap, NULL }, NULL, &out, NULL), 0);
+	assert_non_null(strstr(out, "(ctl_workload)"));
+	free(out);
+	{
+		char plugin[PATH_MAX + 32], pre[PATH_MAX + 16];
+		const char *dir = getenv("RHOOK_BT2_PLUGIN_DIR"), *preload = getenv("RHOOK_BT2_PRELOAD");
+		char *argv[] = { "babeltrace2", plugin, snap, NULL };
+		char *benv[] = { pre, NULL };
+
+		snprintf(plugin, sizeof(plugin), "--plugin-path=%s", dir);
+		snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", preload ? preload : "");
+		assert_int_equal(rt_run(argv, preload ? benv : NULL, &out, NULL), 0);
+		assert_non_null(strstr(out, "rhook:manifest_commit"));
+		free(out);
+	}
+	rhook_rmtree(tmp);
+}
+
+/* Sends @len bytes as one request on the socket of @pid in @dir; the reply in @buf. */
+static void raw(const char *dir, pid_t pid, const void *req, size_t len, char *buf, size_t size)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%d.sock", dir, (int)pid);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, req, len, 0), (ssize_t)len);
+	n = recv(fd, buf, size - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	close(fd);
+}
+
+static void test_hostile_requests(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"hello\n",
+		"rhook-ctl 1 status",
+		"rhook-ctl 1 reboot\n",
+		"rhook-ctl 1 start\nRHOOK_TRACE_DIR\n",
+		"rhook-ctl 1 start\nLD_PRELOAD=/x\n",
+		"rhook-ctl 1 status\nRHOOK_TRACE_DIR=/x\n",
+		"rhook-ctl 1 start\nRHOOK_TRACE_DIR=relative\n",
+		"rhook-ctl 1 start\nRHOOK_TRACE_MODE=a\nRHOOK_TRACE_MODE=b\n",
+		"rhook-ctl 1 snapshot\ndir=\x01\n",
+		"rhook-ctl 1 trigger\n",
+		"rhook-ctl 1 trigger\nRHOOK_TRACE_SNAPSHOT_ON=hold>5parsecs\n",
+	};
+	char tmp[PATH_MAX], ctldir[PATH_MAX + 8], envc[PATH_MAX + 32], buf[9000], big[5000];
+	char *env[] = { envc, NULL };
+	struct workload w;
+	pid_t child;
+	int status;
+
+	(void)state;
+	rt_tmpdir(tmp, "ctlbad");
+	snprintf(ctldir, sizeof(ctldir), "%s/ctl", tmp);
+	snprintf(envc, sizeof(envc), "RHOOK_CTL_DIR=%s", ctldir);
+	spawn(&w, env, tmp, NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		raw(ctldir, w.pid, bad[i], strlen(bad[i]) ? strlen(bad[i]) : 1, buf, sizeof(buf));
+		if (strncmp(buf, "error ", 6))
+			fail_msg("request %zu got \"%s\"", i, buf);
+	}
+	raw(ctldir, w.pid, "rhook-ctl 1 status\0\n", 20, buf, sizeof(buf));
+	assert_memory_equal(buf, "error ", 6);
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "rhook-ctl 1 status\n", 19);
+	raw(ctldir, w.pid, big, sizeof(big), buf, sizeof(buf));
+	assert_non_null(strstr(buf, "EMSGSIZE"));
+	/* A peer of another uid reaching the socket is refused by its credentials. */
+	if (geteuid() == 0) {
+		char sock[PATH_MAX + 32];
+
+		snprintf(sock, sizeof(sock), "%s/%d.sock", ctldir, (int)w.pid);
+		assert_int_equal(chmod(tmp, 0711), 0);
+		assert_int_equal(chmod(ctldir, 0711), 0);
+		assert_int_equal(chmod(sock, 0777), 0);
+		child = fork();
+		assert_true(child >= 0);
+		if (!child) {
+			struct sockaddr_un sa = { .sun_family = AF_UNIX };
+			int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+			ssize_t n;
+
+			/* No cmocka in the child: exit statuses say what failed. */
+			snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", sock);
+			if (setgid(65534) || setuid(65534))
+				_exit(3);
+			if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+				_exit(4);
+			if (send(fd, "rhook-ctl 1 status\n", 19, 0) != 19 || (n = recv(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+				_exit(5);
+			buf[n] = '\0';
+			_exit(strncmp(buf, "error 13 EACCES", 15) ? 6 : 0);
+		}
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	/* The host is unharmed and serves. */
+	raw(ctldir, w.pid, "rhook-ctl 1 status\n", 19, buf, sizeof(buf));
+	assert_memory_equal(buf, "ok\n", 3);
+	finish(&w);
+	rhook_rmtree(tmp);
+}
+
+static void test_off(void **state)
+{
+	char tmp[PATH_MAX], ctldir[PATH_MAX + 8], envc[PATH_MAX + 32], sock[PATH_MAX + 32], *err;
+	char *env[] = { envc, "RHOOK_CTL=off", NULL };
+	struct workload w;
+
+	(void)state;
+	rt_tmpdir(tmp, "ctloff");
+	snprintf(ctldir, sizeof(ctldir), "%s/ctl", tmp);
+	snprintf(envc, sizeof(envc), "RHOOK_CTL_DIR=%s", ctldir);
+	spawn(&w, env, tmp, NULL);
+	snprintf(sock, sizeof(sock), "%s/%d.sock", ctldir, (int)w.pid);
+	assert_int_equal(access(sock, F_OK), -1);
+	assert_false(has_thread(w.pid, "rhook-ctl"));
+	assert_int_equal(ctl(w.pid, NULL, &err, "status", NULL), 2);
+	assert_non_null(strstr(err, "cannot reach"));
+	free(err);
+	finish(&w);
+	rhook_rmtree(tmp);
+}
+
+static void test_trigger(void **state)
+{
+	char tmp[PATH_MAX], snaps[PATH_MAX + 8], e1[PATH_MAX + 32], e2[PATH_MAX + 48], e3[PATH_MAX + 32];
+	char path[PATH_MAX * 2], line[128], *out;
+	char *env[] = { e1, e2, e3, "RHOOK_TRACE_SNAPSHOT_ON=persist>1s", NULL };
+	struct workload w;
+	struct dirent *de;
+	unsigned found = 0, commits_before = 0, triggers = 0;
+	uint64_t slow_version = 0;
+	DIR *d;
+
+	(void)state;
+	rt_tmpdir(tmp, "ctltrig");
+	snprintf(snaps, sizeof(snaps), "%s/snaps", tmp);
+	snprintf(e1, sizeof(e1), "RHOOK_TRACE_DIR=%s/trace", tmp);
+	snprintf(e2, sizeof(e2), "RHOOK_TRACE_SNAPSHOT_DIR=%s", snaps);
+	snprintf(e3, sizeof(e3), "RHOOK_CTL_DIR=%s/ctl", tmp);
+	/* Round 5's persist sleeps 1.5 s; the others take milliseconds. */
+	spawn(&w, env, tmp, "--rounds 12 --slow-persist 5 --delay-ms 1500 --wait 1");
+	assert_non_null(fgets(line, sizeof(line), w.out));
+	assert_string_equal(line, "rounds 12\n");
+	/* The snapshot is taken on the thread rhook-ctl: wait for it (bounded), then end the workload. */
+	for (int i = 0; i < 600 && !found; i++) {
+		d = opendir(snaps);
+		while (d && (de = readdir(d)))
+			found += !strncmp(de->d_name, "trigger-", 8);
+		if (d)
+			closedir(d);
+		if (!found)
+			usleep(50000);
+	}
+	finish(&w);
+	d = opendir(snaps);
+	assert_non_null(d);
+	found = 0;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			assert_int_equal(strncmp(de->d_name, "trigger-", 8), 0);
+			snprintf(path, sizeof(path), "%s/%s", snaps, de->d_name);
+			found++;
+		}
+	closedir(d);
+	assert_int_equal(found, 1);
+	assert_mode(path, 0700);
+	if (rhook_read("check", path, &out)) {
+		char keep[PATH_MAX * 2 + 16];
+
+		snprintf(keep, sizeof(keep), "%s.failed", tmp);
+		rename(tmp, keep);
+		fail_msg("rhook-read check %s failed (kept in %s):\n%s", path, keep, out);
+	}
+	free(out);
+	assert_int_equal(rhook_read("json", path, &out), 0);
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n")) {
+		json_t *j = json_loads(l, 0, NULL);
+		const char *ev;
+
+		assert_non_null(j);
+		ev = json_string_value(json_object_get(j, "event"));
+		if (!strcmp(ev, "rhook:manifest_commit") && json_integer_value(json_object_get(j, "persist_ns")) > 1000000000)
+			slow_version = (uint64_t)json_integer_value(json_object_get(j, "version"));
+		else if (!strcmp(ev, "rhook:manifest_commit") && !slow_version)
+			commits_before++;
+		if (!strcmp(ev, "rhook:snapshot_trigger")) {
+			triggers++;
+			assert_string_equal(json_string_value(json_object_get(j, "condition")), "persist");
+			assert_true(slow_version != 0); /* after the event it fired on */
+			assert_int_equal(json_integer_value(json_object_get(j, "version")), (json_int_t)slow_version);
+			assert_int_equal(json_integer_value(json_object_get(j, "event_id")), 2);
+			assert_int_equal(json_integer_value(json_object_get(j, "threshold")), 1000000000);
+			assert_true(json_integer_value(json_object_get(j, "value")) > 1000000000);
+			assert_int_equal(json_integer_value(json_object_get(j, "snapshot")), 1);
+		}
+		json_decref(j);
+	}
+	free(out);
+	assert_int_equal(triggers, 1);
+	/* Rounds 0..4 came before the slow one. */
+	assert_true(commits_before >= 5);
+	rhook_rmtree(tmp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_snapshot_stop),
+		cmocka_unit_test(test_hostile_requests),
+		cmocka_unit_test(test_off),
+		cmocka_unit_test(test_trigger),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,122 @@
+/*
+ * ctl_workload.c - a running engine for ctl_control to trace from the
+ * outside: one region, flush rounds (put, flush, commit) with a hook
+ * registered, until stdin closes or --rounds N are done.
+ *
+ *   ctl_workload DIR [--rounds N] [--slow-persist K --delay-ms D] [--wait 1]
+ *
+ * --slow-persist K delays the manifest persist of round K (0-based) by
+ * D ms with the engine's failpoint (rhook_engine_set_fault_delay()).
+ * --wait 1: after N rounds, waits for stdin to close before exiting.
+ * Prints "ready" after the first round, "rounds N" after the rounds and
+ * "done" at the end.  Exit 0, or 1 with a message.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rhook/trace.h>
+
+#include "engine.h"
+
+static void die(const char *what)
+{
+	fprintf(stderr, "ctl_workload: %s: %s\n", what, rhook_engine_errmsg());
+	exit(1);
+}
+
+static void on_manifest(void *priv, rhook_region_id id, const struct rhook_action_list *a, uint64_t version)
+{
+	(void)priv, (void)id, (void)a, (void)version;
+}
+
+static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_manifest_updated = on_manifest };
+
+/* Whether stdin has closed (without blocking). */
+static bool stdin_closed(void)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	char c;
+
+	return poll(&p, 1, 0) > 0 && read(0, &c, 1) <= 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct rhook_column cols[2] = { { 0, "host", RHOOK_COLUMN_STRING, RHOOK_SEMANTIC_TAG, false },
+					       { 1, "ts", RHOOK_COLUMN_TIMESTAMP, RHOOK_SEMANTIC_TIMESTAMP, false } };
+	struct rhook_region_meta m = { .region_id = rhook_region_id_make(7, 1), .schema_version = 1,
+				       .columns = cols, .num_columns = 2 };
+	unsigned rounds = 0, slow = 0, delay_ms = 0, n;
+	bool wait = false;
+	struct rhook_engine_config cfg = { .size = sizeof(cfg) };
+	struct rhook_registry *reg;
+	struct rhook_engine *e;
+	struct rhook_region *r;
+	char path[PATH_MAX];
+
+	if (argc < 2)
+		return fprintf(stderr, "usage: ctl_workload DIR [--rounds N] [--slow-persist K --delay-ms D]\n"), 1;
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--rounds"))
+			rounds = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--slow-persist"))
+			slow = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--delay-ms"))
+			delay_ms = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--wait"))
+			wait = atoi(argv[i + 1]) != 0;
+	}
+	if (rhook_registry_new(&reg) || rhook_registry_add(reg, &ops, NULL, NULL))
+		die("registry");
+	cfg.registry = reg;
+	if (rhook_engine_new(&cfg, &e))
+		die("engine");
+	snprintf(path, sizeof(path), "%s/region", argv[1]);
+	if (rhook_region_create(e, path, &m, &r))
+		die("create");
+	/* The create's persist is behind: hit K + 1 from here is round K's. */
+	if (delay_ms)
+		rhook_engine_set_fault_delay(e, RHOOK_FAULT_PERSIST, (uint64_t)delay_ms * 1000000u, slow);
+	for (n = 0; !rounds || n < rounds; n++) {
+		struct rhook_row rows[64];
+		char keys[64][16];
+
+		for (int i = 0; i < 64; i++) {
+			int len = snprintf(keys[i], sizeof(keys[i]), "key-%02d", i % 16);
+
+			rows[i] = (struct rhook_row){ .ts = (int64_t)n * 64 + i, .key = (const uint8_t *)keys[i],
+						      .key_len = (uint32_t)len, .value = (const uint8_t *)"v",
+						      .value_len = 1 };
+		}
+		if (rhook_region_put(r, rows, 64, NULL) || rhook_region_flush(r, NULL))
+			die("flush");
+		if (!n) {
+			printf("ready\n");
+			fflush(stdout);
+		}
+		if (!rounds) {
+			if (stdin_closed())
+				break;
+			usleep(20000);
+		}
+	}
+	printf("rounds %u\n", n);
+	fflush(stdout);
+	if (wait) {
+		char c;
+
+		while (read(0, &c, 1) > 0)
+			;
+	}
+	rhook_region_close(r);
+	rhook_engine_free(e);
+	rhook_registry_free(reg);
+	printf("done\n");
+	return 0;
+}
