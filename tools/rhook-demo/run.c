@@ -597,6 +597,25 @@ static int conduct(struct demo *d, int argc, char **argv)
 	return status;
 }
 
+/* How to trace this process from outside while it runs (rhook-ctl sits beside rhook-demo). */
+static void print_ctl_usage(const struct demo *d)
+{
+	const char *bin = rhook_demo_exe_dir();
+	int pid = (int)getpid();
+
+	if (d->opt.quiet)
+		return;
+	printf("trace this run from another shell while it runs (pid %d):\n"
+	       "  %s/rhook-ctl %d status\n"
+	       "  %s/rhook-ctl %d %s\n"
+	       "  %s/rhook-ctl %d snapshot --dir %s/snapshot-1\n"
+	       "  %s/rhook-ctl %d trigger 'persist>100ms,hold>200ms'\n"
+	       "  %s/rhook-ctl %d stop\n\n",
+	       pid, bin, pid, bin, pid, d->trace[0] ? "status    # recording already" : "start --dir /tmp/rhook-demo-trace",
+	       bin, pid, d->dir, bin, pid, bin, pid);
+	fflush(stdout);
+}
+
 int rhook_demo_run(int argc, char **argv)
 {
 	static const struct rhook_hook_ops ops = {
@@ -630,6 +649,7 @@ int rhook_demo_run(int argc, char **argv)
 	if (note(d, "start the engine", rhook_engine_new(&ecfg, &d->engine)) || open_regions(d))
 		return 1;
 
+	print_ctl_usage(d);
 	start = now_s();
 	for (unsigned i = 0; i < d->opt.writers; i++) {
 		writers[i] = (struct writer){ .d = d, .id = i };
