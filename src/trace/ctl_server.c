@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "ctl_server.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -234,8 +235,8 @@ static void serve(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	/* The request first, so that a refused peer still reads its reply. */
 	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
-	if (n < 0)
-		return; /* nothing sent in time, or gone: no reply */
+	if (n <= 0)
+		return; /* nothing sent in time, or gone (a sweep's probe, sweep()): no reply */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || (cred.uid != geteuid() && cred.uid != 0)) {
 		snprintf(err, sizeof(err), "permission denied: only uid %u or root may control process %d",
 			 (unsigned)geteuid(), (int)getpid());
@@ -334,6 +335,43 @@ static int start_thread_locked(void)
 	return 0;
 }
 
+/*
+ * Removes the sockets of dead processes from the runtime directory (a
+ * process killed, or ended by _exit(), leaves its socket): those nobody
+ * listens on (ECONNREFUSED; a live one sees a connection closed at once,
+ * which ends its recv() immediately).  At most SWEEP_MAX entries.
+ */
+#define SWEEP_MAX 256
+static void sweep(void)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d;
+	int fd = dup(dir_fd);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) && n++ < SWEEP_MAX) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		size_t len = strlen(de->d_name);
+		int s;
+
+		if (de->d_type != DT_SOCK || len < 6 || strcmp(de->d_name + len - 5, ".sock") ||
+		    snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir_fd, de->d_name) >=
+			    (int)sizeof(sa.sun_path))
+			continue;
+		s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) && errno == ECONNREFUSED)
+			unlinkat(dir_fd, de->d_name, 0);
+		if (s >= 0)
+			close(s);
+	}
+	closedir(d);
+}
+
 /* Opens the runtime directory and binds the socket; 0 or -errno with a message. */
 static int open_channel(const char *dir, char *err, size_t err_size)
 {
@@ -350,6 +388,7 @@ static int open_channel(const char *dir, char *err, size_t err_size)
 	/* A socket left by a dead process of the same pid (no one else can write here). */
 	if (!fstatat(dir_fd, sock_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISSOCK(st.st_mode))
 		unlinkat(dir_fd, sock_name, 0);
+	sweep();
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir_fd, sock_name);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 8)) {

@@ -27,8 +27,9 @@
  * fork(): the child has no control channel and no trigger (its
  * inherited descriptors are closed; its recorder records as before);
  * the prepare handler waits for a snapshot in progress to finish.
- * At exit the socket is removed; a process killed leaves it behind, and
- * the next process of that pid replaces it.
+ * At exit the socket is removed; a process killed (or ended by _exit())
+ * leaves it behind: the next process of that pid replaces it, and every
+ * process that opens a channel removes those nobody listens on.
  */
 #ifndef RHOOK_TRACE_CTL_SERVER_H
 #define RHOOK_TRACE_CTL_SERVER_H

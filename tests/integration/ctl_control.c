@@ -44,11 +44,12 @@ struct workload {
 	FILE *out; /* its stdout */
 };
 
-/* Starts ctl_workload DIR ARGS... with the extra environment @env; waits for "ready". */
-static void spawn(struct workload *w, char *const env[], const char *dir, const char *args)
+/* Starts ctl_workload DIR ARGS... with the extra environment @env; its first line of output in @line. */
+static void spawn_first(struct workload *w, char *const env[], const char *dir, const char *args, char *line,
+			size_t size)
 {
 	int in[2], out[2];
-	char line[128], cmd[PATH_MAX * 2];
+	char cmd[PATH_MAX * 2];
 
 	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(out), 0);
@@ -70,7 +71,15 @@ static void spawn(struct workload *w, char *const env[], const char *dir, const 
 	w->in = in[1];
 	w->out = fdopen(out[0], "r");
 	assert_non_null(w->out);
-	assert_non_null(fgets(line, sizeof(line), w->out));
+	assert_non_null(fgets(line, (int)size, w->out));
+}
+
+/* spawn_first(), which must print "ready". */
+static void spawn(struct workload *w, char *const env[], const char *dir, const char *args)
+{
+	char line[128];
+
+	spawn_first(w, env, dir, args, line, sizeof(line));
 	assert_string_equal(line, "ready\n");
 }
 
@@ -439,6 +448,36 @@ static void test_trigger(void **state)
 	rhook_rmtree(tmp);
 }
 
+/*
+ * A snapshot taken in the middle of a flush (from its on_sst_files_written
+ * hook, rhook_recorder_snapshot()) holds the SST written and not its
+ * commit: rhook-read check passes, the SST unverifiable, not orphaned.
+ */
+static void test_snapshot_mid_flush(void **state)
+{
+	char tmp[PATH_MAX], e1[PATH_MAX + 32], args[PATH_MAX + 64], snap[PATH_MAX + 8], line[PATH_MAX + 32], *out;
+	char *env[] = { e1, NULL };
+	struct workload w;
+
+	(void)state;
+	rt_tmpdir(tmp, "ctlmid");
+	snprintf(e1, sizeof(e1), "RHOOK_TRACE_DIR=%s/trace", tmp);
+	snprintf(snap, sizeof(snap), "%s/mid", tmp);
+	snprintf(args, sizeof(args), "--rounds 3 --snapshot-in-hook '%s'", snap);
+	spawn_first(&w, env, tmp, args, line, sizeof(line));
+	assert_int_equal(strncmp(line, "snapshot ", 9), 0);
+	finish(&w);
+	assert_int_equal(rhook_read("check", snap, &out), 0);
+	assert_non_null(strstr(out, "check: OK"));
+	assert_non_null(strstr(out, "unverifiable"));
+	free(out);
+	assert_int_equal(rhook_read("print", snap, &out), 0);
+	assert_non_null(strstr(out, "rhook:sst_file_written"));
+	assert_null(strstr(out, "rhook:manifest_commit"));
+	free(out);
+	rhook_rmtree(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_requests),
 		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_trigger),
+		cmocka_unit_test(test_snapshot_mid_flush),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

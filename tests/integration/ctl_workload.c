@@ -8,6 +8,9 @@
  * --slow-persist K delays the manifest persist of round K (0-based) by
  * D ms with the engine's failpoint (rhook_engine_set_fault_delay()).
  * --wait 1: after N rounds, waits for stdin to close before exiting.
+ * --snapshot-in-hook PATH: the first on_sst_files_written takes a
+ * snapshot into PATH (rhook_recorder_snapshot()): a trace cut in the
+ * middle of a flush, its SST written and its commit not yet.
  * Prints "ready" after the first round, "rounds N" after the rounds and
  * "done" at the end.  Exit 0, or 1 with a message.
  */
@@ -35,7 +38,28 @@ static void on_manifest(void *priv, rhook_region_id id, const struct rhook_actio
 	(void)priv, (void)id, (void)a, (void)version;
 }
 
-static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_manifest_updated = on_manifest };
+static const char *snapshot_path;
+
+static void on_sst(void *priv, rhook_region_id id, const struct rhook_region_meta *meta,
+		   const struct rhook_sst_file *files, size_t n)
+{
+	char path[PATH_MAX];
+	int err;
+
+	(void)priv, (void)id, (void)meta, (void)files, (void)n;
+	if (!snapshot_path)
+		return;
+	err = rhook_recorder_snapshot(snapshot_path, path, sizeof(path));
+	if (err) {
+		fprintf(stderr, "ctl_workload: snapshot %s: %s\n", snapshot_path, strerror(-err));
+		exit(1);
+	}
+	printf("snapshot %s\n", path);
+	snapshot_path = NULL;
+}
+
+static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = on_sst,
+					   .on_manifest_updated = on_manifest };
 
 /* Whether stdin has closed (without blocking). */
 static bool stdin_closed(void)
@@ -69,6 +93,8 @@ int main(int argc, char **argv)
 			slow = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--delay-ms"))
 			delay_ms = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--snapshot-in-hook"))
+			snapshot_path = argv[i + 1];
 		else if (!strcmp(argv[i], "--wait"))
 			wait = atoi(argv[i + 1]) != 0;
 	}
