@@ -26,6 +26,16 @@
 /* One snapshot at a time: they share nothing, but two would double the memory and I/O for nothing. */
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 
+void rhook__rec_snapshot_before_fork(void)
+{
+	pthread_mutex_lock(&snap_lock);
+}
+
+void rhook__rec_snapshot_after_fork(void)
+{
+	pthread_mutex_unlock(&snap_lock);
+}
+
 int rhook__rec_view_begin(unsigned index, struct rhook__rec_view *v)
 {
 	struct rhook__recorder *r;
@@ -66,6 +76,8 @@ __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t size, in
 	}
 	return code;
 }
+
+_Static_assert(sizeof(struct rhr_header) % 8 == 0, "the header is copied in words");
 
 /* The geometry of a file, from its header (immutable once its version is set: format.h, H1). */
 struct geom {

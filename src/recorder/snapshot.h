@@ -62,6 +62,10 @@ struct rhook__snap_result {
 int rhook__rec_snapshot(int parent_dfd, const char *parent_path, const char *name, struct rhook__snap_result *res,
 			char *err, size_t err_size);
 
+/* fork(): waits for a snapshot in progress (the prepare handler), then lets parent and child take them again. */
+void rhook__rec_snapshot_before_fork(void);
+void rhook__rec_snapshot_after_fork(void);
+
 /*
  * A recorder file as a snapshot reads it: its mapping (format.h layout)
  * and its name.  Valid between rhook__rec_view_begin() and _end().

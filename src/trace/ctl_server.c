@@ -1,11 +1,13 @@
 /*
  * ctl_server.c - the control channel and its thread (see ctl_server.h).
  *
- * @ctl_lock serializes the state below between the thread, the public
- * rhook_recorder_snapshot_on() and fork(): the trigger settings, the
- * thread's start.  Innermost but for the recorder's own locks, which
- * the request handlers take (rhook_recorder_start/stop) while holding
- * it; never taken by the host's paths.
+ * @ctl_lock serializes the thread's start (the state below) between
+ * the constructor, rhook_recorder_snapshot_on() and fork(); held
+ * briefly, never while a request is served: a hook callback may call
+ * rhook_recorder_snapshot_on() while the thread's stop waits for that
+ * callback's grace period.  Lock order at fork: ctl_lock, then the
+ * triggers' setter lock, then the snapshot lock (each innermost in its
+ * own file); the prepare handler takes them all.
  */
 #define _GNU_SOURCE
 #include "ctl_server.h"
@@ -248,7 +250,6 @@ static void serve(int fd)
 		error_reply(&r, ret, err);
 		goto send;
 	}
-	pthread_mutex_lock(&ctl_lock);
 	switch (req.cmd) {
 	case RHOOK__CTL_STATUS:
 		do_status(&r);
@@ -266,7 +267,6 @@ static void serve(int fd)
 		do_trigger(&r, &req);
 		break;
 	}
-	pthread_mutex_unlock(&ctl_lock);
 send:
 	if (send(fd, r.buf, r.len, MSG_NOSIGNAL) < 0)
 		return; /* the peer went away: nothing to tell it */
@@ -288,9 +288,7 @@ static void *ctl_thread(void *arg)
 
 			if (read(wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				return NULL;
-			pthread_mutex_lock(&ctl_lock);
 			rhook__trig_service();
-			pthread_mutex_unlock(&ctl_lock);
 		}
 		if (listen_fd >= 0 && (p[1].revents & POLLIN)) {
 			int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -424,19 +422,26 @@ int rhook_recorder_snapshot_on(const char *spec, char *err, size_t err_size)
 	return ret;
 }
 
+/* Waits for a trigger setting or a snapshot in progress: the child may need their locks. */
 static void before_fork(void)
 {
 	pthread_mutex_lock(&ctl_lock);
+	rhook__trig_before_fork();
+	rhook__rec_snapshot_before_fork();
 }
 
 static void after_fork_parent(void)
 {
+	rhook__rec_snapshot_after_fork();
+	rhook__trig_after_fork();
 	pthread_mutex_unlock(&ctl_lock);
 }
 
 /* The thread did not survive: the child has no channel and no trigger (ctl_server.h). */
 static void after_fork_child(void)
 {
+	rhook__rec_snapshot_after_fork();
+	rhook__trig_after_fork();
 	rhook__trig_after_fork_child();
 	if (listen_fd >= 0)
 		close(listen_fd);

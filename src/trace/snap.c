@@ -79,15 +79,15 @@ int rhook__snap_take(const char *dir, const char *kind, struct rhook__snap_resul
 		memcpy(parent, dir, len);
 		parent[len] = '\0';
 		slash = strrchr(parent, '/');
+		if (strlen(slash ? slash + 1 : parent) >= sizeof(name)) {
+			snprintf(err, err_size, "%s: name too long", dir);
+			return -ENAMETOOLONG;
+		}
 		if (!slash) {
-			snprintf(name, sizeof(name), "%s", parent);
+			memcpy(name, parent, strlen(parent) + 1);
 			strcpy(parent, ".");
 		} else {
-			if (strlen(slash + 1) >= sizeof(name)) {
-				snprintf(err, err_size, "%s: name too long", dir);
-				return -ENAMETOOLONG;
-			}
-			strcpy(name, slash + 1);
+			memcpy(name, slash + 1, strlen(slash + 1) + 1);
 			if (slash == parent)
 				parent[1] = '\0';
 			else

@@ -2,7 +2,7 @@
  * trigger.c - snapshot triggers (see trigger.h).
  *
  * Shared state and who touches it:
- *   thresholds[]     written by rhook__trig_set() (callers serialize),
+ *   thresholds[]     written by rhook__trig_set() under set_lock,
  *                    read by producing threads; relaxed: each is one
  *                    word, read alone (a threshold changing under an
  *                    event may apply to it or not)
@@ -20,6 +20,7 @@
 #include "trigger.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,7 +189,32 @@ static unsigned cond_event(unsigned c)
 	return c == RHOOK__COND_DISPATCH ? RHOOK__EV_hook_dispatch : c == RHOOK__COND_LOST ? 0 : RHOOK__EV_manifest_commit;
 }
 
+static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void rhook__trig_before_fork(void)
+{
+	pthread_mutex_lock(&set_lock);
+}
+
+void rhook__trig_after_fork(void)
+{
+	pthread_mutex_unlock(&set_lock);
+}
+
+static int set_locked(const char *spec, char *err, size_t err_size);
+
 int rhook__trig_set(const char *spec, char *err, size_t err_size)
+{
+	int ret;
+
+	pthread_mutex_lock(&set_lock);
+	ret = set_locked(spec, err, err_size);
+	pthread_mutex_unlock(&set_lock);
+	return ret;
+}
+
+/* Parses @spec, then stores it; set_lock held. */
+static int set_locked(const char *spec, char *err, size_t err_size)
 {
 	uint64_t next[RHOOK__COND_COUNT];
 	unsigned events = 0;

@@ -61,9 +61,9 @@ void rhook__trig_dispatch(const struct rhook__ev_hook_dispatch *ev);
 /*
  * Arms the conditions of @spec (see above), replacing the previous
  * ones; 0 or -EINVAL with a message in @err naming the item.  Any
- * thread; callers serialize (rhook-ctl's thread, the constructor, the
- * API under the control lock).  Starts rhook-ctl's thread if needed
- * (via @start_thread, which may be NULL when the caller is that thread).
+ * thread but a signal handler; setters are serialized by an internal
+ * lock (innermost, held while parsing and storing only).  The caller
+ * makes sure rhook-ctl's thread runs (its eventfd set) first.
  */
 int rhook__trig_set(const char *spec, char *err, size_t err_size);
 
@@ -89,7 +89,11 @@ void rhook__trig_service(void);
 /* Snapshots triggered so far in this process, and the newest one's path (status). */
 uint32_t rhook__trig_taken(char *last, size_t size);
 
-/* A forked child: no thread serves it, so nothing is armed there. */
+/* fork(): the setter lock, taken by the prepare handler, dropped by parent and child. */
+void rhook__trig_before_fork(void);
+void rhook__trig_after_fork(void);
+
+/* A forked child (after rhook__trig_after_fork()): no thread serves it, so nothing is armed there. */
 void rhook__trig_after_fork_child(void);
 
 #endif /* RHOOK_TRACE_TRIGGER_H */

@@ -478,6 +478,62 @@ static void test_snapshot_mid_flush(void **state)
 	rhook_rmtree(tmp);
 }
 
+/*
+ * The newcomer's path: rhook-demo prints the rhook-ctl commands that
+ * trace it; run as printed while it runs, they start, snapshot and stop
+ * its recorder, and the snapshot passes rhook-read check.
+ */
+static void test_demo_prints_usage(void **state)
+{
+	char tmp[PATH_MAX], work[PATH_MAX + 8], envc[PATH_MAX + 32], cmd[PATH_MAX * 2], line[PATH_MAX * 2];
+	char snap[PATH_MAX + 32], *argv[] = { (char *)rt_bin("rhook-demo"), "--seconds", "6", "--no-recorder", "--dir",
+					     work, NULL };
+	unsigned ran = 0;
+	int out[2], status;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	rt_tmpdir(tmp, "ctldemo");
+	snprintf(work, sizeof(work), "%s/w", tmp);
+	snprintf(envc, sizeof(envc), "RHOOK_CTL_DIR=%s/ctl", tmp);
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		dup2(out[1], 1);
+		close(out[0]);
+		putenv(envc);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(out[1]);
+	f = fdopen(out[0], "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) && strcmp(line, "\n")) {
+		char *at = strstr(line, "/rhook-ctl ");
+
+		if (!at || strstr(line, " trigger "))
+			continue;
+		/* Each printed command, as printed, through the shell (rhook-ctl finds the demo's RHOOK_CTL_DIR itself). */
+		snprintf(cmd, sizeof(cmd), "%.*s", (int)strcspn(line, "\n"), line);
+		assert_int_equal(rt_run((char *[]){ "/bin/sh", "-c", cmd, NULL }, NULL, NULL, NULL), 0);
+		if (strstr(line, " start "))
+			usleep(500000);
+		ran++;
+	}
+	assert_int_equal(ran, 4); /* status, start, snapshot, stop */
+	while (fgets(line, sizeof(line), f))
+		;
+	fclose(f);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	snprintf(snap, sizeof(snap), "%s/snapshot-1", work);
+	assert_int_equal(rt_run((char *[]){ (char *)rt_bin("rhook-read"), "check", snap, NULL }, NULL, NULL, NULL), 0);
+	rhook_rmtree(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_trigger),
 		cmocka_unit_test(test_snapshot_mid_flush),
+		cmocka_unit_test(test_demo_prints_usage),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

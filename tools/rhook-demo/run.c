@@ -605,14 +605,15 @@ static void print_ctl_usage(const struct demo *d)
 
 	if (d->opt.quiet)
 		return;
-	printf("trace this run from another shell while it runs (pid %d):\n"
-	       "  %s/rhook-ctl %d status\n"
-	       "  %s/rhook-ctl %d %s\n"
-	       "  %s/rhook-ctl %d snapshot --dir %s/snapshot-1\n"
-	       "  %s/rhook-ctl %d trigger 'persist>100ms,hold>200ms'\n"
-	       "  %s/rhook-ctl %d stop\n\n",
-	       pid, bin, pid, bin, pid, d->trace[0] ? "status    # recording already" : "start --dir /tmp/rhook-demo-trace",
-	       bin, pid, d->dir, bin, pid, bin, pid);
+	printf("trace this run from another shell while it runs (pid %d; man rhook-ctl):\n", pid);
+	printf("  %s/rhook-ctl %d status\n", bin, pid);
+	if (!d->trace[0])
+		printf("  %s/rhook-ctl %d start --dir %s/ctl-trace\n", bin, pid, d->dir);
+	printf("  %s/rhook-ctl %d snapshot --dir %s/snapshot-1\n", bin, pid, d->dir);
+	printf("  %s/rhook-ctl %d trigger 'persist>100ms,hold>200ms'\n", bin, pid);
+	if (!d->trace[0])
+		printf("  %s/rhook-ctl %d stop\n", bin, pid);
+	printf("\n");
 	fflush(stdout);
 }
 
