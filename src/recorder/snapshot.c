@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "../core/urcu.h"
 #include "clock.h"
+#include "fault.h"
 #include "format.h"
 #include "recorder_impl.h"
 #include "shm.h"
@@ -77,7 +79,9 @@ __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t size, in
 	return code;
 }
 
-_Static_assert(sizeof(struct rhr_header) % 8 == 0, "the header is copied in words");
+_Static_assert(sizeof(struct rhr_header) % 8 == 0 && offsetof(struct rhr_header, stop) % 8 == 0 &&
+		       offsetof(struct rhr_header, state) % 8 == 0,
+	       "the header is copied in words");
 
 /* The geometry of a file, from its header (immutable once its version is set: format.h, H1). */
 struct geom {
@@ -273,7 +277,14 @@ static int copy_file(unsigned index, int dfd, const char *dir, uint64_t *gen, st
 		ret = fail(err, err_size, -ENOENT, "recording stopped during the snapshot");
 		goto out;
 	}
-	rhr_copy_out(&hdr, v.map, sizeof(hdr));
+	/*
+	 * Every word but the stop anchor, which stop and exit store plainly
+	 * before their release store of state (format.h, H2): the snapshot
+	 * has a stop anchor of its own.
+	 */
+	rhr_copy_out(&hdr, v.map, offsetof(struct rhr_header, stop));
+	rhr_copy_out(&hdr.state, v.map + offsetof(struct rhr_header, state),
+		     sizeof(hdr) - offsetof(struct rhr_header, state));
 	hdr.stop = rhook__anchor_now(v.clock);
 	rhook__rec_view_end();
 	hdr.state = RHR_STATE_STOPPED;
@@ -352,6 +363,9 @@ int rhook__rec_snapshot(int parent_dfd, const char *parent_path, const char *nam
 		ret = fail(err, err_size, -ENOENT, "not recording");
 	else if (ret > 0)
 		ret = 0; /* past the last file */
+	/* Its file was truncated meanwhile (fault.h): what was copied may be zeros, not the rings. */
+	if (!ret && rhook__rec_faulted())
+		ret = fail(err, err_size, -EIO, "the recorder lost its trace file (truncated, or an I/O error)");
 	if (!ret && renameat2(parent_dfd, tmp, parent_dfd, name, RENAME_NOREPLACE))
 		ret = fail(err, err_size, -errno, "%s: cannot rename %s to it: %s", res->path, tmp, strerror(errno));
 	if (ret)

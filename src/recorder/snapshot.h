@@ -56,6 +56,7 @@ struct rhook__snap_result {
  *  -ENOENT   not recording (or recording stopped during the copy);
  *  -EEXIST   @name exists in @parent_dfd;
  *  -EINVAL   @name is not one path component;
+ *  -EIO      the recorder lost its file (truncated) before or during the copy;
  *  -ENOMEM, or an errno of mkdir, open, write or rename (-ENOSPC ...),
  * with a message in @err.
  */

@@ -21,11 +21,13 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -301,30 +303,69 @@ static void *ctl_thread(void *arg)
 	}
 }
 
+/*
+ * The thread's stack: its own mapping, with a guard page below.  Not
+ * glibc's cached stacks: a child forked while the thread runs would hand
+ * that stack, and with it the thread's pthread_t, to its next new
+ * thread, which ThreadSanitizer (still counting the thread as running
+ * there) refuses ("dup thread").  A user stack is never reused.  Its
+ * size is the default threads get (glibc puts the static TLS in it),
+ * committed only as it is touched.
+ */
+#define GUARD_SIZE (64u * 1024u)
+
+static size_t stack_size(void)
+{
+	pthread_attr_t a;
+	size_t n = 0;
+
+	if (!pthread_getattr_default_np(&a)) {
+		pthread_attr_getstacksize(&a, &n);
+		pthread_attr_destroy(&a);
+	}
+	return n < (1u << 20) ? 8u << 20 : n;
+}
+
 /* Starts the thread; ctl_lock held.  0 or -errno. */
 static int start_thread_locked(void)
 {
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t tid;
+	size_t size = stack_size();
+	uint8_t *stack;
 	int err;
 
 	if (thread_started)
 		return 0;
-	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (wake_fd < 0)
+	stack = mmap(NULL, GUARD_SIZE + size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1,
+		     0);
+	if (stack == MAP_FAILED)
 		return -errno;
+	if (mprotect(stack, GUARD_SIZE, PROT_NONE)) {
+		err = -errno;
+		munmap(stack, GUARD_SIZE + size);
+		return err;
+	}
+	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (wake_fd < 0) {
+		err = -errno;
+		munmap(stack, GUARD_SIZE + size);
+		return err;
+	}
 	/* The host's signals go to its own threads, never to this one. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstack(&attr, stack + GUARD_SIZE, size);
 	err = pthread_create(&tid, &attr, ctl_thread, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		close(wake_fd);
 		wake_fd = -1;
+		munmap(stack, GUARD_SIZE + size);
 		return -err;
 	}
 	pthread_setname_np(tid, "rhook-ctl");

@@ -234,6 +234,16 @@ static void test_start_snapshot_stop(void **state)
 	assert_non_null(strstr(out, "rhook:manifest_commit"));
 	assert_non_null(strstr(out, "rhook:flush_end"));
 	free(out);
+	{
+		char ctf[PATH_MAX + 8];
+
+		snprintf(ctf, sizeof(ctf), "%s/ctf", tmp);
+		assert_int_equal(rt_run((char *[]){ (char *)rt_bin("rhook-read"), "export", "--ctf", ctf, snap, NULL }, NULL,
+					NULL, NULL),
+				 0);
+		assert_int_equal(rhook_read("check", ctf, &out), 0);
+		free(out);
+	}
 	/* The process's name, not the control thread's, names the trace. */
 	assert_int_equal(rt_run((char *[]){ (char *)rt_bin("rhook-read"), "stats", snap, NULL }, NULL, &out, NULL), 0);
 	assert_non_null(strstr(out, "(ctl_workload)"));

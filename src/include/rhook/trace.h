@@ -159,7 +159,8 @@ RHOOK_API int rhook_recorder_path(char *buf, size_t size);
  * temporary name and renamed when complete.  Its path goes to @path
  * (@path_size bytes; @path may be NULL).  Readable by every rhook-read
  * subcommand and the babeltrace2 plugin.  Not from a signal handler.
- * 0, or -ENOENT (not recording), -EEXIST (@dir exists), -ELOOP,
+ * 0, or -ENOENT (not recording), -EEXIST (@dir exists), -EIO (the
+ * recorder lost its trace file: truncated under it), -ELOOP,
  * -ENOTDIR, -EPERM (as for rhook_recorder_start()), -ERANGE (taken, but
  * its path does not fit @path), -ENOMEM, or an errno of mkdir, open,
  * write or rename.
