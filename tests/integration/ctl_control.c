@@ -458,6 +458,102 @@ static void test_trigger(void **state)
 	rhook_rmtree(tmp);
 }
 
+/* Names of the entries of @dir but "." and "..", sorted, into @names (at most @max); their count. */
+static unsigned list_dir(const char *dir, char names[][NAME_MAX + 1], unsigned max)
+{
+	struct dirent **de;
+	int n = scandir(dir, &de, NULL, alphasort);
+	unsigned k = 0;
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(de[i]->d_name, ".") && strcmp(de[i]->d_name, "..") && k < max)
+			snprintf(names[k++], NAME_MAX + 1, "%s", de[i]->d_name);
+		free(de[i]);
+	}
+	free(de);
+	return k;
+}
+
+/* Waits (bounded) until rhook-ctl status of @pid says @want triggered snapshots. */
+static void wait_triggered(pid_t pid, unsigned want)
+{
+	char expect[64], *out;
+	bool seen = false;
+
+	snprintf(expect, sizeof(expect), "triggered_snapshots: %u\n", want);
+	for (int i = 0; i < 600 && !seen; i++) {
+		assert_int_equal(ctl(pid, &out, NULL, "status", NULL), 0);
+		seen = strstr(out, expect) != NULL;
+		free(out);
+		if (!seen)
+			usleep(50000);
+	}
+	assert_true(seen);
+}
+
+/*
+ * Retention and rate limit: three slow commits, no rate limit, two kept:
+ * the two newest snapshots remain.  Then two slow commits within the
+ * interval: one snapshot, two trigger records, the second numbered 0.
+ */
+static void test_trigger_retention(void **state)
+{
+	char tmp[PATH_MAX], snaps[PATH_MAX + 8], e1[PATH_MAX + 32], e2[PATH_MAX + 48], e3[PATH_MAX + 32];
+	char names[8][NAME_MAX + 1], line[64], path[PATH_MAX * 2], *out;
+	char *env[] = { e1, e2, e3, "RHOOK_TRACE_SNAPSHOT_ON=persist>300ms", "RHOOK_TRACE_SNAPSHOT_KEEP=2",
+			"RHOOK_TRACE_SNAPSHOT_INTERVAL=1ms", NULL };
+	char e4[PATH_MAX + 32], w2[PATH_MAX + 8];
+	char *env_limited[] = { e4, e2, e3, "RHOOK_TRACE_SNAPSHOT_ON=persist>300ms", NULL };
+	struct workload w;
+	unsigned n;
+
+	(void)state;
+	rt_tmpdir(tmp, "ctlkeep");
+	snprintf(snaps, sizeof(snaps), "%s/snaps", tmp);
+	snprintf(e1, sizeof(e1), "RHOOK_TRACE_DIR=%s/trace", tmp);
+	snprintf(e2, sizeof(e2), "RHOOK_TRACE_SNAPSHOT_DIR=%s", snaps);
+	snprintf(e3, sizeof(e3), "RHOOK_CTL_DIR=%s/ctl", tmp);
+	spawn(&w, env, tmp, "--rounds 8 --slow-persist 2 --slow-rounds 3 --delay-ms 500 --wait 1");
+	assert_non_null(fgets(line, sizeof(line), w.out));
+	wait_triggered(w.pid, 3);
+	finish(&w);
+	n = list_dir(snaps, names, 8);
+	assert_int_equal(n, 2);
+	/* trigger-<pid>-<n>-...: the second and the third remain. */
+	for (unsigned i = 0; i < n; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "trigger-%d-%u-", (int)w.pid, i + 2);
+		assert_int_equal(strncmp(names[i], want, strlen(want)), 0);
+	}
+
+	rhook_rmtree(snaps);
+	snprintf(e4, sizeof(e4), "RHOOK_TRACE_DIR=%s/trace2", tmp);
+	snprintf(w2, sizeof(w2), "%s/w2", tmp);
+	assert_int_equal(mkdir(w2, 0700), 0);
+	spawn(&w, env_limited, w2, "--rounds 8 --slow-persist 2 --slow-rounds 2 --delay-ms 500 --wait 1");
+	assert_non_null(fgets(line, sizeof(line), w.out));
+	wait_triggered(w.pid, 1);
+	finish(&w);
+	assert_int_equal(list_dir(snaps, names, 8), 1);
+	/* The live trace holds both records: the first numbered 1, the second suppressed. */
+	snprintf(path, sizeof(path), "%s/trace2", tmp);
+	assert_int_equal(rhook_read("json", path, &out), 0);
+	{
+		const char *first = strstr(out, "\"event\":\"rhook:snapshot_trigger\"");
+		const char *second = first ? strstr(first + 1, "\"event\":\"rhook:snapshot_trigger\"") : NULL;
+
+		assert_non_null(first);
+		assert_non_null(second);
+		assert_null(strstr(second + 1, "\"event\":\"rhook:snapshot_trigger\""));
+		assert_non_null(strstr(first, "\"snapshot\":1,"));
+		assert_non_null(strstr(second, "\"snapshot\":0,"));
+	}
+	free(out);
+	rhook_rmtree(tmp);
+}
+
 /*
  * A snapshot taken in the middle of a flush (from its on_sst_files_written
  * hook, rhook_recorder_snapshot()) holds the SST written and not its
@@ -551,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_requests),
 		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_trigger),
+		cmocka_unit_test(test_trigger_retention),
 		cmocka_unit_test(test_snapshot_mid_flush),
 		cmocka_unit_test(test_demo_prints_usage),
 	};

@@ -6,7 +6,8 @@
  *   ctl_workload DIR [--rounds N] [--slow-persist K --delay-ms D] [--wait 1]
  *
  * --slow-persist K delays the manifest persist of round K (0-based) by
- * D ms with the engine's failpoint (rhook_engine_set_fault_delay()).
+ * D ms with the engine's failpoint (rhook_engine_set_fault_delay());
+ * --slow-rounds C: of rounds K to K + C - 1 (default 1).
  * --wait 1: after N rounds, waits for stdin to close before exiting.
  * --snapshot-in-hook PATH: the first on_sst_files_written takes a
  * snapshot into PATH (rhook_recorder_snapshot()): a trace cut in the
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
 					       { 1, "ts", RHOOK_COLUMN_TIMESTAMP, RHOOK_SEMANTIC_TIMESTAMP, false } };
 	struct rhook_region_meta m = { .region_id = rhook_region_id_make(7, 1), .schema_version = 1,
 				       .columns = cols, .num_columns = 2 };
-	unsigned rounds = 0, slow = 0, delay_ms = 0, n;
+	unsigned rounds = 0, slow = 0, slow_rounds = 1, delay_ms = 0, n;
 	bool wait = false;
 	struct rhook_engine_config cfg = { .size = sizeof(cfg) };
 	struct rhook_registry *reg;
@@ -93,6 +94,8 @@ int main(int argc, char **argv)
 			slow = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--delay-ms"))
 			delay_ms = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--slow-rounds"))
+			slow_rounds = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--snapshot-in-hook"))
 			snapshot_path = argv[i + 1];
 		else if (!strcmp(argv[i], "--wait"))
@@ -106,13 +109,13 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/region", argv[1]);
 	if (rhook_region_create(e, path, &m, &r))
 		die("create");
-	/* The create's persist is behind: hit K + 1 from here is round K's. */
-	if (delay_ms)
-		rhook_engine_set_fault_delay(e, RHOOK_FAULT_PERSIST, (uint64_t)delay_ms * 1000000u, slow);
 	for (n = 0; !rounds || n < rounds; n++) {
 		struct rhook_row rows[64];
 		char keys[64][16];
 
+		/* Armed for this round's persist, the next hit (the create's is behind). */
+		if (delay_ms && n >= slow && n < slow + slow_rounds)
+			rhook_engine_set_fault_delay(e, RHOOK_FAULT_PERSIST, (uint64_t)delay_ms * 1000000u, 0);
 		for (int i = 0; i < 64; i++) {
 			int len = snprintf(keys[i], sizeof(keys[i]), "key-%02d", i % 16);
 
