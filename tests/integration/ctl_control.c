@@ -12,7 +12,9 @@
  *  - a snapshot trigger: the engine's failpoint delays one persist past
  *    persist>1s; exactly one snapshot appears, holding the commits
  *    before the slow one, the slow one and the trigger record, and
- *    rhook-read check passes on it.
+ *    rhook-read check passes on it; retention and rate limit; lost>0;
+ *  - a snapshot cut in the middle of a flush passes rhook-read check;
+ *  - the demo's printed rhook-ctl commands work as printed.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -555,6 +557,40 @@ static void test_trigger_retention(void **state)
 }
 
 /*
+ * lost>0: a discard-mode recorder with 8 KiB per thread fills up and
+ * drops events; the drop wakes rhook-ctl, which finds the drops over the
+ * threshold, records the trigger (condition lost) and takes a snapshot.
+ */
+static void test_trigger_lost(void **state)
+{
+	char tmp[PATH_MAX], snaps[PATH_MAX + 8], e1[PATH_MAX + 32], e2[PATH_MAX + 48], e3[PATH_MAX + 32];
+	char names[8][NAME_MAX + 1], line[64], path[PATH_MAX * 2], *out;
+	char *env[] = { e1, e2, e3, "RHOOK_TRACE_SNAPSHOT_ON=lost>0", "RHOOK_TRACE_MODE=discard",
+			"RHOOK_TRACE_BUFFER_SIZE=8k", "RHOOK_TRACE_SUBBUFFERS=2", NULL };
+	struct workload w;
+
+	(void)state;
+	rt_tmpdir(tmp, "ctllost");
+	snprintf(snaps, sizeof(snaps), "%s/snaps", tmp);
+	snprintf(e1, sizeof(e1), "RHOOK_TRACE_DIR=%s/trace", tmp);
+	snprintf(e2, sizeof(e2), "RHOOK_TRACE_SNAPSHOT_DIR=%s", snaps);
+	snprintf(e3, sizeof(e3), "RHOOK_CTL_DIR=%s/ctl", tmp);
+	spawn(&w, env, tmp, "--rounds 60 --wait 1");
+	assert_non_null(fgets(line, sizeof(line), w.out));
+	wait_triggered(w.pid, 1);
+	finish(&w);
+	assert_int_equal(list_dir(snaps, names, 8), 1);
+	snprintf(path, sizeof(path), "%s/%s", snaps, names[0]);
+	assert_int_equal(rhook_read("check", path, &out), 0);
+	free(out);
+	assert_int_equal(rhook_read("json", path, &out), 0);
+	assert_non_null(strstr(out, "\"event\":\"rhook:snapshot_trigger\""));
+	assert_non_null(strstr(out, "\"condition\":\"lost\""));
+	free(out);
+	rhook_rmtree(tmp);
+}
+
+/*
  * A snapshot taken in the middle of a flush (from its on_sst_files_written
  * hook, rhook_recorder_snapshot()) holds the SST written and not its
  * commit: rhook-read check passes, the SST unverifiable, not orphaned.
@@ -648,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_trigger),
 		cmocka_unit_test(test_trigger_retention),
+		cmocka_unit_test(test_trigger_lost),
 		cmocka_unit_test(test_snapshot_mid_flush),
 		cmocka_unit_test(test_demo_prints_usage),
 	};
