@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				rhook__print_event(&o, &s->ev, false);
 				rhook__print_event(&o, &s->ev, true);
 			}
-			shares += rhook__rd_lost_total(&s->lost);
+			shares = rhook__rd_sat_add(shares, rhook__rd_lost_total(&s->lost));
 		}
 		if (shares > rhook__rd_lost_total(&proc.lost))
 			abort();

@@ -171,7 +171,7 @@ static bool truncated(const struct rhbt_source *src, const struct rhook__rd_proc
 /* Ends @s at its last event, announcing what is left of its losses: at most 8 messages. */
 static int end_stream(struct rhbt_iter *it, struct rhbt_stream *s)
 {
-	uint64_t lost = (s->rd ? rhook__rd_lost_total(&s->rd->lost) : 0) + s->extra;
+	uint64_t lost = rhook__rd_sat_add(s->rd ? rhook__rd_lost_total(&s->rd->lost) : 0, s->extra);
 	int ret = 0;
 
 	if (s->rd && s->rd->err) {

@@ -168,7 +168,7 @@ static void set_extra(struct rhbt_source *src, const struct rhbt_trace *t)
 			continue;
 		first = first ? first : s;
 		if (s->rd)
-			rest -= rhook__rd_lost_total(&s->rd->lost);
+			rest = rhook__rd_sat_sub(rest, rhook__rd_lost_total(&s->rd->lost));
 	}
 	if (first)
 		first->extra = rest;

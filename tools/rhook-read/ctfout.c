@@ -617,12 +617,12 @@ static int finish_trace(struct trace *t, char *err, size_t err_size)
 
 	for (size_t i = 0; i < t->num_streams; i++)
 		if (t->streams[i]->src)
-			rest -= rhook__rd_lost_total(&t->streams[i]->src->lost);
+			rest = rhook__rd_sat_sub(rest, rhook__rd_lost_total(&t->streams[i]->src->lost));
 	if (!t->num_streams && !new_stream(t, NULL, err, err_size))
 		return -ENOMEM;
 	for (size_t i = 0; !ret && i < t->num_streams; i++) {
 		struct stream *s = t->streams[i];
-		uint64_t lost = (s->src ? rhook__rd_lost_total(&s->src->lost) : 0) + (i ? 0 : rest);
+		uint64_t lost = rhook__rd_sat_add(s->src ? rhook__rd_lost_total(&s->src->lost) : 0, i ? 0 : rest);
 		uint64_t at = s->written || s->len > PACKET_HEAD ? s->end : p->start_mono;
 
 		ret = flush_events(s);

@@ -100,9 +100,27 @@ static inline const struct rhook__rd_stream *rhook__rd_event_stream(const struct
 }
 
 /* Sum of the counters of @l. */
+/* @a + @b, UINT64_MAX when that overflows: counts read from a file may be anything. */
+static inline uint64_t rhook__rd_sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+/* @a - @b, 0 below: what a saturated total leaves after its (saturated) shares. */
+static inline uint64_t rhook__rd_sat_sub(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* Every count of @l, saturating: a stream's total never exceeds its process's (both saturate alike). */
 static inline uint64_t rhook__rd_lost_total(const struct rhook__rd_lost *l)
 {
-	return l->discard + l->overwrite + l->no_buffer + l->nested + l->reader + l->damaged;
+	uint64_t t = rhook__rd_sat_add(l->discard, l->overwrite);
+
+	t = rhook__rd_sat_add(t, l->no_buffer);
+	t = rhook__rd_sat_add(t, l->nested);
+	t = rhook__rd_sat_add(t, l->reader);
+	return rhook__rd_sat_add(t, l->damaged);
 }
 
 #endif /* RHOOK_READ_EVENT_H */

@@ -169,8 +169,9 @@ static int add_stream(struct rhook__recfile *f, uint32_t i, struct rhr_anchor *e
 	s->s.buffer = i;
 	s->s.lost.discard = counter(f, &b->lost_discard);
 	s->s.lost.overwrite = counter(f, &b->lost_overwrite);
-	f->proc->lost.discard += s->s.lost.discard;
-	f->proc->lost.overwrite += s->s.lost.overwrite;
+	/* Saturating: a hostile file's counters must not wrap the process's below its streams'. */
+	f->proc->lost.discard = rhook__rd_sat_add(f->proc->lost.discard, s->s.lost.discard);
+	f->proc->lost.overwrite = rhook__rd_sat_add(f->proc->lost.overwrite, s->s.lost.overwrite);
 	for (uint32_t slot = 0; slot < f->hdr.num_subbuffers; slot++) {
 		struct rhr_sbhdr sb;
 
