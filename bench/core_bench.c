@@ -96,7 +96,7 @@ static void run_fire(uint64_t iters, void *arg)
 
 static void run_tracepoint(uint64_t iters, void *arg)
 {
-	struct rhook__ev_hook_dispatch ev = { 0 };
+	struct rhw_ev_hook_dispatch ev = { 0 };
 
 	(void)arg;
 	for (uint64_t i = 0; i < iters; i++) {
@@ -222,7 +222,7 @@ static void run_dispatch_churning(uint64_t iters, void *arg)
 static bool lttng_recording(void)
 {
 #define RHOOK__BENCH_ENABLED(num, name, FIELDS) || lttng_ust_tracepoint_enabled(rhook, name)
-	return false RHOOK__EVENTS(RHOOK__BENCH_ENABLED);
+	return false RHW_EVENTS(RHOOK__BENCH_ENABLED);
 #undef RHOOK__BENCH_ENABLED
 }
 

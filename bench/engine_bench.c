@@ -54,7 +54,7 @@ static void noop_manifest(void *priv, rhook_region_id id, const struct rhook_act
 /* Empties the regions' directory between rounds (outside the timing). */
 static void reset_dir(const char *dir)
 {
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 	mkdir(dir, 0700);
 }
 
@@ -70,7 +70,7 @@ static int add_size(const char *path, const struct stat *st, int flag, struct FT
 
 static void die(const char *what)
 {
-	fprintf(stderr, "rhook-bench-engine: %s: %s\n", what, rhook_engine_errmsg());
+	fprintf(stderr, "rhook-bench-engine: %s: %s\n", what, lsm_engine_errmsg());
 	exit(1);
 }
 
@@ -79,10 +79,10 @@ static void die(const char *what)
  * rows flushed on the engine's workers, then compacted; returns the ns
  * it took.  Region creation and removal are outside the timing.
  */
-static uint64_t workload(struct rhook_engine *e, const char *dir, unsigned round)
+static uint64_t workload(struct lsm_engine *e, const char *dir, unsigned round)
 {
-	struct rhook_region **rs = calloc(regions, sizeof(*rs));
-	struct rhook_row *rows = calloc(rows_per_flush, sizeof(*rows));
+	struct lsm_region **rs = calloc(regions, sizeof(*rs));
+	struct lsm_row *rows = calloc(rows_per_flush, sizeof(*rows));
 	char (*keys)[24] = calloc(rows_per_flush, sizeof(*keys)), path[PATH_MAX + 32];
 	static const char value[64] = "a value of some realistic length for a time series point.....";
 	uint64_t t0, t1;
@@ -93,7 +93,7 @@ static uint64_t workload(struct rhook_engine *e, const char *dir, unsigned round
 		struct rhook_region_meta meta = { .region_id = rhook_region_id_make(round + 1, r), .schema_version = 1 };
 
 		snprintf(path, sizeof(path), "%s/r%u-%u", dir, round, r);
-		if (rhook_region_create(e, path, &meta, &rs[r]))
+		if (lsm_region_create(e, path, &meta, &rs[r]))
 			die("create");
 	}
 	t0 = bench_now_ns();
@@ -102,25 +102,25 @@ static uint64_t workload(struct rhook_engine *e, const char *dir, unsigned round
 			for (unsigned i = 0; i < rows_per_flush; i++) {
 				int kl = snprintf(keys[i], sizeof(keys[i]), "host-%04u", (i * 7919u + f) % 1000u);
 
-				rows[i] = (struct rhook_row){ .ts = (int64_t)f * rows_per_flush + i,
+				rows[i] = (struct lsm_row){ .ts = (int64_t)f * rows_per_flush + i,
 							      .key = (const uint8_t *)keys[i], .key_len = (uint32_t)kl,
 							      .value = (const uint8_t *)value, .value_len = sizeof(value) };
 			}
-			if (rhook_region_put(rs[r], rows, rows_per_flush, NULL) ||
-			    rhook_engine_submit(e, rs[r], RHOOK_JOB_FLUSH))
+			if (lsm_region_put(rs[r], rows, rows_per_flush, NULL) ||
+			    lsm_engine_submit(e, rs[r], LSM_JOB_FLUSH))
 				die("put");
 		}
-		if (rhook_engine_wait(e))
+		if (lsm_engine_wait(e))
 			die("flush");
 	}
 	for (unsigned r = 0; r < regions; r++)
-		if (rhook_engine_submit(e, rs[r], RHOOK_JOB_COMPACT))
+		if (lsm_engine_submit(e, rs[r], LSM_JOB_COMPACT))
 			die("submit");
-	if (rhook_engine_wait(e))
+	if (lsm_engine_wait(e))
 		die("compaction");
 	t1 = bench_now_ns();
 	for (unsigned r = 0; r < regions; r++)
-		rhook_region_close(rs[r]);
+		lsm_region_close(rs[r]);
 	free(rs);
 	free(rows);
 	free(keys);
@@ -130,11 +130,11 @@ static uint64_t workload(struct rhook_engine *e, const char *dir, unsigned round
 enum { LEG_OFF, LEG_NOOP, LEG_LTTNG, LEG_RECORDER, LEGS };
 
 /* Around the timed part of a leg: tracing on, and off again. */
-static void leg_begin(int l, struct rhook_lttngctl *s, const char *rec_dir)
+static void leg_begin(int l, struct tc_lttngctl *s, const char *rec_dir)
 {
 	struct rhook_recorder_config rc = { .size = sizeof(rc), .dir = rec_dir };
 
-	if (l == LEG_LTTNG && rhook_lttngctl_start(s))
+	if (l == LEG_LTTNG && tc_lttngctl_start(s))
 		die("lttng start");
 	if (l == LEG_RECORDER && rhook_recorder_start(&rc))
 		die("recorder start");
@@ -147,9 +147,9 @@ static void leg_begin(int l, struct rhook_lttngctl *s, const char *rec_dir)
 	usleep(300000);
 }
 
-static void leg_end(int l, struct rhook_lttngctl *s, const char *rec_dir)
+static void leg_end(int l, struct tc_lttngctl *s, const char *rec_dir)
 {
-	if (l == LEG_LTTNG && rhook_lttngctl_stop(s))
+	if (l == LEG_LTTNG && tc_lttngctl_stop(s))
 		die("lttng stop");
 	if (l == LEG_RECORDER) {
 		if (rhook_recorder_stop())
@@ -167,13 +167,13 @@ int main(int argc, char **argv)
 						  "e2e_recorder_overhead" };
 	/* The issues' floors; the recorder leg has none. */
 	static const double floors[LEGS] = { 0, 1.01, 1.03, 0 };
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .workers = 2 };
+	struct lsm_engine_config cfg = { .size = sizeof(cfg), .workers = 2 };
 	struct rhook_registry *none, *one;
-	struct rhook_engine *engines[LEGS];
+	struct lsm_engine *engines[LEGS];
 	double samples[LEGS][MAX_ROUNDS], paired[LEGS][MAX_ROUNDS], med[LEGS];
 	const char *tmp = getenv("TMPDIR");
-	struct rhook_lttngctl s;
-	struct rhook_lttngctl_opts so = { 0 };
+	struct tc_lttngctl s;
+	struct tc_lttngctl_opts so = { 0 };
 	char root[PATH_MAX], dir[PATH_MAX + 16], trace_dir[PATH_MAX + 16], rec_dir[PATH_MAX + 16];
 	uint64_t recorder_bytes;
 	bool lttng;
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	mkdir(dir, 0700);
 	so.output_dir = trace_dir;
 	lttng = rhook_lttng_loaded();
-	if (lttng && rhook_lttngctl_begin(&s, &so)) {
+	if (lttng && tc_lttngctl_begin(&s, &so)) {
 		fprintf(stderr, "rhook-bench-engine: cannot create an LTTng session; the LTTng leg is skipped\n");
 		lttng = false;
 	}
@@ -214,7 +214,7 @@ int main(int argc, char **argv)
 		die("registry");
 	for (int l = 0; l < LEGS; l++) {
 		cfg.registry = l == LEG_NOOP ? one : none;
-		if (rhook_engine_new(&cfg, &engines[l]))
+		if (lsm_engine_new(&cfg, &engines[l]))
 			die("engine");
 	}
 	fprintf(stderr, "rhook-bench-engine: %u rounds x %u regions x %u flushes of %u rows + compaction, LTTng %s\n",
@@ -251,20 +251,20 @@ int main(int argc, char **argv)
 				r <= floors[l] ? "met" : "MISSED");
 	}
 	for (int l = 0; l < LEGS; l++)
-		rhook_engine_free(engines[l]);
+		lsm_engine_free(engines[l]);
 	rhook_registry_free(none);
 	rhook_registry_free(one);
 	/* The traced legs must have produced traces, or they measured nothing. */
 	recorder_bytes = trace_bytes;
 	trace_bytes = 0;
 	if (lttng) {
-		rhook_lttngctl_end(&s);
+		tc_lttngctl_end(&s);
 		nftw(trace_dir, add_size, 16, FTW_PHYS);
 		fprintf(stderr, "rhook-bench-engine: the LTTng leg recorded %llu bytes of trace\n",
 			(unsigned long long)trace_bytes);
 	}
 	fprintf(stderr, "rhook-bench-engine: the recorder leg wrote %llu bytes of trace files\n",
 		(unsigned long long)recorder_bytes);
-	rhook_rmtree(root);
+	tc_rmtree(root);
 	return (lttng && !trace_bytes) || !recorder_bytes ? 1 : 0;
 }

@@ -73,7 +73,7 @@ static void die(const char *what)
 /* Runs @argv with @env added, stdout to @out_fd (-1: /dev/null); dies if it cannot start. */
 static int spawn(char *const argv[], char *const env[], int out_fd)
 {
-	int st = rhook_proc_run_fd(argv, env, out_fd);
+	int st = tc_proc_run_fd(argv, env, out_fd);
 
 	if (st < 0)
 		die(argv[0]);
@@ -176,14 +176,14 @@ static int worker(const char *what, unsigned threads, const char *dir)
 /* ---- parent: LTTng session, per-event cases ---- */
 
 /* The LTTng session of the per-event cases: their two events only, discard mode, 4 MiB x 8 sub-buffers. */
-static void session_begin(struct rhook_lttngctl *s, char dir[PATH_MAX], const char *root)
+static void session_begin(struct tc_lttngctl *s, char dir[PATH_MAX], const char *root)
 {
 	static const char *const channel[] = { "--discard", "--subbuf-size=4M", "--num-subbuf=8", NULL };
-	struct rhook_lttngctl_opts o = { .output_dir = dir, .channel = channel, .events = "rhook:flush_end,rhook:sst_file_written",
+	struct tc_lttngctl_opts o = { .output_dir = dir, .channel = channel, .events = "rhook:flush_end,rhook:sst_file_written",
 					 .start = true };
 
 	snprintf(dir, PATH_MAX, "%s/lttng", root);
-	if (rhook_lttngctl_begin(s, &o))
+	if (tc_lttngctl_begin(s, &o))
 		die("cannot set up the LTTng session");
 }
 
@@ -222,7 +222,7 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 	static const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2", "1", "1", "1" };
 	double samples[C_EVENT_CASES][MAX_ROUNDS];
 	char recdir[PATH_MAX + 16], lttng_dir[PATH_MAX];
-	struct rhook_lttngctl s;
+	struct tc_lttngctl s;
 
 	snprintf(recdir, sizeof(recdir), "%s/rec-events", root);
 	session_begin(&s, lttng_dir, root);
@@ -233,10 +233,10 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 
 			samples[c][r] = spawn_value(argv, env);
 			/* Each recorder sample leaves a file of RING bytes per thread: keep the disk free. */
-			rhook_rmtree(recdir);
+			tc_rmtree(recdir);
 		}
 	}
-	rhook_lttngctl_end(&s);
+	tc_lttngctl_end(&s);
 	for (int c = 0; c < C_EVENT_CASES; c++)
 		med[c] = bench_median(samples[c], rounds);
 	/* Per round: 1 + 2 + 1 LTTng threads. */
@@ -396,6 +396,6 @@ int main(int argc, char **argv)
 	floor_check("recorder_event_ordered", ev[C_RECORDER_SST] / ev[C_LTTNG_SST], 1.0 / 8, false);
 	floor_check("reader_stats_vs_babeltrace2", dec[D_STATS] / dec[D_BT_DUMMY], 10, true);
 	floor_check("reader_print_vs_babeltrace2", dec[D_PRINT] / dec[D_BT_TEXT], 3, true);
-	rhook_rmtree(root);
+	tc_rmtree(root);
 	return 0;
 }

@@ -115,6 +115,6 @@ int main(int argc, char **argv)
 	rhook_manifest_ctx_free(ctx);
 	rhook_action_list_free(actions);
 	rhook_registry_free(reg);
-	rhook_rmtree(root);
+	tc_rmtree(root);
 	return 0;
 }

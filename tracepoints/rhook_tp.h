@@ -1,8 +1,8 @@
 /*
  * rhook_tp.h - the LTTng-UST tracepoint provider "rhook", generated from
- * the event schema (src/trace/events.h): one tracepoint per event of
- * RHOOK__EVENTS, whose fields are the event's payload fields in table
- * order, then its id lists, and one CTF enumeration per RHOOK__ENUMS.
+ * the event schema (src/wire/events.h): one tracepoint per event of
+ * RHW_EVENTS, whose fields are the event's payload fields in table
+ * order, then its id lists, and one CTF enumeration per RHW_ENUMS.
  * LTTng-UST expands the LTTNG_UST_TRACEPOINT_* macros by including this
  * header several times; each pass expands the same table.
  *
@@ -21,7 +21,7 @@
 #ifndef RHOOK_TP_ARGS_H
 #define RHOOK_TP_ARGS_H
 
-#include "events.h"
+#include "wire/events.h"
 
 #define RHOOK__TP_TEXT_U8(name, arg)
 #define RHOOK__TP_TEXT_U32(name, arg)
@@ -32,16 +32,16 @@
 #define RHOOK__TP_TEXT_E32(name, arg)
 #define RHOOK__TP_TEXT_PAD(name, arg)
 #define RHOOK__TP_TEXT_UUID(name, arg) char name[RHOOK_FILE_ID_STRLEN];
-#define RHOOK__TP_TEXT_IDS(name, arg) char name[RHOOK__EV_MAX_LISTED_IDS * RHOOK_FILE_ID_STRLEN];
+#define RHOOK__TP_TEXT_IDS(name, arg) char name[RHW_EV_MAX_LISTED_IDS * RHOOK_FILE_ID_STRLEN];
 #define RHOOK__TP_TEXT(kind, name, arg) RHOOK__TP_TEXT_##kind(name, arg)
 
 /* struct rhook__tp_<name>: the payload, then the text of each UUID and IDS field. */
 #define RHOOK__TP_ARGS_STRUCT(id, name, FIELDS)         \
 	struct rhook__tp_##name {                       \
-		const struct rhook__ev_##name *ev;      \
+		const struct rhw_ev_##name *ev;      \
 		FIELDS(RHOOK__TP_TEXT)                  \
 	};
-RHOOK__EVENTS(RHOOK__TP_ARGS_STRUCT)
+RHW_EVENTS(RHOOK__TP_ARGS_STRUCT)
 #undef RHOOK__TP_ARGS_STRUCT
 
 #endif /* RHOOK_TP_ARGS_H */
@@ -60,7 +60,7 @@ RHOOK__EVENTS(RHOOK__TP_ARGS_STRUCT)
 /* The macros below expand to LTTng's, which each pass redefines; they expand at use. */
 #define RHOOK__TP_ENUM_VALUE(NAME, value, label) lttng_ust_field_enum_value(label, value)
 #define RHOOK__TP_ENUM(e) \
-	LTTNG_UST_TRACEPOINT_ENUM(rhook, e, LTTNG_UST_TP_ENUM_VALUES(RHOOK__ENUM_##e(RHOOK__TP_ENUM_VALUE)))
+	LTTNG_UST_TRACEPOINT_ENUM(rhook, e, LTTNG_UST_TP_ENUM_VALUES(RHW_ENUM_##e(RHOOK__TP_ENUM_VALUE)))
 
 /* Payload fields, in table order. */
 #define RHOOK__TP_FIELD_U8(name, arg) lttng_ust_field_integer(uint8_t, name, tp->ev->name)
@@ -93,8 +93,8 @@ RHOOK__EVENTS(RHOOK__TP_ARGS_STRUCT)
 				   LTTNG_UST_TP_ARGS(const struct rhook__tp_##name *, tp),  \
 				   LTTNG_UST_TP_FIELDS(FIELDS(RHOOK__TP_FIELD) FIELDS(RHOOK__TP_LIST)))
 
-RHOOK__ENUMS(RHOOK__TP_ENUM)
-RHOOK__EVENTS(RHOOK__TP_EVENT)
+RHW_ENUMS(RHOOK__TP_ENUM)
+RHW_EVENTS(RHOOK__TP_EVENT)
 
 #endif /* RHOOK_TP_H */
 

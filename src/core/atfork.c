@@ -35,9 +35,9 @@
  */
 #include <pthread.h>
 
-#include "internal.h"
+#include "base/internal.h"
+#include "base/urcu.h"
 #include "manifest_ctx.h"
-#include "urcu.h"
 
 static void core_before_fork(void)
 {

@@ -9,11 +9,11 @@
 
 #include <rhook/manifest.h>
 
-#include "../trace/emit.h"
-#include "abi.h"
-#include "internal.h"
+#include "base/abi.h"
+#include "base/internal.h"
 #include "manifest_ctx.h"
-#include "validate.h"
+#include "model/validate.h"
+#include "trace/emit.h"
 
 __thread char rhook__thread_token __attribute__((tls_model("initial-exec")));
 __thread unsigned rhook__manifest_holds __attribute__((tls_model("initial-exec")));
@@ -99,7 +99,7 @@ static void hold_begin(struct rhook_manifest_ctx *ctx, uint64_t t0)
 
 void rhook_manifest_lock(struct rhook_manifest_ctx *ctx)
 {
-	uint64_t t0 = rhook__ev_wanted(RHOOK__EV_manifest_commit) ? rhook__now_ns() : 0;
+	uint64_t t0 = rhook__ev_wanted(RHW_EV_manifest_commit) ? rhook__now_ns() : 0;
 	char id[RHOOK_REGION_ID_STRLEN];
 
 	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) == rhook__self())
@@ -111,7 +111,7 @@ void rhook_manifest_lock(struct rhook_manifest_ctx *ctx)
 
 bool rhook_manifest_trylock(struct rhook_manifest_ctx *ctx)
 {
-	uint64_t t0 = rhook__ev_wanted(RHOOK__EV_manifest_commit) ? rhook__now_ns() : 0;
+	uint64_t t0 = rhook__ev_wanted(RHW_EV_manifest_commit) ? rhook__now_ns() : 0;
 
 	if (pthread_mutex_trylock(&ctx->lock))
 		return false;
@@ -121,7 +121,7 @@ bool rhook_manifest_trylock(struct rhook_manifest_ctx *ctx)
 
 void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx)
 {
-	struct rhook__ev_manifest_commit local[4], *commits = local;
+	struct rhw_ev_manifest_commit local[4], *commits = local;
 	char id[RHOOK_REGION_ID_STRLEN];
 	uint64_t hold_ns;
 	size_t n;
@@ -185,9 +185,9 @@ int rhook_manifest_advance_version(struct rhook_manifest_ctx *ctx, uint64_t vers
 static void note_commit(struct rhook_manifest_ctx *ctx, uint64_t version, enum rhook_cause cause,
 			uint64_t persist_ns, int result)
 {
-	struct rhook__ev_manifest_commit *c;
+	struct rhw_ev_manifest_commit *c;
 
-	if (!rhook__ev_wanted(RHOOK__EV_manifest_commit))
+	if (!rhook__ev_wanted(RHW_EV_manifest_commit))
 		return;
 	if (ctx->num_commits == ctx->cap_commits) {
 		size_t cap = ctx->cap_commits ? 2 * ctx->cap_commits : 4;
@@ -232,7 +232,7 @@ int rhook__manifest_update_locked(struct rhook_manifest_ctx *ctx, const struct r
 	 * one may be added before the fire.  Copied before persisting: once
 	 * committed, the notification must not be lost to ENOMEM.
 	 */
-	if (ctx->registry || rhook__ev_wanted(RHOOK__EV_manifest_updated)) {
+	if (ctx->registry || rhook__ev_wanted(RHW_EV_manifest_updated)) {
 		err = rhook_action_list_copy(actions, &copy);
 		if (err)
 			return err;

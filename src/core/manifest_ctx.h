@@ -10,7 +10,7 @@
 
 #include <rhook/manifest.h>
 
-#include "../trace/events.h"
+#include "wire/events.h"
 
 struct rhook_manifest_ctx {
 	/*
@@ -50,7 +50,7 @@ struct rhook_manifest_ctx {
 	uint64_t hold;             /* [lock] number of the current hold */
 	uint64_t acquired_ns;      /* [lock] when the hold began, 0 if untimed */
 	uint64_t wait_ns;          /* [lock] how long its lock() waited */
-	struct rhook__ev_manifest_commit *commits; /* [lock] writes of this hold */
+	struct rhw_ev_manifest_commit *commits; /* [lock] writes of this hold */
 	size_t num_commits;        /* [lock] */
 	size_t cap_commits;        /* [lock] */
 

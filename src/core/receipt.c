@@ -6,9 +6,9 @@
 
 #include <rhook/manifest.h>
 
-#include "../trace/emit.h"
-#include "internal.h"
+#include "base/internal.h"
 #include "manifest_ctx.h"
+#include "trace/emit.h"
 
 bool rhook_debug_build(void)
 {
@@ -61,7 +61,7 @@ int rhook_receipt_fire(struct rhook_receipt *r)
 		return -EBUSY;
 
 	if (r->rhook__actions) {
-		if (rhook__ev_wanted(RHOOK__EV_manifest_updated))
+		if (rhook__ev_wanted(RHW_EV_manifest_updated))
 			rhook__emit_manifest_updated(ctx->region_id, r->rhook__version,
 						     (enum rhook_cause)r->rhook__cause, r->rhook__actions);
 		if (ctx->registry)

@@ -27,10 +27,10 @@
 
 #include <rhook/hook.h>
 
-#include "../trace/emit.h"
-#include "abi.h"
-#include "internal.h"
-#include "urcu.h"
+#include "base/abi.h"
+#include "base/internal.h"
+#include "base/urcu.h"
+#include "trace/emit.h"
 
 __thread unsigned rhook__dispatch_depth __attribute__((tls_model("initial-exec")));
 
@@ -290,7 +290,7 @@ size_t rhook_registry_count(const struct rhook_registry *reg)
 
 /* What one dispatch passes to the callbacks of one kind. */
 struct dispatch_args {
-	unsigned callback; /* RHOOK__CALLBACK_* */
+	unsigned callback; /* RHW_CALLBACK_* */
 	const struct rhook_region_meta *region_meta;
 	const struct rhook_sst_file *files;
 	size_t num_files;
@@ -306,7 +306,7 @@ struct dispatch_args {
 static inline __attribute__((always_inline)) void dispatch(struct rhook_registry *reg, rhook_region_id region_id,
 							   const struct dispatch_args *a)
 {
-	bool timed = rhook__ev_wanted(RHOOK__EV_hook_dispatch);
+	bool timed = rhook__ev_wanted(RHW_EV_hook_dispatch);
 	uint64_t t0 = timed ? rhook__now_ns() : 0;
 	struct rhook__hook_set *set;
 	uint32_t called = 0;
@@ -317,10 +317,10 @@ static inline __attribute__((always_inline)) void dispatch(struct rhook_registry
 	for (size_t i = 0; set && i < set->nr; i++) {
 		const struct rhook_hook *h = set->hooks[i];
 
-		if (a->callback == RHOOK__CALLBACK_SST_FILES_WRITTEN && h->ops.on_sst_files_written) {
+		if (a->callback == RHW_CALLBACK_SST_FILES_WRITTEN && h->ops.on_sst_files_written) {
 			h->ops.on_sst_files_written(h->priv, region_id, a->region_meta, a->files, a->num_files);
 			called++;
-		} else if (a->callback == RHOOK__CALLBACK_MANIFEST_UPDATED && h->ops.on_manifest_updated) {
+		} else if (a->callback == RHW_CALLBACK_MANIFEST_UPDATED && h->ops.on_manifest_updated) {
 			h->ops.on_manifest_updated(h->priv, region_id, a->actions, a->version);
 			called++;
 		}
@@ -337,7 +337,7 @@ void rhook__dispatch_sst_files_written_slow(struct rhook_registry *reg, rhook_re
 					    const struct rhook_region_meta *region_meta,
 					    const struct rhook_sst_file *files, size_t num_files)
 {
-	const struct dispatch_args a = { .callback = RHOOK__CALLBACK_SST_FILES_WRITTEN,
+	const struct dispatch_args a = { .callback = RHW_CALLBACK_SST_FILES_WRITTEN,
 					 .region_meta = region_meta, .files = files, .num_files = num_files };
 
 	dispatch(reg, region_id, &a);
@@ -346,7 +346,7 @@ void rhook__dispatch_sst_files_written_slow(struct rhook_registry *reg, rhook_re
 void rhook__dispatch_manifest_updated_slow(struct rhook_registry *reg, rhook_region_id region_id,
 					   const struct rhook_action_list *actions, uint64_t version)
 {
-	const struct dispatch_args a = { .callback = RHOOK__CALLBACK_MANIFEST_UPDATED,
+	const struct dispatch_args a = { .callback = RHW_CALLBACK_MANIFEST_UPDATED,
 					 .actions = actions, .version = version };
 
 	dispatch(reg, region_id, &a);

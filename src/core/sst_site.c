@@ -4,7 +4,7 @@
  */
 #include <rhook/hook.h>
 
-#include "../trace/emit.h"
+#include "trace/emit.h"
 
 const char *rhook_origin_name(enum rhook_origin origin)
 {
@@ -22,7 +22,7 @@ void rhook_sst_files_written(struct rhook_registry *reg, rhook_region_id region_
 			     const struct rhook_region_meta *region_meta, const struct rhook_sst_file *files,
 			     size_t num_files, enum rhook_origin origin)
 {
-	if (rhook__ev_wanted(RHOOK__EV_sst_file_written))
+	if (rhook__ev_wanted(RHW_EV_sst_file_written))
 		for (size_t i = 0; i < num_files; i++)
 			rhook__emit_sst_file_written(region_id, files[i].file_meta, origin);
 	if (reg)

@@ -1,28 +1,28 @@
 /*
  * codec.h - little-endian encoding of the engine's binary files (not installed).
  */
-#ifndef RHOOK_ENGINE_CODEC_H
-#define RHOOK_ENGINE_CODEC_H
+#ifndef LSM_CODEC_H
+#define LSM_CODEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-static inline uint8_t *rhook__put_u32(uint8_t *p, uint32_t v)
+static inline uint8_t *lsm__put_u32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 	return p + 4;
 }
 
-static inline uint8_t *rhook__put_u64(uint8_t *p, uint64_t v)
+static inline uint8_t *lsm__put_u64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 	return p + 8;
 }
 
-static inline uint32_t rhook__get_u32(const uint8_t *p)
+static inline uint32_t lsm__get_u32(const uint8_t *p)
 {
 	uint32_t v = 0;
 
@@ -31,7 +31,7 @@ static inline uint32_t rhook__get_u32(const uint8_t *p)
 	return v;
 }
 
-static inline uint64_t rhook__get_u64(const uint8_t *p)
+static inline uint64_t lsm__get_u64(const uint8_t *p)
 {
 	uint64_t v = 0;
 
@@ -41,30 +41,30 @@ static inline uint64_t rhook__get_u64(const uint8_t *p)
 }
 
 /* A bounds-checked reader over a buffer: every get fails (returns false) past the end. */
-struct rhook__cursor {
+struct lsm__cursor {
 	const uint8_t *p;
 	const uint8_t *end;
 };
 
-static inline bool rhook__cur_u32(struct rhook__cursor *c, uint32_t *v)
+static inline bool lsm__cur_u32(struct lsm__cursor *c, uint32_t *v)
 {
 	if (c->end - c->p < 4)
 		return false;
-	*v = rhook__get_u32(c->p);
+	*v = lsm__get_u32(c->p);
 	c->p += 4;
 	return true;
 }
 
-static inline bool rhook__cur_u64(struct rhook__cursor *c, uint64_t *v)
+static inline bool lsm__cur_u64(struct lsm__cursor *c, uint64_t *v)
 {
 	if (c->end - c->p < 8)
 		return false;
-	*v = rhook__get_u64(c->p);
+	*v = lsm__get_u64(c->p);
 	c->p += 8;
 	return true;
 }
 
-static inline bool rhook__cur_bytes(struct rhook__cursor *c, size_t n, const uint8_t **out)
+static inline bool lsm__cur_bytes(struct lsm__cursor *c, size_t n, const uint8_t **out)
 {
 	if ((size_t)(c->end - c->p) < n)
 		return false;
@@ -73,4 +73,4 @@ static inline bool rhook__cur_bytes(struct rhook__cursor *c, size_t n, const uin
 	return true;
 }
 
-#endif /* RHOOK_ENGINE_CODEC_H */
+#endif /* LSM_CODEC_H */

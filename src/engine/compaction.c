@@ -33,7 +33,7 @@ static int key_cmp(const struct rhook_bytes *a, const struct rhook_bytes *b)
  * that the outputs also hold).  *out is NULL when fewer level-0 files
  * than the trigger exist.  0 or -ENOMEM.
  */
-static int pick(const struct rhook__version *v, uint32_t trigger, const struct rhook_file_meta ***out, size_t *n)
+static int pick(const struct lsm__version *v, uint32_t trigger, const struct rhook_file_meta ***out, size_t *n)
 {
 	const struct rhook_file_meta **in;
 	const struct rhook_bytes *lo = NULL, *hi = NULL;
@@ -67,14 +67,14 @@ static int pick(const struct rhook__version *v, uint32_t trigger, const struct r
 	return 0;
 }
 
-static int commit(struct rhook_region *r, bool remote, const struct rhook_file_meta *const *in, size_t n_in,
-		  const struct rhook__outputs *o, uint64_t *version)
+static int commit(struct lsm_region *r, bool remote, const struct rhook_file_meta *const *in, size_t n_in,
+		  const struct lsm__outputs *o, uint64_t *version)
 {
 	struct rhook_file_meta *removed = calloc(n_in, sizeof(*removed));
 	struct rhook_action_list *list = rhook_action_list_new();
 	struct rhook_action_edit edit = { .files_to_add = o->metas, .num_files_to_add = o->num,
 					  .files_to_remove = removed, .num_files_to_remove = n_in,
-					  .timestamp_ms = rhook__now_ms(), .has_compaction_time_window = true,
+					  .timestamp_ms = lsm__now_ms(), .has_compaction_time_window = true,
 					  .compaction_time_window_s = COMPACTION_WINDOW_S };
 	int err = removed && list ? 0 : -ENOMEM;
 
@@ -84,55 +84,55 @@ static int commit(struct rhook_region *r, bool remote, const struct rhook_file_m
 	if (!err)
 		err = rhook_action_list_add_edit(list, &edit);
 	if (!err)
-		err = rhook__region_commit(r, list, remote ? RHOOK_CAUSE_REMOTE_COMPACTION : RHOOK_CAUSE_COMPACTION,
-					   RHOOK__ROLE(remote ? RHOOK_ROLE_COMPACTOR : RHOOK_ROLE_LEADER), "compaction",
+		err = lsm__region_commit(r, list, remote ? RHOOK_CAUSE_REMOTE_COMPACTION : RHOOK_CAUSE_COMPACTION,
+					   LSM__ROLE(remote ? LSM_ROLE_COMPACTOR : LSM_ROLE_LEADER), "compaction",
 					   NULL, NULL, version);
 	else
-		rhook__fail(err, "compaction: out of memory");
+		lsm__fail(err, "compaction: out of memory");
 	rhook_action_list_free(list);
 	free(removed);
 	return err;
 }
 
 /* Reads and merges the inputs. */
-static int read_inputs(struct rhook_region *r, const struct rhook__version *v, const struct rhook_file_meta *const *in,
-		       size_t n, struct rhook_row_set *rows)
+static int read_inputs(struct lsm_region *r, const struct lsm__version *v, const struct rhook_file_meta *const *in,
+		       size_t n, struct lsm_row_set *rows)
 {
-	char where[4096], name[RHOOK__SST_NAME_MAX];
+	char where[4096], name[LSM__SST_NAME_MAX];
 	int err = 0;
 
 	snprintf(where, sizeof(where), "%s/data", r->dir);
 	for (size_t i = 0; !err && i < n; i++) {
-		rhook__sst_name(&in[i]->file_id, name);
-		err = rhook__sst_read(r->engine, r->data_fd, where, name, in[i]->has_sequence, in[i]->sequence, rows,
+		lsm__sst_name(&in[i]->file_id, name);
+		err = lsm__sst_read(r->engine, r->data_fd, where, name, in[i]->has_sequence, in[i]->sequence, rows,
 				      NULL);
 	}
 	if (!err)
-		rhook__rows_merge(rows, v->m.truncated_sequence);
+		lsm__rows_merge(rows, v->m.truncated_sequence);
 	return err;
 }
 
-/* compact_lock held; see rhook_region_compact(). */
-int rhook__region_compact_locked(struct rhook_region *r, struct rhook_region_op_result *res)
+/* compact_lock held; see lsm_region_compact(). */
+int lsm__region_compact_locked(struct lsm_region *r, struct lsm_region_op_result *res)
 {
-	bool remote = rhook_region_get_role(r) == RHOOK_ROLE_COMPACTOR;
-	struct rhook_row_set rows = { 0 };
-	struct rhook__outputs o = { 0 };
+	bool remote = lsm_region_get_role(r) == LSM_ROLE_COMPACTOR;
+	struct lsm_row_set rows = { 0 };
+	struct lsm__outputs o = { 0 };
 	const struct rhook_file_meta **in;
-	struct rhook__version *v;
+	struct lsm__version *v;
 	uint64_t start;
 	size_t n_in;
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	err = rhook__region_check_role(r, RHOOK__ROLE(remote ? RHOOK_ROLE_COMPACTOR : RHOOK_ROLE_LEADER), "compaction");
+	err = lsm__region_check_role(r, LSM__ROLE(remote ? LSM_ROLE_COMPACTOR : LSM_ROLE_LEADER), "compaction");
 	if (err)
 		return err;
-	v = rhook__region_acquire(r);
+	v = lsm__region_acquire(r);
 	err = pick(v, r->engine->compaction_trigger, &in, &n_in);
 	if (err || !in) {
-		rhook__region_release(r, v);
-		return err ? rhook__fail(err, "compaction: out of memory") : 0;
+		lsm__region_release(r, v);
+		return err ? lsm__fail(err, "compaction: out of memory") : 0;
 	}
 	for (size_t i = 0; i < n_in; i++)
 		res->bytes_in += in[i]->file_size;
@@ -143,7 +143,7 @@ int rhook__region_compact_locked(struct rhook_region *r, struct rhook_region_op_
 		flock(r->files_lock_fd, LOCK_SH);
 	err = read_inputs(r, v, in, n_in, &rows);
 	if (!err)
-		err = rhook__outputs_write(r, &v->m.meta, rows.rows, rows.num_rows, 1, &o);
+		err = lsm__outputs_write(r, &v->m.meta, rows.rows, rows.num_rows, 1, &o);
 	if (!err) {
 		rhook_sst_files_written(r->engine->registry, r->id, &v->m.meta, o.files, o.num,
 					remote ? RHOOK_ORIGIN_REMOTE_COMPACTION : RHOOK_ORIGIN_COMPACTION);
@@ -152,30 +152,30 @@ int rhook__region_compact_locked(struct rhook_region *r, struct rhook_region_op_
 		res->rows = rows.num_rows;
 		err = commit(r, remote, in, n_in, &o, &res->version);
 		if (err)
-			rhook__outputs_discard(r, &o, err);
+			lsm__outputs_discard(r, &o, err);
 		else
-			rhook__outputs_done(r, &o);
+			lsm__outputs_done(r, &o);
 	}
 	if (remote)
 		flock(r->files_lock_fd, LOCK_UN);
 	rhook_trace_compaction_end(start, r->id, res->files_in, res->files_out, res->bytes_in, res->bytes_out, remote,
 				   err);
-	rhook_row_set_free(&rows);
+	lsm_row_set_free(&rows);
 	free(in);
-	rhook__region_release(r, v);
+	lsm__region_release(r, v);
 	if (err)
 		memset(res, 0, sizeof(*res));
 	return err;
 }
 
 /* Any thread; one compaction per region at a time (compact_lock), concurrent with flushes and scans. */
-int rhook_region_compact(struct rhook_region *r, struct rhook_region_op_result *res)
+int lsm_region_compact(struct lsm_region *r, struct lsm_region_op_result *res)
 {
-	struct rhook_region_op_result local;
+	struct lsm_region_op_result local;
 	int err;
 
 	pthread_mutex_lock(&r->compact_lock);
-	err = rhook__region_compact_locked(r, res ? res : &local);
+	err = lsm__region_compact_locked(r, res ? res : &local);
 	pthread_mutex_unlock(&r->compact_lock);
 	return err;
 }

@@ -14,11 +14,11 @@
 /* Worker: takes jobs until stopping; pool_lock only around the queue. */
 static void *worker(void *arg)
 {
-	struct rhook_engine *e = arg;
+	struct lsm_engine *e = arg;
 
 	pthread_mutex_lock(&e->pool_lock);
 	for (;;) {
-		struct rhook__job *job;
+		struct lsm__job *job;
 		int err;
 
 		while (!e->head && !e->stopping)
@@ -31,13 +31,13 @@ static void *worker(void *arg)
 			e->tail = NULL;
 		pthread_mutex_unlock(&e->pool_lock);
 
-		err = job->kind == RHOOK_JOB_FLUSH ? rhook_region_flush(job->region, NULL)
-						   : rhook_region_compact(job->region, NULL);
+		err = job->kind == LSM_JOB_FLUSH ? lsm_region_flush(job->region, NULL)
+						   : lsm_region_compact(job->region, NULL);
 
 		pthread_mutex_lock(&e->pool_lock);
 		if (err && !e->first_err) {
 			e->first_err = err;
-			snprintf(e->first_msg, sizeof(e->first_msg), "%s", rhook_engine_errmsg());
+			snprintf(e->first_msg, sizeof(e->first_msg), "%s", lsm_engine_errmsg());
 		}
 		job->region->jobs--;
 		e->outstanding--;
@@ -48,22 +48,22 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int rhook_engine_new(const struct rhook_engine_config *cfg, struct rhook_engine **out)
+int lsm_engine_new(const struct lsm_engine_config *cfg, struct lsm_engine **out)
 {
-	struct rhook_engine *e;
+	struct lsm_engine *e;
 	int err = 0;
 
 	if (!cfg || cfg->size < sizeof(*cfg))
-		return rhook__fail(-EINVAL, "rhook_engine_new: bad configuration");
+		return lsm__fail(-EINVAL, "lsm_engine_new: bad configuration");
 	e = calloc(1, sizeof(*e));
 	if (!e)
-		return rhook__fail(-ENOMEM, "out of memory");
+		return lsm__fail(-ENOMEM, "out of memory");
 	e->registry = cfg->registry;
 	e->row_group_rows = cfg->row_group_rows ? cfg->row_group_rows : 1024;
 	e->sst_max_rows = cfg->sst_max_rows ? cfg->sst_max_rows : 65536;
 	e->checkpoint_interval = cfg->checkpoint_interval ? cfg->checkpoint_interval : 32;
 	e->compaction_trigger = cfg->compaction_trigger ? cfg->compaction_trigger : 2;
-	for (int i = 0; i < RHOOK_FAULT_COUNT; i++)
+	for (int i = 0; i < LSM_FAULT_COUNT; i++)
 		atomic_init(&e->fault_armed[i], false);
 	pthread_mutex_init(&e->fault_lock, NULL);
 	pthread_mutex_init(&e->pool_lock, NULL);
@@ -81,14 +81,14 @@ int rhook_engine_new(const struct rhook_engine_config *cfg, struct rhook_engine 
 			e->num_threads = i;
 	}
 	if (err) {
-		rhook_engine_free(e);
-		return rhook__fail(err, "rhook_engine_new: cannot start workers");
+		lsm_engine_free(e);
+		return lsm__fail(err, "lsm_engine_new: cannot start workers");
 	}
 	*out = e;
 	return 0;
 }
 
-void rhook_engine_free(struct rhook_engine *e)
+void lsm_engine_free(struct lsm_engine *e)
 {
 	if (!e)
 		return;
@@ -107,13 +107,13 @@ void rhook_engine_free(struct rhook_engine *e)
 }
 
 /* Any thread. */
-int rhook_engine_submit(struct rhook_engine *e, struct rhook_region *region, enum rhook_job kind)
+int lsm_engine_submit(struct lsm_engine *e, struct lsm_region *region, enum lsm_job kind)
 {
-	struct rhook__job *job = malloc(sizeof(*job));
+	struct lsm__job *job = malloc(sizeof(*job));
 
 	if (!job)
-		return rhook__fail(-ENOMEM, "out of memory");
-	*job = (struct rhook__job){ .region = region, .kind = kind };
+		return lsm__fail(-ENOMEM, "out of memory");
+	*job = (struct lsm__job){ .region = region, .kind = kind };
 	pthread_mutex_lock(&e->pool_lock);
 	if (e->tail)
 		e->tail->next = job;
@@ -128,7 +128,7 @@ int rhook_engine_submit(struct rhook_engine *e, struct rhook_region *region, enu
 }
 
 /* Any thread; the error is reported to one waiter. */
-int rhook_engine_wait(struct rhook_engine *e)
+int lsm_engine_wait(struct lsm_engine *e)
 {
 	int err;
 
@@ -139,14 +139,14 @@ int rhook_engine_wait(struct rhook_engine *e)
 	e->first_err = 0;
 	/* The job's message was the worker's: hand it to the waiter. */
 	if (err)
-		rhook__fail(err, "%s", e->first_msg);
+		lsm__fail(err, "%s", e->first_msg);
 	pthread_mutex_unlock(&e->pool_lock);
 	return err;
 }
 
-void rhook_engine_set_fault(struct rhook_engine *e, enum rhook_fault fault, int err, unsigned skip)
+void lsm_engine_set_fault(struct lsm_engine *e, enum lsm_fault fault, int err, unsigned skip)
 {
-	if ((unsigned)fault >= RHOOK_FAULT_COUNT)
+	if ((unsigned)fault >= LSM_FAULT_COUNT)
 		return;
 	pthread_mutex_lock(&e->fault_lock);
 	e->fault_err[fault] = err;
@@ -155,9 +155,9 @@ void rhook_engine_set_fault(struct rhook_engine *e, enum rhook_fault fault, int 
 	pthread_mutex_unlock(&e->fault_lock);
 }
 
-void rhook_engine_set_fault_delay(struct rhook_engine *e, enum rhook_fault fault, uint64_t delay_ns, unsigned skip)
+void lsm_engine_set_fault_delay(struct lsm_engine *e, enum lsm_fault fault, uint64_t delay_ns, unsigned skip)
 {
-	if ((unsigned)fault >= RHOOK_FAULT_COUNT)
+	if ((unsigned)fault >= LSM_FAULT_COUNT)
 		return;
 	pthread_mutex_lock(&e->fault_lock);
 	e->fault_delay_ns[fault] = delay_ns;
@@ -166,7 +166,7 @@ void rhook_engine_set_fault_delay(struct rhook_engine *e, enum rhook_fault fault
 	pthread_mutex_unlock(&e->fault_lock);
 }
 
-int rhook__fault_hit(struct rhook_engine *e, enum rhook_fault fault)
+int lsm__fault_hit(struct lsm_engine *e, enum lsm_fault fault)
 {
 	uint64_t delay = 0;
 	int err = 0;

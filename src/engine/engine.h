@@ -22,15 +22,15 @@
  *   staging/               the staging manifest while the region is staging
  *   data/<file id>.sst, data/<file id>.<index version>.idx
  *
- * Errors: functions return 0 or a negative errno; rhook_engine_errmsg()
+ * Errors: functions return 0 or a negative errno; lsm_engine_errmsg()
  * then says what failed, for the calling thread.  Roles (enum
- * rhook_region_role) gate every operation: the wrong role gives -EROFS
+ * lsm_region_role) gate every operation: the wrong role gives -EROFS
  * (read-only roles) or -EBUSY (staging and transitional roles).
  *
  * Synchronization: every rhook_region_* function may be called from any
  * thread, concurrently with any other on the same or another region,
- * except rhook_region_close() (nothing may run on the region during or
- * after it) and rhook_engine_free() (its regions closed first).  Flushes
+ * except lsm_region_close() (nothing may run on the region during or
+ * after it) and lsm_engine_free() (its regions closed first).  Flushes
  * of one region run one at a time, as do its compactions, index builds
  * and remote compactions; truncate and drop wait for both kinds.  Scans
  * see a consistent version and never block writers for long.  Across
@@ -40,11 +40,11 @@
  * flush lock, compaction lock, manifest mutex (rhook's context; the LOCK
  * flock is only taken under it), memtable lock, state lock.  Hooks run
  * with none of them held except the flush or compaction lock of the
- * operation that fired them; a hook may call rhook_region_manifest(), but
+ * operation that fired them; a hook may call lsm_region_manifest(), but
  * must not flush or compact the region that called it.
  */
-#ifndef RHOOK_ENGINE_H
-#define RHOOK_ENGINE_H
+#ifndef LSM_ENGINE_H
+#define LSM_ENGINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,13 +56,13 @@
 extern "C" {
 #endif
 
-struct rhook_engine;
-struct rhook_region;
+struct lsm_engine;
+struct lsm_region;
 
-struct rhook_engine_config {
-	size_t size;                     /* sizeof(struct rhook_engine_config) */
+struct lsm_engine_config {
+	size_t size;                     /* sizeof(struct lsm_engine_config) */
 	struct rhook_registry *registry; /* hooks every region notifies; NULL: none */
-	unsigned workers;                /* threads of rhook_engine_submit(); 0: 2 */
+	unsigned workers;                /* threads of lsm_engine_submit(); 0: 2 */
 	uint32_t row_group_rows;         /* rows per SST row group; 0: 1024 */
 	uint64_t sst_max_rows;           /* rows per output SST; 0: 65536 */
 	uint32_t checkpoint_interval;    /* checkpoint after this many versions; 0: 32 */
@@ -70,49 +70,49 @@ struct rhook_engine_config {
 };
 
 /* 0, -EINVAL or -ENOMEM (or a pthread error). */
-int rhook_engine_new(const struct rhook_engine_config *cfg, struct rhook_engine **out);
+int lsm_engine_new(const struct lsm_engine_config *cfg, struct lsm_engine **out);
 /* Waits for submitted jobs and stops the workers.  Regions must be closed first. */
-void rhook_engine_free(struct rhook_engine *engine);
+void lsm_engine_free(struct lsm_engine *engine);
 
 /* What failed last on the calling thread (never NULL). */
-const char *rhook_engine_errmsg(void);
+const char *lsm_engine_errmsg(void);
 
 /*
  * Fault injection for tests and the demo (failpoints).  Arms @fault to
  * fail with @err (a negative errno) at its (@skip + 1)-th hit, once;
  * @err == 0 disarms.  Any thread.
  */
-enum rhook_fault {
-	RHOOK_FAULT_PERSIST = 0,  /* the manifest store, before writing a delta */
-	RHOOK_FAULT_SST_WRITE,    /* writing an SST row group */
-	RHOOK_FAULT_SST_READ,     /* reading an SST (compaction input) */
-	RHOOK_FAULT_LATEST,       /* the manifest store, recording a durable delta in manifest/_latest */
-	RHOOK_FAULT_COUNT
+enum lsm_fault {
+	LSM_FAULT_PERSIST = 0,  /* the manifest store, before writing a delta */
+	LSM_FAULT_SST_WRITE,    /* writing an SST row group */
+	LSM_FAULT_SST_READ,     /* reading an SST (compaction input) */
+	LSM_FAULT_LATEST,       /* the manifest store, recording a durable delta in manifest/_latest */
+	LSM_FAULT_COUNT
 };
-void rhook_engine_set_fault(struct rhook_engine *engine, enum rhook_fault fault, int err, unsigned skip);
+void lsm_engine_set_fault(struct lsm_engine *engine, enum lsm_fault fault, int err, unsigned skip);
 /*
  * Arms @fault to sleep @delay_ns (then succeed) at its (@skip + 1)-th
- * hit, once; 0 disarms.  Independent of rhook_engine_set_fault(): both
+ * hit, once; 0 disarms.  Independent of lsm_engine_set_fault(): both
  * may be armed, the delay comes first.  Any thread.
  */
-void rhook_engine_set_fault_delay(struct rhook_engine *engine, enum rhook_fault fault, uint64_t delay_ns,
+void lsm_engine_set_fault_delay(struct lsm_engine *engine, enum lsm_fault fault, uint64_t delay_ns,
 				  unsigned skip);
 
-enum rhook_region_role {
-	RHOOK_ROLE_LEADER = 0,          /* writable */
-	RHOOK_ROLE_LEADER_DOWNGRADING,  /* leader -> follower: flushing, refusing writes */
-	RHOOK_ROLE_ENTERING_STAGING,
-	RHOOK_ROLE_STAGING,             /* logical writes go to the staging manifest */
-	RHOOK_ROLE_EXITING_STAGING,
-	RHOOK_ROLE_FOLLOWER,            /* read-only, catches up on the leader's writes */
-	RHOOK_ROLE_COMPACTOR,           /* opened by a remote compactor: compaction only */
-	RHOOK_ROLE_DROPPING,
-	RHOOK_ROLE_DROPPED,
+enum lsm_region_role {
+	LSM_ROLE_LEADER = 0,          /* writable */
+	LSM_ROLE_LEADER_DOWNGRADING,  /* leader -> follower: flushing, refusing writes */
+	LSM_ROLE_ENTERING_STAGING,
+	LSM_ROLE_STAGING,             /* logical writes go to the staging manifest */
+	LSM_ROLE_EXITING_STAGING,
+	LSM_ROLE_FOLLOWER,            /* read-only, catches up on the leader's writes */
+	LSM_ROLE_COMPACTOR,           /* opened by a remote compactor: compaction only */
+	LSM_ROLE_DROPPING,
+	LSM_ROLE_DROPPED,
 };
-const char *rhook_region_role_name(enum rhook_region_role role);
+const char *lsm_region_role_name(enum lsm_region_role role);
 
 /* A row: a key's value at a timestamp.  Latest sequence wins per (key, ts). */
-struct rhook_row {
+struct lsm_row {
 	int64_t ts;
 	uint64_t seq; /* assigned by put; the effective sequence in scans */
 	const uint8_t *key;
@@ -121,24 +121,24 @@ struct rhook_row {
 	uint32_t value_len;
 };
 
-struct rhook__chunk;
+struct lsm__chunk;
 
 /* Rows and the memory their keys and values live in. */
-struct rhook_row_set {
-	struct rhook_row *rows;
+struct lsm_row_set {
+	struct lsm_row *rows;
 	size_t num_rows;
 	size_t cap;
-	struct rhook__chunk *chunks;
+	struct lsm__chunk *chunks;
 };
-void rhook_row_set_free(struct rhook_row_set *set);
+void lsm_row_set_free(struct lsm_row_set *set);
 
 /*
  * Creates a region directory @dir (0700; it must not exist) with @meta
  * (region_id and schema) as manifest version 1, and opens it as leader.
  * Creation is not a hooked write (as in the seed's engine).
  */
-int rhook_region_create(struct rhook_engine *engine, const char *dir, const struct rhook_region_meta *meta,
-			struct rhook_region **out);
+int lsm_region_create(struct lsm_engine *engine, const char *dir, const struct rhook_region_meta *meta,
+			struct lsm_region **out);
 
 /*
  * Opens @dir as LEADER, FOLLOWER or COMPACTOR: replays the last
@@ -150,25 +150,25 @@ int rhook_region_create(struct rhook_engine *engine, const char *dir, const stru
  * A delta a crash left beyond _latest is a committed version: it is kept,
  * and a leader's open records it in _latest.  A leader removes leftover
  * temporary files and an abandoned staging manifest; SST files nobody
- * references are left for rhook_region_gc() and counted in
- * rhook_region_orphans().
+ * references are left for lsm_region_gc() and counted in
+ * lsm_region_orphans().
  */
-int rhook_region_open(struct rhook_engine *engine, const char *dir, enum rhook_region_role role,
-		      struct rhook_region **out);
+int lsm_region_open(struct lsm_engine *engine, const char *dir, enum lsm_region_role role,
+		      struct lsm_region **out);
 /* Waits for the region's jobs, frees it.  No call on @region may run or follow. */
-void rhook_region_close(struct rhook_region *region);
+void lsm_region_close(struct lsm_region *region);
 
-rhook_region_id rhook_region_get_id(const struct rhook_region *region);
+rhook_region_id lsm_region_get_id(const struct lsm_region *region);
 /* The role now; another thread may change it right after (a snapshot). */
-enum rhook_region_role rhook_region_get_role(const struct rhook_region *region);
+enum lsm_region_role lsm_region_get_role(const struct lsm_region *region);
 /* Unreferenced files found in data/ at open. */
-size_t rhook_region_orphans(const struct rhook_region *region);
+size_t lsm_region_orphans(const struct lsm_region *region);
 
 /* Appends rows (leader); their sequences are assigned in order, the last one in *last_seq. */
-int rhook_region_put(struct rhook_region *region, const struct rhook_row *rows, size_t num_rows, uint64_t *last_seq);
+int lsm_region_put(struct lsm_region *region, const struct lsm_row *rows, size_t num_rows, uint64_t *last_seq);
 
 /* What an operation did; version 0 when it had nothing to do. */
-struct rhook_region_op_result {
+struct lsm_region_op_result {
 	uint64_t version;
 	uint32_t files_in;
 	uint32_t files_out;
@@ -183,7 +183,7 @@ struct rhook_region_op_result {
  * a no-op.  On failure the written files are removed, the rows stay in
  * memory and the previous state stays readable.  @res may be NULL.
  */
-int rhook_region_flush(struct rhook_region *region, struct rhook_region_op_result *res);
+int lsm_region_flush(struct lsm_region *region, struct lsm_region_op_result *res);
 
 /*
  * Local compaction: level-0 files and the level-1 files they overlap ->
@@ -191,7 +191,7 @@ int rhook_region_flush(struct rhook_region *region, struct rhook_region_op_resul
  * the engine's trigger is a no-op.  A COMPACTOR region does the same with
  * origin and cause remote_compaction.
  */
-int rhook_region_compact(struct rhook_region *region, struct rhook_region_op_result *res);
+int lsm_region_compact(struct lsm_region *region, struct lsm_region_op_result *res);
 
 /*
  * Remote compaction client: runs @program (rhook-compactor) on this
@@ -199,38 +199,38 @@ int rhook_region_compact(struct rhook_region *region, struct rhook_region_op_res
  * with its own hooks (@hook_path, a plugin, and @hook_arg may be NULL),
  * then catches up on that update as a follower would, firing nothing.
  */
-struct rhook_remote_compaction {
-	size_t size; /* sizeof(struct rhook_remote_compaction) */
+struct lsm_remote_compaction {
+	size_t size; /* sizeof(struct lsm_remote_compaction) */
 	const char *program;
 	const char *hook_path;
 	const char *hook_arg;
 };
-int rhook_region_compact_remote(struct rhook_region *region, const struct rhook_remote_compaction *req,
-				struct rhook_region_op_result *res);
+int lsm_region_compact_remote(struct lsm_region *region, const struct lsm_remote_compaction *req,
+				struct lsm_region_op_result *res);
 
 /*
  * Writes a standalone SST file at @path (0600, must not exist) from
  * @rows, for ingestion: the pre-written files of a region edit.
  */
-int rhook_sst_write_file(const char *path, const struct rhook_row *rows, size_t num_rows);
+int lsm_sst_write_file(const char *path, const struct lsm_row *rows, size_t num_rows);
 
 /* Region edit: ingests pre-written SST files (copied in, the copies verified); cause edit. */
-int rhook_region_ingest(struct rhook_region *region, const char *const *paths, size_t num_paths);
+int lsm_region_ingest(struct lsm_region *region, const char *const *paths, size_t num_paths);
 
 /* Copies files of @src (all live ones when @num_ids is 0) into @dst; cause copy on @dst. */
-int rhook_region_copy_files(struct rhook_region *dst, struct rhook_region *src, const rhook_file_id *ids,
+int lsm_region_copy_files(struct lsm_region *dst, struct lsm_region *src, const rhook_file_id *ids,
 			    size_t num_ids);
 
 /* Schema change: @meta becomes the region's metadata (same region id); cause alter. */
-int rhook_region_alter(struct rhook_region *region, const struct rhook_region_meta *meta);
+int lsm_region_alter(struct lsm_region *region, const struct rhook_region_meta *meta);
 
 /* Truncates everything written so far (files and memtable rows); cause truncate. */
-int rhook_region_truncate(struct rhook_region *region);
+int lsm_region_truncate(struct lsm_region *region);
 /* Truncates the listed files; cause truncate. */
-int rhook_region_truncate_files(struct rhook_region *region, const rhook_file_id *ids, size_t num_ids);
+int lsm_region_truncate_files(struct lsm_region *region, const rhook_file_id *ids, size_t num_ids);
 
 /* Async index build: index files for the SSTs that lack one, their metadata updated; cause index_build. */
-int rhook_region_build_index(struct rhook_region *region, struct rhook_region_op_result *res);
+int lsm_region_build_index(struct lsm_region *region, struct lsm_region_op_result *res);
 
 /*
  * Staging.  enter: leader -> staging with a new partition expression,
@@ -241,21 +241,21 @@ int rhook_region_build_index(struct rhook_region *region, struct rhook_region_op
  * live manifest and backfills the metadata, one notification (cause
  * staging_exit).  abort: drops the staged state, no hook.
  */
-int rhook_region_enter_staging(struct rhook_region *region, const char *partition_expr);
-int rhook_region_remap(struct rhook_region *dst, struct rhook_region *src);
-int rhook_region_apply_staging(struct rhook_region *region, const char *const *paths, size_t num_paths);
-int rhook_region_abort_staging(struct rhook_region *region);
+int lsm_region_enter_staging(struct lsm_region *region, const char *partition_expr);
+int lsm_region_remap(struct lsm_region *dst, struct lsm_region *src);
+int lsm_region_apply_staging(struct lsm_region *region, const char *const *paths, size_t num_paths);
+int lsm_region_abort_staging(struct lsm_region *region);
 
 /* Follower: catches up on the leader's (or a compactor's) writes; no hook. */
-int rhook_region_sync(struct rhook_region *region);
+int lsm_region_sync(struct lsm_region *region);
 /* Leader -> follower (flushes first); follower -> leader (catches up first). */
-int rhook_region_downgrade(struct rhook_region *region);
-int rhook_region_promote(struct rhook_region *region);
+int lsm_region_downgrade(struct lsm_region *region);
+int lsm_region_promote(struct lsm_region *region);
 
 /* Writes a checkpoint of the current version; no hook. */
-int rhook_region_checkpoint(struct rhook_region *region);
+int lsm_region_checkpoint(struct lsm_region *region);
 
-struct rhook_gc_stats {
+struct lsm_gc_stats {
 	size_t files_removed;  /* SST and index files nobody references */
 	size_t deltas_removed; /* deltas and checkpoints older than the last checkpoint */
 };
@@ -264,21 +264,21 @@ struct rhook_gc_stats {
  * last checkpoint; no hook.  -EBUSY while a remote compactor has
  * uncommitted outputs.  @stats may be NULL.
  */
-int rhook_region_gc(struct rhook_region *region, struct rhook_gc_stats *stats);
+int lsm_region_gc(struct lsm_region *region, struct lsm_gc_stats *stats);
 
 /* Deletes the region's directory; the handle is DROPPED afterwards (close it).  No hook. */
-int rhook_region_drop(struct rhook_region *region);
+int lsm_region_drop(struct lsm_region *region);
 
-struct rhook_scan_opts {
-	size_t size;          /* sizeof(struct rhook_scan_opts) */
+struct lsm_scan_opts {
+	size_t size;          /* sizeof(struct lsm_scan_opts) */
 	const uint8_t *key;   /* only this key (index files prune SSTs); NULL: all */
 	uint32_t key_len;
 };
 /* Merged rows (latest sequence per key and ts), ordered by key then ts; @opts may be NULL. */
-int rhook_region_scan(struct rhook_region *region, const struct rhook_scan_opts *opts, struct rhook_row_set *out);
+int lsm_region_scan(struct lsm_region *region, const struct lsm_scan_opts *opts, struct lsm_row_set *out);
 
 /* A copy of the region's manifest state. */
-struct rhook_region_manifest {
+struct lsm_region_manifest {
 	uint64_t version;
 	struct rhook_region_meta meta;
 	struct rhook_file_meta *files;
@@ -293,21 +293,21 @@ struct rhook_region_manifest {
  * Copies the current manifest state, taking the manifest mutex: safe from
  * a hook callback (hooks never run under it).  0 or -ENOMEM.
  */
-int rhook_region_manifest(struct rhook_region *region, struct rhook_region_manifest *out);
-void rhook_region_manifest_clear(struct rhook_region_manifest *m);
+int lsm_region_manifest(struct lsm_region *region, struct lsm_region_manifest *out);
+void lsm_region_manifest_clear(struct lsm_region_manifest *m);
 
 /* Background jobs on the engine's workers (several regions at once). */
-enum rhook_job {
-	RHOOK_JOB_FLUSH = 0,
-	RHOOK_JOB_COMPACT = 1,
+enum lsm_job {
+	LSM_JOB_FLUSH = 0,
+	LSM_JOB_COMPACT = 1,
 };
-/* Queues a job; the region must stay open until rhook_engine_wait() returns.  0 or -ENOMEM. */
-int rhook_engine_submit(struct rhook_engine *engine, struct rhook_region *region, enum rhook_job job);
+/* Queues a job; the region must stay open until lsm_engine_wait() returns.  0 or -ENOMEM. */
+int lsm_engine_submit(struct lsm_engine *engine, struct lsm_region *region, enum lsm_job job);
 /* Waits until every submitted job finished; the first error among them since the last wait, or 0. */
-int rhook_engine_wait(struct rhook_engine *engine);
+int lsm_engine_wait(struct lsm_engine *engine);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* RHOOK_ENGINE_H */
+#endif /* LSM_ENGINE_H */

@@ -9,7 +9,7 @@
 
 static _Thread_local char errmsg[1024];
 
-int rhook__fail(int err, const char *fmt, ...)
+int lsm__fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -19,12 +19,12 @@ int rhook__fail(int err, const char *fmt, ...)
 	return err;
 }
 
-const char *rhook_engine_errmsg(void)
+const char *lsm_engine_errmsg(void)
 {
 	return errmsg[0] ? errmsg : "no error";
 }
 
-int64_t rhook__now_ms(void)
+int64_t lsm__now_ms(void)
 {
 	struct timespec ts;
 

@@ -15,18 +15,18 @@
  * Takes the memtable to flush: the one a failed flush left, else the
  * active one (replaced by an empty one).  NULL when there is nothing.
  */
-static struct rhook__memtable *freeze(struct rhook_region *r, int *err)
+static struct lsm__memtable *freeze(struct lsm_region *r, int *err)
 {
-	struct rhook__memtable *m = NULL, *fresh;
+	struct lsm__memtable *m = NULL, *fresh;
 
 	pthread_mutex_lock(&r->mem_lock);
-	*err = rhook__region_check_role(r, RHOOK__LEADER_ONLY | RHOOK__ROLE(RHOOK_ROLE_LEADER_DOWNGRADING), "flush");
+	*err = lsm__region_check_role(r, LSM__LEADER_ONLY | LSM__ROLE(LSM_ROLE_LEADER_DOWNGRADING), "flush");
 	if (*err)
 		goto out;
 	if (!r->frozen && r->active->rows.num_rows) {
 		fresh = calloc(1, sizeof(*fresh));
 		if (!fresh) {
-			*err = rhook__fail(-ENOMEM, "flush: out of memory");
+			*err = lsm__fail(-ENOMEM, "flush: out of memory");
 			goto out;
 		}
 		r->frozen = r->active;
@@ -39,23 +39,23 @@ out:
 }
 
 /* The flushed memtable is in the manifest now: scans stop reading it. */
-static void drop_frozen(struct rhook_region *r)
+static void drop_frozen(struct lsm_region *r)
 {
-	struct rhook__memtable *m;
+	struct lsm__memtable *m;
 
 	pthread_mutex_lock(&r->mem_lock);
 	m = r->frozen;
 	r->frozen = NULL;
 	pthread_mutex_unlock(&r->mem_lock);
-	rhook_row_set_free(&m->rows);
+	lsm_row_set_free(&m->rows);
 	free(m);
 }
 
-static int commit_outputs(struct rhook_region *r, const struct rhook__memtable *m, struct rhook__outputs *o,
+static int commit_outputs(struct lsm_region *r, const struct lsm__memtable *m, struct lsm__outputs *o,
 			  uint64_t *version)
 {
 	struct rhook_action_edit edit = {
-		.files_to_add = o->metas, .num_files_to_add = o->num, .timestamp_ms = rhook__now_ms(),
+		.files_to_add = o->metas, .num_files_to_add = o->num, .timestamp_ms = lsm__now_ms(),
 		.has_flushed_entry_id = true, .flushed_entry_id = m->max_entry_id,
 		.has_flushed_sequence = true, .flushed_sequence = m->max_seq,
 		.has_committed_sequence = true, .committed_sequence = m->max_seq,
@@ -64,23 +64,23 @@ static int commit_outputs(struct rhook_region *r, const struct rhook__memtable *
 	int err = list ? rhook_action_list_add_edit(list, &edit) : -ENOMEM;
 
 	if (!err)
-		err = rhook__region_commit(r, list, RHOOK_CAUSE_FLUSH,
-					   RHOOK__LEADER_ONLY | RHOOK__ROLE(RHOOK_ROLE_LEADER_DOWNGRADING), "flush", NULL,
+		err = lsm__region_commit(r, list, RHOOK_CAUSE_FLUSH,
+					   LSM__LEADER_ONLY | LSM__ROLE(LSM_ROLE_LEADER_DOWNGRADING), "flush", NULL,
 					   NULL, version);
 	else
-		rhook__fail(err, "flush: out of memory");
+		lsm__fail(err, "flush: out of memory");
 	rhook_action_list_free(list);
 	return err;
 }
 
 /* Any thread; one flush per region at a time (flush_lock), concurrent with puts, scans and compaction. */
-int rhook_region_flush(struct rhook_region *r, struct rhook_region_op_result *res)
+int lsm_region_flush(struct lsm_region *r, struct lsm_region_op_result *res)
 {
-	struct rhook_region_op_result local = { 0 };
-	struct rhook_row_set rows = { 0 };
-	struct rhook__outputs o = { 0 };
-	struct rhook__memtable *m;
-	struct rhook__version *v;
+	struct lsm_region_op_result local = { 0 };
+	struct lsm_row_set rows = { 0 };
+	struct lsm__outputs o = { 0 };
+	struct lsm__memtable *m;
+	struct lsm__version *v;
 	uint64_t start;
 	int err;
 
@@ -90,16 +90,16 @@ int rhook_region_flush(struct rhook_region *r, struct rhook_region_op_result *re
 		goto out;
 	/* Nobody writes a frozen memtable: reading it without mem_lock is safe, sorting it in place is not (scans). */
 	for (size_t i = 0; !err && i < m->rows.num_rows; i++)
-		err = rhook__rows_push_ref(&rows, &m->rows.rows[i]);
+		err = lsm__rows_push_ref(&rows, &m->rows.rows[i]);
 	local.rows = m->rows.num_rows;
 	local.bytes_in = m->bytes;
 	start = rhook_trace_flush_begin(r->id, local.rows, local.bytes_in);
-	v = rhook__region_acquire(r);
+	v = lsm__region_acquire(r);
 	if (!err) {
-		rhook__rows_merge(&rows, v->m.truncated_sequence);
-		err = rhook__outputs_write(r, &v->m.meta, rows.rows, rows.num_rows, 0, &o);
+		lsm__rows_merge(&rows, v->m.truncated_sequence);
+		err = lsm__outputs_write(r, &v->m.meta, rows.rows, rows.num_rows, 0, &o);
 	} else {
-		rhook__fail(err, "flush: out of memory");
+		lsm__fail(err, "flush: out of memory");
 	}
 	if (!err) {
 		rhook_sst_files_written(r->engine->registry, r->id, &v->m.meta, o.files, o.num, RHOOK_ORIGIN_FLUSH);
@@ -107,18 +107,18 @@ int rhook_region_flush(struct rhook_region *r, struct rhook_region_op_result *re
 		local.bytes_out = o.bytes;
 		err = commit_outputs(r, m, &o, &local.version);
 		if (err)
-			rhook__outputs_discard(r, &o, err);
+			lsm__outputs_discard(r, &o, err);
 		else
-			rhook__outputs_done(r, &o);
+			lsm__outputs_done(r, &o);
 	}
-	rhook__region_release(r, v);
+	lsm__region_release(r, v);
 	if (!err)
 		drop_frozen(r);
 	rhook_trace_flush_end(start, r->id, local.rows, local.bytes_in, local.files_out, err);
-	rhook_row_set_free(&rows);
+	lsm_row_set_free(&rows);
 out:
 	pthread_mutex_unlock(&r->flush_lock);
 	if (res)
-		*res = err ? (struct rhook_region_op_result){ 0 } : local;
+		*res = err ? (struct lsm_region_op_result){ 0 } : local;
 	return err;
 }

@@ -17,7 +17,7 @@
 
 #define TEMP_PREFIX ".tmp-"
 
-int rhook__fs_write_all(int fd, const void *buf, size_t len)
+int lsm__fs_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -35,19 +35,19 @@ int rhook__fs_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int rhook__fs_create(int dirfd, const char *name)
+int lsm__fs_create(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	return fd < 0 ? -errno : fd;
 }
 
-int rhook__fs_sync_dir(int dirfd)
+int lsm__fs_sync_dir(int dirfd)
 {
 	return fsync(dirfd) ? -errno : 0;
 }
 
-bool rhook__fs_is_temp(const char *name)
+bool lsm__fs_is_temp(const char *name)
 {
 	return strncmp(name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0;
 }
@@ -60,13 +60,13 @@ static int write_rename(int dirfd, const char *name, const void *buf, size_t len
 
 	for (int attempt = 0;; attempt++) {
 		snprintf(tmp, sizeof(tmp), TEMP_PREFIX "%s-%08lx", name, (unsigned long)random());
-		fd = rhook__fs_create(dirfd, tmp);
+		fd = lsm__fs_create(dirfd, tmp);
 		if (fd >= 0 || fd != -EEXIST || attempt == 16)
 			break;
 	}
 	if (fd < 0)
 		return fd;
-	err = rhook__fs_write_all(fd, buf, len);
+	err = lsm__fs_write_all(fd, buf, len);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)
@@ -78,19 +78,19 @@ static int write_rename(int dirfd, const char *name, const void *buf, size_t len
 	return err;
 }
 
-int rhook__fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, bool noreplace)
+int lsm__fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, bool noreplace)
 {
 	int err = write_rename(dirfd, name, buf, len, noreplace);
 
-	return err ? err : rhook__fs_sync_dir(dirfd);
+	return err ? err : lsm__fs_sync_dir(dirfd);
 }
 
-int rhook__fs_replace_nodirsync(int dirfd, const char *name, const void *buf, size_t len)
+int lsm__fs_replace_nodirsync(int dirfd, const char *name, const void *buf, size_t len)
 {
 	return write_rename(dirfd, name, buf, len, false);
 }
 
-int rhook__fs_read_all(int dirfd, const char *name, char **buf, size_t *len)
+int lsm__fs_read_all(int dirfd, const char *name, char **buf, size_t *len)
 {
 	struct stat st;
 	size_t got = 0;
@@ -136,7 +136,7 @@ out:
 static int copy_fd(int in, int dst_dirfd, const char *dst_name)
 {
 	char buf[1 << 16];
-	int out = rhook__fs_create(dst_dirfd, dst_name), err = 0;
+	int out = lsm__fs_create(dst_dirfd, dst_name), err = 0;
 
 	if (out < 0)
 		return out;
@@ -149,7 +149,7 @@ static int copy_fd(int in, int dst_dirfd, const char *dst_name)
 			err = -errno;
 		if (n <= 0)
 			break;
-		err = rhook__fs_write_all(out, buf, (size_t)n);
+		err = lsm__fs_write_all(out, buf, (size_t)n);
 		if (err)
 			break;
 	}
@@ -162,7 +162,7 @@ static int copy_fd(int in, int dst_dirfd, const char *dst_name)
 	return err;
 }
 
-int rhook__fs_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name)
+int lsm__fs_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name)
 {
 	int in = openat(src_dirfd, src_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err;
 
@@ -173,16 +173,16 @@ int rhook__fs_copy(int src_dirfd, const char *src_name, int dst_dirfd, const cha
 	return err;
 }
 
-int rhook__fs_link_or_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name)
+int lsm__fs_link_or_copy(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name)
 {
 	if (!linkat(src_dirfd, src_name, dst_dirfd, dst_name, 0))
 		return 0;
 	if (errno != EXDEV && errno != EPERM && errno != EMLINK)
 		return -errno;
-	return rhook__fs_copy(src_dirfd, src_name, dst_dirfd, dst_name);
+	return lsm__fs_copy(src_dirfd, src_name, dst_dirfd, dst_name);
 }
 
-int rhook__fs_open_dir(int dirfd, const char *name, bool create)
+int lsm__fs_open_dir(int dirfd, const char *name, bool create)
 {
 	int fd;
 
@@ -194,10 +194,10 @@ int rhook__fs_open_dir(int dirfd, const char *name, bool create)
 
 static int remove_entry(const char *name, void *arg)
 {
-	return rhook__fs_remove_tree(*(int *)arg, name);
+	return lsm__fs_remove_tree(*(int *)arg, name);
 }
 
-int rhook__fs_remove_tree(int dirfd, const char *name)
+int lsm__fs_remove_tree(int dirfd, const char *name)
 {
 	int fd, err;
 
@@ -210,14 +210,14 @@ int rhook__fs_remove_tree(int dirfd, const char *name)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = rhook__fs_for_each(fd, remove_entry, &fd);
+	err = lsm__fs_for_each(fd, remove_entry, &fd);
 	close(fd);
 	if (!err && unlinkat(dirfd, name, AT_REMOVEDIR))
 		err = -errno;
 	return err;
 }
 
-int rhook__fs_for_each(int dirfd, int (*fn)(const char *name, void *arg), void *arg)
+int lsm__fs_for_each(int dirfd, int (*fn)(const char *name, void *arg), void *arg)
 {
 	struct dirent *de;
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;

@@ -20,14 +20,14 @@
 #define DROPPED_FILE "DROPPED"
 
 /* Any thread. */
-int rhook_region_checkpoint(struct rhook_region *r)
+int lsm_region_checkpoint(struct lsm_region *r)
 {
 	int err;
 
 	rhook_manifest_lock(r->ctx);
-	err = rhook__region_write_begin(r, RHOOK__LEADER_ONLY, "checkpoint");
+	err = lsm__region_write_begin(r, LSM__LEADER_ONLY, "checkpoint");
 	if (!err) {
-		err = rhook__region_checkpoint_locked(r);
+		err = lsm__region_checkpoint_locked(r);
 		flock(r->lock_fd, LOCK_UN);
 	}
 	rhook_manifest_unlock(r->ctx);
@@ -40,9 +40,9 @@ int rhook_region_checkpoint(struct rhook_region *r)
  * (or a name the engine does not make).
  * state_lock held.
  */
-static bool needed_locked(struct rhook_region *r, const char *name)
+static bool needed_locked(struct lsm_region *r, const char *name)
 {
-	char s[RHOOK_FILE_ID_STRLEN], idx[RHOOK__INDEX_NAME_MAX];
+	char s[RHOOK_FILE_ID_STRLEN], idx[LSM__INDEX_NAME_MAX];
 	bool is_sst = strlen(name) == 40 && !strcmp(name + 36, ".sst");
 	rhook_file_id id;
 
@@ -52,14 +52,14 @@ static bool needed_locked(struct rhook_region *r, const char *name)
 	for (size_t i = 0; i < r->num_pending; i++)
 		if (rhook_file_id_equal(&r->pending[i], &id))
 			return true;
-	for (const struct rhook__version *v = r->versions.next; v != &r->versions; v = v->next) {
-		const struct rhook_file_meta *fm = rhook__version_find(v, &id);
+	for (const struct lsm__version *v = r->versions.next; v != &r->versions; v = v->next) {
+		const struct rhook_file_meta *fm = lsm__version_find(v, &id);
 
 		if (!fm)
 			continue;
 		if (is_sst)
 			return true;
-		rhook__index_name(&id, fm->index_version, idx);
+		lsm__index_name(&id, fm->index_version, idx);
 		if (fm->available_indexes && !strcmp(idx, name))
 			return true;
 	}
@@ -67,7 +67,7 @@ static bool needed_locked(struct rhook_region *r, const char *name)
 }
 
 struct gc_data {
-	struct rhook_region *region;
+	struct lsm_region *region;
 	size_t removed;
 };
 
@@ -92,56 +92,56 @@ static int gc_data_file(const char *name, void *arg)
 }
 
 /* Deltas and checkpoints the last checkpoint made redundant, and temporary files. */
-static int gc_manifest(struct rhook_region *r, size_t *removed)
+static int gc_manifest(struct lsm_region *r, size_t *removed)
 {
-	struct rhook__log_listing l;
-	char name[RHOOK__LOG_NAME_MAX];
-	int err = rhook__log_list(r->manifest_fd, r->dir, &l);
+	struct lsm__log_listing l;
+	char name[LSM__LOG_NAME_MAX];
+	int err = lsm__log_list(r->manifest_fd, r->dir, &l);
 
 	if (err)
 		return err;
 	for (size_t i = 0; i < l.num_deltas && r->checkpoint_version; i++) {
-		rhook__log_name(l.deltas[i], false, name);
+		lsm__log_name(l.deltas[i], false, name);
 		if (l.deltas[i] <= r->checkpoint_version && !unlinkat(r->manifest_fd, name, 0))
 			(*removed)++;
 	}
 	for (size_t i = 0; i < l.num_checkpoints; i++) {
-		rhook__log_name(l.checkpoints[i], true, name);
+		lsm__log_name(l.checkpoints[i], true, name);
 		if (l.checkpoints[i] < r->checkpoint_version && !unlinkat(r->manifest_fd, name, 0))
 			(*removed)++;
 	}
 	for (size_t i = 0; i < l.num_temps; i++)
 		unlinkat(r->manifest_fd, l.temps[i], 0);
-	rhook__log_listing_free(&l);
+	lsm__log_listing_free(&l);
 	return 0;
 }
 
 /* Any thread.  Holds the manifest mutex and LOCK_EX, so no writer of any process runs meanwhile. */
-int rhook_region_gc(struct rhook_region *r, struct rhook_gc_stats *stats)
+int lsm_region_gc(struct lsm_region *r, struct lsm_gc_stats *stats)
 {
-	struct rhook_gc_stats local = { 0 };
+	struct lsm_gc_stats local = { 0 };
 	struct gc_data g = { .region = r };
 	int err;
 
 	rhook_manifest_lock(r->ctx);
 	/* Caught up first: files another process just committed must count as referenced. */
-	err = rhook__region_write_begin(r, RHOOK__LEADER_ONLY, "gc");
+	err = lsm__region_write_begin(r, LSM__LEADER_ONLY, "gc");
 	if (err)
 		goto unlock;
 	if (flock(r->files_lock_fd, LOCK_EX | LOCK_NB)) {
-		err = rhook__fail(-EBUSY, "%s: gc: a remote compaction holds uncommitted files; try again later",
+		err = lsm__fail(-EBUSY, "%s: gc: a remote compaction holds uncommitted files; try again later",
 				  r->dir);
 		goto end;
 	}
-	err = rhook__fs_for_each(r->data_fd, gc_data_file, &g);
+	err = lsm__fs_for_each(r->data_fd, gc_data_file, &g);
 	local.files_removed = g.removed;
 	if (!err)
 		err = gc_manifest(r, &local.deltas_removed);
 	else
-		rhook__fail(err, "%s/data: gc: %s", r->dir, strerror(-err));
+		lsm__fail(err, "%s/data: gc: %s", r->dir, strerror(-err));
 	flock(r->files_lock_fd, LOCK_UN);
-	if (!err && ((err = rhook__fs_sync_dir(r->data_fd)) || (err = rhook__fs_sync_dir(r->manifest_fd))))
-		rhook__fail(err, "%s: gc: %s", r->dir, strerror(-err));
+	if (!err && ((err = lsm__fs_sync_dir(r->data_fd)) || (err = lsm__fs_sync_dir(r->manifest_fd))))
+		lsm__fail(err, "%s: gc: %s", r->dir, strerror(-err));
 end:
 	flock(r->lock_fd, LOCK_UN);
 unlock:
@@ -152,7 +152,7 @@ unlock:
 }
 
 /* Any thread; waits for the region's flush and compaction.  The handle is DROPPED afterwards. */
-int rhook_region_drop(struct rhook_region *r)
+int lsm_region_drop(struct lsm_region *r)
 {
 	static const char *const parts[] = { "manifest", "staging", "data", "REGION", "FILES.lock", "LOCK" };
 	int err;
@@ -160,23 +160,23 @@ int rhook_region_drop(struct rhook_region *r)
 	pthread_mutex_lock(&r->flush_lock);
 	pthread_mutex_lock(&r->compact_lock);
 	rhook_manifest_lock(r->ctx);
-	err = rhook__region_write_begin(r, RHOOK__LEADER_ONLY, "drop");
+	err = lsm__region_write_begin(r, LSM__LEADER_ONLY, "drop");
 	if (err)
 		goto unlock;
-	rhook__region_set_role(r, RHOOK_ROLE_DROPPING);
+	lsm__region_set_role(r, LSM_ROLE_DROPPING);
 	/* The marker first: a crash half-way leaves a region that refuses to open, not a damaged one. */
-	err = rhook__fs_write_atomic(r->dir_fd, DROPPED_FILE, "dropped\n", 8, false);
+	err = lsm__fs_write_atomic(r->dir_fd, DROPPED_FILE, "dropped\n", 8, false);
 	for (size_t i = 0; !err && i < sizeof(parts) / sizeof(parts[0]); i++)
-		err = rhook__fs_remove_tree(r->dir_fd, parts[i]);
+		err = lsm__fs_remove_tree(r->dir_fd, parts[i]);
 	if (!err && unlinkat(r->dir_fd, DROPPED_FILE, 0))
 		err = -errno;
 	if (!err && rmdir(r->dir))
 		err = -errno;
 	/* A failed drop stays DROPPING: part of the region may be gone already. */
 	if (err)
-		rhook__fail(err, "%s: drop: %s", r->dir, strerror(-err));
+		lsm__fail(err, "%s: drop: %s", r->dir, strerror(-err));
 	else
-		rhook__region_set_role(r, RHOOK_ROLE_DROPPED);
+		lsm__region_set_role(r, LSM_ROLE_DROPPED);
 	flock(r->lock_fd, LOCK_UN);
 unlock:
 	rhook_manifest_unlock(r->ctx);

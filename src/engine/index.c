@@ -18,12 +18,12 @@ static const char magic[8] = { 'R', 'H', 'K', 'I', 'D', 'X', '0', '1' };
 #define BITS_PER_KEY 10u
 #define HEAD_SIZE   (8u + 8u + 16u)
 
-void rhook__index_name(const rhook_file_id *id, uint64_t version, char buf[RHOOK__INDEX_NAME_MAX])
+void lsm__index_name(const rhook_file_id *id, uint64_t version, char buf[LSM__INDEX_NAME_MAX])
 {
 	char s[RHOOK_FILE_ID_STRLEN];
 
 	rhook_file_id_format(id, s);
-	snprintf(buf, RHOOK__INDEX_NAME_MAX, "%s.%" PRIu64 ".idx", s, version);
+	snprintf(buf, LSM__INDEX_NAME_MAX, "%s.%" PRIu64 ".idx", s, version);
 }
 
 /* Bit @i of the @k probes of a key (double hashing). */
@@ -34,16 +34,16 @@ static uint64_t probe(const uint8_t *key, uint32_t len, unsigned i, uint64_t mas
 	return (h1 + i * h2) & mask;
 }
 
-static bool same_key(const struct rhook_row *a, const struct rhook_row *b)
+static bool same_key(const struct lsm_row *a, const struct lsm_row *b)
 {
 	return a->key_len == b->key_len && (!a->key_len || !memcmp(a->key, b->key, a->key_len));
 }
 
-int rhook__index_write(int data_fd, const rhook_file_id *id, uint64_t version, const struct rhook_row *rows,
+int lsm__index_write(int data_fd, const rhook_file_id *id, uint64_t version, const struct lsm_row *rows,
 		       size_t num_rows, uint32_t row_group_rows, struct rhook_index_output *out)
 {
 	size_t keys = 0, keys_bytes = 4, bits = 64, total, bloom_bytes;
-	char name[RHOOK__INDEX_NAME_MAX];
+	char name[LSM__INDEX_NAME_MAX];
 	uint8_t *buf, *p, *bloom;
 	int fd, err;
 
@@ -61,14 +61,14 @@ int rhook__index_write(int data_fd, const rhook_file_id *id, uint64_t version, c
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, magic, 8);
-	p = rhook__put_u64(buf + 8, version);
+	p = lsm__put_u64(buf + 8, version);
 	memcpy(p, id->bytes, 16);
 	p += 16;
-	p = rhook__put_u32(p, (uint32_t)bits);
-	p = rhook__put_u32(p, HASHES);
+	p = lsm__put_u32(p, (uint32_t)bits);
+	p = lsm__put_u32(p, HASHES);
 	bloom = p;
 	p += bits / 8;
-	p = rhook__put_u32(p, (uint32_t)keys);
+	p = lsm__put_u32(p, (uint32_t)keys);
 	for (size_t i = 0; i < num_rows; i++) {
 		if (i && same_key(&rows[i - 1], &rows[i]))
 			continue;
@@ -77,17 +77,17 @@ int rhook__index_write(int data_fd, const rhook_file_id *id, uint64_t version, c
 
 			bloom[b / 8] |= (uint8_t)(1u << (b % 8));
 		}
-		p = rhook__put_u32(p, rows[i].key_len);
+		p = lsm__put_u32(p, rows[i].key_len);
 		if (rows[i].key_len)
 			memcpy(p, rows[i].key, rows[i].key_len);
 		p += rows[i].key_len;
-		p = rhook__put_u32(p, (uint32_t)(i / row_group_rows));
+		p = lsm__put_u32(p, (uint32_t)(i / row_group_rows));
 	}
-	rhook__put_u64(p, XXH64(buf, (size_t)(p - buf), 0));
+	lsm__put_u64(p, XXH64(buf, (size_t)(p - buf), 0));
 
-	rhook__index_name(id, version, name);
-	fd = rhook__fs_create(data_fd, name);
-	err = fd < 0 ? fd : rhook__fs_write_all(fd, buf, total);
+	lsm__index_name(id, version, name);
+	fd = lsm__fs_create(data_fd, name);
+	err = fd < 0 ? fd : lsm__fs_write_all(fd, buf, total);
 	if (fd >= 0 && !err && fsync(fd))
 		err = -errno;
 	if (fd >= 0 && close(fd) && !err)
@@ -102,10 +102,10 @@ int rhook__index_write(int data_fd, const rhook_file_id *id, uint64_t version, c
 	return 0;
 }
 
-bool rhook__index_may_contain(int data_fd, const struct rhook_file_meta *fm, const uint8_t *key, uint32_t key_len)
+bool lsm__index_may_contain(int data_fd, const struct rhook_file_meta *fm, const uint8_t *key, uint32_t key_len)
 {
-	char name[RHOOK__INDEX_NAME_MAX], *buf;
-	struct rhook__cursor c;
+	char name[LSM__INDEX_NAME_MAX], *buf;
+	struct lsm__cursor c;
 	const uint8_t *b, *bloom;
 	uint64_t version;
 	uint32_t bits, hashes;
@@ -114,18 +114,18 @@ bool rhook__index_may_contain(int data_fd, const struct rhook_file_meta *fm, con
 
 	if (!(fm->available_indexes & RHOOK_INDEX_BLOOM))
 		return true;
-	rhook__index_name(&fm->file_id, fm->index_version, name);
-	if (rhook__fs_read_all(data_fd, name, &buf, &len))
+	lsm__index_name(&fm->file_id, fm->index_version, name);
+	if (lsm__fs_read_all(data_fd, name, &buf, &len))
 		return true;
 	b = (const uint8_t *)buf;
-	c = (struct rhook__cursor){ b + 8, b + (len >= 8 ? len - 8 : 0) };
-	if (len < HEAD_SIZE + 16 || memcmp(b, magic, 8) || XXH64(b, len - 8, 0) != rhook__get_u64(b + len - 8) ||
-	    !rhook__cur_u64(&c, &version) || version != fm->index_version ||
+	c = (struct lsm__cursor){ b + 8, b + (len >= 8 ? len - 8 : 0) };
+	if (len < HEAD_SIZE + 16 || memcmp(b, magic, 8) || XXH64(b, len - 8, 0) != lsm__get_u64(b + len - 8) ||
+	    !lsm__cur_u64(&c, &version) || version != fm->index_version ||
 	    memcmp(c.p, fm->file_id.bytes, 16))
 		goto out;
 	c.p += 16;
-	if (!rhook__cur_u32(&c, &bits) || !rhook__cur_u32(&c, &hashes) || hashes > 32 || !bits || (bits & (bits - 1)) ||
-	    !rhook__cur_bytes(&c, bits / 8, &bloom))
+	if (!lsm__cur_u32(&c, &bits) || !lsm__cur_u32(&c, &hashes) || hashes > 32 || !bits || (bits & (bits - 1)) ||
+	    !lsm__cur_bytes(&c, bits / 8, &bloom))
 		goto out;
 	result = false;
 	for (unsigned h = 0; h < hashes; h++) {

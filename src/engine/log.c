@@ -21,15 +21,15 @@
 #define LATEST          "_latest"
 #define DIGITS          20
 
-void rhook__log_name(uint64_t version, bool checkpoint, char buf[RHOOK__LOG_NAME_MAX])
+void lsm__log_name(uint64_t version, bool checkpoint, char buf[LSM__LOG_NAME_MAX])
 {
-	snprintf(buf, RHOOK__LOG_NAME_MAX, "%020" PRIu64 "%s", version, checkpoint ? ".checkpoint.json" : ".json");
+	snprintf(buf, LSM__LOG_NAME_MAX, "%020" PRIu64 "%s", version, checkpoint ? ".checkpoint.json" : ".json");
 }
 
-int rhook__log_write(int dirfd, uint64_t version, uint64_t prev, bool checkpoint, const char *json, size_t len,
+int lsm__log_write(int dirfd, uint64_t version, uint64_t prev, bool checkpoint, const char *json, size_t len,
 		     uint64_t *size, uint64_t *hash)
 {
-	char name[RHOOK__LOG_NAME_MAX], head[128], *buf;
+	char name[LSM__LOG_NAME_MAX], head[128], *buf;
 	int n = snprintf(head, sizeof(head), "{\"version\":%" PRIu64 ",\"prev\":%" PRIu64 ",\"xxh64\":\"%016" PRIx64
 			 "\",\"body\":", version, prev, (uint64_t)XXH64(json, len, 0));
 	size_t total = (size_t)n + len + 2;
@@ -41,8 +41,8 @@ int rhook__log_write(int dirfd, uint64_t version, uint64_t prev, bool checkpoint
 	memcpy(buf, head, (size_t)n);
 	memcpy(buf + n, json, len);
 	memcpy(buf + n + len, "}\n", 2);
-	rhook__log_name(version, checkpoint, name);
-	err = rhook__fs_write_atomic(dirfd, name, buf, total, !checkpoint);
+	lsm__log_name(version, checkpoint, name);
+	err = lsm__fs_write_atomic(dirfd, name, buf, total, !checkpoint);
 	if (size)
 		*size = total;
 	if (hash)
@@ -51,7 +51,7 @@ int rhook__log_write(int dirfd, uint64_t version, uint64_t prev, bool checkpoint
 	return err;
 }
 
-int rhook__log_decode(const char *buf, size_t len, const char *where, const char *name, uint64_t version,
+int lsm__log_decode(const char *buf, size_t len, const char *where, const char *name, uint64_t version,
 		      uint64_t *prev, struct rhook_action_list **out)
 {
 	unsigned long long v, p;
@@ -65,33 +65,33 @@ int rhook__log_decode(const char *buf, size_t len, const char *where, const char
 	    n == 0 || strlen(hex) != 16 || len < (size_t)n + 2 || memcmp(buf + len - 2, "}\n", 2) ||
 	    snprintf(head, sizeof(head), "{\"version\":%llu,\"prev\":%llu,\"xxh64\":\"%s\",\"body\":", v, p, hex) != n ||
 	    memcmp(buf, head, (size_t)n))
-		return rhook__fail(-EBADMSG, "%s/%s: torn or damaged manifest file (envelope unreadable)", where, name);
+		return lsm__fail(-EBADMSG, "%s/%s: torn or damaged manifest file (envelope unreadable)", where, name);
 	if (v != version)
-		return rhook__fail(-EBADMSG, "%s/%s: holds version %llu, not %llu", where, name, v,
+		return lsm__fail(-EBADMSG, "%s/%s: holds version %llu, not %llu", where, name, v,
 				   (unsigned long long)version);
 	body = buf + n;
 	body_len = len - (size_t)n - 2;
 	if (XXH64(body, body_len, 0) != strtoull(hex, NULL, 16))
-		return rhook__fail(-EBADMSG, "%s/%s: checksum mismatch (torn or corrupt manifest file)", where, name);
+		return lsm__fail(-EBADMSG, "%s/%s: checksum mismatch (torn or corrupt manifest file)", where, name);
 	err = rhook_action_list_from_json(body, body_len, out, msg, sizeof(msg));
 	if (err == -EINVAL)
-		return rhook__fail(-EBADMSG, "%s/%s: undecodable action list: %s", where, name, msg);
+		return lsm__fail(-EBADMSG, "%s/%s: undecodable action list: %s", where, name, msg);
 	if (err)
-		return rhook__fail(err, "%s/%s: %s", where, name, strerror(-err));
+		return lsm__fail(err, "%s/%s: %s", where, name, strerror(-err));
 	*prev = p;
 	return 0;
 }
 
-int rhook__log_read(int dirfd, const char *where, const char *name, uint64_t version, uint64_t *prev,
+int lsm__log_read(int dirfd, const char *where, const char *name, uint64_t version, uint64_t *prev,
 		    struct rhook_action_list **out, uint64_t *size, uint64_t *hash)
 {
 	size_t len;
 	char *buf;
-	int err = rhook__fs_read_all(dirfd, name, &buf, &len);
+	int err = lsm__fs_read_all(dirfd, name, &buf, &len);
 
 	if (err)
-		return rhook__fail(err, "%s/%s: %s", where, name, err == -ENOENT ? "missing" : strerror(-err));
-	err = rhook__log_decode(buf, len, where, name, version, prev, out);
+		return lsm__fail(err, "%s/%s: %s", where, name, err == -ENOENT ? "missing" : strerror(-err));
+	err = lsm__log_decode(buf, len, where, name, version, prev, out);
 	if (size)
 		*size = len;
 	if (hash)
@@ -132,7 +132,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int rhook__log_list(int dirfd, const char *where, struct rhook__log_listing *out)
+int lsm__log_list(int dirfd, const char *where, struct lsm__log_listing *out)
 {
 	struct dirent *de;
 	DIR *d;
@@ -143,7 +143,7 @@ int rhook__log_list(int dirfd, const char *where, struct rhook__log_listing *out
 		err = -errno;
 		if (fd >= 0)
 			close(fd);
-		return rhook__fail(err, "%s: cannot list: %s", where, strerror(-err));
+		return lsm__fail(err, "%s: cannot list: %s", where, strerror(-err));
 	}
 	while (!err && (de = readdir(d))) {
 		uint64_t v;
@@ -152,7 +152,7 @@ int rhook__log_list(int dirfd, const char *where, struct rhook__log_listing *out
 			err = push_u64(&out->deltas, &out->num_deltas, v);
 		else if (parse_name(de->d_name, ".checkpoint.json", &v))
 			err = push_u64(&out->checkpoints, &out->num_checkpoints, v);
-		else if (rhook__fs_is_temp(de->d_name)) {
+		else if (lsm__fs_is_temp(de->d_name)) {
 			char **t = realloc(out->temps, (out->num_temps + 1) * sizeof(*t));
 
 			if (!t || !(t[out->num_temps] = strdup(de->d_name))) {
@@ -167,8 +167,8 @@ int rhook__log_list(int dirfd, const char *where, struct rhook__log_listing *out
 	}
 	closedir(d);
 	if (err) {
-		rhook__log_listing_free(out);
-		return rhook__fail(err, "%s: cannot list: %s", where, strerror(-err));
+		lsm__log_listing_free(out);
+		return lsm__fail(err, "%s: cannot list: %s", where, strerror(-err));
 	}
 	if (out->num_deltas)
 		qsort(out->deltas, out->num_deltas, sizeof(uint64_t), cmp_u64);
@@ -177,7 +177,7 @@ int rhook__log_list(int dirfd, const char *where, struct rhook__log_listing *out
 	return 0;
 }
 
-void rhook__log_listing_free(struct rhook__log_listing *l)
+void lsm__log_listing_free(struct lsm__log_listing *l)
 {
 	for (size_t i = 0; i < l->num_temps; i++)
 		free(l->temps[i]);
@@ -187,13 +187,13 @@ void rhook__log_listing_free(struct rhook__log_listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int rhook__log_write_last_checkpoint(int dirfd, uint64_t version, uint64_t size, uint64_t hash)
+int lsm__log_write_last_checkpoint(int dirfd, uint64_t version, uint64_t size, uint64_t hash)
 {
-	char name[RHOOK__LOG_NAME_MAX], hex[17], *s;
+	char name[LSM__LOG_NAME_MAX], hex[17], *s;
 	json_t *j;
 	int err;
 
-	rhook__log_name(version, true, name);
+	lsm__log_name(version, true, name);
 	snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
 	j = json_pack("{s:I, s:s, s:I, s:s}", "version", (json_int_t)version, "file", name, "size",
 		      (json_int_t)size, "xxh64", hex);
@@ -201,14 +201,14 @@ int rhook__log_write_last_checkpoint(int dirfd, uint64_t version, uint64_t size,
 	json_decref(j);
 	if (!s)
 		return -ENOMEM;
-	err = rhook__fs_write_atomic(dirfd, LAST_CHECKPOINT, s, strlen(s), false);
+	err = lsm__fs_write_atomic(dirfd, LAST_CHECKPOINT, s, strlen(s), false);
 	free(s);
 	return err;
 }
 
-int rhook__log_parse_last_checkpoint(const char *buf, size_t len, const char *where, struct rhook__log_pointer *out)
+int lsm__log_parse_last_checkpoint(const char *buf, size_t len, const char *where, struct lsm__log_pointer *out)
 {
-	char expect[RHOOK__LOG_NAME_MAX];
+	char expect[LSM__LOG_NAME_MAX];
 	const char *file = NULL, *hex = NULL;
 	json_int_t v = -1, size = -1;
 	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
@@ -216,12 +216,12 @@ int rhook__log_parse_last_checkpoint(const char *buf, size_t len, const char *wh
 
 	if (!j || json_unpack(j, "{s:I, s:s, s:I, s:s}", "version", &v, "file", &file, "size", &size, "xxh64", &hex) ||
 	    v < 0 || size < 0 || strlen(hex) != 16 || strspn(hex, "0123456789abcdef") != 16) {
-		err = rhook__fail(-EBADMSG, "%s/" LAST_CHECKPOINT ": damaged pointer file", where);
+		err = lsm__fail(-EBADMSG, "%s/" LAST_CHECKPOINT ": damaged pointer file", where);
 		goto out;
 	}
-	rhook__log_name((uint64_t)v, true, expect);
+	lsm__log_name((uint64_t)v, true, expect);
 	if (strcmp(file, expect)) {
-		err = rhook__fail(-EBADMSG, "%s/" LAST_CHECKPOINT ": names %s for version %lld", where, file,
+		err = lsm__fail(-EBADMSG, "%s/" LAST_CHECKPOINT ": names %s for version %lld", where, file,
 				  (long long)v);
 		goto out;
 	}
@@ -233,37 +233,37 @@ out:
 	return err;
 }
 
-int rhook__log_check_pointed(const struct rhook__log_pointer *ptr, const char *buf, size_t len, const char *where)
+int lsm__log_check_pointed(const struct lsm__log_pointer *ptr, const char *buf, size_t len, const char *where)
 {
-	char name[RHOOK__LOG_NAME_MAX];
+	char name[LSM__LOG_NAME_MAX];
 
 	if (len == ptr->size && XXH64(buf, len, 0) == ptr->hash)
 		return 0;
-	rhook__log_name(ptr->version, true, name);
-	return rhook__fail(-EBADMSG, "%s/%s: checkpoint size or checksum disagrees with " LAST_CHECKPOINT, where, name);
+	lsm__log_name(ptr->version, true, name);
+	return lsm__fail(-EBADMSG, "%s/%s: checkpoint size or checksum disagrees with " LAST_CHECKPOINT, where, name);
 }
 
-int rhook__log_read_last_checkpoint(int dirfd, const char *where, uint64_t *version)
+int lsm__log_read_last_checkpoint(int dirfd, const char *where, uint64_t *version)
 {
-	struct rhook__log_pointer ptr;
-	char name[RHOOK__LOG_NAME_MAX], *buf, *cp = NULL;
+	struct lsm__log_pointer ptr;
+	char name[LSM__LOG_NAME_MAX], *buf, *cp = NULL;
 	size_t len, cp_len;
-	int err = rhook__fs_read_all(dirfd, LAST_CHECKPOINT, &buf, &len);
+	int err = lsm__fs_read_all(dirfd, LAST_CHECKPOINT, &buf, &len);
 
 	if (err == -ENOENT)
 		return err;
 	if (err)
-		return rhook__fail(err, "%s/" LAST_CHECKPOINT ": %s", where, strerror(-err));
-	err = rhook__log_parse_last_checkpoint(buf, len, where, &ptr);
+		return lsm__fail(err, "%s/" LAST_CHECKPOINT ": %s", where, strerror(-err));
+	err = lsm__log_parse_last_checkpoint(buf, len, where, &ptr);
 	free(buf);
 	if (err)
 		return err;
-	rhook__log_name(ptr.version, true, name);
-	err = rhook__fs_read_all(dirfd, name, &cp, &cp_len);
+	lsm__log_name(ptr.version, true, name);
+	err = lsm__fs_read_all(dirfd, name, &cp, &cp_len);
 	if (err)
-		return rhook__fail(err == -ENOENT ? -EBADMSG : err, "%s/%s: checkpoint named by " LAST_CHECKPOINT ": %s",
+		return lsm__fail(err == -ENOENT ? -EBADMSG : err, "%s/%s: checkpoint named by " LAST_CHECKPOINT ": %s",
 				   where, name, err == -ENOENT ? "missing" : strerror(-err));
-	err = rhook__log_check_pointed(&ptr, cp, cp_len, where);
+	err = lsm__log_check_pointed(&ptr, cp, cp_len, where);
 	free(cp);
 	if (!err)
 		*version = ptr.version;
@@ -271,23 +271,23 @@ int rhook__log_read_last_checkpoint(int dirfd, const char *where, uint64_t *vers
 }
 
 /* The canonical text of a latest record; returns its length. */
-static int latest_format(const struct rhook__log_pointer *p, char buf[RHOOK__LOG_LATEST_MAX])
+static int latest_format(const struct lsm__log_pointer *p, char buf[LSM__LOG_LATEST_MAX])
 {
-	char name[RHOOK__LOG_NAME_MAX];
+	char name[LSM__LOG_NAME_MAX];
 	int n;
 
-	rhook__log_name(p->version, false, name);
-	n = snprintf(buf, RHOOK__LOG_LATEST_MAX, "{\"version\":%" PRIu64 ",\"file\":\"%s\",\"size\":%" PRIu64
+	lsm__log_name(p->version, false, name);
+	n = snprintf(buf, LSM__LOG_LATEST_MAX, "{\"version\":%" PRIu64 ",\"file\":\"%s\",\"size\":%" PRIu64
 		     ",\"xxh64\":\"%016" PRIx64 "\"", p->version, name, p->size, p->hash);
 	/* The seal covers everything before it. */
-	return n + snprintf(buf + n, RHOOK__LOG_LATEST_MAX - (size_t)n, ",\"seal\":\"%016" PRIx64 "\"}\n",
+	return n + snprintf(buf + n, LSM__LOG_LATEST_MAX - (size_t)n, ",\"seal\":\"%016" PRIx64 "\"}\n",
 			    (uint64_t)XXH64(buf, (size_t)n, 0));
 }
 
-int rhook__log_write_latest(int dirfd, uint64_t version, uint64_t size, uint64_t hash)
+int lsm__log_write_latest(int dirfd, uint64_t version, uint64_t size, uint64_t hash)
 {
-	struct rhook__log_pointer p = { version, size, hash };
-	char buf[RHOOK__LOG_LATEST_MAX];
+	struct lsm__log_pointer p = { version, size, hash };
+	char buf[LSM__LOG_LATEST_MAX];
 	int n = latest_format(&p, buf);
 
 	/*
@@ -295,42 +295,42 @@ int rhook__log_write_latest(int dirfd, uint64_t version, uint64_t size, uint64_t
 	 * record durable, so after a power loss the record names this version
 	 * or the one before, both consistent with the log (log.h).
 	 */
-	return rhook__fs_replace_nodirsync(dirfd, LATEST, buf, (size_t)n);
+	return lsm__fs_replace_nodirsync(dirfd, LATEST, buf, (size_t)n);
 }
 
-int rhook__log_parse_latest(const char *buf, size_t len, const char *where, struct rhook__log_pointer *out)
+int lsm__log_parse_latest(const char *buf, size_t len, const char *where, struct lsm__log_pointer *out)
 {
-	char canon[RHOOK__LOG_LATEST_MAX];
+	char canon[LSM__LOG_LATEST_MAX];
 	unsigned long long v, size, hash;
-	struct rhook__log_pointer p;
+	struct lsm__log_pointer p;
 
 	/* The numbers, then the whole text must be the canonical one (which carries the seal). */
 	if (sscanf(buf, "{\"version\":%llu,\"file\":\"%*20[0-9].json\",\"size\":%llu,\"xxh64\":\"%16llx\"", &v, &size,
 		   &hash) != 3)
 		goto damaged;
-	p = (struct rhook__log_pointer){ v, size, hash };
+	p = (struct lsm__log_pointer){ v, size, hash };
 	if ((size_t)latest_format(&p, canon) != len || memcmp(canon, buf, len))
 		goto damaged;
 	*out = p;
 	return 0;
 damaged:
-	return rhook__fail(-EBADMSG, "%s/" LATEST ": damaged record of the newest version (torn, truncated or corrupt)",
+	return lsm__fail(-EBADMSG, "%s/" LATEST ": damaged record of the newest version (torn, truncated or corrupt)",
 			   where);
 }
 
-int rhook__log_read_latest(int dirfd, const char *where, struct rhook__log_pointer *out)
+int lsm__log_read_latest(int dirfd, const char *where, struct lsm__log_pointer *out)
 {
 	char *buf;
 	size_t len;
-	int err = rhook__fs_read_all(dirfd, LATEST, &buf, &len);
+	int err = lsm__fs_read_all(dirfd, LATEST, &buf, &len);
 
 	if (err == -ENOENT)
-		return rhook__fail(-EBADMSG,
+		return lsm__fail(-EBADMSG,
 				   "%s/" LATEST ": missing: without the record of the newest version, a deleted "
 				   "newest delta cannot be told from a complete log", where);
 	if (err)
-		return rhook__fail(err, "%s/" LATEST ": %s", where, strerror(-err));
-	err = rhook__log_parse_latest(buf, len, where, out);
+		return lsm__fail(err, "%s/" LATEST ": %s", where, strerror(-err));
+	err = lsm__log_parse_latest(buf, len, where, out);
 	free(buf);
 	return err;
 }

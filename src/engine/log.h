@@ -30,24 +30,24 @@
  * record up to date.  Limit: a delta deleted in that window (before the
  * record names it) is not detected.
  */
-#ifndef RHOOK_ENGINE_LOG_H
-#define RHOOK_ENGINE_LOG_H
+#ifndef LSM_LOG_H
+#define LSM_LOG_H
 
 #include <rhook/action.h>
 
 #include "engine.h"
 
-#define RHOOK__LOG_NAME_MAX 64
+#define LSM__LOG_NAME_MAX 64
 
 /* "<version:020>.json" or "<version:020>.checkpoint.json". */
-void rhook__log_name(uint64_t version, bool checkpoint, char buf[RHOOK__LOG_NAME_MAX]);
+void lsm__log_name(uint64_t version, bool checkpoint, char buf[LSM__LOG_NAME_MAX]);
 
 /*
  * Writes a delta (or checkpoint) durably and atomically; a delta never
  * replaces an existing file (-EEXIST).  The file's size and checksum go
  * to *size and *hash when not NULL.  0 or -errno.
  */
-int rhook__log_write(int dirfd, uint64_t version, uint64_t prev, bool checkpoint, const char *json, size_t len,
+int lsm__log_write(int dirfd, uint64_t version, uint64_t prev, bool checkpoint, const char *json, size_t len,
 		     uint64_t *size, uint64_t *hash);
 
 /*
@@ -56,18 +56,18 @@ int rhook__log_write(int dirfd, uint64_t version, uint64_t prev, bool checkpoint
  * body.  -EBADMSG with a message naming @where/@name for any damage,
  * -ENOMEM.  Pure: any thread (the message is the thread's).
  */
-int rhook__log_decode(const char *buf, size_t len, const char *where, const char *name, uint64_t version,
+int lsm__log_decode(const char *buf, size_t len, const char *where, const char *name, uint64_t version,
 		      uint64_t *prev, struct rhook_action_list **out);
 
 /*
- * Reads @name and decodes it (rhook__log_decode); the file's size and
+ * Reads @name and decodes it (lsm__log_decode); the file's size and
  * xxh64 go to *size and *hash when not NULL.  -EBADMSG for damage, -errno
  * for I/O (-ENOENT: missing, said so in the message).
  */
-int rhook__log_read(int dirfd, const char *where, const char *name, uint64_t version, uint64_t *prev,
+int lsm__log_read(int dirfd, const char *where, const char *name, uint64_t version, uint64_t *prev,
 		    struct rhook_action_list **out, uint64_t *size, uint64_t *hash);
 
-struct rhook__log_listing {
+struct lsm__log_listing {
 	uint64_t *deltas; /* ascending */
 	size_t num_deltas;
 	uint64_t *checkpoints; /* ascending */
@@ -76,11 +76,11 @@ struct rhook__log_listing {
 	size_t num_temps;
 };
 /* Lists a log directory; unknown names give -EBADMSG (the directory is not ours). */
-int rhook__log_list(int dirfd, const char *where, struct rhook__log_listing *out);
-void rhook__log_listing_free(struct rhook__log_listing *l);
+int lsm__log_list(int dirfd, const char *where, struct lsm__log_listing *out);
+void lsm__log_listing_free(struct lsm__log_listing *l);
 
 /* A pointer file's content: the version it names, that file's size and xxh64. */
-struct rhook__log_pointer {
+struct lsm__log_pointer {
 	uint64_t version;
 	uint64_t size;
 	uint64_t hash;
@@ -90,27 +90,27 @@ struct rhook__log_pointer {
  * Parses the text of _last_checkpoint (@len bytes): 0, or -EBADMSG with a
  * message naming @where/_last_checkpoint.
  */
-int rhook__log_parse_last_checkpoint(const char *buf, size_t len, const char *where, struct rhook__log_pointer *out);
+int lsm__log_parse_last_checkpoint(const char *buf, size_t len, const char *where, struct lsm__log_pointer *out);
 /* Whether @buf (@len bytes) is the checkpoint @ptr names: 0, or -EBADMSG naming that file. */
-int rhook__log_check_pointed(const struct rhook__log_pointer *ptr, const char *buf, size_t len, const char *where);
+int lsm__log_check_pointed(const struct lsm__log_pointer *ptr, const char *buf, size_t len, const char *where);
 
 /* Points _last_checkpoint at checkpoint @version (@size bytes, checksum @hash). */
-int rhook__log_write_last_checkpoint(int dirfd, uint64_t version, uint64_t size, uint64_t hash);
+int lsm__log_write_last_checkpoint(int dirfd, uint64_t version, uint64_t size, uint64_t hash);
 /*
  * Reads _last_checkpoint and verifies the checkpoint it names (size and
  * checksum).  -ENOENT when there is none; -EBADMSG when either is damaged.
  */
-int rhook__log_read_last_checkpoint(int dirfd, const char *where, uint64_t *version);
+int lsm__log_read_last_checkpoint(int dirfd, const char *where, uint64_t *version);
 
-#define RHOOK__LOG_LATEST_MAX 160
+#define LSM__LOG_LATEST_MAX 160
 /* Records delta @version (@size bytes, xxh64 @hash) as the newest committed one in _latest. */
-int rhook__log_write_latest(int dirfd, uint64_t version, uint64_t size, uint64_t hash);
+int lsm__log_write_latest(int dirfd, uint64_t version, uint64_t size, uint64_t hash);
 /*
  * Parses the text of _latest (@len bytes, buf[len] == '\0'): 0, or
  * -EBADMSG with a message naming @where/_latest.
  */
-int rhook__log_parse_latest(const char *buf, size_t len, const char *where, struct rhook__log_pointer *out);
+int lsm__log_parse_latest(const char *buf, size_t len, const char *where, struct lsm__log_pointer *out);
 /* Reads _latest: 0, or -EBADMSG (missing or damaged, said which), -errno for I/O. */
-int rhook__log_read_latest(int dirfd, const char *where, struct rhook__log_pointer *out);
+int lsm__log_read_latest(int dirfd, const char *where, struct lsm__log_pointer *out);
 
-#endif /* RHOOK_ENGINE_LOG_H */
+#endif /* LSM_LOG_H */

@@ -11,27 +11,27 @@
 #include "util.h"
 
 /* Any thread; serialized with other writers, flush freezing and role changes by mem_lock. */
-int rhook_region_put(struct rhook_region *region, const struct rhook_row *rows, size_t num_rows, uint64_t *last_seq)
+int lsm_region_put(struct lsm_region *region, const struct lsm_row *rows, size_t num_rows, uint64_t *last_seq)
 {
-	struct rhook__memtable *m;
+	struct lsm__memtable *m;
 	size_t base;
 	int err = 0;
 
 	pthread_mutex_lock(&region->mem_lock);
-	err = rhook__region_check_role(region, RHOOK__LEADER_ONLY, "put");
+	err = lsm__region_check_role(region, LSM__LEADER_ONLY, "put");
 	if (err)
 		goto out;
 	m = region->active;
 	base = m->rows.num_rows;
 	for (size_t i = 0; i < num_rows; i++) {
-		struct rhook_row r = rows[i];
+		struct lsm_row r = rows[i];
 
 		r.seq = region->last_seq + 1 + i;
-		err = rhook__rows_push(&m->rows, &r);
+		err = lsm__rows_push(&m->rows, &r);
 		if (err) {
 			/* All or nothing: the batch's rows that made it in are dropped again. */
 			m->rows.num_rows = base;
-			err = rhook__fail(err, "put: out of memory");
+			err = lsm__fail(err, "put: out of memory");
 			goto out;
 		}
 		m->bytes += 24u + r.key_len + r.value_len;

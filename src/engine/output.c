@@ -13,7 +13,7 @@
 #include "sst.h"
 #include "util.h"
 
-static int reserve(struct rhook__outputs *o, size_t n)
+static int reserve(struct lsm__outputs *o, size_t n)
 {
 	struct rhook_sst_info *infos = realloc(o->infos, n * sizeof(*infos));
 	struct rhook_file_meta *metas;
@@ -40,8 +40,8 @@ static int copy_bytes(struct rhook_bytes *dst, const uint8_t *src, uint32_t len)
 }
 
 /* Fills slot o->num from an SST summary; the slot owns its strings afterwards. */
-static int add_output(struct rhook__outputs *o, rhook_region_id region_id, const rhook_file_id *id, uint8_t level,
-		      const struct rhook__sst_summary *s, const char *partition_expr, bool has_seq, uint64_t seq)
+static int add_output(struct lsm__outputs *o, rhook_region_id region_id, const rhook_file_id *id, uint8_t level,
+		      const struct lsm__sst_summary *s, const char *partition_expr, bool has_seq, uint64_t seq)
 {
 	struct rhook_sst_info *info = &o->infos[o->num];
 	struct rhook_file_meta *fm = &o->metas[o->num];
@@ -78,7 +78,7 @@ static int add_output(struct rhook__outputs *o, rhook_region_id region_id, const
 }
 
 /* Pairs infos and metas for the hook (after the arrays stopped moving). */
-static int pair_files(struct rhook__outputs *o)
+static int pair_files(struct lsm__outputs *o)
 {
 	o->files = calloc(o->num ? o->num : 1, sizeof(*o->files));
 	if (!o->files)
@@ -88,7 +88,7 @@ static int pair_files(struct rhook__outputs *o)
 	return 0;
 }
 
-static void outputs_free(struct rhook__outputs *o)
+static void outputs_free(struct lsm__outputs *o)
 {
 	for (size_t i = 0; i < o->num; i++)
 		rhook_file_meta_clear(&o->metas[i]);
@@ -99,126 +99,126 @@ static void outputs_free(struct rhook__outputs *o)
 }
 
 /* Removes file @id (written or half-written); returns whether it is gone. */
-static bool remove_file(struct rhook_region *r, const rhook_file_id *id)
+static bool remove_file(struct lsm_region *r, const rhook_file_id *id)
 {
-	char name[RHOOK__SST_NAME_MAX];
+	char name[LSM__SST_NAME_MAX];
 
-	rhook__sst_name(id, name);
+	lsm__sst_name(id, name);
 	return !unlinkat(r->data_fd, name, 0) || errno == ENOENT;
 }
 
-int rhook__outputs_write(struct rhook_region *r, const struct rhook_region_meta *meta, const struct rhook_row *rows,
-			 size_t num_rows, uint8_t level, struct rhook__outputs *out)
+int lsm__outputs_write(struct lsm_region *r, const struct rhook_region_meta *meta, const struct lsm_row *rows,
+			 size_t num_rows, uint8_t level, struct lsm__outputs *out)
 {
 	uint64_t per_file = r->engine->sst_max_rows;
 	size_t nfiles = (num_rows + per_file - 1) / per_file;
-	char name[RHOOK__SST_NAME_MAX] = "";
+	char name[LSM__SST_NAME_MAX] = "";
 	rhook_file_id id;
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (nfiles && (err = reserve(out, nfiles)))
-		return rhook__fail(err, "out of memory");
+		return lsm__fail(err, "out of memory");
 	for (size_t f = 0; f < nfiles; f++) {
 		size_t from = f * per_file, n = num_rows - from < per_file ? num_rows - from : per_file;
-		struct rhook__sst_summary s;
+		struct lsm__sst_summary s;
 
 		id = rhook_file_id_generate();
-		if ((err = rhook__region_pending_add(r, &id)))
+		if ((err = lsm__region_pending_add(r, &id)))
 			goto fail;
-		rhook__sst_name(&id, name);
-		err = rhook__sst_write(r->engine, r->data_fd, name, rows + from, n, r->engine->row_group_rows, &s);
+		lsm__sst_name(&id, name);
+		err = lsm__sst_write(r->engine, r->data_fd, name, rows + from, n, r->engine->row_group_rows, &s);
 		if (!err)
 			err = add_output(out, r->id, &id, level, &s, meta->partition_expr, false, 0);
 		if (err) {
 			remove_file(r, &id);
-			rhook__region_pending_remove(r, &id);
+			lsm__region_pending_remove(r, &id);
 			goto fail;
 		}
 	}
-	if ((err = rhook__fs_sync_dir(r->data_fd)) || (err = pair_files(out)))
+	if ((err = lsm__fs_sync_dir(r->data_fd)) || (err = pair_files(out)))
 		goto fail;
 	return 0;
 fail:
-	rhook__fail(err, "%s/data: writing SST files (%s): %s", r->dir, name, strerror(-err));
-	rhook__outputs_discard(r, out, err);
+	lsm__fail(err, "%s/data: writing SST files (%s): %s", r->dir, name, strerror(-err));
+	lsm__outputs_discard(r, out, err);
 	return err;
 }
 
-int rhook__outputs_ingest(struct rhook_region *r, const struct rhook_region_meta *meta, const char *const *paths,
-			  size_t num_paths, uint64_t seq, struct rhook__outputs *out)
+int lsm__outputs_ingest(struct lsm_region *r, const struct rhook_region_meta *meta, const char *const *paths,
+			  size_t num_paths, uint64_t seq, struct lsm__outputs *out)
 {
-	char name[RHOOK__SST_NAME_MAX], where[4096], msg[1024];
+	char name[LSM__SST_NAME_MAX], where[4096], msg[1024];
 	int err;
 
 	snprintf(where, sizeof(where), "%s/data", r->dir);
 	memset(out, 0, sizeof(*out));
 	if (num_paths && (err = reserve(out, num_paths)))
-		return rhook__fail(err, "out of memory");
+		return lsm__fail(err, "out of memory");
 	for (size_t i = 0; i < num_paths; i++) {
-		struct rhook_row_set scratch = { 0 };
-		struct rhook__sst_summary s;
+		struct lsm_row_set scratch = { 0 };
+		struct lsm__sst_summary s;
 		rhook_file_id id = rhook_file_id_generate();
 
 		/*
 		 * Copied, not linked: the region's file must not share an inode its
 		 * writer could still change.  The copy is what gets verified.
 		 */
-		err = rhook__region_pending_add(r, &id);
+		err = lsm__region_pending_add(r, &id);
 		if (err)
 			goto fail;
-		rhook__sst_name(&id, name);
-		err = rhook__fs_copy(AT_FDCWD, paths[i], r->data_fd, name);
+		lsm__sst_name(&id, name);
+		err = lsm__fs_copy(AT_FDCWD, paths[i], r->data_fd, name);
 		if (err)
-			rhook__fail(err, "%s: cannot copy it into %s/data: %s", paths[i], r->dir, strerror(-err));
-		else if ((err = rhook__sst_read(NULL, r->data_fd, where, name, false, 0, &scratch, &s))) {
+			lsm__fail(err, "%s: cannot copy it into %s/data: %s", paths[i], r->dir, strerror(-err));
+		else if ((err = lsm__sst_read(NULL, r->data_fd, where, name, false, 0, &scratch, &s))) {
 			/* The message names the copy; the caller knows the file by its path. */
-			snprintf(msg, sizeof(msg), "%s", rhook_engine_errmsg());
-			rhook__fail(err, "%s: refused: %s", paths[i], msg);
+			snprintf(msg, sizeof(msg), "%s", lsm_engine_errmsg());
+			lsm__fail(err, "%s: refused: %s", paths[i], msg);
 		}
 		if (!err && !s.num_rows)
-			err = rhook__fail(-EINVAL, "%s: an SST to ingest must hold rows", paths[i]);
+			err = lsm__fail(-EINVAL, "%s: an SST to ingest must hold rows", paths[i]);
 		if (!err)
 			err = add_output(out, r->id, &id, 0, &s, meta->partition_expr, true, seq);
 		if (err) {
 			remove_file(r, &id);
-			rhook__region_pending_remove(r, &id);
+			lsm__region_pending_remove(r, &id);
 		}
-		rhook_row_set_free(&scratch);
+		lsm_row_set_free(&scratch);
 		if (err)
 			goto fail;
 	}
-	if ((err = rhook__fs_sync_dir(r->data_fd)) || (err = pair_files(out)))
+	if ((err = lsm__fs_sync_dir(r->data_fd)) || (err = pair_files(out)))
 		goto fail;
 	return 0;
 fail:
-	rhook__outputs_discard(r, out, err);
+	lsm__outputs_discard(r, out, err);
 	return err;
 }
 
-void rhook__outputs_discard(struct rhook_region *r, struct rhook__outputs *out, int err)
+void lsm__outputs_discard(struct lsm_region *r, struct lsm__outputs *out, int err)
 {
 	size_t left = 0;
 
 	for (size_t i = 0; i < out->num; i++) {
 		if (!remove_file(r, &out->metas[i].file_id))
 			left++;
-		rhook__region_pending_remove(r, &out->metas[i].file_id);
+		lsm__region_pending_remove(r, &out->metas[i].file_id);
 	}
 	if (out->num)
-		rhook__fs_sync_dir(r->data_fd);
+		lsm__fs_sync_dir(r->data_fd);
 	if (left) {
 		char msg[1024];
 
-		snprintf(msg, sizeof(msg), "%s", rhook_engine_errmsg());
-		rhook__fail(err, "%s (and %zu uncommitted SST files could not be removed; GC removes them)", msg, left);
+		snprintf(msg, sizeof(msg), "%s", lsm_engine_errmsg());
+		lsm__fail(err, "%s (and %zu uncommitted SST files could not be removed; GC removes them)", msg, left);
 	}
 	outputs_free(out);
 }
 
-void rhook__outputs_done(struct rhook_region *r, struct rhook__outputs *out)
+void lsm__outputs_done(struct lsm_region *r, struct lsm__outputs *out)
 {
 	for (size_t i = 0; i < out->num; i++)
-		rhook__region_pending_remove(r, &out->metas[i].file_id);
+		lsm__region_pending_remove(r, &out->metas[i].file_id);
 	outputs_free(out);
 }

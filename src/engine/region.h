@@ -17,11 +17,11 @@
  *
  * Truncate and drop take flush_lock then compact_lock.  Hooks run with at
  * most flush_lock or compact_lock held, so a hook may take the manifest
- * mutex (rhook_region_manifest) but must not flush or compact the region
+ * mutex (lsm_region_manifest) but must not flush or compact the region
  * that called it.
  */
-#ifndef RHOOK_ENGINE_REGION_H
-#define RHOOK_ENGINE_REGION_H
+#ifndef LSM_REGION_H
+#define LSM_REGION_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -29,13 +29,13 @@
 #include "engine.h"
 #include "version.h"
 
-struct rhook__job {
-	struct rhook__job *next;
-	struct rhook_region *region;
-	enum rhook_job kind;
+struct lsm__job {
+	struct lsm__job *next;
+	struct lsm_region *region;
+	enum lsm_job kind;
 };
 
-struct rhook_engine {
+struct lsm_engine {
 	struct rhook_registry *registry;
 	uint32_t row_group_rows;
 	uint64_t sst_max_rows;
@@ -47,18 +47,18 @@ struct rhook_engine {
 	 * that races with arming may miss it, which tests avoid by arming
 	 * before starting the operation.  The rest is under fault_lock.
 	 */
-	atomic_bool fault_armed[RHOOK_FAULT_COUNT];
+	atomic_bool fault_armed[LSM_FAULT_COUNT];
 	pthread_mutex_t fault_lock;
-	int fault_err[RHOOK_FAULT_COUNT];
-	unsigned fault_skip[RHOOK_FAULT_COUNT];
-	uint64_t fault_delay_ns[RHOOK_FAULT_COUNT];
-	unsigned fault_delay_skip[RHOOK_FAULT_COUNT];
+	int fault_err[LSM_FAULT_COUNT];
+	unsigned fault_skip[LSM_FAULT_COUNT];
+	uint64_t fault_delay_ns[LSM_FAULT_COUNT];
+	unsigned fault_delay_skip[LSM_FAULT_COUNT];
 
 	/* Worker pool: everything below is under pool_lock (innermost lock). */
 	pthread_mutex_t pool_lock;
 	pthread_cond_t work_cond; /* a job was queued, or stopping */
 	pthread_cond_t idle_cond; /* a job finished */
-	struct rhook__job *head, *tail;
+	struct lsm__job *head, *tail;
 	unsigned outstanding;     /* queued or running */
 	int first_err;
 	char first_msg[512];      /* what first_err's job said */
@@ -67,15 +67,15 @@ struct rhook_engine {
 	unsigned num_threads;
 };
 
-struct rhook__memtable {
-	struct rhook_row_set rows;
+struct lsm__memtable {
+	struct lsm_row_set rows;
 	uint64_t max_seq;
 	uint64_t max_entry_id;
 	uint64_t bytes;
 };
 
-struct rhook_region {
-	struct rhook_engine *engine;
+struct lsm_region {
+	struct lsm_engine *engine;
 	char *dir;
 	char *mdir;        /* "<dir>/manifest", for messages naming manifest files */
 	rhook_region_id id;
@@ -84,7 +84,7 @@ struct rhook_region {
 	int files_lock_fd; /* FILES.lock: LOCK_SH by a remote compactor, LOCK_EX by GC */
 
 	/*
-	 * enum rhook_region_role.  Written with the manifest mutex and
+	 * enum lsm_region_role.  Written with the manifest mutex and
 	 * mem_lock both held, so holders of either see it stable; read
 	 * relaxed elsewhere (a hint for error messages only).
 	 */
@@ -99,7 +99,7 @@ struct rhook_region {
 	uint64_t checkpoint_version; /* named by _last_checkpoint, 0: none */
 	int staging_fd;              /* staging/ while staging, else -1 */
 	uint64_t staging_tail;       /* newest version of the staging log */
-	struct rhook__version *staging;      /* state of the staging manifest */
+	struct lsm__version *staging;      /* state of the staging manifest */
 	struct rhook_action_list *staged;    /* actions of the staging log, in order */
 	struct rhook_action_list *remapped;  /* remap bookkeeping (files mapped in), or NULL */
 	int poisoned;                /* a write failed half-way: later writes refused */
@@ -107,15 +107,15 @@ struct rhook_region {
 
 	/* [mem_lock] */
 	pthread_mutex_t mem_lock;
-	struct rhook__memtable *active;
-	struct rhook__memtable *frozen; /* being flushed, or left by a failed flush */
+	struct lsm__memtable *active;
+	struct lsm__memtable *frozen; /* being flushed, or left by a failed flush */
 	uint64_t last_seq;
 	uint64_t last_entry_id;
 
 	/* [state_lock] */
 	pthread_mutex_t state_lock;
-	struct rhook__version *current;
-	struct rhook__version versions; /* sentinel of the referenced versions */
+	struct lsm__version *current;
+	struct lsm__version versions; /* sentinel of the referenced versions */
 	rhook_file_id *pending;         /* files being written, not yet committed */
 	size_t num_pending, cap_pending;
 
@@ -123,30 +123,30 @@ struct rhook_region {
 	unsigned jobs;    /* [engine->pool_lock] queued or running jobs */
 };
 
-#define RHOOK__ROLE(r) (1u << (r))
-#define RHOOK__LEADER_ONLY RHOOK__ROLE(RHOOK_ROLE_LEADER)
+#define LSM__ROLE(r) (1u << (r))
+#define LSM__LEADER_ONLY LSM__ROLE(LSM_ROLE_LEADER)
 
 /*
  * 0 if the region's role is in @roles; else -EROFS (read-only roles) or
  * -EBUSY, with a message naming @op.  Call with ctx or mem_lock held for
  * a stable answer.
  */
-int rhook__region_check_role(struct rhook_region *region, unsigned roles, const char *op);
+int lsm__region_check_role(struct lsm_region *region, unsigned roles, const char *op);
 /* Role change; the caller holds the manifest mutex, mem_lock is taken here. */
-void rhook__region_set_role(struct rhook_region *region, enum rhook_region_role role);
+void lsm__region_set_role(struct lsm_region *region, enum lsm_region_role role);
 
 /* A reference to the current version (state_lock inside); drop it with _release. */
-struct rhook__version *rhook__region_acquire(struct rhook_region *region);
-void rhook__region_release(struct rhook_region *region, struct rhook__version *v);
+struct lsm__version *lsm__region_acquire(struct lsm_region *region);
+void lsm__region_release(struct lsm_region *region, struct lsm__version *v);
 /*
  * Makes @v current (state_lock inside) and raises the sequence counter to
  * its committed sequence (mem_lock inside).  Manifest mutex held.
  */
-void rhook__region_install(struct rhook_region *region, struct rhook__version *v);
+void lsm__region_install(struct lsm_region *region, struct lsm__version *v);
 
 /* Files being written: GC leaves them alone.  Register before creating the file. */
-int rhook__region_pending_add(struct rhook_region *region, const rhook_file_id *id);
-void rhook__region_pending_remove(struct rhook_region *region, const rhook_file_id *id);
+int lsm__region_pending_add(struct lsm_region *region, const rhook_file_id *id);
+void lsm__region_pending_remove(struct lsm_region *region, const rhook_file_id *id);
 
 /*
  * Start of a write under the manifest mutex (held on entry and exit):
@@ -154,16 +154,16 @@ void rhook__region_pending_remove(struct rhook_region *region, const rhook_file_
  * outside @roles, and catches up on versions another process wrote.  On
  * error the flock is released again.
  */
-int rhook__region_write_begin(struct rhook_region *region, unsigned roles, const char *op);
+int lsm__region_write_begin(struct lsm_region *region, unsigned roles, const char *op);
 /* End of a write: a checkpoint if one is due (leader), then releases the flock. */
-void rhook__region_write_end(struct rhook_region *region);
+void lsm__region_write_end(struct lsm_region *region);
 
 /*
  * rhook_manifest_update_locked() with an error message for failures that
  * did not come from the store (which sets its own).  Manifest mutex and
  * LOCK_EX held (write_begin).
  */
-RHOOK_MUST_USE int rhook__region_update_locked(struct rhook_region *region, const struct rhook_action_list *actions,
+RHOOK_MUST_USE int lsm__region_update_locked(struct lsm_region *region, const struct rhook_action_list *actions,
 				enum rhook_cause cause, const char *op, struct rhook_receipt *receipt);
 
 /*
@@ -173,7 +173,7 @@ RHOOK_MUST_USE int rhook__region_update_locked(struct rhook_region *region, cons
  * message: the version is committed, its hooks were not notified.  0 for
  * an empty receipt.
  */
-RHOOK_MUST_USE int rhook__region_fire(struct rhook_region *region, struct rhook_receipt *receipt, const char *op);
+RHOOK_MUST_USE int lsm__region_fire(struct lsm_region *region, struct rhook_receipt *receipt, const char *op);
 
 /*
  * The common logical write: manifest mutex, write_begin, @check (may be
@@ -181,9 +181,9 @@ RHOOK_MUST_USE int rhook__region_fire(struct rhook_region *region, struct rhook_
  * write_end, unlock, fire.  *version (may be NULL) gets the committed
  * version.  Caller holds no manifest mutex.
  */
-typedef int (*rhook__commit_check)(const struct rhook__version *current, const void *arg);
-int rhook__region_commit(struct rhook_region *region, const struct rhook_action_list *actions,
-			 enum rhook_cause cause, unsigned roles, const char *op, rhook__commit_check check,
+typedef int (*lsm__commit_check)(const struct lsm__version *current, const void *arg);
+int lsm__region_commit(struct lsm_region *region, const struct rhook_action_list *actions,
+			 enum rhook_cause cause, unsigned roles, const char *op, lsm__commit_check check,
 			 const void *check_arg, uint64_t *version);
 
 /*
@@ -193,10 +193,10 @@ int rhook__region_commit(struct rhook_region *region, const struct rhook_action_
  * only looks for the next delta first (writers: another process writes
  * exactly live_tail + 1).
  */
-int rhook__region_catch_up_locked(struct rhook_region *region, bool quick);
+int lsm__region_catch_up_locked(struct lsm_region *region, bool quick);
 
 /* Writes a checkpoint of the current version.  Manifest mutex and LOCK_EX held. */
-int rhook__region_checkpoint_locked(struct rhook_region *region);
+int lsm__region_checkpoint_locked(struct lsm_region *region);
 
 /*
  * Replays the live log on top of @from (NULL: from nothing): the newest
@@ -208,18 +208,18 @@ int rhook__region_checkpoint_locked(struct rhook_region *region);
  * beyond _latest (a crash between the two writes of a commit), *behind
  * (may be NULL) gets the record a writer may store; else its version is 0.
  */
-struct rhook__log_pointer;
-int rhook__log_load(int manifest_fd, const char *where, const struct rhook__version *from,
-		    struct rhook__version **out, uint64_t *checkpoint_version, struct rhook__log_pointer *behind);
+struct lsm__log_pointer;
+int lsm__log_load(int manifest_fd, const char *where, const struct lsm__version *from,
+		    struct lsm__version **out, uint64_t *checkpoint_version, struct lsm__log_pointer *behind);
 
 /* The persist callback of the region's manifest store. */
-int rhook__region_persist(void *store, rhook_region_id region_id, uint64_t version,
+int lsm__region_persist(void *store, rhook_region_id region_id, uint64_t version,
 			  const struct rhook_action_list *actions, const char *json, size_t json_len);
 
 /* Frees the staging state (staging dir removed by the caller).  Manifest mutex held. */
-void rhook__region_staging_clear(struct rhook_region *region);
+void lsm__region_staging_clear(struct lsm_region *region);
 
 /* The local or remote (COMPACTOR role) compaction; compact_lock held. */
-int rhook__region_compact_locked(struct rhook_region *region, struct rhook_region_op_result *res);
+int lsm__region_compact_locked(struct lsm_region *region, struct lsm_region_op_result *res);
 
-#endif /* RHOOK_ENGINE_REGION_H */
+#endif /* LSM_REGION_H */

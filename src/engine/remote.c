@@ -76,7 +76,7 @@ static int run(char *const argv[], char **out, int *status)
 }
 
 /* The last line of the compactor's output: its JSON result. */
-static int parse_result(const char *out, struct rhook_region_op_result *res)
+static int parse_result(const char *out, struct lsm_region_op_result *res)
 {
 	const char *line = out, *p;
 	json_int_t v[6] = { 0 };
@@ -92,21 +92,21 @@ static int parse_result(const char *out, struct rhook_region_op_result *res)
 	json_decref(j);
 	if (bad)
 		return -EPROTO;
-	*res = (struct rhook_region_op_result){ (uint64_t)v[0], (uint32_t)v[1], (uint32_t)v[2],
+	*res = (struct lsm_region_op_result){ (uint64_t)v[0], (uint32_t)v[1], (uint32_t)v[2],
 						(uint64_t)v[3], (uint64_t)v[4], (uint64_t)v[5] };
 	return 0;
 }
 
 /* Any thread; one compaction per region at a time (compact_lock held throughout). */
-int rhook_region_compact_remote(struct rhook_region *r, const struct rhook_remote_compaction *req,
-				struct rhook_region_op_result *res)
+int lsm_region_compact_remote(struct lsm_region *r, const struct lsm_remote_compaction *req,
+				struct lsm_region_op_result *res)
 {
-	struct rhook_region_op_result local = { 0 };
+	struct lsm_region_op_result local = { 0 };
 	char *argv[8], *out = NULL;
 	int argc = 0, status = 0, err;
 
 	if (!req || req->size < sizeof(*req) || !req->program)
-		return rhook__fail(-EINVAL, "remote compaction: no compactor program given");
+		return lsm__fail(-EINVAL, "remote compaction: no compactor program given");
 	argv[argc++] = (char *)req->program;
 	if (req->hook_path) {
 		argv[argc++] = "--hook";
@@ -120,34 +120,34 @@ int rhook_region_compact_remote(struct rhook_region *r, const struct rhook_remot
 	argv[argc] = NULL;
 
 	pthread_mutex_lock(&r->compact_lock);
-	err = rhook__region_check_role(r, RHOOK__LEADER_ONLY, "remote compaction");
+	err = lsm__region_check_role(r, LSM__LEADER_ONLY, "remote compaction");
 	if (err)
 		goto out;
 	err = run(argv, &out, &status);
 	if (err) {
-		rhook__fail(err, "remote compaction: cannot run %s: %s", req->program, strerror(-err));
+		lsm__fail(err, "remote compaction: cannot run %s: %s", req->program, strerror(-err));
 		goto out;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		err = rhook__fail(-EIO, "remote compaction: %s %s %d: %s", req->program,
+		err = lsm__fail(-EIO, "remote compaction: %s %s %d: %s", req->program,
 				  WIFEXITED(status) ? "exited with" : "killed by signal",
 				  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
 		goto out;
 	}
 	if (parse_result(out, &local)) {
-		err = rhook__fail(-EPROTO, "remote compaction: unexpected output of %s: %s", req->program, out);
+		err = lsm__fail(-EPROTO, "remote compaction: unexpected output of %s: %s", req->program, out);
 		goto out;
 	}
 	/* Catch up as a follower would: the compactor's update fires nothing here. */
 	rhook_manifest_lock(r->ctx);
 	flock(r->lock_fd, LOCK_SH);
-	err = rhook__region_catch_up_locked(r, false);
+	err = lsm__region_catch_up_locked(r, false);
 	flock(r->lock_fd, LOCK_UN);
 	rhook_manifest_unlock(r->ctx);
 out:
 	pthread_mutex_unlock(&r->compact_lock);
 	free(out);
 	if (res)
-		*res = err ? (struct rhook_region_op_result){ 0 } : local;
+		*res = err ? (struct lsm_region_op_result){ 0 } : local;
 	return err;
 }

@@ -9,14 +9,14 @@
 
 #define CHUNK_MIN (64u * 1024)
 
-struct rhook__chunk {
-	struct rhook__chunk *next;
+struct lsm__chunk {
+	struct lsm__chunk *next;
 	uint8_t *data;
 	size_t used;
 	size_t cap;
 };
 
-int rhook__row_cmp(const struct rhook_row *a, const struct rhook_row *b)
+int lsm__row_cmp(const struct lsm_row *a, const struct lsm_row *b)
 {
 	uint32_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
 	int c = n ? memcmp(a->key, b->key, n) : 0;
@@ -32,9 +32,9 @@ int rhook__row_cmp(const struct rhook_row *a, const struct rhook_row *b)
 	return 0;
 }
 
-static int chunk_add(struct rhook_row_set *set, void *data, size_t used, size_t cap)
+static int chunk_add(struct lsm_row_set *set, void *data, size_t used, size_t cap)
 {
-	struct rhook__chunk *c = malloc(sizeof(*c));
+	struct lsm__chunk *c = malloc(sizeof(*c));
 
 	if (!c)
 		return -ENOMEM;
@@ -47,9 +47,9 @@ static int chunk_add(struct rhook_row_set *set, void *data, size_t used, size_t 
 }
 
 /* Space for @n bytes in the arena, or NULL. */
-static uint8_t *arena_alloc(struct rhook_row_set *set, size_t n)
+static uint8_t *arena_alloc(struct lsm_row_set *set, size_t n)
 {
-	struct rhook__chunk *c = set->chunks;
+	struct lsm__chunk *c = set->chunks;
 	uint8_t *p;
 
 	if (!c || c->cap - c->used < n) {
@@ -67,11 +67,11 @@ static uint8_t *arena_alloc(struct rhook_row_set *set, size_t n)
 	return p;
 }
 
-int rhook__rows_push_ref(struct rhook_row_set *set, const struct rhook_row *row)
+int lsm__rows_push_ref(struct lsm_row_set *set, const struct lsm_row *row)
 {
 	if (set->num_rows == set->cap) {
 		size_t cap = set->cap ? 2 * set->cap : 256;
-		struct rhook_row *rows = realloc(set->rows, cap * sizeof(*rows));
+		struct lsm_row *rows = realloc(set->rows, cap * sizeof(*rows));
 
 		if (!rows)
 			return -ENOMEM;
@@ -82,9 +82,9 @@ int rhook__rows_push_ref(struct rhook_row_set *set, const struct rhook_row *row)
 	return 0;
 }
 
-int rhook__rows_push(struct rhook_row_set *set, const struct rhook_row *row)
+int lsm__rows_push(struct lsm_row_set *set, const struct lsm_row *row)
 {
-	struct rhook_row r = *row;
+	struct lsm_row r = *row;
 	uint8_t *p = arena_alloc(set, (size_t)row->key_len + row->value_len);
 
 	if (!p)
@@ -95,10 +95,10 @@ int rhook__rows_push(struct rhook_row_set *set, const struct rhook_row *row)
 		memcpy(p + row->key_len, row->value, row->value_len);
 	r.key = p;
 	r.value = p + row->key_len;
-	return rhook__rows_push_ref(set, &r);
+	return lsm__rows_push_ref(set, &r);
 }
 
-int rhook__rows_adopt(struct rhook_row_set *set, void *buf)
+int lsm__rows_adopt(struct lsm_row_set *set, void *buf)
 {
 	/* A full chunk: arena_alloc never carves from it. */
 	return chunk_add(set, buf, 0, 0);
@@ -106,10 +106,10 @@ int rhook__rows_adopt(struct rhook_row_set *set, void *buf)
 
 static int cmp_rows(const void *a, const void *b)
 {
-	return rhook__row_cmp(a, b);
+	return lsm__row_cmp(a, b);
 }
 
-void rhook__rows_merge(struct rhook_row_set *set, uint64_t truncated_seq)
+void lsm__rows_merge(struct lsm_row_set *set, uint64_t truncated_seq)
 {
 	size_t out = 0;
 
@@ -117,7 +117,7 @@ void rhook__rows_merge(struct rhook_row_set *set, uint64_t truncated_seq)
 		return;
 	qsort(set->rows, set->num_rows, sizeof(set->rows[0]), cmp_rows);
 	for (size_t i = 0; i < set->num_rows; i++) {
-		const struct rhook_row *r = &set->rows[i];
+		const struct lsm_row *r = &set->rows[i];
 
 		if (truncated_seq && r->seq <= truncated_seq)
 			continue;
@@ -130,7 +130,7 @@ void rhook__rows_merge(struct rhook_row_set *set, uint64_t truncated_seq)
 	set->num_rows = out;
 }
 
-uint64_t rhook__rows_bytes(const struct rhook_row *rows, size_t n)
+uint64_t lsm__rows_bytes(const struct lsm_row *rows, size_t n)
 {
 	uint64_t b = 0;
 
@@ -139,9 +139,9 @@ uint64_t rhook__rows_bytes(const struct rhook_row *rows, size_t n)
 	return b;
 }
 
-void rhook_row_set_free(struct rhook_row_set *set)
+void lsm_row_set_free(struct lsm_row_set *set)
 {
-	struct rhook__chunk *c, *next;
+	struct lsm__chunk *c, *next;
 
 	if (!set)
 		return;

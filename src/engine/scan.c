@@ -11,20 +11,20 @@
 #include "sst.h"
 #include "util.h"
 
-static bool key_is(const struct rhook_row *r, const uint8_t *key, uint32_t len)
+static bool key_is(const struct lsm_row *r, const uint8_t *key, uint32_t len)
 {
 	return r->key_len == len && (!len || !memcmp(r->key, key, len));
 }
 
 /* Appends the memtable rows (of @key only when not NULL). */
-static int take_memtable(struct rhook_row_set *out, const struct rhook__memtable *m, const uint8_t *key, uint32_t len)
+static int take_memtable(struct lsm_row_set *out, const struct lsm__memtable *m, const uint8_t *key, uint32_t len)
 {
 	for (size_t i = 0; m && i < m->rows.num_rows; i++) {
 		int err;
 
 		if (key && !key_is(&m->rows.rows[i], key, len))
 			continue;
-		err = rhook__rows_push(out, &m->rows.rows[i]);
+		err = lsm__rows_push(out, &m->rows.rows[i]);
 		if (err)
 			return err;
 	}
@@ -32,53 +32,53 @@ static int take_memtable(struct rhook_row_set *out, const struct rhook__memtable
 }
 
 /* Whether @fm's key range and index say the file may hold @key. */
-static bool may_hold(struct rhook_region *r, const struct rhook_file_meta *fm, const uint8_t *key, uint32_t len)
+static bool may_hold(struct lsm_region *r, const struct rhook_file_meta *fm, const uint8_t *key, uint32_t len)
 {
-	struct rhook_row probe = { .key = key, .key_len = len };
-	struct rhook_row lo = { .key = fm->pk_min.data, .key_len = (uint32_t)fm->pk_min.len };
-	struct rhook_row hi = { .key = fm->pk_max.data, .key_len = (uint32_t)fm->pk_max.len };
+	struct lsm_row probe = { .key = key, .key_len = len };
+	struct lsm_row lo = { .key = fm->pk_min.data, .key_len = (uint32_t)fm->pk_min.len };
+	struct lsm_row hi = { .key = fm->pk_max.data, .key_len = (uint32_t)fm->pk_max.len };
 
 	/* Rows of the same key compare by key only here: ts and seq are 0 on all three. */
-	if (fm->pk_min.data && fm->pk_max.data && (rhook__row_cmp(&probe, &lo) < 0 || rhook__row_cmp(&probe, &hi) > 0))
+	if (fm->pk_min.data && fm->pk_max.data && (lsm__row_cmp(&probe, &lo) < 0 || lsm__row_cmp(&probe, &hi) > 0))
 		return false;
-	return rhook__index_may_contain(r->data_fd, fm, key, len);
+	return lsm__index_may_contain(r->data_fd, fm, key, len);
 }
 
 /* Any thread, any role but dropped; takes mem_lock then state_lock briefly. */
-int rhook_region_scan(struct rhook_region *region, const struct rhook_scan_opts *opts, struct rhook_row_set *out)
+int lsm_region_scan(struct lsm_region *region, const struct lsm_scan_opts *opts, struct lsm_row_set *out)
 {
 	const uint8_t *key = opts && opts->key ? opts->key : NULL;
 	uint32_t key_len = key ? opts->key_len : 0;
-	struct rhook__version *v;
+	struct lsm__version *v;
 	char where[4096];
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (opts && opts->size < sizeof(*opts))
-		return rhook__fail(-EINVAL, "scan: bad options");
+		return lsm__fail(-EINVAL, "scan: bad options");
 	snprintf(where, sizeof(where), "%s/data", region->dir);
 	pthread_mutex_lock(&region->mem_lock);
-	err = rhook__region_check_role(region, ~RHOOK__ROLE(RHOOK_ROLE_DROPPED), "scan");
+	err = lsm__region_check_role(region, ~LSM__ROLE(LSM_ROLE_DROPPED), "scan");
 	if (!err)
 		err = take_memtable(out, region->active, key, key_len);
 	if (!err)
 		err = take_memtable(out, region->frozen, key, key_len);
 	/* The version is taken with the memtables: rows a flush moves between them are in one or the other. */
-	v = rhook__region_acquire(region);
+	v = lsm__region_acquire(region);
 	pthread_mutex_unlock(&region->mem_lock);
 	if (err == -ENOMEM)
-		rhook__fail(err, "scan: out of memory");
+		lsm__fail(err, "scan: out of memory");
 	for (size_t i = 0; !err && i < v->m.num_files; i++) {
 		const struct rhook_file_meta *fm = &v->m.files[i];
-		char name[RHOOK__SST_NAME_MAX];
+		char name[LSM__SST_NAME_MAX];
 
 		if (key && !may_hold(region, fm, key, key_len))
 			continue;
-		rhook__sst_name(&fm->file_id, name);
-		err = rhook__sst_read(NULL, region->data_fd, where, name, fm->has_sequence, fm->sequence, out, NULL);
+		lsm__sst_name(&fm->file_id, name);
+		err = lsm__sst_read(NULL, region->data_fd, where, name, fm->has_sequence, fm->sequence, out, NULL);
 	}
 	if (!err) {
-		rhook__rows_merge(out, v->m.truncated_sequence);
+		lsm__rows_merge(out, v->m.truncated_sequence);
 		if (key) {
 			size_t n = 0;
 
@@ -88,8 +88,8 @@ int rhook_region_scan(struct rhook_region *region, const struct rhook_scan_opts 
 			out->num_rows = n;
 		}
 	}
-	rhook__region_release(region, v);
+	lsm__region_release(region, v);
 	if (err)
-		rhook_row_set_free(out);
+		lsm_row_set_free(out);
 	return err;
 }

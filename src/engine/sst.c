@@ -21,7 +21,7 @@ static const char footer_magic[8] = { 'R', 'H', 'K', 'S', 'S', 'T', 'F', '1' };
 #define RG_META     48u /* bytes per row group in the meta block */
 #define ROW_FIXED   24u
 
-void rhook__sst_name(const rhook_file_id *id, char buf[RHOOK__SST_NAME_MAX])
+void lsm__sst_name(const rhook_file_id *id, char buf[LSM__SST_NAME_MAX])
 {
 	char s[RHOOK_FILE_ID_STRLEN];
 
@@ -31,13 +31,13 @@ void rhook__sst_name(const rhook_file_id *id, char buf[RHOOK__SST_NAME_MAX])
 }
 
 /* Encodes rows [from, to) into @buf (large enough); returns the end. */
-static uint8_t *encode_rows(uint8_t *p, const struct rhook_row *rows, size_t from, size_t to)
+static uint8_t *encode_rows(uint8_t *p, const struct lsm_row *rows, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
-		p = rhook__put_u64(p, (uint64_t)rows[i].ts);
-		p = rhook__put_u64(p, rows[i].seq);
-		p = rhook__put_u32(p, rows[i].key_len);
-		p = rhook__put_u32(p, rows[i].value_len);
+		p = lsm__put_u64(p, (uint64_t)rows[i].ts);
+		p = lsm__put_u64(p, rows[i].seq);
+		p = lsm__put_u32(p, rows[i].key_len);
+		p = lsm__put_u32(p, rows[i].value_len);
 		if (rows[i].key_len)
 			memcpy(p, rows[i].key, rows[i].key_len);
 		p += rows[i].key_len;
@@ -48,13 +48,13 @@ static uint8_t *encode_rows(uint8_t *p, const struct rhook_row *rows, size_t fro
 	return p;
 }
 
-static bool same_key(const struct rhook_row *a, const struct rhook_row *b)
+static bool same_key(const struct lsm_row *a, const struct lsm_row *b)
 {
 	return a->key_len == b->key_len && (!a->key_len || !memcmp(a->key, b->key, a->key_len));
 }
 
 /* Summary fields that depend on the rows only. */
-static void summarize_rows(const struct rhook_row *rows, size_t n, struct rhook__sst_summary *s)
+static void summarize_rows(const struct lsm_row *rows, size_t n, struct lsm__sst_summary *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->num_rows = n;
@@ -79,8 +79,8 @@ static void summarize_rows(const struct rhook_row *rows, size_t n, struct rhook_
 	s->key_max_len = rows[n - 1].key_len;
 }
 
-int rhook__sst_write(struct rhook_engine *engine, int dirfd, const char *name, const struct rhook_row *rows,
-		     size_t num_rows, uint32_t row_group_rows, struct rhook__sst_summary *out)
+int lsm__sst_write(struct lsm_engine *engine, int dirfd, const char *name, const struct lsm_row *rows,
+		     size_t num_rows, uint32_t row_group_rows, struct lsm__sst_summary *out)
 {
 	size_t num_rg = (num_rows + row_group_rows - 1) / row_group_rows;
 	size_t meta_size = 4 + num_rg * RG_META + 8 + (size_t)rows[0].key_len + rows[num_rows - 1].key_len;
@@ -89,7 +89,7 @@ int rhook__sst_write(struct rhook_engine *engine, int dirfd, const char *name, c
 	int fd, err;
 
 	summarize_rows(rows, num_rows, out);
-	fd = rhook__fs_create(dirfd, name);
+	fd = lsm__fs_create(dirfd, name);
 	if (fd < 0)
 		return fd;
 	meta = malloc(meta_size);
@@ -98,12 +98,12 @@ int rhook__sst_write(struct rhook_engine *engine, int dirfd, const char *name, c
 		goto out;
 	}
 	memcpy(head, header_magic, 8);
-	rhook__put_u32(rhook__put_u32(head + 8, FORMAT), 0);
-	err = rhook__fs_write_all(fd, head, sizeof(head));
-	mp = rhook__put_u32(meta, (uint32_t)num_rg);
+	lsm__put_u32(lsm__put_u32(head + 8, FORMAT), 0);
+	err = lsm__fs_write_all(fd, head, sizeof(head));
+	mp = lsm__put_u32(meta, (uint32_t)num_rg);
 	for (size_t g = 0; !err && g < num_rg; g++) {
 		size_t from = g * row_group_rows, to = from + row_group_rows < num_rows ? from + row_group_rows : num_rows;
-		uint64_t size = rhook__rows_bytes(rows + from, to - from);
+		uint64_t size = lsm__rows_bytes(rows + from, to - from);
 		int64_t tmin = INT64_MAX, tmax = INT64_MIN;
 		uint8_t *nb = realloc(buf, size);
 
@@ -117,51 +117,51 @@ int rhook__sst_write(struct rhook_engine *engine, int dirfd, const char *name, c
 			tmin = rows[i].ts < tmin ? rows[i].ts : tmin;
 			tmax = rows[i].ts > tmax ? rows[i].ts : tmax;
 		}
-		err = rhook__fault_hit(engine, RHOOK_FAULT_SST_WRITE);
+		err = lsm__fault_hit(engine, LSM_FAULT_SST_WRITE);
 		if (err) {
 			/* A torn file, as a failing disk would leave it. */
-			rhook__fs_write_all(fd, buf, size / 2);
+			lsm__fs_write_all(fd, buf, size / 2);
 			break;
 		}
-		err = rhook__fs_write_all(fd, buf, size);
-		mp = rhook__put_u64(mp, off);
-		mp = rhook__put_u64(mp, size);
-		mp = rhook__put_u64(mp, to - from);
-		mp = rhook__put_u64(mp, (uint64_t)tmin);
-		mp = rhook__put_u64(mp, (uint64_t)tmax);
-		mp = rhook__put_u64(mp, XXH64(buf, size, 0));
+		err = lsm__fs_write_all(fd, buf, size);
+		mp = lsm__put_u64(mp, off);
+		mp = lsm__put_u64(mp, size);
+		mp = lsm__put_u64(mp, to - from);
+		mp = lsm__put_u64(mp, (uint64_t)tmin);
+		mp = lsm__put_u64(mp, (uint64_t)tmax);
+		mp = lsm__put_u64(mp, XXH64(buf, size, 0));
 		off += size;
 		if (size > out->max_row_group_size)
 			out->max_row_group_size = size;
 	}
 	if (err)
 		goto out;
-	mp = rhook__put_u32(mp, rows[0].key_len);
+	mp = lsm__put_u32(mp, rows[0].key_len);
 	if (rows[0].key_len)
 		memcpy(mp, rows[0].key, rows[0].key_len);
 	mp += rows[0].key_len;
-	mp = rhook__put_u32(mp, rows[num_rows - 1].key_len);
+	mp = lsm__put_u32(mp, rows[num_rows - 1].key_len);
 	if (rows[num_rows - 1].key_len)
 		memcpy(mp, rows[num_rows - 1].key, rows[num_rows - 1].key_len);
-	err = rhook__fs_write_all(fd, meta, meta_size);
+	err = lsm__fs_write_all(fd, meta, meta_size);
 	if (err)
 		goto out;
 
 	out->num_row_groups = num_rg;
-	fp = rhook__put_u64(footer, off);
-	fp = rhook__put_u64(fp, meta_size);
-	fp = rhook__put_u64(fp, XXH64(meta, meta_size, 0));
-	fp = rhook__put_u64(fp, out->num_rows);
-	fp = rhook__put_u64(fp, out->num_row_groups);
-	fp = rhook__put_u64(fp, out->num_series);
-	fp = rhook__put_u64(fp, (uint64_t)out->ts_min);
-	fp = rhook__put_u64(fp, (uint64_t)out->ts_max);
-	fp = rhook__put_u64(fp, out->min_seq);
-	fp = rhook__put_u64(fp, out->max_seq);
-	fp = rhook__put_u64(fp, out->max_row_group_size);
-	fp = rhook__put_u64(fp, XXH64(footer, (size_t)(fp - footer), 0));
+	fp = lsm__put_u64(footer, off);
+	fp = lsm__put_u64(fp, meta_size);
+	fp = lsm__put_u64(fp, XXH64(meta, meta_size, 0));
+	fp = lsm__put_u64(fp, out->num_rows);
+	fp = lsm__put_u64(fp, out->num_row_groups);
+	fp = lsm__put_u64(fp, out->num_series);
+	fp = lsm__put_u64(fp, (uint64_t)out->ts_min);
+	fp = lsm__put_u64(fp, (uint64_t)out->ts_max);
+	fp = lsm__put_u64(fp, out->min_seq);
+	fp = lsm__put_u64(fp, out->max_seq);
+	fp = lsm__put_u64(fp, out->max_row_group_size);
+	fp = lsm__put_u64(fp, XXH64(footer, (size_t)(fp - footer), 0));
 	memcpy(fp, footer_magic, 8);
-	err = rhook__fs_write_all(fd, footer, sizeof(footer));
+	err = lsm__fs_write_all(fd, footer, sizeof(footer));
 	if (!err && fsync(fd))
 		err = -errno;
 	out->file_size = off + meta_size + FOOTER_SIZE;
@@ -173,44 +173,44 @@ out:
 	return err;
 }
 
-#define DAMAGED(what) rhook__fail(-EBADMSG, "%s/%s: damaged SST: %s", where, name, what)
+#define DAMAGED(what) lsm__fail(-EBADMSG, "%s/%s: damaged SST: %s", where, name, what)
 
 /* Decodes one verified row group into @set; false if its contents are malformed. */
 static bool decode_group(const uint8_t *p, uint64_t size, uint64_t nrows, bool has_seq, uint64_t seq,
-			 struct rhook_row_set *set, int *err)
+			 struct lsm_row_set *set, int *err)
 {
-	struct rhook__cursor c = { p, p + size };
+	struct lsm__cursor c = { p, p + size };
 
 	for (uint64_t i = 0; i < nrows; i++) {
-		struct rhook_row r;
+		struct lsm_row r;
 		uint64_t ts;
 
-		if (!rhook__cur_u64(&c, &ts) || !rhook__cur_u64(&c, &r.seq) || !rhook__cur_u32(&c, &r.key_len) ||
-		    !rhook__cur_u32(&c, &r.value_len) || !rhook__cur_bytes(&c, r.key_len, &r.key) ||
-		    !rhook__cur_bytes(&c, r.value_len, &r.value))
+		if (!lsm__cur_u64(&c, &ts) || !lsm__cur_u64(&c, &r.seq) || !lsm__cur_u32(&c, &r.key_len) ||
+		    !lsm__cur_u32(&c, &r.value_len) || !lsm__cur_bytes(&c, r.key_len, &r.key) ||
+		    !lsm__cur_bytes(&c, r.value_len, &r.value))
 			return false;
 		r.ts = (int64_t)ts;
 		if (has_seq)
 			r.seq = seq;
-		*err = rhook__rows_push_ref(set, &r);
+		*err = lsm__rows_push_ref(set, &r);
 		if (*err)
 			return true;
 	}
 	return c.p == c.end;
 }
 
-int rhook__sst_decode(char *buf, size_t len, const char *where, const char *name, bool has_seq, uint64_t seq,
-		      struct rhook_row_set *set, struct rhook__sst_summary *sum)
+int lsm__sst_decode(char *buf, size_t len, const char *where, const char *name, bool has_seq, uint64_t seq,
+		      struct lsm_row_set *set, struct lsm__sst_summary *sum)
 {
-	struct rhook__sst_summary s;
-	struct rhook__cursor mc;
+	struct lsm__sst_summary s;
+	struct lsm__cursor mc;
 	uint64_t meta_off, meta_size, meta_hash, v[12], off = HEADER_SIZE, total = 0;
 	const uint8_t *f, *b = (const uint8_t *)buf;
 	size_t base = set->num_rows;
 	uint32_t num_rg;
 	int err = 0;
 
-	if (len < HEADER_SIZE + FOOTER_SIZE || memcmp(b, header_magic, 8) || rhook__get_u32(b + 8) != FORMAT) {
+	if (len < HEADER_SIZE + FOOTER_SIZE || memcmp(b, header_magic, 8) || lsm__get_u32(b + 8) != FORMAT) {
 		err = DAMAGED("not an SST file (bad header or too short)");
 		goto fail;
 	}
@@ -220,7 +220,7 @@ int rhook__sst_decode(char *buf, size_t len, const char *where, const char *name
 		goto fail;
 	}
 	for (int i = 0; i < 12; i++)
-		v[i] = rhook__get_u64(f + 8 * i);
+		v[i] = lsm__get_u64(f + 8 * i);
 	if (XXH64(f, 11 * 8, 0) != v[11]) {
 		err = DAMAGED("footer checksum mismatch");
 		goto fail;
@@ -246,16 +246,16 @@ int rhook__sst_decode(char *buf, size_t len, const char *where, const char *name
 	s.min_seq = v[8];
 	s.max_seq = v[9];
 	s.max_row_group_size = v[10];
-	mc = (struct rhook__cursor){ b + meta_off, b + meta_off + meta_size };
-	if (!rhook__cur_u32(&mc, &num_rg) || num_rg != s.num_row_groups) {
+	mc = (struct lsm__cursor){ b + meta_off, b + meta_off + meta_size };
+	if (!lsm__cur_u32(&mc, &num_rg) || num_rg != s.num_row_groups) {
 		err = DAMAGED("row group count disagrees with the footer");
 		goto fail;
 	}
 	for (uint32_t g = 0; g < num_rg; g++) {
 		uint64_t goff, gsize, grows, tmin, tmax, ghash;
 
-		if (!rhook__cur_u64(&mc, &goff) || !rhook__cur_u64(&mc, &gsize) || !rhook__cur_u64(&mc, &grows) ||
-		    !rhook__cur_u64(&mc, &tmin) || !rhook__cur_u64(&mc, &tmax) || !rhook__cur_u64(&mc, &ghash) ||
+		if (!lsm__cur_u64(&mc, &goff) || !lsm__cur_u64(&mc, &gsize) || !lsm__cur_u64(&mc, &grows) ||
+		    !lsm__cur_u64(&mc, &tmin) || !lsm__cur_u64(&mc, &tmax) || !lsm__cur_u64(&mc, &ghash) ||
 		    goff != off || gsize > meta_off - off) {
 			err = DAMAGED("row group index out of bounds");
 			goto fail;
@@ -273,13 +273,13 @@ int rhook__sst_decode(char *buf, size_t len, const char *where, const char *name
 		off += gsize;
 		total += grows;
 	}
-	if (off != meta_off || total != s.num_rows || !rhook__cur_u32(&mc, &s.key_min_len) ||
-	    !rhook__cur_bytes(&mc, s.key_min_len, &s.key_min) || !rhook__cur_u32(&mc, &s.key_max_len) ||
-	    !rhook__cur_bytes(&mc, s.key_max_len, &s.key_max) || mc.p != mc.end) {
+	if (off != meta_off || total != s.num_rows || !lsm__cur_u32(&mc, &s.key_min_len) ||
+	    !lsm__cur_bytes(&mc, s.key_min_len, &s.key_min) || !lsm__cur_u32(&mc, &s.key_max_len) ||
+	    !lsm__cur_bytes(&mc, s.key_max_len, &s.key_max) || mc.p != mc.end) {
 		err = DAMAGED("row count or key range disagrees with the footer");
 		goto fail;
 	}
-	err = rhook__rows_adopt(set, buf);
+	err = lsm__rows_adopt(set, buf);
 	if (err)
 		goto fail;
 	if (sum)
@@ -291,42 +291,42 @@ fail:
 	return err;
 }
 
-int rhook__sst_read(struct rhook_engine *engine, int dirfd, const char *where, const char *name, bool has_seq,
-		    uint64_t seq, struct rhook_row_set *set, struct rhook__sst_summary *sum)
+int lsm__sst_read(struct lsm_engine *engine, int dirfd, const char *where, const char *name, bool has_seq,
+		    uint64_t seq, struct lsm_row_set *set, struct lsm__sst_summary *sum)
 {
 	size_t len;
 	char *buf;
-	int err = rhook__fault_hit(engine, RHOOK_FAULT_SST_READ);
+	int err = lsm__fault_hit(engine, LSM_FAULT_SST_READ);
 
 	if (err)
-		return rhook__fail(err, "%s/%s: read failed (injected)", where, name);
-	err = rhook__fs_read_all(dirfd, name, &buf, &len);
+		return lsm__fail(err, "%s/%s: read failed (injected)", where, name);
+	err = lsm__fs_read_all(dirfd, name, &buf, &len);
 	if (err)
-		return rhook__fail(err, "%s/%s: %s", where, name, strerror(-err));
-	return rhook__sst_decode(buf, len, where, name, has_seq, seq, set, sum);
+		return lsm__fail(err, "%s/%s: %s", where, name, strerror(-err));
+	return lsm__sst_decode(buf, len, where, name, has_seq, seq, set, sum);
 }
 
-int rhook_sst_write_file(const char *path, const struct rhook_row *rows, size_t num_rows)
+int lsm_sst_write_file(const char *path, const struct lsm_row *rows, size_t num_rows)
 {
-	struct rhook_row_set set = { 0 };
-	struct rhook__sst_summary s;
+	struct lsm_row_set set = { 0 };
+	struct lsm__sst_summary s;
 	int err = 0;
 
 	if (!num_rows)
-		return rhook__fail(-EINVAL, "%s: an SST holds at least one row", path);
+		return lsm__fail(-EINVAL, "%s: an SST holds at least one row", path);
 	for (size_t i = 0; !err && i < num_rows; i++)
-		err = rhook__rows_push_ref(&set, &rows[i]);
+		err = lsm__rows_push_ref(&set, &rows[i]);
 	if (!err) {
-		rhook__rows_merge(&set, 0);
-		err = rhook__sst_write(NULL, AT_FDCWD, path, set.rows, set.num_rows, 1024, &s);
+		lsm__rows_merge(&set, 0);
+		err = lsm__sst_write(NULL, AT_FDCWD, path, set.rows, set.num_rows, 1024, &s);
 		if (err) {
-			rhook__fail(err, "%s: %s", path, strerror(-err));
+			lsm__fail(err, "%s: %s", path, strerror(-err));
 			if (err != -EEXIST)
 				unlink(path);
 		}
 	} else {
-		rhook__fail(err, "out of memory");
+		lsm__fail(err, "out of memory");
 	}
-	rhook_row_set_free(&set);
+	lsm_row_set_free(&set);
 	return err;
 }

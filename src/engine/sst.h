@@ -9,14 +9,14 @@
  *            u64 series, i64 ts min, i64 ts max, u64 min seq, u64 max seq,
  *            u64 largest row group, u64 xxh64 of the footer so far, "RHKSSTF1"
  *
- * Little-endian.  Rows are sorted by rhook__row_cmp and unique per (key, ts).
+ * Little-endian.  Rows are sorted by lsm__row_cmp and unique per (key, ts).
  */
-#ifndef RHOOK_ENGINE_SST_H
-#define RHOOK_ENGINE_SST_H
+#ifndef LSM_SST_H
+#define LSM_SST_H
 
 #include "engine.h"
 
-struct rhook__sst_summary {
+struct lsm__sst_summary {
 	uint64_t file_size;
 	uint64_t num_rows;
 	uint64_t num_row_groups;
@@ -39,8 +39,8 @@ struct rhook__sst_summary {
  * the SST_WRITE failpoint.  On failure the file may exist, partially
  * written: the caller removes it.
  */
-int rhook__sst_write(struct rhook_engine *engine, int dirfd, const char *name, const struct rhook_row *rows,
-		     size_t num_rows, uint32_t row_group_rows, struct rhook__sst_summary *out);
+int lsm__sst_write(struct lsm_engine *engine, int dirfd, const char *name, const struct lsm_row *rows,
+		     size_t num_rows, uint32_t row_group_rows, struct lsm__sst_summary *out);
 
 /*
  * Reads and verifies the whole file @name (every checksum and bound),
@@ -49,19 +49,19 @@ int rhook__sst_write(struct rhook_engine *engine, int dirfd, const char *name, c
  * may be NULL.  -EBADMSG with a message naming @where/@name for a damaged
  * file, -errno for I/O, or the SST_READ failpoint's error.
  */
-int rhook__sst_read(struct rhook_engine *engine, int dirfd, const char *where, const char *name, bool has_seq,
-		    uint64_t seq, struct rhook_row_set *set, struct rhook__sst_summary *sum);
+int lsm__sst_read(struct lsm_engine *engine, int dirfd, const char *where, const char *name, bool has_seq,
+		    uint64_t seq, struct lsm_row_set *set, struct lsm__sst_summary *sum);
 
 /*
- * The verifying decoder of rhook__sst_read() on a whole file held in
+ * The verifying decoder of lsm__sst_read() on a whole file held in
  * @buf (@len bytes, malloc'ed): on success @set adopts @buf, on failure
  * it is freed.  Same results, without the failpoint.
  */
-int rhook__sst_decode(char *buf, size_t len, const char *where, const char *name, bool has_seq, uint64_t seq,
-		      struct rhook_row_set *set, struct rhook__sst_summary *sum);
+int lsm__sst_decode(char *buf, size_t len, const char *where, const char *name, bool has_seq, uint64_t seq,
+		      struct lsm_row_set *set, struct lsm__sst_summary *sum);
 
 /* "data/<file id>.sst" names: <id>.sst into @buf. */
-#define RHOOK__SST_NAME_MAX 48
-void rhook__sst_name(const rhook_file_id *id, char buf[RHOOK__SST_NAME_MAX]);
+#define LSM__SST_NAME_MAX 48
+void lsm__sst_name(const rhook_file_id *id, char buf[LSM__SST_NAME_MAX]);
 
-#endif /* RHOOK_ENGINE_SST_H */
+#endif /* LSM_SST_H */

@@ -12,9 +12,9 @@
 #include "util.h"
 #include "version.h"
 
-struct rhook__version *rhook__version_new_empty(void)
+struct lsm__version *lsm__version_new_empty(void)
 {
-	return calloc(1, sizeof(struct rhook__version));
+	return calloc(1, sizeof(struct lsm__version));
 }
 
 static void files_free(struct rhook_file_meta *files, size_t n)
@@ -24,22 +24,22 @@ static void files_free(struct rhook_file_meta *files, size_t n)
 	free(files);
 }
 
-void rhook_region_manifest_clear(struct rhook_region_manifest *m)
+void lsm_region_manifest_clear(struct lsm_region_manifest *m)
 {
 	rhook_region_meta_clear(&m->meta);
 	files_free(m->files, m->num_files);
 	memset(m, 0, sizeof(*m));
 }
 
-void rhook__version_free(struct rhook__version *v)
+void lsm__version_free(struct lsm__version *v)
 {
 	if (!v)
 		return;
-	rhook_region_manifest_clear(&v->m);
+	lsm_region_manifest_clear(&v->m);
 	free(v);
 }
 
-int rhook__manifest_copy(struct rhook_region_manifest *dst, const struct rhook_region_manifest *src)
+int lsm__manifest_copy(struct lsm_region_manifest *dst, const struct lsm_region_manifest *src)
 {
 	*dst = *src;
 	dst->files = NULL;
@@ -58,11 +58,11 @@ int rhook__manifest_copy(struct rhook_region_manifest *dst, const struct rhook_r
 	}
 	return 0;
 nomem:
-	rhook_region_manifest_clear(dst);
+	lsm_region_manifest_clear(dst);
 	return -ENOMEM;
 }
 
-static ssize_t find_index(const struct rhook_region_manifest *m, const rhook_file_id *id)
+static ssize_t find_index(const struct lsm_region_manifest *m, const rhook_file_id *id)
 {
 	for (size_t i = 0; i < m->num_files; i++)
 		if (rhook_file_id_equal(&m->files[i].file_id, id))
@@ -70,7 +70,7 @@ static ssize_t find_index(const struct rhook_region_manifest *m, const rhook_fil
 	return -1;
 }
 
-const struct rhook_file_meta *rhook__version_find(const struct rhook__version *v, const rhook_file_id *id)
+const struct rhook_file_meta *lsm__version_find(const struct lsm__version *v, const rhook_file_id *id)
 {
 	ssize_t i = find_index(&v->m, id);
 
@@ -82,10 +82,10 @@ static int missing_file(const rhook_file_id *id, const char *what)
 	char s[RHOOK_FILE_ID_STRLEN];
 
 	rhook_file_id_format(id, s);
-	return rhook__fail(-ESTALE, "%s file %s is not in the manifest", what, s);
+	return lsm__fail(-ESTALE, "%s file %s is not in the manifest", what, s);
 }
 
-static int remove_file(struct rhook_region_manifest *m, const rhook_file_id *id, const char *what)
+static int remove_file(struct lsm_region_manifest *m, const rhook_file_id *id, const char *what)
 {
 	ssize_t i = find_index(m, id);
 
@@ -97,7 +97,7 @@ static int remove_file(struct rhook_region_manifest *m, const rhook_file_id *id,
 }
 
 /* Adds @fm, or replaces the file of the same id (an index build updates metadata). */
-static int add_file(struct rhook_region_manifest *m, const struct rhook_file_meta *fm)
+static int add_file(struct lsm_region_manifest *m, const struct rhook_file_meta *fm)
 {
 	ssize_t i = find_index(m, &fm->file_id);
 	struct rhook_file_meta copy, *files;
@@ -124,9 +124,9 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-static int apply_edit(struct rhook__version *v, const struct rhook_action_edit *e)
+static int apply_edit(struct lsm__version *v, const struct rhook_action_edit *e)
 {
-	struct rhook_region_manifest *m = &v->m;
+	struct lsm_region_manifest *m = &v->m;
 	int err;
 
 	for (size_t i = 0; i < e->num_files_to_remove; i++)
@@ -148,9 +148,9 @@ static int apply_edit(struct rhook__version *v, const struct rhook_action_edit *
 	return 0;
 }
 
-static int apply_truncate(struct rhook__version *v, const struct rhook_action_truncate *t)
+static int apply_truncate(struct lsm__version *v, const struct rhook_action_truncate *t)
 {
-	struct rhook_region_manifest *m = &v->m;
+	struct lsm_region_manifest *m = &v->m;
 	int err;
 
 	if (t->kind == RHOOK_TRUNCATE_FILES) {
@@ -170,7 +170,7 @@ static int apply_truncate(struct rhook__version *v, const struct rhook_action_tr
 	return 0;
 }
 
-static int apply_one(struct rhook__version *v, const struct rhook_action *a)
+static int apply_one(struct lsm__version *v, const struct rhook_action *a)
 {
 	struct rhook_region_meta meta;
 	char *expr;
@@ -178,7 +178,7 @@ static int apply_one(struct rhook__version *v, const struct rhook_action *a)
 	switch (a->kind) {
 	case RHOOK_ACTION_CHANGE:
 		if (v->m.version && a->u.change.metadata.region_id != v->m.meta.region_id)
-			return rhook__fail(-EINVAL, "change: metadata of region %llu applied to region %llu",
+			return lsm__fail(-EINVAL, "change: metadata of region %llu applied to region %llu",
 					   (unsigned long long)a->u.change.metadata.region_id,
 					   (unsigned long long)v->m.meta.region_id);
 		if (rhook_region_meta_copy(&meta, &a->u.change.metadata))
@@ -204,18 +204,18 @@ static int apply_one(struct rhook__version *v, const struct rhook_action *a)
 	case RHOOK_ACTION_TRUNCATE:
 		return apply_truncate(v, &a->u.truncate);
 	}
-	return rhook__fail(-EINVAL, "unknown action kind %u", (unsigned)a->kind);
+	return lsm__fail(-EINVAL, "unknown action kind %u", (unsigned)a->kind);
 }
 
-int rhook__version_apply(const struct rhook__version *base, uint64_t version,
-			 const struct rhook_action_list *actions, struct rhook__version **out)
+int lsm__version_apply(const struct lsm__version *base, uint64_t version,
+			 const struct rhook_action_list *actions, struct lsm__version **out)
 {
-	struct rhook__version *v = calloc(1, sizeof(*v));
+	struct lsm__version *v = calloc(1, sizeof(*v));
 	int err;
 
 	if (!v)
 		return -ENOMEM;
-	err = rhook__manifest_copy(&v->m, &base->m);
+	err = lsm__manifest_copy(&v->m, &base->m);
 	if (err) {
 		free(v);
 		return err;
@@ -226,7 +226,7 @@ int rhook__version_apply(const struct rhook__version *base, uint64_t version,
 	for (size_t i = 0; i < actions->num_actions; i++) {
 		err = apply_one(v, &actions->actions[i]);
 		if (err) {
-			rhook__version_free(v);
+			lsm__version_free(v);
 			return err;
 		}
 	}
@@ -235,7 +235,7 @@ int rhook__version_apply(const struct rhook__version *base, uint64_t version,
 	return 0;
 }
 
-int rhook__version_snapshot(const struct rhook__version *v, struct rhook_action_list **out)
+int lsm__version_snapshot(const struct lsm__version *v, struct rhook_action_list **out)
 {
 	struct rhook_action_list *list = rhook_action_list_new();
 	struct rhook_action_change change = { .metadata = v->m.meta, .sst_format = v->m.meta.sst_format,

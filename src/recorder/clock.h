@@ -29,8 +29,8 @@
 
 #include <x86intrin.h>
 
-#include "../core/internal.h"
-#include "format.h"
+#include "base/internal.h"
+#include "wire/recorder_format.h"
 
 /* Inlined even at -O0: the emitters' own code holds the read (tests/unit/recorder_tsc_order.c). */
 #define RHOOK__CLOCK_INLINE static inline __attribute__((always_inline))

@@ -14,10 +14,10 @@
 
 #include <rhook/trace.h>
 
-#include "../core/abi.h"
+#include "base/abi.h"
 #include "clock.h"
-#include "format.h"
 #include "recorder_impl.h"
+#include "wire/recorder_format.h"
 
 #define DEFAULT_BUFFER_SIZE (1u << 20)
 #define DEFAULT_NUM_BUFFERS 16u

@@ -7,7 +7,7 @@
  * One single-writer ring per thread: a thread claims a buffer of the
  * mapped file at its first event, then appends records to the current
  * sub-buffer with relaxed atomic stores of whole words and one release
- * store of the commit count (format.h, C1 and S1).  No lock, no
+ * store of the commit count (recorder_format.h, C1 and S1).  No lock, no
  * read-modify-write and no shared cache line on the fast path: buffers
  * are owned by one thread and laid out apart.
  *
@@ -25,11 +25,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../core/urcu.h"
+#include "base/urcu.h"
 #include "clock.h"
 #include "failpoint.h"
 #include "recorder_impl.h"
-#include "shm.h"
+#include "wire/recorder_shm.h"
 
 /* A thread's writer state; only its thread touches it (signal handlers included). */
 struct rhook__rec_tls {

@@ -15,14 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/internal.h"
-#include "../core/urcu.h"
-#include "../trace/events.h"
+#include "base/internal.h"
+#include "base/urcu.h"
 #include "clock.h"
 #include "fault.h"
 #include "recorder.h"
 #include "recorder_impl.h"
-#include "safedir.h"
+#include "safedir/safedir.h"
+#include "wire/events.h"
 
 int rhook__rec_active;
 struct rhook__recorder *_Atomic rhook__rec_current;
@@ -130,7 +130,7 @@ static void read_boot_id(uint8_t out[16])
 /*
  * Fills the header of the fresh (zero) mapping.  @calibrate: take the two
  * calibration samples ~1 ms apart; else reuse r->calib_* (a forked
- * child: same machine, same TSC).  The version is stored last (format.h, H1).
+ * child: same machine, same TSC).  The version is stored last (recorder_format.h, H1).
  */
 static void header_init(struct rhook__recorder *r, bool calibrate)
 {
@@ -147,7 +147,7 @@ static void header_init(struct rhook__recorder *r, bool calibrate)
 	h->mode = r->mode;
 	h->clock = r->clock;
 	h->pid = (uint64_t)r->pid;
-	h->num_events = RHOOK__EV_MAX_ID;
+	h->num_events = RHW_EV_MAX_ID;
 	h->state = RHR_STATE_RECORDING;
 	h->flags = r->locked ? RHR_FLAG_WRITER_LOCK : 0;
 	gethostname(h->hostname, sizeof(h->hostname) - 1);
@@ -187,7 +187,7 @@ static int map_file(struct rhook__recorder *r, bool calibrate)
 	if (r->fd < 0)
 		return r->fd;
 	/*
-	 * The liveness lock (format.h), held by this open file description
+	 * The liveness lock (recorder_format.h), held by this open file description
 	 * until it is closed: by stop, or by the kernel when the process
 	 * dies.  Readers only test it, so it is never contended; a file
 	 * system without OFD locks leaves the flag clear (readers then
@@ -311,7 +311,7 @@ int rhook_recorder_start(const struct rhook_recorder_config *cfg)
 	return rhook__rec_start(cfg, false, NULL, 0);
 }
 
-/* Final clock anchor and state (format.h, H2); the mapping stays. */
+/* Final clock anchor and state (recorder_format.h, H2); the mapping stays. */
 static void finish_header(struct rhook__recorder *r, uint32_t state)
 {
 	struct rhr_anchor a = rhook__anchor_now(r->clock);

@@ -14,7 +14,7 @@
 
 #include <rhook/trace.h>
 
-#include "format.h"
+#include "wire/recorder_format.h"
 
 /*
  * One recorder: one mapped trace file.  Immutable once published,
@@ -39,7 +39,7 @@ struct rhook__recorder {
 	uint8_t *map;
 	size_t map_size;
 	struct rhr_header *hdr;
-	int fd;                    /* the file; holds the liveness lock (format.h) */
+	int fd;                    /* the file; holds the liveness lock (recorder_format.h) */
 	int dfd;                   /* the trace directory, checked once (safedir.h) */
 	bool locked;               /* the liveness lock was taken */
 	pid_t pid;

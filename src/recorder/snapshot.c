@@ -18,12 +18,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/urcu.h"
+#include "base/urcu.h"
 #include "clock.h"
 #include "fault.h"
-#include "format.h"
 #include "recorder_impl.h"
-#include "shm.h"
+#include "wire/recorder_format.h"
+#include "wire/recorder_shm.h"
 
 /* One snapshot at a time: they share nothing, but two would double the memory and I/O for nothing. */
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -83,7 +83,7 @@ _Static_assert(sizeof(struct rhr_header) % 8 == 0 && offsetof(struct rhr_header,
 		       offsetof(struct rhr_header, state) % 8 == 0,
 	       "the header is copied in words");
 
-/* The geometry of a file, from its header (immutable once its version is set: format.h, H1). */
+/* The geometry of a file, from its header (immutable once its version is set: recorder_format.h, H1). */
 struct geom {
 	uint64_t buffer_size;
 	uint32_t num_buffers, num_subbuffers, subbuf_size;
@@ -129,7 +129,7 @@ static void cut_records(const uint8_t *recs, uint32_t *commit, uint32_t *records
 
 /*
  * Copies buffer @i of @v into @out (bufhdr + sub-buffers, zeroed first)
- * by the live reader's rules (format.h, C1 and S1); adds to @res.
+ * by the live reader's rules (recorder_format.h, C1 and S1); adds to @res.
  */
 static void copy_buffer(const struct rhook__rec_view *v, const struct geom *g, uint32_t i, uint8_t *out,
 			uint64_t cut, struct rhook__snap_result *res)
@@ -279,7 +279,7 @@ static int copy_file(unsigned index, int dfd, const char *dir, uint64_t *gen, st
 	}
 	/*
 	 * Every word but the stop anchor, which stop and exit store plainly
-	 * before their release store of state (format.h, H2): the snapshot
+	 * before their release store of state (recorder_format.h, H2): the snapshot
 	 * has a stop anchor of its own.
 	 */
 	rhr_copy_out(&hdr, v.map, offsetof(struct rhr_header, stop));

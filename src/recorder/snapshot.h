@@ -3,7 +3,7 @@
  * hold now, into a new private trace directory, while recording goes on
  * (the LTTng snapshot, JFR's dump).
  *
- * The copy follows the file format's rules only (format.h), the ones the
+ * The copy follows the file format's rules only (recorder_format.h), the ones the
  * live reader follows: every sub-buffer is copied as a seqlock (S1: seq
  * acquire, commit acquire (C1), records word by word, acquire fence, seq
  * again), so a sub-buffer recycled during the copy is dropped and its
@@ -68,7 +68,7 @@ void rhook__rec_snapshot_before_fork(void);
 void rhook__rec_snapshot_after_fork(void);
 
 /*
- * A recorder file as a snapshot reads it: its mapping (format.h layout)
+ * A recorder file as a snapshot reads it: its mapping (recorder_format.h layout)
  * and its name.  Valid between rhook__rec_view_begin() and _end().
  */
 struct rhook__rec_view {

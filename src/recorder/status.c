@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "format.h"
-#include "shm.h"
 #include "snapshot.h"
+#include "wire/recorder_format.h"
+#include "wire/recorder_shm.h"
 
 int rhook__rec_status(struct rhook__rec_status *st)
 {

@@ -24,15 +24,15 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../trace/events.h"
 #include "emit_inline.h"
 #include "lost_note.h"
 #include "recorder.h"
+#include "wire/events.h"
 
 /* Records are whole words: every payload is (each has a uint64_t field). */
 #define RHOOK__EV_WORDS(id, name, FIELDS) \
-	_Static_assert(sizeof(struct rhook__ev_##name) % 8 == 0, "rhook__ev_" #name " is not whole words");
-RHOOK__EVENTS(RHOOK__EV_WORDS)
+	_Static_assert(sizeof(struct rhw_ev_##name) % 8 == 0, "rhw_ev_" #name " is not whole words");
+RHW_EVENTS(RHOOK__EV_WORDS)
 #undef RHOOK__EV_WORDS
 
 __thread struct rhook__rec_tls rhook__rec_tls __attribute__((tls_model("initial-exec")));
@@ -151,7 +151,7 @@ static void claim(struct rhook__rec_tls *t, struct rhook__recorder *r)
 }
 
 /*
- * Moves to the next sub-buffer of the ring (format.h, S1).  Overwrite
+ * Moves to the next sub-buffer of the ring (recorder_format.h, S1).  Overwrite
  * mode recycles the oldest, counting its records as lost first (a loss
  * is never under-reported); discard mode stops at a full ring.
  */

@@ -35,10 +35,10 @@
 
 #include <rhook/trace.h>
 
-#include "../recorder/recorder_impl.h"
-#include "../recorder/safedir.h"
-#include "../recorder/status.h"
 #include "ctl_proto.h"
+#include "recorder/recorder_impl.h"
+#include "recorder/status.h"
+#include "safedir/safedir.h"
 #include "snap.h"
 #include "trigger.h"
 

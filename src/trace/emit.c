@@ -10,17 +10,17 @@
 
 #include <rhook/trace.h>
 
-#include "../core/internal.h"
+#include "base/internal.h"
 #include "emit.h"
 #include "trigger.h"
 
 /* The recorder's write path, inlined into the emitters below. */
-#include "../recorder/emit_inline.h"
+#include "recorder/emit_inline.h"
 
 /* The USDT semaphores, in the section perf, bpftrace and systemtap patch. */
 #define RHOOK__USDT_SEMAPHORE_DEF(num, name, FIELDS) \
 	__attribute__((section(".probes"))) volatile unsigned short rhook_##name##_semaphore;
-RHOOK__EVENTS(RHOOK__USDT_SEMAPHORE_DEF)
+RHW_EVENTS(RHOOK__USDT_SEMAPHORE_DEF)
 #undef RHOOK__USDT_SEMAPHORE_DEF
 
 /* The text LTTng records for a file id: 36 characters and a NUL. */
@@ -38,7 +38,7 @@ static void format_ids(const struct rhook__id_list *l, char *buf)
 	uint32_t len = 0;
 
 	if (!l->listed) {
-		strcpy(buf, RHOOK__EV_EMPTY_ID_LIST);
+		strcpy(buf, RHW_EV_EMPTY_ID_LIST);
 		return;
 	}
 	for (uint32_t i = 0; i < l->listed; i++) {
@@ -85,7 +85,7 @@ static void format_ids(const struct rhook__id_list *l, char *buf)
 
 /*
  * Packs the listed ids of @lists (NULL-terminated, table order) into
- * @tail, list after list (format.h); returns their bytes.
+ * @tail, list after list (recorder_format.h); returns their bytes.
  */
 static uint32_t rhook__ev_pack_lists(uint8_t *tail, const struct rhook__id_list *const *lists);
 
@@ -95,7 +95,7 @@ static uint32_t rhook__ev_pack_lists(uint8_t *tail, const struct rhook__id_list 
  * holds only the read its event asks for (tests/unit/recorder_tsc_order.c).
  */
 #define RHOOK__EV_REC_EMIT(id, ...) \
-	__builtin_choose_expr(RHOOK__EV_ORDERED(id), rhook__rec_emit_ordered(id, __VA_ARGS__), rhook__rec_emit(id, __VA_ARGS__))
+	__builtin_choose_expr(RHW_EV_ORDERED(id), rhook__rec_emit_ordered(id, __VA_ARGS__), rhook__rec_emit(id, __VA_ARGS__))
 
 /*
  * rhook__ev_emit_<name>(): emits event @e to every consumer that wants
@@ -119,18 +119,18 @@ static uint32_t rhook__ev_pack_lists(uint8_t *tail, const struct rhook__id_list 
 			const struct rhook__id_list *lists[] = { FIELDS(RHOOK__EV_LIST_PTR) NULL }; \
                                                                                                    \
 			if (lists[0]) {                                                            \
-				uint8_t tail[RHOOK__EV_MAX_LISTS * RHOOK__EV_MAX_LISTED_IDS * 16]; \
+				uint8_t tail[RHW_EV_MAX_LISTS * RHW_EV_MAX_LISTED_IDS * 16]; \
 				uint32_t n = rhook__ev_pack_lists(tail, lists);                    \
                                                                                                    \
-				RHOOK__EV_REC_EMIT(RHOOK__EV_##name, &e->p, sizeof(e->p), n ? tail : NULL, n); \
+				RHOOK__EV_REC_EMIT(RHW_EV_##name, &e->p, sizeof(e->p), n ? tail : NULL, n); \
 			} else {                                                                   \
-				RHOOK__EV_REC_EMIT(RHOOK__EV_##name, &e->p, sizeof(e->p), NULL, 0); \
+				RHOOK__EV_REC_EMIT(RHW_EV_##name, &e->p, sizeof(e->p), NULL, 0); \
 			}                                                                          \
 		}                                                                                  \
 		if (rhook_##name##_semaphore)                                                      \
 			rhook__ev_usdt_##name(e);                                                  \
 	}
-RHOOK__EVENTS(RHOOK__EV_EMIT_DEF)
+RHW_EVENTS(RHOOK__EV_EMIT_DEF)
 #undef RHOOK__EV_EMIT_DEF
 
 static uint32_t rhook__ev_pack_lists(uint8_t *tail, const struct rhook__id_list *const *lists)
@@ -167,7 +167,7 @@ static uint32_t rhook__ev_pack_lists(uint8_t *tail, const struct rhook__id_list 
 		STAP_PROBEV(rhook, name, e->p.region_id, &e->p, sizeof(e->p), v[0], v[1], v[2], v[3], \
 			    v[4], v[5], v[6], v[7], v[8]);                                           \
 	}
-RHOOK__EVENTS(EMIT_DEF)
+RHW_EVENTS(EMIT_DEF)
 #undef EMIT_DEF
 
 void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_file_meta *fm,
@@ -190,13 +190,13 @@ void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_
 	rhook__ev_emit_sst_file_written(&e);
 }
 
-void rhook__emit_manifest_commit(const struct rhook__ev_manifest_commit *ev)
+void rhook__emit_manifest_commit(const struct rhw_ev_manifest_commit *ev)
 {
 	struct rhook__event_manifest_commit e = { .p = *ev };
 
 	rhook__ev_emit_manifest_commit(&e);
 	/* A snapshot trigger names this event (trigger.h): evaluated here, after it. */
-	if (RHOOK_UNLIKELY(rhook__trig_watching(RHOOK__EV_manifest_commit)))
+	if (RHOOK_UNLIKELY(rhook__trig_watching(RHW_EV_manifest_commit)))
 		rhook__trig_commit(&e.p);
 }
 
@@ -245,11 +245,11 @@ void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uin
 	} };
 
 	rhook__ev_emit_hook_dispatch(&e);
-	if (RHOOK_UNLIKELY(rhook__trig_watching(RHOOK__EV_hook_dispatch)))
+	if (RHOOK_UNLIKELY(rhook__trig_watching(RHW_EV_hook_dispatch)))
 		rhook__trig_dispatch(&e.p);
 }
 
-void rhook__emit_snapshot_trigger(const struct rhook__ev_snapshot_trigger *ev)
+void rhook__emit_snapshot_trigger(const struct rhw_ev_snapshot_trigger *ev)
 {
 	struct rhook__event_snapshot_trigger e = { .p = *ev };
 
@@ -260,7 +260,7 @@ uint64_t rhook_trace_flush_begin(rhook_region_id region_id, uint64_t rows, uint6
 {
 	struct rhook__event_flush_begin e = { .p = { .region_id = region_id, .rows = rows, .bytes = bytes } };
 
-	if (!rhook__ev_wanted(RHOOK__EV_flush_begin) && !rhook__ev_wanted(RHOOK__EV_flush_end))
+	if (!rhook__ev_wanted(RHW_EV_flush_begin) && !rhook__ev_wanted(RHW_EV_flush_end))
 		return 0;
 	rhook__ev_emit_flush_begin(&e);
 	return rhook__now_ns();
@@ -277,7 +277,7 @@ void rhook_trace_flush_end(uint64_t start, rhook_region_id region_id, uint64_t r
 		.status = status,
 	} };
 
-	if (!rhook__ev_wanted(RHOOK__EV_flush_end))
+	if (!rhook__ev_wanted(RHW_EV_flush_end))
 		return;
 	e.p.duration_ns = start ? rhook__now_ns() - start : 0;
 	rhook__ev_emit_flush_end(&e);
@@ -293,7 +293,7 @@ uint64_t rhook_trace_compaction_begin(rhook_region_id region_id, uint32_t input_
 		.mode = remote,
 	} };
 
-	if (!rhook__ev_wanted(RHOOK__EV_compaction_begin) && !rhook__ev_wanted(RHOOK__EV_compaction_end))
+	if (!rhook__ev_wanted(RHW_EV_compaction_begin) && !rhook__ev_wanted(RHW_EV_compaction_end))
 		return 0;
 	rhook__ev_emit_compaction_begin(&e);
 	return rhook__now_ns();
@@ -312,7 +312,7 @@ void rhook_trace_compaction_end(uint64_t start, rhook_region_id region_id, uint3
 		.mode = remote,
 	} };
 
-	if (!rhook__ev_wanted(RHOOK__EV_compaction_end))
+	if (!rhook__ev_wanted(RHW_EV_compaction_end))
 		return;
 	e.p.duration_ns = start ? rhook__now_ns() - start : 0;
 	rhook__ev_emit_compaction_end(&e);

@@ -16,10 +16,10 @@
 
 #include <rhook/manifest.h>
 
-#include "../recorder/recorder.h"
-#include "events.h"
+#include "recorder/recorder.h"
 #include "rhook_tp.h"
 #include "usdt.h"
+#include "wire/events.h"
 
 /*
  * Whether a consumer wants event @id now, so that its arguments are worth
@@ -27,30 +27,30 @@
  * and predictable branches, inlined (the switches fold for a constant
  * @id).  A hint: the answer may change right after.
  */
-static inline bool rhook__ev_wanted(enum rhook__event_id id)
+static inline bool rhook__ev_wanted(enum rhw_event_id id)
 {
 	if (rhook__rec_on() || rhook__usdt_attached(id))
 		return true;
 	switch (id) {
 #define RHOOK__EV_CASE(num, name, FIELDS) \
-	case RHOOK__EV_##name:            \
+	case RHW_EV_##name:            \
 		return lttng_ust_tracepoint_enabled(rhook, name);
-		RHOOK__EVENTS(RHOOK__EV_CASE)
+		RHW_EVENTS(RHOOK__EV_CASE)
 #undef RHOOK__EV_CASE
 	}
 	return false;
 }
 
-/* A list of file ids as an event carries it: how many, and the first RHOOK__EV_MAX_LISTED_IDS. */
+/* A list of file ids as an event carries it: how many, and the first RHW_EV_MAX_LISTED_IDS. */
 struct rhook__id_list {
 	uint32_t total;
 	uint32_t listed;
-	uint8_t ids[RHOOK__EV_MAX_LISTED_IDS][16];
+	uint8_t ids[RHW_EV_MAX_LISTED_IDS][16];
 };
 
 static inline void rhook__id_list_add(struct rhook__id_list *l, const uint8_t id[16])
 {
-	if (l->listed < RHOOK__EV_MAX_LISTED_IDS)
+	if (l->listed < RHW_EV_MAX_LISTED_IDS)
 		memcpy(l->ids[l->listed++], id, 16);
 	l->total++;
 }
@@ -73,10 +73,10 @@ static inline void rhook__id_list_add(struct rhook__id_list *l, const uint8_t id
 
 #define RHOOK__EVENT_STRUCT(id, name, FIELDS)  \
 	struct rhook__event_##name {           \
-		struct rhook__ev_##name p;     \
+		struct rhw_ev_##name p;     \
 		FIELDS(RHOOK__EVENT_LIST)      \
 	};
-RHOOK__EVENTS(RHOOK__EVENT_STRUCT)
+RHW_EVENTS(RHOOK__EVENT_STRUCT)
 #undef RHOOK__EVENT_STRUCT
 
 /* Sets the count field of each id list of @e from the list. */
@@ -107,11 +107,11 @@ RHOOK__EVENTS(RHOOK__EVENT_STRUCT)
 
 /* The emitters of the library's event sites, built on the ones above. */
 void rhook__emit_sst_file_written(rhook_region_id region_id, const struct rhook_file_meta *fm, enum rhook_origin origin);
-void rhook__emit_manifest_commit(const struct rhook__ev_manifest_commit *ev);
+void rhook__emit_manifest_commit(const struct rhw_ev_manifest_commit *ev);
 void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t version, enum rhook_cause cause,
 				  const struct rhook_action_list *actions);
 void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uint32_t num_hooks,
 			       uint64_t duration_ns);
-void rhook__emit_snapshot_trigger(const struct rhook__ev_snapshot_trigger *ev);
+void rhook__emit_snapshot_trigger(const struct rhw_ev_snapshot_trigger *ev);
 
 #endif /* RHOOK_TRACE_EMIT_H */

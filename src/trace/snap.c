@@ -18,8 +18,8 @@
 
 #include <rhook/trace.h>
 
-#include "../recorder/format.h"
-#include "../recorder/safedir.h"
+#include "safedir/safedir.h"
+#include "wire/recorder_format.h"
 
 /* $RHOOK_TRACE_SNAPSHOT_DIR, copied by the constructor ("" : beside the trace directory). */
 static char snapshot_dir[PATH_MAX];

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "../recorder/snapshot.h"
+#include "recorder/snapshot.h"
 
 /*
  * Takes a snapshot into the new directory @dir (absolute or relative to

@@ -27,21 +27,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/internal.h"
-#include "../recorder/lost_note.h"
-#include "../recorder/recorder.h"
-#include "../recorder/status.h"
+#include "base/internal.h"
 #include "emit.h"
+#include "recorder/lost_note.h"
+#include "recorder/recorder.h"
+#include "recorder/status.h"
 #include "snap.h"
 
 #define DISARMED UINT64_MAX
 #define MAX_KEEP 1024u
 
 unsigned rhook__trig_events;
-static _Atomic uint64_t thresholds[RHOOK__COND_COUNT] = {
+static _Atomic uint64_t thresholds[RHW_COND_COUNT] = {
 	DISARMED, DISARMED, DISARMED, DISARMED, DISARMED, DISARMED,
 };
-_Static_assert(RHOOK__COND_COUNT == 6, "one initializer per condition");
+_Static_assert(RHW_COND_COUNT == 6, "one initializer per condition");
 static _Atomic uint64_t last_fire_ns;
 static atomic_uint next_snapshot;
 static atomic_uint wanted;
@@ -57,13 +57,13 @@ static char last_path[PATH_MAX];
 
 static const char *const cond_names[] = {
 #define COND_NAME(NAME, value, label) label,
-	RHOOK__ENUM_condition(COND_NAME)
+	RHW_ENUM_condition(COND_NAME)
 #undef COND_NAME
 };
 /* Whether a condition takes a duration (the others: commit_failed none, lost a count). */
 static bool takes_duration(unsigned c)
 {
-	return c != RHOOK__COND_COMMIT_FAILED && c != RHOOK__COND_LOST;
+	return c != RHW_COND_COMMIT_FAILED && c != RHW_COND_LOST;
 }
 
 static void wake(void)
@@ -82,7 +82,7 @@ static void wake(void)
  */
 static void fire(unsigned c, unsigned event_id, uint64_t region, uint64_t version, uint8_t cause, uint64_t value)
 {
-	struct rhook__ev_snapshot_trigger ev = {
+	struct rhw_ev_snapshot_trigger ev = {
 		.region_id = region,
 		.version = version,
 		.value = value,
@@ -118,28 +118,28 @@ static bool above(unsigned c, uint64_t v)
 	return t != DISARMED && v > t;
 }
 
-void rhook__trig_commit(const struct rhook__ev_manifest_commit *ev)
+void rhook__trig_commit(const struct rhw_ev_manifest_commit *ev)
 {
-	static const unsigned conds[] = { RHOOK__COND_HOLD, RHOOK__COND_PERSIST, RHOOK__COND_WAIT };
+	static const unsigned conds[] = { RHW_COND_HOLD, RHW_COND_PERSIST, RHW_COND_WAIT };
 	const uint64_t vals[] = { ev->lock_hold_ns, ev->persist_ns, ev->lock_wait_ns };
 
 	/* One record per event: the first condition that holds, in this order. */
-	if (ev->result && atomic_load_explicit(&thresholds[RHOOK__COND_COMMIT_FAILED], memory_order_relaxed) != DISARMED) {
-		fire(RHOOK__COND_COMMIT_FAILED, RHOOK__EV_manifest_commit, ev->region_id, ev->version, ev->cause,
+	if (ev->result && atomic_load_explicit(&thresholds[RHW_COND_COMMIT_FAILED], memory_order_relaxed) != DISARMED) {
+		fire(RHW_COND_COMMIT_FAILED, RHW_EV_manifest_commit, ev->region_id, ev->version, ev->cause,
 		     (uint64_t)(int64_t)ev->result);
 		return;
 	}
 	for (unsigned i = 0; i < 3; i++)
 		if (above(conds[i], vals[i])) {
-			fire(conds[i], RHOOK__EV_manifest_commit, ev->region_id, ev->version, ev->cause, vals[i]);
+			fire(conds[i], RHW_EV_manifest_commit, ev->region_id, ev->version, ev->cause, vals[i]);
 			return;
 		}
 }
 
-void rhook__trig_dispatch(const struct rhook__ev_hook_dispatch *ev)
+void rhook__trig_dispatch(const struct rhw_ev_hook_dispatch *ev)
 {
-	if (above(RHOOK__COND_DISPATCH, ev->duration_ns))
-		fire(RHOOK__COND_DISPATCH, RHOOK__EV_hook_dispatch, ev->region_id, 0, 0, ev->duration_ns);
+	if (above(RHW_COND_DISPATCH, ev->duration_ns))
+		fire(RHW_COND_DISPATCH, RHW_EV_hook_dispatch, ev->region_id, 0, 0, ev->duration_ns);
 }
 
 /* Parses "50ms" into ns; 0 or -EINVAL. */
@@ -186,7 +186,7 @@ static int parse_count(const char *s, size_t len, uint64_t *out)
 /* The event each condition is evaluated on. */
 static unsigned cond_event(unsigned c)
 {
-	return c == RHOOK__COND_DISPATCH ? RHOOK__EV_hook_dispatch : c == RHOOK__COND_LOST ? 0 : RHOOK__EV_manifest_commit;
+	return c == RHW_COND_DISPATCH ? RHW_EV_hook_dispatch : c == RHW_COND_LOST ? 0 : RHW_EV_manifest_commit;
 }
 
 static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -216,39 +216,39 @@ int rhook__trig_set(const char *spec, char *err, size_t err_size)
 /* Parses @spec, then stores it; set_lock held. */
 static int set_locked(const char *spec, char *err, size_t err_size)
 {
-	uint64_t next[RHOOK__COND_COUNT];
+	uint64_t next[RHW_COND_COUNT];
 	unsigned events = 0;
 	const char *p = spec ? spec : "";
 
-	for (unsigned c = 0; c < RHOOK__COND_COUNT; c++)
+	for (unsigned c = 0; c < RHW_COND_COUNT; c++)
 		next[c] = DISARMED;
 	if (strcmp(p, "off"))
 		while (*p) {
 			size_t len = strcspn(p, ","), nlen = strcspn(p, "><,");
 			unsigned c;
 
-			for (c = 0; c < RHOOK__COND_COUNT; c++)
+			for (c = 0; c < RHW_COND_COUNT; c++)
 				if (nlen == strlen(cond_names[c]) && !memcmp(p, cond_names[c], nlen))
 					break;
-			if (c == RHOOK__COND_COUNT) {
+			if (c == RHW_COND_COUNT) {
 				snprintf(err, err_size,
 					 "RHOOK_TRACE_SNAPSHOT_ON: \"%.*s\": unknown condition; expected hold>D, persist>D, "
 					 "wait>D, dispatch>D (D with ns, us, ms or s), commit_failed or lost>N",
 					 (int)(len > 64 ? 64 : len), p);
 				return -EINVAL;
 			}
-			if (c == RHOOK__COND_COMMIT_FAILED ? nlen != len
+			if (c == RHW_COND_COMMIT_FAILED ? nlen != len
 			    : nlen == len || p[nlen] != '>' ||
 				      (takes_duration(c) ? parse_duration(p + nlen + 1, len - nlen - 1, &next[c])
 							 : parse_count(p + nlen + 1, len - nlen - 1, &next[c]))) {
 				snprintf(err, err_size, "RHOOK_TRACE_SNAPSHOT_ON: \"%.*s\": expected %s", (int)(len > 64 ? 64 : len),
 					 p,
-					 c == RHOOK__COND_COMMIT_FAILED ? "commit_failed alone"
+					 c == RHW_COND_COMMIT_FAILED ? "commit_failed alone"
 					 : takes_duration(c)            ? "NAME>D with D a number and ns, us, ms or s, e.g. hold>50ms"
 									: "lost>N with N a number of events, e.g. lost>0");
 				return -EINVAL;
 			}
-			if (c == RHOOK__COND_COMMIT_FAILED)
+			if (c == RHW_COND_COMMIT_FAILED)
 				next[c] = 0;
 			if (next[c] == DISARMED) {
 				snprintf(err, err_size, "RHOOK_TRACE_SNAPSHOT_ON: \"%.*s\": out of range", (int)len, p);
@@ -261,7 +261,7 @@ static int set_locked(const char *spec, char *err, size_t err_size)
 				return -EINVAL;
 			}
 		}
-	for (unsigned c = 0; c < RHOOK__COND_COUNT; c++)
+	for (unsigned c = 0; c < RHW_COND_COUNT; c++)
 		atomic_store_explicit(&thresholds[c], next[c], memory_order_relaxed);
 	/* Bit 0 stands for lost>N, whose "event" is a drop: the recorder's flag. */
 	rhook__rec_lost_watch(events & 1u);
@@ -274,13 +274,13 @@ void rhook__trig_describe(char *buf, size_t size)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (unsigned c = 0; c < RHOOK__COND_COUNT && n < size; c++) {
+	for (unsigned c = 0; c < RHW_COND_COUNT && n < size; c++) {
 		uint64_t t = atomic_load_explicit(&thresholds[c], memory_order_relaxed);
 		const char *sep = n ? "," : "";
 
 		if (t == DISARMED)
 			continue;
-		if (c == RHOOK__COND_COMMIT_FAILED)
+		if (c == RHW_COND_COMMIT_FAILED)
 			n += (size_t)snprintf(buf + n, size - n, "%s%s", sep, cond_names[c]);
 		else if (!takes_duration(c))
 			n += (size_t)snprintf(buf + n, size - n, "%s%s>%llu", sep, cond_names[c], (unsigned long long)t);
@@ -329,8 +329,8 @@ static void check_lost(void)
 	if (!rhook__rec_lost_take() || rhook__rec_status(&st))
 		return;
 	lost = st.lost_discard + st.lost_no_buffer + st.lost_nested;
-	if (above(RHOOK__COND_LOST, lost))
-		fire(RHOOK__COND_LOST, 0, 0, 0, 0, lost);
+	if (above(RHW_COND_LOST, lost))
+		fire(RHW_COND_LOST, 0, 0, 0, 0, lost);
 }
 
 /* Keeps @path as the newest triggered snapshot, removing the oldest beyond the retention. */
@@ -382,6 +382,6 @@ void rhook__trig_after_fork_child(void)
 	rhook__rec_lost_set_fd(-1);
 	rhook__rec_lost_watch(false);
 	__atomic_store_n(&rhook__trig_events, 0, __ATOMIC_RELAXED);
-	for (unsigned c = 0; c < RHOOK__COND_COUNT; c++)
+	for (unsigned c = 0; c < RHW_COND_COUNT; c++)
 		atomic_store_explicit(&thresholds[c], DISARMED, memory_order_relaxed);
 }

@@ -44,19 +44,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "events.h"
+#include "wire/events.h"
 
 /* Bit per event id that a condition names; relaxed (a hint, re-checked by the slow path). */
 extern unsigned rhook__trig_events;
 
-static inline bool rhook__trig_watching(enum rhook__event_id id)
+static inline bool rhook__trig_watching(enum rhw_event_id id)
 {
 	return (__atomic_load_n(&rhook__trig_events, __ATOMIC_RELAXED) >> id) & 1u;
 }
 
 /* The checks of the two events (emit.c), after the event was emitted; any thread, signal handlers too. */
-void rhook__trig_commit(const struct rhook__ev_manifest_commit *ev);
-void rhook__trig_dispatch(const struct rhook__ev_hook_dispatch *ev);
+void rhook__trig_commit(const struct rhw_ev_manifest_commit *ev);
+void rhook__trig_dispatch(const struct rhw_ev_hook_dispatch *ev);
 
 /*
  * Arms the conditions of @spec (see above), replacing the previous

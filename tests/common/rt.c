@@ -50,7 +50,7 @@ const char *rt_bin(const char *name)
 int rt_run(char *const argv[], char *const env[], char **out, char **err)
 {
 	char *e = NULL;
-	int st = rhook_proc_run(argv, env, out, &e);
+	int st = tc_proc_run(argv, env, out, &e);
 
 	/* stderr of a child whose caller did not ask for it is shown, not lost. */
 	if (err)
@@ -65,14 +65,14 @@ int rt_run(char *const argv[], char *const env[], char **out, char **err)
 
 int rt_lttng_begin(struct rt_lttng *s, const char *out_dir)
 {
-	struct rhook_lttngctl_opts o = { .output_dir = out_dir, .start = true };
+	struct tc_lttngctl_opts o = { .output_dir = out_dir, .start = true };
 
-	return rhook_lttngctl_begin(&s->ctl, &o);
+	return tc_lttngctl_begin(&s->ctl, &o);
 }
 
 int rt_lttng_end(struct rt_lttng *s)
 {
-	return rhook_lttngctl_end(&s->ctl);
+	return tc_lttngctl_end(&s->ctl);
 }
 
 void rt_lttng_record(char *const argv[], const char *tag, char dir[PATH_MAX], char **out, struct rt_trace *t)

@@ -20,7 +20,7 @@
 void rt_tmpdir(char out[PATH_MAX], const char *tag);
 
 /*
- * rhook_proc_run() (tools/common/proc.h), except that stderr the caller
+ * tc_proc_run() (tools/common/proc.h), except that stderr the caller
  * does not collect (@err NULL) is copied to the test's stderr.
  */
 int rt_run(char *const argv[], char *const env[], char **out, char **err);
@@ -34,7 +34,7 @@ const char *rt_bin(const char *name);
  * creates a session writing to @out_dir, enables rhook:* and starts.
  */
 struct rt_lttng {
-	struct rhook_lttngctl ctl;
+	struct tc_lttngctl ctl;
 };
 int rt_lttng_begin(struct rt_lttng *s, const char *out_dir);
 /* Stops and destroys the session (trace is flushed to out_dir). */

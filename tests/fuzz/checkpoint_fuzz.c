@@ -33,15 +33,15 @@ static void finding(const char *what)
 }
 
 /* The state a checkpoint of @v would hold must be @v again. */
-static void check_snapshot(const struct rhook__version *v)
+static void check_snapshot(const struct lsm__version *v)
 {
 	struct rhook_action_list *snap, *back;
-	struct rhook__version *empty, *again;
-	const struct rhook_region_manifest *a = &v->m, *b;
+	struct lsm__version *empty, *again;
+	const struct lsm_region_manifest *a = &v->m, *b;
 	char err[512], *json;
 	size_t len;
 
-	if (rhook__version_snapshot(v, &snap))
+	if (lsm__version_snapshot(v, &snap))
 		return; /* memory */
 	if (rhook_action_list_validate(snap, err, sizeof(err)))
 		finding(err);
@@ -53,8 +53,8 @@ static void check_snapshot(const struct rhook__version *v)
 	if (rhook_action_list_from_json(json, len, &back, err, sizeof(err)))
 		finding(err);
 	free(json);
-	empty = rhook__version_new_empty();
-	if (!empty || rhook__version_apply(empty, v->m.version, back, &again)) {
+	empty = lsm__version_new_empty();
+	if (!empty || lsm__version_apply(empty, v->m.version, back, &again)) {
 		if (empty)
 			finding("a snapshot does not apply to an empty state");
 		rhook_action_list_free(back);
@@ -70,28 +70,28 @@ static void check_snapshot(const struct rhook__version *v)
 	    v->compaction_time_window_s != again->compaction_time_window_s)
 		finding("a snapshot rebuilt another state");
 	for (size_t i = 0; i < a->num_files; i++)
-		if (!rhook__version_find(again, &a->files[i].file_id))
+		if (!lsm__version_find(again, &a->files[i].file_id))
 			finding("a snapshot lost a file");
-	rhook__version_free(again);
-	rhook__version_free(empty);
+	lsm__version_free(again);
+	lsm__version_free(empty);
 	rhook_action_list_free(back);
 }
 
 static void decode_one(const char *file, size_t len, uint64_t version, bool checkpoint)
 {
 	struct rhook_action_list *list;
-	struct rhook__version *empty, *v;
+	struct lsm__version *empty, *v;
 	uint64_t prev;
 
-	if (rhook__log_decode(file, len, "fuzz", checkpoint ? "checkpoint" : "delta", version, &prev, &list))
+	if (lsm__log_decode(file, len, "fuzz", checkpoint ? "checkpoint" : "delta", version, &prev, &list))
 		return;
-	empty = rhook__version_new_empty();
-	if (empty && !rhook__version_apply(empty, version, list, &v)) {
+	empty = lsm__version_new_empty();
+	if (empty && !lsm__version_apply(empty, version, list, &v)) {
 		if (checkpoint)
 			check_snapshot(v);
-		rhook__version_free(v);
+		lsm__version_free(v);
 	}
-	rhook__version_free(empty);
+	lsm__version_free(empty);
 	rhook_action_list_free(list);
 }
 
@@ -106,7 +106,7 @@ static void decode(char *file, size_t len, uint64_t version, bool checkpoint)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nl = memchr(data, '\n', size);
-	struct rhook__log_pointer p;
+	struct lsm__log_pointer p;
 	size_t plen, flen;
 	char *ptr, *file;
 
@@ -114,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	plen = (size_t)(nl - data);
 	flen = size - plen - 1;
-	/* NUL-terminated copies, as rhook__fs_read_all() gives files; _latest keeps its newline. */
+	/* NUL-terminated copies, as lsm__fs_read_all() gives files; _latest keeps its newline. */
 	ptr = malloc(plen + 2);
 	file = malloc(flen + 1);
 	if (!ptr || !file)
@@ -123,14 +123,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ptr[plen] = '\0';
 	memcpy(file, nl + 1, flen);
 	file[flen] = '\0';
-	if (!rhook__log_parse_last_checkpoint(ptr, plen, "fuzz", &p)) {
+	if (!lsm__log_parse_last_checkpoint(ptr, plen, "fuzz", &p)) {
 		/* The open path checks the pointer first; here the file is decoded either way. */
-		(void)rhook__log_check_pointed(&p, file, flen, "fuzz");
+		(void)lsm__log_check_pointed(&p, file, flen, "fuzz");
 		decode(file, flen, p.version, true);
 	}
 	ptr[plen] = '\n';
 	ptr[plen + 1] = '\0';
-	if (!rhook__log_parse_latest(ptr, plen + 1, "fuzz", &p)) {
+	if (!lsm__log_parse_latest(ptr, plen + 1, "fuzz", &p)) {
 		memcpy(file, nl + 1, flen); /* undo the checksum fix-up of the first pass */
 		decode(file, flen, p.version, false);
 	}

@@ -23,15 +23,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void decode(const char *buf, size_t size, uint64_t v)
 {
 	struct rhook_action_list *list = NULL;
-	struct rhook__version *empty, *next = NULL;
+	struct lsm__version *empty, *next = NULL;
 	uint64_t prev;
 
-	if (rhook__log_decode(buf, size, "fuzz", "delta.json", v, &prev, &list))
+	if (lsm__log_decode(buf, size, "fuzz", "delta.json", v, &prev, &list))
 		return;
-	empty = rhook__version_new_empty();
-	if (empty && !rhook__version_apply(empty, v, list, &next))
-		rhook__version_free(next);
-	rhook__version_free(empty);
+	empty = lsm__version_new_empty();
+	if (empty && !lsm__version_apply(empty, v, list, &next))
+		lsm__version_free(next);
+	lsm__version_free(empty);
 	rhook_action_list_free(list);
 }
 
@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!buf)
 		return 0;
-	/* The decoder reads a file as rhook__fs_read_all() returns it: NUL-terminated. */
+	/* The decoder reads a file as lsm__fs_read_all() returns it: NUL-terminated. */
 	memcpy(buf, data, size);
 	buf[size] = '\0';
 	if (sscanf(buf, "{\"version\":%llu", &v) != 1)

@@ -14,43 +14,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out.h"
 #include "print.h"
-#include "recfile.h"
+#include "reader/out.h"
+#include "reader/recfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
-	struct rhook__out o;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
+	struct rdr_out o;
 	char err[256];
 	uint8_t *copy = malloc(size ? size : 1);
 
-	if (!copy || rhook__out_init(&o, -1)) {
+	if (!copy || rdr_out_init(&o, -1)) {
 		free(copy);
 		return 0;
 	}
 	memcpy(copy, data, size);
 	memset(&proc, 0, sizeof(proc));
-	if (!rhook__recfile_init(&f, copy, size, false, &proc, err, sizeof(err))) {
+	if (!rdr_recfile_init(&f, copy, size, false, &proc, err, sizeof(err))) {
 		uint64_t shares = 0;
 
 		for (uint32_t i = 0; i < f.num_streams; i++) {
-			struct rhook__rd_stream *s = rhook__recfile_stream(&f, i);
+			struct rdr_stream *s = rdr_recfile_stream(&f, i);
 
 			while (s->next(s)) {
-				rhook__print_event(&o, &s->ev, false);
-				rhook__print_event(&o, &s->ev, true);
+				rdr_print_event(&o, &s->ev, false);
+				rdr_print_event(&o, &s->ev, true);
 			}
-			shares = rhook__rd_sat_add(shares, rhook__rd_lost_total(&s->lost));
+			shares = rdr_sat_add(shares, rdr_lost_total(&s->lost));
 		}
-		if (shares > rhook__rd_lost_total(&proc.lost))
+		if (shares > rdr_lost_total(&proc.lost))
 			abort();
-		rhook__recfile_close(&f);
+		rdr_recfile_close(&f);
 	}
-	rhook__out_close(&o);
+	rdr_out_close(&o);
 	free(copy);
 	return 0;
 }

@@ -37,7 +37,7 @@ static const char *out_dir;
 
 static void die(const char *what)
 {
-	fprintf(stderr, "rhook-fuzz-seeds: %s: %s\n", what, rhook_engine_errmsg());
+	fprintf(stderr, "rhook-fuzz-seeds: %s: %s\n", what, lsm_engine_errmsg());
 	exit(1);
 }
 
@@ -63,38 +63,38 @@ static void seed(const char *sub, const char *name, const char *a, size_t alen, 
 		die(path);
 }
 
-static void put_flush(struct rhook_region *r, int64_t t0, unsigned gen)
+static void put_flush(struct lsm_region *r, int64_t t0, unsigned gen)
 {
-	struct rhook_row rows[ROWS];
+	struct lsm_row rows[ROWS];
 	char keys[ROWS][16], values[ROWS][24];
 
 	for (int i = 0; i < ROWS; i++) {
 		int kl = snprintf(keys[i], sizeof(keys[i]), "host-%02d", i % 5);
 		int vl = snprintf(values[i], sizeof(values[i]), "g%u-%d", gen, i);
 
-		rows[i] = (struct rhook_row){ .ts = t0 + i, .key = (const uint8_t *)keys[i], .key_len = (uint32_t)kl,
+		rows[i] = (struct lsm_row){ .ts = t0 + i, .key = (const uint8_t *)keys[i], .key_len = (uint32_t)kl,
 					      .value = (const uint8_t *)values[i], .value_len = (uint32_t)vl };
 	}
-	check(rhook_region_put(r, rows, ROWS, NULL), "put");
-	check(rhook_region_flush(r, NULL), "flush");
+	check(lsm_region_put(r, rows, ROWS, NULL), "put");
+	check(lsm_region_flush(r, NULL), "flush");
 }
 
 /* A pre-written SST for ingestion and staging. */
 static void external_sst(const char *path, int64_t t0)
 {
-	struct rhook_row rows[4];
+	struct lsm_row rows[4];
 	char keys[4][16];
 
 	for (int i = 0; i < 4; i++) {
 		int kl = snprintf(keys[i], sizeof(keys[i]), "ext-%d", i);
 
-		rows[i] = (struct rhook_row){ .ts = t0 + i, .key = (const uint8_t *)keys[i], .key_len = (uint32_t)kl,
+		rows[i] = (struct lsm_row){ .ts = t0 + i, .key = (const uint8_t *)keys[i], .key_len = (uint32_t)kl,
 					      .value = (const uint8_t *)"x", .value_len = 1 };
 	}
-	check(rhook_sst_write_file(path, rows, 4), "external SST");
+	check(lsm_sst_write_file(path, rows, 4), "external SST");
 }
 
-static void workload(struct rhook_engine *e, const char *dir, const char *tmp)
+static void workload(struct lsm_engine *e, const char *dir, const char *tmp)
 {
 	static struct rhook_column cols[] = {
 		{ 0, "host", RHOOK_COLUMN_STRING, RHOOK_SEMANTIC_TAG, false },
@@ -105,50 +105,50 @@ static void workload(struct rhook_engine *e, const char *dir, const char *tmp)
 	static uint32_t pk[] = { 0 };
 	struct rhook_region_meta meta = { .schema_version = 1, .columns = cols, .num_columns = 3, .primary_key = pk,
 					  .num_primary_key = 1 };
-	struct rhook_region_manifest m;
-	struct rhook_region *r;
+	struct lsm_region_manifest m;
+	struct lsm_region *r;
 	char ext[2][4096];
 	const char *paths[1];
 
 	check(rhook_region_id_make_group(9, 2, 5, &meta.region_id), "region id");
-	check(rhook_region_create(e, dir, &meta, &r), "create");
+	check(lsm_region_create(e, dir, &meta, &r), "create");
 	for (unsigned g = 0; g < 3; g++)
 		put_flush(r, g * 100, g);
-	check(rhook_region_compact(r, NULL), "compact");
-	check(rhook_region_build_index(r, NULL), "index build");
+	check(lsm_region_compact(r, NULL), "compact");
+	check(lsm_region_build_index(r, NULL), "index build");
 	snprintf(ext[0], sizeof(ext[0]), "%s/ingest.sst", tmp);
 	external_sst(ext[0], 5000);
 	paths[0] = ext[0];
-	check(rhook_region_ingest(r, paths, 1), "ingest");
+	check(lsm_region_ingest(r, paths, 1), "ingest");
 	meta.schema_version = 2;
 	meta.num_columns = 4;
 	meta.partition_expr = "host >= 'm'";
 	meta.sst_format = RHOOK_SST_FORMAT_FLAT;
-	check(rhook_region_alter(r, &meta), "alter");
-	check(rhook_region_enter_staging(r, "host < 'q'"), "enter staging");
+	check(lsm_region_alter(r, &meta), "alter");
+	check(lsm_region_enter_staging(r, "host < 'q'"), "enter staging");
 	snprintf(ext[1], sizeof(ext[1]), "%s/staged.sst", tmp);
 	external_sst(ext[1], 6000);
 	paths[0] = ext[1];
-	check(rhook_region_apply_staging(r, paths, 1), "apply staging");
-	check(rhook_region_manifest(r, &m), "manifest");
+	check(lsm_region_apply_staging(r, paths, 1), "apply staging");
+	check(lsm_region_manifest(r, &m), "manifest");
 	if (m.num_files)
-		check(rhook_region_truncate_files(r, &m.files[0].file_id, 1), "truncate files");
-	rhook_region_manifest_clear(&m);
+		check(lsm_region_truncate_files(r, &m.files[0].file_id, 1), "truncate files");
+	lsm_region_manifest_clear(&m);
 	put_flush(r, 7000, 7);
-	check(rhook_region_truncate(r), "truncate");
+	check(lsm_region_truncate(r), "truncate");
 	put_flush(r, 8000, 8);
-	check(rhook_region_checkpoint(r), "checkpoint");
+	check(lsm_region_checkpoint(r), "checkpoint");
 	put_flush(r, 9000, 9); /* _latest names a delta after the checkpoint */
-	rhook_region_close(r);
+	lsm_region_close(r);
 }
 
 static char *slurp(int dirfd, const char *name, size_t *len)
 {
 	char *buf;
-	int err = rhook__fs_read_all(dirfd, name, &buf, len);
+	int err = lsm__fs_read_all(dirfd, name, &buf, len);
 
 	if (err) {
-		rhook__fail(err, "%s: %s", name, strerror(-err));
+		lsm__fail(err, "%s: %s", name, strerror(-err));
 		die("read");
 	}
 	return buf;
@@ -156,9 +156,9 @@ static char *slurp(int dirfd, const char *name, size_t *len)
 
 static void harvest_manifest(const char *dir)
 {
-	char path[4096], name[RHOOK__LOG_NAME_MAX], seed_name[64];
-	struct rhook__log_listing l;
-	struct rhook__log_pointer p;
+	char path[4096], name[LSM__LOG_NAME_MAX], seed_name[64];
+	struct lsm__log_listing l;
+	struct lsm__log_pointer p;
 	size_t len, plen;
 	char *buf, *ptr;
 	int fd;
@@ -167,18 +167,18 @@ static void harvest_manifest(const char *dir)
 	fd = open(path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		die(path);
-	check(rhook__log_list(fd, path, &l), "list");
+	check(lsm__log_list(fd, path, &l), "list");
 	for (size_t i = 0; i < l.num_deltas; i++) {
 		struct rhook_action_list *list;
 		uint64_t prev;
 		char *json;
 		size_t jlen;
 
-		rhook__log_name(l.deltas[i], false, name);
+		lsm__log_name(l.deltas[i], false, name);
 		buf = slurp(fd, name, &len);
 		snprintf(seed_name, sizeof(seed_name), "delta-%02llu", (unsigned long long)l.deltas[i]);
 		seed("envelope", seed_name, buf, len, NULL, 0);
-		check(rhook__log_decode(buf, len, path, name, l.deltas[i], &prev, &list), "decode");
+		check(lsm__log_decode(buf, len, path, name, l.deltas[i], &prev, &list), "decode");
 		check(rhook_action_list_to_json(list, &json, &jlen), "encode");
 		snprintf(seed_name, sizeof(seed_name), "actions-%02llu", (unsigned long long)l.deltas[i]);
 		seed("actions", seed_name, json, jlen, NULL, 0);
@@ -194,18 +194,18 @@ static void harvest_manifest(const char *dir)
 		rhook_action_list_free(list);
 		free(buf);
 	}
-	rhook__log_listing_free(&l);
+	lsm__log_listing_free(&l);
 
 	ptr = slurp(fd, "_last_checkpoint", &plen);
-	check(rhook__log_parse_last_checkpoint(ptr, plen, path, &p), "_last_checkpoint");
-	rhook__log_name(p.version, true, name);
+	check(lsm__log_parse_last_checkpoint(ptr, plen, path, &p), "_last_checkpoint");
+	lsm__log_name(p.version, true, name);
 	buf = slurp(fd, name, &len);
 	seed("checkpoint", "last-checkpoint", ptr, plen, buf, len);
 	free(buf);
 	free(ptr);
 	ptr = slurp(fd, "_latest", &plen);
-	check(rhook__log_parse_latest(ptr, plen, path, &p), "_latest");
-	rhook__log_name(p.version, false, name);
+	check(lsm__log_parse_latest(ptr, plen, path, &p), "_latest");
+	lsm__log_name(p.version, false, name);
 	buf = slurp(fd, name, &len);
 	seed("checkpoint", "latest", ptr, plen - 1, buf, len); /* the record's newline is the separator */
 	free(buf);
@@ -249,7 +249,7 @@ static void harvest_data(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/data", dir);
 	p.fd = open(path, O_RDONLY | O_DIRECTORY);
-	if (p.fd < 0 || rhook__fs_for_each(p.fd, pick_sst, &p))
+	if (p.fd < 0 || lsm__fs_for_each(p.fd, pick_sst, &p))
 		die(path);
 	for (int i = 0; i < p.n; i++) {
 		size_t len;
@@ -264,10 +264,10 @@ static void harvest_data(const char *dir)
 
 int main(int argc, char **argv)
 {
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .workers = 1, .row_group_rows = 4,
+	struct lsm_engine_config cfg = { .size = sizeof(cfg), .workers = 1, .row_group_rows = 4,
 					   .sst_max_rows = 64, .checkpoint_interval = 1000 };
 	char tmp[] = "/tmp/rhook-fuzz-seeds-XXXXXX", dir[4096];
-	struct rhook_engine *e;
+	struct lsm_engine *e;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: rhook-fuzz-seeds OUT_DIR\n");
@@ -277,11 +277,11 @@ int main(int argc, char **argv)
 	if (!mkdtemp(tmp))
 		die("mkdtemp");
 	snprintf(dir, sizeof(dir), "%s/region", tmp);
-	check(rhook_engine_new(&cfg, &e), "engine");
+	check(lsm_engine_new(&cfg, &e), "engine");
 	workload(e, dir, tmp);
-	rhook_engine_free(e);
+	lsm_engine_free(e);
 	harvest_manifest(dir);
 	harvest_data(dir);
-	check(rhook__fs_remove_tree(AT_FDCWD, tmp), "cleanup");
+	check(lsm__fs_remove_tree(AT_FDCWD, tmp), "cleanup");
 	return 0;
 }

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reader/recfile.h"
 #include "reader_common.h"
-#include "recfile.h"
 
 static const bt_plugin *plugin;
 static const bt_component_class_source *recorder;
@@ -155,8 +155,8 @@ static bool run_plugin(const char *path, struct counts *c)
 /* Runs @path through the plugin and through the decoder directly: they must agree.  Whether it opened. */
 static bool check_file(const char *path)
 {
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	struct counts c;
 	char err[512];
 	uint64_t events = 0;
@@ -164,10 +164,10 @@ static bool check_file(const char *path)
 	int ret;
 
 	memset(&proc, 0, sizeof(proc));
-	ret = rhook__recfile_open(&f, path, &proc, err, sizeof(err));
+	ret = rdr_recfile_open(&f, path, &proc, err, sizeof(err));
 	if (!ret) {
 		for (uint32_t i = 0; i < f.num_streams; i++) {
-			struct rhook__rd_stream *s = rhook__recfile_stream(&f, i);
+			struct rdr_stream *s = rdr_recfile_stream(&f, i);
 
 			while (s->next(s))
 				events++;
@@ -182,8 +182,8 @@ static bool check_file(const char *path)
 	assert_true(opened);
 	assert_int_equal(c.events, events);
 	/* Every loss the decoder counted is announced: none hidden. */
-	assert_int_equal(c.discarded, rhook__rd_lost_total(&proc.lost));
-	rhook__recfile_close(&f);
+	assert_int_equal(c.discarded, rdr_lost_total(&proc.lost));
+	rdr_recfile_close(&f);
 	return true;
 }
 
@@ -263,7 +263,7 @@ static int teardown(void **state)
 	(void)state;
 	free(good_data);
 	bt_plugin_put_ref(plugin);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 	return 0;
 }
 
@@ -327,8 +327,8 @@ static void cut(const char *path)
 static void test_truncated_while_read(void **state)
 {
 	char log[PATH_MAX + 16], text[4096];
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	struct counts c;
 	uint64_t events = 0;
 	const char *path;
@@ -337,14 +337,14 @@ static void test_truncated_while_read(void **state)
 
 	(void)state;
 	memset(&proc, 0, sizeof(proc));
-	assert_int_equal(rhook__recfile_open(&f, good, &proc, text, sizeof(text)), 0);
+	assert_int_equal(rdr_recfile_open(&f, good, &proc, text, sizeof(text)), 0);
 	for (uint32_t i = 0; i < f.num_streams; i++) {
-		struct rhook__rd_stream *s = rhook__recfile_stream(&f, i);
+		struct rdr_stream *s = rdr_recfile_stream(&f, i);
 
 		while (s->next(s))
 			events++;
 	}
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 	assert_true(good_size > 2 * 4096 && events > 10);
 	path = variant("cut.rhr", good_size, 0, NULL, 0);
 	/* The component's warnings go to stderr: into a file for the time of the run. */

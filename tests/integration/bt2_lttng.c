@@ -13,7 +13,7 @@
 #include <ctype.h>
 
 #include "bt2_common.h"
-#include "scan.h"
+#include "reader/scan.h"
 
 static char base[PATH_MAX], work[PATH_MAX + 8], rec[PATH_MAX + 16], lt[PATH_MAX + 8], ctf[PATH_MAX + 8];
 /* Per process of the run (rhook-demo, then rhook-compactor): its LTTng trace and its export. */
@@ -27,9 +27,9 @@ static char lt_trace[2][PATH_MAX], ctf_trace[2][PATH_MAX];
  */
 static int find_trace(const char *dir, long pid, char out[PATH_MAX])
 {
-	struct rhook__found f = { 0 };
+	struct rdr_found f = { 0 };
 	char err[256] = "", mid[32], tail[32];
-	int ret = rhook__scan_path(&f, dir, err, sizeof(err));
+	int ret = rdr_scan_path(&f, dir, err, sizeof(err));
 	bool found = false;
 
 	snprintf(mid, sizeof(mid), "-%ld-", pid);
@@ -47,18 +47,18 @@ static int find_trace(const char *dir, long pid, char out[PATH_MAX])
 	}
 	if (!found)
 		fprintf(stderr, "%s: no CTF trace of process %ld (%s)\n", dir, pid, err);
-	rhook__found_free(&f);
+	rdr_found_free(&f);
 	return found ? 0 : -1;
 }
 
 /* The pids of the two processes that wrote the recorder trace in @dir (files rhook-PID-N.rhr), demo first. */
 static int recorder_pids(const char *dir, long pids[2])
 {
-	struct rhook__found f = { 0 };
+	struct rdr_found f = { 0 };
 	char err[256], *out = NULL, *errs = NULL;
 	int n = 0;
 
-	if (rhook__scan_path(&f, dir, err, sizeof(err)) || f.num_rec != 2 ||
+	if (rdr_scan_path(&f, dir, err, sizeof(err)) || f.num_rec != 2 ||
 	    rr_read(&out, &errs, (const char *const[]){ "stats", dir, NULL }))
 		n = -1;
 	free(errs);
@@ -73,7 +73,7 @@ static int recorder_pids(const char *dir, long pids[2])
 		else
 			pids[strstr(line, "(rhook-demo)") == strchr(line, '(') ? 0 : 1] = pid;
 	}
-	rhook__found_free(&f);
+	rdr_found_free(&f);
 	free(out);
 	return n || pids[0] == pids[1] ? -1 : 0;
 }
@@ -82,9 +82,9 @@ static int setup(void **state)
 {
 	/* Per-process buffers large enough that LTTng loses nothing of the run. */
 	static const char *const channel[] = { "--buffers-pid", "--subbuf-size=1M", "--num-subbuf=8", NULL };
-	struct rhook_lttngctl_opts o = { .channel = channel, .process_context = true, .start = true };
+	struct tc_lttngctl_opts o = { .channel = channel, .process_context = true, .start = true };
 	char *argv[] = { NULL, "run", "--seconds", "2", "--quiet", "--dir", work, NULL };
-	struct rhook_lttngctl session;
+	struct tc_lttngctl session;
 	char *out, *err;
 	long pids[2] = { 0, 0 };
 	int st;
@@ -96,7 +96,7 @@ static int setup(void **state)
 	snprintf(lt, sizeof(lt), "%s/lt", base);
 	snprintf(ctf, sizeof(ctf), "%s/ctf", base);
 	o.output_dir = lt;
-	if (rhook_lttngctl_begin(&session, &o))
+	if (tc_lttngctl_begin(&session, &o))
 		return -1;
 	/*
 	 * The demo and its compactor; RHOOK_LTTNG=on comes from the test's
@@ -109,7 +109,7 @@ static int setup(void **state)
 		fprintf(stderr, "rhook-demo: exit %d\n%s", st, err);
 	free(out);
 	free(err);
-	if (rhook_lttngctl_end(&session) || st)
+	if (tc_lttngctl_end(&session) || st)
 		return -1;
 	if (rr_read(&out, &err, (const char *const[]){ "export", "--ctf", ctf, rec, NULL }))
 		return -1;
@@ -126,7 +126,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rhook_rmtree(base);
+	tc_rmtree(base);
 	return 0;
 }
 

@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include "bt2_common.h"
-#include "recfile.h"
-#include "scan.h"
-#include "trace/events.h"
+#include "reader/recfile.h"
+#include "reader/scan.h"
+#include "wire/events.h"
 
 static char base[PATH_MAX], demo[PATH_MAX + 16];
 
@@ -48,7 +48,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rhook_rmtree(base);
+	tc_rmtree(base);
 	return 0;
 }
 
@@ -258,7 +258,7 @@ static void test_sink_ctf_fs(void **state)
 	rt_trace_free(&plain);
 	rt_trace_free(&printed);
 	rt_trace_free(&again);
-	rhook_rmtree(out_dir);
+	tc_rmtree(out_dir);
 }
 
 static size_t count(const char *text, const char *what)
@@ -279,7 +279,7 @@ static void test_details(void **state)
 	(void)state;
 	rb_read_print(demo, &printed);
 	assert_int_equal(rb_run((const char *const[]){ demo, "-c", "sink.text.details", NULL }, NULL, &out, &err), 0);
-	assert_int_equal(count(out, "Event class `rhook:"), 2 * (size_t)RHOOK__EV_MAX_ID);
+	assert_int_equal(count(out, "Event class `rhook:"), 2 * (size_t)RHW_EV_MAX_ID);
 	assert_int_equal(count(out, "Event `rhook:"), printed.num_events);
 	assert_int_equal(count(out, "Stream beginning:"), count(out, "Stream end"));
 	assert_int_equal(count(out, "Packet beginning:"), count(out, "Packet end"));
@@ -313,7 +313,7 @@ static double weight(const char *input, const char *type)
 static void test_support_info(void **state)
 {
 	char ctf[PATH_MAX + 16], e[256], *out, *err;
-	struct rhook__found f = { 0 };
+	struct rdr_found f = { 0 };
 
 	(void)state;
 	snprintf(ctf, sizeof(ctf), "%s/ctf", base);
@@ -324,17 +324,17 @@ static void test_support_info(void **state)
 	assert_true(weight(base, "directory") == 0.0);
 	assert_true(weight(demo, "string") == 0.0);
 	/* The export is source.ctf.fs's: neither its directories nor its files are claimed. */
-	assert_int_equal(rhook__scan_path(&f, ctf, e, sizeof(e)), 0);
+	assert_int_equal(rdr_scan_path(&f, ctf, e, sizeof(e)), 0);
 	assert_int_equal(f.num_ctf, 2);
 	assert_true(weight(f.ctf[0], "directory") == 0.0);
 	snprintf(e, sizeof(e), "%s/metadata", f.ctf[0]);
 	assert_true(weight(e, "file") == 0.0);
-	rhook__found_free(&f);
-	assert_int_equal(rhook__scan_path(&f, demo, e, sizeof(e)), 0);
+	rdr_found_free(&f);
+	assert_int_equal(rdr_scan_path(&f, demo, e, sizeof(e)), 0);
 	assert_true(f.num_rec >= 2);
 	assert_true(weight(f.rec[0], "file") == 1.0);
-	rhook__found_free(&f);
-	rhook_rmtree(ctf);
+	rdr_found_free(&f);
+	tc_rmtree(ctf);
 }
 
 /* A truncated file: babeltrace2 fails with the decoder's reason from the component. */
@@ -346,18 +346,18 @@ static void test_bad_file(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/trunc.rhr", base);
 	{
-		struct rhook__found f = { 0 };
+		struct rdr_found f = { 0 };
 		char e[256], buf[8192];
 		int in;
 
-		assert_int_equal(rhook__scan_path(&f, demo, e, sizeof(e)), 0);
+		assert_int_equal(rdr_scan_path(&f, demo, e, sizeof(e)), 0);
 		in = open(f.rec[0], O_RDONLY);
 		assert_int_equal(read(in, buf, sizeof(buf)), (ssize_t)sizeof(buf));
 		close(in);
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
 		close(fd);
-		rhook__found_free(&f);
+		rdr_found_free(&f);
 	}
 	assert_int_not_equal(rb_run((const char *const[]){ path, NULL }, NULL, &out, &err), 0);
 	assert_non_null(strstr(err, "source.rhook.recorder"));
@@ -390,7 +390,7 @@ static void make_file(const char *dst, const char *src, size_t size, bool zero)
 
 /*
  * Unusable files among a good one: the plugin skips exactly what
- * rhook-read skips with a warning (rhook__reader_add_recorder(), one
+ * rhook-read skips with a warning (rdr_reader_add_recorder(), one
  * rule), names each with the same reason, and reads the good file; a
  * file its process is still creating is left out without a warning
  * (with --log-level=INFO, a note).  Alone, unusable files are the
@@ -403,7 +403,7 @@ static void test_unusable_skipped(void **state)
 						"d-half.rhr: skipped: truncated", "e-noheader.rhr: skipped: header never completed" };
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = RHR_LOCK_LEN };
 	char dir[PATH_MAX + 16], good[PATH_MAX + 64], path[PATH_MAX + 64], e[256], *out, *err, *rerr;
-	struct rhook__found f = { 0 };
+	struct rdr_found f = { 0 };
 	struct rt_trace alone, mixed;
 	struct stat st;
 	int fd;
@@ -411,7 +411,7 @@ static void test_unusable_skipped(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/mixed", base);
 	assert_int_equal(mkdir(dir, 0700), 0);
-	assert_int_equal(rhook__scan_path(&f, demo, e, sizeof(e)), 0);
+	assert_int_equal(rdr_scan_path(&f, demo, e, sizeof(e)), 0);
 	assert_int_equal(stat(f.rec[0], &st), 0);
 	snprintf(good, sizeof(good), "%s/a-good.rhr", dir);
 	make_file(good, f.rec[0], (size_t)st.st_size, false);
@@ -424,7 +424,7 @@ static void test_unusable_skipped(void **state)
 	make_file(path, good, (size_t)st.st_size / 2, false);
 	snprintf(path, sizeof(path), "%s/e-noheader.rhr", dir);
 	make_file(path, NULL, (size_t)st.st_size, true);
-	rhook__found_free(&f);
+	rdr_found_free(&f);
 
 	/* rhook-read: the good file read, each other one a warning, exit 1. */
 	assert_int_equal(rr_read(&out, &rerr, (const char *const[]){ "stats", dir, NULL }), 1);
@@ -475,10 +475,10 @@ static void test_unusable_skipped(void **state)
 static void test_damaged_record(void **state)
 {
 	char dir[PATH_MAX], e[256], *out, *err;
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
-	struct rhook__recpos pos = { 0 };
-	struct rhook__found found = { 0 };
+	struct rdr_proc proc;
+	struct rdr_recfile f;
+	struct rdr_recpos pos = { 0 };
+	struct rdr_found found = { 0 };
 	uint16_t bad_magic = 0xdead;
 	unsigned n = 0;
 	int fd;
@@ -488,20 +488,20 @@ static void test_damaged_record(void **state)
 		fail_msg("path too long");
 	rr_tracegen(dir, (const char *const[]){ "--threads", "1", "--rounds", "5", NULL },
 		    (const char *const[]){ "RHOOK_TRACE_BUFFER_SIZE=64k", "RHOOK_TRACE_BUFFERS=2", NULL });
-	assert_int_equal(rhook__scan_path(&found, dir, e, sizeof(e)), 0);
+	assert_int_equal(rdr_scan_path(&found, dir, e, sizeof(e)), 0);
 	memset(&proc, 0, sizeof(proc));
-	assert_int_equal(rhook__recfile_open(&f, found.rec[0], &proc, e, sizeof(e)), 0);
+	assert_int_equal(rdr_recfile_open(&f, found.rec[0], &proc, e, sizeof(e)), 0);
 	{
-		struct rhook__rd_stream *s = rhook__recfile_stream(&f, 0);
+		struct rdr_stream *s = rdr_recfile_stream(&f, 0);
 
 		while (s->next(s) && ++n < 10)
-			pos = rhook__recstream_pos(s);
+			pos = rdr_recstream_pos(s);
 	}
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 	fd = open(found.rec[0], O_WRONLY);
 	assert_int_equal(pwrite(fd, &bad_magic, 2, (off_t)pos.offset), 2);
 	close(fd);
-	rhook__found_free(&found);
+	rdr_found_free(&found);
 	assert_int_equal(rb_run((const char *const[]){ dir, NULL }, NULL, &out, &err), 0);
 	assert_non_null(strstr(err, "damaged records were skipped"));
 	assert_true(rb_discarded(err) >= 1);

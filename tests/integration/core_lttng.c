@@ -119,7 +119,7 @@ static void test_workload_under_lttng(void **state)
 	assert_true(find(&t, "rhook:compaction_end", "output_files", "1", "bytes_out", "10002", NULL, NULL) >= 0);
 	free(out);
 	rt_trace_free(&t);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(void)

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 static char lib[PATH_MAX];
 
@@ -34,9 +34,9 @@ static void test_notes_list_every_event(void **state)
 			fail_msg("no USDT probe rhook:%s with a semaphore in %s", #name, lib);            \
 		found++;                                                                                  \
 	}
-	RHOOK__EVENTS(CHECK_PROBE)
+	RHW_EVENTS(CHECK_PROBE)
 #undef CHECK_PROBE
-	assert_int_equal(found, RHOOK__EV_MAX_ID);
+	assert_int_equal(found, RHW_EV_MAX_ID);
 	free(out);
 }
 
@@ -64,7 +64,7 @@ static void test_perf_records_probe(void **state)
 		/* No uprobes here (container without tracefs or privileges). */
 		fprintf(stderr, "perf probe unavailable, skipping: %s", err);
 		free(err);
-		rhook_rmtree(dir);
+		tc_rmtree(dir);
 		skip();
 		return;
 	}
@@ -88,7 +88,7 @@ static void test_perf_records_probe(void **state)
 			fail_msg("perf saw %zu manifest_commit probes:\n%s", n, out);
 		free(out);
 	}
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(void)

@@ -262,7 +262,7 @@ static void test_start_snapshot_stop(void **state)
 		assert_non_null(strstr(out, "rhook:manifest_commit"));
 		free(out);
 	}
-	rhook_rmtree(tmp);
+	tc_rmtree(tmp);
 }
 
 /* Sends @len bytes as one request on the socket of @pid in @dir; the reply in @buf. */
@@ -354,7 +354,7 @@ static void test_hostile_requests(void **state)
 	raw(ctldir, w.pid, "rhook-ctl 1 status\n", 19, buf, sizeof(buf));
 	assert_memory_equal(buf, "ok\n", 3);
 	finish(&w);
-	rhook_rmtree(tmp);
+	tc_rmtree(tmp);
 }
 
 static void test_off(void **state)
@@ -375,7 +375,7 @@ static void test_off(void **state)
 	assert_non_null(strstr(err, "cannot reach"));
 	free(err);
 	finish(&w);
-	rhook_rmtree(tmp);
+	tc_rmtree(tmp);
 }
 
 static void test_trigger(void **state)
@@ -457,7 +457,7 @@ static void test_trigger(void **state)
 	assert_int_equal(triggers, 1);
 	/* Rounds 0..4 came before the slow one. */
 	assert_true(commits_before >= 5);
-	rhook_rmtree(tmp);
+	tc_rmtree(tmp);
 }
 
 /* Names of the entries of @dir but "." and "..", sorted, into @names (at most @max); their count. */
@@ -530,7 +530,7 @@ static void test_trigger_retention(void **state)
 		assert_int_equal(strncmp(names[i], want, strlen(want)), 0);
 	}
 
-	rhook_rmtree(snaps);
+	tc_rmtree(snaps);
 	snprintf(e4, sizeof(e4), "RHOOK_TRACE_DIR=%s/trace2", tmp);
 	snprintf(w2, sizeof(w2), "%s/w2", tmp);
 	assert_int_equal(mkdir(w2, 0700), 0);
@@ -553,7 +553,7 @@ static void test_trigger_retention(void **state)
 		assert_non_null(strstr(second, "\"snapshot\":0,"));
 	}
 	free(out);
-	rhook_rmtree(tmp);
+	tc_rmtree(tmp);
 }
 
 /*
@@ -587,7 +587,7 @@ static void test_trigger_lost(void **state)
 	assert_non_null(strstr(out, "\"event\":\"rhook:snapshot_trigger\""));
 	assert_non_null(strstr(out, "\"condition\":\"lost\""));
 	free(out);
-	rhook_rmtree(tmp);
+	tc_rmtree(tmp);
 }
 
 /*
@@ -617,7 +617,7 @@ static void test_snapshot_mid_flush(void **state)
 	assert_non_null(strstr(out, "rhook:sst_file_written"));
 	assert_null(strstr(out, "rhook:manifest_commit"));
 	free(out);
-	rhook_rmtree(tmp);
+	tc_rmtree(tmp);
 }
 
 /*
@@ -673,7 +673,7 @@ static void test_demo_prints_usage(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	snprintf(snap, sizeof(snap), "%s/snapshot-1", work);
 	assert_int_equal(rt_run((char *[]){ (char *)rt_bin("rhook-read"), "check", snap, NULL }, NULL, NULL, NULL), 0);
-	rhook_rmtree(tmp);
+	tc_rmtree(tmp);
 }
 
 int main(void)

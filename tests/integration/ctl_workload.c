@@ -6,7 +6,7 @@
  *   ctl_workload DIR [--rounds N] [--slow-persist K --delay-ms D] [--wait 1]
  *
  * --slow-persist K delays the manifest persist of round K (0-based) by
- * D ms with the engine's failpoint (rhook_engine_set_fault_delay());
+ * D ms with the engine's failpoint (lsm_engine_set_fault_delay());
  * --slow-rounds C: of rounds K to K + C - 1 (default 1).
  * --wait 1: after N rounds, waits for stdin to close before exiting.
  * --snapshot-in-hook PATH: the first on_sst_files_written takes a
@@ -30,7 +30,7 @@
 
 static void die(const char *what)
 {
-	fprintf(stderr, "ctl_workload: %s: %s\n", what, rhook_engine_errmsg());
+	fprintf(stderr, "ctl_workload: %s: %s\n", what, lsm_engine_errmsg());
 	exit(1);
 }
 
@@ -79,10 +79,10 @@ int main(int argc, char **argv)
 				       .columns = cols, .num_columns = 2 };
 	unsigned rounds = 0, slow = 0, slow_rounds = 1, delay_ms = 0, n;
 	bool wait = false;
-	struct rhook_engine_config cfg = { .size = sizeof(cfg) };
+	struct lsm_engine_config cfg = { .size = sizeof(cfg) };
 	struct rhook_registry *reg;
-	struct rhook_engine *e;
-	struct rhook_region *r;
+	struct lsm_engine *e;
+	struct lsm_region *r;
 	char path[PATH_MAX];
 
 	if (argc < 2)
@@ -104,26 +104,26 @@ int main(int argc, char **argv)
 	if (rhook_registry_new(&reg) || rhook_registry_add(reg, &ops, NULL, NULL))
 		die("registry");
 	cfg.registry = reg;
-	if (rhook_engine_new(&cfg, &e))
+	if (lsm_engine_new(&cfg, &e))
 		die("engine");
 	snprintf(path, sizeof(path), "%s/region", argv[1]);
-	if (rhook_region_create(e, path, &m, &r))
+	if (lsm_region_create(e, path, &m, &r))
 		die("create");
 	for (n = 0; !rounds || n < rounds; n++) {
-		struct rhook_row rows[64];
+		struct lsm_row rows[64];
 		char keys[64][16];
 
 		/* Armed for this round's persist, the next hit (the create's is behind). */
 		if (delay_ms && n >= slow && n < slow + slow_rounds)
-			rhook_engine_set_fault_delay(e, RHOOK_FAULT_PERSIST, (uint64_t)delay_ms * 1000000u, 0);
+			lsm_engine_set_fault_delay(e, LSM_FAULT_PERSIST, (uint64_t)delay_ms * 1000000u, 0);
 		for (int i = 0; i < 64; i++) {
 			int len = snprintf(keys[i], sizeof(keys[i]), "key-%02d", i % 16);
 
-			rows[i] = (struct rhook_row){ .ts = (int64_t)n * 64 + i, .key = (const uint8_t *)keys[i],
+			rows[i] = (struct lsm_row){ .ts = (int64_t)n * 64 + i, .key = (const uint8_t *)keys[i],
 						      .key_len = (uint32_t)len, .value = (const uint8_t *)"v",
 						      .value_len = 1 };
 		}
-		if (rhook_region_put(r, rows, 64, NULL) || rhook_region_flush(r, NULL))
+		if (lsm_region_put(r, rows, 64, NULL) || lsm_region_flush(r, NULL))
 			die("flush");
 		if (!n) {
 			printf("ready\n");
@@ -143,8 +143,8 @@ int main(int argc, char **argv)
 		while (read(0, &c, 1) > 0)
 			;
 	}
-	rhook_region_close(r);
-	rhook_engine_free(e);
+	lsm_region_close(r);
+	lsm_engine_free(e);
 	rhook_registry_free(reg);
 	printf("done\n");
 	return 0;

@@ -56,7 +56,7 @@ static void test_demo_on_recorder(void **state)
 		fail_msg("no passing check of a trace with rhook-compactor in it:\n%s", out);
 	expect_every_cause(out);
 	free(out);
-	rhook_rmtree(base);
+	tc_rmtree(base);
 }
 
 static void test_demo_through_relayd(void **state)
@@ -106,7 +106,7 @@ static void test_demo_through_relayd(void **state)
 	assert_string_not_equal(demo_pid, compactor_pid);
 	assert_true(remote > 0);
 	rt_trace_free(&t);
-	rhook_rmtree(base);
+	tc_rmtree(base);
 }
 
 int main(void)

@@ -65,14 +65,14 @@ static uint64_t digest(const char *dir)
 /* A region at version 5 (create, 3 flushes, compaction), closed; its directory in @dir. */
 static void make_region(struct ert_env *e, char dir[ERT_PATH])
 {
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 
 	for (unsigned g = 0; g < 3; g++) {
 		ert_put(r, 100, 30, g * 1000, g);
-		assert_int_equal(rhook_region_flush(r, NULL), 0);
+		assert_int_equal(lsm_region_flush(r, NULL), 0);
 	}
-	assert_int_equal(rhook_region_compact(r, NULL), 0);
-	rhook_region_close(r);
+	assert_int_equal(lsm_region_compact(r, NULL), 0);
+	lsm_region_close(r);
 }
 
 static void delta_path(char *buf, size_t size, const char *dir, unsigned version)
@@ -83,15 +83,15 @@ static void delta_path(char *buf, size_t size, const char *dir, unsigned version
 /* Every way of opening @dir fails with -EBADMSG naming @needle, and changes nothing. */
 static void expect_damaged(struct ert_env *e, const char *dir, const char *needle)
 {
-	static const enum rhook_region_role roles[] = { RHOOK_ROLE_LEADER, RHOOK_ROLE_FOLLOWER, RHOOK_ROLE_COMPACTOR };
+	static const enum lsm_region_role roles[] = { LSM_ROLE_LEADER, LSM_ROLE_FOLLOWER, LSM_ROLE_COMPACTOR };
 	char *argv[] = { (char *)rt_bin("rhook-compactor"), (char *)dir, NULL }, *err = NULL;
 	uint64_t before = digest(dir);
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-		assert_int_equal(rhook_region_open(e->engine, dir, roles[i], &r), -EBADMSG);
-		if (!strstr(rhook_engine_errmsg(), needle))
-			fail_msg("message '%s' does not name '%s'", rhook_engine_errmsg(), needle);
+		assert_int_equal(lsm_region_open(e->engine, dir, roles[i], &r), -EBADMSG);
+		if (!strstr(lsm_engine_errmsg(), needle))
+			fail_msg("message '%s' does not name '%s'", lsm_engine_errmsg(), needle);
 	}
 	assert_int_equal(rt_run(argv, NULL, NULL, &err), 1);
 	assert_non_null(strstr(err, needle));
@@ -177,15 +177,15 @@ static void test_missing_last_checkpoint(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], path[ERT_PATH + 64], needle[ERT_PATH + 160];
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	make_region(e, dir);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
-	assert_int_equal(rhook_region_checkpoint(r), 0);
-	assert_int_equal(rhook_region_gc(r, NULL), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_checkpoint(r), 0);
+	assert_int_equal(lsm_region_gc(r, NULL), 0);
 	ert_put(r, 50, 10, 9000, 9);
-	assert_int_equal(rhook_region_flush(r, NULL), 0); /* version 6, after the checkpoint */
-	rhook_region_close(r);
+	assert_int_equal(lsm_region_flush(r, NULL), 0); /* version 6, after the checkpoint */
+	lsm_region_close(r);
 	ert_recorder_reset(&e->rec);
 	snprintf(path, sizeof(path), "%s/manifest/_last_checkpoint", dir);
 	assert_int_equal(unlink(path), 0);
@@ -242,14 +242,14 @@ static void test_replaced_newest_delta(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], path[ERT_PATH + 64], needle[ERT_PATH + 128], other[ERT_PATH], opath[ERT_PATH + 64];
-	struct rhook_region *r = ert_region(e, other);
+	struct lsm_region *r = ert_region(e, other);
 
 	/* Region "other" also reaches version 5, by other writes. */
 	for (unsigned g = 0; g < 4; g++) {
 		ert_put(r, 10, 5, g * 100, g);
-		assert_int_equal(rhook_region_flush(r, NULL), 0);
+		assert_int_equal(lsm_region_flush(r, NULL), 0);
 	}
-	rhook_region_close(r);
+	lsm_region_close(r);
 	make_region(e, dir);
 	ert_recorder_reset(&e->rec);
 	delta_path(path, sizeof(path), dir, 5);
@@ -264,30 +264,30 @@ static void test_crash_before_record(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], path[ERT_PATH + 64], saved[ERT_PATH + 64];
-	struct rhook_region *r;
+	struct lsm_region *r;
 	struct stat before, after;
 
 	make_region(e, dir);
 	snprintf(path, sizeof(path), "%s/manifest/_latest", dir);
 	snprintf(saved, sizeof(saved), "%s/latest-of-5", dir);
 	assert_int_equal(link(path, saved), 0);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
 	ert_put(r, 50, 10, 9000, 9);
-	assert_int_equal(rhook_region_flush(r, NULL), 0);
+	assert_int_equal(lsm_region_flush(r, NULL), 0);
 	assert_int_equal(ert_version(r), 6);
-	rhook_region_close(r);
+	lsm_region_close(r);
 	/* As if the process died before replacing _latest. */
 	assert_int_equal(rename(saved, path), 0);
 	assert_int_equal(stat(path, &before), 0);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_FOLLOWER, &r), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_FOLLOWER, &r), 0);
 	assert_int_equal(ert_version(r), 6);
-	rhook_region_close(r);
+	lsm_region_close(r);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(after.st_ino, before.st_ino); /* a follower writes nothing */
 	/* The leader records it: deleting delta 6 now is detected. */
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
 	assert_int_equal(ert_version(r), 6);
-	rhook_region_close(r);
+	lsm_region_close(r);
 	assert_int_equal(stat(path, &after), 0);
 	assert_true(after.st_ino != before.st_ino);
 	ert_recorder_reset(&e->rec);
@@ -301,41 +301,41 @@ static void test_record_write_fails(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], path[ERT_PATH + 64];
-	struct rhook_region *r;
+	struct lsm_region *r;
 	struct stat st;
 
 	make_region(e, dir);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
 	ert_recorder_reset(&e->rec);
 	ert_put(r, 50, 10, 9000, 9);
-	rhook_engine_set_fault(e->engine, RHOOK_FAULT_LATEST, -ENOSPC, 0);
-	assert_int_equal(rhook_region_flush(r, NULL), -ENOSPC);
-	assert_non_null(strstr(rhook_engine_errmsg(), "/manifest/_latest: cannot record manifest version 6"));
+	lsm_engine_set_fault(e->engine, LSM_FAULT_LATEST, -ENOSPC, 0);
+	assert_int_equal(lsm_region_flush(r, NULL), -ENOSPC);
+	assert_non_null(strstr(lsm_engine_errmsg(), "/manifest/_latest: cannot record manifest version 6"));
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 0);
 	assert_int_equal(ert_version(r), 5);
 	delta_path(path, sizeof(path), dir, 6);
 	assert_int_equal(stat(path, &st), -1);
 	assert_int_equal(errno, ENOENT);
 	/* The next write commits normally. */
-	assert_int_equal(rhook_region_flush(r, NULL), 0);
+	assert_int_equal(lsm_region_flush(r, NULL), 0);
 	assert_int_equal(ert_version(r), 6);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 1);
-	rhook_region_close(r);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_FOLLOWER, &r), 0);
+	lsm_region_close(r);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_FOLLOWER, &r), 0);
 	assert_int_equal(ert_version(r), 6);
-	rhook_region_close(r);
+	lsm_region_close(r);
 }
 
 static void test_corrupt_checkpoint(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], path[ERT_PATH + 64];
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	make_region(e, dir);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
-	assert_int_equal(rhook_region_checkpoint(r), 0);
-	rhook_region_close(r);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_checkpoint(r), 0);
+	lsm_region_close(r);
 	ert_recorder_reset(&e->rec);
 	snprintf(path, sizeof(path), "%s/manifest/%020u.checkpoint.json", dir, 5);
 	ert_flip(path, 40);
@@ -351,28 +351,28 @@ static void test_corrupt_sst_footer(void **state)
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], path[ERT_PATH + 64], id[RHOOK_FILE_ID_STRLEN], *err = NULL;
 	char *argv[] = { (char *)rt_bin("rhook-compactor"), dir, NULL };
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_region_manifest m;
-	struct rhook_row_set rows;
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_region_manifest m;
+	struct lsm_row_set rows;
 	uint64_t before;
 
 	for (unsigned g = 0; g < 2; g++) {
 		ert_put(r, 100, 30, g * 1000, g);
-		assert_int_equal(rhook_region_flush(r, NULL), 0);
+		assert_int_equal(lsm_region_flush(r, NULL), 0);
 	}
-	assert_int_equal(rhook_region_manifest(r, &m), 0);
+	assert_int_equal(lsm_region_manifest(r, &m), 0);
 	rhook_file_id_format(&m.files[0].file_id, id);
 	snprintf(path, sizeof(path), "%s/data/%s.sst", dir, id);
 	ert_flip(path, -30); /* inside the footer */
 	ert_recorder_reset(&e->rec);
 	before = digest(dir);
 
-	assert_int_equal(rhook_region_scan(r, NULL, &rows), -EBADMSG);
-	assert_non_null(strstr(rhook_engine_errmsg(), id));
-	assert_non_null(strstr(rhook_engine_errmsg(), "footer checksum mismatch"));
-	assert_int_equal(rhook_region_compact(r, NULL), -EBADMSG);
-	assert_non_null(strstr(rhook_engine_errmsg(), "footer checksum mismatch"));
-	assert_int_equal(rhook_region_build_index(r, NULL), -EBADMSG);
+	assert_int_equal(lsm_region_scan(r, NULL, &rows), -EBADMSG);
+	assert_non_null(strstr(lsm_engine_errmsg(), id));
+	assert_non_null(strstr(lsm_engine_errmsg(), "footer checksum mismatch"));
+	assert_int_equal(lsm_region_compact(r, NULL), -EBADMSG);
+	assert_non_null(strstr(lsm_engine_errmsg(), "footer checksum mismatch"));
+	assert_int_equal(lsm_region_build_index(r, NULL), -EBADMSG);
 	assert_int_equal(e->rec.num_calls, 0);
 	assert_int_equal(rt_run(argv, NULL, NULL, &err), 1);
 	assert_non_null(strstr(err, "footer checksum mismatch"));
@@ -383,11 +383,11 @@ static void test_corrupt_sst_footer(void **state)
 	ert_flip(path, -30);
 	ert_scan(r, &rows);
 	assert_int_equal(rows.num_rows, 200);
-	rhook_row_set_free(&rows);
-	assert_int_equal(rhook_region_compact(r, NULL), 0);
+	lsm_row_set_free(&rows);
+	assert_int_equal(lsm_region_compact(r, NULL), 0);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 1);
-	rhook_region_manifest_clear(&m);
-	rhook_region_close(r);
+	lsm_region_manifest_clear(&m);
+	lsm_region_close(r);
 }
 
 int main(void)

@@ -28,7 +28,7 @@ static void test_engine_under_lttng(void **state)
 	elc_check(&t, out);
 	free(out);
 	rt_trace_free(&t);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(void)

@@ -38,7 +38,7 @@ static const char *origin;
 
 static void die(const char *what)
 {
-	fprintf(stderr, "engine_lttng_workload: %s: %s\n", what, rhook_engine_errmsg());
+	fprintf(stderr, "engine_lttng_workload: %s: %s\n", what, lsm_engine_errmsg());
 	exit(1);
 }
 
@@ -75,43 +75,43 @@ static void expect(const char *c0, const char *c1, const char *sst_origin)
 /* Region ids of this run: table @table (one per round). */
 static uint32_t table = 42;
 
-static struct rhook_region *create(struct rhook_engine *e, const char *dir, unsigned n)
+static struct lsm_region *create(struct lsm_engine *e, const char *dir, unsigned n)
 {
 	static struct rhook_column cols[2] = { { 0, "host", RHOOK_COLUMN_STRING, RHOOK_SEMANTIC_TAG, false },
 					       { 1, "ts", RHOOK_COLUMN_TIMESTAMP, RHOOK_SEMANTIC_TIMESTAMP, false } };
 	struct rhook_region_meta m = { .region_id = rhook_region_id_make(table, n), .schema_version = 1,
 				       .columns = cols, .num_columns = 2 };
-	struct rhook_region *r;
+	struct lsm_region *r;
 	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/r%u", dir, n);
-	if (rhook_region_create(e, path, &m, &r))
+	if (lsm_region_create(e, path, &m, &r))
 		die("create");
 	return r;
 }
 
-static void put(struct rhook_region *r, int64_t t0)
+static void put(struct lsm_region *r, int64_t t0)
 {
-	struct rhook_row rows[200];
+	struct lsm_row rows[200];
 	char keys[200][16];
 
 	for (int i = 0; i < 200; i++) {
 		int n = snprintf(keys[i], sizeof(keys[i]), "key-%03d", i % 50);
 
-		rows[i] = (struct rhook_row){ .ts = t0 + i, .key = (const uint8_t *)keys[i], .key_len = (uint32_t)n,
+		rows[i] = (struct lsm_row){ .ts = t0 + i, .key = (const uint8_t *)keys[i], .key_len = (uint32_t)n,
 					      .value = (const uint8_t *)"v", .value_len = 1 };
 	}
-	if (rhook_region_put(r, rows, 200, NULL))
+	if (lsm_region_put(r, rows, 200, NULL))
 		die("put");
 }
 
 static unsigned flushes;
 
-static void put_flush(struct rhook_region *r, int64_t t0)
+static void put_flush(struct lsm_region *r, int64_t t0)
 {
 	put(r, t0);
 	expect("flush", NULL, "flush");
-	if (rhook_region_flush(r, NULL))
+	if (lsm_region_flush(r, NULL))
 		die("flush");
 	flushes++;
 }
@@ -145,15 +145,15 @@ static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_wr
 /* Every scenario once, in a fresh directory, with regions of table @table. */
 static void scenario(struct rhook_registry *reg)
 {
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .sst_max_rows = 150, .registry = reg };
+	struct lsm_engine_config cfg = { .size = sizeof(cfg), .sst_max_rows = 150, .registry = reg };
 	char dir[PATH_MAX], sst[PATH_MAX + 32], log[PATH_MAX + 32], plugin[PATH_MAX + 32], path[PATH_MAX + 32];
-	struct rhook_remote_compaction req = { .size = sizeof(req), .hook_path = plugin, .hook_arg = log };
+	struct lsm_remote_compaction req = { .size = sizeof(req), .hook_path = plugin, .hook_arg = log };
 	const char *paths[1] = { sst };
-	struct rhook_engine *e;
-	struct rhook_region *a, *b, *c, *f;
+	struct lsm_engine *e;
+	struct lsm_region *a, *b, *c, *f;
 	struct rhook_region_meta meta;
-	struct rhook_region_manifest m;
-	struct rhook_row row = { .ts = 7, .key = (const uint8_t *)"x", .key_len = 1 };
+	struct lsm_region_manifest m;
+	struct lsm_row row = { .ts = 7, .key = (const uint8_t *)"x", .key_len = 1 };
 
 	flushes = 0;
 	rt_tmpdir(dir, "ltw");
@@ -161,81 +161,81 @@ static void scenario(struct rhook_registry *reg)
 	snprintf(log, sizeof(log), "%s/plugin.log", dir);
 	snprintf(plugin, sizeof(plugin), "%s/rhook-count-hook.so", getenv("RHOOK_LIB_DIR"));
 	req.program = rt_bin("rhook-compactor");
-	if (rhook_engine_new(&cfg, &e))
+	if (lsm_engine_new(&cfg, &e))
 		die("engine");
 	a = create(e, dir, 1);
 	put_flush(a, 0);
 	put_flush(a, 1000);
 	expect("compaction", NULL, "compaction");
-	if (rhook_region_compact(a, NULL))
+	if (lsm_region_compact(a, NULL))
 		die("compaction");
 	put_flush(a, 2000);
 	put_flush(a, 3000);
 	expect(NULL, NULL, "none");
-	if (rhook_region_compact_remote(a, &req, NULL))
+	if (lsm_region_compact_remote(a, &req, NULL))
 		die("remote compaction");
 	relay_plugin_log(log);
-	if (rhook_sst_write_file(sst, &row, 1))
+	if (lsm_sst_write_file(sst, &row, 1))
 		die("sst");
 	expect("edit", NULL, "none");
-	if (rhook_region_ingest(a, paths, 1))
+	if (lsm_region_ingest(a, paths, 1))
 		die("ingest");
 	b = create(e, dir, 2);
 	expect("copy", NULL, "none");
-	if (rhook_region_copy_files(b, a, NULL, 0))
+	if (lsm_region_copy_files(b, a, NULL, 0))
 		die("copy");
 	expect("staging_enter", NULL, "none");
-	if (rhook_region_enter_staging(b, "host < 'key-025'"))
+	if (lsm_region_enter_staging(b, "host < 'key-025'"))
 		die("enter staging");
 	expect("staging_apply", "staging_exit", "none");
-	if (rhook_region_apply_staging(b, paths, 1))
+	if (lsm_region_apply_staging(b, paths, 1))
 		die("apply staging");
-	if (rhook_region_manifest(a, &m))
+	if (lsm_region_manifest(a, &m))
 		die("manifest");
 	meta = m.meta;
 	meta.schema_version++;
 	expect("alter", NULL, "none");
-	if (rhook_region_alter(a, &meta))
+	if (lsm_region_alter(a, &meta))
 		die("alter");
-	rhook_region_manifest_clear(&m);
+	lsm_region_manifest_clear(&m);
 	expect("index_build", NULL, "none");
-	if (rhook_region_build_index(a, NULL))
+	if (lsm_region_build_index(a, NULL))
 		die("index build");
 	expect("truncate", NULL, "none");
-	if (rhook_region_truncate(a))
+	if (lsm_region_truncate(a))
 		die("truncate");
 
 	/* No hook from here on, whatever runs. */
 	expect(NULL, NULL, "none");
 	snprintf(path, sizeof(path), "%s/r1", dir);
-	if (rhook_region_open(e, path, RHOOK_ROLE_FOLLOWER, &f) || rhook_region_sync(f))
+	if (lsm_region_open(e, path, LSM_ROLE_FOLLOWER, &f) || lsm_region_sync(f))
 		die("follower");
-	rhook_region_close(f);
-	if (rhook_region_checkpoint(a) || rhook_region_gc(a, NULL))
+	lsm_region_close(f);
+	if (lsm_region_checkpoint(a) || lsm_region_gc(a, NULL))
 		die("checkpoint and gc");
 	c = create(e, dir, 3);
 	expect("staging_enter", NULL, "none");
-	if (rhook_region_enter_staging(c, "host >= 'key-025'"))
+	if (lsm_region_enter_staging(c, "host >= 'key-025'"))
 		die("enter staging");
 	expect(NULL, NULL, "none");
-	if (rhook_region_remap(c, b) || rhook_region_abort_staging(c) || rhook_region_drop(c))
+	if (lsm_region_remap(c, b) || lsm_region_abort_staging(c) || lsm_region_drop(c))
 		die("remap and drop");
-	rhook_region_close(c);
-	if (rhook_region_manifest(b, &m))
+	lsm_region_close(c);
+	if (lsm_region_manifest(b, &m))
 		die("manifest");
 	meta = m.meta;
 	meta.schema_version++;
-	rhook_engine_set_fault(e, RHOOK_FAULT_PERSIST, -EIO, 0);
-	if (rhook_region_alter(b, &meta) != -EIO)
+	lsm_engine_set_fault(e, LSM_FAULT_PERSIST, -EIO, 0);
+	if (lsm_region_alter(b, &meta) != -EIO)
 		die("failed update");
-	printf("failed %" PRIu64 " %" PRIu64 " alter\n", rhook_region_get_id(b), m.version + 1);
-	rhook_region_manifest_clear(&m);
+	printf("failed %" PRIu64 " %" PRIu64 " alter\n", lsm_region_get_id(b), m.version + 1);
+	lsm_region_manifest_clear(&m);
 	printf("flushes %u\ncompactions 1 1\n", flushes);
 
-	rhook_region_close(a);
-	rhook_region_close(b);
-	rhook_engine_free(e);
-	rhook_rmtree(dir);
+	lsm_region_close(a);
+	lsm_region_close(b);
+	lsm_engine_free(e);
+	tc_rmtree(dir);
 }
 
 /*

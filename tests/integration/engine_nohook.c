@@ -22,53 +22,53 @@ static void test_follower_open_sync(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *leader = ert_region(e, dir), *follower;
-	struct rhook_row_set a, b;
+	struct lsm_region *leader = ert_region(e, dir), *follower;
+	struct lsm_row_set a, b;
 
 	ert_put_flush(leader, 100, 0, 1);
 	ert_recorder_reset(&e->rec);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_FOLLOWER, &follower), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_FOLLOWER, &follower), 0);
 	assert_int_equal(ert_version(follower), ert_version(leader));
 	assert_int_equal(e->rec.num_calls, 0);
 
 	ert_put_flush(leader, 100, 1000, 2);
 	ert_put_flush(leader, 100, 2000, 3);
-	assert_int_equal(rhook_region_compact(leader, NULL), 0);
+	assert_int_equal(lsm_region_compact(leader, NULL), 0);
 	ert_recorder_reset(&e->rec);
-	assert_int_equal(rhook_region_sync(follower), 0);
+	assert_int_equal(lsm_region_sync(follower), 0);
 	assert_int_equal(e->rec.num_calls, 0);
 	assert_int_equal(ert_version(follower), ert_version(leader));
 	ert_scan(leader, &a);
 	ert_scan(follower, &b);
 	assert_true(ert_same_rows(&a, &b));
-	rhook_row_set_free(&a);
-	rhook_row_set_free(&b);
+	lsm_row_set_free(&a);
+	lsm_row_set_free(&b);
 
 	/* A leader that steps down with an empty memtable writes nothing; promotion catches up only. */
-	assert_int_equal(rhook_region_downgrade(leader), 0);
-	assert_int_equal(rhook_region_get_role(leader), RHOOK_ROLE_FOLLOWER);
-	assert_int_equal(rhook_region_promote(follower), 0);
-	assert_int_equal(rhook_region_get_role(follower), RHOOK_ROLE_LEADER);
+	assert_int_equal(lsm_region_downgrade(leader), 0);
+	assert_int_equal(lsm_region_get_role(leader), LSM_ROLE_FOLLOWER);
+	assert_int_equal(lsm_region_promote(follower), 0);
+	assert_int_equal(lsm_region_get_role(follower), LSM_ROLE_LEADER);
 	assert_int_equal(e->rec.num_calls, 0);
-	rhook_region_close(follower);
-	rhook_region_close(leader);
+	lsm_region_close(follower);
+	lsm_region_close(leader);
 }
 
 static void test_gc(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], orphan[ERT_PATH + 64], id[RHOOK_FILE_ID_STRLEN];
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 	rhook_file_id fid = rhook_file_id_generate();
-	struct rhook_region_manifest m;
-	struct rhook_gc_stats st;
-	struct rhook_row_set a, b;
+	struct lsm_region_manifest m;
+	struct lsm_gc_stats st;
+	struct lsm_row_set a, b;
 	FILE *f;
 
 	ert_put_flush(r, 100, 0, 1);
 	ert_put_flush(r, 100, 1000, 2);
-	assert_int_equal(rhook_region_compact(r, NULL), 0);
-	assert_int_equal(rhook_region_checkpoint(r), 0);
+	assert_int_equal(lsm_region_compact(r, NULL), 0);
+	assert_int_equal(lsm_region_checkpoint(r), 0);
 	rhook_file_id_format(&fid, id);
 	snprintf(orphan, sizeof(orphan), "%s/data/%s.sst", dir, id);
 	f = fopen(orphan, "w");
@@ -76,139 +76,139 @@ static void test_gc(void **state)
 	fclose(f);
 	ert_scan(r, &a);
 	/* Reopened, the region reports what nobody references: two compacted inputs and the orphan. */
-	rhook_region_close(r);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
-	assert_int_equal(rhook_region_orphans(r), 3);
+	lsm_region_close(r);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_orphans(r), 3);
 	ert_recorder_reset(&e->rec);
 
-	assert_int_equal(rhook_region_gc(r, &st), 0);
+	assert_int_equal(lsm_region_gc(r, &st), 0);
 	assert_int_equal(e->rec.num_calls, 0);
 	assert_int_equal(st.files_removed, 3); /* two compacted inputs and the orphan */
 	assert_true(st.deltas_removed >= 4);   /* every delta up to the checkpoint */
 	assert_int_equal(access(orphan, F_OK), -1);
-	assert_int_equal(rhook_region_manifest(r, &m), 0);
+	assert_int_equal(lsm_region_manifest(r, &m), 0);
 	assert_int_equal(ert_count_files(dir, "data"), m.num_files);
-	rhook_region_manifest_clear(&m);
+	lsm_region_manifest_clear(&m);
 	ert_scan(r, &b);
 	assert_true(ert_same_rows(&a, &b));
-	rhook_row_set_free(&b);
+	lsm_row_set_free(&b);
 	/* The region still opens from what GC left. */
-	rhook_region_close(r);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	lsm_region_close(r);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
 	ert_scan(r, &b);
 	assert_true(ert_same_rows(&a, &b));
-	rhook_row_set_free(&a);
-	rhook_row_set_free(&b);
+	lsm_row_set_free(&a);
+	lsm_row_set_free(&b);
 	assert_int_equal(e->rec.num_calls, 0);
-	rhook_region_close(r);
+	lsm_region_close(r);
 }
 
 static void test_checkpoint(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], path[ERT_PATH + 64];
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 	uint64_t v;
 
 	ert_put_flush(r, 50, 0, 1);
 	v = ert_version(r);
 	ert_recorder_reset(&e->rec);
-	assert_int_equal(rhook_region_checkpoint(r), 0);
+	assert_int_equal(lsm_region_checkpoint(r), 0);
 	assert_int_equal(e->rec.num_calls, 0);
 	assert_int_equal(ert_version(r), v);
 	snprintf(path, sizeof(path), "%s/manifest/_last_checkpoint", dir);
 	assert_int_equal(access(path, F_OK), 0);
 	snprintf(path, sizeof(path), "%s/manifest/%020llu.checkpoint.json", dir, (unsigned long long)v);
 	assert_int_equal(access(path, F_OK), 0);
-	rhook_region_close(r);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	lsm_region_close(r);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
 	assert_int_equal(ert_version(r), v);
 	assert_int_equal(e->rec.num_calls, 0);
 	/* The next write follows the checkpointed version. */
 	ert_put_flush(r, 10, 100, 2);
 	assert_int_equal(e->rec.calls[1].version, v + 1);
-	rhook_region_close(r);
+	lsm_region_close(r);
 }
 
 static void test_drop(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 
 	ert_put_flush(r, 50, 0, 1);
 	ert_recorder_reset(&e->rec);
-	assert_int_equal(rhook_region_drop(r), 0);
+	assert_int_equal(lsm_region_drop(r), 0);
 	assert_int_equal(e->rec.num_calls, 0);
-	assert_int_equal(rhook_region_get_role(r), RHOOK_ROLE_DROPPED);
+	assert_int_equal(lsm_region_get_role(r), LSM_ROLE_DROPPED);
 	assert_int_equal(access(dir, F_OK), -1);
-	assert_int_equal(rhook_region_put(r, NULL, 0, NULL), -EBUSY);
-	rhook_region_close(r);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), -ENOENT);
+	assert_int_equal(lsm_region_put(r, NULL, 0, NULL), -EBUSY);
+	lsm_region_close(r);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), -ENOENT);
 }
 
 static void test_remap(void **state)
 {
 	struct ert_env *e = *state;
 	char sdir[ERT_PATH], ddir[ERT_PATH];
-	struct rhook_region *src = ert_region(e, sdir), *dst = ert_region(e, ddir);
-	struct rhook_row_set a, b;
+	struct lsm_region *src = ert_region(e, sdir), *dst = ert_region(e, ddir);
+	struct lsm_row_set a, b;
 	uint64_t v;
 
 	ert_put_flush(src, 300, 0, 1);
-	assert_int_equal(rhook_region_enter_staging(dst, "host < 'k99999'"), 0);
+	assert_int_equal(lsm_region_enter_staging(dst, "host < 'k99999'"), 0);
 	v = ert_version(dst);
 	ert_recorder_reset(&e->rec);
-	assert_int_equal(rhook_region_remap(dst, src), 0);
+	assert_int_equal(lsm_region_remap(dst, src), 0);
 	assert_int_equal(e->rec.num_calls, 0);
 	assert_int_equal(ert_version(dst), v);
 	/* The mapped files go live with the exit merge (two notifications of apply staging). */
-	assert_int_equal(rhook_region_apply_staging(dst, NULL, 0), 0);
+	assert_int_equal(lsm_region_apply_staging(dst, NULL, 0), 0);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 2);
 	ert_scan(src, &a);
 	ert_scan(dst, &b);
 	assert_true(ert_same_rows(&a, &b));
-	rhook_row_set_free(&a);
-	rhook_row_set_free(&b);
+	lsm_row_set_free(&a);
+	lsm_row_set_free(&b);
 	/* Remap outside staging is refused. */
-	assert_int_equal(rhook_region_remap(dst, src), -EBUSY);
-	rhook_region_close(src);
-	rhook_region_close(dst);
+	assert_int_equal(lsm_region_remap(dst, src), -EBUSY);
+	lsm_region_close(src);
+	lsm_region_close(dst);
 }
 
 static void test_failed_update(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 	struct rhook_region_meta meta;
 	uint64_t v = ert_version(r);
 
-	ert_region_meta(&meta, rhook_region_get_id(r), 2);
-	rhook_engine_set_fault(e->engine, RHOOK_FAULT_PERSIST, -EIO, 0);
-	assert_int_equal(rhook_region_alter(r, &meta), -EIO);
-	assert_non_null(strstr(rhook_engine_errmsg(), "injected"));
+	ert_region_meta(&meta, lsm_region_get_id(r), 2);
+	lsm_engine_set_fault(e->engine, LSM_FAULT_PERSIST, -EIO, 0);
+	assert_int_equal(lsm_region_alter(r, &meta), -EIO);
+	assert_non_null(strstr(lsm_engine_errmsg(), "injected"));
 	assert_int_equal(e->rec.num_calls, 0);
 	assert_int_equal(ert_version(r), v);
 	assert_null(ert_disk_delta(dir, v + 1, false));
 	/* The next write takes the version the failed one did not: no gap, no damage. */
-	assert_int_equal(rhook_region_alter(r, &meta), 0);
+	assert_int_equal(lsm_region_alter(r, &meta), 0);
 	assert_int_equal(e->rec.num_calls, 1);
 	assert_int_equal(e->rec.calls[0].version, v + 1);
-	rhook_region_close(r);
+	lsm_region_close(r);
 }
 
 static void test_flush_persist_failure(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_row_set rows;
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_row_set rows;
 	uint64_t v = ert_version(r);
 
 	ert_put(r, 600, 60, 0, 1);
-	rhook_engine_set_fault(e->engine, RHOOK_FAULT_PERSIST, -EIO, 0);
-	assert_int_equal(rhook_region_flush(r, NULL), -EIO);
+	lsm_engine_set_fault(e->engine, LSM_FAULT_PERSIST, -EIO, 0);
+	assert_int_equal(lsm_region_flush(r, NULL), -EIO);
 	/* The files were written (announced) but never committed: removed again. */
 	assert_int_equal(ert_count(&e->rec, ERT_SST), 1);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 0);
@@ -216,85 +216,85 @@ static void test_flush_persist_failure(void **state)
 	assert_int_equal(ert_version(r), v);
 	ert_scan(r, &rows);
 	assert_int_equal(rows.num_rows, 600);
-	rhook_row_set_free(&rows);
-	assert_int_equal(rhook_region_flush(r, NULL), 0);
+	lsm_row_set_free(&rows);
+	assert_int_equal(lsm_region_flush(r, NULL), 0);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 1);
 	assert_int_equal(e->rec.calls[2].version, v + 1);
 	ert_scan(r, &rows);
 	assert_int_equal(rows.num_rows, 600);
-	rhook_row_set_free(&rows);
-	rhook_region_close(r);
+	lsm_row_set_free(&rows);
+	lsm_region_close(r);
 }
 
 static void test_flush_io_error(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_row_set rows;
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_row_set rows;
 
 	ert_put(r, 600, 60, 0, 1);
 	/* The second row group of the first file fails: a torn file, before anything is announced. */
-	rhook_engine_set_fault(e->engine, RHOOK_FAULT_SST_WRITE, -EIO, 1);
-	assert_int_equal(rhook_region_flush(r, NULL), -EIO);
+	lsm_engine_set_fault(e->engine, LSM_FAULT_SST_WRITE, -EIO, 1);
+	assert_int_equal(lsm_region_flush(r, NULL), -EIO);
 	assert_int_equal(e->rec.num_calls, 0);
 	assert_int_equal(ert_count_files(dir, "data"), 0);
 	ert_scan(r, &rows);
 	assert_int_equal(rows.num_rows, 600);
-	rhook_row_set_free(&rows);
+	lsm_row_set_free(&rows);
 	/* New rows meanwhile join the next flush; the failed flush's rows go first. */
 	ert_put(r, 10, 10, 5000, 2);
-	assert_int_equal(rhook_region_flush(r, NULL), 0);
-	assert_int_equal(rhook_region_flush(r, NULL), 0);
+	assert_int_equal(lsm_region_flush(r, NULL), 0);
+	assert_int_equal(lsm_region_flush(r, NULL), 0);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 2);
 	ert_scan(r, &rows);
 	assert_int_equal(rows.num_rows, 610);
-	rhook_row_set_free(&rows);
-	rhook_region_close(r);
+	lsm_row_set_free(&rows);
+	lsm_region_close(r);
 }
 
 static void test_compaction_io_error(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_region_manifest before, after;
-	struct rhook_row_set a, b;
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_region_manifest before, after;
+	struct lsm_row_set a, b;
 
 	ert_put_flush(r, 100, 0, 1);
 	ert_put_flush(r, 100, 1000, 2);
-	assert_int_equal(rhook_region_manifest(r, &before), 0);
+	assert_int_equal(lsm_region_manifest(r, &before), 0);
 	ert_scan(r, &a);
 	ert_recorder_reset(&e->rec);
-	rhook_engine_set_fault(e->engine, RHOOK_FAULT_SST_READ, -EIO, 1);
-	assert_int_equal(rhook_region_compact(r, NULL), -EIO);
+	lsm_engine_set_fault(e->engine, LSM_FAULT_SST_READ, -EIO, 1);
+	assert_int_equal(lsm_region_compact(r, NULL), -EIO);
 	assert_int_equal(e->rec.num_calls, 0);
-	assert_int_equal(rhook_region_manifest(r, &after), 0);
+	assert_int_equal(lsm_region_manifest(r, &after), 0);
 	assert_int_equal(after.version, before.version);
 	assert_int_equal(after.num_files, before.num_files);
 	assert_int_equal(ert_count_files(dir, "data"), before.num_files);
 	ert_scan(r, &b);
 	assert_true(ert_same_rows(&a, &b));
-	rhook_row_set_free(&b);
+	lsm_row_set_free(&b);
 	/* Output written, commit refused: the outputs are removed, the inputs stay. */
-	rhook_engine_set_fault(e->engine, RHOOK_FAULT_PERSIST, -ENOSPC, 0);
-	assert_int_equal(rhook_region_compact(r, NULL), -ENOSPC);
+	lsm_engine_set_fault(e->engine, LSM_FAULT_PERSIST, -ENOSPC, 0);
+	assert_int_equal(lsm_region_compact(r, NULL), -ENOSPC);
 	assert_int_equal(ert_count(&e->rec, ERT_SST), 1);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 0);
 	assert_int_equal(ert_count_files(dir, "data"), before.num_files);
-	assert_int_equal(rhook_region_compact(r, NULL), 0);
+	assert_int_equal(lsm_region_compact(r, NULL), 0);
 	ert_scan(r, &b);
 	assert_true(ert_same_rows(&a, &b));
-	rhook_row_set_free(&a);
-	rhook_row_set_free(&b);
-	rhook_region_manifest_clear(&before);
-	rhook_region_manifest_clear(&after);
-	rhook_region_close(r);
+	lsm_row_set_free(&a);
+	lsm_row_set_free(&b);
+	lsm_region_manifest_clear(&before);
+	lsm_region_manifest_clear(&after);
+	lsm_region_close(r);
 }
 
 /* A hook that takes the manifest mutex from inside its callbacks. */
 struct reader {
-	struct rhook_region *region;
+	struct lsm_region *region;
 	uint64_t seen[16];
 	uint64_t notified[16];
 	int n;
@@ -305,25 +305,25 @@ static void reader_sst(void *priv, rhook_region_id id, const struct rhook_region
 		       const struct rhook_sst_file *files, size_t n)
 {
 	struct reader *rd = priv;
-	struct rhook_region_manifest m;
+	struct lsm_region_manifest m;
 
 	(void)id, (void)meta, (void)files, (void)n;
-	if (!rhook_region_manifest(rd->region, &m)) {
+	if (!lsm_region_manifest(rd->region, &m)) {
 		rd->sst_reads++;
-		rhook_region_manifest_clear(&m);
+		lsm_region_manifest_clear(&m);
 	}
 }
 
 static void reader_manifest(void *priv, rhook_region_id id, const struct rhook_action_list *a, uint64_t version)
 {
 	struct reader *rd = priv;
-	struct rhook_region_manifest m;
+	struct lsm_region_manifest m;
 
 	(void)id, (void)a;
-	if (rd->n < 16 && !rhook_region_manifest(rd->region, &m)) {
+	if (rd->n < 16 && !lsm_region_manifest(rd->region, &m)) {
 		rd->seen[rd->n] = m.version;
 		rd->notified[rd->n++] = version;
-		rhook_region_manifest_clear(&m);
+		lsm_region_manifest_clear(&m);
 	}
 }
 
@@ -339,22 +339,22 @@ static void test_hook_reads_manifest(void **state)
 	ert_put_flush(rd.region, 100, 0, 1);
 	/* And from a worker thread of the engine. */
 	ert_put(rd.region, 100, 40, 1000, 2);
-	assert_int_equal(rhook_engine_submit(e->engine, rd.region, RHOOK_JOB_FLUSH), 0);
-	assert_int_equal(rhook_engine_wait(e->engine), 0);
-	assert_int_equal(rhook_engine_submit(e->engine, rd.region, RHOOK_JOB_COMPACT), 0);
-	assert_int_equal(rhook_engine_wait(e->engine), 0);
+	assert_int_equal(lsm_engine_submit(e->engine, rd.region, LSM_JOB_FLUSH), 0);
+	assert_int_equal(lsm_engine_wait(e->engine), 0);
+	assert_int_equal(lsm_engine_submit(e->engine, rd.region, LSM_JOB_COMPACT), 0);
+	assert_int_equal(lsm_engine_wait(e->engine), 0);
 	assert_int_equal(rd.n, 3);
 	assert_int_equal(rd.sst_reads, 3);
 	for (int i = 0; i < rd.n; i++)
 		assert_int_equal(rd.seen[i], rd.notified[i]);
 	assert_int_equal(rhook_registry_remove(e->rec.registry, hook), 0);
-	rhook_region_close(rd.region);
+	lsm_region_close(rd.region);
 }
 
 /* What a hook sees of a region stepping down: the transitional role, refusing writes. */
 struct downgrade_probe {
-	struct rhook_region *region;
-	enum rhook_region_role role;
+	struct lsm_region *region;
+	enum lsm_region_role role;
 	int put;
 };
 
@@ -362,11 +362,11 @@ static void probe_sst(void *priv, rhook_region_id id, const struct rhook_region_
 		      const struct rhook_sst_file *files, size_t n)
 {
 	struct downgrade_probe *p = priv;
-	struct rhook_row row = { .ts = 1, .key = (const uint8_t *)"late", .key_len = 4 };
+	struct lsm_row row = { .ts = 1, .key = (const uint8_t *)"late", .key_len = 4 };
 
 	(void)id, (void)meta, (void)files, (void)n;
-	p->role = rhook_region_get_role(p->region);
-	p->put = rhook_region_put(p->region, &row, 1, NULL);
+	p->role = lsm_region_get_role(p->region);
+	p->put = lsm_region_put(p->region, &row, 1, NULL);
 }
 
 static void test_downgrade(void **state)
@@ -375,68 +375,68 @@ static void test_downgrade(void **state)
 	struct ert_env *e = *state;
 	char dir[ERT_PATH];
 	struct downgrade_probe p = { .region = ert_region(e, dir) };
-	struct rhook_region *follower;
-	struct rhook_row_set rows;
+	struct lsm_region *follower;
+	struct lsm_row_set rows;
 	struct rhook_hook *hook;
 
 	assert_int_equal(rhook_registry_add(e->rec.registry, &ops, &p, &hook), 0);
 	ert_put(p.region, 100, 40, 0, 1);
 	/* Stepping down flushes what the memtable holds (a flush: both callbacks), then follows. */
-	assert_int_equal(rhook_region_downgrade(p.region), 0);
-	assert_int_equal(p.role, RHOOK_ROLE_LEADER_DOWNGRADING);
+	assert_int_equal(lsm_region_downgrade(p.region), 0);
+	assert_int_equal(p.role, LSM_ROLE_LEADER_DOWNGRADING);
 	assert_int_equal(p.put, -EROFS);
 	assert_int_equal(ert_count(&e->rec, ERT_SST), 1);
 	assert_int_equal(ert_count(&e->rec, ERT_MANIFEST), 1);
-	assert_int_equal(rhook_region_get_role(p.region), RHOOK_ROLE_FOLLOWER);
-	assert_int_equal(rhook_region_downgrade(p.region), -EROFS);
+	assert_int_equal(lsm_region_get_role(p.region), LSM_ROLE_FOLLOWER);
+	assert_int_equal(lsm_region_downgrade(p.region), -EROFS);
 	assert_int_equal(rhook_registry_remove(e->rec.registry, hook), 0);
 	/* Nothing was lost: another node opening the directory sees every row. */
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_FOLLOWER, &follower), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_FOLLOWER, &follower), 0);
 	ert_scan(follower, &rows);
 	assert_int_equal(rows.num_rows, 100);
-	rhook_row_set_free(&rows);
-	rhook_region_close(follower);
-	rhook_region_close(p.region);
+	lsm_row_set_free(&rows);
+	lsm_region_close(follower);
+	lsm_region_close(p.region);
 }
 
 static void test_roles(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], path[ERT_PATH];
-	struct rhook_region *leader = ert_region(e, dir), *follower, *compactor;
+	struct lsm_region *leader = ert_region(e, dir), *follower, *compactor;
 	const char *paths[1] = { path };
-	struct rhook_row row = { .ts = 1, .key = (const uint8_t *)"k", .key_len = 1 };
+	struct lsm_row row = { .ts = 1, .key = (const uint8_t *)"k", .key_len = 1 };
 	struct rhook_region_meta meta;
 
 	ert_external_sst(e, "roles", path, 5, 0, 1);
-	ert_region_meta(&meta, rhook_region_get_id(leader), 9);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_FOLLOWER, &follower), 0);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_COMPACTOR, &compactor), 0);
-	assert_int_equal(rhook_region_put(follower, &row, 1, NULL), -EROFS);
-	assert_non_null(strstr(rhook_engine_errmsg(), "follower"));
-	assert_int_equal(rhook_region_flush(follower, NULL), -EROFS);
-	assert_int_equal(rhook_region_compact(follower, NULL), -EROFS);
-	assert_int_equal(rhook_region_alter(follower, &meta), -EROFS);
-	assert_int_equal(rhook_region_ingest(follower, paths, 1), -EROFS);
-	assert_int_equal(rhook_region_gc(follower, NULL), -EROFS);
-	assert_int_equal(rhook_region_put(compactor, &row, 1, NULL), -EROFS);
-	assert_int_equal(rhook_region_truncate(compactor), -EROFS);
-	assert_int_equal(rhook_region_sync(leader), -EBUSY);
-	assert_int_equal(rhook_region_promote(leader), -EBUSY);
-	assert_int_equal(rhook_region_apply_staging(leader, paths, 1), -EBUSY);
-	assert_int_equal(rhook_region_abort_staging(leader), -EBUSY);
-	assert_int_equal(rhook_region_enter_staging(leader, "x"), 0);
-	assert_int_equal(rhook_region_put(leader, &row, 1, NULL), -EBUSY);
-	assert_non_null(strstr(rhook_engine_errmsg(), "staging"));
-	assert_int_equal(rhook_region_flush(leader, NULL), -EBUSY);
-	assert_int_equal(rhook_region_alter(leader, &meta), -EBUSY);
-	assert_int_equal(rhook_region_enter_staging(leader, "y"), -EBUSY);
-	assert_int_equal(rhook_region_abort_staging(leader), 0);
-	assert_int_equal(rhook_region_put(leader, &row, 1, NULL), 0);
-	rhook_region_close(compactor);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_STAGING, &compactor), -EINVAL);
-	rhook_region_close(follower);
-	rhook_region_close(leader);
+	ert_region_meta(&meta, lsm_region_get_id(leader), 9);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_FOLLOWER, &follower), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_COMPACTOR, &compactor), 0);
+	assert_int_equal(lsm_region_put(follower, &row, 1, NULL), -EROFS);
+	assert_non_null(strstr(lsm_engine_errmsg(), "follower"));
+	assert_int_equal(lsm_region_flush(follower, NULL), -EROFS);
+	assert_int_equal(lsm_region_compact(follower, NULL), -EROFS);
+	assert_int_equal(lsm_region_alter(follower, &meta), -EROFS);
+	assert_int_equal(lsm_region_ingest(follower, paths, 1), -EROFS);
+	assert_int_equal(lsm_region_gc(follower, NULL), -EROFS);
+	assert_int_equal(lsm_region_put(compactor, &row, 1, NULL), -EROFS);
+	assert_int_equal(lsm_region_truncate(compactor), -EROFS);
+	assert_int_equal(lsm_region_sync(leader), -EBUSY);
+	assert_int_equal(lsm_region_promote(leader), -EBUSY);
+	assert_int_equal(lsm_region_apply_staging(leader, paths, 1), -EBUSY);
+	assert_int_equal(lsm_region_abort_staging(leader), -EBUSY);
+	assert_int_equal(lsm_region_enter_staging(leader, "x"), 0);
+	assert_int_equal(lsm_region_put(leader, &row, 1, NULL), -EBUSY);
+	assert_non_null(strstr(lsm_engine_errmsg(), "staging"));
+	assert_int_equal(lsm_region_flush(leader, NULL), -EBUSY);
+	assert_int_equal(lsm_region_alter(leader, &meta), -EBUSY);
+	assert_int_equal(lsm_region_enter_staging(leader, "y"), -EBUSY);
+	assert_int_equal(lsm_region_abort_staging(leader), 0);
+	assert_int_equal(lsm_region_put(leader, &row, 1, NULL), 0);
+	lsm_region_close(compactor);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_STAGING, &compactor), -EINVAL);
+	lsm_region_close(follower);
+	lsm_region_close(leader);
 }
 
 int main(void)

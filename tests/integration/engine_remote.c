@@ -93,12 +93,12 @@ static void test_remote_compaction(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], log[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_remote_compaction req = { .size = sizeof(req), .program = rt_bin("rhook-compactor"),
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_remote_compaction req = { .size = sizeof(req), .program = rt_bin("rhook-compactor"),
 					       .hook_path = plugin_path(), .hook_arg = log };
-	struct rhook_region_manifest before, after;
-	struct rhook_region_op_result res;
-	struct rhook_row_set a, b;
+	struct lsm_region_manifest before, after;
+	struct lsm_region_op_result res;
+	struct lsm_row_set a, b;
 	struct hook_line lines[8];
 	rhook_file_id inputs[64];
 	struct rhook_action_list *disk;
@@ -106,25 +106,25 @@ static void test_remote_compaction(void **state)
 	snprintf(log, sizeof(log), "%s/hook.log", e->dir);
 	ert_put_flush(r, 300, 0, 1);
 	ert_put_flush(r, 300, 100, 2);
-	assert_int_equal(rhook_region_manifest(r, &before), 0);
+	assert_int_equal(lsm_region_manifest(r, &before), 0);
 	for (size_t i = 0; i < before.num_files; i++)
 		inputs[i] = before.files[i].file_id;
 	ert_scan(r, &a);
 	ert_recorder_reset(&e->rec);
 
-	assert_int_equal(rhook_region_compact_remote(r, &req, &res), 0);
+	assert_int_equal(lsm_region_compact_remote(r, &req, &res), 0);
 	/* Nothing fires in the leader: it caught up as a follower would. */
 	assert_int_equal(e->rec.num_calls, 0);
 	assert_int_equal(res.version, before.version + 1);
 	assert_int_equal(res.files_in, before.num_files);
-	assert_int_equal(rhook_region_manifest(r, &after), 0);
+	assert_int_equal(lsm_region_manifest(r, &after), 0);
 	assert_int_equal(after.version, res.version);
 
 	/* Both callbacks fired once in the compactor, about the same files. */
 	assert_int_equal(read_log(log, lines, 8), 2);
 	assert_string_equal(lines[0].kind, "sst");
 	assert_string_equal(lines[1].kind, "manifest");
-	assert_int_equal(lines[0].region, rhook_region_get_id(r));
+	assert_int_equal(lines[0].region, lsm_region_get_id(r));
 	assert_int_equal(lines[1].version, res.version);
 	assert_true(same_id_sets(lines[0].announced, lines[0].num_announced, lines[1].added, lines[1].num_added));
 	assert_true(same_id_sets(lines[1].removed, lines[1].num_removed, inputs, before.num_files));
@@ -137,32 +137,32 @@ static void test_remote_compaction(void **state)
 
 	ert_scan(r, &b);
 	assert_true(ert_same_rows(&a, &b));
-	rhook_row_set_free(&a);
-	rhook_row_set_free(&b);
+	lsm_row_set_free(&a);
+	lsm_row_set_free(&b);
 	/* The leader's next write follows the compactor's version. */
 	ert_put_flush(r, 10, 5000, 3);
 	assert_int_equal(e->rec.calls[1].version, res.version + 1);
-	rhook_region_manifest_clear(&before);
-	rhook_region_manifest_clear(&after);
-	rhook_region_close(r);
+	lsm_region_manifest_clear(&before);
+	lsm_region_manifest_clear(&after);
+	lsm_region_close(r);
 }
 
 static void test_nothing_to_compact(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], log[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_remote_compaction req = { .size = sizeof(req), .program = rt_bin("rhook-compactor"),
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_remote_compaction req = { .size = sizeof(req), .program = rt_bin("rhook-compactor"),
 					       .hook_path = plugin_path(), .hook_arg = log };
-	struct rhook_region_op_result res;
+	struct lsm_region_op_result res;
 	struct hook_line lines[2];
 
 	snprintf(log, sizeof(log), "%s/hook.log", e->dir);
 	ert_put_flush(r, 10, 0, 1);
-	assert_int_equal(rhook_region_compact_remote(r, &req, &res), 0);
+	assert_int_equal(lsm_region_compact_remote(r, &req, &res), 0);
 	assert_int_equal(res.version, 0);
 	assert_int_equal(read_log(log, lines, 2), 0);
-	rhook_region_close(r);
+	lsm_region_close(r);
 }
 
 /* Runs rhook-compactor with @args; its exit status, stderr in *err. */
@@ -189,11 +189,11 @@ static void test_cli_errors(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], missing[ERT_PATH], ident[ERT_PATH + 16], lib[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 	FILE *f;
 
 	ert_put_flush(r, 10, 0, 1);
-	rhook_region_close(r);
+	lsm_region_close(r);
 	snprintf(missing, sizeof(missing), "%s/no-such-region", e->dir);
 	snprintf(lib, sizeof(lib), "%s/librhook.so", getenv("RHOOK_LIB_DIR"));
 	expect_cli(2, "usage", NULL, NULL, NULL, NULL);
@@ -219,14 +219,14 @@ static void test_compactor_recorder(void **state)
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], trace[ERT_PATH], env[ERT_PATH + 32];
 	char *argv[] = { (char *)rt_bin("rhook-compactor"), dir, NULL }, *envp[] = { env, NULL };
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 	struct dirent *de;
 	size_t files = 0;
 	DIR *d;
 
 	ert_put_flush(r, 100, 0, 1);
 	ert_put_flush(r, 100, 1000, 2);
-	rhook_region_close(r);
+	lsm_region_close(r);
 	snprintf(trace, sizeof(trace), "%s/trace", e->dir);
 	snprintf(env, sizeof(env), "RHOOK_TRACE_DIR=%s", trace);
 	assert_int_equal(rt_run(argv, envp, NULL, NULL), 0);
@@ -264,7 +264,7 @@ static void test_manifest_exclusion(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], log[ERT_PATH], lock[ERT_PATH + 8];
-	struct rhook_region *r = ert_region(e, dir);
+	struct lsm_region *r = ert_region(e, dir);
 	struct hook_line lines[4];
 	uint64_t v;
 	pid_t pid;
@@ -274,7 +274,7 @@ static void test_manifest_exclusion(void **state)
 	snprintf(lock, sizeof(lock), "%s/LOCK", dir);
 	ert_put_flush(r, 100, 0, 1);
 	ert_put_flush(r, 100, 1000, 2);
-	rhook_region_close(r);
+	lsm_region_close(r);
 	/* Hold the manifest exclusively, as a writer in another process would. */
 	fd = open(lock, O_RDWR);
 	assert_true(fd >= 0);
@@ -290,10 +290,10 @@ static void test_manifest_exclusion(void **state)
 	close(fd);
 	assert_int_equal(wait_status(pid), 0);
 	assert_int_equal(read_log(log, lines, 4), 2);
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
 	v = lines[1].version;
-	assert_int_equal(rhook_region_get_id(r), lines[1].region);
-	rhook_region_close(r);
+	assert_int_equal(lsm_region_get_id(r), lines[1].region);
+	lsm_region_close(r);
 	assert_int_equal(v, 4);
 }
 
@@ -301,8 +301,8 @@ static void test_leader_writes_during_remote(void **state)
 {
 	struct ert_env *e = *state;
 	char dir[ERT_PATH], log[ERT_PATH];
-	struct rhook_region *r = ert_region(e, dir);
-	struct rhook_row_set rows;
+	struct lsm_region *r = ert_region(e, dir);
+	struct lsm_row_set rows;
 	struct hook_line lines[4];
 	uint64_t last = 0;
 	pid_t pid;
@@ -326,13 +326,13 @@ static void test_leader_writes_during_remote(void **state)
 		last = e->rec.calls[i].version;
 	}
 	assert_true(last > lines[1].version);
-	rhook_region_close(r);
+	lsm_region_close(r);
 	/* The log replays through both writers' versions and loses no row. */
-	assert_int_equal(rhook_region_open(e->engine, dir, RHOOK_ROLE_LEADER, &r), 0);
+	assert_int_equal(lsm_region_open(e->engine, dir, LSM_ROLE_LEADER, &r), 0);
 	ert_scan(r, &rows);
 	assert_int_equal(rows.num_rows, 13 * 200);
-	rhook_row_set_free(&rows);
-	rhook_region_close(r);
+	lsm_row_set_free(&rows);
+	lsm_region_close(r);
 }
 
 int main(void)

@@ -97,20 +97,20 @@ size_t ert_count(struct ert_recorder *r, enum ert_kind kind)
 
 void ert_setup(struct ert_env *e, const char *tag)
 {
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .row_group_rows = 64, .sst_max_rows = 500 };
+	struct lsm_engine_config cfg = { .size = sizeof(cfg), .row_group_rows = 64, .sst_max_rows = 500 };
 
 	memset(e, 0, sizeof(*e));
 	rt_tmpdir(e->dir, tag);
 	ert_recorder_init(&e->rec);
 	cfg.registry = e->rec.registry;
-	assert_int_equal(rhook_engine_new(&cfg, &e->engine), 0);
+	assert_int_equal(lsm_engine_new(&cfg, &e->engine), 0);
 }
 
 void ert_teardown(struct ert_env *e)
 {
-	rhook_engine_free(e->engine);
+	lsm_engine_free(e->engine);
 	ert_recorder_fini(&e->rec);
-	rhook_rmtree(e->dir);
+	tc_rmtree(e->dir);
 }
 
 int ert_fixture_setup(void **state)
@@ -143,10 +143,10 @@ void ert_region_meta(struct rhook_region_meta *m, rhook_region_id id, uint64_t s
 					 .num_columns = 3, .primary_key = pk, .num_primary_key = 1 };
 }
 
-struct rhook_region *ert_region(struct ert_env *e, char path[ERT_PATH])
+struct lsm_region *ert_region(struct ert_env *e, char path[ERT_PATH])
 {
 	struct rhook_region_meta m;
-	struct rhook_region *r = NULL;
+	struct lsm_region *r = NULL;
 	char p[ERT_PATH];
 	unsigned n = ++e->next_region;
 	rhook_region_id id = 0;
@@ -155,9 +155,9 @@ struct rhook_region *ert_region(struct ert_env *e, char path[ERT_PATH])
 	assert_int_equal(rhook_region_id_make_group(7, 1, n, &id), 0);
 	ert_region_meta(&m, id, 1);
 	snprintf(p, sizeof(p), "%s/region-%u", e->dir, n);
-	err = rhook_region_create(e->engine, p, &m, &r);
+	err = lsm_region_create(e->engine, p, &m, &r);
 	if (err)
-		fail_msg("rhook_region_create(%s): %s", p, rhook_engine_errmsg());
+		fail_msg("lsm_region_create(%s): %s", p, lsm_engine_errmsg());
 	if (path)
 		snprintf(path, ERT_PATH, "%s", p);
 	return r;
@@ -173,7 +173,7 @@ void ert_rows_make(struct ert_rows *r, size_t n, unsigned keys, int64_t t0, unsi
 		int kl = snprintf(r->bufs[2 * i], sizeof(r->bufs[0]), "k%05zu", i % keys);
 		int vl = snprintf(r->bufs[2 * i + 1], sizeof(r->bufs[0]), "g%u-%zu", gen, i);
 
-		r->rows[i] = (struct rhook_row){ .ts = t0 + (int64_t)i, .key = (const uint8_t *)r->bufs[2 * i],
+		r->rows[i] = (struct lsm_row){ .ts = t0 + (int64_t)i, .key = (const uint8_t *)r->bufs[2 * i],
 						 .key_len = (uint32_t)kl, .value = (const uint8_t *)r->bufs[2 * i + 1],
 						 .value_len = (uint32_t)vl };
 	}
@@ -186,35 +186,35 @@ void ert_rows_free(struct ert_rows *r)
 	memset(r, 0, sizeof(*r));
 }
 
-uint64_t ert_put(struct rhook_region *region, size_t n, unsigned keys, int64_t t0, unsigned gen)
+uint64_t ert_put(struct lsm_region *region, size_t n, unsigned keys, int64_t t0, unsigned gen)
 {
 	struct ert_rows rows;
 	uint64_t seq = 0;
 	int err;
 
 	ert_rows_make(&rows, n, keys, t0, gen);
-	err = rhook_region_put(region, rows.rows, rows.n, &seq);
+	err = lsm_region_put(region, rows.rows, rows.n, &seq);
 	if (err)
-		fail_msg("put: %s", rhook_engine_errmsg());
+		fail_msg("put: %s", lsm_engine_errmsg());
 	ert_rows_free(&rows);
 	return seq;
 }
 
-void ert_put_flush(struct rhook_region *region, size_t n, int64_t t0, unsigned gen)
+void ert_put_flush(struct lsm_region *region, size_t n, int64_t t0, unsigned gen)
 {
 	ert_put(region, n, 40, t0, gen);
-	if (rhook_region_flush(region, NULL))
-		fail_msg("flush: %s", rhook_engine_errmsg());
+	if (lsm_region_flush(region, NULL))
+		fail_msg("flush: %s", lsm_engine_errmsg());
 }
 
-uint64_t ert_version(struct rhook_region *region)
+uint64_t ert_version(struct lsm_region *region)
 {
-	struct rhook_region_manifest m;
+	struct lsm_region_manifest m;
 	uint64_t v;
 
-	assert_int_equal(rhook_region_manifest(region, &m), 0);
+	assert_int_equal(lsm_region_manifest(region, &m), 0);
 	v = m.version;
-	rhook_region_manifest_clear(&m);
+	lsm_region_manifest_clear(&m);
 	return v;
 }
 
@@ -240,8 +240,8 @@ void ert_external_sst(struct ert_env *e, const char *name, char path[ERT_PATH], 
 
 	ert_rows_make(&rows, n, (unsigned)n, t0, gen);
 	snprintf(path, ERT_PATH, "%s/%s.sst", e->dir, name);
-	if (rhook_sst_write_file(path, rows.rows, rows.n))
-		fail_msg("rhook_sst_write_file: %s", rhook_engine_errmsg());
+	if (lsm_sst_write_file(path, rows.rows, rows.n))
+		fail_msg("lsm_sst_write_file: %s", lsm_engine_errmsg());
 	ert_rows_free(&rows);
 }
 
@@ -263,7 +263,7 @@ bool ert_same_ids(const struct rhook_file_meta *files, size_t n, const rhook_fil
 struct rhook_action_list *ert_disk_delta(const char *region_dir, uint64_t version, bool staging)
 {
 	struct rhook_action_list *list = NULL;
-	char dir[ERT_PATH], name[RHOOK__LOG_NAME_MAX];
+	char dir[ERT_PATH], name[LSM__LOG_NAME_MAX];
 	uint64_t prev;
 	int fd;
 
@@ -271,8 +271,8 @@ struct rhook_action_list *ert_disk_delta(const char *region_dir, uint64_t versio
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return NULL;
-	rhook__log_name(version, false, name);
-	if (rhook__log_read(fd, dir, name, version, &prev, &list, NULL, NULL))
+	lsm__log_name(version, false, name);
+	if (lsm__log_read(fd, dir, name, version, &prev, &list, NULL, NULL))
 		list = NULL;
 	close(fd);
 	return list;
@@ -295,10 +295,10 @@ bool ert_same_actions(const struct rhook_action_list *a, const struct rhook_acti
 	return same;
 }
 
-void ert_scan(struct rhook_region *region, struct rhook_row_set *out)
+void ert_scan(struct lsm_region *region, struct lsm_row_set *out)
 {
-	if (rhook_region_scan(region, NULL, out))
-		fail_msg("scan: %s", rhook_engine_errmsg());
+	if (lsm_region_scan(region, NULL, out))
+		fail_msg("scan: %s", lsm_engine_errmsg());
 }
 
 static bool bytes_eq(const uint8_t *a, uint32_t al, const uint8_t *b, uint32_t bl)
@@ -306,14 +306,14 @@ static bool bytes_eq(const uint8_t *a, uint32_t al, const uint8_t *b, uint32_t b
 	return al == bl && (!al || !memcmp(a, b, al));
 }
 
-bool ert_same_rows(const struct rhook_row_set *a, const struct rhook_row_set *b)
+bool ert_same_rows(const struct lsm_row_set *a, const struct lsm_row_set *b)
 {
 	if (a->num_rows != b->num_rows) {
 		fprintf(stderr, "scans differ: %zu rows vs %zu\n", a->num_rows, b->num_rows);
 		return false;
 	}
 	for (size_t i = 0; i < a->num_rows; i++) {
-		const struct rhook_row *x = &a->rows[i], *y = &b->rows[i];
+		const struct lsm_row *x = &a->rows[i], *y = &b->rows[i];
 
 		if (x->ts != y->ts || !bytes_eq(x->key, x->key_len, y->key, y->key_len) ||
 		    !bytes_eq(x->value, x->value_len, y->value, y->value_len)) {

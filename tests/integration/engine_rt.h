@@ -46,7 +46,7 @@ size_t ert_count(struct ert_recorder *r, enum ert_kind kind);
 struct ert_env {
 	char dir[PATH_MAX];
 	struct ert_recorder rec;
-	struct rhook_engine *engine;
+	struct lsm_engine *engine;
 	unsigned next_region;
 };
 
@@ -57,23 +57,23 @@ void ert_teardown(struct ert_env *e);
 int ert_fixture_setup(void **state);
 int ert_fixture_teardown(void **state);
 /* A fresh leader region (asserts success); its directory in @path if not NULL. */
-struct rhook_region *ert_region(struct ert_env *e, char path[ERT_PATH]);
+struct lsm_region *ert_region(struct ert_env *e, char path[ERT_PATH]);
 void ert_region_meta(struct rhook_region_meta *m, rhook_region_id id, uint64_t schema_version);
 
 /* Row i of generation @gen: key "k<i % keys>", ts t0 + i, value "g<gen>-<i>". */
 struct ert_rows {
-	struct rhook_row *rows;
+	struct lsm_row *rows;
 	char (*bufs)[48];
 	size_t n;
 };
 void ert_rows_make(struct ert_rows *r, size_t n, unsigned keys, int64_t t0, unsigned gen);
 void ert_rows_free(struct ert_rows *r);
 /* Puts @n rows (as ert_rows_make) and asserts success; returns the last sequence. */
-uint64_t ert_put(struct rhook_region *region, size_t n, unsigned keys, int64_t t0, unsigned gen);
+uint64_t ert_put(struct lsm_region *region, size_t n, unsigned keys, int64_t t0, unsigned gen);
 /* Puts @n rows over 40 keys and flushes them (asserts success). */
-void ert_put_flush(struct rhook_region *region, size_t n, int64_t t0, unsigned gen);
+void ert_put_flush(struct lsm_region *region, size_t n, int64_t t0, unsigned gen);
 /* The region's manifest version. */
-uint64_t ert_version(struct rhook_region *region);
+uint64_t ert_version(struct lsm_region *region);
 /* Flips bits of the byte of @path at @off (negative: from the end). */
 void ert_flip(const char *path, long off);
 /* A pre-written SST file @dir/@name.sst of @n rows. */
@@ -86,9 +86,9 @@ struct rhook_action_list *ert_disk_delta(const char *region_dir, uint64_t versio
 /* Whether two action lists encode to the same JSON. */
 bool ert_same_actions(const struct rhook_action_list *a, const struct rhook_action_list *b);
 /* A scan of the whole region (asserts success). */
-void ert_scan(struct rhook_region *region, struct rhook_row_set *out);
+void ert_scan(struct lsm_region *region, struct lsm_row_set *out);
 /* Whether two scans hold the same rows (key, ts, value; sequences may differ). */
-bool ert_same_rows(const struct rhook_row_set *a, const struct rhook_row_set *b);
+bool ert_same_rows(const struct lsm_row_set *a, const struct lsm_row_set *b);
 /* Number of regular files in @dir/@sub. */
 size_t ert_count_files(const char *dir, const char *sub);
 

@@ -333,7 +333,7 @@ static bool registered(pid_t pid)
 	const char *p, *end;
 	bool yes = false;
 
-	if (rhook_proc_run((char *[]){ "lttng", "list", "-u", NULL }, NULL, &out, NULL) == 0 && out) {
+	if (tc_proc_run((char *[]){ "lttng", "list", "-u", NULL }, NULL, &out, NULL) == 0 && out) {
 		snprintf(want, sizeof(want), "PID: %d ", (int)pid);
 		p = strstr(out, want);
 		end = p ? strstr(p + 1, "PID: ") : NULL;
@@ -376,7 +376,7 @@ static pid_t sessiond_start(const char *log)
 		execlp("lttng-sessiond", "lttng-sessiond", "--no-kernel", (char *)NULL);
 		_exit(127);
 	}
-	while (rhook_proc_run((char *[]){ "lttng", "list", NULL }, NULL, NULL, NULL) != 0) {
+	while (tc_proc_run((char *[]){ "lttng", "list", NULL }, NULL, NULL, NULL) != 0) {
 		if (now_s() > deadline || waitpid(pid, NULL, WNOHANG) == pid)
 			fail_msg("lttng-sessiond did not start (see %s)", log);
 		pause_ms(50);
@@ -429,7 +429,7 @@ static size_t events_of_table(const char *trace, uint32_t table)
  * and checks that every event of it is in the trace.  The session is
  * started on entry and stopped on return.
  */
-static void traced_round(struct child *w, struct rhook_lttngctl *s, const char *trace, unsigned round)
+static void traced_round(struct child *w, struct tc_lttngctl *s, const char *trace, unsigned round)
 {
 	static unsigned marker;
 	struct rt_trace t, sub;
@@ -439,9 +439,9 @@ static void traced_round(struct child *w, struct rhook_lttngctl *s, const char *
 	for (int attempt = 0; attempt < 60 && !seen; attempt++) {
 		command(w, "mark %u", ++marker);
 		free(until_line(w, "marked", 10));
-		assert_int_equal(rhook_lttngctl_stop(s), 0);
+		assert_int_equal(tc_lttngctl_stop(s), 0);
 		seen = events_of_table(trace, MARKER_TABLE + marker) > 0;
-		assert_int_equal(rhook_lttngctl_start(s), 0);
+		assert_int_equal(tc_lttngctl_start(s), 0);
 	}
 	if (!seen)
 		fail_msg("no marker event reached the trace in 60 attempts");
@@ -452,7 +452,7 @@ static void traced_round(struct child *w, struct rhook_lttngctl *s, const char *
 		snprintf(done, sizeof(done), "done %u", round);
 		out = until_line(w, done, 120);
 	}
-	assert_int_equal(rhook_lttngctl_stop(s), 0);
+	assert_int_equal(tc_lttngctl_stop(s), 0);
 	assert_int_equal(rt_babeltrace(trace, &t), 0);
 	select_table(&t, ROUND_TABLE + round, &sub);
 	printf("  round %u: %zu events traced\n", round, sub.num_events);
@@ -468,8 +468,8 @@ static void test_attach_to_running_process(void **state)
 	char *argv_plain[] = { (char *)rt_bin("engine_lttng_workload"), "--rounds", NULL };
 	char log[PATH_MAX + 16], trace[PATH_MAX + 16], *out;
 	struct child w, off, early;
-	struct rhook_lttngctl s;
-	struct rhook_lttngctl_opts o = { .start = true };
+	struct tc_lttngctl s;
+	struct tc_lttngctl_opts o = { .start = true };
 	pid_t child, sessiond;
 	double t0;
 
@@ -505,7 +505,7 @@ static void test_attach_to_running_process(void **state)
 	sessiond = sessiond_start(log);
 	snprintf(trace, sizeof(trace), "%s/trace1", dir);
 	o.output_dir = trace;
-	assert_int_equal(rhook_lttngctl_begin(&s, &o), 0);
+	assert_int_equal(tc_lttngctl_begin(&s, &o), 0);
 	wait_registered(w.pid, t0, "the workload");
 	wait_registered(child, t0, "its forked child");
 	assert_true(maps(w.pid, "librhook-lttng.so"));
@@ -514,7 +514,7 @@ static void test_attach_to_running_process(void **state)
 	assert_false(registered(off.pid));
 	assert_false(maps(off.pid, "librhook-lttng.so"));
 	assert_false(has_thread(w.pid, "rhook-lttng"));
-	assert_int_equal(rhook_lttngctl_end(&s), 0);
+	assert_int_equal(tc_lttngctl_end(&s), 0);
 
 	/* It goes away; a round runs with none; another one appears. */
 	sessiond_stop(sessiond);
@@ -525,17 +525,17 @@ static void test_attach_to_running_process(void **state)
 	sessiond = sessiond_start(log);
 	snprintf(trace, sizeof(trace), "%s/trace2", dir);
 	o.output_dir = trace;
-	assert_int_equal(rhook_lttngctl_begin(&s, &o), 0);
+	assert_int_equal(tc_lttngctl_begin(&s, &o), 0);
 	wait_registered(w.pid, t0, "the workload");
 	wait_registered(child, t0, "its forked child");
 	traced_round(&w, &s, trace, 3);
-	assert_int_equal(rhook_lttngctl_end(&s), 0);
+	assert_int_equal(tc_lttngctl_end(&s), 0);
 	assert_false(maps(off.pid, "librhook-lttng.so"));
 
 	assert_int_equal(quit(&w), 0);
 	assert_int_equal(quit(&off), 0);
 	sessiond_stop(sessiond);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(void)

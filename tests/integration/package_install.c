@@ -182,7 +182,7 @@ static void test_install_and_consume(void **state)
 	snprintf(exe, sizeof(exe), "%s/consumer", consumer_build);
 	expect_links_to_prefix(exe);
 	run_ok((char *[]){ exe, NULL }, NULL);
-	rhook_rmtree(work);
+	tc_rmtree(work);
 }
 
 int main(void)

@@ -98,7 +98,7 @@ static void test_readme_quick_start(void **state)
 		fail_msg("'%s' in a clean clone: exit %d\n%s%s", cmds[0], st, out, err);
 	free(out);
 	free(err);
-	rhook_rmtree(base);
+	tc_rmtree(base);
 }
 
 int main(void)

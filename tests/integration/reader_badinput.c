@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reader/recfile.h"
 #include "reader_common.h"
-#include "recfile.h"
 
 static char dir[PATH_MAX], good[PATH_MAX + 300];
 static size_t good_size;
@@ -46,7 +46,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 	return 0;
 }
 
@@ -161,9 +161,9 @@ static void test_garbage(void **state)
 /* A damaged record inside committed data: skipped, reported, exit 1; the rest is read. */
 static void test_damaged_record(void **state)
 {
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
-	struct rhook__recpos pos = { 0 };
+	struct rdr_proc proc;
+	struct rdr_recfile f;
+	struct rdr_recpos pos = { 0 };
 	char err[256], *out, *errs;
 	uint16_t bad_magic = 0xdead;
 	const char *path;
@@ -171,14 +171,14 @@ static void test_damaged_record(void **state)
 
 	(void)state;
 	memset(&proc, 0, sizeof(proc));
-	assert_int_equal(rhook__recfile_open(&f, good, &proc, err, sizeof(err)), 0);
+	assert_int_equal(rdr_recfile_open(&f, good, &proc, err, sizeof(err)), 0);
 	{
-		struct rhook__rd_stream *s = rhook__recfile_stream(&f, 0);
+		struct rdr_stream *s = rdr_recfile_stream(&f, 0);
 
 		while (s->next(s) && ++n < 10)
-			pos = rhook__recstream_pos(s);
+			pos = rdr_recstream_pos(s);
 	}
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 	assert_true(pos.offset > 0);
 	path = variant("damaged.rhr", good_size, pos.offset, &bad_magic, 2);
 	assert_int_equal(rr_read(&out, &errs, (const char *const[]){ "print", path, NULL }), 1);

@@ -14,10 +14,10 @@
 
 #include <rhook/manifest.h>
 
-#include "merge.h"
+#include "reader/merge.h"
+#include "reader/recfile.h"
+#include "reader/schema.h"
 #include "reader_common.h"
-#include "recfile.h"
-#include "schema.h"
 
 #define MAX_RECS 20000
 
@@ -26,9 +26,9 @@ struct rec {
 	size_t off; /* of the record header in the file */
 	unsigned id;
 	union {
-		struct rhook__ev_manifest_commit commit;
-		struct rhook__ev_manifest_updated updated;
-		struct rhook__ev_sst_file_written sst;
+		struct rhw_ev_manifest_commit commit;
+		struct rhw_ev_manifest_updated updated;
+		struct rhw_ev_sst_file_written sst;
 		uint8_t raw[128];
 	} p;
 	uint16_t num_added;
@@ -59,36 +59,36 @@ static void find_file(const char *dir, char *out, size_t size)
 /* Every record of @path in time order, into recs[]. */
 static void collect(const char *path)
 {
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
-	struct rhook__merge m;
-	const struct rhook__rd_event *ev;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
+	struct rdr_merge m;
+	const struct rdr_event *ev;
 	char err[256];
 
 	memset(&proc, 0, sizeof(proc));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	{
-		struct rhook__rd_stream *streams[64];
+		struct rdr_stream *streams[64];
 
 		assert_true(f.num_streams <= 64);
 		for (uint32_t i = 0; i < f.num_streams; i++)
-			streams[i] = rhook__recfile_stream(&f, i);
-		assert_int_equal(rhook__merge_init(&m, streams, f.num_streams), 0);
+			streams[i] = rdr_recfile_stream(&f, i);
+		assert_int_equal(rdr_merge_init(&m, streams, f.num_streams), 0);
 		num_recs = 0;
-		while ((ev = rhook__merge_next(&m))) {
+		while ((ev = rdr_merge_next(&m))) {
 			struct rec *r = &recs[num_recs++];
-			const struct rhook__event_desc *d = rhook__schema_event(ev->id);
+			const struct rdr_event_desc *d = rdr_schema_event(ev->id);
 
 			assert_true(num_recs < MAX_RECS);
-			r->off = rhook__recstream_pos(m.streams[m.heap[0].stream]).offset;
+			r->off = rdr_recstream_pos(m.streams[m.heap[0].stream]).offset;
 			r->id = ev->id;
 			memcpy(r->p.raw, ev->payload, d->payload_size);
 			r->num_added = ev->list_len[0]; /* files_added, list 0 of manifest_updated */
 		}
-		rhook__merge_free(&m);
+		rdr_merge_free(&m);
 	}
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 }
 
 static void patch(size_t off, const void *bytes, size_t n)
@@ -128,7 +128,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rhook_rmtree(trace_dir);
+	tc_rmtree(trace_dir);
 	return 0;
 }
 
@@ -170,7 +170,7 @@ static void test_two_processes_pass(void **state)
 	assert_non_null(strstr(out, "check: OK"));
 	free(out);
 	free(err);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 /* A notification of a version never committed. */
@@ -181,8 +181,8 @@ static void test_receipt_after_commit(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < num_recs; i++) {
-		if (recs[i].id == RHOOK__EV_manifest_updated) {
-			patch(FIELD_AT(&recs[i], struct rhook__ev_manifest_updated, version), &version, sizeof(version));
+		if (recs[i].id == RHW_EV_manifest_updated) {
+			patch(FIELD_AT(&recs[i], struct rhw_ev_manifest_updated, version), &version, sizeof(version));
 			break;
 		}
 	}
@@ -200,16 +200,16 @@ static void test_version_order(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < num_recs && !done; i++) {
-		const struct rhook__ev_manifest_commit *a = &recs[i].p.commit;
+		const struct rhw_ev_manifest_commit *a = &recs[i].p.commit;
 
-		if (recs[i].id != RHOOK__EV_manifest_commit || !a->result)
+		if (recs[i].id != RHW_EV_manifest_commit || !a->result)
 			continue;
 		for (size_t j = i + 1; j < num_recs && !done; j++) {
-			const struct rhook__ev_manifest_commit *b = &recs[j].p.commit;
+			const struct rhw_ev_manifest_commit *b = &recs[j].p.commit;
 
-			if (recs[j].id == RHOOK__EV_manifest_commit && !b->result && b->region_id == a->region_id &&
+			if (recs[j].id == RHW_EV_manifest_commit && !b->result && b->region_id == a->region_id &&
 			    b->version == a->version) {
-				patch(FIELD_AT(&recs[i], struct rhook__ev_manifest_commit, result), &ok, sizeof(ok));
+				patch(FIELD_AT(&recs[i], struct rhw_ev_manifest_commit, result), &ok, sizeof(ok));
 				done = true;
 			}
 		}
@@ -229,16 +229,16 @@ static void test_notified_once(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < num_recs && !done; i++) {
-		const struct rhook__ev_manifest_updated *a = &recs[i].p.updated;
+		const struct rhw_ev_manifest_updated *a = &recs[i].p.updated;
 
-		if (recs[i].id != RHOOK__EV_manifest_updated)
+		if (recs[i].id != RHW_EV_manifest_updated)
 			continue;
 		for (size_t j = i + 1; j < num_recs && !done; j++) {
-			const struct rhook__ev_manifest_updated *b = &recs[j].p.updated;
+			const struct rhw_ev_manifest_updated *b = &recs[j].p.updated;
 
-			if (recs[j].id == RHOOK__EV_manifest_updated && b->region_id == a->region_id) {
+			if (recs[j].id == RHW_EV_manifest_updated && b->region_id == a->region_id) {
 				if (b->cause != RHOOK_CAUSE_STAGING_EXIT) {
-					patch(FIELD_AT(&recs[j], struct rhook__ev_manifest_updated, version),
+					patch(FIELD_AT(&recs[j], struct rhw_ev_manifest_updated, version),
 					      &a->version, sizeof(a->version));
 					done = true;
 				}
@@ -260,8 +260,8 @@ static void test_sst_added(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < num_recs && !done; i++) {
-		if (recs[i].id == RHOOK__EV_manifest_updated && recs[i].num_added) {
-			size_t id_off = recs[i].off + sizeof(struct rhr_record) + sizeof(struct rhook__ev_manifest_updated);
+		if (recs[i].id == RHW_EV_manifest_updated && recs[i].num_added) {
+			size_t id_off = recs[i].off + sizeof(struct rhr_record) + sizeof(struct rhw_ev_manifest_updated);
 			uint8_t byte;
 			int fd = open(trace_file, O_RDONLY);
 

@@ -51,7 +51,7 @@ static void test_demo_trace(void **state)
 	rr_same_events(&printed, &bt, false);
 	rt_trace_free(&printed);
 	rt_trace_free(&bt);
-	rhook_rmtree(base);
+	tc_rmtree(base);
 }
 
 int main(void)

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reader/scan.h"
 #include "reader_common.h"
-#include "scan.h"
 
 /* rhook-read @cmd @path... parsed as babeltrace2 text. */
 static void read_print(const char *path, const char *path2, struct rt_trace *t, char **text)
@@ -113,8 +113,8 @@ static void test_single_process(void **state)
 	free(text);
 	rt_trace_free(&printed);
 	rt_trace_free(&bt);
-	rhook_rmtree(ctf);
-	rhook_rmtree(dir);
+	tc_rmtree(ctf);
+	tc_rmtree(dir);
 }
 
 /* The pids of print's lines, in order. */
@@ -172,8 +172,8 @@ static void test_two_processes(void **state)
 	free(text);
 	rt_trace_free(&printed);
 	rt_trace_free(&bt);
-	rhook_rmtree(ctf);
-	rhook_rmtree(dir);
+	tc_rmtree(ctf);
+	tc_rmtree(dir);
 }
 
 /*
@@ -219,8 +219,8 @@ static void test_export_reads_back(void **state)
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
-	rhook_rmtree(ctf);
-	rhook_rmtree(dir);
+	tc_rmtree(ctf);
+	tc_rmtree(dir);
 }
 
 /*
@@ -280,7 +280,7 @@ static uint64_t events_discarded(const char *dir)
 static void export_lossy(const char *mode)
 {
 	char dir[PATH_MAX], ctf[PATH_MAX + 8], env_mode[32], msg[256], *out, *err, *p;
-	struct rhook__found f = { 0 };
+	struct rdr_found f = { 0 };
 	uint64_t lost, warned = 0;
 
 	rt_tmpdir(dir, "export-lossy");
@@ -296,10 +296,10 @@ static void export_lossy(const char *mode)
 	free(out);
 	free(err);
 	export(dir, ctf);
-	assert_int_equal(rhook__scan_path(&f, ctf, msg, sizeof(msg)), 0);
+	assert_int_equal(rdr_scan_path(&f, ctf, msg, sizeof(msg)), 0);
 	assert_int_equal(f.num_ctf, 1);
 	assert_int_equal(events_discarded(f.ctf[0]), lost);
-	rhook__found_free(&f);
+	rdr_found_free(&f);
 	/* babeltrace2 reports each increase: the same count in all. */
 	assert_int_equal(rt_run((char *[]){ "babeltrace2", ctf, NULL }, NULL, &out, &err), 0);
 	for (p = strstr(err, "Tracer discarded "); p; p = strstr(p + 1, "Tracer discarded "))
@@ -307,7 +307,7 @@ static void export_lossy(const char *mode)
 	assert_int_equal(warned, lost);
 	free(out);
 	free(err);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 static void test_export_discard_mode(void **state)
@@ -367,8 +367,8 @@ static void test_export_safety(void **state)
 	free(out);
 	free(err);
 	assert_int_equal(rmdir(victim), 0); /* still empty */
-	rhook_rmtree(base);
-	rhook_rmtree(dir);
+	tc_rmtree(base);
+	tc_rmtree(dir);
 }
 
 int main(void)

@@ -27,7 +27,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rhook_rmtree(base);
+	tc_rmtree(base);
 	return 0;
 }
 

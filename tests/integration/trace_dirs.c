@@ -40,7 +40,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rhook_rmtree(root);
+	tc_rmtree(root);
 	return 0;
 }
 

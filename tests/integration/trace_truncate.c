@@ -34,8 +34,8 @@
 
 #include <rhook/trace.h>
 
+#include "reader/recfile.h"
 #include "reader_common.h"
-#include "recfile.h"
 
 extern char **environ;
 
@@ -72,7 +72,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rhook_rmtree(root);
+	tc_rmtree(root);
 	return 0;
 }
 
@@ -171,7 +171,7 @@ static void test_file_being_created(void **state)
 	copy_good(path, good_size);
 	snprintf(path, sizeof(path), "%s/b-starting.rhr", dir);
 	zero_file(path);
-	/* What the writer holds from the file's creation (src/recorder/format.h). */
+	/* What the writer holds from the file's creation (src/wire/recorder_format.h). */
 	fd = open(path, O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(fcntl(fd, F_OFD_SETLK, &lk), 0);
@@ -193,32 +193,32 @@ static void test_file_being_created(void **state)
 static void read_after_cut(off_t size)
 {
 	char path[PATH_MAX + 16], err[256];
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	uint64_t before = 0, after = 0;
 
 	snprintf(path, sizeof(path), "%s/cut.rhr", root);
 	copy_good(path, good_size);
 	memset(&proc, 0, sizeof(proc));
-	assert_int_equal(rhook__recfile_open(&f, path, &proc, err, sizeof(err)), 0);
+	assert_int_equal(rdr_recfile_open(&f, path, &proc, err, sizeof(err)), 0);
 	/* The whole file's worth of events, counted on a second decoder of an intact copy. */
 	{
-		struct rhook__rd_proc p2;
-		struct rhook__recfile g;
+		struct rdr_proc p2;
+		struct rdr_recfile g;
 
 		memset(&p2, 0, sizeof(p2));
-		assert_int_equal(rhook__recfile_open(&g, good, &p2, err, sizeof(err)), 0);
+		assert_int_equal(rdr_recfile_open(&g, good, &p2, err, sizeof(err)), 0);
 		for (uint32_t i = 0; i < g.num_streams; i++) {
-			struct rhook__rd_stream *s = rhook__recfile_stream(&g, i);
+			struct rdr_stream *s = rdr_recfile_stream(&g, i);
 
 			while (s->next(s))
 				before++;
 		}
-		rhook__recfile_close(&g);
+		rdr_recfile_close(&g);
 	}
 	truncate_to(path, size);
 	for (uint32_t i = 0; i < f.num_streams; i++) {
-		struct rhook__rd_stream *s = rhook__recfile_stream(&f, i);
+		struct rdr_stream *s = rdr_recfile_stream(&f, i);
 
 		while (s->next(s))
 			after++;
@@ -228,7 +228,7 @@ static void read_after_cut(off_t size)
 	assert_true(after < before);
 	/* Nothing is lost without being counted (a sub-buffer counts at least one). */
 	assert_true(after + proc.lost.damaged >= before);
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 	unlink(path);
 }
 

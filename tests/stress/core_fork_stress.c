@@ -418,7 +418,7 @@ static void test_fork_under_churn(void **state)
 	assert_int_equal(atomic_load(&child_hook.released), 1);
 	rhook_action_list_free(actions);
 	assert_int_equal(rhook_recorder_stop(), 0);
-	assert_int_equal(rhook_rmtree(dir), 0);
+	assert_int_equal(tc_rmtree(dir), 0);
 }
 
 int main(int argc, char **argv)

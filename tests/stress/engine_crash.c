@@ -44,62 +44,62 @@ extern char **environ;
 static const char *self;
 static unsigned rounds = 24;
 
-static void row_of(uint64_t seq, struct rhook_row *r, char key[16], char value[24])
+static void row_of(uint64_t seq, struct lsm_row *r, char key[16], char value[24])
 {
 	int kl = snprintf(key, 16, "k%02u", (unsigned)(seq % KEYS));
 	int vl = snprintf(value, 24, "v%" PRIu64, seq);
 
 	/* (key, ts) repeats every 3 * KEYS sequences: later rows overwrite earlier ones. */
-	*r = (struct rhook_row){ .ts = (int64_t)(seq / (3 * KEYS)), .key = (const uint8_t *)key,
+	*r = (struct lsm_row){ .ts = (int64_t)(seq / (3 * KEYS)), .key = (const uint8_t *)key,
 				 .key_len = (uint32_t)kl, .value = (const uint8_t *)value, .value_len = (uint32_t)vl };
 }
 
-static struct rhook_engine *engine_new(void)
+static struct lsm_engine *engine_new(void)
 {
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .workers = 1, .row_group_rows = 32,
+	struct lsm_engine_config cfg = { .size = sizeof(cfg), .workers = 1, .row_group_rows = 32,
 					   .sst_max_rows = 100, .checkpoint_interval = 5 };
-	struct rhook_engine *e;
+	struct lsm_engine *e;
 
-	assert_int_equal(rhook_engine_new(&cfg, &e), 0);
+	assert_int_equal(lsm_engine_new(&cfg, &e), 0);
 	return e;
 }
 
 /* The child: writes until killed.  Acknowledges "version flushed_sequence" on fd 3 after each commit. */
 static int child(const char *dir)
 {
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .workers = 1, .row_group_rows = 32,
+	struct lsm_engine_config cfg = { .size = sizeof(cfg), .workers = 1, .row_group_rows = 32,
 					   .sst_max_rows = 100, .checkpoint_interval = 5 };
-	struct rhook_region_op_result res;
-	struct rhook_region_manifest m;
-	struct rhook_engine *e;
-	struct rhook_region *r;
+	struct lsm_region_op_result res;
+	struct lsm_region_manifest m;
+	struct lsm_engine *e;
+	struct lsm_region *r;
 	uint64_t seq;
 
-	if (rhook_engine_new(&cfg, &e) || rhook_region_open(e, dir, RHOOK_ROLE_LEADER, &r) ||
-	    rhook_region_manifest(r, &m))
+	if (lsm_engine_new(&cfg, &e) || lsm_region_open(e, dir, LSM_ROLE_LEADER, &r) ||
+	    lsm_region_manifest(r, &m))
 		goto fail;
 	seq = m.committed_sequence;
-	rhook_region_manifest_clear(&m);
+	lsm_region_manifest_clear(&m);
 	for (unsigned n = 1;; n++) {
-		struct rhook_row rows[BATCH];
+		struct lsm_row rows[BATCH];
 		char keys[BATCH][16], values[BATCH][24];
 		char ack[64];
 		int len;
 
 		for (int i = 0; i < BATCH; i++)
 			row_of(seq + 1 + (uint64_t)i, &rows[i], keys[i], values[i]);
-		if (rhook_region_put(r, rows, BATCH, &seq) || rhook_region_flush(r, &res))
+		if (lsm_region_put(r, rows, BATCH, &seq) || lsm_region_flush(r, &res))
 			goto fail;
 		len = snprintf(ack, sizeof(ack), "%" PRIu64 " %" PRIu64 "\n", res.version, seq);
 		if (write(3, ack, (size_t)len) != len)
 			goto fail;
-		if (n % 3 == 0 && rhook_region_compact(r, NULL))
+		if (n % 3 == 0 && lsm_region_compact(r, NULL))
 			goto fail;
-		if (n % 7 == 0 && rhook_region_gc(r, NULL))
+		if (n % 7 == 0 && lsm_region_gc(r, NULL))
 			goto fail;
 	}
 fail:
-	fprintf(stderr, "engine_crash child: %s\n", rhook_engine_errmsg());
+	fprintf(stderr, "engine_crash child: %s\n", lsm_engine_errmsg());
 	return 1;
 }
 
@@ -123,14 +123,14 @@ static int want_cmp(const void *a, const void *b)
  * the newest sequence, and nothing else.  Sequence s is superseded when
  * s + KEYS <= @seq falls in the same ts block (same key, same ts).
  */
-static void check_rows(const struct rhook_row_set *got, uint64_t seq)
+static void check_rows(const struct lsm_row_set *got, uint64_t seq)
 {
 	struct want *w = calloc(seq ? seq : 1, sizeof(*w));
 	size_t n = 0;
 
 	assert_non_null(w);
 	for (uint64_t s = 1; s <= seq; s++) {
-		struct rhook_row r;
+		struct lsm_row r;
 		char value[24];
 
 		if (s + KEYS <= seq && (s + KEYS) / (3 * KEYS) == s / (3 * KEYS))
@@ -144,7 +144,7 @@ static void check_rows(const struct rhook_row_set *got, uint64_t seq)
 	if (got->num_rows != n)
 		fail_msg("%zu rows after reopen, want %zu (flushed sequence %" PRIu64 ")", got->num_rows, n, seq);
 	for (size_t i = 0; i < n; i++) {
-		const struct rhook_row *g = &got->rows[i];
+		const struct lsm_row *g = &got->rows[i];
 		char value[24];
 		int vl = snprintf(value, sizeof(value), "v%" PRIu64, w[i].seq);
 
@@ -157,7 +157,7 @@ static void check_rows(const struct rhook_row_set *got, uint64_t seq)
 }
 
 /* Every file the manifest references exists, with its index when it has one. */
-static void check_files(const char *dir, const struct rhook_region_manifest *m)
+static void check_files(const char *dir, const struct lsm_region_manifest *m)
 {
 	for (size_t i = 0; i < m->num_files; i++) {
 		char id[RHOOK_FILE_ID_STRLEN], path[PATH_MAX + 128];
@@ -177,8 +177,8 @@ static void test_crash_reopen(void **state)
 	uint64_t acked_version = 0, acked_seq = 0, commits = 0;
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	struct rhook_region_meta meta = { .region_id = rhook_region_id_make(9, 9), .schema_version = 1 };
-	struct rhook_engine *e;
-	struct rhook_region *r;
+	struct lsm_engine *e;
+	struct lsm_region *r;
 
 	(void)state;
 	fprintf(stderr, "engine_crash: %u rounds, seed %u\n", rounds, seed);
@@ -186,14 +186,14 @@ static void test_crash_reopen(void **state)
 	rt_tmpdir(root, "crash");
 	snprintf(dir, sizeof(dir), "%s/region", root);
 	e = engine_new();
-	assert_int_equal(rhook_region_create(e, dir, &meta, &r), 0);
-	rhook_region_close(r);
-	rhook_engine_free(e);
+	assert_int_equal(lsm_region_create(e, dir, &meta, &r), 0);
+	lsm_region_close(r);
+	lsm_engine_free(e);
 
 	for (unsigned round = 0; round < rounds; round++) {
 		posix_spawn_file_actions_t fa;
-		struct rhook_region_manifest m;
-		struct rhook_row_set rows;
+		struct lsm_region_manifest m;
+		struct lsm_row_set rows;
 		char buf[65536], *line, *save;
 		size_t len = 0;
 		ssize_t n;
@@ -229,29 +229,29 @@ static void test_crash_reopen(void **state)
 		}
 
 		e = engine_new();
-		if (rhook_region_open(e, dir, RHOOK_ROLE_LEADER, &r))
-			fail_msg("round %u: reopen after SIGKILL: %s", round, rhook_engine_errmsg());
-		assert_int_equal(rhook_region_manifest(r, &m), 0);
+		if (lsm_region_open(e, dir, LSM_ROLE_LEADER, &r))
+			fail_msg("round %u: reopen after SIGKILL: %s", round, lsm_engine_errmsg());
+		assert_int_equal(lsm_region_manifest(r, &m), 0);
 		assert_true(m.version >= acked_version);
 		assert_true(m.flushed_sequence >= acked_seq);
 		/* Rows beyond the acknowledgement are only there if a commit landed after it. */
 		assert_true(m.flushed_sequence == acked_seq || m.version > acked_version);
 		check_files(dir, &m);
-		if (rhook_region_scan(r, NULL, &rows))
-			fail_msg("round %u: scan: %s", round, rhook_engine_errmsg());
+		if (lsm_region_scan(r, NULL, &rows))
+			fail_msg("round %u: scan: %s", round, lsm_engine_errmsg());
 		check_rows(&rows, m.flushed_sequence);
 		acked_version = m.version;
 		acked_seq = m.flushed_sequence;
-		rhook_row_set_free(&rows);
-		rhook_region_manifest_clear(&m);
-		rhook_region_close(r);
-		rhook_engine_free(e);
+		lsm_row_set_free(&rows);
+		lsm_region_manifest_clear(&m);
+		lsm_region_close(r);
+		lsm_engine_free(e);
 	}
 	fprintf(stderr, "engine_crash: %" PRIu64 " acknowledged commits, %" PRIu64 " rows written, version %" PRIu64 "\n",
 		commits, acked_seq, acked_version);
 	/* The kills must not all have come before the first commit. */
 	assert_true(commits > 0);
-	rhook_rmtree(root);
+	tc_rmtree(root);
 }
 
 int main(int argc, char **argv)

@@ -50,10 +50,10 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "recorder_payload.h"
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 #define THREADS 2
 #define EVENTS_0 150u /* thread 0: more than one sub-buffer */
@@ -167,8 +167,8 @@ struct seen {
 static void verify(const char *dir, bool overwrite, const char *what)
 {
 	struct seen seen[THREADS];
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char path[PATH_MAX + 300], err[256];
 	uint64_t kept = 0, lost, attempted = 0, completed = 0;
 	int ret;
@@ -185,20 +185,20 @@ static void verify(const char *dir, bool overwrite, const char *what)
 			fail_msg("%s: no file, but %llu emits were attempted", what, (unsigned long long)attempted);
 		return;
 	}
-	ret = rhook__recfile_open(&f, path, &proc, err, sizeof(err));
+	ret = rdr_recfile_open(&f, path, &proc, err, sizeof(err));
 	if (ret == -ENODATA && !attempted)
 		return; /* killed while writing its header: nothing was attempted yet */
 	if (ret)
 		fail_msg("%s: %s: %s", what, path, err);
 	assert_false(f.live); /* the writer is dead: its lock is gone */
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct rhw_ev_flush_begin *e = st->ev.payload;
 			uint64_t t = e->region_id - 1;
 
-			if (st->ev.id != RHOOK__EV_flush_begin || t >= THREADS || e->bytes != recorder_mix(t, e->rows))
+			if (st->ev.id != RHW_EV_flush_begin || t >= THREADS || e->bytes != recorder_mix(t, e->rows))
 				fail_msg("%s: a torn or foreign record was decoded (event %u, region %llu, rows %llu)", what,
 					 st->ev.id, (unsigned long long)e->region_id, (unsigned long long)e->rows);
 			if (seen[t].n && e->rows != seen[t].last + 1)
@@ -251,7 +251,7 @@ static void verify(const char *dir, bool overwrite, const char *what)
 			fail_msg("%s: %llu older events are missing but only %llu are counted lost", what,
 				 (unsigned long long)missing, (unsigned long long)lost);
 	}
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 }
 
 /* Runs one child (census if @point is NULL) and returns how it ended. */
@@ -292,7 +292,7 @@ static void kill_every_step(bool overwrite)
 		fail_msg("%s: the census child failed (status %#x)", mode, status);
 	assert_false(sh->census_overflow);
 	verify(dir, overwrite, mode); /* and the run that was not killed is right too */
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 	num_points = sh->num_points;
 	memcpy(points, sh->points, sizeof(points));
 	/* The protocol's steps must all be there: a build without failpoints proves nothing. */
@@ -316,7 +316,7 @@ static void kill_every_step(bool overwrite)
 			if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
 				fail_msg("%s: the child was not killed there (status %#x)", what, status);
 			verify(dir, overwrite, what);
-			rhook_rmtree(dir);
+			tc_rmtree(dir);
 			kills++;
 		}
 	}

@@ -12,7 +12,7 @@
  *
  * In-process live reading: the same, with the reader a thread of the
  * writers' process decoding the writers' own mapping, so that
- * ThreadSanitizer sees both sides of the protocol (format.h): every
+ * ThreadSanitizer sees both sides of the protocol (recorder_format.h): every
  * word a live reader loads while a writer may store it must be an
  * atomic access ordered as the protocol says, or it reports a race.
  *
@@ -40,10 +40,10 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "recorder_payload.h"
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 #define MAX_THREADS 16
 
@@ -172,7 +172,7 @@ static void test_live_read(void **state)
 	assert_int_equal(rhook_recorder_stop(), 0);
 	/* Rings of 16 sub-buffers: over all rounds the reader gets to some of them. */
 	assert_true(printed > 0);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 /* The address and length of this process's mapping of @path (/proc/self/maps). */
@@ -213,20 +213,20 @@ static void *inproc_read(void *arg)
 	for (unsigned r = 0; r < x->reads && !x->failure[0]; r++) {
 		uint64_t last[MAX_THREADS] = { 0 };
 		bool seen[MAX_THREADS] = { false };
-		struct rhook__rd_proc proc;
-		struct rhook__recfile f;
+		struct rdr_proc proc;
+		struct rdr_recfile f;
 		char err[256];
 
 		memset(&proc, 0, sizeof(proc));
-		if (rhook__recfile_init(&f, x->map, x->len, true, &proc, err, sizeof(err))) {
+		if (rdr_recfile_init(&f, x->map, x->len, true, &proc, err, sizeof(err))) {
 			snprintf(x->failure, sizeof(x->failure), "read %u: %s", r, err);
 			break;
 		}
 		for (uint32_t i = 0; i < f.num_streams && !x->failure[0]; i++) {
-			struct rhook__rd_stream *st = rhook__recfile_stream(&f, i);
+			struct rdr_stream *st = rdr_recfile_stream(&f, i);
 
 			while (st->next(st)) {
-				const struct rhook__ev_flush_begin *e = st->ev.payload;
+				const struct rhw_ev_flush_begin *e = st->ev.payload;
 				uint64_t t = e->region_id - 1;
 
 				if (t >= threads || e->bytes != recorder_mix(t, e->rows) || (seen[t] && e->rows <= last[t])) {
@@ -242,7 +242,7 @@ static void *inproc_read(void *arg)
 			}
 		}
 		x->damaged += proc.lost.damaged;
-		rhook__recfile_close(&f);
+		rdr_recfile_close(&f);
 	}
 	return NULL;
 }
@@ -271,7 +271,7 @@ static void test_live_read_in_process(void **state)
 		fail_msg("%s", x.failure);
 	assert_int_equal(x.damaged, 0);
 	assert_true(x.events > 0);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 static void test_start_stop_churn(void **state)
@@ -300,20 +300,20 @@ static void test_start_stop_churn(void **state)
 	assert_true(n >= 0);
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX + 300], err[256];
-		struct rhook__rd_proc proc;
-		struct rhook__recfile f;
+		struct rdr_proc proc;
+		struct rdr_recfile f;
 
 		if (strstr(names[i]->d_name, ".rhr")) {
 			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
 			memset(&proc, 0, sizeof(proc));
-			if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+			if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 				fail_msg("%s: %s", path, err);
 			assert_int_equal(f.hdr.state, RHR_STATE_STOPPED);
 			for (uint32_t s = 0; s < f.num_streams; s++) {
-				struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+				struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 				while (st->next(st)) {
-					const struct rhook__ev_flush_begin *e = st->ev.payload;
+					const struct rhw_ev_flush_begin *e = st->ev.payload;
 
 					assert_true(e->region_id >= 1 && e->region_id <= threads);
 					assert_int_equal(e->bytes, recorder_mix(e->region_id - 1, e->rows));
@@ -322,14 +322,14 @@ static void test_start_stop_churn(void **state)
 			}
 			assert_int_equal(proc.lost.damaged, 0);
 			lost += proc.lost.discard + proc.lost.overwrite + proc.lost.no_buffer + proc.lost.nested;
-			rhook__recfile_close(&f);
+			rdr_recfile_close(&f);
 		}
 		free(names[i]);
 	}
 	free(names);
 	assert_true(kept > 0);
 	assert_true(kept + lost <= atomic_load(&emitted));
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(int argc, char **argv)

@@ -37,9 +37,9 @@
 #include <cmocka.h>
 
 #include "proc.h"
-#include "recorder/format.h"
 #include "recorder_payload.h"
 #include "rt.h"
+#include "wire/recorder_format.h"
 
 #define THREADS 2
 
@@ -210,7 +210,7 @@ static void test_dead_pid(void **state)
 	close(fd);
 	read_live(path);
 	stop_writer(dir, writer);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 static void test_pid_namespace(void **state)
@@ -226,7 +226,7 @@ static void test_pid_namespace(void **state)
 		fprintf(stderr, "recorder_pidns: pid_namespace skipped: needs root (unshare --pid)\n");
 		skip();
 	}
-	st = rhook_proc_run(probe, NULL, &probe_out, &probe_err);
+	st = tc_proc_run(probe, NULL, &probe_out, &probe_err);
 	if (st) {
 		fprintf(stderr, "recorder_pidns: pid_namespace skipped: unshare --pid --fork fails here (exit %d): %s\n",
 			st, probe_err ? probe_err : "");
@@ -254,7 +254,7 @@ static void test_pid_namespace(void **state)
 	}
 	read_live(path);
 	stop_writer(dir, writer);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(int argc, char **argv)

@@ -40,10 +40,10 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "recorder_payload.h"
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 #define MAX_THREADS 16
 #define SUBBUFS 4u
@@ -101,25 +101,25 @@ struct per_thread {
 static void verify(const char *dir, pid_t pid, bool overwrite, const uint64_t *done)
 {
 	struct per_thread pt[MAX_THREADS];
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char path[PATH_MAX + 64], err[256];
 	uint64_t kept = 0, completed = 0;
 
 	snprintf(path, sizeof(path), "%s/rhook-%ld-0.rhr", dir, (long)pid);
 	memset(&proc, 0, sizeof(proc));
 	memset(pt, 0, sizeof(pt));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	assert_int_equal(f.hdr.state, RHR_STATE_RECORDING); /* killed: never finished */
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct rhw_ev_flush_begin *e = st->ev.payload;
 			uint64_t t = e->region_id - 1;
 
-			assert_int_equal(st->ev.id, RHOOK__EV_flush_begin);
+			assert_int_equal(st->ev.id, RHW_EV_flush_begin);
 			assert_true(t < threads);
 			assert_int_equal(e->bytes, recorder_mix(t, e->rows));
 			if (pt[t].n)
@@ -146,7 +146,7 @@ static void verify(const char *dir, pid_t pid, bool overwrite, const uint64_t *d
 		assert_true(kept + proc.lost.discard >= completed);
 		assert_true(kept + proc.lost.discard <= completed + threads);
 	}
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 }
 
 static void test_sigkill(void **state)
@@ -184,7 +184,7 @@ static void test_sigkill(void **state)
 		for (unsigned t = 0; t < threads; t++)
 			done[t] = atomic_load_explicit(&sh->done[t], memory_order_acquire);
 		verify(dir, pid, round % 2, done);
-		rhook_rmtree(dir);
+		tc_rmtree(dir);
 	}
 }
 

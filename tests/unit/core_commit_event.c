@@ -118,7 +118,7 @@ static void test_hold_covers_emit_wait(void **state)
 	free(out);
 	rhook_action_list_free(h.actions);
 	rhook_manifest_ctx_free(h.ctx);
-	assert_int_equal(rhook_rmtree(dir), 0);
+	assert_int_equal(tc_rmtree(dir), 0);
 }
 
 int main(void)

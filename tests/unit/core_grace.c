@@ -196,7 +196,7 @@ static void test_under_manifest_mutex(void **state)
 	assert_int_equal(atomic_load(&y.released), 1);
 	assert_int_equal(atomic_load(&z.released), 1);
 	rhook_manifest_ctx_free(ctx);
-	assert_int_equal(rhook_rmtree(dir), 0);
+	assert_int_equal(tc_rmtree(dir), 0);
 }
 
 /*

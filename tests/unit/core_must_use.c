@@ -39,7 +39,7 @@ static int compile(const char *body, char **err)
 
 		st = rt_run(argv, NULL, NULL, err);
 	}
-	assert_int_equal(rhook_rmtree(dir), 0);
+	assert_int_equal(tc_rmtree(dir), 0);
 	return st;
 }
 

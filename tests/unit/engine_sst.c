@@ -27,7 +27,7 @@ struct fixture {
 	char dir[PATH_MAX];
 	int fd;
 	char keys[1000][16];
-	struct rhook_row rows[1000];
+	struct lsm_row rows[1000];
 };
 
 static int setup(void **state)
@@ -40,7 +40,7 @@ static int setup(void **state)
 	for (int i = 0; i < 1000; i++) {
 		int kl = snprintf(f->keys[i], sizeof(f->keys[i]), "key%03d", i / 10);
 
-		f->rows[i] = (struct rhook_row){ .ts = i % 10, .seq = (uint64_t)i + 1, .key = (const uint8_t *)f->keys[i],
+		f->rows[i] = (struct lsm_row){ .ts = i % 10, .seq = (uint64_t)i + 1, .key = (const uint8_t *)f->keys[i],
 						 .key_len = (uint32_t)kl, .value = (const uint8_t *)f->keys[i],
 						 .value_len = (uint32_t)kl };
 	}
@@ -53,7 +53,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	close(f->fd);
-	rhook_rmtree(f->dir);
+	tc_rmtree(f->dir);
 	free(f);
 	return 0;
 }
@@ -61,10 +61,10 @@ static int teardown(void **state)
 static void test_roundtrip(void **state)
 {
 	struct fixture *f = *state;
-	struct rhook__sst_summary w, r;
-	struct rhook_row_set set = { 0 };
+	struct lsm__sst_summary w, r;
+	struct lsm_row_set set = { 0 };
 
-	assert_int_equal(rhook__sst_write(NULL, f->fd, "a.sst", f->rows, 1000, 64, &w), 0);
+	assert_int_equal(lsm__sst_write(NULL, f->fd, "a.sst", f->rows, 1000, 64, &w), 0);
 	assert_int_equal(w.num_rows, 1000);
 	assert_int_equal(w.num_row_groups, 16);
 	assert_int_equal(w.num_series, 100);
@@ -72,7 +72,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(w.ts_max, 9);
 	assert_int_equal(w.min_seq, 1);
 	assert_int_equal(w.max_seq, 1000);
-	assert_int_equal(rhook__sst_read(NULL, f->fd, f->dir, "a.sst", false, 0, &set, &r), 0);
+	assert_int_equal(lsm__sst_read(NULL, f->fd, f->dir, "a.sst", false, 0, &set, &r), 0);
 	assert_int_equal(r.file_size, w.file_size);
 	assert_int_equal(r.num_series, 100);
 	assert_int_equal(r.max_row_group_size, w.max_row_group_size);
@@ -81,35 +81,35 @@ static void test_roundtrip(void **state)
 	assert_memory_equal(r.key_max, "key099", 6);
 	assert_int_equal(set.num_rows, 1000);
 	for (int i = 0; i < 1000; i++) {
-		assert_int_equal(rhook__row_cmp(&set.rows[i], &f->rows[i]), 0);
+		assert_int_equal(lsm__row_cmp(&set.rows[i], &f->rows[i]), 0);
 		assert_memory_equal(set.rows[i].value, f->rows[i].value, f->rows[i].value_len);
 	}
-	rhook_row_set_free(&set);
+	lsm_row_set_free(&set);
 	/* A file-level sequence (ingested file) replaces every row's. */
-	assert_int_equal(rhook__sst_read(NULL, f->fd, f->dir, "a.sst", true, 77, &set, NULL), 0);
+	assert_int_equal(lsm__sst_read(NULL, f->fd, f->dir, "a.sst", true, 77, &set, NULL), 0);
 	for (size_t i = 0; i < set.num_rows; i++)
 		assert_int_equal(set.rows[i].seq, 77);
-	rhook_row_set_free(&set);
+	lsm_row_set_free(&set);
 	/* Never over an existing file. */
-	assert_int_equal(rhook__sst_write(NULL, f->fd, "a.sst", f->rows, 1000, 64, &w), -EEXIST);
+	assert_int_equal(lsm__sst_write(NULL, f->fd, "a.sst", f->rows, 1000, 64, &w), -EEXIST);
 }
 
 /* Writes a.sst, damages it with @damage, and expects the reader to name @what. */
 static void expect_damage(struct fixture *f, void (*damage)(const char *path), const char *what)
 {
-	struct rhook__sst_summary w;
-	struct rhook_row_set set = { 0 };
+	struct lsm__sst_summary w;
+	struct lsm_row_set set = { 0 };
 	char path[PATH_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/a.sst", f->dir);
 	unlink(path);
-	assert_int_equal(rhook__sst_write(NULL, f->fd, "a.sst", f->rows, 1000, 64, &w), 0);
+	assert_int_equal(lsm__sst_write(NULL, f->fd, "a.sst", f->rows, 1000, 64, &w), 0);
 	damage(path);
-	assert_int_equal(rhook__sst_read(NULL, f->fd, f->dir, "a.sst", false, 0, &set, NULL), -EBADMSG);
-	if (!strstr(rhook_engine_errmsg(), what))
-		fail_msg("'%s' does not say '%s'", rhook_engine_errmsg(), what);
+	assert_int_equal(lsm__sst_read(NULL, f->fd, f->dir, "a.sst", false, 0, &set, NULL), -EBADMSG);
+	if (!strstr(lsm_engine_errmsg(), what))
+		fail_msg("'%s' does not say '%s'", lsm_engine_errmsg(), what);
 	assert_int_equal(set.num_rows, 0);
-	rhook_row_set_free(&set);
+	lsm_row_set_free(&set);
 }
 
 static void flip_footer(const char *path)
@@ -154,26 +154,26 @@ static void test_damage(void **state)
 static void test_write_fault_tears_file(void **state)
 {
 	struct fixture *f = *state;
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .workers = 1 };
-	struct rhook__sst_summary w;
-	struct rhook_row_set set = { 0 };
-	struct rhook_engine *e;
+	struct lsm_engine_config cfg = { .size = sizeof(cfg), .workers = 1 };
+	struct lsm__sst_summary w;
+	struct lsm_row_set set = { 0 };
+	struct lsm_engine *e;
 
-	assert_int_equal(rhook_engine_new(&cfg, &e), 0);
-	rhook_engine_set_fault(e, RHOOK_FAULT_SST_WRITE, -EIO, 3);
-	assert_int_equal(rhook__sst_write(e, f->fd, "t.sst", f->rows, 1000, 64, &w), -EIO);
+	assert_int_equal(lsm_engine_new(&cfg, &e), 0);
+	lsm_engine_set_fault(e, LSM_FAULT_SST_WRITE, -EIO, 3);
+	assert_int_equal(lsm__sst_write(e, f->fd, "t.sst", f->rows, 1000, 64, &w), -EIO);
 	/* What was left is recognised as torn. */
-	assert_int_equal(rhook__sst_read(NULL, f->fd, f->dir, "t.sst", false, 0, &set, NULL), -EBADMSG);
-	rhook_row_set_free(&set);
+	assert_int_equal(lsm__sst_read(NULL, f->fd, f->dir, "t.sst", false, 0, &set, NULL), -EBADMSG);
+	lsm_row_set_free(&set);
 	/* The failpoint fired once and disarmed. */
-	assert_int_equal(rhook__sst_write(e, f->fd, "u.sst", f->rows, 1000, 64, &w), 0);
-	rhook_engine_free(e);
+	assert_int_equal(lsm__sst_write(e, f->fd, "u.sst", f->rows, 1000, 64, &w), 0);
+	lsm_engine_free(e);
 }
 
 static void test_merge(void **state)
 {
-	struct rhook_row_set set = { 0 };
-	const struct rhook_row in[] = {
+	struct lsm_row_set set = { 0 };
+	const struct lsm_row in[] = {
 		{ .ts = 1, .seq = 5, .key = (const uint8_t *)"b", .key_len = 1, .value = (const uint8_t *)"old", .value_len = 3 },
 		{ .ts = 1, .seq = 9, .key = (const uint8_t *)"b", .key_len = 1, .value = (const uint8_t *)"new", .value_len = 3 },
 		{ .ts = 2, .seq = 3, .key = (const uint8_t *)"a", .key_len = 1, .value = (const uint8_t *)"x", .value_len = 1 },
@@ -183,8 +183,8 @@ static void test_merge(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
-		assert_int_equal(rhook__rows_push(&set, &in[i]), 0);
-	rhook__rows_merge(&set, 0);
+		assert_int_equal(lsm__rows_push(&set, &in[i]), 0);
+	lsm__rows_merge(&set, 0);
 	assert_int_equal(set.num_rows, 4);
 	assert_memory_equal(set.rows[0].key, "a", 1);
 	assert_int_equal(set.rows[0].ts, 0);
@@ -192,10 +192,10 @@ static void test_merge(void **state)
 	assert_int_equal(set.rows[2].key_len, 2);
 	assert_memory_equal(set.rows[3].value, "new", 3);
 	/* Truncated up to sequence 3: only what came later stays. */
-	rhook__rows_merge(&set, 3);
+	lsm__rows_merge(&set, 3);
 	assert_int_equal(set.num_rows, 1);
 	assert_int_equal(set.rows[0].seq, 9);
-	rhook_row_set_free(&set);
+	lsm_row_set_free(&set);
 }
 
 static void test_index(void **state)
@@ -204,29 +204,29 @@ static void test_index(void **state)
 	struct rhook_index_output out;
 	struct rhook_file_meta fm = { .file_id = rhook_file_id_generate(), .available_indexes = RHOOK_INDEX_BLOOM,
 				      .index_version = 1 };
-	char name[RHOOK__INDEX_NAME_MAX], path[PATH_MAX + RHOOK__INDEX_NAME_MAX];
+	char name[LSM__INDEX_NAME_MAX], path[PATH_MAX + LSM__INDEX_NAME_MAX];
 	unsigned misses = 0;
 
-	assert_int_equal(rhook__index_write(f->fd, &fm.file_id, 1, f->rows, 1000, 64, &out), 0);
+	assert_int_equal(lsm__index_write(f->fd, &fm.file_id, 1, f->rows, 1000, 64, &out), 0);
 	assert_true(out.bloom_size > 0 && out.inverted_size > 0);
 	assert_int_equal(out.version, 1);
 	for (int i = 0; i < 1000; i += 10)
-		assert_true(rhook__index_may_contain(f->fd, &fm, f->rows[i].key, f->rows[i].key_len));
+		assert_true(lsm__index_may_contain(f->fd, &fm, f->rows[i].key, f->rows[i].key_len));
 	for (int i = 0; i < 200; i++) {
 		char k[16];
 		int kl = snprintf(k, sizeof(k), "absent%d", i);
 
-		misses += !rhook__index_may_contain(f->fd, &fm, (const uint8_t *)k, (uint32_t)kl);
+		misses += !lsm__index_may_contain(f->fd, &fm, (const uint8_t *)k, (uint32_t)kl);
 	}
 	/* Ten bits per key: far more than half of the absent keys are ruled out. */
 	assert_true(misses > 150);
 	/* A damaged or missing index never hides a key. */
-	rhook__index_name(&fm.file_id, 1, name);
+	lsm__index_name(&fm.file_id, 1, name);
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
 	ert_flip(path, 50);
-	assert_true(rhook__index_may_contain(f->fd, &fm, (const uint8_t *)"absent1", 7));
+	assert_true(lsm__index_may_contain(f->fd, &fm, (const uint8_t *)"absent1", 7));
 	fm.index_version = 2;
-	assert_true(rhook__index_may_contain(f->fd, &fm, (const uint8_t *)"absent1", 7));
+	assert_true(lsm__index_may_contain(f->fd, &fm, (const uint8_t *)"absent1", 7));
 }
 
 int main(void)

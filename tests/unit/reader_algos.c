@@ -13,7 +13,7 @@
 
 #include "hist.h"
 #include "map.h"
-#include "merge.h"
+#include "reader/merge.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -39,16 +39,16 @@ static void test_hist(void **state)
 	enum { N = 50000 };
 	static const unsigned permille[] = { 1, 500, 900, 990, 999, 1000 };
 	uint64_t *v = malloc(N * sizeof(*v));
-	struct rhook__hist h;
+	struct rdr_hist h;
 
 	(void)state;
 	assert_non_null(v);
 	memset(&h, 0, sizeof(h));
-	assert_int_equal(rhook__hist_percentile(&h, 500), 0);
+	assert_int_equal(rdr_hist_percentile(&h, 500), 0);
 	for (int i = 0; i < N; i++) {
 		/* Log-uniform over 1 ns .. ~1 s, like latencies. */
 		v[i] = (next_rand() % 1000) << (next_rand() % 20);
-		assert_int_equal(rhook__hist_add(&h, v[i]), 0);
+		assert_int_equal(rdr_hist_add(&h, v[i]), 0);
 	}
 	qsort(v, N, sizeof(*v), cmp_u64);
 	assert_int_equal(h.count, N);
@@ -56,52 +56,52 @@ static void test_hist(void **state)
 	assert_int_equal(h.max, v[N - 1]);
 	for (size_t i = 0; i < sizeof(permille) / sizeof(permille[0]); i++) {
 		uint64_t rank = ((uint64_t)N * permille[i] + 999) / 1000;
-		uint64_t exact = v[rank - 1], got = rhook__hist_percentile(&h, permille[i]);
+		uint64_t exact = v[rank - 1], got = rdr_hist_percentile(&h, permille[i]);
 
 		assert_true(got >= exact);
 		assert_true(got - exact <= exact / 128);
 	}
-	rhook__hist_free(&h);
+	rdr_hist_free(&h);
 
 	/* Below 256 every value has its own bucket: exact. */
 	memset(&h, 0, sizeof(h));
 	for (uint64_t i = 1; i <= 200; i++)
-		rhook__hist_add(&h, i);
-	assert_int_equal(rhook__hist_percentile(&h, 500), 100);
-	assert_int_equal(rhook__hist_percentile(&h, 990), 198);
-	assert_int_equal(rhook__hist_percentile(&h, 1000), 200);
-	rhook__hist_free(&h);
+		rdr_hist_add(&h, i);
+	assert_int_equal(rdr_hist_percentile(&h, 500), 100);
+	assert_int_equal(rdr_hist_percentile(&h, 990), 198);
+	assert_int_equal(rdr_hist_percentile(&h, 1000), 200);
+	rdr_hist_free(&h);
 	free(v);
 }
 
 static void test_map(void **state)
 {
 	enum { N = 100000 };
-	struct rhook__map m;
+	struct rdr_map m;
 	size_t seen = 0;
 	bool created;
 
 	(void)state;
-	rhook__map_init(&m, sizeof(uint64_t));
-	assert_null(rhook__map_find(&m, 1, 2));
+	rdr_map_init(&m, sizeof(uint64_t));
+	assert_null(rdr_map_find(&m, 1, 2));
 	for (uint64_t i = 0; i < N; i++) {
-		uint64_t *v = rhook__map_insert(&m, i, i * 3, &created);
+		uint64_t *v = rdr_map_insert(&m, i, i * 3, &created);
 
 		assert_non_null(v);
 		assert_true(created);
 		assert_int_equal(*v, 0);
 		*v = i + 1;
 	}
-	assert_false(*(uint64_t *)rhook__map_insert(&m, 5, 15, &created) != 6 || created);
+	assert_false(*(uint64_t *)rdr_map_insert(&m, 5, 15, &created) != 6 || created);
 	for (uint64_t i = 0; i < N; i++) {
-		uint64_t *v = rhook__map_find(&m, i, i * 3);
+		uint64_t *v = rdr_map_find(&m, i, i * 3);
 
 		assert_non_null(v);
 		assert_int_equal(*v, i + 1);
-		assert_null(rhook__map_find(&m, i, i * 3 + 1));
+		assert_null(rdr_map_find(&m, i, i * 3 + 1));
 	}
 	for (size_t i = 0; i < m.cap; i++) {
-		uint64_t k0, k1, *v = rhook__map_slot(&m, i, &k0, &k1);
+		uint64_t k0, k1, *v = rdr_map_slot(&m, i, &k0, &k1);
 
 		if (v) {
 			assert_int_equal(k1, k0 * 3);
@@ -111,18 +111,18 @@ static void test_map(void **state)
 	}
 	assert_int_equal(seen, N);
 	assert_int_equal(m.count, N);
-	rhook__map_free(&m);
+	rdr_map_free(&m);
 }
 
 /* A stream over a fixed array of timestamps. */
 struct array_stream {
-	struct rhook__rd_stream s;
+	struct rdr_stream s;
 	const uint64_t *ts;
 	size_t n, next;
 	uint16_t tag;
 };
 
-static bool array_next(struct rhook__rd_stream *s)
+static bool array_next(struct rdr_stream *s)
 {
 	struct array_stream *a = (struct array_stream *)s;
 
@@ -143,24 +143,24 @@ static void test_merge(void **state)
 		{ .s.next = array_next, .ts = c, .n = 0, .tag = 2 },
 		{ .s.next = array_next, .ts = c, .n = 1, .tag = 3 },
 	};
-	struct rhook__rd_stream *streams[4] = { &st[0].s, &st[1].s, &st[2].s, &st[3].s };
+	struct rdr_stream *streams[4] = { &st[0].s, &st[1].s, &st[2].s, &st[3].s };
 	static const uint64_t want_ts[] = { 0, 1, 2, 4, 4, 4, 9, 10 };
 	static const uint16_t want_tag[] = { 3, 0, 1, 0, 0, 1, 0, 1 };
-	const struct rhook__rd_event *ev;
-	struct rhook__merge m;
+	const struct rdr_event *ev;
+	struct rdr_merge m;
 	size_t i = 0;
 
 	(void)state;
-	assert_int_equal(rhook__merge_init(&m, streams, 4), 0);
-	while ((ev = rhook__merge_next(&m))) {
+	assert_int_equal(rdr_merge_init(&m, streams, 4), 0);
+	while ((ev = rdr_merge_next(&m))) {
 		assert_true(i < 8);
 		assert_int_equal(ev->ts, want_ts[i]);
 		assert_int_equal(ev->id, want_tag[i]);
 		i++;
 	}
 	assert_int_equal(i, 8);
-	assert_null(rhook__merge_next(&m));
-	rhook__merge_free(&m);
+	assert_null(rdr_merge_next(&m));
+	rdr_merge_free(&m);
 }
 
 int main(void)

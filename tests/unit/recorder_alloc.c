@@ -285,7 +285,7 @@ static void test_no_alloc(void **state)
 	assert_true(off > 0);
 	/* The recorder adds nothing to what the manifest update itself allocates. */
 	assert_int_equal(on, off);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 /* The interposer sees the library's allocations: the counts above could differ from zero. */

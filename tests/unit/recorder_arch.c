@@ -1,10 +1,10 @@
 /*
  * recorder_arch.c - the recorder's file format and shared-memory
  * protocol are those of x86-64: built for anything else, the build stops
- * with a message saying so (src/recorder/format.h), for the writer and
+ * with a message saying so (src/wire/recorder_format.h), for the writer and
  * the reader alike.
  *
- * Compiles a file that includes format.h with the build's compiler, as
+ * Compiles a file that includes recorder_format.h with the build's compiler, as
  * if for another architecture (__x86_64__ undefined) and for a
  * big-endian one, and as itself (the control).
  */
@@ -34,14 +34,14 @@ static int setup(void **state)
 	f = fopen(source, "w");
 	if (!f)
 		return -1;
-	fputs("#include \"recorder/format.h\"\nint rhook_arch_probe;\n", f);
+	fputs("#include \"wire/recorder_format.h\"\nint rhook_arch_probe;\n", f);
 	return fclose(f);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 	return 0;
 }
 
@@ -54,7 +54,7 @@ static int compile(const char *f1, const char *f2, const char *f3, char **err)
 	int st;
 
 	snprintf(inc, sizeof(inc), "-I%s/src", getenv("RHOOK_SOURCE_DIR"));
-	st = rhook_proc_run(argv, NULL, &out, err);
+	st = tc_proc_run(argv, NULL, &out, err);
 	free(out);
 	return st;
 }

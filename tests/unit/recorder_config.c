@@ -111,7 +111,7 @@ static void test_env_program(void **state)
 	free(argv[0]);
 	free(out);
 	free(err);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 /* A configuration of a newer rhook: this one's fields, then more. */
@@ -155,7 +155,7 @@ static void test_api(void **state)
 	n.future_field = 0;
 	assert_int_equal(rhook_recorder_start(&n.known), 0);
 	assert_int_equal(rhook_recorder_stop(), 0);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(void)

@@ -25,9 +25,9 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 struct file_events {
 	uint64_t pid;
@@ -41,31 +41,31 @@ struct file_events {
 /* Decodes the recorder file @name of @dir (every stream, in stream order). */
 static void read_file(const char *dir, const char *name, struct file_events *out)
 {
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char path[PATH_MAX], err[256];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	memset(&proc, 0, sizeof(proc));
 	memset(out, 0, sizeof(*out));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	out->pid = proc.pid;
 	out->state = f.hdr.state;
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct rhw_ev_flush_begin *e = st->ev.payload;
 
 			assert_true(out->n < 64);
-			assert_int_equal(st->ev.id, RHOOK__EV_flush_begin);
+			assert_int_equal(st->ev.id, RHW_EV_flush_begin);
 			out->region[out->n] = e->region_id;
 			out->rows[out->n] = e->rows;
 			out->tid[out->n++] = st->ev.tid;
 		}
 	}
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 }
 
 static void test_fork(void **state)
@@ -117,7 +117,7 @@ static void test_fork(void **state)
 		assert_int_equal(child.rows[i], i);
 		assert_int_equal(child.tid[i], (uint32_t)pid);
 	}
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 /* The names of the recorder files in @dir into @names; their count. */
@@ -231,7 +231,7 @@ static void test_fork_without_events(void **state)
 	assert_int_equal(ev.state, RHR_STATE_STOPPED);
 	for (unsigned i = 0; i < 5; i++)
 		assert_int_equal(ev.rows[i], i);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 struct exiting {
@@ -285,7 +285,7 @@ static void test_exited_threads(void **state)
 	}
 	for (unsigned t = 0; t < 6; t++)
 		assert_int_equal(per_thread[t], 5);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(void)

@@ -16,20 +16,20 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 #define SUBBUF 4096u
 #define WRITTEN 1000u
 /* flush_begin: 16-byte record header and a 24-byte payload. */
-#define RECORD (16u + (unsigned)sizeof(struct rhook__ev_flush_begin))
+#define RECORD (16u + (unsigned)sizeof(struct rhw_ev_flush_begin))
 #define PER_SUBBUF ((SUBBUF - RHR_SBHDR_SIZE) / RECORD)
 
 struct decoded {
 	uint64_t rows[WRITTEN];
 	unsigned n;
-	struct rhook__rd_lost lost;
+	struct rdr_lost lost;
 };
 
 /* Records @count flush_begin events (rows 0..count-1) and reads them back. */
@@ -38,8 +38,8 @@ static void record(enum rhook_recorder_mode mode, unsigned subbufs, struct decod
 	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = SUBBUF * subbufs, .num_buffers = 1,
 					     .num_subbuffers = subbufs, .mode = mode,
 					     .clock = RHOOK_RECORDER_CLOCK_MONOTONIC };
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char dir[PATH_MAX], path[PATH_MAX], err[256];
 
 	rt_tmpdir(dir, "loss");
@@ -52,19 +52,19 @@ static void record(enum rhook_recorder_mode mode, unsigned subbufs, struct decod
 
 	memset(&proc, 0, sizeof(proc));
 	memset(out, 0, sizeof(*out));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			assert_int_equal(st->ev.id, RHOOK__EV_flush_begin);
-			out->rows[out->n++] = ((const struct rhook__ev_flush_begin *)st->ev.payload)->rows;
+			assert_int_equal(st->ev.id, RHW_EV_flush_begin);
+			out->rows[out->n++] = ((const struct rhw_ev_flush_begin *)st->ev.payload)->rows;
 		}
 	}
 	out->lost = proc.lost;
-	rhook__recfile_close(&f);
-	rhook_rmtree(dir);
+	rdr_recfile_close(&f);
+	tc_rmtree(dir);
 }
 
 static void test_discard(void **state)
@@ -120,8 +120,8 @@ static void test_no_buffer(void **state)
 {
 	struct rhook_recorder_config cfg = { .size = sizeof(cfg), .buffer_size = 2 * SUBBUF, .num_buffers = 1,
 					     .mode = RHOOK_RECORDER_DISCARD, .num_subbuffers = 2 };
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char dir[PATH_MAX], path[PATH_MAX], err[256];
 	pthread_t t;
 	unsigned n = 0;
@@ -144,14 +144,14 @@ static void test_no_buffer(void **state)
 	pthread_barrier_destroy(&barrier);
 
 	memset(&proc, 0, sizeof(proc));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	assert_int_equal(proc.lost.no_buffer, 50);
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct rhw_ev_flush_begin *e = st->ev.payload;
 
 			/* The owner's event, then the main thread's after the takeover. */
 			assert_int_equal(e->region_id, n ? 1 : 2);
@@ -160,8 +160,8 @@ static void test_no_buffer(void **state)
 		}
 	}
 	assert_int_equal(n, 2);
-	rhook__recfile_close(&f);
-	rhook_rmtree(dir);
+	rdr_recfile_close(&f);
+	tc_rmtree(dir);
 }
 
 int main(void)

@@ -25,10 +25,10 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
+#include "reader/schema.h"
 #include "recorder_stubs.h"
 #include "rt.h"
-#include "schema.h"
 
 #define THREADS 4
 #define ITERS 300
@@ -124,12 +124,12 @@ static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], 
 	*num_ids = 0;
 	switch (k) {
 	case 0:
-		*(struct rhook__ev_flush_begin *)buf = (struct rhook__ev_flush_begin){ region, i, i * 7u };
-		return RHOOK__EV_flush_begin;
+		*(struct rhw_ev_flush_begin *)buf = (struct rhw_ev_flush_begin){ region, i, i * 7u };
+		return RHW_EV_flush_begin;
 	case 1:
 	case 2: {
 		struct rhook_file_meta fm = file_of(t, i, k - 1);
-		struct rhook__ev_sst_file_written *e = buf;
+		struct rhw_ev_sst_file_written *e = buf;
 
 		e->region_id = region;
 		memcpy(e->file_id, fm.file_id.bytes, 16);
@@ -142,18 +142,18 @@ static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], 
 		e->level = fm.level;
 		e->time_unit = RHOOK_TIME_UNIT_MICROSECOND;
 		e->origin = RHOOK_ORIGIN_FLUSH;
-		return RHOOK__EV_sst_file_written;
+		return RHW_EV_sst_file_written;
 	}
 	case 3: {
-		struct rhook__ev_manifest_commit *e = buf;
+		struct rhw_ev_manifest_commit *e = buf;
 
 		e->region_id = region;
 		e->version = i + 1;
 		e->cause = (uint8_t)(i % RHOOK_CAUSE_COUNT);
-		return RHOOK__EV_manifest_commit;
+		return RHW_EV_manifest_commit;
 	}
 	case 4: {
-		struct rhook__ev_manifest_updated *e = buf;
+		struct rhw_ev_manifest_updated *e = buf;
 
 		e->region_id = region;
 		e->version = i + 1;
@@ -168,23 +168,23 @@ static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], 
 		memcpy(ids[1], file_id_of(t, i, 1).bytes, 16);
 		memcpy(ids[2], file_id_of(t, i, 9).bytes, 16);
 		*num_ids = 2 + i % 2;
-		return RHOOK__EV_manifest_updated;
+		return RHW_EV_manifest_updated;
 	}
 	case 5:
-		*(struct rhook__ev_flush_end *)buf =
-			(struct rhook__ev_flush_end){ region, i, i * 7u, 0, 2, -(int)(i % 2) };
-		return RHOOK__EV_flush_end;
+		*(struct rhw_ev_flush_end *)buf =
+			(struct rhw_ev_flush_end){ region, i, i * 7u, 0, 2, -(int)(i % 2) };
+		return RHW_EV_flush_end;
 	case 6: {
-		struct rhook__ev_compaction_begin *e = buf;
+		struct rhw_ev_compaction_begin *e = buf;
 
 		e->region_id = region;
 		e->bytes_in = i * 3u;
 		e->input_files = i;
 		e->mode = (uint8_t)(i % 2);
-		return RHOOK__EV_compaction_begin;
+		return RHW_EV_compaction_begin;
 	}
 	default: {
-		struct rhook__ev_compaction_end *e = buf;
+		struct rhw_ev_compaction_end *e = buf;
 
 		e->region_id = region;
 		e->bytes_in = i * 3u;
@@ -192,28 +192,28 @@ static unsigned expected(unsigned t, unsigned n, void *buf, uint8_t ids[3][16], 
 		e->input_files = i;
 		e->output_files = 1;
 		e->mode = (uint8_t)(i % 2);
-		return RHOOK__EV_compaction_end;
+		return RHW_EV_compaction_end;
 	}
 	}
 }
 
 /* Compares every field of @got with the expected payload; measured times excepted. */
-static void compare(const struct rhook__rd_event *got, unsigned id, const void *want, uint8_t ids[3][16],
+static void compare(const struct rdr_event *got, unsigned id, const void *want, uint8_t ids[3][16],
 		    unsigned num_ids)
 {
-	const struct rhook__event_desc *d = rhook__schema_event(id);
+	const struct rdr_event_desc *d = rdr_schema_event(id);
 
 	assert_int_equal(got->id, id);
 	for (uint32_t f = 0; f < d->num_fields; f++) {
-		const struct rhook__field *fd = &d->fields[f];
+		const struct rdr_field *fd = &d->fields[f];
 
-		if (id == RHOOK__EV_manifest_commit && strstr(fd->name, "_ns"))
+		if (id == RHW_EV_manifest_commit && strstr(fd->name, "_ns"))
 			continue;
-		if (fd->kind == RHOOK__FK_UUID)
+		if (fd->kind == RDR_FK_UUID)
 			assert_memory_equal((const uint8_t *)got->payload + fd->offset,
 					    (const uint8_t *)want + fd->offset, 16);
 		else
-			assert_int_equal(rhook__field_u64(fd, got->payload), rhook__field_u64(fd, want));
+			assert_int_equal(rdr_field_u64(fd, got->payload), rdr_field_u64(fd, want));
 	}
 	assert_int_equal(got->num_ids, num_ids);
 	assert_int_equal(got->list_len[0], d->num_lists ? 2 : 0);
@@ -235,8 +235,8 @@ static void roundtrip(enum rhook_recorder_clock clock, size_t buffer_size, unsig
 					     .num_buffers = THREADS + 2, .num_subbuffers = num_subbuffers,
 					     .mode = RHOOK_RECORDER_DISCARD, .clock = clock };
 	struct worker w[THREADS];
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char dir[PATH_MAX], path[PATH_MAX], err[256];
 	unsigned seen[THREADS] = { 0 };
 	uint64_t t0, t1;
@@ -246,7 +246,7 @@ static void roundtrip(enum rhook_recorder_clock clock, size_t buffer_size, unsig
 	cfg.dir = dir;
 	ret = rhook_recorder_start(&cfg);
 	if (ret == -ENOTSUP) {
-		rhook_rmtree(dir);
+		tc_rmtree(dir);
 		skip(); /* no invariant TSC on this machine: only the monotonic run applies */
 	}
 	assert_int_equal(ret, 0);
@@ -264,14 +264,14 @@ static void roundtrip(enum rhook_recorder_clock clock, size_t buffer_size, unsig
 	assert_int_equal(rhook_recorder_stop(), 0);
 
 	memset(&proc, 0, sizeof(proc));
-	ret = rhook__recfile_open(&f, path, &proc, err, sizeof(err));
+	ret = rdr_recfile_open(&f, path, &proc, err, sizeof(err));
 	if (ret)
 		fail_msg("%s: %s", path, err);
 	assert_int_equal(f.hdr.state, RHR_STATE_STOPPED);
 	assert_int_equal(f.hdr.clock, clock == RHOOK_RECORDER_CLOCK_TSC ? RHR_CLOCK_TSC : RHR_CLOCK_MONOTONIC);
 	assert_int_equal(proc.pid, (uint64_t)getpid());
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 		uint64_t last = 0;
 		unsigned t = THREADS;
 
@@ -299,8 +299,8 @@ static void roundtrip(enum rhook_recorder_clock clock, size_t buffer_size, unsig
 	assert_int_equal(proc.lost.discard + proc.lost.overwrite + proc.lost.no_buffer + proc.lost.nested +
 				 proc.lost.damaged,
 			 0);
-	rhook__recfile_close(&f);
-	rhook_rmtree(dir);
+	rdr_recfile_close(&f);
+	tc_rmtree(dir);
 }
 
 static void test_monotonic(void **state)

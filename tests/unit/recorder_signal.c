@@ -35,9 +35,9 @@
 
 #include <rhook/trace.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "rt.h"
-#include "trace/events.h"
+#include "wire/events.h"
 
 /* Default visibility: the build hides symbols, and these must interpose for librhook. */
 #define INTERPOSE __attribute__((visibility("default"), no_sanitize("thread")))
@@ -164,27 +164,27 @@ static void on_signal(int sig)
 /* Rows of the flush_begin events of @region in the one file of @dir written by @pid. */
 static unsigned events_of(const char *dir, pid_t pid, uint64_t region, uint64_t *rows, unsigned max)
 {
-	struct rhook__rd_proc proc;
-	struct rhook__recfile f;
+	struct rdr_proc proc;
+	struct rdr_recfile f;
 	char path[PATH_MAX + 64], err[256];
 	unsigned n = 0;
 
 	snprintf(path, sizeof(path), "%s/rhook-%ld-0.rhr", dir, (long)pid);
 	memset(&proc, 0, sizeof(proc));
-	if (rhook__recfile_open(&f, path, &proc, err, sizeof(err)))
+	if (rdr_recfile_open(&f, path, &proc, err, sizeof(err)))
 		fail_msg("%s: %s", path, err);
 	for (uint32_t s = 0; s < f.num_streams; s++) {
-		struct rhook__rd_stream *st = rhook__recfile_stream(&f, s);
+		struct rdr_stream *st = rdr_recfile_stream(&f, s);
 
 		while (st->next(st)) {
-			const struct rhook__ev_flush_begin *e = st->ev.payload;
+			const struct rhw_ev_flush_begin *e = st->ev.payload;
 
-			if (st->ev.id == RHOOK__EV_flush_begin && e->region_id == region && n < max)
+			if (st->ev.id == RHW_EV_flush_begin && e->region_id == region && n < max)
 				rows[n++] = e->rows;
 		}
 	}
 	assert_int_equal(proc.lost.damaged + proc.lost.no_buffer + proc.lost.nested, 0);
-	rhook__recfile_close(&f);
+	rdr_recfile_close(&f);
 	return n;
 }
 
@@ -225,7 +225,7 @@ static void test_thread_first_event(void **state)
 	assert_int_equal(events_of(dir, getpid(), 70, rows, 8), 2);
 	assert_int_equal(rows[0], 1);
 	assert_int_equal(rows[1], 2);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 static void test_child_first_event(void **state)
@@ -258,7 +258,7 @@ static void test_child_first_event(void **state)
 	assert_int_equal(events_of(dir, pid, 81, rows, 8), 2);
 	assert_int_equal(rows[0], 1);
 	assert_int_equal(rows[1], 2);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 int main(void)

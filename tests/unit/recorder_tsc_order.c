@@ -73,7 +73,7 @@ static void test_ordered_tsc_reads(void **state)
 
 	(void)state;
 	snprintf(lib, sizeof(lib), "%s/librhook.so", getenv("RHOOK_LIB_DIR"));
-	if (rhook_proc_run(argv, NULL, &out, &err))
+	if (tc_proc_run(argv, NULL, &out, &err))
 		fail_msg("objdump -d %s failed:\n%s", lib, err);
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		int f = function_of(line);

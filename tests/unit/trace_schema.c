@@ -1,6 +1,6 @@
 /*
  * trace_schema.c - the consumers generated from the event schema
- * (src/trace/events.h) agree with it, event for event and field for
+ * (src/wire/events.h) agree with it, event for event and field for
  * field: the LTTng-UST provider librhook-lttng.so (its probe descriptor,
  * as liblttng-ust receives it) and rhook-read's descriptors (schema.c);
  * and rhook-read's CTF export (ctfout.c, lttshape.c), which names no
@@ -31,10 +31,10 @@
 
 #include <lttng/ust-events.h>
 
-#include "ctfout.h"
-#include "out.h"
+#include "reader/ctfout.h"
+#include "reader/out.h"
+#include "reader/schema.h"
 #include "rt.h"
-#include "schema.h"
 
 static const struct lttng_ust_probe_desc *provider;
 
@@ -76,14 +76,14 @@ static void expect_integer(const char *ev, const char *field, const struct lttng
 			 t->type == lttng_ust_type_integer ? i->signedness : 0, bits, is_signed ? "signed" : "unsigned");
 }
 
-static void expect_enum(const char *ev, const struct rhook__field *f, const struct lttng_ust_type_common *t)
+static void expect_enum(const char *ev, const struct rdr_field *f, const struct lttng_ust_type_common *t)
 {
 	const struct lttng_ust_type_enum *e = (const struct lttng_ust_type_enum *)t;
 	char name[64];
 
 	if (t->type != lttng_ust_type_enum)
 		fail_msg("rhook:%s.%s: LTTng type %d, want an enumeration", ev, f->name, (int)t->type);
-	expect_integer(ev, f->name, e->container_type, 8 * rhook__fkind_size(f->kind), false);
+	expect_integer(ev, f->name, e->container_type, 8 * rdr_fkind_size(f->kind), false);
 	snprintf(name, sizeof(name), "rhook_%s", f->labels->name);
 	assert_string_equal(e->desc->name, name);
 	assert_int_equal(e->desc->nr_entries, f->labels->count);
@@ -92,29 +92,29 @@ static void expect_enum(const char *ev, const struct rhook__field *f, const stru
 
 		assert_int_equal(x->start.value, v);
 		assert_int_equal(x->end.value, v);
-		assert_string_equal(x->string, rhook__label(f->labels, v));
+		assert_string_equal(x->string, rdr_label(f->labels, v));
 	}
 }
 
-static void expect_field(const char *ev, const struct rhook__field *f, const struct lttng_ust_event_field *lf)
+static void expect_field(const char *ev, const struct rdr_field *f, const struct lttng_ust_event_field *lf)
 {
 	const struct lttng_ust_type_array *a = (const struct lttng_ust_type_array *)lf->type;
 
 	if (strcmp(lf->name, f->name))
 		fail_msg("rhook:%s: LTTng field %s where the schema has %s", ev, lf->name, f->name);
 	switch (f->kind) {
-	case RHOOK__FK_U8:
-	case RHOOK__FK_U32:
-	case RHOOK__FK_I32:
-	case RHOOK__FK_U64:
-	case RHOOK__FK_I64:
-		expect_integer(ev, f->name, lf->type, 8 * rhook__fkind_size(f->kind), rhook__fkind_signed(f->kind));
+	case RDR_FK_U8:
+	case RDR_FK_U32:
+	case RDR_FK_I32:
+	case RDR_FK_U64:
+	case RDR_FK_I64:
+		expect_integer(ev, f->name, lf->type, 8 * rdr_fkind_size(f->kind), rdr_fkind_signed(f->kind));
 		break;
-	case RHOOK__FK_E8:
-	case RHOOK__FK_E32:
+	case RDR_FK_E8:
+	case RDR_FK_E32:
 		expect_enum(ev, f, lf->type);
 		break;
-	case RHOOK__FK_UUID:
+	case RDR_FK_UUID:
 		/* A UUID is recorded as its 36 characters of text. */
 		if (lf->type->type != lttng_ust_type_array || a->length != 36 ||
 		    a->encoding != lttng_ust_string_encoding_UTF8)
@@ -132,10 +132,10 @@ static void test_provider_is_the_schema(void **state)
 	(void)state;
 	assert_non_null(provider);
 	assert_string_equal(provider->provider_name, "rhook");
-	assert_int_equal(provider->nr_events, RHOOK__EV_MAX_ID);
+	assert_int_equal(provider->nr_events, RHW_EV_MAX_ID);
 #define CHECK_EVENT(num, ev, FIELDS)                                                                 \
 	{                                                                                              \
-		const struct rhook__event_desc *d = rhook__schema_event(num);                          \
+		const struct rdr_event_desc *d = rdr_schema_event(num);                          \
 		const struct lttng_ust_event_desc *e = provider_event(#ev);                          \
 		if (!e)                                                                                \
 			fail_msg("the LTTng provider has no event rhook:%s", #ev);                   \
@@ -151,9 +151,9 @@ static void test_provider_is_the_schema(void **state)
 		}                                                                                      \
 		events++;                                                                              \
 	}
-	RHOOK__EVENTS(CHECK_EVENT)
+	RHW_EVENTS(CHECK_EVENT)
 #undef CHECK_EVENT
-	assert_int_equal(events, RHOOK__EV_MAX_ID);
+	assert_int_equal(events, RHW_EV_MAX_ID);
 }
 
 /* The reader's descriptors hold every field of the table, padding aside, at its offset. */
@@ -164,12 +164,12 @@ static void test_reader_is_the_schema(void **state)
 #define COUNT_LIST(kind, name, arg) +(strcmp(#kind, "IDS") == 0)
 #define CHECK_EVENT(num, ev, FIELDS)                                                         \
 	{                                                                                      \
-		const struct rhook__event_desc *d = rhook__schema_event(num);                  \
-		assert_int_equal(d->payload_size, sizeof(struct rhook__ev_##ev));            \
+		const struct rdr_event_desc *d = rdr_schema_event(num);                  \
+		assert_int_equal(d->payload_size, sizeof(struct rhw_ev_##ev));            \
 		assert_int_equal(d->num_fields, 0 FIELDS(COUNT_FIELD));                        \
 		assert_int_equal(d->num_lists, 0 FIELDS(COUNT_LIST));                          \
 	}
-	RHOOK__EVENTS(CHECK_EVENT)
+	RHW_EVENTS(CHECK_EVENT)
 #undef CHECK_EVENT
 }
 
@@ -189,9 +189,9 @@ static void list_id(uint8_t out[16], unsigned id, uint32_t list, unsigned k)
 static void test_export_lists(void **state)
 {
 	char dir[PATH_MAX], out_dir[PATH_MAX + 8], err[512], *argv[] = { "babeltrace2", out_dir, NULL }, *out;
-	struct rhook__rd_proc proc, *procs[] = { &proc };
-	struct rhook__rd_stream stream;
-	struct rhook__ctfout *x;
+	struct rdr_proc proc, *procs[] = { &proc };
+	struct rdr_stream stream;
+	struct rdr_ctfout *x;
 	size_t traces;
 	unsigned events = 0;
 
@@ -203,17 +203,17 @@ static void test_export_lists(void **state)
 	snprintf(proc.host, sizeof(proc.host), "host");
 	snprintf(proc.comm, sizeof(proc.comm), "schema");
 	proc.pid = 1;
-	assert_int_equal(rhook__ctfout_open(&x, out_dir, false, err, sizeof(err)), 0);
-	for (unsigned id = 1; id <= RHOOK__EV_MAX_ID; id++) {
-		const struct rhook__event_desc *d = rhook__schema_event(id);
-		uint8_t ids[RHOOK__EV_MAX_LISTS * RHOOK__EV_MAX_LISTS * 16];
-		union rhook__ev_any payload;
+	assert_int_equal(rdr_ctfout_open(&x, out_dir, false, err, sizeof(err)), 0);
+	for (unsigned id = 1; id <= RHW_EV_MAX_ID; id++) {
+		const struct rdr_event_desc *d = rdr_schema_event(id);
+		uint8_t ids[RHW_EV_MAX_LISTS * RHW_EV_MAX_LISTS * 16];
+		union rhw_ev_any payload;
 		uint16_t n = 0;
 
 		if (!d || !d->num_lists)
 			continue;
 		memset(&payload, 0, sizeof(payload));
-		stream.ev = (struct rhook__rd_event){ .mono = 1000 * id, .proc = &proc, .payload = &payload, .ids = ids,
+		stream.ev = (struct rdr_event){ .mono = 1000 * id, .proc = &proc, .payload = &payload, .ids = ids,
 						      .id = (uint16_t)id };
 		for (uint32_t k = 0; k < d->num_lists; k++) {
 			uint32_t count = k + 1;
@@ -224,20 +224,20 @@ static void test_export_lists(void **state)
 			stream.ev.list_len[k] = (uint16_t)count;
 		}
 		stream.ev.num_ids = n;
-		if (rhook__ctfout_add(x, &stream.ev, err, sizeof(err)))
+		if (rdr_ctfout_add(x, &stream.ev, err, sizeof(err)))
 			fail_msg("export of rhook:%s: %s", d->name, err);
 		events++;
 	}
 	assert_true(events > 0);
-	assert_int_equal(rhook__ctfout_close(x, procs, 1, &traces, err, sizeof(err)), 0);
+	assert_int_equal(rdr_ctfout_close(x, procs, 1, &traces, err, sizeof(err)), 0);
 	assert_int_equal(traces, 1);
 	if (rt_run(argv, NULL, &out, NULL))
 		fail_msg("babeltrace2 cannot read the export of every event with lists");
-	for (unsigned id = 1; id <= RHOOK__EV_MAX_ID; id++) {
-		const struct rhook__event_desc *d = rhook__schema_event(id);
+	for (unsigned id = 1; id <= RHW_EV_MAX_ID; id++) {
+		const struct rdr_event_desc *d = rdr_schema_event(id);
 
 		for (uint32_t k = 0; d && k < d->num_lists; k++) {
-			char want[RHOOK__EV_MAX_LISTS * 37 + 80], *p = want;
+			char want[RHW_EV_MAX_LISTS * 37 + 80], *p = want;
 
 			p += sprintf(p, "%s = \"", d->lists[k].name);
 			for (unsigned i = 0; i <= k; i++) {
@@ -246,7 +246,7 @@ static void test_export_lists(void **state)
 				list_id(one, id, k, i);
 				if (i)
 					*p++ = ',';
-				rhook__fmt_uuid(p, one);
+				rdr_fmt_uuid(p, one);
 				p += 36;
 			}
 			strcpy(p, "\"");
@@ -258,20 +258,20 @@ static void test_export_lists(void **state)
 	assert_non_null(strstr(out, "rhook:schema_test_event"));
 #endif
 	free(out);
-	rhook_rmtree(dir);
+	tc_rmtree(dir);
 }
 
 #ifdef RHOOK_SCHEMA_EXTENDED
 /* The one-line additions reached both consumers. */
 static void test_extension_reached_every_consumer(void **state)
 {
-	const struct rhook__event_desc *added = rhook__schema_event_by_name("schema_test_event");
-	const struct rhook__event_desc *flush = rhook__schema_event(RHOOK__EV_flush_begin);
+	const struct rdr_event_desc *added = rdr_schema_event_by_name("schema_test_event");
+	const struct rdr_event_desc *flush = rdr_schema_event(RHW_EV_flush_begin);
 
 	(void)state;
 	assert_non_null(added);
 	assert_non_null(provider_event("schema_test_event"));
-	assert_non_null(rhook__schema_field(flush, "schema_test_field"));
+	assert_non_null(rdr_schema_field(flush, "schema_test_field"));
 	assert_int_equal(added->num_lists, 1);
 	assert_string_equal(added->lists[0].name, "schema_test_files");
 }

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
 #include "rhbt.h"
 
 #define QUEUE_MAX 16
@@ -133,8 +133,8 @@ static int announce(struct rhbt_iter *it, struct rhbt_stream *s, uint64_t at, ui
 /* Sends the next event of @s and advances @s: at most 8 messages. */
 static int send_event(struct rhbt_iter *it, struct rhbt_stream *s)
 {
-	const struct rhook__rd_event *ev = &s->rd->ev;
-	uint64_t at = ev->mono, lost = rhook__rd_lost_total(&s->rd->lost);
+	const struct rdr_event *ev = &s->rd->ev;
+	uint64_t at = ev->mono, lost = rdr_lost_total(&s->rd->lost);
 	bt_message *msg;
 	int ret = 0;
 
@@ -160,7 +160,7 @@ static int send_event(struct rhbt_iter *it, struct rhbt_stream *s)
 }
 
 /* Whether the recorder file of @p shrank while it was read (its lost records are counted as damaged). */
-static bool truncated(const struct rhbt_source *src, const struct rhook__rd_proc *p)
+static bool truncated(const struct rhbt_source *src, const struct rdr_proc *p)
 {
 	for (size_t i = 0; i < src->reader.num_files; i++)
 		if (src->reader.files[i]->proc == p)
@@ -171,7 +171,7 @@ static bool truncated(const struct rhbt_source *src, const struct rhook__rd_proc
 /* Ends @s at its last event, announcing what is left of its losses: at most 8 messages. */
 static int end_stream(struct rhbt_iter *it, struct rhbt_stream *s)
 {
-	uint64_t lost = rhook__rd_sat_add(s->rd ? rhook__rd_lost_total(&s->rd->lost) : 0, s->extra);
+	uint64_t lost = rdr_sat_add(s->rd ? rdr_lost_total(&s->rd->lost) : 0, s->extra);
 	int ret = 0;
 
 	if (s->rd && s->rd->err) {

@@ -15,29 +15,29 @@
  * babeltrace2 calls a component's methods and its iterator's from one
  * thread at a time: nothing here is shared between threads.
  */
-#ifndef RHOOK_BT2_RHBT_H
-#define RHOOK_BT2_RHBT_H
+#ifndef RDR_BT2_RHBT_H
+#define RDR_BT2_RHBT_H
 
 #include <babeltrace2/babeltrace.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "input.h"
-#include "trace/events.h"
+#include "reader/input.h"
+#include "wire/events.h"
 
 /* One process: a trace of its own class (its own clock, placed as input.h says). */
 struct rhbt_trace {
-	const struct rhook__rd_proc *proc;
+	const struct rdr_proc *proc;
 	bt_trace_class *tc;
 	bt_stream_class *sc;
 	bt_trace *trace;
-	bt_event_class *ec[RHOOK__EV_MAX_ID + 1]; /* by schema id */
+	bt_event_class *ec[RHW_EV_MAX_ID + 1]; /* by schema id */
 };
 
 /* One recorder buffer: a stream. */
 struct rhbt_stream {
 	struct rhbt_trace *t;
-	struct rhook__rd_stream *rd; /* NULL: a process that lost events and kept none */
+	struct rdr_stream *rd; /* NULL: a process that lost events and kept none */
 	bt_stream *stream;
 	/* Lost events of the process outside its streams, announced at this stream's end. */
 	uint64_t extra;
@@ -53,7 +53,7 @@ struct rhbt_stream {
 struct rhbt_source {
 	bt_self_component *self;
 	bt_logging_level log_level;
-	struct rhook__reader reader;
+	struct rdr_reader reader;
 	struct rhbt_trace *traces;
 	size_t num_traces;
 	struct rhbt_stream *streams;
@@ -99,7 +99,7 @@ bt_message_iterator_class_seek_beginning_method_status rhbt_iter_seek_beginning(
  * the error cause.  rhbt_trace_fini() releases what it made, also after
  * a failure.
  */
-int rhbt_trace_init(bt_self_component *self, struct rhbt_trace *t, const struct rhook__rd_proc *p);
+int rhbt_trace_init(bt_self_component *self, struct rhbt_trace *t, const struct rdr_proc *p);
 void rhbt_trace_fini(struct rhbt_trace *t);
 
 /* Creates the stream of buffer @buffer of @t in @s->stream (ir.c); 0 or -ENOMEM. */
@@ -109,7 +109,7 @@ int rhbt_stream_init(struct rhbt_stream *s, struct rhbt_trace *t, uint32_t buffe
  * Fills the common context and payload of @event, an event of class
  * @t->ec[@ev->id], from @ev (ir.c).  0 or -ENOMEM.
  */
-int rhbt_event_fill(bt_event *event, const struct rhbt_trace *t, const struct rhook__rd_event *ev);
+int rhbt_event_fill(bt_event *event, const struct rhbt_trace *t, const struct rdr_event *ev);
 
 /*
  * Prints a message of @level (BT_LOGGING_LEVEL_INFO or _WARNING) on
@@ -119,4 +119,4 @@ int rhbt_event_fill(bt_event *event, const struct rhbt_trace *t, const struct rh
 __attribute__((format(printf, 3, 4))) void rhbt_log(const struct rhbt_source *src, bt_logging_level level,
 						    const char *fmt, ...);
 
-#endif /* RHOOK_BT2_RHBT_H */
+#endif /* RDR_BT2_RHBT_H */

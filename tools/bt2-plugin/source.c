@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "recfile.h"
+#include "reader/recfile.h"
+#include "reader/scan.h"
 #include "rhbt.h"
-#include "scan.h"
 
 /* Every input of one babeltrace2 run goes to one component: one timeline, clocks placed as rhook-read places them. */
 #define GROUP "rhook-recorder"
@@ -45,7 +45,7 @@ static void free_source(struct rhbt_source *src)
 	free(src->paths);
 	free(src->streams);
 	free(src->traces);
-	rhook__reader_close(&src->reader);
+	rdr_reader_close(&src->reader);
 	free(src);
 }
 
@@ -76,7 +76,7 @@ static const bt_value *inputs_param(bt_self_component *self, const bt_value *par
 
 /*
  * Opens every recorder file under @inputs by rhook-read's rule (scan.h,
- * rhook__reader_add_recorder()).  A file rhook-read skips with a warning
+ * rdr_reader_add_recorder()).  A file rhook-read skips with a warning
  * (unusable: empty, truncated, garbage, unknown version, never
  * completed) is skipped with a warning; a file its process is creating
  * right now holds nothing yet, and is left out with an info message (as
@@ -87,7 +87,7 @@ static const bt_value *inputs_param(bt_self_component *self, const bt_value *par
  */
 static int open_inputs(struct rhbt_source *src, const bt_value *inputs)
 {
-	struct rhook__found found = { 0 };
+	struct rdr_found found = { 0 };
 	struct left_out {
 		char *msg;
 		bt_logging_level level;
@@ -99,7 +99,7 @@ static int open_inputs(struct rhbt_source *src, const bt_value *inputs)
 	for (uint64_t i = 0; !ret && i < bt_value_array_get_length(inputs); i++) {
 		const char *path = bt_value_string_get(bt_value_array_borrow_element_by_index_const(inputs, i));
 
-		ret = rhook__scan_path(&found, path, err, sizeof(err));
+		ret = rdr_scan_path(&found, path, err, sizeof(err));
 		if (ret)
 			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "%s", err);
 	}
@@ -118,15 +118,15 @@ static int open_inputs(struct rhbt_source *src, const bt_value *inputs)
 		ret = -ENOMEM;
 	}
 	for (size_t i = 0; !ret && i < found.num_rec; i++) {
-		enum rhook__rd_added added;
+		enum rdr_added added;
 
-		ret = rhook__reader_add_recorder(&src->reader, found.rec[i], &added, err, sizeof(err));
+		ret = rdr_reader_add_recorder(&src->reader, found.rec[i], &added, err, sizeof(err));
 		if (ret) {
 			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "%s: %s", found.rec[i], err);
 			break;
 		}
-		if (added != RHOOK__RD_OPENED) {
-			left[num_left].level = added == RHOOK__RD_STARTING ? BT_LOGGING_LEVEL_INFO : BT_LOGGING_LEVEL_WARNING;
+		if (added != RDR_OPENED) {
+			left[num_left].level = added == RDR_STARTING ? BT_LOGGING_LEVEL_INFO : BT_LOGGING_LEVEL_WARNING;
 			if (asprintf(&left[num_left].msg, "%s: skipped: %s", found.rec[i], err) < 0)
 				ret = -ENOMEM;
 			else
@@ -151,14 +151,14 @@ static int open_inputs(struct rhbt_source *src, const bt_value *inputs)
 		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "no readable recorder file");
 		ret = -ENODATA;
 	}
-	rhook__found_free(&found);
+	rdr_found_free(&found);
 	return ret;
 }
 
 /* What @t's process lost outside its streams, which its first stream announces at its end. */
 static void set_extra(struct rhbt_source *src, const struct rhbt_trace *t)
 {
-	uint64_t rest = rhook__rd_lost_total(&t->proc->lost);
+	uint64_t rest = rdr_lost_total(&t->proc->lost);
 	struct rhbt_stream *first = NULL;
 
 	for (size_t k = 0; k < src->num_streams; k++) {
@@ -168,7 +168,7 @@ static void set_extra(struct rhbt_source *src, const struct rhbt_trace *t)
 			continue;
 		first = first ? first : s;
 		if (s->rd)
-			rest = rhook__rd_sat_sub(rest, rhook__rd_lost_total(&s->rd->lost));
+			rest = rdr_sat_sub(rest, rdr_lost_total(&s->rd->lost));
 	}
 	if (first)
 		first->extra = rest;
@@ -176,19 +176,19 @@ static void set_extra(struct rhbt_source *src, const struct rhbt_trace *t)
 
 int rhbt_source_rewind(struct rhbt_source *src)
 {
-	struct rhook__reader r;
-	struct rhook__rd_stream **rd = calloc(src->num_streams ? src->num_streams : 1, sizeof(*rd));
+	struct rdr_reader r;
+	struct rdr_stream **rd = calloc(src->num_streams ? src->num_streams : 1, sizeof(*rd));
 	size_t next = 0;
 	char err[512];
 	int ret = rd ? 0 : -ENOMEM;
 
 	memset(&r, 0, sizeof(r));
 	for (size_t i = 0; !ret && i < src->num_paths; i++) {
-		enum rhook__rd_added added;
+		enum rdr_added added;
 
-		ret = rhook__reader_add_recorder(&r, src->paths[i], &added, err, sizeof(err));
+		ret = rdr_reader_add_recorder(&r, src->paths[i], &added, err, sizeof(err));
 		/* A file read before must open again: anything left out would change the streams. */
-		if (!ret && added != RHOOK__RD_OPENED)
+		if (!ret && added != RDR_OPENED)
 			ret = -EIO;
 		if (ret)
 			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "%s: cannot reopen: %s",
@@ -215,7 +215,7 @@ int rhbt_source_rewind(struct rhbt_source *src)
 	if (ret == -ENOMEM)
 		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(src->self, "out of memory");
 	if (ret) {
-		rhook__reader_close(&r);
+		rdr_reader_close(&r);
 		free(rd);
 		return ret;
 	}
@@ -225,7 +225,7 @@ int rhbt_source_rewind(struct rhbt_source *src)
 		src->streams[k].rd = rd[k];
 	for (size_t i = 0; i < src->num_traces; i++)
 		set_extra(src, &src->traces[i]);
-	rhook__reader_close(&src->reader);
+	rdr_reader_close(&src->reader);
 	src->reader = r;
 	src->consumed = false;
 	free(rd);
@@ -239,7 +239,7 @@ int rhbt_source_rewind(struct rhbt_source *src)
  */
 static int build(struct rhbt_source *src)
 {
-	struct rhook__reader *r = &src->reader;
+	struct rdr_reader *r = &src->reader;
 	size_t max_streams = r->num_streams + r->num_procs;
 
 	src->traces = calloc(r->num_procs, sizeof(*src->traces));
@@ -260,7 +260,7 @@ static int build(struct rhbt_source *src)
 			s->rd = r->streams[k];
 			ret = rhbt_stream_init(s, t, s->rd->buffer);
 		}
-		if (!ret && rhook__rd_lost_total(&r->procs[i]->lost) && src->num_streams == streams)
+		if (!ret && rdr_lost_total(&r->procs[i]->lost) && src->num_streams == streams)
 			ret = rhbt_stream_init(&src->streams[src->num_streams++], t, 0);
 		if (ret)
 			return ret;

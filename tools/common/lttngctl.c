@@ -16,7 +16,7 @@
 
 static bool sessiond_alive(void)
 {
-	return rhook_proc_run((char *[]){ "lttng", "list", NULL }, NULL, NULL, NULL) == 0;
+	return tc_proc_run((char *[]){ "lttng", "list", NULL }, NULL, NULL, NULL) == 0;
 }
 
 /* The pid in the session daemon's pid file (root's or the user's), or -1. */
@@ -48,7 +48,7 @@ static void destroy_orphans(void)
 {
 	char *out = NULL, *line, *save;
 
-	if (rhook_proc_run((char *[]){ "lttng", "list", NULL }, NULL, &out, NULL)) {
+	if (tc_proc_run((char *[]){ "lttng", "list", NULL }, NULL, &out, NULL)) {
 		free(out);
 		return;
 	}
@@ -60,12 +60,12 @@ static void destroy_orphans(void)
 		/* "  1) rhook-1234-0 [active]" */
 		if (sscanf(line, " %*u) %63s", name) == 1 && sscanf(name, "rhook-%d-%u", &pid, &n) == 2 && pid > 0 &&
 		    kill(pid, 0) && errno == ESRCH)
-			rhook_proc_run_quiet((char *[]){ "lttng", "destroy", name, NULL });
+			tc_proc_run_quiet((char *[]){ "lttng", "destroy", name, NULL });
 	}
 	free(out);
 }
 
-int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_opts *o)
+int tc_lttngctl_begin(struct tc_lttngctl *s, const struct tc_lttngctl_opts *o)
 {
 	static unsigned counter;
 	char out_opt[4200], ctrl_opt[512], data_opt[512];
@@ -76,7 +76,7 @@ int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_o
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "rhook-%d-%u", (int)getpid(), counter++);
 	if (!sessiond_alive()) {
-		if (rhook_proc_run_quiet((char *[]){ "lttng-sessiond", "--daemonize", NULL }))
+		if (tc_proc_run_quiet((char *[]){ "lttng-sessiond", "--daemonize", NULL }))
 			return -1;
 		s->sessiond_pid = sessiond_pid();
 		for (int i = 0; i < 100 && !sessiond_alive(); i++)
@@ -93,7 +93,7 @@ int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_o
 		create[n++] = ctrl_opt;
 		create[n++] = data_opt;
 	}
-	if (rhook_proc_run_quiet(create))
+	if (tc_proc_run_quiet(create))
 		goto fail;
 	if (o->channel) {
 		int c = 5;
@@ -101,39 +101,39 @@ int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_o
 		for (int i = 0; o->channel[i] && c < 22; i++)
 			chan[c++] = (char *)o->channel[i];
 		chan[c++] = "rhook";
-		if (rhook_proc_run_quiet(chan) ||
-		    rhook_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "-c", "rhook", events,
+		if (tc_proc_run_quiet(chan) ||
+		    tc_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, "-c", "rhook", events,
 						     NULL }))
 			goto fail;
-	} else if (rhook_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, events, NULL })) {
+	} else if (tc_proc_run_quiet((char *[]){ "lttng", "enable-event", "-u", "-s", s->name, events, NULL })) {
 		goto fail;
 	}
 	if (o->process_context &&
-	    rhook_proc_run_quiet((char *[]){ "lttng", "add-context", "-u", "-s", s->name, "-t", "vpid", "-t", "vtid", "-t",
+	    tc_proc_run_quiet((char *[]){ "lttng", "add-context", "-u", "-s", s->name, "-t", "vpid", "-t", "vtid", "-t",
 					     "procname", NULL }))
 		goto fail;
-	if (o->start && rhook_lttngctl_start(s))
+	if (o->start && tc_lttngctl_start(s))
 		goto fail;
 	return 0;
 fail:
-	rhook_lttngctl_end(s);
+	tc_lttngctl_end(s);
 	return -1;
 }
 
-int rhook_lttngctl_start(struct rhook_lttngctl *s)
+int tc_lttngctl_start(struct tc_lttngctl *s)
 {
-	return rhook_proc_run_quiet((char *[]){ "lttng", "start", s->name, NULL }) ? -1 : 0;
+	return tc_proc_run_quiet((char *[]){ "lttng", "start", s->name, NULL }) ? -1 : 0;
 }
 
-int rhook_lttngctl_stop(struct rhook_lttngctl *s)
+int tc_lttngctl_stop(struct tc_lttngctl *s)
 {
-	return rhook_proc_run_quiet((char *[]){ "lttng", "stop", s->name, NULL }) ? -1 : 0;
+	return tc_proc_run_quiet((char *[]){ "lttng", "stop", s->name, NULL }) ? -1 : 0;
 }
 
-int rhook_lttngctl_end(struct rhook_lttngctl *s)
+int tc_lttngctl_end(struct tc_lttngctl *s)
 {
 	/* destroy stops a running session and waits for its data first. */
-	int err = s->name[0] && rhook_proc_run_quiet((char *[]){ "lttng", "destroy", s->name, NULL }) ? -1 : 0;
+	int err = s->name[0] && tc_proc_run_quiet((char *[]){ "lttng", "destroy", s->name, NULL }) ? -1 : 0;
 
 	if (s->sessiond_pid > 0) {
 		kill(s->sessiond_pid, SIGTERM);

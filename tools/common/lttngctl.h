@@ -3,12 +3,12 @@
  * the lttng command line (lttng-tools), for rhook's tools, tests and
  * benchmarks.
  */
-#ifndef RHOOK_TOOLS_LTTNGCTL_H
-#define RHOOK_TOOLS_LTTNGCTL_H
+#ifndef TC_LTTNGCTL_H
+#define TC_LTTNGCTL_H
 
 #include <stdbool.h>
 
-struct rhook_lttngctl_opts {
+struct tc_lttngctl_opts {
 	const char *output_dir;      /* local trace directory; NULL when streaming */
 	const char *ctrl_url;        /* stream to a relay daemon: control and data URLs */
 	const char *data_url;
@@ -18,7 +18,7 @@ struct rhook_lttngctl_opts {
 	bool start;                  /* start tracing right away */
 };
 
-struct rhook_lttngctl {
+struct tc_lttngctl {
 	char name[64];
 	int sessiond_pid; /* > 0 when begin() started the session daemon */
 };
@@ -30,11 +30,11 @@ struct rhook_lttngctl {
  * in user space and, if @o->start, starts tracing.  0 or -1 (the lttng command's
  * output is on stderr).
  */
-int rhook_lttngctl_begin(struct rhook_lttngctl *s, const struct rhook_lttngctl_opts *o);
-int rhook_lttngctl_start(struct rhook_lttngctl *s);
+int tc_lttngctl_begin(struct tc_lttngctl *s, const struct tc_lttngctl_opts *o);
+int tc_lttngctl_start(struct tc_lttngctl *s);
 /* Stops tracing and waits until the data is on disk (or at the relay). */
-int rhook_lttngctl_stop(struct rhook_lttngctl *s);
+int tc_lttngctl_stop(struct tc_lttngctl *s);
 /* Destroys the session (stopping it first) and the daemon begin() started. */
-int rhook_lttngctl_end(struct rhook_lttngctl *s);
+int tc_lttngctl_end(struct tc_lttngctl *s);
 
-#endif /* RHOOK_TOOLS_LTTNGCTL_H */
+#endif /* TC_LTTNGCTL_H */

@@ -67,7 +67,7 @@ static char **merge_env(char *const env[])
 	return envp;
 }
 
-int rhook_proc_run(char *const argv[], char *const env[], char **out, char **err)
+int tc_proc_run(char *const argv[], char *const env[], char **out, char **err)
 {
 	struct sink sinks[2] = { { .fd = -1 }, { .fd = -1 } };
 	posix_spawn_file_actions_t fa;
@@ -130,10 +130,10 @@ int rhook_proc_run(char *const argv[], char *const env[], char **out, char **err
 	return ret;
 }
 
-int rhook_proc_run_quiet(char *const argv[])
+int tc_proc_run_quiet(char *const argv[])
 {
 	char *out, *err;
-	int st = rhook_proc_run(argv, NULL, &out, &err);
+	int st = tc_proc_run(argv, NULL, &out, &err);
 
 	if (st) {
 		fprintf(stderr, "%s:", argv[0]);
@@ -146,7 +146,7 @@ int rhook_proc_run_quiet(char *const argv[])
 	return st;
 }
 
-int rhook_proc_run_fd(char *const argv[], char *const env[], int out_fd)
+int tc_proc_run_fd(char *const argv[], char *const env[], int out_fd)
 {
 	posix_spawn_file_actions_t fa;
 	char **envp = merge_env(env);

@@ -2,8 +2,8 @@
  * proc.h - running a program and collecting its output, for rhook's tools,
  * tests and benchmarks.
  */
-#ifndef RHOOK_TOOLS_PROC_H
-#define RHOOK_TOOLS_PROC_H
+#ifndef TC_PROC_H
+#define TC_PROC_H
 
 /*
  * Runs @argv (argv[0] searched in PATH) with the extra environment @env
@@ -13,16 +13,16 @@
  * status (0..255), 128 + signal if it was killed, or -1 if it could not
  * be started.
  */
-int rhook_proc_run(char *const argv[], char *const env[], char **out, char **err);
+int tc_proc_run(char *const argv[], char *const env[], char **out, char **err);
 
-/* Like rhook_proc_run(), output discarded unless it fails; then it goes to stderr. */
-int rhook_proc_run_quiet(char *const argv[]);
+/* Like tc_proc_run(), output discarded unless it fails; then it goes to stderr. */
+int tc_proc_run_quiet(char *const argv[]);
 
 /*
  * Runs @argv with the extra environment @env, its stdout on @out_fd (-1:
  * /dev/null) and its stderr inherited: for output too large to collect.
- * Same return values as rhook_proc_run().
+ * Same return values as tc_proc_run().
  */
-int rhook_proc_run_fd(char *const argv[], char *const env[], int out_fd);
+int tc_proc_run_fd(char *const argv[], char *const env[], int out_fd);
 
-#endif /* RHOOK_TOOLS_PROC_H */
+#endif /* TC_PROC_H */

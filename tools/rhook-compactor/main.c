@@ -63,12 +63,12 @@ int main(int argc, char **argv)
 					      { "hook-arg", required_argument, NULL, 'a' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	struct rhook_engine_config cfg = { .size = sizeof(cfg), .workers = 1 };
+	struct lsm_engine_config cfg = { .size = sizeof(cfg), .workers = 1 };
 	const char *hook = NULL, *hook_arg = NULL, *dir;
-	struct rhook_region_op_result res;
+	struct lsm_region_op_result res;
 	struct rhook_registry *reg = NULL;
-	struct rhook_engine *engine = NULL;
-	struct rhook_region *region = NULL;
+	struct lsm_engine *engine = NULL;
+	struct lsm_region *region = NULL;
 	void *plugin = NULL;
 	char id[RHOOK_REGION_ID_STRLEN];
 	int c, status = 1;
@@ -104,19 +104,19 @@ int main(int argc, char **argv)
 	if (hook && load_plugin(hook, hook_arg, reg, &plugin))
 		goto out;
 	cfg.registry = reg;
-	if (rhook_engine_new(&cfg, &engine) || rhook_region_open(engine, dir, RHOOK_ROLE_COMPACTOR, &region) ||
-	    rhook_region_compact(region, &res)) {
-		fprintf(stderr, "rhook-compactor: %s\n", rhook_engine_errmsg());
+	if (lsm_engine_new(&cfg, &engine) || lsm_region_open(engine, dir, LSM_ROLE_COMPACTOR, &region) ||
+	    lsm_region_compact(region, &res)) {
+		fprintf(stderr, "rhook-compactor: %s\n", lsm_engine_errmsg());
 		goto out;
 	}
-	rhook_region_id_format(rhook_region_get_id(region), id);
+	rhook_region_id_format(lsm_region_get_id(region), id);
 	printf("{\"region\":\"%s\",\"version\":%" PRIu64 ",\"input_files\":%" PRIu32 ",\"output_files\":%" PRIu32
 	       ",\"rows\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64 "}\n",
 	       id, res.version, res.files_in, res.files_out, res.rows, res.bytes_in, res.bytes_out);
 	status = fflush(stdout) ? 1 : 0;
 out:
-	rhook_region_close(region);
-	rhook_engine_free(engine);
+	lsm_region_close(region);
+	lsm_engine_free(engine);
 	/* Every hook is released before the code that implements it is unmapped. */
 	rhook_registry_free(reg);
 	if (plugin)

@@ -48,7 +48,7 @@ static struct counts now(void)
 
 /* Everything a scenario needs. */
 struct demo {
-	struct rhook_engine *engine;
+	struct lsm_engine *engine;
 	char dir[PATH_MAX];
 	unsigned next_region;
 	struct counts extra; /* callbacks counted outside this process (rhook-compactor) */
@@ -57,7 +57,7 @@ struct demo {
 #define CHECK(call)                                                                                  \
 	do {                                                                                         \
 		if ((call) != 0) {                                                                   \
-			fprintf(stderr, "rhook-demo: %s: %s\n", #call, rhook_engine_errmsg());       \
+			fprintf(stderr, "rhook-demo: %s: %s\n", #call, lsm_engine_errmsg());       \
 			return -1;                                                                   \
 		}                                                                                    \
 	} while (0)
@@ -74,7 +74,7 @@ static void region_meta(struct rhook_region_meta *m, rhook_region_id id, uint64_
 					 .num_columns = 3, .primary_key = pk, .num_primary_key = 1 };
 }
 
-static int fresh(struct demo *d, struct rhook_region **out)
+static int fresh(struct demo *d, struct lsm_region **out)
 {
 	struct rhook_region_meta m;
 	struct rhook_column cols[3];
@@ -83,43 +83,43 @@ static int fresh(struct demo *d, struct rhook_region **out)
 
 	region_meta(&m, rhook_region_id_make(1024, n), 1, cols);
 	snprintf(path, sizeof(path), "%s/region-%u", d->dir, n);
-	CHECK(rhook_region_create(d->engine, path, &m, out));
+	CHECK(lsm_region_create(d->engine, path, &m, out));
 	return 0;
 }
 
 /* @n rows of keys "host-<i % 16>" at increasing timestamps. */
-static void make_rows(struct rhook_row *rows, char (*keys)[16], size_t n, int64_t t0)
+static void make_rows(struct lsm_row *rows, char (*keys)[16], size_t n, int64_t t0)
 {
 	for (size_t i = 0; i < n; i++) {
 		int len = snprintf(keys[i], sizeof(keys[i]), "host-%02zu", i % 16);
 
-		rows[i] = (struct rhook_row){ .ts = t0 + (int64_t)i, .key = (const uint8_t *)keys[i],
+		rows[i] = (struct lsm_row){ .ts = t0 + (int64_t)i, .key = (const uint8_t *)keys[i],
 					      .key_len = (uint32_t)len, .value = (const uint8_t *)"v", .value_len = 1 };
 	}
 }
 
 #define ROWS 64
 
-static int put_flush(struct rhook_region *r, int64_t t0)
+static int put_flush(struct lsm_region *r, int64_t t0)
 {
-	struct rhook_row rows[ROWS];
+	struct lsm_row rows[ROWS];
 	char keys[ROWS][16];
 
 	make_rows(rows, keys, ROWS, t0);
-	CHECK(rhook_region_put(r, rows, ROWS, NULL));
-	CHECK(rhook_region_flush(r, NULL));
+	CHECK(lsm_region_put(r, rows, ROWS, NULL));
+	CHECK(lsm_region_flush(r, NULL));
 	return 0;
 }
 
 /* A pre-written SST file for ingestion, in the demo directory. */
 static int external_sst(struct demo *d, const char *name, char path[PATH_MAX + 32])
 {
-	struct rhook_row rows[ROWS];
+	struct lsm_row rows[ROWS];
 	char keys[ROWS][16];
 
 	make_rows(rows, keys, ROWS, 1000000);
 	snprintf(path, PATH_MAX + 32, "%s/%s.sst", d->dir, name);
-	CHECK(rhook_sst_write_file(path, rows, ROWS));
+	CHECK(lsm_sst_write_file(path, rows, ROWS));
 	return 0;
 }
 
@@ -133,43 +133,43 @@ struct scenario {
 	const char *label;
 	struct counts expect;
 	int (*run)(struct demo *d, struct counts *before);
-	int (*op)(struct rhook_region *r);
+	int (*op)(struct lsm_region *r);
 	unsigned flushes;
 };
 
-static int op_compact(struct rhook_region *r)
+static int op_compact(struct lsm_region *r)
 {
-	return rhook_region_compact(r, NULL);
+	return lsm_region_compact(r, NULL);
 }
 
-static int op_truncate(struct rhook_region *r)
+static int op_truncate(struct lsm_region *r)
 {
-	return rhook_region_truncate(r);
+	return lsm_region_truncate(r);
 }
 
-static int op_index_build(struct rhook_region *r)
+static int op_index_build(struct lsm_region *r)
 {
-	return rhook_region_build_index(r, NULL);
+	return lsm_region_build_index(r, NULL);
 }
 
-static int op_checkpoint(struct rhook_region *r)
+static int op_checkpoint(struct lsm_region *r)
 {
-	return rhook_region_checkpoint(r);
+	return lsm_region_checkpoint(r);
 }
 
-static int op_enter_staging(struct rhook_region *r)
+static int op_enter_staging(struct lsm_region *r)
 {
-	return rhook_region_enter_staging(r, "host < 'host-08'");
+	return lsm_region_enter_staging(r, "host < 'host-08'");
 }
 
-static int op_drop(struct rhook_region *r)
+static int op_drop(struct lsm_region *r)
 {
-	return rhook_region_drop(r);
+	return lsm_region_drop(r);
 }
 
 static int run_op(struct demo *d, const struct scenario *sc, struct counts *before)
 {
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	if (fresh(d, &r))
 		return -1;
@@ -178,26 +178,26 @@ static int run_op(struct demo *d, const struct scenario *sc, struct counts *befo
 			return -1;
 	*before = now();
 	if (sc->op(r)) {
-		fprintf(stderr, "rhook-demo: %s: %s\n", sc->key, rhook_engine_errmsg());
+		fprintf(stderr, "rhook-demo: %s: %s\n", sc->key, lsm_engine_errmsg());
 		return -1;
 	}
-	rhook_region_close(r);
+	lsm_region_close(r);
 	return 0;
 }
 
 static int sc_flush(struct demo *d, struct counts *before)
 {
-	struct rhook_row rows[ROWS];
+	struct lsm_row rows[ROWS];
 	char keys[ROWS][16];
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	if (fresh(d, &r))
 		return -1;
 	make_rows(rows, keys, ROWS, 0);
-	CHECK(rhook_region_put(r, rows, ROWS, NULL));
+	CHECK(lsm_region_put(r, rows, ROWS, NULL));
 	*before = now();
-	CHECK(rhook_region_flush(r, NULL));
-	rhook_region_close(r);
+	CHECK(lsm_region_flush(r, NULL));
+	lsm_region_close(r);
 	return 0;
 }
 
@@ -218,9 +218,9 @@ static unsigned long count_lines(const char *path, const char *prefix)
 static int sc_remote(struct demo *d, struct counts *before)
 {
 	char program[PATH_MAX + 32], plugin[PATH_MAX + 64], log[PATH_MAX + 32];
-	struct rhook_remote_compaction req = { .size = sizeof(req), .program = program, .hook_path = plugin,
+	struct lsm_remote_compaction req = { .size = sizeof(req), .program = program, .hook_path = plugin,
 					       .hook_arg = log };
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	snprintf(program, sizeof(program), "%s/rhook-compactor", rhook_demo_exe_dir());
 	snprintf(plugin, sizeof(plugin), "%s/%s", rhook_demo_exe_dir(), RHOOK_DEMO_PLUGIN_RELPATH);
@@ -228,9 +228,9 @@ static int sc_remote(struct demo *d, struct counts *before)
 	if (fresh(d, &r) || put_flush(r, 0) || put_flush(r, 100))
 		return -1;
 	*before = now();
-	CHECK(rhook_region_compact_remote(r, &req, NULL));
+	CHECK(lsm_region_compact_remote(r, &req, NULL));
 	d->extra = (struct counts){ count_lines(log, "sst "), count_lines(log, "manifest ") };
-	rhook_region_close(r);
+	lsm_region_close(r);
 	return 0;
 }
 
@@ -238,26 +238,26 @@ static int sc_edit(struct demo *d, struct counts *before)
 {
 	char path[PATH_MAX + 32];
 	const char *paths[1] = { path };
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	if (fresh(d, &r) || external_sst(d, "edit", path))
 		return -1;
 	*before = now();
-	CHECK(rhook_region_ingest(r, paths, 1));
-	rhook_region_close(r);
+	CHECK(lsm_region_ingest(r, paths, 1));
+	lsm_region_close(r);
 	return 0;
 }
 
 static int sc_copy(struct demo *d, struct counts *before)
 {
-	struct rhook_region *src, *dst;
+	struct lsm_region *src, *dst;
 
 	if (fresh(d, &src) || put_flush(src, 0) || fresh(d, &dst))
 		return -1;
 	*before = now();
-	CHECK(rhook_region_copy_files(dst, src, NULL, 0));
-	rhook_region_close(src);
-	rhook_region_close(dst);
+	CHECK(lsm_region_copy_files(dst, src, NULL, 0));
+	lsm_region_close(src);
+	lsm_region_close(dst);
 	return 0;
 }
 
@@ -265,14 +265,14 @@ static int sc_apply_staging(struct demo *d, struct counts *before)
 {
 	char path[PATH_MAX + 32];
 	const char *paths[1] = { path };
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	if (fresh(d, &r) || external_sst(d, "staged", path))
 		return -1;
-	CHECK(rhook_region_enter_staging(r, "host < 'host-08'"));
+	CHECK(lsm_region_enter_staging(r, "host < 'host-08'"));
 	*before = now();
-	CHECK(rhook_region_apply_staging(r, paths, 1));
-	rhook_region_close(r);
+	CHECK(lsm_region_apply_staging(r, paths, 1));
+	lsm_region_close(r);
 	return 0;
 }
 
@@ -280,70 +280,70 @@ static int sc_alter(struct demo *d, struct counts *before)
 {
 	struct rhook_region_meta m;
 	struct rhook_column cols[3];
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	if (fresh(d, &r))
 		return -1;
-	region_meta(&m, rhook_region_get_id(r), 2, cols);
+	region_meta(&m, lsm_region_get_id(r), 2, cols);
 	cols[2].name = "reading";
 	*before = now();
-	CHECK(rhook_region_alter(r, &m));
-	rhook_region_close(r);
+	CHECK(lsm_region_alter(r, &m));
+	lsm_region_close(r);
 	return 0;
 }
 
 /* Opens a follower on @leader's directory (a second handle, as another node would). */
-static int follower_of(struct demo *d, unsigned n, struct rhook_region **out)
+static int follower_of(struct demo *d, unsigned n, struct lsm_region **out)
 {
 	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/region-%u", d->dir, n);
-	CHECK(rhook_region_open(d->engine, path, RHOOK_ROLE_FOLLOWER, out));
+	CHECK(lsm_region_open(d->engine, path, LSM_ROLE_FOLLOWER, out));
 	return 0;
 }
 
 static int sc_follower_sync(struct demo *d, struct counts *before)
 {
-	struct rhook_region *leader, *follower;
+	struct lsm_region *leader, *follower;
 
 	if (fresh(d, &leader) || follower_of(d, d->next_region, &follower) || put_flush(leader, 0))
 		return -1;
 	*before = now();
-	CHECK(rhook_region_sync(follower));
-	rhook_region_close(follower);
+	CHECK(lsm_region_sync(follower));
+	lsm_region_close(follower);
 	if (follower_of(d, d->next_region, &follower))
 		return -1;
-	rhook_region_close(follower);
-	rhook_region_close(leader);
+	lsm_region_close(follower);
+	lsm_region_close(leader);
 	return 0;
 }
 
 static int sc_gc(struct demo *d, struct counts *before)
 {
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	if (fresh(d, &r) || put_flush(r, 0) || put_flush(r, 100))
 		return -1;
-	CHECK(rhook_region_compact(r, NULL));
-	CHECK(rhook_region_checkpoint(r));
+	CHECK(lsm_region_compact(r, NULL));
+	CHECK(lsm_region_checkpoint(r));
 	*before = now();
-	CHECK(rhook_region_gc(r, NULL));
-	rhook_region_close(r);
+	CHECK(lsm_region_gc(r, NULL));
+	lsm_region_close(r);
 	return 0;
 }
 
 static int sc_remap(struct demo *d, struct counts *before)
 {
-	struct rhook_region *src, *dst;
+	struct lsm_region *src, *dst;
 
 	if (fresh(d, &src) || put_flush(src, 0) || fresh(d, &dst))
 		return -1;
-	CHECK(rhook_region_enter_staging(dst, "host >= 'host-08'"));
+	CHECK(lsm_region_enter_staging(dst, "host >= 'host-08'"));
 	*before = now();
-	CHECK(rhook_region_remap(dst, src));
-	CHECK(rhook_region_abort_staging(dst));
-	rhook_region_close(src);
-	rhook_region_close(dst);
+	CHECK(lsm_region_remap(dst, src));
+	CHECK(lsm_region_abort_staging(dst));
+	lsm_region_close(src);
+	lsm_region_close(dst);
 	return 0;
 }
 
@@ -351,18 +351,18 @@ static int sc_failed_update(struct demo *d, struct counts *before)
 {
 	struct rhook_region_meta m;
 	struct rhook_column cols[3];
-	struct rhook_region *r;
+	struct lsm_region *r;
 
 	if (fresh(d, &r))
 		return -1;
-	region_meta(&m, rhook_region_get_id(r), 2, cols);
-	rhook_engine_set_fault(d->engine, RHOOK_FAULT_PERSIST, -EIO, 0);
+	region_meta(&m, lsm_region_get_id(r), 2, cols);
+	lsm_engine_set_fault(d->engine, LSM_FAULT_PERSIST, -EIO, 0);
 	*before = now();
-	if (rhook_region_alter(r, &m) != -EIO) {
+	if (lsm_region_alter(r, &m) != -EIO) {
 		fprintf(stderr, "rhook-demo: failed_update: the injected persist failure did not fail the update\n");
 		return -1;
 	}
-	rhook_region_close(r);
+	lsm_region_close(r);
 	return 0;
 }
 
@@ -395,7 +395,7 @@ int rhook_demo_coverage(int argc, char **argv)
 {
 	static const struct rhook_hook_ops ops = { .size = sizeof(ops), .on_sst_files_written = count_sst,
 						   .on_manifest_updated = count_manifest };
-	struct rhook_engine_config cfg = { .size = sizeof(cfg) };
+	struct lsm_engine_config cfg = { .size = sizeof(cfg) };
 	struct counts measured[NUM_SCENARIOS];
 	struct rhook_registry *reg = NULL;
 	struct demo d = { 0 };
@@ -421,8 +421,8 @@ int rhook_demo_coverage(int argc, char **argv)
 		goto out;
 	}
 	cfg.registry = reg;
-	if (rhook_engine_new(&cfg, &d.engine)) {
-		fprintf(stderr, "rhook-demo: %s\n", rhook_engine_errmsg());
+	if (lsm_engine_new(&cfg, &d.engine)) {
+		fprintf(stderr, "rhook-demo: %s\n", lsm_engine_errmsg());
 		goto out;
 	}
 	for (size_t i = 0; i < NUM_SCENARIOS; i++) {
@@ -456,8 +456,8 @@ int rhook_demo_coverage(int argc, char **argv)
 	}
 	status = ok ? 0 : 1;
 out:
-	rhook_engine_free(d.engine);
+	lsm_engine_free(d.engine);
 	rhook_registry_free(reg);
-	rhook_rmtree(d.dir);
+	tc_rmtree(d.dir);
 	return status;
 }

@@ -111,8 +111,8 @@ static int run_workload_child(char **argv)
 int rhook_demo_relayd(const char *dir, char **child_argv, int *status)
 {
 	char relay_out[PATH_MAX + 16], ctrl[64], data[64];
-	struct rhook_lttngctl s;
-	struct rhook_lttngctl_opts o = { .ctrl_url = ctrl, .data_url = data, .process_context = true, .start = true };
+	struct tc_lttngctl s;
+	struct tc_lttngctl_opts o = { .ctrl_url = ctrl, .data_url = data, .process_context = true, .start = true };
 	int ports[3] = { free_port(), free_port(), free_port() };
 	pid_t relayd;
 	int st;
@@ -127,13 +127,13 @@ int rhook_demo_relayd(const char *dir, char **child_argv, int *status)
 	relayd = start_relayd(relay_out, ports);
 	if (relayd < 0)
 		return -1;
-	if (rhook_lttngctl_begin(&s, &o)) {
+	if (tc_lttngctl_begin(&s, &o)) {
 		stop_relayd(relayd);
 		return -1;
 	}
 	printf("streaming to lttng-relayd on 127.0.0.1:%d (session %s)\n", ports[0], s.name);
 	st = run_workload_child(child_argv);
-	if (rhook_lttngctl_end(&s))
+	if (tc_lttngctl_end(&s))
 		st = st ? st : 1;
 	stop_relayd(relayd);
 	if (st) {

@@ -66,11 +66,11 @@ struct demo {
 	struct options opt;
 	char dir[PATH_MAX];
 	char trace[PATH_MAX];
-	struct rhook_engine *engine;
+	struct lsm_engine *engine;
 	struct rhook_registry *registry;
-	struct rhook_region *regions[MAX_WRITER_REGIONS];
-	struct rhook_region *copy_target; /* receives copies; no writers */
-	struct rhook_region *staging;     /* staging rounds; no writers */
+	struct lsm_region *regions[MAX_WRITER_REGIONS];
+	struct lsm_region *copy_target; /* receives copies; no writers */
+	struct lsm_region *staging;     /* staging rounds; no writers */
 	atomic_bool stop;
 	atomic_ulong rows;
 	unsigned long flushes, compactions, remote_compactions, specials, failures;
@@ -97,7 +97,7 @@ static int note(struct demo *d, const char *what, int err)
 {
 	if (err) {
 		d->failures++;
-		fprintf(stderr, "\nrhook-demo: %s: %s\n", what, rhook_engine_errmsg());
+		fprintf(stderr, "\nrhook-demo: %s: %s\n", what, lsm_engine_errmsg());
 	}
 	return err;
 }
@@ -124,14 +124,14 @@ static void region_meta(struct rhook_region_meta *meta, rhook_region_id id, uint
 }
 
 /* Rows for a writer batch or a pre-written file: keys host-N, values of a few dozen bytes. */
-static void make_rows(struct rhook_row *rows, char (*keys)[16], char (*vals)[48], size_t n, unsigned *seed,
+static void make_rows(struct lsm_row *rows, char (*keys)[16], char (*vals)[48], size_t n, unsigned *seed,
 		      int64_t ts_base)
 {
 	for (size_t i = 0; i < n; i++) {
 		int kl = snprintf(keys[i], sizeof(keys[i]), "host-%u", rand_r(seed) % 512);
 		int vl = snprintf(vals[i], sizeof(vals[i]), "usage=%u.%02u", rand_r(seed) % 100, rand_r(seed) % 100);
 
-		rows[i] = (struct rhook_row){ .ts = ts_base + (int64_t)i, .key = (const uint8_t *)keys[i],
+		rows[i] = (struct lsm_row){ .ts = ts_base + (int64_t)i, .key = (const uint8_t *)keys[i],
 					      .key_len = (uint32_t)kl, .value = (const uint8_t *)vals[i],
 					      .value_len = (uint32_t)vl };
 	}
@@ -142,19 +142,19 @@ static void *writer_main(void *arg)
 	struct writer *w = arg;
 	struct demo *d = w->d;
 	unsigned seed = 0x5eed + w->id;
-	struct rhook_row rows[128];
+	struct lsm_row rows[128];
 	char keys[128][16], vals[128][48];
 	int64_t ts = 1700000000000LL + (int64_t)w->id * 1000000000LL;
 	const struct timespec pause = { 0, 2000000 };
 
 	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
-		struct rhook_region *r = d->regions[rand_r(&seed) % d->opt.regions];
+		struct lsm_region *r = d->regions[rand_r(&seed) % d->opt.regions];
 		uint64_t last;
 
 		make_rows(rows, keys, vals, 128, &seed, ts);
 		ts += 128;
 		/* A region between roles may refuse writes for a moment: that is not an error. */
-		if (!rhook_region_put(r, rows, 128, &last))
+		if (!lsm_region_put(r, rows, 128, &last))
 			atomic_fetch_add_explicit(&d->rows, 128, memory_order_relaxed);
 		nanosleep(&pause, NULL);
 	}
@@ -165,14 +165,14 @@ static void *writer_main(void *arg)
 static int prewrite(struct demo *d, char (*paths)[PATH_MAX], size_t n)
 {
 	unsigned seed = d->ingest_seq * 7919u;
-	struct rhook_row rows[256];
+	struct lsm_row rows[256];
 	char keys[256][16], vals[256][48];
 
 	for (size_t i = 0; i < n; i++) {
 		if (snprintf(paths[i], PATH_MAX, "%s/ingest/batch-%u.sst", d->dir, d->ingest_seq++) >= PATH_MAX)
 			return note(d, "name a file to ingest", -ENAMETOOLONG);
 		make_rows(rows, keys, vals, 256, &seed, 1600000000000LL + (int64_t)d->ingest_seq * 1000);
-		if (note(d, "write a file to ingest", rhook_sst_write_file(paths[i], rows, 256)))
+		if (note(d, "write a file to ingest", lsm_sst_write_file(paths[i], rows, 256)))
 			return -1;
 	}
 	return 0;
@@ -181,13 +181,13 @@ static int prewrite(struct demo *d, char (*paths)[PATH_MAX], size_t n)
 static void op_remote_compaction(struct demo *d)
 {
 	char program[PATH_MAX];
-	struct rhook_remote_compaction req = { .size = sizeof(req), .program = program };
-	struct rhook_region_op_result res;
+	struct lsm_remote_compaction req = { .size = sizeof(req), .program = program };
+	struct lsm_region_op_result res;
 
 	snprintf(program, sizeof(program), "%s/rhook-compactor", rhook_demo_exe_dir());
 	/* Region 0 gets no local compaction: the compactor has its level 0 to itself. */
-	if (!note(d, "flush before remote compaction", rhook_region_flush(d->regions[0], NULL)) &&
-	    !note(d, "remote compaction", rhook_region_compact_remote(d->regions[0], &req, &res)) && res.version)
+	if (!note(d, "flush before remote compaction", lsm_region_flush(d->regions[0], NULL)) &&
+	    !note(d, "remote compaction", lsm_region_compact_remote(d->regions[0], &req, &res)) && res.version)
 		d->remote_compactions++;
 }
 
@@ -197,9 +197,9 @@ static void op_remote_compaction(struct demo *d)
  * the background jobs managed (a loaded machine may give them little
  * time).  0 or the engine's error.
  */
-static int fill_level0(struct demo *d, struct rhook_region *r, unsigned files)
+static int fill_level0(struct demo *d, struct lsm_region *r, unsigned files)
 {
-	struct rhook_row rows[128];
+	struct lsm_row rows[128];
 	char keys[128][16], vals[128][48];
 	unsigned seed = 0xf111 + d->ingest_seq;
 	uint64_t last;
@@ -207,9 +207,9 @@ static int fill_level0(struct demo *d, struct rhook_region *r, unsigned files)
 
 	for (unsigned i = 0; i < files && !err; i++) {
 		make_rows(rows, keys, vals, 128, &seed, 1650000000000LL + (int64_t)d->ingest_seq++ * 1000);
-		err = rhook_region_put(r, rows, 128, &last);
+		err = lsm_region_put(r, rows, 128, &last);
 		if (!err)
-			err = rhook_region_flush(r, NULL);
+			err = lsm_region_flush(r, NULL);
 	}
 	return err;
 }
@@ -222,10 +222,10 @@ static int fill_level0(struct demo *d, struct rhook_region *r, unsigned files)
  */
 static void final_compactions(struct demo *d)
 {
-	struct rhook_region_op_result res = { 0 };
+	struct lsm_region_op_result res = { 0 };
 
 	if (!note(d, "fill level 0 before the final compaction", fill_level0(d, d->regions[1], DEMO_L0_TRIGGER)) &&
-	    !note(d, "final compaction", rhook_region_compact(d->regions[1], &res)) && res.version)
+	    !note(d, "final compaction", lsm_region_compact(d->regions[1], &res)) && res.version)
 		d->compactions++;
 	if (!d->remote_compactions &&
 	    !note(d, "fill level 0 before the final remote compaction", fill_level0(d, d->regions[0], DEMO_L0_TRIGGER)))
@@ -242,12 +242,12 @@ static void op_ingest(struct demo *d)
 	const char *p[2] = { paths[0], paths[1] };
 
 	if (!prewrite(d, paths, 2))
-		note(d, "region edit (ingest)", rhook_region_ingest(d->regions[1 % d->opt.regions], p, 2));
+		note(d, "region edit (ingest)", lsm_region_ingest(d->regions[1 % d->opt.regions], p, 2));
 }
 
 static void op_copy(struct demo *d)
 {
-	note(d, "copy region", rhook_region_copy_files(d->copy_target, d->regions[1 % d->opt.regions], NULL, 0));
+	note(d, "copy region", lsm_region_copy_files(d->copy_target, d->regions[1 % d->opt.regions], NULL, 0));
 }
 
 static void op_staging(struct demo *d)
@@ -255,40 +255,40 @@ static void op_staging(struct demo *d)
 	char paths[2][PATH_MAX];
 	const char *p[2] = { paths[0], paths[1] };
 
-	if (note(d, "enter staging", rhook_region_enter_staging(d->staging, "host >= 'host-256'")))
+	if (note(d, "enter staging", lsm_region_enter_staging(d->staging, "host >= 'host-256'")))
 		return;
-	if (prewrite(d, paths, 2) || note(d, "apply staging", rhook_region_apply_staging(d->staging, p, 2)))
-		note(d, "abort staging", rhook_region_abort_staging(d->staging));
+	if (prewrite(d, paths, 2) || note(d, "apply staging", lsm_region_apply_staging(d->staging, p, 2)))
+		note(d, "abort staging", lsm_region_abort_staging(d->staging));
 }
 
 static void op_alter(struct demo *d)
 {
-	struct rhook_region *r = d->regions[2 % d->opt.regions];
+	struct lsm_region *r = d->regions[2 % d->opt.regions];
 	struct rhook_region_meta meta;
 
 	d->schema_version++;
 	/* Alternately add and drop the optional column. */
-	region_meta(&meta, rhook_region_get_id(r), d->schema_version, d->schema_version % 2 == 0);
-	note(d, "alter", rhook_region_alter(r, &meta));
+	region_meta(&meta, lsm_region_get_id(r), d->schema_version, d->schema_version % 2 == 0);
+	note(d, "alter", lsm_region_alter(r, &meta));
 }
 
 static void op_truncate(struct demo *d)
 {
-	note(d, "truncate", rhook_region_truncate(d->regions[3 % d->opt.regions]));
+	note(d, "truncate", lsm_region_truncate(d->regions[3 % d->opt.regions]));
 }
 
 static void op_index_build(struct demo *d)
 {
-	note(d, "index build", rhook_region_build_index(d->regions[0], NULL));
+	note(d, "index build", lsm_region_build_index(d->regions[0], NULL));
 }
 
 static void op_gc_checkpoint(struct demo *d)
 {
 	for (unsigned i = 0; i < d->opt.regions; i++) {
-		int err = rhook_region_checkpoint(d->regions[i]);
+		int err = lsm_region_checkpoint(d->regions[i]);
 
 		/* GC waits its turn while a remote compactor holds uncommitted outputs. */
-		if (!err && (err = rhook_region_gc(d->regions[i], NULL)) == -EBUSY)
+		if (!err && (err = lsm_region_gc(d->regions[i], NULL)) == -EBUSY)
 			err = 0;
 		note(d, "checkpoint and GC", err);
 	}
@@ -317,7 +317,7 @@ static int open_regions(struct demo *d)
 	char path[PATH_MAX + 32];
 
 	for (unsigned i = 0; i < d->opt.regions + 2; i++) {
-		struct rhook_region **slot = i < d->opt.regions ? &d->regions[i]
+		struct lsm_region **slot = i < d->opt.regions ? &d->regions[i]
 					     : i == d->opt.regions ? &d->copy_target
 								   : &d->staging;
 
@@ -329,7 +329,7 @@ static int open_regions(struct demo *d)
 		}
 		region_meta(&meta, id, 1, false);
 		snprintf(path, sizeof(path), "%s/regions/r%u", d->dir, i);
-		if (note(d, "create region", rhook_region_create(d->engine, path, &meta, slot)))
+		if (note(d, "create region", lsm_region_create(d->engine, path, &meta, slot)))
 			return -1;
 	}
 	return 0;
@@ -348,7 +348,7 @@ static void run_workload(struct demo *d)
 
 		if (t >= next_tick) {
 			for (unsigned i = 0; i < d->opt.regions; i++)
-				if (!note(d, "submit flush", rhook_engine_submit(d->engine, d->regions[i], RHOOK_JOB_FLUSH)))
+				if (!note(d, "submit flush", lsm_engine_submit(d->engine, d->regions[i], LSM_JOB_FLUSH)))
 					d->flushes++;
 			next_tick = t + 0.2;
 		}
@@ -356,7 +356,7 @@ static void run_workload(struct demo *d)
 			/* Region 0 is compacted remotely only. */
 			for (unsigned i = 1; i < d->opt.regions; i++)
 				if (!note(d, "submit compaction",
-					  rhook_engine_submit(d->engine, d->regions[i], RHOOK_JOB_COMPACT)))
+					  lsm_engine_submit(d->engine, d->regions[i], LSM_JOB_COMPACT)))
 					d->compactions++;
 			next_compact = t + 1.0;
 		}
@@ -622,7 +622,7 @@ int rhook_demo_run(int argc, char **argv)
 	static const struct rhook_hook_ops ops = {
 		.size = sizeof(ops), .on_sst_files_written = on_sst, .on_manifest_updated = on_manifest,
 	};
-	struct rhook_engine_config ecfg = { .size = sizeof(ecfg), .workers = 2, .compaction_trigger = DEMO_L0_TRIGGER };
+	struct lsm_engine_config ecfg = { .size = sizeof(ecfg), .workers = 2, .compaction_trigger = DEMO_L0_TRIGGER };
 	struct writer writers[MAX_WRITERS];
 	struct demo *d = calloc(1, sizeof(*d));
 	double start;
@@ -647,7 +647,7 @@ int rhook_demo_run(int argc, char **argv)
 		return 1;
 	}
 	ecfg.registry = d->registry;
-	if (note(d, "start the engine", rhook_engine_new(&ecfg, &d->engine)) || open_regions(d))
+	if (note(d, "start the engine", lsm_engine_new(&ecfg, &d->engine)) || open_regions(d))
 		return 1;
 
 	print_ctl_usage(d);
@@ -660,17 +660,17 @@ int rhook_demo_run(int argc, char **argv)
 	atomic_store(&d->stop, true);
 	for (unsigned i = 0; i < d->opt.writers; i++)
 		pthread_join(writers[i].thread, NULL);
-	note(d, "background jobs", rhook_engine_wait(d->engine));
+	note(d, "background jobs", lsm_engine_wait(d->engine));
 	for (unsigned i = 0; i < d->opt.regions; i++)
-		note(d, "final flush", rhook_region_flush(d->regions[i], NULL));
+		note(d, "final flush", lsm_region_flush(d->regions[i], NULL));
 	final_compactions(d);
 	progress(d, now_s() - start, true);
 
 	for (unsigned i = 0; i < d->opt.regions; i++)
-		rhook_region_close(d->regions[i]);
-	rhook_region_close(d->copy_target);
-	rhook_region_close(d->staging);
-	rhook_engine_free(d->engine);
+		lsm_region_close(d->regions[i]);
+	lsm_region_close(d->copy_target);
+	lsm_region_close(d->staging);
+	lsm_engine_free(d->engine);
 	rhook_registry_free(d->registry);
 	if (d->trace[0])
 		rhook_recorder_stop();

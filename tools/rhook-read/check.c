@@ -11,7 +11,7 @@
 
 #include <rhook/manifest.h>
 
-#include "schema.h"
+#include "reader/schema.h"
 
 struct commit_state {
 	uint8_t notified;
@@ -34,41 +34,41 @@ struct sst_state {
 	uint8_t state;
 };
 
-static const char *const rule_names[RHOOK__RULE_COUNT] = {
-	[RHOOK__RULE_RECEIPT_AFTER_COMMIT] = "receipt-after-commit",
-	[RHOOK__RULE_VERSION_ORDER] = "version-order",
-	[RHOOK__RULE_NOTIFIED_ONCE] = "notified-once",
-	[RHOOK__RULE_SST_ADDED] = "sst-added",
+static const char *const rule_names[RDR_RULE_COUNT] = {
+	[RDR_RULE_RECEIPT_AFTER_COMMIT] = "receipt-after-commit",
+	[RDR_RULE_VERSION_ORDER] = "version-order",
+	[RDR_RULE_NOTIFIED_ONCE] = "notified-once",
+	[RDR_RULE_SST_ADDED] = "sst-added",
 };
 
-const char *rhook__rule_name(enum rhook__rule rule)
+const char *rdr_rule_name(enum rdr_rule rule)
 {
 	return rule_names[rule];
 }
 
-void rhook__check_init(struct rhook__check *c, uint64_t reorder_window_ns)
+void rdr_check_init(struct rdr_check *c, uint64_t reorder_window_ns)
 {
 	memset(c, 0, sizeof(*c));
 	c->reorder_window_ns = reorder_window_ns;
-	rhook__map_init(&c->commits, sizeof(struct commit_state));
-	rhook__map_init(&c->regions, sizeof(struct region_state));
-	rhook__map_init(&c->ssts, sizeof(struct sst_state));
-	rhook__map_init(&c->threads, sizeof(uint64_t));
-	rhook__map_init(&c->failed, 1);
+	rdr_map_init(&c->commits, sizeof(struct commit_state));
+	rdr_map_init(&c->regions, sizeof(struct region_state));
+	rdr_map_init(&c->ssts, sizeof(struct sst_state));
+	rdr_map_init(&c->threads, sizeof(uint64_t));
+	rdr_map_init(&c->failed, 1);
 }
 
-void rhook__check_free(struct rhook__check *c)
+void rdr_check_free(struct rdr_check *c)
 {
-	rhook__map_free(&c->commits);
-	rhook__map_free(&c->regions);
-	rhook__map_free(&c->ssts);
-	rhook__map_free(&c->threads);
-	rhook__map_free(&c->failed);
+	rdr_map_free(&c->commits);
+	rdr_map_free(&c->regions);
+	rdr_map_free(&c->ssts);
+	rdr_map_free(&c->threads);
+	rdr_map_free(&c->failed);
 }
 
-static void *insert(struct rhook__check *c, struct rhook__map *m, uint64_t k0, uint64_t k1, bool *created)
+static void *insert(struct rdr_check *c, struct rdr_map *m, uint64_t k0, uint64_t k1, bool *created)
 {
-	void *v = rhook__map_insert(m, k0, k1, created);
+	void *v = rdr_map_insert(m, k0, k1, created);
 
 	if (!v)
 		c->err = -ENOMEM;
@@ -81,22 +81,22 @@ static size_t where(char *buf, size_t size, uint64_t ts, const char *host, uint6
 {
 	char t[32];
 
-	t[rhook__fmt_ts(t, ts)] = '\0';
+	t[rdr_fmt_ts(t, ts)] = '\0';
 	return (size_t)snprintf(buf, size, "[%s] %s pid %" PRIu64 " tid %" PRIu32 ": region %" PRIu64 "(%" PRIu32
 					   ", %" PRIu32 ")",
 				t, host[0] ? host : "?", pid, tid, region, (uint32_t)(region >> 32), (uint32_t)region);
 }
 
 /* Counts a finding of @rule; keeps the first few as examples. */
-__attribute__((format(printf, 4, 5))) static void finding(struct rhook__check *c, enum rhook__rule rule,
-							  const struct rhook__rd_event *ev, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void finding(struct rdr_check *c, enum rdr_rule rule,
+							  const struct rdr_event *ev, const char *fmt, ...)
 {
 	uint64_t n = c->violations[rule]++;
 	char *buf;
 	size_t len;
 	va_list ap;
 
-	if (n >= RHOOK__CHECK_EXAMPLES)
+	if (n >= RDR_CHECK_EXAMPLES)
 		return;
 	buf = c->examples[rule][n];
 	len = where(buf, sizeof(c->examples[rule][n]), ev->ts, ev->proc->host, ev->proc->pid, ev->tid,
@@ -110,9 +110,9 @@ __attribute__((format(printf, 4, 5))) static void finding(struct rhook__check *c
 	}
 }
 
-static void on_commit(struct rhook__check *c, const struct rhook__rd_event *ev)
+static void on_commit(struct rdr_check *c, const struct rdr_event *ev)
 {
-	const struct rhook__ev_manifest_commit *e = ev->payload;
+	const struct rhw_ev_manifest_commit *e = ev->payload;
 	struct region_state *r;
 	struct commit_state *cs;
 	bool created;
@@ -126,7 +126,7 @@ static void on_commit(struct rhook__check *c, const struct rhook__rd_event *ev)
 	if (!cs)
 		return;
 	if (!created) {
-		finding(c, RHOOK__RULE_VERSION_ORDER, ev, "version %" PRIu64 " committed a second time", e->version);
+		finding(c, RDR_RULE_VERSION_ORDER, ev, "version %" PRIu64 " committed a second time", e->version);
 		return;
 	}
 	r = insert(c, &c->regions, e->region_id, 0, &created);
@@ -137,7 +137,7 @@ static void on_commit(struct rhook__check *c, const struct rhook__rd_event *ev)
 		if (ev->ts - r->max_ts <= c->reorder_window_ns)
 			c->reordered++;
 		else
-			finding(c, RHOOK__RULE_VERSION_ORDER, ev,
+			finding(c, RDR_RULE_VERSION_ORDER, ev,
 				"version %" PRIu64 " committed after version %" PRIu64, e->version, r->max_version);
 		return;
 	}
@@ -147,33 +147,33 @@ static void on_commit(struct rhook__check *c, const struct rhook__rd_event *ev)
 }
 
 /* Whether @ev's process may have lost the commit that would precede @ev. */
-static bool may_miss_earlier(const struct rhook__rd_event *ev)
+static bool may_miss_earlier(const struct rdr_event *ev)
 {
 	return ev->proc->lossy || (ev->proc->complete_from && ev->mono <= ev->proc->complete_from);
 }
 
-static void on_updated(struct rhook__check *c, const struct rhook__rd_event *ev)
+static void on_updated(struct rdr_check *c, const struct rdr_event *ev)
 {
-	const struct rhook__ev_manifest_updated *e = ev->payload;
-	struct commit_state *cs = rhook__map_find(&c->commits, e->region_id, e->version);
+	const struct rhw_ev_manifest_updated *e = ev->payload;
+	struct commit_state *cs = rdr_map_find(&c->commits, e->region_id, e->version);
 	bool exit_cause = e->cause == RHOOK_CAUSE_STAGING_EXIT;
 
 	c->notifications++;
 	if (!cs) {
 		if (may_miss_earlier(ev))
-			c->unverifiable[RHOOK__RULE_RECEIPT_AFTER_COMMIT]++;
+			c->unverifiable[RDR_RULE_RECEIPT_AFTER_COMMIT]++;
 		else
-			finding(c, RHOOK__RULE_RECEIPT_AFTER_COMMIT, ev,
+			finding(c, RDR_RULE_RECEIPT_AFTER_COMMIT, ev,
 				"version %" PRIu64 " notified with no successful manifest_commit before it", e->version);
 	} else if (!cs->notified) {
 		cs->notified = 1;
 	} else if (exit_cause && !cs->exit_notified) {
 		cs->exit_notified = 1;
 	} else {
-		const char *cause = rhook__label(
-			rhook__schema_field(rhook__schema_event(RHOOK__EV_manifest_updated), "cause")->labels, e->cause);
+		const char *cause = rdr_label(
+			rdr_schema_field(rdr_schema_event(RHW_EV_manifest_updated), "cause")->labels, e->cause);
 
-		finding(c, RHOOK__RULE_NOTIFIED_ONCE, ev, "version %" PRIu64 " notified again (cause %s)", e->version,
+		finding(c, RDR_RULE_NOTIFIED_ONCE, ev, "version %" PRIu64 " notified again (cause %s)", e->version,
 			cause ? cause : "unknown");
 	}
 	/* files_added is list 0 of manifest_updated (events.h). */
@@ -182,7 +182,7 @@ static void on_updated(struct rhook__check *c, const struct rhook__rd_event *ev)
 		struct sst_state *s;
 
 		memcpy(k, ev->ids + (size_t)i * 16, 16);
-		s = rhook__map_find(&c->ssts, k[0], k[1]);
+		s = rdr_map_find(&c->ssts, k[0], k[1]);
 		if (s && s->region == e->region_id)
 			s->state = SST_ADDED;
 	}
@@ -202,7 +202,7 @@ static void on_updated(struct rhook__check *c, const struct rhook__rd_event *ev)
  * SST; closed by its end event.  Keyed by region as well, so that a trace
  * without thread ids still tells flushes of different regions apart.
  */
-static uint64_t *span_slot(struct rhook__check *c, const struct rhook__rd_event *ev)
+static uint64_t *span_slot(struct rdr_check *c, const struct rdr_event *ev)
 {
 	bool created;
 
@@ -210,9 +210,9 @@ static uint64_t *span_slot(struct rhook__check *c, const struct rhook__rd_event 
 		      &created);
 }
 
-static void on_sst(struct rhook__check *c, const struct rhook__rd_event *ev)
+static void on_sst(struct rdr_check *c, const struct rdr_event *ev)
 {
-	const struct rhook__ev_sst_file_written *e = ev->payload;
+	const struct rhw_ev_sst_file_written *e = ev->payload;
 	uint64_t k[2], *span = span_slot(c, ev);
 	struct sst_state *s;
 	bool created;
@@ -229,7 +229,7 @@ static void on_sst(struct rhook__check *c, const struct rhook__rd_event *ev)
 }
 
 /* flush_begin / compaction_begin: a new span. */
-static void on_begin(struct rhook__check *c, const struct rhook__rd_event *ev)
+static void on_begin(struct rdr_check *c, const struct rdr_event *ev)
 {
 	uint64_t *span = span_slot(c, ev);
 
@@ -238,9 +238,9 @@ static void on_begin(struct rhook__check *c, const struct rhook__rd_event *ev)
 }
 
 /* flush_end / compaction_end: the span closes; with an error its SSTs are not expected in the manifest. */
-static void on_end(struct rhook__check *c, const struct rhook__rd_event *ev, int status)
+static void on_end(struct rdr_check *c, const struct rdr_event *ev, int status)
 {
-	uint64_t *span = rhook__map_find(&c->threads, (uint64_t)ev->proc->index << 32 | ev->tid,
+	uint64_t *span = rdr_map_find(&c->threads, (uint64_t)ev->proc->index << 32 | ev->tid,
 					 *(const uint64_t *)ev->payload);
 	uint64_t id = span ? *span : 0;
 	bool created;
@@ -251,28 +251,28 @@ static void on_end(struct rhook__check *c, const struct rhook__rd_event *ev, int
 		insert(c, &c->failed, id, 0, &created);
 }
 
-void rhook__check_add(struct rhook__check *c, const struct rhook__rd_event *ev)
+void rdr_check_add(struct rdr_check *c, const struct rdr_event *ev)
 {
 	c->events++;
 	switch (ev->id) {
-	case RHOOK__EV_manifest_commit:
+	case RHW_EV_manifest_commit:
 		on_commit(c, ev);
 		break;
-	case RHOOK__EV_manifest_updated:
+	case RHW_EV_manifest_updated:
 		on_updated(c, ev);
 		break;
-	case RHOOK__EV_sst_file_written:
+	case RHW_EV_sst_file_written:
 		on_sst(c, ev);
 		break;
-	case RHOOK__EV_flush_begin:
-	case RHOOK__EV_compaction_begin:
+	case RHW_EV_flush_begin:
+	case RHW_EV_compaction_begin:
 		on_begin(c, ev);
 		break;
-	case RHOOK__EV_flush_end:
-		on_end(c, ev, ((const struct rhook__ev_flush_end *)ev->payload)->status);
+	case RHW_EV_flush_end:
+		on_end(c, ev, ((const struct rhw_ev_flush_end *)ev->payload)->status);
 		break;
-	case RHOOK__EV_compaction_end:
-		on_end(c, ev, ((const struct rhook__ev_compaction_end *)ev->payload)->status);
+	case RHW_EV_compaction_end:
+		on_end(c, ev, ((const struct rhw_ev_compaction_end *)ev->payload)->status);
 		break;
 	default:
 		break;
@@ -280,20 +280,20 @@ void rhook__check_add(struct rhook__check *c, const struct rhook__rd_event *ev)
 }
 
 /* Whether the span of SST @s never ended in the trace (see check.h): its commit may come after it. */
-static bool span_open(struct rhook__check *c, const struct sst_state *s)
+static bool span_open(struct rdr_check *c, const struct sst_state *s)
 {
-	const uint64_t *span = rhook__map_find(&c->threads, (uint64_t)s->proc << 32 | s->tid, s->region);
+	const uint64_t *span = rdr_map_find(&c->threads, (uint64_t)s->proc << 32 | s->tid, s->region);
 
 	return s->span && span && *span == s->span;
 }
 
 /* Classifies the SSTs never added: abandoned, unverifiable or orphaned. */
-static void orphans(struct rhook__check *c, struct rhook__rd_proc *const *procs)
+static void orphans(struct rdr_check *c, struct rdr_proc *const *procs)
 {
 	for (size_t i = 0; i < c->ssts.cap; i++) {
 		uint64_t k0, k1;
-		struct sst_state *s = rhook__map_slot(&c->ssts, i, &k0, &k1);
-		const struct rhook__rd_proc *p;
+		struct sst_state *s = rdr_map_slot(&c->ssts, i, &k0, &k1);
+		const struct rdr_proc *p;
 		const struct region_state *r;
 		char *buf;
 		size_t len;
@@ -302,65 +302,65 @@ static void orphans(struct rhook__check *c, struct rhook__rd_proc *const *procs)
 		if (!s || s->state != SST_PENDING)
 			continue;
 		p = procs[s->proc];
-		r = rhook__map_find(&c->regions, s->region, 0);
-		if (s->span && rhook__map_find(&c->failed, s->span, 0)) {
+		r = rdr_map_find(&c->regions, s->region, 0);
+		if (s->span && rdr_map_find(&c->failed, s->span, 0)) {
 			c->abandoned++;
 			continue;
 		}
 		if (p->lossy || p->complete_until || (r && r->unlisted_ts >= s->ts) || span_open(c, s)) {
-			c->unverifiable[RHOOK__RULE_SST_ADDED]++;
+			c->unverifiable[RDR_RULE_SST_ADDED]++;
 			continue;
 		}
-		n = c->violations[RHOOK__RULE_SST_ADDED]++;
-		if (n >= RHOOK__CHECK_EXAMPLES)
+		n = c->violations[RDR_RULE_SST_ADDED]++;
+		if (n >= RDR_CHECK_EXAMPLES)
 			continue;
-		buf = c->examples[RHOOK__RULE_SST_ADDED][n];
+		buf = c->examples[RDR_RULE_SST_ADDED][n];
 		len = where(buf, sizeof(c->examples[0][0]), s->ts, p->host, p->pid, s->tid, s->region);
 		if (len < sizeof(c->examples[0][0]) - 60) {
 			memcpy(buf + len, ": SST ", 6);
-			rhook__fmt_uuid(buf + len + 6, (const uint8_t *)(uint64_t[2]){ k0, k1 });
+			rdr_fmt_uuid(buf + len + 6, (const uint8_t *)(uint64_t[2]){ k0, k1 });
 			snprintf(buf + len + 42, sizeof(c->examples[0][0]) - len - 42, " orphaned: never added");
 		}
 	}
 }
 
-uint64_t rhook__check_finish(struct rhook__check *c, struct rhook__out *o, struct rhook__rd_proc *const *procs)
+uint64_t rdr_check_finish(struct rdr_check *c, struct rdr_out *o, struct rdr_proc *const *procs)
 {
 	uint64_t total = 0, unverifiable = 0;
 
 	orphans(c, procs);
-	rhook__out_printf(o,
+	rdr_out_printf(o,
 			  "rhook-read check: %" PRIu64 " events, %zu regions, %" PRIu64 " commits (%" PRIu64
 			  " failed), %" PRIu64 " notifications, %" PRIu64 " SSTs\n",
 			  c->events, c->regions.count, c->commits_ok + c->commits_failed, c->commits_failed,
 			  c->notifications, c->announced);
-	for (unsigned r = 0; r < RHOOK__RULE_COUNT; r++) {
+	for (unsigned r = 0; r < RDR_RULE_COUNT; r++) {
 		uint64_t n = c->violations[r];
 
 		total += n;
 		unverifiable += c->unverifiable[r];
-		rhook__out_printf(o, "%-22s %s", rule_names[r], n ? "FAILED" : "ok");
+		rdr_out_printf(o, "%-22s %s", rule_names[r], n ? "FAILED" : "ok");
 		if (n)
-			rhook__out_printf(o, " (%" PRIu64 " violation%s)", n, n == 1 ? "" : "s");
+			rdr_out_printf(o, " (%" PRIu64 " violation%s)", n, n == 1 ? "" : "s");
 		if (c->unverifiable[r])
-			rhook__out_printf(o, ", %" PRIu64 " unverifiable: the trace lost events", c->unverifiable[r]);
-		if (r == RHOOK__RULE_VERSION_ORDER && c->reordered)
-			rhook__out_printf(o, ", %" PRIu64 " commit events emitted out of version order within the window",
+			rdr_out_printf(o, ", %" PRIu64 " unverifiable: the trace lost events", c->unverifiable[r]);
+		if (r == RDR_RULE_VERSION_ORDER && c->reordered)
+			rdr_out_printf(o, ", %" PRIu64 " commit events emitted out of version order within the window",
 					  c->reordered);
-		if (r == RHOOK__RULE_SST_ADDED && c->abandoned)
-			rhook__out_printf(o, ", %" PRIu64 " SSTs of failed flushes or compactions never added (expected)",
+		if (r == RDR_RULE_SST_ADDED && c->abandoned)
+			rdr_out_printf(o, ", %" PRIu64 " SSTs of failed flushes or compactions never added (expected)",
 					  c->abandoned);
-		rhook__out_char(o, '\n');
-		for (uint64_t i = 0; i < n && i < RHOOK__CHECK_EXAMPLES; i++)
-			rhook__out_printf(o, "  %s\n", c->examples[r][i]);
-		if (n > RHOOK__CHECK_EXAMPLES)
-			rhook__out_printf(o, "  ... and %" PRIu64 " more\n", n - RHOOK__CHECK_EXAMPLES);
+		rdr_out_char(o, '\n');
+		for (uint64_t i = 0; i < n && i < RDR_CHECK_EXAMPLES; i++)
+			rdr_out_printf(o, "  %s\n", c->examples[r][i]);
+		if (n > RDR_CHECK_EXAMPLES)
+			rdr_out_printf(o, "  ... and %" PRIu64 " more\n", n - RDR_CHECK_EXAMPLES);
 	}
 	if (c->err)
-		rhook__out_str(o, "check: INCOMPLETE (out of memory)\n");
+		rdr_out_str(o, "check: INCOMPLETE (out of memory)\n");
 	else if (total)
-		rhook__out_printf(o, "check: FAILED (%" PRIu64 " violation%s)\n", total, total == 1 ? "" : "s");
+		rdr_out_printf(o, "check: FAILED (%" PRIu64 " violation%s)\n", total, total == 1 ? "" : "s");
 	else
-		rhook__out_printf(o, "check: OK%s\n", unverifiable ? " (some findings unverifiable: events lost)" : "");
+		rdr_out_printf(o, "check: OK%s\n", unverifiable ? " (some findings unverifiable: events lost)" : "");
 	return total;
 }

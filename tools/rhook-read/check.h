@@ -21,7 +21,7 @@
  *   - SSTs of a flush or compaction that ended with an error are expected
  *     never to be committed: reported, not violations;
  *   - where the process lost events that could hold the missing
- *     companion (see struct rhook__rd_proc), a finding is "unverifiable",
+ *     companion (see struct rdr_proc), a finding is "unverifiable",
  *     reported but not a violation;
  *   - a manifest_updated listing fewer ids than it added (more than the
  *     event can list) makes earlier SSTs of its region unverifiable;
@@ -32,47 +32,47 @@
  *
  * Single-threaded.
  */
-#ifndef RHOOK_READ_CHECK_H
-#define RHOOK_READ_CHECK_H
+#ifndef RDR_CHECK_H
+#define RDR_CHECK_H
 
-#include "event.h"
 #include "map.h"
-#include "out.h"
+#include "reader/event.h"
+#include "reader/out.h"
 
-enum rhook__rule {
-	RHOOK__RULE_RECEIPT_AFTER_COMMIT,
-	RHOOK__RULE_VERSION_ORDER,
-	RHOOK__RULE_NOTIFIED_ONCE,
-	RHOOK__RULE_SST_ADDED,
-	RHOOK__RULE_COUNT,
+enum rdr_rule {
+	RDR_RULE_RECEIPT_AFTER_COMMIT,
+	RDR_RULE_VERSION_ORDER,
+	RDR_RULE_NOTIFIED_ONCE,
+	RDR_RULE_SST_ADDED,
+	RDR_RULE_COUNT,
 };
 
-#define RHOOK__CHECK_EXAMPLES 10
+#define RDR_CHECK_EXAMPLES 10
 
-struct rhook__check {
+struct rdr_check {
 	uint64_t reorder_window_ns;
-	struct rhook__map commits;  /* (region, version) -> struct commit_state */
-	struct rhook__map regions;  /* (region, 0) -> struct region_state */
-	struct rhook__map ssts;     /* file id -> struct sst_state */
-	struct rhook__map threads;  /* (proc << 32 | tid, region) -> current flush/compaction span */
-	struct rhook__map failed;   /* spans of failed flushes and compactions */
+	struct rdr_map commits;  /* (region, version) -> struct commit_state */
+	struct rdr_map regions;  /* (region, 0) -> struct region_state */
+	struct rdr_map ssts;     /* file id -> struct sst_state */
+	struct rdr_map threads;  /* (proc << 32 | tid, region) -> current flush/compaction span */
+	struct rdr_map failed;   /* spans of failed flushes and compactions */
 	uint64_t spans;             /* spans begun: each gets a number, from 1 */
 	uint64_t events, commits_ok, commits_failed, notifications, announced;
-	uint64_t violations[RHOOK__RULE_COUNT];
-	uint64_t unverifiable[RHOOK__RULE_COUNT];
+	uint64_t violations[RDR_RULE_COUNT];
+	uint64_t unverifiable[RDR_RULE_COUNT];
 	uint64_t reordered, abandoned;
-	char examples[RHOOK__RULE_COUNT][RHOOK__CHECK_EXAMPLES][200];
+	char examples[RDR_RULE_COUNT][RDR_CHECK_EXAMPLES][200];
 	int err;                    /* -ENOMEM: the verdict is incomplete */
 };
 
-void rhook__check_init(struct rhook__check *c, uint64_t reorder_window_ns);
+void rdr_check_init(struct rdr_check *c, uint64_t reorder_window_ns);
 /* Feeds the next event of the merged timeline. */
-void rhook__check_add(struct rhook__check *c, const struct rhook__rd_event *ev);
+void rdr_check_add(struct rdr_check *c, const struct rdr_event *ev);
 /* Ends the run (orphans), writes the report; returns the number of violations. */
-uint64_t rhook__check_finish(struct rhook__check *c, struct rhook__out *o, struct rhook__rd_proc *const *procs);
-void rhook__check_free(struct rhook__check *c);
+uint64_t rdr_check_finish(struct rdr_check *c, struct rdr_out *o, struct rdr_proc *const *procs);
+void rdr_check_free(struct rdr_check *c);
 
 /* "receipt-after-commit", ... */
-const char *rhook__rule_name(enum rhook__rule rule);
+const char *rdr_rule_name(enum rdr_rule rule);
 
-#endif /* RHOOK_READ_CHECK_H */
+#endif /* RDR_CHECK_H */

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#define SUB (1u << RHOOK__HIST_SUB_BITS)
+#define SUB (1u << RDR_HIST_SUB_BITS)
 
 static unsigned block_size(unsigned b)
 {
@@ -24,8 +24,8 @@ static void locate(uint64_t v, unsigned *block, unsigned *index)
 		return;
 	}
 	e = 63u - (unsigned)__builtin_clzll(v); /* v >= 256: e >= 8 */
-	*block = e - RHOOK__HIST_SUB_BITS;
-	*index = (unsigned)(v >> (e - RHOOK__HIST_SUB_BITS)) - SUB;
+	*block = e - RDR_HIST_SUB_BITS;
+	*index = (unsigned)(v >> (e - RDR_HIST_SUB_BITS)) - SUB;
 }
 
 /* Largest value of bucket (@block, @index). */
@@ -39,7 +39,7 @@ static uint64_t bucket_top(unsigned block, unsigned index)
 	return (((uint64_t)(SUB + index) + 1) << (shift + 1)) - 1;
 }
 
-int rhook__hist_add(struct rhook__hist *h, uint64_t v)
+int rdr_hist_add(struct rdr_hist *h, uint64_t v)
 {
 	unsigned b, i;
 
@@ -58,7 +58,7 @@ int rhook__hist_add(struct rhook__hist *h, uint64_t v)
 	return 0;
 }
 
-uint64_t rhook__hist_percentile(const struct rhook__hist *h, unsigned permille)
+uint64_t rdr_hist_percentile(const struct rdr_hist *h, unsigned permille)
 {
 	uint64_t rank, seen = 0;
 
@@ -68,7 +68,7 @@ uint64_t rhook__hist_percentile(const struct rhook__hist *h, unsigned permille)
 	rank = (h->count / 1000) * permille + ((h->count % 1000) * permille + 999) / 1000;
 	if (rank < 1)
 		rank = 1;
-	for (unsigned b = 0; b < RHOOK__HIST_BLOCKS; b++) {
+	for (unsigned b = 0; b < RDR_HIST_BLOCKS; b++) {
 		if (!h->blocks[b])
 			continue;
 		for (unsigned i = 0; i < block_size(b); i++) {
@@ -83,8 +83,8 @@ uint64_t rhook__hist_percentile(const struct rhook__hist *h, unsigned permille)
 	return h->max;
 }
 
-void rhook__hist_free(struct rhook__hist *h)
+void rdr_hist_free(struct rdr_hist *h)
 {
-	for (unsigned b = 0; b < RHOOK__HIST_BLOCKS; b++)
+	for (unsigned b = 0; b < RDR_HIST_BLOCKS; b++)
 		free(h->blocks[b]);
 }

@@ -8,28 +8,28 @@
  * values seen (a block of buckets per power of two, allocated when first
  * hit).  Count, min and max are exact.  Single-threaded.
  */
-#ifndef RHOOK_READ_HIST_H
-#define RHOOK_READ_HIST_H
+#ifndef RDR_HIST_H
+#define RDR_HIST_H
 
 #include <stdint.h>
 
-#define RHOOK__HIST_SUB_BITS 7
-#define RHOOK__HIST_BLOCKS (64 - RHOOK__HIST_SUB_BITS)
+#define RDR_HIST_SUB_BITS 7
+#define RDR_HIST_BLOCKS (64 - RDR_HIST_SUB_BITS)
 
-struct rhook__hist {
+struct rdr_hist {
 	uint64_t count, min, max;
 	/* Block 0: values 0..255; block b > 0: [2^(b+7), 2^(b+8)) in 128 buckets. */
-	uint64_t *blocks[RHOOK__HIST_BLOCKS];
+	uint64_t *blocks[RDR_HIST_BLOCKS];
 };
 
 /* Records @v; returns 0 or -ENOMEM (the value is then lost). */
-int rhook__hist_add(struct rhook__hist *h, uint64_t v);
+int rdr_hist_add(struct rdr_hist *h, uint64_t v);
 /*
  * The value at percentile @permille / 10 (0 < permille <= 1000, nearest
  * rank): the largest value of the bucket holding that rank, capped by the
  * exact max.  0 if empty.
  */
-uint64_t rhook__hist_percentile(const struct rhook__hist *h, unsigned permille);
-void rhook__hist_free(struct rhook__hist *h);
+uint64_t rdr_hist_percentile(const struct rdr_hist *h, unsigned permille);
+void rdr_hist_free(struct rdr_hist *h);
 
-#endif /* RHOOK_READ_HIST_H */
+#endif /* RDR_HIST_H */

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ctfout.h"
-#include "input.h"
-#include "merge.h"
 #include "print.h"
+#include "reader/ctfout.h"
+#include "reader/input.h"
+#include "reader/merge.h"
 #include "stats.h"
 
 #define EXIT_VIOLATION 1
@@ -162,79 +162,79 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-static int print_cmd(struct rhook__reader *r, bool json)
+static int print_cmd(struct rdr_reader *r, bool json)
 {
-	struct rhook__merge m;
-	struct rhook__out o;
-	const struct rhook__rd_event *ev;
-	int ret = rhook__out_init(&o, STDOUT_FILENO);
+	struct rdr_merge m;
+	struct rdr_out o;
+	const struct rdr_event *ev;
+	int ret = rdr_out_init(&o, STDOUT_FILENO);
 
-	if (ret || (ret = rhook__merge_init(&m, r->streams, r->num_streams)))
+	if (ret || (ret = rdr_merge_init(&m, r->streams, r->num_streams)))
 		goto out;
-	while ((ev = rhook__merge_next(&m)))
-		rhook__print_event(&o, ev, json);
-	rhook__merge_free(&m);
+	while ((ev = rdr_merge_next(&m)))
+		rdr_print_event(&o, ev, json);
+	rdr_merge_free(&m);
 out:
-	if (rhook__out_close(&o) && !ret)
+	if (rdr_out_close(&o) && !ret)
 		ret = o.err;
 	if (ret)
 		fprintf(stderr, "rhook-read: %s\n", ret == -ENOMEM ? "out of memory" : strerror(-ret));
 	return ret ? EXIT_USAGE : 0;
 }
 
-static int stats_cmd(struct rhook__reader *r, bool brief)
+static int stats_cmd(struct rdr_reader *r, bool brief)
 {
-	struct rhook__stats s;
-	struct rhook__out o;
+	struct rdr_stats s;
+	struct rdr_out o;
 	int ret;
 
-	if (rhook__out_init(&o, STDOUT_FILENO)) {
+	if (rdr_out_init(&o, STDOUT_FILENO)) {
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
-	rhook__stats_init(&s);
+	rdr_stats_init(&s);
 	/* Order does not matter to counts and percentiles: each stream on its own, no merge. */
 	for (size_t i = 0; i < r->num_streams; i++) {
-		struct rhook__rd_stream *st = r->streams[i];
+		struct rdr_stream *st = r->streams[i];
 
 		while (st->next(st))
-			rhook__stats_add(&s, &st->ev);
+			rdr_stats_add(&s, &st->ev);
 	}
-	rhook__stats_report(&s, &o, r->procs, r->num_procs, brief);
+	rdr_stats_report(&s, &o, r->procs, r->num_procs, brief);
 	ret = s.err;
-	rhook__stats_free(&s);
+	rdr_stats_free(&s);
 	if (ret)
 		fprintf(stderr, "rhook-read: out of memory: figures are incomplete\n");
-	if (rhook__out_close(&o) && !ret)
+	if (rdr_out_close(&o) && !ret)
 		ret = -EIO;
 	return ret ? EXIT_USAGE : 0;
 }
 
-static int check_cmd(struct rhook__reader *r, uint64_t window)
+static int check_cmd(struct rdr_reader *r, uint64_t window)
 {
-	struct rhook__check *c = malloc(sizeof(*c));
-	const struct rhook__rd_event *ev;
-	struct rhook__merge m;
-	struct rhook__out o;
+	struct rdr_check *c = malloc(sizeof(*c));
+	const struct rdr_event *ev;
+	struct rdr_merge m;
+	struct rdr_out o;
 	uint64_t violations = 0;
-	int ret = c ? rhook__out_init(&o, STDOUT_FILENO) : -ENOMEM;
+	int ret = c ? rdr_out_init(&o, STDOUT_FILENO) : -ENOMEM;
 
 	if (!c) {
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
-	if (ret || (ret = rhook__merge_init(&m, r->streams, r->num_streams)))
+	if (ret || (ret = rdr_merge_init(&m, r->streams, r->num_streams)))
 		goto out;
-	rhook__check_init(c, window);
-	while ((ev = rhook__merge_next(&m)))
-		rhook__check_add(c, ev);
-	rhook__merge_free(&m);
-	violations = rhook__check_finish(c, &o, r->procs);
+	rdr_check_init(c, window);
+	while ((ev = rdr_merge_next(&m)))
+		rdr_check_add(c, ev);
+	rdr_merge_free(&m);
+	violations = rdr_check_finish(c, &o, r->procs);
 	ret = c->err;
-	rhook__check_free(c);
+	rdr_check_free(c);
 out:
 	free(c);
-	if (rhook__out_close(&o) && !ret)
+	if (rdr_out_close(&o) && !ret)
 		ret = o.err;
 	if (ret)
 		fprintf(stderr, "rhook-read: %s\n", ret == -ENOMEM ? "out of memory" : strerror(-ret));
@@ -243,37 +243,37 @@ out:
 	return violations ? EXIT_VIOLATION : 0;
 }
 
-static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
+static int export_cmd(struct rdr_reader *r, const char *dir, bool force)
 {
-	const struct rhook__rd_event *ev;
-	struct rhook__ctfout *x;
-	struct rhook__merge m;
+	const struct rdr_event *ev;
+	struct rdr_ctfout *x;
+	struct rdr_merge m;
 	uint64_t n = 0;
 	size_t traces;
 	char err[512];
 	int ret;
 
-	ret = rhook__ctfout_open(&x, dir, force, err, sizeof(err));
+	ret = rdr_ctfout_open(&x, dir, force, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (rhook__merge_init(&m, r->streams, r->num_streams)) {
-		rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
+	if (rdr_merge_init(&m, r->streams, r->num_streams)) {
+		rdr_ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 		fprintf(stderr, "rhook-read: out of memory\n");
 		return EXIT_USAGE;
 	}
-	while (!ret && (ev = rhook__merge_next(&m))) {
-		ret = rhook__ctfout_add(x, ev, err, sizeof(err));
+	while (!ret && (ev = rdr_merge_next(&m))) {
+		ret = rdr_ctfout_add(x, ev, err, sizeof(err));
 		n++;
 	}
-	rhook__merge_free(&m);
+	rdr_merge_free(&m);
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
-		rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
+		rdr_ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 		return EXIT_USAGE;
 	}
-	ret = rhook__ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
+	ret = rdr_ctfout_close(x, r->procs, r->num_procs, &traces, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rhook-read: export: %s\n", err);
 		return EXIT_USAGE;
@@ -284,13 +284,13 @@ static int export_cmd(struct rhook__reader *r, const char *dir, bool force)
 
 int main(int argc, char **argv)
 {
-	struct rhook__reader r;
+	struct rdr_reader r;
 	struct args a;
 	int ret = parse_args(argc, argv, &a);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (rhook__reader_open(&r, a.paths, a.num_paths))
+	if (rdr_reader_open(&r, a.paths, a.num_paths))
 		return EXIT_USAGE;
 	switch (a.cmd) {
 	case CMD_PRINT:
@@ -306,10 +306,10 @@ int main(int argc, char **argv)
 		ret = export_cmd(&r, a.ctf_dir, a.force);
 		break;
 	}
-	if (rhook__reader_stream_error(&r))
+	if (rdr_reader_stream_error(&r))
 		ret = EXIT_USAGE;
-	if (rhook__reader_incomplete(&r) && !ret)
+	if (rdr_reader_incomplete(&r) && !ret)
 		ret = EXIT_VIOLATION;
-	rhook__reader_close(&r);
+	rdr_reader_close(&r);
 	return ret;
 }

@@ -24,27 +24,27 @@ static uint64_t mix(uint64_t k0, uint64_t k1)
 	return x ^ (x >> 31);
 }
 
-void rhook__map_init(struct rhook__map *m, size_t val_size)
+void rdr_map_init(struct rdr_map *m, size_t val_size)
 {
 	memset(m, 0, sizeof(*m));
 	m->val_size = val_size;
 	m->slot_size = sizeof(struct slot_head) + ((val_size + 7) & ~(size_t)7);
 }
 
-void rhook__map_free(struct rhook__map *m)
+void rdr_map_free(struct rdr_map *m)
 {
 	free(m->slots);
 	m->slots = NULL;
 	m->cap = m->count = 0;
 }
 
-static struct slot_head *slot(const struct rhook__map *m, size_t i)
+static struct slot_head *slot(const struct rdr_map *m, size_t i)
 {
 	return (struct slot_head *)(void *)(m->slots + i * m->slot_size);
 }
 
 /* The slot of the key, or the empty slot where it would go. */
-static struct slot_head *probe(const struct rhook__map *m, uint64_t k0, uint64_t k1)
+static struct slot_head *probe(const struct rdr_map *m, uint64_t k0, uint64_t k1)
 {
 	size_t i = (size_t)mix(k0, k1) & (m->cap - 1);
 
@@ -57,7 +57,7 @@ static struct slot_head *probe(const struct rhook__map *m, uint64_t k0, uint64_t
 	}
 }
 
-void *rhook__map_find(const struct rhook__map *m, uint64_t k0, uint64_t k1)
+void *rdr_map_find(const struct rdr_map *m, uint64_t k0, uint64_t k1)
 {
 	struct slot_head *s;
 
@@ -67,9 +67,9 @@ void *rhook__map_find(const struct rhook__map *m, uint64_t k0, uint64_t k1)
 	return s->used ? s + 1 : NULL;
 }
 
-static bool grow(struct rhook__map *m)
+static bool grow(struct rdr_map *m)
 {
-	struct rhook__map n = *m;
+	struct rdr_map n = *m;
 
 	n.cap = m->cap ? 2 * m->cap : 64;
 	n.slots = calloc(n.cap, n.slot_size);
@@ -86,7 +86,7 @@ static bool grow(struct rhook__map *m)
 	return true;
 }
 
-void *rhook__map_insert(struct rhook__map *m, uint64_t k0, uint64_t k1, bool *created)
+void *rdr_map_insert(struct rdr_map *m, uint64_t k0, uint64_t k1, bool *created)
 {
 	struct slot_head *s;
 
@@ -108,7 +108,7 @@ void *rhook__map_insert(struct rhook__map *m, uint64_t k0, uint64_t k1, bool *cr
 	return s + 1;
 }
 
-void *rhook__map_slot(const struct rhook__map *m, size_t i, uint64_t *k0, uint64_t *k1)
+void *rdr_map_slot(const struct rdr_map *m, size_t i, uint64_t *k0, uint64_t *k1)
 {
 	struct slot_head *s = slot(m, i);
 

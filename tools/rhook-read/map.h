@@ -4,25 +4,25 @@
  * check.  Values move when the map grows: a pointer from find/insert is
  * valid until the next insert.  Single-threaded.
  */
-#ifndef RHOOK_READ_MAP_H
-#define RHOOK_READ_MAP_H
+#ifndef RDR_MAP_H
+#define RDR_MAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct rhook__map {
+struct rdr_map {
 	uint8_t *slots;
 	size_t slot_size, val_size, cap, count;
 };
 
-void rhook__map_init(struct rhook__map *m, size_t val_size);
-void rhook__map_free(struct rhook__map *m);
+void rdr_map_init(struct rdr_map *m, size_t val_size);
+void rdr_map_free(struct rdr_map *m);
 /* The value of (@k0, @k1), or NULL. */
-void *rhook__map_find(const struct rhook__map *m, uint64_t k0, uint64_t k1);
+void *rdr_map_find(const struct rdr_map *m, uint64_t k0, uint64_t k1);
 /* The value of (@k0, @k1), zero-filled if new (*@created true); NULL on allocation failure. */
-void *rhook__map_insert(struct rhook__map *m, uint64_t k0, uint64_t k1, bool *created);
+void *rdr_map_insert(struct rdr_map *m, uint64_t k0, uint64_t k1, bool *created);
 /* Slot @i (0 <= i < m->cap): its value and key, or NULL if empty. */
-void *rhook__map_slot(const struct rhook__map *m, size_t i, uint64_t *k0, uint64_t *k1);
+void *rdr_map_slot(const struct rdr_map *m, size_t i, uint64_t *k0, uint64_t *k1);
 
-#endif /* RHOOK_READ_MAP_H */
+#endif /* RDR_MAP_H */

@@ -12,130 +12,130 @@
  */
 #include "print.h"
 
-#include "schema.h"
+#include "reader/schema.h"
 
 /* Appends the listed ids [from, to) of @ev, separated by @sep. */
-static void id_list(struct rhook__out *o, const struct rhook__rd_event *ev, unsigned from, unsigned to,
+static void id_list(struct rdr_out *o, const struct rdr_event *ev, unsigned from, unsigned to,
 		    const char *sep, const char *open, const char *close)
 {
 	for (unsigned i = from; i < to; i++) {
-		rhook__out_reserve(o);
+		rdr_out_reserve(o);
 		if (i > from)
-			rhook__out_str(o, sep);
-		rhook__out_str(o, open);
-		rhook__out_uuid(o, ev->ids + (size_t)i * 16);
-		rhook__out_str(o, close);
+			rdr_out_str(o, sep);
+		rdr_out_str(o, open);
+		rdr_out_uuid(o, ev->ids + (size_t)i * 16);
+		rdr_out_str(o, close);
 	}
 }
 
 /* A text id list as LTTng records it: comma-separated, "-" when empty (events.h). */
-static void text_list(struct rhook__out *o, const struct rhook__rd_event *ev, unsigned from, unsigned to)
+static void text_list(struct rdr_out *o, const struct rdr_event *ev, unsigned from, unsigned to)
 {
 	if (from == to)
-		RHOOK__OUT_LIT(o, RHOOK__EV_EMPTY_ID_LIST);
+		RDR_OUT_LIT(o, RHW_EV_EMPTY_ID_LIST);
 	id_list(o, ev, from, to, ",", "", "");
-	rhook__out_reserve(o);
+	rdr_out_reserve(o);
 }
 
 /* A field's value in text form; enumerations as labels. */
-static void value_text(struct rhook__out *o, const struct rhook__field *f, const void *payload)
+static void value_text(struct rdr_out *o, const struct rdr_field *f, const void *payload)
 {
 	uint64_t v;
 	const char *label;
 
-	if (f->kind == RHOOK__FK_UUID) {
-		rhook__out_char(o, '"');
-		rhook__out_uuid(o, (const uint8_t *)payload + f->offset);
-		rhook__out_char(o, '"');
+	if (f->kind == RDR_FK_UUID) {
+		rdr_out_char(o, '"');
+		rdr_out_uuid(o, (const uint8_t *)payload + f->offset);
+		rdr_out_char(o, '"');
 		return;
 	}
-	v = rhook__field_u64(f, payload);
-	if (f->labels && (label = rhook__label(f->labels, v))) {
-		rhook__out_str(o, label);
+	v = rdr_field_u64(f, payload);
+	if (f->labels && (label = rdr_label(f->labels, v))) {
+		rdr_out_str(o, label);
 		return;
 	}
-	if (rhook__fkind_signed(f->kind))
-		rhook__out_i64(o, (int64_t)v);
+	if (rdr_fkind_signed(f->kind))
+		rdr_out_i64(o, (int64_t)v);
 	else
-		rhook__out_u64(o, v);
+		rdr_out_u64(o, v);
 }
 
-static void print_text(struct rhook__out *o, const struct rhook__rd_event *ev, const struct rhook__event_desc *d)
+static void print_text(struct rdr_out *o, const struct rdr_event *ev, const struct rdr_event_desc *d)
 {
-	rhook__out_reserve(o);
-	rhook__out_char(o, '[');
-	o->len += rhook__fmt_ts(o->buf + o->len, ev->ts);
-	RHOOK__OUT_LIT(o, "] ");
+	rdr_out_reserve(o);
+	rdr_out_char(o, '[');
+	o->len += rdr_fmt_ts(o->buf + o->len, ev->ts);
+	RDR_OUT_LIT(o, "] ");
 	if (ev->proc->host[0]) {
-		rhook__out_str(o, ev->proc->host);
-		rhook__out_char(o, ' ');
+		rdr_out_str(o, ev->proc->host);
+		rdr_out_char(o, ' ');
 	}
-	rhook__out_str(o, d->full_name);
-	RHOOK__OUT_LIT(o, ": { pid = ");
-	rhook__out_u64(o, ev->proc->pid);
-	RHOOK__OUT_LIT(o, ", tid = ");
-	rhook__out_u64(o, ev->tid);
-	RHOOK__OUT_LIT(o, " }, { ");
+	rdr_out_str(o, d->full_name);
+	RDR_OUT_LIT(o, ": { pid = ");
+	rdr_out_u64(o, ev->proc->pid);
+	RDR_OUT_LIT(o, ", tid = ");
+	rdr_out_u64(o, ev->tid);
+	RDR_OUT_LIT(o, " }, { ");
 	for (uint32_t i = 0; i < d->num_fields; i++) {
-		const struct rhook__field *f = &d->fields[i];
+		const struct rdr_field *f = &d->fields[i];
 
 		if (i)
-			RHOOK__OUT_LIT(o, ", ");
-		rhook__out_str(o, f->name);
-		RHOOK__OUT_LIT(o, " = ");
+			RDR_OUT_LIT(o, ", ");
+		rdr_out_str(o, f->name);
+		RDR_OUT_LIT(o, " = ");
 		value_text(o, f, ev->payload);
 	}
 	for (uint32_t k = 0, from = 0; k < d->num_lists; from += ev->list_len[k++]) {
-		RHOOK__OUT_LIT(o, ", ");
-		rhook__out_str(o, d->lists[k].name);
-		RHOOK__OUT_LIT(o, " = \"");
+		RDR_OUT_LIT(o, ", ");
+		rdr_out_str(o, d->lists[k].name);
+		RDR_OUT_LIT(o, " = \"");
 		text_list(o, ev, from, from + ev->list_len[k]);
-		rhook__out_char(o, '"');
+		rdr_out_char(o, '"');
 	}
-	RHOOK__OUT_LIT(o, " }\n");
+	RDR_OUT_LIT(o, " }\n");
 }
 
-static void print_json(struct rhook__out *o, const struct rhook__rd_event *ev, const struct rhook__event_desc *d)
+static void print_json(struct rdr_out *o, const struct rdr_event *ev, const struct rdr_event_desc *d)
 {
-	rhook__out_reserve(o);
-	RHOOK__OUT_LIT(o, "{\"ts\":");
-	rhook__out_u64(o, ev->ts);
-	RHOOK__OUT_LIT(o, ",\"host\":");
-	rhook__out_json_str(o, ev->proc->host);
-	RHOOK__OUT_LIT(o, ",\"pid\":");
-	rhook__out_u64(o, ev->proc->pid);
-	RHOOK__OUT_LIT(o, ",\"tid\":");
-	rhook__out_u64(o, ev->tid);
-	RHOOK__OUT_LIT(o, ",\"event\":\"");
-	rhook__out_str(o, d->full_name);
-	rhook__out_char(o, '"');
+	rdr_out_reserve(o);
+	RDR_OUT_LIT(o, "{\"ts\":");
+	rdr_out_u64(o, ev->ts);
+	RDR_OUT_LIT(o, ",\"host\":");
+	rdr_out_json_str(o, ev->proc->host);
+	RDR_OUT_LIT(o, ",\"pid\":");
+	rdr_out_u64(o, ev->proc->pid);
+	RDR_OUT_LIT(o, ",\"tid\":");
+	rdr_out_u64(o, ev->tid);
+	RDR_OUT_LIT(o, ",\"event\":\"");
+	rdr_out_str(o, d->full_name);
+	rdr_out_char(o, '"');
 	for (uint32_t i = 0; i < d->num_fields; i++) {
-		const struct rhook__field *f = &d->fields[i];
-		bool quote = f->labels && rhook__label(f->labels, rhook__field_u64(f, ev->payload));
+		const struct rdr_field *f = &d->fields[i];
+		bool quote = f->labels && rdr_label(f->labels, rdr_field_u64(f, ev->payload));
 
-		RHOOK__OUT_LIT(o, ",\"");
-		rhook__out_str(o, f->name);
-		RHOOK__OUT_LIT(o, "\":");
+		RDR_OUT_LIT(o, ",\"");
+		rdr_out_str(o, f->name);
+		RDR_OUT_LIT(o, "\":");
 		if (quote)
-			rhook__out_char(o, '"');
+			rdr_out_char(o, '"');
 		value_text(o, f, ev->payload);
 		if (quote)
-			rhook__out_char(o, '"');
+			rdr_out_char(o, '"');
 	}
 	for (uint32_t k = 0, from = 0; k < d->num_lists; from += ev->list_len[k++]) {
-		RHOOK__OUT_LIT(o, ",\"");
-		rhook__out_str(o, d->lists[k].name);
-		RHOOK__OUT_LIT(o, "\":[");
+		RDR_OUT_LIT(o, ",\"");
+		rdr_out_str(o, d->lists[k].name);
+		RDR_OUT_LIT(o, "\":[");
 		id_list(o, ev, from, from + ev->list_len[k], ",", "\"", "\"");
-		rhook__out_reserve(o);
-		rhook__out_char(o, ']');
+		rdr_out_reserve(o);
+		rdr_out_char(o, ']');
 	}
-	RHOOK__OUT_LIT(o, "}\n");
+	RDR_OUT_LIT(o, "}\n");
 }
 
-void rhook__print_event(struct rhook__out *o, const struct rhook__rd_event *ev, bool json)
+void rdr_print_event(struct rdr_out *o, const struct rdr_event *ev, bool json)
 {
-	const struct rhook__event_desc *d = rhook__schema_event(ev->id);
+	const struct rdr_event_desc *d = rdr_schema_event(ev->id);
 
 	if (json)
 		print_json(o, ev, d);

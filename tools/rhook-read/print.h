@@ -1,15 +1,15 @@
 /*
  * print.h - text and JSON lines of events (rhook-read print).
  */
-#ifndef RHOOK_READ_PRINT_H
-#define RHOOK_READ_PRINT_H
+#ifndef RDR_PRINT_H
+#define RDR_PRINT_H
 
 #include <stdbool.h>
 
-#include "event.h"
-#include "out.h"
+#include "reader/event.h"
+#include "reader/out.h"
 
 /* Appends one line for @ev: babeltrace2-like text, or a JSON object when @json. */
-void rhook__print_event(struct rhook__out *o, const struct rhook__rd_event *ev, bool json);
+void rdr_print_event(struct rdr_out *o, const struct rdr_event *ev, bool json);
 
-#endif /* RHOOK_READ_PRINT_H */
+#endif /* RDR_PRINT_H */

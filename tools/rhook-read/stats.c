@@ -9,32 +9,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema.h"
+#include "reader/schema.h"
 
-static const char *const metric_names[RHOOK__M_COUNT] = {
-	[RHOOK__M_FLUSH] = "flush",
-	[RHOOK__M_COMPACTION] = "compaction",
-	[RHOOK__M_LOCK_WAIT] = "lock_wait",
-	[RHOOK__M_LOCK_HOLD] = "lock_hold",
-	[RHOOK__M_PERSIST] = "persist",
-	[RHOOK__M_HOOK_DISPATCH] = "hook_dispatch",
+static const char *const metric_names[RDR_M_COUNT] = {
+	[RDR_M_FLUSH] = "flush",
+	[RDR_M_COMPACTION] = "compaction",
+	[RDR_M_LOCK_WAIT] = "lock_wait",
+	[RDR_M_LOCK_HOLD] = "lock_hold",
+	[RDR_M_PERSIST] = "persist",
+	[RDR_M_HOOK_DISPATCH] = "hook_dispatch",
 };
 
-void rhook__stats_init(struct rhook__stats *s)
+void rdr_stats_init(struct rdr_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	rhook__map_init(&s->regions, sizeof(struct rhook__stats_group *));
+	rdr_map_init(&s->regions, sizeof(struct rdr_stats_group *));
 }
 
-static struct rhook__stats_group *region_group(struct rhook__stats *s, uint64_t region)
+static struct rdr_stats_group *region_group(struct rdr_stats *s, uint64_t region)
 {
-	struct rhook__stats_group **slot;
+	struct rdr_stats_group **slot;
 	bool created;
 
 	/* Consecutive events of a stream mostly share a region. */
 	if (s->last_group && s->last_region == region)
 		return s->last_group;
-	slot = rhook__map_insert(&s->regions, region, 0, &created);
+	slot = rdr_map_insert(&s->regions, region, 0, &created);
 	if (!slot)
 		return NULL;
 	if (created) {
@@ -48,51 +48,51 @@ static struct rhook__stats_group *region_group(struct rhook__stats *s, uint64_t 
 }
 
 /* Adds to the group of every set the event belongs to. */
-static void lat(struct rhook__stats *s, struct rhook__stats_group *g[3], enum rhook__metric m, uint64_t v)
+static void lat(struct rdr_stats *s, struct rdr_stats_group *g[3], enum rdr_metric m, uint64_t v)
 {
 	for (int i = 0; i < 3; i++)
-		if (g[i] && rhook__hist_add(&g[i]->lat[m], v))
+		if (g[i] && rdr_hist_add(&g[i]->lat[m], v))
 			s->err = -ENOMEM;
 }
 
-void rhook__stats_add(struct rhook__stats *s, const struct rhook__rd_event *ev)
+void rdr_stats_add(struct rdr_stats *s, const struct rdr_event *ev)
 {
-	struct rhook__stats_group *g[3];
-	uint64_t region, cause = RHOOK__STATS_CAUSES;
+	struct rdr_stats_group *g[3];
+	uint64_t region, cause = RDR_STATS_CAUSES;
 	bool failed = false;
 
 	/* Every payload starts with the region id. */
 	memcpy(&region, ev->payload, sizeof(region));
 	s->events++;
 	switch (ev->id) {
-	case RHOOK__EV_sst_file_written:
+	case RHW_EV_sst_file_written:
 		/* Origins flush, compaction, remote_compaction are causes 0, 1, 2. */
-		cause = ((const struct rhook__ev_sst_file_written *)ev->payload)->origin;
+		cause = ((const struct rhw_ev_sst_file_written *)ev->payload)->origin;
 		break;
-	case RHOOK__EV_manifest_commit: {
-		const struct rhook__ev_manifest_commit *e = ev->payload;
+	case RHW_EV_manifest_commit: {
+		const struct rhw_ev_manifest_commit *e = ev->payload;
 
 		cause = e->cause;
 		failed = e->result != 0;
 		break;
 	}
-	case RHOOK__EV_manifest_updated:
-		cause = ((const struct rhook__ev_manifest_updated *)ev->payload)->cause;
+	case RHW_EV_manifest_updated:
+		cause = ((const struct rhw_ev_manifest_updated *)ev->payload)->cause;
 		break;
-	case RHOOK__EV_flush_begin:
+	case RHW_EV_flush_begin:
 		cause = 0;
 		break;
-	case RHOOK__EV_flush_end:
+	case RHW_EV_flush_end:
 		cause = 0;
-		failed = ((const struct rhook__ev_flush_end *)ev->payload)->status != 0;
+		failed = ((const struct rhw_ev_flush_end *)ev->payload)->status != 0;
 		break;
-	case RHOOK__EV_compaction_begin:
+	case RHW_EV_compaction_begin:
 		/* Mode local (0) or remote (1): cause compaction (1) or remote_compaction (2). */
-		cause = 1u + ((const struct rhook__ev_compaction_begin *)ev->payload)->mode;
+		cause = 1u + ((const struct rhw_ev_compaction_begin *)ev->payload)->mode;
 		break;
-	case RHOOK__EV_compaction_end:
-		cause = 1u + ((const struct rhook__ev_compaction_end *)ev->payload)->mode;
-		failed = ((const struct rhook__ev_compaction_end *)ev->payload)->status != 0;
+	case RHW_EV_compaction_end:
+		cause = 1u + ((const struct rhw_ev_compaction_end *)ev->payload)->mode;
+		failed = ((const struct rhw_ev_compaction_end *)ev->payload)->status != 0;
 		break;
 	default:
 		break;
@@ -101,76 +101,76 @@ void rhook__stats_add(struct rhook__stats *s, const struct rhook__rd_event *ev)
 	g[1] = region_group(s, region);
 	if (!g[1])
 		s->err = -ENOMEM;
-	g[2] = ev->id == RHOOK__EV_hook_dispatch ? NULL
-						 : &s->cause[cause < RHOOK__STATS_CAUSES ? cause : RHOOK__STATS_CAUSES - 1];
+	g[2] = ev->id == RHW_EV_hook_dispatch ? NULL
+						 : &s->cause[cause < RDR_STATS_CAUSES ? cause : RDR_STATS_CAUSES - 1];
 	for (int i = 0; i < 3; i++) {
 		if (!g[i])
 			continue;
 		g[i]->events[ev->id]++;
 		g[i]->failed[ev->id] += failed;
-		if (ev->id == RHOOK__EV_sst_file_written)
-			g[i]->sst_bytes += ((const struct rhook__ev_sst_file_written *)ev->payload)->file_size;
+		if (ev->id == RHW_EV_sst_file_written)
+			g[i]->sst_bytes += ((const struct rhw_ev_sst_file_written *)ev->payload)->file_size;
 	}
 	switch (ev->id) {
-	case RHOOK__EV_manifest_commit: {
-		const struct rhook__ev_manifest_commit *e = ev->payload;
+	case RHW_EV_manifest_commit: {
+		const struct rhw_ev_manifest_commit *e = ev->payload;
 
-		lat(s, g, RHOOK__M_LOCK_WAIT, e->lock_wait_ns);
-		lat(s, g, RHOOK__M_LOCK_HOLD, e->lock_hold_ns);
-		lat(s, g, RHOOK__M_PERSIST, e->persist_ns);
+		lat(s, g, RDR_M_LOCK_WAIT, e->lock_wait_ns);
+		lat(s, g, RDR_M_LOCK_HOLD, e->lock_hold_ns);
+		lat(s, g, RDR_M_PERSIST, e->persist_ns);
 		break;
 	}
-	case RHOOK__EV_hook_dispatch:
-		lat(s, g, RHOOK__M_HOOK_DISPATCH, ((const struct rhook__ev_hook_dispatch *)ev->payload)->duration_ns);
+	case RHW_EV_hook_dispatch:
+		lat(s, g, RDR_M_HOOK_DISPATCH, ((const struct rhw_ev_hook_dispatch *)ev->payload)->duration_ns);
 		break;
-	case RHOOK__EV_flush_end:
-		lat(s, g, RHOOK__M_FLUSH, ((const struct rhook__ev_flush_end *)ev->payload)->duration_ns);
+	case RHW_EV_flush_end:
+		lat(s, g, RDR_M_FLUSH, ((const struct rhw_ev_flush_end *)ev->payload)->duration_ns);
 		break;
-	case RHOOK__EV_compaction_end:
-		lat(s, g, RHOOK__M_COMPACTION, ((const struct rhook__ev_compaction_end *)ev->payload)->duration_ns);
+	case RHW_EV_compaction_end:
+		lat(s, g, RDR_M_COMPACTION, ((const struct rhw_ev_compaction_end *)ev->payload)->duration_ns);
 		break;
 	default:
 		break;
 	}
 }
 
-static void report_group(struct rhook__out *o, const char *title, const struct rhook__stats_group *g)
+static void report_group(struct rdr_out *o, const char *title, const struct rdr_stats_group *g)
 {
 	bool any = false;
 
-	rhook__out_printf(o, "== %s ==\n", title);
-	rhook__out_str(o, "events:");
-	for (unsigned id = 1; id <= RHOOK__EV_MAX_ID; id++) {
+	rdr_out_printf(o, "== %s ==\n", title);
+	rdr_out_str(o, "events:");
+	for (unsigned id = 1; id <= RHW_EV_MAX_ID; id++) {
 		if (!g->events[id])
 			continue;
-		rhook__out_printf(o, " %s %" PRIu64, rhook__schema_event(id)->name, g->events[id]);
+		rdr_out_printf(o, " %s %" PRIu64, rdr_schema_event(id)->name, g->events[id]);
 		if (g->failed[id])
-			rhook__out_printf(o, " (%" PRIu64 " failed)", g->failed[id]);
-		rhook__out_char(o, ',');
+			rdr_out_printf(o, " (%" PRIu64 " failed)", g->failed[id]);
+		rdr_out_char(o, ',');
 	}
 	if (o->len && o->buf[o->len - 1] == ',')
 		o->len--;
-	rhook__out_char(o, '\n');
-	if (g->events[RHOOK__EV_sst_file_written])
-		rhook__out_printf(o, "sst bytes: %" PRIu64 "\n", g->sst_bytes);
-	for (unsigned m = 0; m < RHOOK__M_COUNT; m++) {
-		const struct rhook__hist *h = &g->lat[m];
+	rdr_out_char(o, '\n');
+	if (g->events[RHW_EV_sst_file_written])
+		rdr_out_printf(o, "sst bytes: %" PRIu64 "\n", g->sst_bytes);
+	for (unsigned m = 0; m < RDR_M_COUNT; m++) {
+		const struct rdr_hist *h = &g->lat[m];
 
 		if (!h->count)
 			continue;
 		if (!any)
-			rhook__out_printf(o, "%-16s %10s %12s %12s %12s %12s\n", "latency_ns", "count", "p50", "p90",
+			rdr_out_printf(o, "%-16s %10s %12s %12s %12s %12s\n", "latency_ns", "count", "p50", "p90",
 					  "p99", "max");
 		any = true;
-		rhook__out_printf(o, "%-16s %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n",
-				  metric_names[m], h->count, rhook__hist_percentile(h, 500),
-				  rhook__hist_percentile(h, 900), rhook__hist_percentile(h, 990), h->max);
+		rdr_out_printf(o, "%-16s %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n",
+				  metric_names[m], h->count, rdr_hist_percentile(h, 500),
+				  rdr_hist_percentile(h, 900), rdr_hist_percentile(h, 990), h->max);
 	}
 }
 
-static bool group_empty(const struct rhook__stats_group *g)
+static bool group_empty(const struct rdr_stats_group *g)
 {
-	for (unsigned id = 0; id <= RHOOK__EV_MAX_ID; id++)
+	for (unsigned id = 0; id <= RHW_EV_MAX_ID; id++)
 		if (g->events[id])
 			return false;
 	return true;
@@ -184,42 +184,42 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* One line per cause: how many writes and notifications, and what they cost. */
-static void report_causes_brief(struct rhook__out *o, const struct rhook__stats *s, const struct rhook__labels *causes)
+static void report_causes_brief(struct rdr_out *o, const struct rdr_stats *s, const struct rdr_labels *causes)
 {
-	rhook__out_printf(o, "%-23s %8s %8s %6s %14s %14s %14s\n", "cause", "commits", "updated", "ssts",
+	rdr_out_printf(o, "%-23s %8s %8s %6s %14s %14s %14s\n", "cause", "commits", "updated", "ssts",
 			  "persist_p50_ns", "persist_p99_ns", "hold_p99_ns");
-	for (unsigned c = 0; c < RHOOK__STATS_CAUSES; c++) {
-		const struct rhook__stats_group *g = &s->cause[c];
-		const char *name = rhook__label(causes, c);
+	for (unsigned c = 0; c < RDR_STATS_CAUSES; c++) {
+		const struct rdr_stats_group *g = &s->cause[c];
+		const char *name = rdr_label(causes, c);
 
 		if (group_empty(g))
 			continue;
-		rhook__out_printf(o, "cause %-17s %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %14" PRIu64 " %14" PRIu64
+		rdr_out_printf(o, "cause %-17s %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %14" PRIu64 " %14" PRIu64
 				  " %14" PRIu64 "\n",
-				  name ? name : "unknown", g->events[RHOOK__EV_manifest_commit],
-				  g->events[RHOOK__EV_manifest_updated], g->events[RHOOK__EV_sst_file_written],
-				  rhook__hist_percentile(&g->lat[RHOOK__M_PERSIST], 500),
-				  rhook__hist_percentile(&g->lat[RHOOK__M_PERSIST], 990),
-				  rhook__hist_percentile(&g->lat[RHOOK__M_LOCK_HOLD], 990));
+				  name ? name : "unknown", g->events[RHW_EV_manifest_commit],
+				  g->events[RHW_EV_manifest_updated], g->events[RHW_EV_sst_file_written],
+				  rdr_hist_percentile(&g->lat[RDR_M_PERSIST], 500),
+				  rdr_hist_percentile(&g->lat[RDR_M_PERSIST], 990),
+				  rdr_hist_percentile(&g->lat[RDR_M_LOCK_HOLD], 990));
 	}
 }
 
-void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rhook__rd_proc *const *procs,
+void rdr_stats_report(struct rdr_stats *s, struct rdr_out *o, struct rdr_proc *const *procs,
 			 size_t num_procs, bool brief)
 {
-	const struct rhook__labels *causes =
-		rhook__schema_field(rhook__schema_event(RHOOK__EV_manifest_commit), "cause")->labels;
-	struct rhook__rd_lost t = { 0 };
+	const struct rdr_labels *causes =
+		rdr_schema_field(rdr_schema_event(RHW_EV_manifest_commit), "cause")->labels;
+	struct rdr_lost t = { 0 };
 	uint64_t *ids = malloc((s->regions.count ? s->regions.count : 1) * sizeof(*ids));
 	size_t n = 0;
 
-	rhook__out_printf(o, "rhook-read stats: %" PRIu64 " events, %zu sources\n", s->events, num_procs);
+	rdr_out_printf(o, "rhook-read stats: %" PRIu64 " events, %zu sources\n", s->events, num_procs);
 	for (size_t i = 0; i < num_procs; i++) {
-		const struct rhook__rd_proc *p = procs[i];
+		const struct rdr_proc *p = procs[i];
 		uint64_t lost = p->lost.discard + p->lost.overwrite + p->lost.no_buffer + p->lost.nested +
 				p->lost.reader + p->lost.damaged;
 
-		rhook__out_printf(o, "  %s: host %s, pid %" PRIu64 " (%s), %" PRIu64 " events, %" PRIu64 " lost\n",
+		rdr_out_printf(o, "  %s: host %s, pid %" PRIu64 " (%s), %" PRIu64 " events, %" PRIu64 " lost\n",
 				  p->origin, p->host[0] ? p->host : "?", p->pid, p->comm[0] ? p->comm : "?", p->events,
 				  lost);
 		t.discard += p->lost.discard;
@@ -229,21 +229,21 @@ void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rh
 		t.reader += p->lost.reader;
 		t.damaged += p->lost.damaged;
 	}
-	rhook__out_char(o, '\n');
+	rdr_out_char(o, '\n');
 	report_group(o, "all", &s->all);
-	rhook__out_printf(o,
+	rdr_out_printf(o,
 			  "lost: %" PRIu64 " (discard %" PRIu64 ", overwrite %" PRIu64 ", no buffer %" PRIu64
 			  ", nested %" PRIu64 ", read while overwritten %" PRIu64 ", damaged %" PRIu64 ")\n",
 			  t.discard + t.overwrite + t.no_buffer + t.nested + t.reader + t.damaged, t.discard,
 			  t.overwrite, t.no_buffer, t.nested, t.reader, t.damaged);
 	if (brief) {
-		rhook__out_char(o, '\n');
+		rdr_out_char(o, '\n');
 		report_causes_brief(o, s, causes);
 		free(ids);
 		return;
 	}
-	for (unsigned c = 0; c < RHOOK__STATS_CAUSES; c++) {
-		const char *name = rhook__label(causes, c);
+	for (unsigned c = 0; c < RDR_STATS_CAUSES; c++) {
+		const char *name = rdr_label(causes, c);
 		char title[64];
 
 		if (group_empty(&s->cause[c]))
@@ -254,14 +254,14 @@ void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rh
 	for (size_t i = 0; ids && i < s->regions.cap; i++) {
 		uint64_t k0, k1;
 
-		if (rhook__map_slot(&s->regions, i, &k0, &k1))
+		if (rdr_map_slot(&s->regions, i, &k0, &k1))
 			ids[n++] = k0;
 	}
 	if (!ids)
 		s->err = -ENOMEM;
 	qsort(ids, n, sizeof(*ids), cmp_u64);
 	for (size_t i = 0; i < n; i++) {
-		struct rhook__stats_group **g = rhook__map_find(&s->regions, ids[i], 0);
+		struct rdr_stats_group **g = rdr_map_find(&s->regions, ids[i], 0);
 		char title[80];
 
 		snprintf(title, sizeof(title), "region %" PRIu64 "(%" PRIu32 ", %" PRIu32 ")", ids[i],
@@ -271,25 +271,25 @@ void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rh
 	free(ids);
 }
 
-static void group_free(struct rhook__stats_group *g)
+static void group_free(struct rdr_stats_group *g)
 {
-	for (unsigned m = 0; m < RHOOK__M_COUNT; m++)
-		rhook__hist_free(&g->lat[m]);
+	for (unsigned m = 0; m < RDR_M_COUNT; m++)
+		rdr_hist_free(&g->lat[m]);
 }
 
-void rhook__stats_free(struct rhook__stats *s)
+void rdr_stats_free(struct rdr_stats *s)
 {
 	for (size_t i = 0; i < s->regions.cap; i++) {
 		uint64_t k0, k1;
-		struct rhook__stats_group **g = rhook__map_slot(&s->regions, i, &k0, &k1);
+		struct rdr_stats_group **g = rdr_map_slot(&s->regions, i, &k0, &k1);
 
 		if (g && *g) {
 			group_free(*g);
 			free(*g);
 		}
 	}
-	rhook__map_free(&s->regions);
+	rdr_map_free(&s->regions);
 	group_free(&s->all);
-	for (unsigned c = 0; c < RHOOK__STATS_CAUSES; c++)
+	for (unsigned c = 0; c < RDR_STATS_CAUSES; c++)
 		group_free(&s->cause[c]);
 }

@@ -10,54 +10,54 @@
  * under "compaction" or "remote_compaction" by mode, SSTs by origin;
  * hook_dispatch has none.  Single-threaded.
  */
-#ifndef RHOOK_READ_STATS_H
-#define RHOOK_READ_STATS_H
+#ifndef RDR_STATS_H
+#define RDR_STATS_H
 
-#include "event.h"
 #include "hist.h"
 #include "map.h"
-#include "out.h"
-#include "trace/events.h"
+#include "reader/event.h"
+#include "reader/out.h"
+#include "wire/events.h"
 
-enum rhook__metric {
-	RHOOK__M_FLUSH,
-	RHOOK__M_COMPACTION,
-	RHOOK__M_LOCK_WAIT,
-	RHOOK__M_LOCK_HOLD,
-	RHOOK__M_PERSIST,
-	RHOOK__M_HOOK_DISPATCH,
-	RHOOK__M_COUNT,
+enum rdr_metric {
+	RDR_M_FLUSH,
+	RDR_M_COMPACTION,
+	RDR_M_LOCK_WAIT,
+	RDR_M_LOCK_HOLD,
+	RDR_M_PERSIST,
+	RDR_M_HOOK_DISPATCH,
+	RDR_M_COUNT,
 };
 
-struct rhook__stats_group {
-	uint64_t events[RHOOK__EV_MAX_ID + 1];
-	uint64_t failed[RHOOK__EV_MAX_ID + 1]; /* non-zero result or status */
+struct rdr_stats_group {
+	uint64_t events[RHW_EV_MAX_ID + 1];
+	uint64_t failed[RHW_EV_MAX_ID + 1]; /* non-zero result or status */
 	uint64_t sst_bytes;
-	struct rhook__hist lat[RHOOK__M_COUNT];
+	struct rdr_hist lat[RDR_M_COUNT];
 };
 
 /* Causes 0..10 of events.h, and one for values outside the table. */
-#define RHOOK__STATS_CAUSES 12
+#define RDR_STATS_CAUSES 12
 
-struct rhook__stats {
+struct rdr_stats {
 	uint64_t events;
-	struct rhook__stats_group all;
-	struct rhook__stats_group cause[RHOOK__STATS_CAUSES];
-	struct rhook__map regions; /* region id -> struct rhook__stats_group * */
+	struct rdr_stats_group all;
+	struct rdr_stats_group cause[RDR_STATS_CAUSES];
+	struct rdr_map regions; /* region id -> struct rdr_stats_group * */
 	uint64_t last_region;
-	struct rhook__stats_group *last_group;
+	struct rdr_stats_group *last_group;
 	int err;                   /* -ENOMEM once a figure could not be recorded */
 };
 
-void rhook__stats_init(struct rhook__stats *s);
-void rhook__stats_add(struct rhook__stats *s, const struct rhook__rd_event *ev);
+void rdr_stats_init(struct rdr_stats *s);
+void rdr_stats_add(struct rdr_stats *s, const struct rdr_event *ev);
 /*
  * The report of everything added, with the processes' loss counts: the
  * whole trace, then per cause and per region; @brief: the whole trace,
  * then one line per cause.
  */
-void rhook__stats_report(struct rhook__stats *s, struct rhook__out *o, struct rhook__rd_proc *const *procs,
+void rdr_stats_report(struct rdr_stats *s, struct rdr_out *o, struct rdr_proc *const *procs,
 			 size_t num_procs, bool brief);
-void rhook__stats_free(struct rhook__stats *s);
+void rdr_stats_free(struct rdr_stats *s);
 
-#endif /* RHOOK_READ_STATS_H */
+#endif /* RDR_STATS_H */
