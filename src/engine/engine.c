@@ -151,7 +151,18 @@ void lsm_engine_set_fault(struct lsm_engine *e, enum lsm_fault fault, int err, u
 	pthread_mutex_lock(&e->fault_lock);
 	e->fault_err[fault] = err;
 	e->fault_skip[fault] = skip;
-	atomic_store_explicit(&e->fault_armed[fault], err != 0, memory_order_relaxed);
+	atomic_store_explicit(&e->fault_armed[fault], err != 0 || e->fault_delay_ns[fault], memory_order_relaxed);
+	pthread_mutex_unlock(&e->fault_lock);
+}
+
+void lsm_engine_set_fault_delay(struct lsm_engine *e, enum lsm_fault fault, uint64_t delay_ns, unsigned skip)
+{
+	if ((unsigned)fault >= LSM_FAULT_COUNT)
+		return;
+	pthread_mutex_lock(&e->fault_lock);
+	e->fault_delay_ns[fault] = delay_ns;
+	e->fault_delay_skip[fault] = skip;
+	atomic_store_explicit(&e->fault_armed[fault], e->fault_err[fault] != 0 || delay_ns, memory_order_relaxed);
 	pthread_mutex_unlock(&e->fault_lock);
 }
 
@@ -171,20 +182,37 @@ void lsm__persist_delay(struct lsm_engine *e)
 
 int lsm__fault_hit(struct lsm_engine *e, enum lsm_fault fault)
 {
+	uint64_t delay = 0;
 	int err = 0;
 
 	if (!e || !atomic_load_explicit(&e->fault_armed[fault], memory_order_relaxed))
 		return 0;
 	pthread_mutex_lock(&e->fault_lock);
+	if (e->fault_delay_ns[fault]) {
+		if (e->fault_delay_skip[fault]) {
+			e->fault_delay_skip[fault]--;
+		} else {
+			delay = e->fault_delay_ns[fault];
+			e->fault_delay_ns[fault] = 0;
+		}
+	}
 	if (e->fault_err[fault]) {
 		if (e->fault_skip[fault]) {
 			e->fault_skip[fault]--;
 		} else {
 			err = e->fault_err[fault];
 			e->fault_err[fault] = 0;
-			atomic_store_explicit(&e->fault_armed[fault], false, memory_order_relaxed);
 		}
 	}
+	atomic_store_explicit(&e->fault_armed[fault], e->fault_err[fault] != 0 || e->fault_delay_ns[fault],
+			      memory_order_relaxed);
 	pthread_mutex_unlock(&e->fault_lock);
+	if (delay) {
+		/* Outside the lock: other failpoints go on meanwhile. */
+		struct timespec ts = { (time_t)(delay / 1000000000u), (long)(delay % 1000000000u) };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
 	return err;
 }

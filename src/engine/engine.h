@@ -95,6 +95,13 @@ enum lsm_fault {
 	LSM_FAULT_COUNT
 };
 void lsm_engine_set_fault(struct lsm_engine *engine, enum lsm_fault fault, int err, unsigned skip);
+/*
+ * Arms @fault to sleep @delay_ns (then succeed) at its (@skip + 1)-th
+ * hit, once; 0 disarms.  Independent of lsm_engine_set_fault(): both
+ * may be armed, the delay comes first.  Any thread.
+ */
+void lsm_engine_set_fault_delay(struct lsm_engine *engine, enum lsm_fault fault, uint64_t delay_ns,
+				  unsigned skip);
 
 /*
  * Failpoint for latency tools (rhook-read diff, the demo's

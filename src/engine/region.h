@@ -53,6 +53,8 @@ struct lsm_engine {
 	unsigned fault_skip[LSM_FAULT_COUNT];
 	/* lsm_engine_set_persist_delay(): read relaxed (a setting, orders nothing). */
 	_Atomic uint64_t persist_delay_ns;
+	uint64_t fault_delay_ns[LSM_FAULT_COUNT];
+	unsigned fault_delay_skip[LSM_FAULT_COUNT];
 
 	/* Worker pool: everything below is under pool_lock (innermost lock). */
 	pthread_mutex_t pool_lock;

@@ -253,9 +253,21 @@ static int bad_value(char *err, size_t size, const char *var, const char *val, c
 	return bad(err, size, -EINVAL, "%s=%s: %s", var, val, what);
 }
 
+static const char *env_lookup(const char *name, void *arg)
+{
+	(void)arg;
+	return getenv(name);
+}
+
 int rhook_recorder_config_from_env(struct rhook_recorder_config *cfg, char *err, size_t err_size)
 {
-	const char *dir = getenv("RHOOK_TRACE_DIR");
+	return rhook__rec_config_lookup(cfg, env_lookup, NULL, err, err_size);
+}
+
+int rhook__rec_config_lookup(struct rhook_recorder_config *cfg, const char *(*lookup)(const char *name, void *arg),
+			     void *arg, char *err, size_t err_size)
+{
+	const char *dir = lookup("RHOOK_TRACE_DIR", arg);
 	struct rhook_recorder_config checked;
 	const char *v;
 	unsigned long long n;
@@ -266,31 +278,31 @@ int rhook_recorder_config_from_env(struct rhook_recorder_config *cfg, char *err,
 	if (!dir || !*dir)
 		return 0;
 	cfg->dir = dir;
-	if ((v = getenv("RHOOK_TRACE_BUFFER_SIZE"))) {
+	if ((v = lookup("RHOOK_TRACE_BUFFER_SIZE", arg))) {
 		if (parse_size(v, &n) || n == 0 || n > MAX_BUFFER_SIZE || (n & (n - 1)))
 			return bad_value(err, err_size, "RHOOK_TRACE_BUFFER_SIZE", v,
 					 "expected a power of two of bytes up to 1g (k, m, g suffixes)");
 		cfg->buffer_size = n;
 	}
-	if ((v = getenv("RHOOK_TRACE_SIZE"))) {
+	if ((v = lookup("RHOOK_TRACE_SIZE", arg))) {
 		if (parse_size(v, &n) || n == 0 || n > MAX_TOTAL_SIZE)
 			return bad_value(err, err_size, "RHOOK_TRACE_SIZE", v,
 					 "expected the trace file's total size, bytes up to 64g (k, m, g suffixes)");
 		cfg->total_size = (size_t)n;
 	}
-	if ((v = getenv("RHOOK_TRACE_BUFFERS"))) {
+	if ((v = lookup("RHOOK_TRACE_BUFFERS", arg))) {
 		if (parse_size(v, &n) || n == 0 || n > MAX_NUM_BUFFERS)
 			return bad_value(err, err_size, "RHOOK_TRACE_BUFFERS", v,
 					 "expected 1 to 4096 per-thread buffers (or set RHOOK_TRACE_SIZE, the total size)");
 		cfg->num_buffers = (unsigned)n;
 	}
-	if ((v = getenv("RHOOK_TRACE_SUBBUFFERS"))) {
+	if ((v = lookup("RHOOK_TRACE_SUBBUFFERS", arg))) {
 		if (parse_size(v, &n) || n < 2 || n > MAX_NUM_SUBBUFFERS || (n & (n - 1)))
 			return bad_value(err, err_size, "RHOOK_TRACE_SUBBUFFERS", v,
 					 "expected a power of two from 2 to 65536");
 		cfg->num_subbuffers = (unsigned)n;
 	}
-	if ((v = getenv("RHOOK_TRACE_MODE"))) {
+	if ((v = lookup("RHOOK_TRACE_MODE", arg))) {
 		if (!strcasecmp(v, "overwrite"))
 			cfg->mode = RHOOK_RECORDER_OVERWRITE;
 		else if (!strcasecmp(v, "discard"))
@@ -298,7 +310,7 @@ int rhook_recorder_config_from_env(struct rhook_recorder_config *cfg, char *err,
 		else
 			return bad_value(err, err_size, "RHOOK_TRACE_MODE", v, "expected overwrite or discard");
 	}
-	if ((v = getenv("RHOOK_TRACE_CLOCK"))) {
+	if ((v = lookup("RHOOK_TRACE_CLOCK", arg))) {
 		if (!strcasecmp(v, "auto"))
 			cfg->clock = RHOOK_RECORDER_CLOCK_AUTO;
 		else if (!strcasecmp(v, "tsc"))

@@ -97,6 +97,15 @@ int rhook__rec_config_check(const struct rhook_recorder_config *in, struct rhook
 			    bool check_cpu, char *err, size_t err_size);
 
 /*
+ * rhook_recorder_config_from_env() with the values of the variables
+ * given by @lookup(name, @arg) (NULL: unset) instead of the environment:
+ * rhook-ctl's start, whose options are those variables.  Same results;
+ * @cfg->dir points into what @lookup returned.
+ */
+int rhook__rec_config_lookup(struct rhook_recorder_config *cfg, const char *(*lookup)(const char *name, void *arg),
+			     void *arg, char *err, size_t err_size);
+
+/*
  * Starts a recorder for @cfg, as rhook_recorder_start(), with a message
  * in @err on failure (named as for rhook__rec_config_check()).
  */

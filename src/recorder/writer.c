@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "emit_inline.h"
+#include "lost_note.h"
 #include "recorder.h"
 #include "wire/events.h"
 
@@ -267,6 +268,7 @@ static bool next_subbuf(struct rhook__rec_tls *t, const struct rhook__recorder *
 		if (r->mode == RHOOK_RECORDER_DISCARD) {
 			rhr_st64(&bh->lost_discard, rhr_ld64(&bh->lost_discard) + 1);
 			RHOOK__FAILPOINT("discard.lost");
+			rhook__rec_lost_note();
 			return false;
 		}
 		rhr_st64(&bh->lost_overwrite, rhr_ld64(&bh->lost_overwrite) + rhr_ld32(&sb->records));
@@ -315,6 +317,7 @@ void rhook__rec_emit_nested(void)
 	else
 		rhook__rec_count_pending_lost();
 	RHOOK__FAILPOINT("nested.lost");
+	rhook__rec_lost_note();
 	/* As in rhook__rec_emit(): this use of @r happens before stop unmaps it. */
 	RHOOK__TSAN_RELEASE(&rhook__rec_gp_token);
 	urcu_bp_read_unlock();
@@ -397,6 +400,7 @@ static void emit_shared(struct rhook__rec_tls *t, struct rhook__recorder *r, uns
 			__atomic_fetch_add(&rhook__rec_bufhdr(r, r->num_private + home)->lost_discard, 1,
 					   __ATOMIC_RELAXED);
 			RHOOK__FAILPOINT("shared.lost");
+			rhook__rec_lost_note();
 			return;
 		}
 		if (round % 64 == 63) {
@@ -413,6 +417,7 @@ static void emit_shared(struct rhook__rec_tls *t, struct rhook__recorder *r, uns
 			} else if (now - since > SHARED_WAIT_NS) {
 				__atomic_fetch_add(&r->hdr->lost_no_buffer, 1, __ATOMIC_RELAXED);
 				RHOOK__FAILPOINT("shared.timeout");
+				rhook__rec_lost_note();
 				return;
 			}
 		}

@@ -12,6 +12,7 @@
 
 #include "base/internal.h"
 #include "emit.h"
+#include "trigger.h"
 
 /* The recorder's write path, inlined into the emitters below. */
 #include "recorder/emit_inline.h"
@@ -212,6 +213,9 @@ void rhook__emit_manifest_commit(const struct rhw_ev_manifest_commit *ev)
 	struct rhook__event_manifest_commit e = { .p = *ev };
 
 	rhook__ev_emit_manifest_commit(&e);
+	/* A snapshot trigger names this event (trigger.h): evaluated here, after it. */
+	if (RHOOK_UNLIKELY(rhook__trig_watching(RHW_EV_manifest_commit)))
+		rhook__trig_commit(&e.p);
 }
 
 static void list_files(struct rhook__id_list *l, const struct rhook_file_meta *files, size_t n)
@@ -260,6 +264,15 @@ void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uin
 	} };
 
 	rhook__ev_emit_hook_dispatch(&e);
+	if (RHOOK_UNLIKELY(rhook__trig_watching(RHW_EV_hook_dispatch)))
+		rhook__trig_dispatch(&e.p);
+}
+
+void rhook__emit_snapshot_trigger(const struct rhw_ev_snapshot_trigger *ev)
+{
+	struct rhook__event_snapshot_trigger e = { .p = *ev };
+
+	rhook__ev_emit_snapshot_trigger(&e);
 }
 
 uint64_t rhook_trace_flush_begin(rhook_region_id region_id, uint64_t rows, uint64_t bytes)

@@ -120,5 +120,6 @@ void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t job_id, ui
 				  const struct rhook_action_list *actions);
 void rhook__emit_hook_dispatch(rhook_region_id region_id, unsigned callback, uint32_t num_hooks,
 			       uint64_t duration_ns);
+void rhook__emit_snapshot_trigger(const struct rhw_ev_snapshot_trigger *ev);
 
 #endif /* RHOOK_TRACE_EMIT_H */

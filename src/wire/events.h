@@ -55,6 +55,11 @@
 #define RHW_ENUM_mode(X) X(LOCAL, 0, "local") X(REMOTE, 1, "remote")
 #define RHW_ENUM_remove_reason(X) RHOOK_REMOVE_REASONS(X)
 
+/* The snapshot triggers' conditions (RHOOK_TRACE_SNAPSHOT_ON, src/trace/trigger.h). */
+#define RHW_ENUM_condition(X)                                                                  \
+	X(HOLD, 0, "hold") X(PERSIST, 1, "persist") X(WAIT, 2, "wait") X(DISPATCH, 3, "dispatch")  \
+	X(COMMIT_FAILED, 4, "commit_failed") X(LOST, 5, "lost")
+
 /*
  * The set of action kinds of a committed list, one label per combination
  * of enum rhook_action_kind bits (the labels are their names joined by
@@ -79,7 +84,8 @@
 	X(_, 31, "change+partition_expr_change+edit+remove+truncate")
 
 /* Every enumeration a field may name (kinds E8, E32). */
-#define RHW_ENUMS(X) X(origin) X(cause) X(callback) X(mode) X(time_unit) X(action_kinds) X(remove_reason)
+#define RHW_ENUMS(X)                                                                         \
+	X(origin) X(cause) X(callback) X(mode) X(time_unit) X(action_kinds) X(remove_reason) X(condition)
 
 /*
  * Fields: F(kind, name, arg).
@@ -145,6 +151,20 @@
 	F(U64, num_rows, _) F(U64, removed_version, _) F(U8, level, _)                            \
 	F(E8, reason, remove_reason) F(PAD, pad0, 6)
 
+/*
+ * A snapshot trigger fired (src/trace/trigger.h): @condition held on the
+ * event @event_id (its id in this table) that the same thread emitted
+ * just before, of region @region_id (for manifest_commit: @version and
+ * @cause too); @value is what was measured (ns, or events lost),
+ * @threshold what the condition allows.  @snapshot numbers the snapshot
+ * this record starts in this process (1, 2, ...), 0 when the rate limit
+ * suppressed it.
+ */
+#define RHW_EV_SNAPSHOT_TRIGGER(F)                                                             \
+	F(U64, region_id, _) F(U64, version, _) F(U64, value, _) F(U64, threshold, _)             \
+	F(U32, snapshot, _) F(U32, event_id, _) F(E8, condition, condition) F(E8, cause, cause)   \
+	F(PAD, pad0, 6)
+
 /* E(id, name, FIELDS): the events; ids are the recorder's on-disk ids, 1..RHW_EV_MAX_ID. */
 #define RHW_EVENTS(E)                                                                          \
 	E(1, sst_file_written, RHW_EV_SST_FILE_WRITTEN)                                        \
@@ -155,7 +175,8 @@
 	E(6, flush_end, RHW_EV_FLUSH_END)                                                      \
 	E(7, compaction_begin, RHW_EV_COMPACTION_BEGIN)                                        \
 	E(8, compaction_end, RHW_EV_COMPACTION_END)                                            \
-	E(9, sst_file_removed, RHW_EV_SST_FILE_REMOVED)
+	E(9, sst_file_removed, RHW_EV_SST_FILE_REMOVED)                                        \
+	E(10, snapshot_trigger, RHW_EV_SNAPSHOT_TRIGGER)
 
 /* Listed ids per list, and lists per event, at most. */
 #define RHW_EV_MAX_LISTED_IDS 64
@@ -251,5 +272,10 @@ enum rhw_event_id { RHW_EVENTS(RHW_EV_ENUM) };
 #define RHW_CALLBACK_ENUMERATOR(NAME, value, label) RHW_CALLBACK_##NAME = value,
 enum rhw_callback { RHW_ENUM_callback(RHW_CALLBACK_ENUMERATOR) };
 #undef RHW_CALLBACK_ENUMERATOR
+
+/* enum rhw_condition: RHW_COND_HOLD, ... (snapshot_trigger's condition). */
+#define RHW_COND_ENUMERATOR(NAME, value, label) RHW_COND_##NAME = value,
+enum rhw_condition { RHW_ENUM_condition(RHW_COND_ENUMERATOR) RHW_COND_COUNT };
+#undef RHW_COND_ENUMERATOR
 
 #endif /* RHW_EVENTS_H */

@@ -13,6 +13,7 @@
 #   regionmeta  the region-metadata JSON, round trip                1
 #   sst         the SST footer, meta block and row groups           1
 #   checkpoint  _last_checkpoint / _latest and the file they name   1
+#   ctl         the control channel's requests (rhook-ctl)          1
 # Seeds: tests/fuzz/corpus/*.rhr (make-corpus.sh) and
 # tests/fuzz/corpora/TARGET/ (make-codec-corpus.sh), regression inputs
 # (regress-*) included; the JSON targets use json.dict.  A crash, a leak, a
@@ -26,7 +27,7 @@ set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${RHOOK_FUZZ_BUILD_DIR:-$src/build/fuzz}
-targets="recfile:2 envelope:1 actions:1 regionmeta:1 sst:1 checkpoint:1"
+targets="recfile:2 envelope:1 actions:1 regionmeta:1 sst:1 checkpoint:1 ctl:1"
 
 cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER="${CC:-clang-14}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DRHOOK_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null

@@ -633,6 +633,26 @@ static int conduct(struct demo *d, int argc, char **argv)
 	return status;
 }
 
+/* How to trace this process from outside while it runs (rhook-ctl sits beside rhook-demo). */
+static void print_ctl_usage(const struct demo *d)
+{
+	const char *bin = rhook_demo_exe_dir();
+	int pid = (int)getpid();
+
+	if (d->opt.quiet)
+		return;
+	printf("trace this run from another shell while it runs (pid %d; man rhook-ctl):\n", pid);
+	printf("  %s/rhook-ctl %d status\n", bin, pid);
+	if (!d->trace[0])
+		printf("  %s/rhook-ctl %d start --dir %s/ctl-trace\n", bin, pid, d->dir);
+	printf("  %s/rhook-ctl %d snapshot --dir %s/snapshot-1\n", bin, pid, d->dir);
+	printf("  %s/rhook-ctl %d trigger 'persist>100ms,hold>200ms'\n", bin, pid);
+	if (!d->trace[0])
+		printf("  %s/rhook-ctl %d stop\n", bin, pid);
+	printf("\n");
+	fflush(stdout);
+}
+
 int rhook_demo_run(int argc, char **argv)
 {
 	static const struct rhook_hook_ops ops = {
@@ -668,6 +688,7 @@ int rhook_demo_run(int argc, char **argv)
 	if (!d->engine || open_regions(d))
 		return 1;
 
+	print_ctl_usage(d);
 	start = now_s();
 	for (unsigned i = 0; i < d->opt.writers; i++) {
 		writers[i] = (struct writer){ .d = d, .id = i };

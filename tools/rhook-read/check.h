@@ -31,6 +31,10 @@
  *     reported but not a violation;
  *   - a manifest_updated listing fewer ids than it added (more than the
  *     event can list) makes earlier SSTs of its region unverifiable;
+ *   - an SST of a flush or compaction whose end event the trace does not
+ *     hold (the trace stops in the middle of it: a recorder stopped or a
+ *     snapshot taken while it ran, a crash) is unverifiable: its commit
+ *     may come after the end of the trace.
  *   - a deletion of a file that looks live is unverifiable when a process
  *     seen so far lost events, or a commit of its region listed fewer ids
  *     than it had: the commit that removed it may be among what is missing.

@@ -193,6 +193,46 @@ RHOOK_API int rhook_recorder_stop(void);
  */
 RHOOK_API int rhook_recorder_path(char *buf, size_t size);
 
+/*
+ * Writes a snapshot: a consistent copy of what the recorder's rings hold
+ * now, into a new trace directory, while recording goes on (as
+ * `rhook-ctl PID snapshot` does).  The copy is cut at the moment it
+ * starts (later records are left out); a sub-buffer its writer recycles
+ * during the copy is left out and counted as overwritten.  @dir is the
+ * new directory (it must not exist; its parent is created 0700 if
+ * missing and checked as a trace directory is, see
+ * rhook_recorder_start()); NULL makes one in $RHOOK_TRACE_SNAPSHOT_DIR,
+ * by default "<trace directory>.snapshots", named
+ * "snapshot-<pid>-<n>-<UTC time>".  The directory is filled under a
+ * temporary name and renamed when complete.  Its path goes to @path
+ * (@path_size bytes; @path may be NULL).  Readable by every rhook-read
+ * subcommand and the babeltrace2 plugin.  Not from a signal handler.
+ * 0, or -ENOENT (not recording), -EEXIST (@dir exists), -EIO (the
+ * recorder lost its trace file: truncated under it), -ELOOP,
+ * -ENOTDIR, -EPERM (as for rhook_recorder_start()), -ERANGE (taken, but
+ * its path does not fit @path), -ENOMEM, or an errno of mkdir, open,
+ * write or rename.
+ */
+RHOOK_API int rhook_recorder_snapshot(const char *dir, char *path, size_t path_size);
+
+/*
+ * Arms the snapshot triggers of @spec, replacing the armed ones ("" or
+ * "off": none), as RHOOK_TRACE_SNAPSHOT_ON does at start-up:
+ * comma-separated conditions hold>D, persist>D, wait>D (lock_hold_ns,
+ * persist_ns, lock_wait_ns of rhook:manifest_commit), dispatch>D
+ * (rhook:hook_dispatch's duration), commit_failed, lost>N (events the
+ * recorder dropped), D with ns, us, ms or s.  When one holds while the
+ * recorder records, the thread that produced the event emits
+ * rhook:snapshot_trigger (which condition, on which event) and the
+ * thread rhook-ctl takes a snapshot into the snapshot directory, named
+ * "trigger-...": at most one per $RHOOK_TRACE_SNAPSHOT_INTERVAL
+ * (default 10s), the newest $RHOOK_TRACE_SNAPSHOT_KEEP (default 4)
+ * kept.  Starts the thread rhook-ctl if it does not run (RHOOK_CTL=off).
+ * 0, or -EINVAL with a message in @err naming the condition, or an
+ * errno of pthread_create() or eventfd().
+ */
+RHOOK_API int rhook_recorder_snapshot_on(const char *spec, char *err, size_t err_size);
+
 #ifdef __cplusplus
 }
 #endif
