@@ -21,9 +21,9 @@
  * Holding a shared buffer per event keeps one writer per sub-buffer, so
  * torn records stay beyond commit, and leaves this fast path as it was:
  * measured side by side, the single-writer cost is unchanged (per-round
- * ratio 0.985 against the previous design), and 8 threads on 2 CPUs all
- * on one shared buffer cost 3.1x the same threads with buffers of their
- * own (2026-12-01, rhook-bench-recorder).
+ * ratio 1.019 against the previous design, within the noise), and 8
+ * threads on 2 CPUs all on one shared buffer cost 2.8x the same threads
+ * with buffers of their own (2026-12-01, rhook-bench-recorder).
  *
  * Concurrency: rhook__rec_emit() runs on any thread at any time,
  * including signal handlers (re-entry on a thread is dropped and

@@ -55,6 +55,7 @@
 static unsigned threads = 2, rounds = 20;
 static atomic_int stop;
 static atomic_ulong emitted;
+static atomic_uint writing; /* writers that have emitted at least once */
 static pthread_t writers[MAX_THREADS];
 static bool writers_running;
 
@@ -72,6 +73,8 @@ static void *writer(void *arg)
 
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		rhook_trace_flush_begin(t + 1, seq, recorder_mix(t, seq));
+		if (!seq)
+			atomic_fetch_add(&writing, 1);
 		/* Bursts of 64: the rings still turn over every few ms, and readers get a CPU. */
 		if (!(++seq & 63))
 			nanosleep(&nap, NULL);
@@ -84,6 +87,7 @@ static void start_writers(void)
 {
 	atomic_store(&stop, 0);
 	atomic_store(&emitted, 0);
+	atomic_store(&writing, 0);
 	for (unsigned t = 0; t < threads; t++)
 		assert_int_equal(pthread_create(&writers[t], NULL, writer, (void *)(uintptr_t)t), 0);
 	writers_running = true;
@@ -277,6 +281,9 @@ static void test_live_read_in_process(void **state)
 	x.map = find_mapping(path, &x.len);
 	assert_non_null(x.map);
 	start_writers();
+	/* Every writer, the shared-path ones too, has data in the file before the reads begin. */
+	while (atomic_load(&writing) < threads)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	assert_int_equal(pthread_create(&reader, NULL, inproc_read, &x), 0);
 	pthread_join(reader, NULL);
 	stop_writers();
