@@ -104,7 +104,10 @@ static int setup(void **state)
 	 * environment: the flight recorder and the session both record.
 	 */
 	argv[0] = strdup(rt_bin("rhook-demo"));
+	/* A trigger every commit meets, so that rhook:snapshot_trigger is among the events compared. */
+	setenv("RHOOK_TRACE_SNAPSHOT_ON", "hold>1ns", 1);
 	st = rt_run(argv, NULL, &out, &err);
+	unsetenv("RHOOK_TRACE_SNAPSHOT_ON");
 	free(argv[0]);
 	if (st)
 		fprintf(stderr, "rhook-demo: exit %d\n%s", st, err);
