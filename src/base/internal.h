@@ -31,6 +31,13 @@ static inline const void *rhook__self(void)
  */
 extern __thread unsigned rhook__dispatch_depth __attribute__((tls_model("initial-exec")));
 
+/*
+ * Names the calling thread @name, or after the process (its main
+ * thread's name, /proc/self/comm) if @name is NULL: liblttng-ust and the
+ * recorder's file header take the name of the thread that starts them.
+ */
+void rhook__thread_set_name(const char *name);
+
 /* Number of manifest mutexes (rhook_manifest_lock) the calling thread holds. */
 extern __thread unsigned rhook__manifest_holds __attribute__((tls_model("initial-exec")));
 

@@ -100,7 +100,7 @@ static const char *fmt_size(char *buf, size_t size, unsigned long long v)
 	return buf;
 }
 
-__attribute__((format(printf, 4, 5))) static int bad(char *err, size_t size, int code, const char *fmt, ...)
+int rhook__rec_fail(char *err, size_t size, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -146,12 +146,12 @@ static int geometry(struct rhook_recorder_config *out, const char *const *n, cha
 	char a[32], b[32];
 
 	if (out->num_buffers && total)
-		return bad(err, err_size, -EINVAL,
+		return rhook__rec_fail(err, err_size, -EINVAL,
 			   "%s=%u and %s=%s are both set: set one (%s is the total, and the per-thread buffers follow)",
 			   n[S_BUFFERS], out->num_buffers, n[S_SIZE], fmt_size(a, sizeof(a), total), n[S_SIZE]);
 	if (out->num_buffers) {
 		if (out->num_buffers > MAX_NUM_BUFFERS)
-			return bad(err, err_size, -EINVAL, "%s=%u: expected 1 to %u (or set %s, the total size)",
+			return rhook__rec_fail(err, err_size, -EINVAL, "%s=%u: expected 1 to %u (or set %s, the total size)",
 				   n[S_BUFFERS], out->num_buffers, MAX_NUM_BUFFERS, n[S_SIZE]);
 		all = out->num_buffers + 1 + out->num_buffers / 8;
 		out->total_size = (size_t)(RHR_HEADER_SIZE + all * per);
@@ -169,10 +169,10 @@ static int geometry(struct rhook_recorder_config *out, const char *const *n, cha
 			total = RHR_HEADER_SIZE + 2 * per;
 	}
 	if (total > MAX_TOTAL_SIZE)
-		return bad(err, err_size, -EINVAL, "%s=%s: expected at most 64g", n[S_SIZE],
+		return rhook__rec_fail(err, err_size, -EINVAL, "%s=%s: expected at most 64g", n[S_SIZE],
 			   fmt_size(a, sizeof(a), total));
 	if (total < RHR_HEADER_SIZE + 2 * per)
-		return bad(err, err_size, -EINVAL,
+		return rhook__rec_fail(err, err_size, -EINVAL,
 			   "%s=%s holds fewer than 2 buffers of %s=%s (a per-thread one and a shared one): "
 			   "expected %s >= %llu, or smaller buffers",
 			   n[S_SIZE], fmt_size(a, sizeof(a), total), n[S_BUFFER_SIZE],
@@ -180,7 +180,7 @@ static int geometry(struct rhook_recorder_config *out, const char *const *n, cha
 			   (unsigned long long)(RHR_HEADER_SIZE + 2 * per));
 	all = (total - RHR_HEADER_SIZE) / per;
 	if (all > RHR_MAX_BUFFERS)
-		return bad(err, err_size, -EINVAL,
+		return rhook__rec_fail(err, err_size, -EINVAL,
 			   "%s=%s holds %llu buffers of %s=%s; a file has at most %u: expected a smaller total or "
 			   "larger buffers",
 			   n[S_SIZE], fmt_size(a, sizeof(a), total), (unsigned long long)all, n[S_BUFFER_SIZE],
@@ -200,49 +200,49 @@ int rhook__rec_config_check(const struct rhook_recorder_config *in, struct rhook
 	int ret;
 
 	if (!in)
-		return bad(err, err_size, -EINVAL, "no configuration given");
+		return rhook__rec_fail(err, err_size, -EINVAL, "no configuration given");
 	if (in->size < CONFIG_V1_SIZE)
-		return bad(err, err_size, -EINVAL,
+		return rhook__rec_fail(err, err_size, -EINVAL,
 			   "rhook_recorder_config.size is %zu; this rhook needs at least %zu (set it to sizeof the structure)",
 			   in->size, CONFIG_V1_SIZE);
 	/* A caller built before total_size existed passes the first version's size: the rest is zero. */
 	if (rhook__abi_copy(out, sizeof(*out), in, CONFIG_V1_SIZE))
-		return bad(err, err_size, -EINVAL,
+		return rhook__rec_fail(err, err_size, -EINVAL,
 			   "rhook_recorder_config.size is %zu, and the %zu bytes past the %zu this rhook knows are not "
 			   "zero: settings of a newer rhook cannot be honoured",
 			   in->size, in->size - sizeof(*in), sizeof(*in));
 	if (!out->dir || !*out->dir)
-		return bad(err, err_size, -EINVAL, "%s is empty: expected a directory path", n[S_DIR]);
+		return rhook__rec_fail(err, err_size, -EINVAL, "%s is empty: expected a directory path", n[S_DIR]);
 	if (!out->buffer_size)
 		out->buffer_size = DEFAULT_BUFFER_SIZE;
 	if (!out->num_subbuffers)
 		out->num_subbuffers = DEFAULT_NUM_SUBBUFFERS;
 	if (!is_pow2(out->buffer_size) || out->buffer_size > MAX_BUFFER_SIZE)
-		return bad(err, err_size, -EINVAL, "%s=%s: expected a power of two of bytes up to 1g (k, m, g suffixes)",
+		return rhook__rec_fail(err, err_size, -EINVAL, "%s=%s: expected a power of two of bytes up to 1g (k, m, g suffixes)",
 			   n[S_BUFFER_SIZE], fmt_size(a, sizeof(a), out->buffer_size));
 	if (!is_pow2(out->num_subbuffers) || out->num_subbuffers < 2 || out->num_subbuffers > MAX_NUM_SUBBUFFERS)
-		return bad(err, err_size, -EINVAL, "%s=%u: expected a power of two from 2 to %u", n[S_SUBBUFFERS],
+		return rhook__rec_fail(err, err_size, -EINVAL, "%s=%u: expected a power of two from 2 to %u", n[S_SUBBUFFERS],
 			   out->num_subbuffers, MAX_NUM_SUBBUFFERS);
 	ret = geometry(out, n, err, err_size);
 	if (ret)
 		return ret;
 	sub = out->buffer_size / out->num_subbuffers;
 	if (sub < RHR_MIN_SUBBUF_SIZE)
-		return bad(err, err_size, -EINVAL,
+		return rhook__rec_fail(err, err_size, -EINVAL,
 			   "%s=%s with %s=%u makes sub-buffers of %llu bytes; each needs at least %u: "
 			   "expected %s >= %s, or fewer sub-buffers",
 			   n[S_BUFFER_SIZE], fmt_size(a, sizeof(a), out->buffer_size), n[S_SUBBUFFERS],
 			   out->num_subbuffers, (unsigned long long)sub, RHR_MIN_SUBBUF_SIZE, n[S_BUFFER_SIZE],
 			   fmt_size(b, sizeof(b), (unsigned long long)RHR_MIN_SUBBUF_SIZE * out->num_subbuffers));
 	if (out->mode != RHOOK_RECORDER_OVERWRITE && out->mode != RHOOK_RECORDER_DISCARD)
-		return bad(err, err_size, -EINVAL, "%s=%d: expected %s", n[S_MODE], (int)out->mode,
+		return rhook__rec_fail(err, err_size, -EINVAL, "%s=%d: expected %s", n[S_MODE], (int)out->mode,
 			   env ? "overwrite or discard" : "RHOOK_RECORDER_OVERWRITE (0) or RHOOK_RECORDER_DISCARD (1)");
 	if ((unsigned)out->clock > RHOOK_RECORDER_CLOCK_MONOTONIC)
-		return bad(err, err_size, -EINVAL, "%s=%d: expected %s", n[S_CLOCK], (int)out->clock,
+		return rhook__rec_fail(err, err_size, -EINVAL, "%s=%d: expected %s", n[S_CLOCK], (int)out->clock,
 			   env ? "auto, tsc or monotonic"
 			       : "RHOOK_RECORDER_CLOCK_AUTO (0), _TSC (1) or _MONOTONIC (2)");
 	if (check_cpu && out->clock == RHOOK_RECORDER_CLOCK_TSC && !rhook__tsc_usable())
-		return bad(err, err_size, -ENOTSUP,
+		return rhook__rec_fail(err, err_size, -ENOTSUP,
 			   "%s=tsc: this CPU's TSC is not invariant or it has no RDTSCP; expected auto or monotonic",
 			   n[S_CLOCK]);
 	return 0;
@@ -250,7 +250,7 @@ int rhook__rec_config_check(const struct rhook_recorder_config *in, struct rhook
 
 static int bad_value(char *err, size_t size, const char *var, const char *val, const char *what)
 {
-	return bad(err, size, -EINVAL, "%s=%s: %s", var, val, what);
+	return rhook__rec_fail(err, size, -EINVAL, "%s=%s: %s", var, val, what);
 }
 
 static const char *env_lookup(const char *name, void *arg)

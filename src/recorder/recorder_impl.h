@@ -96,6 +96,9 @@ static inline struct rhr_sbhdr *rhook__rec_subbuf(const struct rhook__recorder *
 int rhook__rec_config_check(const struct rhook_recorder_config *in, struct rhook_recorder_config *out, bool env,
 			    bool check_cpu, char *err, size_t err_size);
 
+/* Formats a message into @err (if @size) and returns @code: the recorder's error returns. */
+__attribute__((format(printf, 4, 5))) int rhook__rec_fail(char *err, size_t size, int code, const char *fmt, ...);
+
 /*
  * rhook_recorder_config_from_env() with the values of the variables
  * given by @lookup(name, @arg) (NULL: unset) instead of the environment:

@@ -6,7 +6,6 @@
 #include "snapshot.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -65,18 +64,6 @@ void rhook__rec_view_end(void)
 	/* Every load from the mapping happens before stop unmaps it (TSan's view of the grace period). */
 	RHOOK__TSAN_RELEASE(&rhook__rec_gp_token);
 	urcu_bp_read_unlock();
-}
-
-__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t size, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && size) {
-		va_start(ap, fmt);
-		vsnprintf(err, size, fmt, ap);
-		va_end(ap);
-	}
-	return code;
 }
 
 _Static_assert(sizeof(struct rhr_header) % 8 == 0 && offsetof(struct rhr_header, stop) % 8 == 0 &&
@@ -242,25 +229,25 @@ static int copy_file(unsigned index, int dfd, const char *dir, uint64_t *gen, st
 	cut = rhook__rec_now_ordered(v.clock);
 	rhook__rec_view_end();
 	if (ret)
-		return fail(err, err_size, ret, "%s: the recorder's file is not in format version %u", name, RHR_VERSION);
+		return rhook__rec_fail(err, err_size, ret, "%s: the recorder's file is not in format version %u", name, RHR_VERSION);
 
 	buf = malloc(RHR_BUFHDR_SIZE + g.buffer_size);
 	if (!buf)
-		return fail(err, err_size, -ENOMEM, "out of memory for a buffer of %llu bytes",
+		return rhook__rec_fail(err, err_size, -ENOMEM, "out of memory for a buffer of %llu bytes",
 			    (unsigned long long)g.buffer_size);
 	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		ret = fail(err, err_size, -errno, "%s/%s: cannot create: %s", dir, name, strerror(errno));
+		ret = rhook__rec_fail(err, err_size, -errno, "%s/%s: cannot create: %s", dir, name, strerror(errno));
 		goto out;
 	}
 	if (ftruncate(fd, (off_t)g.len)) {
-		ret = fail(err, err_size, -errno, "%s/%s: %s", dir, name, strerror(errno));
+		ret = rhook__rec_fail(err, err_size, -errno, "%s/%s: %s", dir, name, strerror(errno));
 		goto out;
 	}
 	for (uint32_t i = 0; i < g.num_buffers; i++) {
 		/* One buffer per read-side section: a stop waits for one buffer's copy at most. */
 		if (begin_same(index, *gen, &v)) {
-			ret = fail(err, err_size, -ENOENT, "recording stopped during the snapshot");
+			ret = rhook__rec_fail(err, err_size, -ENOENT, "recording stopped during the snapshot");
 			goto out;
 		}
 		copy_buffer(&v, &g, i, buf, cut, res);
@@ -268,13 +255,13 @@ static int copy_file(unsigned index, int dfd, const char *dir, uint64_t *gen, st
 		ret = write_all(fd, buf, RHR_BUFHDR_SIZE + g.buffer_size,
 				(off_t)(RHR_HEADER_SIZE + (size_t)i * (RHR_BUFHDR_SIZE + g.buffer_size)));
 		if (ret) {
-			fail(err, err_size, ret, "%s/%s: cannot write: %s", dir, name, strerror(-ret));
+			rhook__rec_fail(err, err_size, ret, "%s/%s: cannot write: %s", dir, name, strerror(-ret));
 			goto out;
 		}
 	}
 	/* The header last, as the writer does (H1): counters read after every record was copied. */
 	if (begin_same(index, *gen, &v)) {
-		ret = fail(err, err_size, -ENOENT, "recording stopped during the snapshot");
+		ret = rhook__rec_fail(err, err_size, -ENOENT, "recording stopped during the snapshot");
 		goto out;
 	}
 	/*
@@ -291,7 +278,7 @@ static int copy_file(unsigned index, int dfd, const char *dir, uint64_t *gen, st
 	hdr.flags &= ~RHR_FLAG_WRITER_LOCK; /* no writer: a finished trace */
 	ret = write_all(fd, &hdr, sizeof(hdr), 0);
 	if (ret)
-		fail(err, err_size, ret, "%s/%s: cannot write: %s", dir, name, strerror(-ret));
+		rhook__rec_fail(err, err_size, ret, "%s/%s: cannot write: %s", dir, name, strerror(-ret));
 	else
 		res->files++;
 out:
@@ -340,34 +327,34 @@ int rhook__rec_snapshot(int parent_dfd, const char *parent_path, const char *nam
 		err[0] = '\0';
 	memset(res, 0, sizeof(*res));
 	if (!one_component(name))
-		return fail(err, err_size, -EINVAL, "%s: a snapshot's name is one path component", name);
+		return rhook__rec_fail(err, err_size, -EINVAL, "%s: a snapshot's name is one path component", name);
 	if (snprintf(res->path, sizeof(res->path), "%s/%s", parent_path, name) >= (int)sizeof(res->path))
-		return fail(err, err_size, -ENAMETOOLONG, "%s/%s: path too long", parent_path, name);
+		return rhook__rec_fail(err, err_size, -ENAMETOOLONG, "%s/%s: path too long", parent_path, name);
 	if (!faccessat(parent_dfd, name, F_OK, AT_SYMLINK_NOFOLLOW))
-		return fail(err, err_size, -EEXIST, "%s: exists; a snapshot goes into a new directory", res->path);
+		return rhook__rec_fail(err, err_size, -EEXIST, "%s: exists; a snapshot goes into a new directory", res->path);
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
 	pthread_mutex_lock(&snap_lock);
 	if (mkdirat(parent_dfd, tmp, 0700)) {
-		ret = fail(err, err_size, -errno, "%s/%s: cannot create: %s", parent_path, tmp, strerror(errno));
+		ret = rhook__rec_fail(err, err_size, -errno, "%s/%s: cannot create: %s", parent_path, tmp, strerror(errno));
 		goto unlock;
 	}
 	dfd = openat(parent_dfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
-		ret = fail(err, err_size, -errno, "%s/%s: %s", parent_path, tmp, strerror(errno));
+		ret = rhook__rec_fail(err, err_size, -errno, "%s/%s: %s", parent_path, tmp, strerror(errno));
 		unlinkat(parent_dfd, tmp, AT_REMOVEDIR);
 		goto unlock;
 	}
 	for (i = 0; (ret = copy_file(i, dfd, res->path, &gen, res, err, err_size)) == 0; i++)
 		;
 	if (ret > 0 && i == 0)
-		ret = fail(err, err_size, -ENOENT, "not recording");
+		ret = rhook__rec_fail(err, err_size, -ENOENT, "not recording");
 	else if (ret > 0)
 		ret = 0; /* past the last file */
 	/* Its file was truncated meanwhile (fault.h): what was copied may be zeros, not the rings. */
 	if (!ret && rhook__rec_faulted())
-		ret = fail(err, err_size, -EIO, "the recorder lost its trace file (truncated, or an I/O error)");
+		ret = rhook__rec_fail(err, err_size, -EIO, "the recorder lost its trace file (truncated, or an I/O error)");
 	if (!ret && renameat2(parent_dfd, tmp, parent_dfd, name, RENAME_NOREPLACE))
-		ret = fail(err, err_size, -errno, "%s: cannot rename %s to it: %s", res->path, tmp, strerror(errno));
+		ret = rhook__rec_fail(err, err_size, -errno, "%s: cannot rename %s to it: %s", res->path, tmp, strerror(errno));
 	if (ret)
 		remove_tmp(parent_dfd, tmp, dfd, res->files);
 	close(dfd);

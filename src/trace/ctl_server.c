@@ -35,6 +35,7 @@
 
 #include <rhook/trace.h>
 
+#include "base/internal.h"
 #include "ctl_proto.h"
 #include "recorder/recorder_impl.h"
 #include "recorder/status.h"
@@ -123,23 +124,6 @@ static const char *req_lookup(const char *name, void *arg)
 	return NULL;
 }
 
-/* This thread takes the process's name (its main thread's, /proc/self/comm), or its own again. */
-static void take_name(bool process)
-{
-	char name[32] = "rhook-ctl";
-	int fd = process ? open("/proc/self/comm", O_RDONLY | O_CLOEXEC) : -1;
-
-	if (fd >= 0) {
-		ssize_t n = read(fd, name, sizeof(name) - 1);
-
-		name[n > 0 ? n : 0] = '\0';
-		name[strcspn(name, "\n")] = '\0';
-		close(fd);
-	}
-	if (name[0])
-		pthread_setname_np(pthread_self(), name);
-}
-
 static void do_start(struct reply *r, const struct rhook__ctl_req *req)
 {
 	struct rhook_recorder_config cfg;
@@ -165,9 +149,9 @@ static void do_start(struct reply *r, const struct rhook__ctl_req *req)
 		return;
 	}
 	/* The file's header names the process after the starting thread (prctl): the process's name. */
-	take_name(true);
+	rhook__thread_set_name(NULL);
 	ret = rhook__rec_start(&cfg, true, err, sizeof(err));
-	take_name(false);
+	rhook__thread_set_name("rhook-ctl");
 	if (ret) {
 		if (req->val[RHOOK__CTL_K_SNAPSHOT_ON])
 			rhook__trig_set(old, err + 512, 256); /* what was armed before: parses */

@@ -56,6 +56,7 @@
 
 #include <lttng/ust-ctl.h> /* LTTNG_UST_SOCK_FILENAME, LTTNG_UST_WAIT_FILENAME */
 
+#include "base/internal.h"
 #include "lttng.h"
 
 /* liblttng-ust's system run directory (LTTNG_SYSTEM_RUNDIR of its build) and per-user one. */
@@ -288,27 +289,6 @@ static void give_up(int fd, enum watch_state s)
 	pthread_mutex_unlock(&watch_lock);
 }
 
-/*
- * liblttng-ust registers the process under the name of the thread that
- * runs its constructor, and names its listener threads after it: this
- * thread takes the process's name (its main thread's) before loading.
- */
-static void take_process_name(void)
-{
-	char name[32] = "";
-	int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		ssize_t n = read(fd, name, sizeof(name) - 1);
-
-		name[n > 0 ? n : 0] = '\0';
-		name[strcspn(name, "\n")] = '\0';
-		close(fd);
-	}
-	if (name[0])
-		pthread_setname_np(pthread_self(), name);
-}
-
 static void *watcher(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -325,7 +305,8 @@ static void *watcher(void *arg)
 	set_state(WATCH_READYING);
 	wait_ready(t);
 	give_up(fd, WATCH_LOADING);
-	take_process_name();
+	/* liblttng-ust registers the process, and names its threads, after the loading thread. */
+	rhook__thread_set_name(NULL);
 	rhook__lttng_load();
 	set_state(WATCH_DONE);
 	return NULL;
