@@ -203,7 +203,8 @@ struct lsm_remote_compaction {
 	const char *hook_path;
 	const char *hook_arg;
 	/*
-	 * NULL, or called on the calling thread with the compactor's pid after
+	 * NULL, or called on the calling thread (the region's compaction lock
+	 * held: it must not compact this region) with the compactor's pid after
 	 * its fork and before its exec (it waits on a pipe until then): e.g.
 	 * to add it to an LTTng session's process tracker before its
 	 * LTTng-UST registers.  Non-zero: the compactor is killed unrun and

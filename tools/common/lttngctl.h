@@ -61,6 +61,7 @@ int tc_lttngctl_end(struct tc_lttngctl *s);
  * events are recorded from then on.  Before the process registers with
  * LTTng-UST (before it execs: see tc_proc_spawn()) nothing of it is lost;
  * a process already registered is added too, from then on.  0 or -1.
+ * Any thread, concurrently: each call runs its own lttng command.
  */
 int tc_lttngctl_track(const char *session, pid_t pid);
 
