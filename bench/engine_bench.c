@@ -206,8 +206,13 @@ int main(int argc, char **argv)
 	mkdir(dir, 0700);
 	so.output_dir = trace_dir;
 	lttng = rhook_lttng_loaded();
+	/* This process records: the session tracks it (already registered with LTTng-UST, nothing emitted yet). */
 	if (lttng && tc_lttngctl_begin(&s, &so)) {
 		fprintf(stderr, "rhook-bench-engine: cannot create an LTTng session; the LTTng leg is skipped\n");
+		lttng = false;
+	} else if (lttng && tc_lttngctl_track(s.name, getpid())) {
+		fprintf(stderr, "rhook-bench-engine: cannot track this process in the LTTng session; the LTTng leg is skipped\n");
+		tc_lttngctl_end(&s);
 		lttng = false;
 	}
 	if (rhook_registry_new(&none) || rhook_registry_new(&one) || rhook_registry_add(one, &noop, NULL, NULL))

@@ -75,10 +75,13 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* The session the workers run under: each joins its tracker before it execs (NULL: none). */
+static struct tc_lttngctl *session;
+
 /* Runs @argv with @env added, stdout to @out_fd (-1: /dev/null); dies if it cannot start. */
 static int spawn(char *const argv[], char *const env[], int out_fd)
 {
-	int st = tc_proc_run_fd(argv, env, out_fd);
+	int st = tc_proc_run_fd(argv, env, out_fd, session ? tc_lttngctl_track_hook : NULL, session ? session->name : NULL);
 
 	if (st < 0)
 		die(argv[0]);
@@ -254,6 +257,7 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 
 	snprintf(recdir, sizeof(recdir), "%s/rec-events", root);
 	session_begin(&s, lttng_dir, root);
+	session = &s;
 	for (int r = 0; r < rounds; r++) {
 		for (int c = 0; c < C_EVENT_CASES; c++) {
 			char *argv[] = { self, "--worker", (char *)what[c], (char *)nthreads[c], recdir, NULL };
@@ -264,6 +268,7 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 			tc_rmtree(recdir);
 		}
 	}
+	session = NULL;
 	tc_lttngctl_end(&s);
 	for (int c = 0; c < C_EVENT_CASES; c++)
 		med[c] = bench_median(samples[c], rounds);

@@ -53,6 +53,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <rhook/manifest.h>
 
@@ -225,6 +226,16 @@ struct lsm_remote_compaction {
 	const char *program;
 	const char *hook_path;
 	const char *hook_arg;
+	/*
+	 * NULL, or called on the calling thread (the region's compaction lock
+	 * held: it must not compact this region) with the compactor's pid after
+	 * its fork and before its exec (it waits on a pipe until then): e.g.
+	 * to add it to an LTTng session's process tracker before its
+	 * LTTng-UST registers.  Non-zero: the compactor is killed unrun and
+	 * the compaction fails with -ECHILD.
+	 */
+	int (*before_exec)(pid_t pid, void *arg);
+	void *before_exec_arg;
 };
 int lsm_region_compact_remote(struct lsm_region *region, const struct lsm_remote_compaction *req,
 				struct lsm_region_op_result *res);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,47 @@
 
 extern char **environ;
 
-/* Runs @argv with stdout and stderr into one pipe; its output in *out, its status in *status. */
-static int run(char *const argv[], char **out, int *status)
+/*
+ * Starts @argv with stdout and stderr on @fd, after @req's before_exec
+ * accepted its pid: the child is forked, waits on a pipe (only
+ * async-signal-safe calls until exec), and execs once released.
+ */
+static int spawn_gated(char *const argv[], int fd, const struct lsm_remote_compaction *req, pid_t *pid)
+{
+	int gate[2], err = 0;
+	char c = 0;
+
+	if (pipe2(gate, O_CLOEXEC))
+		return -errno;
+	*pid = fork();
+	if (*pid < 0) {
+		err = -errno;
+	} else if (*pid == 0) {
+		close(gate[1]);
+		if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+			;
+		if (c == 'x')
+			execve(argv[0], argv, environ);
+		_exit(127);
+	} else if (req->before_exec(*pid, req->before_exec_arg) || write(gate[1], "x", 1) != 1) {
+		kill(*pid, SIGKILL);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		*pid = -1;
+		err = -ECHILD;
+	}
+	close(gate[0]);
+	close(gate[1]);
+	return err;
+}
+
+/*
+ * Runs @argv (through @req's before_exec, if any) with stdout and stderr
+ * into one pipe; its output in *out, its status in *status.
+ */
+static int run(char *const argv[], const struct lsm_remote_compaction *req, char **out, int *status)
 {
 	posix_spawn_file_actions_t fa;
 	size_t len = 0, cap = 4096;
@@ -38,11 +78,15 @@ static int run(char *const argv[], char **out, int *status)
 		free(buf);
 		return -errno;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	err = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	if (req->before_exec) {
+		err = spawn_gated(argv, p[1], req, &pid);
+	} else {
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+		posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+		err = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	close(p[1]);
 	while (!err) {
 		ssize_t n;
@@ -129,7 +173,7 @@ int lsm_region_compact_remote(struct lsm_region *r, const struct lsm_remote_comp
 	err = lsm__region_check_role(r, LSM__LEADER_ONLY, "remote compaction");
 	if (err)
 		goto out;
-	err = run(argv, &out, &status);
+	err = run(argv, req, &out, &status);
 	if (err) {
 		lsm__fail(err, "remote compaction: cannot run %s: %s", req->program, strerror(-err));
 		goto out;

@@ -47,10 +47,25 @@ const char *rt_bin(const char *name)
 	return buf;
 }
 
+/* The open session rt_run()'s children join, or NULL (one at a time, set on the main thread). */
+static struct rt_lttng *current;
+
 int rt_run(char *const argv[], char *const env[], char **out, char **err)
 {
-	char *e = NULL;
-	int st = tc_proc_run(argv, env, out, &e);
+	char *envp[64], *e = NULL;
+	int n = 0, st;
+
+	if (current) {
+		/* The child joins the session's tracker before it execs, and knows the session for its own children. */
+		envp[n++] = current->ctl.env;
+		for (int i = 0; env && env[i]; i++)
+			if (n < 63)
+				envp[n++] = env[i];
+		envp[n] = NULL;
+		st = tc_proc_run_gated(argv, envp, out, &e, tc_lttngctl_track_hook, current->ctl.name);
+	} else {
+		st = tc_proc_run(argv, env, out, &e);
+	}
 
 	/* stderr of a child whose caller did not ask for it is shown, not lost. */
 	if (err)
@@ -63,15 +78,28 @@ int rt_run(char *const argv[], char *const env[], char **out, char **err)
 	return st;
 }
 
+int rt_lttng_begin_with(struct rt_lttng *s, const struct tc_lttngctl_opts *o)
+{
+	if (current)
+		die("an LTTng session is already open");
+	if (tc_lttngctl_begin(&s->ctl, o))
+		return -1;
+	if (!o->all_processes)
+		current = s;
+	return 0;
+}
+
 int rt_lttng_begin(struct rt_lttng *s, const char *out_dir)
 {
 	struct tc_lttngctl_opts o = { .output_dir = out_dir, .start = true };
 
-	return tc_lttngctl_begin(&s->ctl, &o);
+	return rt_lttng_begin_with(s, &o);
 }
 
 int rt_lttng_end(struct rt_lttng *s)
 {
+	if (current == s)
+		current = NULL;
 	return tc_lttngctl_end(&s->ctl);
 }
 

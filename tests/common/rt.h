@@ -21,7 +21,10 @@ void rt_tmpdir(char out[PATH_MAX], const char *tag);
 
 /*
  * tc_proc_run() (tools/common/proc.h), except that stderr the caller
- * does not collect (@err NULL) is copied to the test's stderr.
+ * does not collect (@err NULL) is copied to the test's stderr, and that
+ * while an rt_lttng session is open the child is added to its process
+ * tracker before it execs, with $RHOOK_LTTNG_SESSION naming the session
+ * (for the children it spawns itself).  Main thread only.
  */
 int rt_run(char *const argv[], char *const env[], char **out, char **err);
 
@@ -31,12 +34,17 @@ const char *rt_bin(const char *name);
 /*
  * A real LTTng session recording rhook:* in user space.  begin() starts
  * an lttng-sessiond if none runs (end() stops only what begin() started),
- * creates a session writing to @out_dir, enables rhook:* and starts.
+ * creates a session writing to @out_dir, enables rhook:* and starts.  It
+ * records only the processes rt_run() starts until end() (LTTng's vpid
+ * tracker): not the test itself, nor any other program of the host.  One
+ * session open at a time; main thread only.
  */
 struct rt_lttng {
 	struct tc_lttngctl ctl;
 };
 int rt_lttng_begin(struct rt_lttng *s, const char *out_dir);
+/* The same with the options @o (tools/common/lttngctl.h); with o->all_processes rt_run() tracks nothing. */
+int rt_lttng_begin_with(struct rt_lttng *s, const struct tc_lttngctl_opts *o);
 /* Stops and destroys the session (trace is flushed to out_dir). */
 int rt_lttng_end(struct rt_lttng *s);
 

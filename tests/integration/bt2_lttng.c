@@ -85,7 +85,7 @@ static int setup(void **state)
 	static const char *const channel[] = { "--buffers-pid", "--subbuf-size=1M", "--num-subbuf=8", NULL };
 	struct tc_lttngctl_opts o = { .channel = channel, .process_context = true, .start = true };
 	char *argv[] = { NULL, "run", "--seconds", "2", "--quiet", "--dir", work, NULL };
-	struct tc_lttngctl session;
+	struct rt_lttng session;
 	char *out, *err;
 	long pids[2] = { 0, 0 };
 	int st;
@@ -97,7 +97,7 @@ static int setup(void **state)
 	snprintf(lt, sizeof(lt), "%s/lt", base);
 	snprintf(ctf, sizeof(ctf), "%s/ctf", base);
 	o.output_dir = lt;
-	if (tc_lttngctl_begin(&session, &o))
+	if (rt_lttng_begin_with(&session, &o))
 		return -1;
 	/*
 	 * The demo and its compactor; RHOOK_LTTNG=on comes from the test's
@@ -113,7 +113,7 @@ static int setup(void **state)
 		fprintf(stderr, "rhook-demo: exit %d\n%s", st, err);
 	free(out);
 	free(err);
-	if (tc_lttngctl_end(&session) || st)
+	if (rt_lttng_end(&session) || st)
 		return -1;
 	if (rr_read(&out, &err, (const char *const[]){ "export", "--ctf", ctf, rec, NULL }))
 		return -1;

@@ -168,7 +168,8 @@ static void scenario(struct rhook_registry *reg)
 {
 	struct lsm_engine_config cfg = { .size = sizeof(cfg), .sst_max_rows = 150, .registry = reg };
 	char dir[PATH_MAX], sst[PATH_MAX + 32], log[PATH_MAX + 32], plugin[PATH_MAX + 32], path[PATH_MAX + 32];
-	struct lsm_remote_compaction req = { .size = sizeof(req), .hook_path = plugin, .hook_arg = log };
+	struct lsm_remote_compaction req = { .size = sizeof(req), .hook_path = plugin, .hook_arg = log,
+					      .before_exec = tc_lttngctl_track_inherited };
 	const char *paths[1] = { sst };
 	struct lsm_engine *e;
 	struct lsm_region *a, *b, *c, *f;

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
@@ -177,6 +178,67 @@ static void test_nothing_to_compact(void **state)
 	assert_int_equal(lsm_region_compact_remote(r, &req, &res), 0);
 	assert_int_equal(res.version, 0);
 	assert_int_equal(read_log(log, lines, 2), 0);
+	lsm_region_close(r);
+}
+
+struct gate_seen {
+	pid_t pid;
+	bool before_exec; /* the pid still ran this test's program: not exec'ed yet */
+	int verdict;
+};
+
+/* A before_exec hook: notes the pid and whether the child had exec'ed yet; returns the set verdict. */
+static int gate_hook(pid_t pid, void *arg)
+{
+	struct gate_seen *g = arg;
+	char path[64], exe[PATH_MAX] = "", self[PATH_MAX] = "";
+	ssize_t n;
+
+	g->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	g->before_exec = *exe && !strcmp(exe, self);
+	return g->verdict;
+}
+
+/* before_exec sees the compactor's pid before it execs; a refusal kills it unrun: -ECHILD, nothing committed. */
+static void test_before_exec(void **state)
+{
+	struct ert_env *e = *state;
+	char dir[ERT_PATH], log[ERT_PATH];
+	struct lsm_region *r = ert_region(e, dir);
+	struct gate_seen g = { .verdict = -1 };
+	struct lsm_remote_compaction req = { .size = sizeof(req), .program = rt_bin("rhook-compactor"),
+					       .hook_path = plugin_path(), .hook_arg = log, .before_exec = gate_hook,
+					       .before_exec_arg = &g };
+	struct lsm_region_manifest before, m;
+	struct lsm_region_op_result res;
+	struct hook_line lines[8];
+
+	snprintf(log, sizeof(log), "%s/hook.log", e->dir);
+	ert_put_flush(r, 300, 0, 1);
+	ert_put_flush(r, 300, 100, 2);
+	assert_int_equal(lsm_region_manifest(r, &before), 0);
+	assert_int_equal(lsm_region_compact_remote(r, &req, &res), -ECHILD);
+	assert_true(g.pid > 0);
+	assert_true(g.before_exec);
+	/* Reaped, never ran: no such process, no hook call, the manifest unchanged. */
+	assert_int_equal(kill(g.pid, 0), -1);
+	assert_int_equal(read_log(log, lines, 8), 0);
+	assert_int_equal(lsm_region_manifest(r, &m), 0);
+	assert_int_equal(m.version, before.version);
+	lsm_region_manifest_clear(&m);
+
+	g = (struct gate_seen){ .verdict = 0 };
+	assert_int_equal(lsm_region_compact_remote(r, &req, &res), 0);
+	assert_true(g.pid > 0);
+	assert_true(g.before_exec);
+	assert_int_equal(res.version, before.version + 1);
+	assert_int_equal(read_log(log, lines, 8), 2);
+	lsm_region_manifest_clear(&before);
 	lsm_region_close(r);
 }
 
@@ -358,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_remote_compaction, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_to_compact, ert_fixture_setup, ert_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_before_exec, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_errors, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_compactor_recorder, ert_fixture_setup, ert_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_exclusion, ert_fixture_setup, ert_fixture_teardown),

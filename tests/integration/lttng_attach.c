@@ -469,7 +469,8 @@ static void test_attach_to_running_process(void **state)
 	char log[PATH_MAX + 16], trace[PATH_MAX + 16], *out;
 	struct child w, off, early;
 	struct tc_lttngctl s;
-	struct tc_lttngctl_opts o = { .start = true };
+	/* Its own session daemon, no other program on it: every process (the forked child too). */
+	struct tc_lttngctl_opts o = { .start = true, .all_processes = true };
 	pid_t child, sessiond;
 	double t0;
 

@@ -75,6 +75,7 @@ int tc_lttngctl_begin(struct tc_lttngctl *s, const struct tc_lttngctl_opts *o)
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "rhook-%d-%u", (int)getpid(), counter++);
+	snprintf(s->env, sizeof(s->env), "%s=%s", TC_LTTNGCTL_SESSION_ENV, s->name);
 	if (!sessiond_alive()) {
 		if (tc_proc_run_quiet((char *[]){ "lttng-sessiond", "--daemonize", NULL }))
 			return -1;
@@ -94,6 +95,10 @@ int tc_lttngctl_begin(struct tc_lttngctl *s, const struct tc_lttngctl_opts *o)
 		create[n++] = data_opt;
 	}
 	if (tc_proc_run_quiet(create))
+		goto fail;
+	/* Empty the vpid inclusion set (it starts with every process): only tracked pids record. */
+	if (!o->all_processes &&
+	    tc_proc_run_quiet((char *[]){ "lttng", "untrack", "-u", "-s", s->name, "--all", "--vpid", NULL }))
 		goto fail;
 	if (o->channel) {
 		int c = 5;
@@ -143,4 +148,25 @@ int tc_lttngctl_end(struct tc_lttngctl *s)
 	}
 	s->name[0] = '\0';
 	return err;
+}
+
+int tc_lttngctl_track(const char *session, pid_t pid)
+{
+	char opt[32];
+
+	snprintf(opt, sizeof(opt), "--vpid=%d", (int)pid);
+	return tc_proc_run_quiet((char *[]){ "lttng", "track", "-u", "-s", (char *)session, opt, NULL }) ? -1 : 0;
+}
+
+int tc_lttngctl_track_hook(pid_t pid, void *session)
+{
+	return tc_lttngctl_track(session, pid);
+}
+
+int tc_lttngctl_track_inherited(pid_t pid, void *unused)
+{
+	const char *session = getenv(TC_LTTNGCTL_SESSION_ENV);
+
+	(void)unused;
+	return session && *session ? tc_lttngctl_track(session, pid) : 0;
 }

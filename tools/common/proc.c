@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -67,32 +68,86 @@ static char **merge_env(char *const env[])
 	return envp;
 }
 
-int tc_proc_run(char *const argv[], char *const env[], char **out, char **err)
+/* Runs in the forked child: only async-signal-safe calls until exec. */
+static void child_exec(char *const argv[], char **envp, const int fds[3], int gate)
 {
-	struct sink sinks[2] = { { .fd = -1 }, { .fd = -1 } };
+	char c = 0;
+
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0 && dup2(fds[i], i) < 0)
+			_exit(127);
+	/* One byte: released; end of file: the parent refused the pid. */
+	while (read(gate, &c, 1) < 0 && errno == EINTR)
+		;
+	if (c != 'x')
+		_exit(127);
+	execvpe(argv[0], argv, envp);
+	_exit(127);
+}
+
+int tc_proc_spawn(char *const argv[], char *const env[], const int fds[3], tc_proc_before_exec fn, void *arg,
+		  pid_t *pid)
+{
 	posix_spawn_file_actions_t fa;
-	int po[2], pe[2], status, ret = -1;
 	char **envp = merge_env(env);
-	pid_t pid;
+	int gate[2], ret = -1;
 
 	if (!envp)
 		return -1;
-	if (pipe2(po, O_CLOEXEC)) {
+	if (!fn) {
+		posix_spawn_file_actions_init(&fa);
+		for (int i = 0; i < 3; i++)
+			if (fds[i] >= 0)
+				posix_spawn_file_actions_adddup2(&fa, fds[i], i);
+		ret = posix_spawnp(pid, argv[0], &fa, NULL, argv, envp) ? -1 : 0;
+		posix_spawn_file_actions_destroy(&fa);
+		free(envp);
+		return ret;
+	}
+	if (pipe2(gate, O_CLOEXEC)) {
 		free(envp);
 		return -1;
 	}
+	*pid = fork();
+	if (*pid == 0) {
+		close(gate[1]);
+		child_exec(argv, envp, fds, gate[0]);
+	}
+	close(gate[0]);
+	free(envp);
+	if (*pid > 0) {
+		if (fn(*pid, arg) == 0 && write(gate[1], "x", 1) == 1) {
+			ret = 0;
+		} else {
+			kill(*pid, SIGKILL);
+			while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+	}
+	close(gate[1]);
+	return ret;
+}
+
+int tc_proc_run(char *const argv[], char *const env[], char **out, char **err)
+{
+	return tc_proc_run_gated(argv, env, out, err, NULL, NULL);
+}
+
+int tc_proc_run_gated(char *const argv[], char *const env[], char **out, char **err, tc_proc_before_exec fn,
+		      void *arg)
+{
+	struct sink sinks[2] = { { .fd = -1 }, { .fd = -1 } };
+	int po[2], pe[2], status, ret;
+	pid_t pid;
+
+	if (pipe2(po, O_CLOEXEC))
+		return -1;
 	if (pipe2(pe, O_CLOEXEC)) {
 		close(po[0]);
 		close(po[1]);
-		free(envp);
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-	ret = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp) ? -1 : 0;
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
+	ret = tc_proc_spawn(argv, env, (const int[3]){ -1, po[1], pe[1] }, fn, arg, &pid);
 	close(po[1]);
 	close(pe[1]);
 	sinks[0].fd = po[0];
@@ -146,24 +201,14 @@ int tc_proc_run_quiet(char *const argv[])
 	return st;
 }
 
-int tc_proc_run_fd(char *const argv[], char *const env[], int out_fd)
+int tc_proc_run_fd(char *const argv[], char *const env[], int out_fd, tc_proc_before_exec fn, void *arg)
 {
-	posix_spawn_file_actions_t fa;
-	char **envp = merge_env(env);
 	int status, null = open("/dev/null", O_WRONLY | O_CLOEXEC), ret;
 	pid_t pid;
 
-	if (!envp || null < 0) {
-		free(envp);
-		if (null >= 0)
-			close(null);
+	if (null < 0)
 		return -1;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : null, 1);
-	ret = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp) ? -1 : 0;
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
+	ret = tc_proc_spawn(argv, env, (const int[3]){ -1, out_fd >= 0 ? out_fd : null, -1 }, fn, arg, &pid);
 	close(null);
 	if (ret)
 		return -1;

@@ -21,6 +21,7 @@
 #include "demo.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "lttngctl.h"
 
 struct counts {
 	unsigned long sst;
@@ -237,7 +238,7 @@ static int sc_remote(struct demo *d, struct counts *before)
 {
 	char program[PATH_MAX + 32], plugin[PATH_MAX + 64], log[PATH_MAX + 32];
 	struct lsm_remote_compaction req = { .size = sizeof(req), .program = program, .hook_path = plugin,
-					       .hook_arg = log };
+					      .hook_arg = log, .before_exec = tc_lttngctl_track_inherited };
 	struct lsm_region *r;
 
 	snprintf(program, sizeof(program), "%s/rhook-compactor", rhook_demo_exe_dir());

@@ -2,6 +2,8 @@
  * relayd.c - rhook-demo run --lttng-relayd: the workload and its remote
  * compactor stream their LTTng events to an lttng-relayd on 127.0.0.1,
  * which writes one trace holding both processes' events in one timeline.
+ * The session tracks those two processes only (LTTng's vpid tracker), so
+ * that no other rhook-instrumented program of the host gets into it.
  *
  * This process is only the conductor: it starts a relay daemon on free
  * loopback ports (and a session daemon if none runs), creates a session
@@ -25,6 +27,7 @@
 
 #include "demo.h"
 #include "lttngctl.h"
+#include "proc.h"
 
 /* A TCP port on 127.0.0.1 that nothing listens on right now, or -1. */
 static int free_port(void)
@@ -86,21 +89,21 @@ static void stop_relayd(pid_t pid)
 		;
 }
 
-/* The workload, on this terminal, with librhook's LTTng provider loaded; its exit status. */
-static int run_workload_child(char **argv)
+/*
+ * The workload, on this terminal, with librhook's LTTng provider loaded;
+ * its exit status.  Its pid joins the session's tracker before it execs;
+ * it learns the session's name from its environment, for its compactors.
+ */
+static int run_workload_child(struct tc_lttngctl *s, char **argv)
 {
+	char *env[] = { "RHOOK_LTTNG=on", s->env, NULL };
 	pid_t pid;
 	int st;
 
 	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
+	if (tc_proc_spawn(argv, env, (const int[3]){ -1, -1, -1 }, tc_lttngctl_track_hook, s->name, &pid)) {
+		fprintf(stderr, "rhook-demo: cannot run %s under session %s\n", argv[0], s->name);
 		return -1;
-	if (pid == 0) {
-		setenv("RHOOK_LTTNG", "on", 1);
-		execv(argv[0], argv);
-		fprintf(stderr, "rhook-demo: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -132,7 +135,7 @@ int rhook_demo_relayd(const char *dir, char **child_argv, int *status)
 		return -1;
 	}
 	printf("streaming to lttng-relayd on 127.0.0.1:%d (session %s)\n", ports[0], s.name);
-	st = run_workload_child(child_argv);
+	st = run_workload_child(&s, child_argv);
 	if (tc_lttngctl_end(&s))
 		st = st ? st : 1;
 	stop_relayd(relayd);

@@ -31,6 +31,7 @@
 
 #include "demo.h"
 #include "engine.h"
+#include "lttngctl.h"
 
 #define MAX_WRITER_REGIONS 64
 #define MAX_WRITERS 64
@@ -184,7 +185,9 @@ static int prewrite(struct demo *d, char (*paths)[PATH_MAX], size_t n)
 static void op_remote_compaction(struct demo *d)
 {
 	char program[PATH_MAX];
-	struct lsm_remote_compaction req = { .size = sizeof(req), .program = program };
+	struct lsm_remote_compaction req = { .size = sizeof(req), .program = program,
+					      /* under rhook-demo --lttng-relayd: into its session */
+					      .before_exec = tc_lttngctl_track_inherited };
 	struct lsm_region_op_result res;
 
 	snprintf(program, sizeof(program), "%s/rhook-compactor", rhook_demo_exe_dir());
