@@ -560,13 +560,14 @@ static void test_lttng(void **state)
 	/* rt_lttng_record() with the process context: other programs may record on the same daemon. */
 	{
 		struct tc_lttngctl_opts o = { .output_dir = ldir, .process_context = true, .start = true };
-		struct tc_lttngctl ctl;
+		struct rt_lttng ctl;
 		int st;
 
 		rt_tmpdir(ldir, "rrdblt");
-		assert_int_equal(tc_lttngctl_begin(&ctl, &o), 0);
+		/* The session records the processes rt_run() starts while it is open (vpid tracker). */
+		assert_int_equal(rt_lttng_begin_with(&ctl, &o), 0);
 		st = rt_run(argv, NULL, &out, NULL);
-		assert_int_equal(tc_lttngctl_end(&ctl), 0);
+		assert_int_equal(rt_lttng_end(&ctl), 0);
 		if (st)
 			fail_msg("rhook-rocksdb-demo under LTTng: exit %d\n%s", st, out ? out : "");
 		assert_int_equal(rt_babeltrace(ldir, &t), 0);
