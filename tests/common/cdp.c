@@ -195,19 +195,22 @@ int cdp_open(struct cdp *c, const char *browser, int width, int height)
 	}
 	c->pid = fork();
 	if (c->pid == 0) {
-		char dir[4200];
-		int devnull = open("/dev/null", O_RDWR);
+		char dir[4200], log[4200];
+		int devnull = open("/dev/null", O_RDWR), errs;
 
 		int in = fcntl(to[0], F_DUPFD, 10), out = fcntl(from[1], F_DUPFD, 10);
 
 		snprintf(dir, sizeof(dir), "--user-data-dir=%s", c->profile);
+		/* Its messages go to its profile, shown if it does not answer (cdp_open()). */
+		snprintf(log, sizeof(log), "%s.log", c->profile);
+		errs = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 		/* Chromium reads commands from fd 3 and writes to fd 4 (moved up first: no clash with 3 and 4). */
 		if (in < 0 || out < 0 || dup2(in, 3) < 0 || dup2(out, 4) < 0)
 			_exit(127);
-		if (devnull >= 0) {
+		if (devnull >= 0)
 			dup2(devnull, 1);
-			dup2(devnull, 2);
-		}
+		if (errs >= 0 || devnull >= 0)
+			dup2(errs >= 0 ? errs : devnull, 2);
 		execlp(browser, browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		       "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
 		       "--disable-component-update", "--disable-sync", "--mute-audio", "--hide-scrollbars",
@@ -224,8 +227,14 @@ int cdp_open(struct cdp *c, const char *browser, int width, int height)
 		return -1;
 	}
 	target = cdp_call(c, true, "Target.createTarget", json_pack("{s:s}", "url", "about:blank"), 30000);
-	if (!target)
+	if (!target) {
+		char cmd[4300];
+
+		snprintf(cmd, sizeof(cmd), "tail -n 20 '%s.log' >&2", c->profile);
+		if (system(cmd))
+			fprintf(stderr, "cdp: no log of %s\n", browser);
 		return -1;
+	}
 	r = cdp_call(c, true, "Target.attachToTarget",
 		     json_pack("{s:O, s:b}", "targetId", json_object_get(target, "targetId"), "flatten", 1), 10000);
 	json_decref(target);
@@ -269,8 +278,13 @@ void cdp_close(struct cdp *c)
 			waitpid(c->pid, &st, 0);
 		}
 	}
-	if (c->profile[0])
+	if (c->profile[0]) {
+		char log[4200];
+
 		tc_rmtree(c->profile);
+		snprintf(log, sizeof(log), "%s.log", c->profile);
+		unlink(log);
+	}
 	json_decref(c->events);
 	free(c->session);
 	free(c->buf);
