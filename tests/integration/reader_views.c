@@ -99,6 +99,45 @@ __attribute__((noinline)) static const char *check_oks(const char *trace)
 	return oks;
 }
 
+/*
+ * Each of the report's slowest jobs is named by the trace's job id: an
+ * end event of its kind, process and region carries that job_id.
+ */
+static void slow_jobs_are_the_traces(json_t *data, const char *trace)
+{
+	json_t *jobs = json_object_get(data, "slow_jobs"), *job;
+	char *out, *err;
+	size_t i;
+
+	assert_int_equal(rr_read(&out, &err, (const char *const[]){ "print", "--json", trace, NULL }), 0);
+	free(err);
+	assert_true(json_array_size(jobs) > 0);
+	json_array_foreach(jobs, i, job) {
+		const char *kind = json_string_value(json_object_get(job, "kind")), *region;
+		unsigned long long region_id;
+		char want[256];
+
+		region = json_string_value(json_object_get(job, "region"));
+		assert_non_null(kind);
+		assert_non_null(region);
+		region_id = strtoull(region, NULL, 10);
+		snprintf(want, sizeof(want), "\"pid\":%lld,", (long long)json_integer_value(json_object_get(job, "pid")));
+		for (const char *l = out;; l++) {
+			char tail[160];
+
+			l = strstr(l, want);
+			if (!l)
+				fail_msg("slow job %lld (%s) has no end event in the trace", (long long)json_integer_value(json_object_get(job, "job")), kind);
+			snprintf(tail, sizeof(tail), "\"event\":\"rhook:%s_end\",\"region_id\":%llu,\"job_id\":%lld,",
+				 strcmp(kind, "flush") ? "compaction" : "flush", region_id,
+				 (long long)json_integer_value(json_object_get(job, "job")));
+			if (!strncmp(strchr(strstr(l, "\"tid\":"), ',') + 1, tail, strlen(tail)))
+				break;
+		}
+	}
+	free(out);
+}
+
 /* ------------------------------------------------------------------ report */
 
 /* Where screenshots go: $RHOOK_TEST_ARTIFACTS (the build's test-artifacts/), else the test's directory. */
@@ -277,6 +316,7 @@ static void test_report_demo(void **state)
 	assert_int_equal(summary_n(data, "Hook dispatch", "all callbacks"), stats_count(stats, "hook_dispatch"));
 	assert_true(summary_n(data, "Manifest persist", "remote_compaction") >= 1);
 	assert_int_equal(json_array_size(json_object_get(json_object_get(data, "meta"), "processes")), 2);
+	slow_jobs_are_the_traces(data, demo_trace);
 	free(stats);
 	json_decref(data);
 	v = cdp_eval(&c, "Array.prototype.map.call(document.querySelectorAll('#checks tr[data-rule]'),"

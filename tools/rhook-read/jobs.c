@@ -22,6 +22,8 @@ void rdr_jobs_init(struct rdr_jobs *j)
 	memset(j, 0, sizeof(*j));
 	rdr_map_init(&j->open, sizeof(struct rdr_job));
 	rdr_map_init(&j->lanes, sizeof(uint64_t));
+	for (unsigned id = 1; id <= RHW_EV_MAX_ID; id++)
+		j->job_field[id] = rdr_schema_field(rdr_schema_event(id), "job_id");
 }
 
 void rdr_jobs_free(struct rdr_jobs *j)
@@ -31,13 +33,24 @@ void rdr_jobs_free(struct rdr_jobs *j)
 }
 
 /*
- * The key of the job @ev belongs to (jobs.h): its thread and region.
- * Events with a job id key by (process, job id) instead.
+ * The key of the job @ev belongs to (jobs.h), its region and its job id:
+ * (process, job id) when the event carries a job id, else its thread and
+ * region (k0's bit 31 tells the two apart: thread ids stay below 2^22).
  */
-static void jobs_key(const struct rdr_event *ev, uint64_t *k0, uint64_t *k1)
+static void jobs_key(const struct rdr_jobs *j, const struct rdr_event *ev, uint64_t *k0, uint64_t *k1,
+		     uint64_t *region, uint64_t *job_id)
 {
-	*k0 = (uint64_t)ev->proc->index << 32 | ev->tid;
-	memcpy(k1, ev->payload, sizeof(*k1)); /* every payload starts with the region id */
+	const struct rdr_field *f = ev->id <= RHW_EV_MAX_ID ? j->job_field[ev->id] : NULL;
+
+	memcpy(region, ev->payload, sizeof(*region)); /* every payload starts with the region id */
+	*job_id = f ? rdr_field_u64(f, ev->payload) : 0;
+	if (*job_id) {
+		*k0 = (uint64_t)ev->proc->index << 32 | 1u << 31;
+		*k1 = *job_id;
+	} else {
+		*k0 = (uint64_t)ev->proc->index << 32 | ev->tid;
+		*k1 = *region;
+	}
 }
 
 static void free_lane(struct rdr_jobs *j, const struct rdr_job *job)
@@ -48,9 +61,10 @@ static void free_lane(struct rdr_jobs *j, const struct rdr_job *job)
 		*busy &= ~(1ull << job->lane);
 }
 
-/* Opens a job under key (@k0, @k1); @k1 is its region. */
+/* Opens job @job_id of @region under key (@k0, @k1). */
 static int begin(struct rdr_jobs *j, const struct rdr_event *ev, enum rdr_job_kind kind, uint64_t k0,
-		 uint64_t k1, const struct rdr_job **job, const struct rdr_job **closed)
+		 uint64_t k1, uint64_t region, uint64_t job_id, const struct rdr_job **job,
+		 const struct rdr_job **closed)
 {
 	struct rdr_job *slot;
 	uint64_t *busy;
@@ -68,15 +82,16 @@ static int begin(struct rdr_jobs *j, const struct rdr_event *ev, enum rdr_job_ki
 		free_lane(j, &j->prev);
 		*closed = &j->prev;
 	}
-	busy = rdr_map_insert(&j->lanes, ev->proc->index, k1, &created);
+	busy = rdr_map_insert(&j->lanes, ev->proc->index, region, &created);
 	if (!busy) {
 		slot->open = false;
 		return -ENOMEM;
 	}
 	lane = ~*busy ? (uint32_t)__builtin_ctzll(~*busy) : RDR_JOBS_MAX_LANES - 1;
 	*busy |= 1ull << lane;
-	*slot = (struct rdr_job){ .number = ++j->next, .begin_ts = ev->ts, .region = k1, .proc = ev->proc->index,
-				     .tid = ev->tid, .lane = lane, .kind = (uint8_t)kind, .open = true };
+	*slot = (struct rdr_job){ .number = ++j->next, .job_id = job_id, .begin_ts = ev->ts, .region = region,
+				  .proc = ev->proc->index, .tid = ev->tid, .lane = lane, .kind = (uint8_t)kind,
+				  .open = true };
 	j->cur = *slot;
 	*job = &j->cur;
 	return 0;
@@ -86,18 +101,18 @@ int rdr_jobs_add(struct rdr_jobs *j, const struct rdr_event *ev, const struct rd
 		    const struct rdr_job **closed)
 {
 	struct rdr_job *slot;
-	uint64_t k0, k1;
+	uint64_t k0, k1, region, job_id;
 
 	*job = *closed = NULL;
-	jobs_key(ev, &k0, &k1);
+	jobs_key(j, ev, &k0, &k1, &region, &job_id);
 	switch (ev->id) {
 	case RHW_EV_flush_begin:
-		return begin(j, ev, RDR_JOB_FLUSH, k0, k1, job, closed);
+		return begin(j, ev, RDR_JOB_FLUSH, k0, k1, region, job_id, job, closed);
 	case RHW_EV_compaction_begin: {
 		const struct rhw_ev_compaction_begin *e = ev->payload;
 
-		return begin(j, ev, e->mode ? RDR_JOB_REMOTE_COMPACTION : RDR_JOB_COMPACTION, k0, k1, job,
-			     closed);
+		return begin(j, ev, e->mode ? RDR_JOB_REMOTE_COMPACTION : RDR_JOB_COMPACTION, k0, k1, region, job_id,
+			     job, closed);
 	}
 	case RHW_EV_flush_end:
 	case RHW_EV_compaction_end:

@@ -4,12 +4,12 @@
  * to, and a lane for each job so that overlapping jobs of one region
  * never share a track.
  *
- * A job is keyed by (process, thread, region): its begin and end events
- * come from the thread that runs it, and so do its SSTs, its commit and
- * the notification of that commit (the engine runs them all on the
- * job's thread).  rhook__jobs_key() is the one place that says so: once
- * the events carry the job id of contract §5, it keys by (process, job
- * id) instead, and nothing else changes.
+ * A job is keyed by (process, job id) when its events carry a job id
+ * (rhook_job_new(): flush, compaction, SST and commit events), so jobs
+ * that hop threads or interleave on one are told apart; events without
+ * one (a host that never names its jobs) key by (process, thread,
+ * region), since the engine runs a job's events on its thread.
+ * jobs_key() in jobs.c is the one place that says so.
  *
  * Lanes: per (process, region), the lowest lane no open job holds, so
  * in time order a region uses as many lanes as it ever had jobs at once
@@ -26,6 +26,7 @@
 
 #include "map.h"
 #include "reader/event.h"
+#include "reader/schema.h"
 
 #define RDR_JOBS_MAX_LANES 64
 
@@ -38,6 +39,7 @@ enum rdr_job_kind {
 
 struct rdr_job {
 	uint64_t number;   /* this run's number of the job, from 1: unique in the whole trace */
+	uint64_t job_id;   /* the trace's job id (rhook_job_new(), per process); 0: its events carry none */
 	uint64_t begin_ts; /* ns (rdr_event.ts) */
 	uint64_t region;
 	uint32_t proc;     /* rdr_proc.index */
@@ -54,7 +56,14 @@ struct rdr_jobs {
 	uint64_t unmatched_ends; /* end events whose begin was not in the trace */
 	uint64_t unended;        /* jobs begun again (their end was lost) or still open at the end */
 	struct rdr_job cur, prev; /* what rdr_jobs_add() hands out */
+	const struct rdr_field *job_field[RHW_EV_MAX_ID + 1]; /* each event's job_id field, or NULL */
 };
+
+/* What a job is called for people: the trace's job id, or this run's number when it has none. */
+static inline uint64_t rdr_job_label(const struct rdr_job *job)
+{
+	return job->job_id ? job->job_id : job->number;
+}
 
 void rdr_jobs_init(struct rdr_jobs *j);
 void rdr_jobs_free(struct rdr_jobs *j);

@@ -248,7 +248,7 @@ static Annotation *annotation(struct rdr_pfout *x, uint64_t iid)
 	return a;
 }
 
-/* Every field and id list of @ev as an annotation, and its job's number if it has one. */
+/* Every field and id list of @ev as an annotation, and its job's label (jobs.h) if it has one. */
 static void annotate(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job)
 {
 	const struct rdr_event_desc *d = rdr_schema_event(ev->id);
@@ -259,7 +259,7 @@ static void annotate(struct rdr_pfout *x, const struct rdr_event *ev, const stru
 	if (job) {
 		a = annotation(x, A_JOB);
 		a->value_case = RHOOK_PERFETTO__DEBUG_ANNOTATION__VALUE_UINT_VALUE;
-		a->uint_value = job->number;
+		a->uint_value = rdr_job_label(job);
 	}
 	for (uint32_t f = 0; f < d->num_fields && f < FIELDS_PER_EVENT; f++) {
 		const struct rdr_field *fd = &d->fields[f];

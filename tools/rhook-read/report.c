@@ -424,7 +424,7 @@ static void job_ended(struct rdr_report *r, const struct rdr_job *job, uint64_t 
 		      uint64_t bytes)
 {
 	struct slow s = { .key = end - job->begin_ts, .ts = job->begin_ts, .a = end - job->begin_ts, .b = files,
-			  .c = bytes, .region = job->region, .job = job->number, .proc = job->proc, .kind = job->kind };
+			  .c = bytes, .region = job->region, .job = rdr_job_label(job), .proc = job->proc, .kind = job->kind };
 
 	add_span(r, job, end);
 	slow_add(r->slow_jobs, &r->num_slow_jobs, &s);
@@ -495,7 +495,7 @@ void rdr_report_add(struct rdr_report *r, const struct rdr_event *ev)
 		const struct rhw_ev_manifest_commit *e = ev->payload;
 		struct slow s = { .key = e->lock_wait_ns + e->lock_hold_ns, .ts = ev->ts, .a = e->lock_wait_ns,
 				  .b = e->lock_hold_ns, .c = e->persist_ns, .region = region,
-				  .job = job ? job->number : 0, .version = e->version, .proc = ev->proc->index,
+				  .job = job ? rdr_job_label(job) : 0, .version = e->version, .proc = ev->proc->index,
 				  .kind = e->cause };
 
 		slow_add(r->slow_commits, &r->num_slow_commits, &s);
