@@ -317,6 +317,16 @@ static void test_report_demo(void **state)
 	assert_true(summary_n(data, "Manifest persist", "remote_compaction") >= 1);
 	assert_int_equal(json_array_size(json_object_get(json_object_get(data, "meta"), "processes")), 2);
 	slow_jobs_are_the_traces(data, demo_trace);
+	/* The timeline shows SSTs deleted (the demo's GC, truncate and drop delete some). */
+	{
+		json_t *rows = json_object_get(json_object_get(data, "timeline"), "rows"), *row;
+		size_t r, deleted = 0;
+
+		json_array_foreach(rows, r, row)
+			deleted += json_array_size(json_object_get(json_object_get(row, "m"), "deleted"));
+		assert_true(stats_count(stats, "sst_file_removed") > 0);
+		assert_true(deleted > 0);
+	}
 	free(stats);
 	json_decref(data);
 	v = cdp_eval(&c, "Array.prototype.map.call(document.querySelectorAll('#checks tr[data-rule]'),"

@@ -47,8 +47,8 @@ ASSET(synchronizer_js)
 #define SLOWEST 10
 #define GRID 100 /* percentile plot: x = 10^(k/20), k = 0..GRID, i.e. 0 .. 99.999 % */
 
-/* Ticks of a region's row; SST deletions join them once the trace has sst_file_removed. */
-enum mark { MARK_COMMIT, MARK_BORN, MARKS };
+/* Ticks of a region's row: commits, SSTs born, SSTs deleted (sst_file_removed). */
+enum mark { MARK_COMMIT, MARK_BORN, MARK_DELETED, MARKS };
 
 struct span {
 	uint64_t s, e;
@@ -491,6 +491,9 @@ void rdr_report_add(struct rdr_report *r, const struct rdr_event *ev)
 	case RHW_EV_sst_file_written:
 		on_sst(r, ev);
 		break;
+	case RHW_EV_sst_file_removed:
+		add_tick(r, ev, region, MARK_DELETED);
+		break;
 	case RHW_EV_manifest_commit: {
 		const struct rhw_ev_manifest_commit *e = ev->payload;
 		struct slow s = { .key = e->lock_wait_ns + e->lock_hold_ns, .ts = ev->ts, .a = e->lock_wait_ns,
@@ -840,7 +843,7 @@ static int row_cmp(const void *a, const void *b)
 
 static void write_timeline(struct rdr_report *r, struct rdr_out *o, struct rdr_proc *const *procs)
 {
-	static const char *const mark_names[MARKS] = { "commit", "born" };
+	static const char *const mark_names[MARKS] = { "commit", "born", "deleted" };
 
 	qsort(r->rows, r->num_rows, sizeof(*r->rows), row_cmp);
 	rdr_out_printf(o,
