@@ -151,7 +151,8 @@ void lsm_engine_set_fault(struct lsm_engine *e, enum lsm_fault fault, int err, u
 	pthread_mutex_lock(&e->fault_lock);
 	e->fault_err[fault] = err;
 	e->fault_skip[fault] = skip;
-	atomic_store_explicit(&e->fault_armed[fault], err != 0 || e->fault_delay_ns[fault], memory_order_relaxed);
+	atomic_store_explicit(&e->fault_armed[fault], err != 0 || e->fault_delay_ns[fault] || e->fault_delay_every[fault],
+			      memory_order_relaxed);
 	pthread_mutex_unlock(&e->fault_lock);
 }
 
@@ -162,22 +163,19 @@ void lsm_engine_set_fault_delay(struct lsm_engine *e, enum lsm_fault fault, uint
 	pthread_mutex_lock(&e->fault_lock);
 	e->fault_delay_ns[fault] = delay_ns;
 	e->fault_delay_skip[fault] = skip;
-	atomic_store_explicit(&e->fault_armed[fault], e->fault_err[fault] != 0 || delay_ns, memory_order_relaxed);
+	atomic_store_explicit(&e->fault_armed[fault], e->fault_err[fault] != 0 || delay_ns || e->fault_delay_every[fault],
+			      memory_order_relaxed);
 	pthread_mutex_unlock(&e->fault_lock);
 }
 
 void lsm_engine_set_persist_delay(struct lsm_engine *e, uint64_t ns)
 {
-	atomic_store_explicit(&e->persist_delay_ns, ns, memory_order_relaxed);
-}
-
-void lsm__persist_delay(struct lsm_engine *e)
-{
-	uint64_t ns = e ? atomic_load_explicit(&e->persist_delay_ns, memory_order_relaxed) : 0;
-	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
-
-	while (ns && nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	pthread_mutex_lock(&e->fault_lock);
+	e->fault_delay_every[LSM_FAULT_PERSIST] = ns;
+	atomic_store_explicit(&e->fault_armed[LSM_FAULT_PERSIST],
+			      e->fault_err[LSM_FAULT_PERSIST] != 0 || e->fault_delay_ns[LSM_FAULT_PERSIST] || ns,
+			      memory_order_relaxed);
+	pthread_mutex_unlock(&e->fault_lock);
 }
 
 int lsm__fault_hit(struct lsm_engine *e, enum lsm_fault fault)
@@ -188,11 +186,12 @@ int lsm__fault_hit(struct lsm_engine *e, enum lsm_fault fault)
 	if (!e || !atomic_load_explicit(&e->fault_armed[fault], memory_order_relaxed))
 		return 0;
 	pthread_mutex_lock(&e->fault_lock);
+	delay = e->fault_delay_every[fault];
 	if (e->fault_delay_ns[fault]) {
 		if (e->fault_delay_skip[fault]) {
 			e->fault_delay_skip[fault]--;
 		} else {
-			delay = e->fault_delay_ns[fault];
+			delay += e->fault_delay_ns[fault];
 			e->fault_delay_ns[fault] = 0;
 		}
 	}
@@ -204,7 +203,8 @@ int lsm__fault_hit(struct lsm_engine *e, enum lsm_fault fault)
 			e->fault_err[fault] = 0;
 		}
 	}
-	atomic_store_explicit(&e->fault_armed[fault], e->fault_err[fault] != 0 || e->fault_delay_ns[fault],
+	atomic_store_explicit(&e->fault_armed[fault],
+			      e->fault_err[fault] != 0 || e->fault_delay_ns[fault] || e->fault_delay_every[fault],
 			      memory_order_relaxed);
 	pthread_mutex_unlock(&e->fault_lock);
 	if (delay) {

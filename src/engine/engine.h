@@ -108,7 +108,9 @@ void lsm_engine_set_fault_delay(struct lsm_engine *engine, enum lsm_fault fault,
  * Failpoint for latency tools (rhook-read diff, the demo's
  * --persist-delay-us): every manifest persist of @engine's regions
  * sleeps @ns first (0: none), under the manifest mutex as a slow disk
- * would.  Any thread; persists that start after it see it.
+ * would: the LSM_FAULT_PERSIST failpoint's delay on every hit, added to
+ * a one-hit lsm_engine_set_fault_delay().  Any thread; persists that
+ * start after it see it.
  */
 void lsm_engine_set_persist_delay(struct lsm_engine *engine, uint64_t ns);
 

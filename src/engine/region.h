@@ -51,9 +51,8 @@ struct lsm_engine {
 	pthread_mutex_t fault_lock;
 	int fault_err[LSM_FAULT_COUNT];
 	unsigned fault_skip[LSM_FAULT_COUNT];
-	/* lsm_engine_set_persist_delay(): read relaxed (a setting, orders nothing). */
-	_Atomic uint64_t persist_delay_ns;
-	uint64_t fault_delay_ns[LSM_FAULT_COUNT];
+	uint64_t fault_delay_ns[LSM_FAULT_COUNT];    /* once, after fault_delay_skip hits */
+	uint64_t fault_delay_every[LSM_FAULT_COUNT]; /* every hit (lsm_engine_set_persist_delay()) */
 	unsigned fault_delay_skip[LSM_FAULT_COUNT];
 
 	/* Worker pool: everything below is under pool_lock (innermost lock). */

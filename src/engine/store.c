@@ -277,7 +277,6 @@ int lsm__region_persist(void *store, rhook_region_id region_id, uint64_t version
 
 	(void)region_id;
 	r->persist_failed = true;
-	lsm__persist_delay(r->engine);
 	err = lsm__fault_hit(r->engine, LSM_FAULT_PERSIST);
 	if (err)
 		return lsm__fail(err, "%s: manifest write of version %llu failed (injected)", r->dir,

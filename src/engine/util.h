@@ -60,7 +60,5 @@ bool lsm__fs_is_temp(const char *name);
  * disarms), else 0.  One relaxed load when nothing is armed.
  */
 int lsm__fault_hit(struct lsm_engine *engine, enum lsm_fault fault);
-/* Sleeps the delay of lsm_engine_set_persist_delay(), if any. */
-void lsm__persist_delay(struct lsm_engine *engine);
 
 #endif /* LSM_UTIL_H */
