@@ -16,8 +16,8 @@
  * claims one at its first event and keeps it until it exits.  The last
  * num_shared are shared: threads that found no per-thread buffer free
  * take one of them for the length of one event (T1 below).  Version 2
- * added num_shared and the thread record; a version 1 file is a version
- * 2 file with num_shared 0 and no thread record, and is read as such.
+ * added num_shared and the thread record (and the payloads of RHR_VERSION
+ * below).
  *
  * Each buffer has one writer at a time (the thread that claimed it, or
  * that holds the shared buffer for one event).
@@ -153,13 +153,13 @@ struct rhr_header {
 	uint32_t state;            /* enum rhr_state */
 	uint32_t num_events;       /* events in the schema (RHW_EV_MAX_ID) */
 	uint64_t lost_no_buffer;   /* events dropped: no recorder yet (a forked child creating its file), or
-	                              every shared buffer held for a second; version 1: every buffer owned */
+	                              every shared buffer held for a second */
 	uint64_t lost_nested;      /* events dropped: emitted from inside an emit (signal) */
 	char hostname[64];         /* NUL-terminated */
 	char comm[32];             /* process name, NUL-terminated */
 	uint8_t boot_id[16];       /* /proc/sys/kernel/random/boot_id: same boot, same clock */
 	uint32_t flags;            /* RHR_FLAG_*; 0 in files of older writers */
-	uint32_t num_shared;       /* the last num_shared buffers are shared (T1); 0 in version 1 */
+	uint32_t num_shared;       /* the last num_shared buffers are shared (T1) */
 };
 
 struct rhr_bufhdr {

@@ -1,7 +1,7 @@
 /*
  * reader_badinput.c - rhook-read on bad input: wrong arguments, paths
- * that are no trace, truncated files, garbage, an unknown format version
- * (and the older version 1, which is read),
+ * that are no trace, truncated files, garbage, a format version of
+ * another rhook (older or newer),
  * a header never completed, damaged records, broken CTF metadata.  Each
  * gets a clear message and a non-zero exit, never a crash.
  */
