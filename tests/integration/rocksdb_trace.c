@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -378,6 +379,18 @@ static void run_demo(const char *dir, char *extra)
 		fail_msg("rhook-rocksdb-demo exited %d:\n%s", st, out ? out : "");
 	if (!strstr(out, "check: OK"))
 		fail_msg("no check verdict in the demo's output:\n%s", out);
+	/* The same summary and page as rhook-demo's: write amplification, then the report beside the trace. */
+	if (!strstr(out, "write amplification") || !strstr(out, "report:   file://"))
+		fail_msg("no write amplification or report in the demo's output:\n%s", out);
+	{
+		char html[PATH_MAX + 32];
+		struct stat st_html;
+
+		snprintf(html, sizeof(html), "%s.report.html", trace);
+		assert_int_equal(stat(html, &st_html), 0);
+		assert_true(st_html.st_size > 100000); /* dygraphs is inlined */
+		assert_int_equal(st_html.st_mode & 0777, 0600);
+	}
 	free(out);
 }
 

@@ -93,8 +93,8 @@ std::string exe_dir()
 	return s.substr(0, s.rfind('/'));
 }
 
-// Runs "rhook-read CMD TRACE" from beside this program; its exit status.
-int run_reader(const char *cmd, const std::string &trace)
+// Runs "rhook-read CMD [OPT ARG] TRACE" from beside this program; its exit status.
+int run_reader(const char *cmd, const std::string &trace, const char *opt = nullptr, const char *arg = nullptr)
 {
 	std::string exe = exe_dir() + "/rhook-read";
 	pid_t pid;
@@ -105,7 +105,12 @@ int run_reader(const char *cmd, const std::string &trace)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		execl(exe.c_str(), "rhook-read", cmd, trace.c_str(), (char *)nullptr);
+		if (opt && arg)
+			execl(exe.c_str(), "rhook-read", cmd, opt, arg, trace.c_str(), (char *)nullptr);
+		else if (opt)
+			execl(exe.c_str(), "rhook-read", cmd, opt, trace.c_str(), (char *)nullptr);
+		else
+			execl(exe.c_str(), "rhook-read", cmd, trace.c_str(), (char *)nullptr);
 		std::fprintf(stderr, "rhook-rocksdb-demo: cannot run %s: %s\n", exe.c_str(), std::strerror(errno));
 		_exit(127);
 	}
@@ -431,5 +436,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	run_reader("stats", trace_dir);
+	std::printf("\n");
+	run_reader("amp", trace_dir, "--brief");
+	// The page, beside the trace directory (not in it: rhook-read reads every file there).
+	std::string html = trace_dir + ".report.html";
+	if (run_reader("report", trace_dir, "-o", html.c_str())) {
+		std::fprintf(stderr, "rhook-rocksdb-demo: no report written (rhook-read report above)\n");
+		return 1;
+	}
+	std::printf("report:   file://%s\n", html.c_str());
 	return 0;
 }
