@@ -9,6 +9,7 @@
 #ifndef RHOOK_BENCH_H
 #define RHOOK_BENCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -49,5 +50,26 @@ void bench_report(const char *name, double value, const char *unit, const char *
 /* The same with a ratio of its own (a median of per-round ratios, say). */
 void bench_report_ratio(const char *name, double value, const char *unit, const char *baseline,
 			double baseline_value, double ratio);
+
+/*
+ * A ratio over rounds with its spread: the median of per-round ratios,
+ * their min and max, a bootstrap 95 % interval of the median, the A/A
+ * noise's interval beside it, and whether the figure is resolved (its
+ * interval lies outside the noise's; for the A/A figure itself, within
+ * 0.5 % of 1).
+ */
+struct bench_spread {
+	double ratio, min, max, ci_low, ci_high, noise_low, noise_high;
+	unsigned rounds;
+	bool resolved;
+};
+
+/*
+ * bench_report_ratio() plus the spread's fields: "min", "max", "ci_low",
+ * "ci_high", "noise_low", "noise_high", "rounds", "resolved", and
+ * "noise" = max(|ci_low - 1|, |ci_high - 1|) (the A/A floor's field).
+ */
+void bench_report_spread(const char *name, double value, const char *unit, const char *baseline,
+			 double baseline_value, const struct bench_spread *sp);
 
 #endif /* RHOOK_BENCH_H */
