@@ -72,3 +72,38 @@ void bench_report_spread(const char *name, double value, const char *unit, const
 	       sp->resolved ? "true" : "false");
 	fflush(stdout);
 }
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+unsigned bench_rng_below(unsigned n)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (unsigned)((rng_state * 0x2545f4914f6cdd1du) >> 33) % n;
+}
+
+void bench_bootstrap_ci(const double *v, unsigned n, double *lo, double *hi)
+{
+	static double meds[BENCH_BOOTSTRAP];
+	double tmp[64];
+
+	if (n > 64)
+		n = 64;
+	for (int b = 0; b < BENCH_BOOTSTRAP; b++) {
+		for (unsigned i = 0; i < n; i++)
+			tmp[i] = v[bench_rng_below(n)];
+		meds[b] = bench_median(tmp, n);
+	}
+	bench_median(meds, BENCH_BOOTSTRAP); /* sorts */
+	*lo = meds[(int)(BENCH_BOOTSTRAP * 0.025)];
+	*hi = meds[(int)(BENCH_BOOTSTRAP * 0.975) - 1];
+}
+
+uint64_t bench_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

@@ -9,6 +9,10 @@
 #ifndef RHOOK_BENCH_H
 #define RHOOK_BENCH_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,5 +75,24 @@ struct bench_spread {
  */
 void bench_report_spread(const char *name, double value, const char *unit, const char *baseline,
 			 double baseline_value, const struct bench_spread *sp);
+
+/* Resamples of bench_bootstrap_ci(). */
+#define BENCH_BOOTSTRAP 2000
+
+/* A uniform integer below @n (xorshift64*, fixed seed: reproducible intervals).  One thread. */
+unsigned bench_rng_below(unsigned n);
+
+/*
+ * A bootstrap 95 % interval of the median of @v[0..n) (n <= 64), the
+ * rounds resampled with replacement BENCH_BOOTSTRAP times.  One thread.
+ */
+void bench_bootstrap_ci(const double *v, unsigned n, double *lo, double *hi);
+
+/* The process's CPU time (every thread, user + system), ns. */
+uint64_t bench_cpu_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* RHOOK_BENCH_H */

@@ -62,7 +62,7 @@
 #define FLUSHES 8
 #define MAX_ROUNDS 64
 
-static unsigned rounds = 31, regions = 4, rows_per_flush = 8000;
+static unsigned rounds = 41, regions = 4, rows_per_flush = 8000;
 
 static void noop_sst(void *priv, rhook_region_id id, const struct rhook_region_meta *meta,
 		     const struct rhook_sst_file *files, size_t n)
@@ -98,14 +98,6 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* The process's CPU time (every thread, user + system), ns. */
-static uint64_t cpu_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Committed operations of one workload: FLUSHES flushes and one compaction per region. */
 #define OPS_PER_ROUND ((double)regions * (FLUSHES + 1))
@@ -133,7 +125,7 @@ static uint64_t workload(struct lsm_engine *e, const char *dir, unsigned round, 
 		if (lsm_region_create(e, path, &meta, &rs[r]))
 			die("create");
 	}
-	c0 = cpu_now_ns();
+	c0 = bench_cpu_ns();
 	t0 = bench_now_ns();
 	for (unsigned f = 0; f < FLUSHES; f++) {
 		for (unsigned r = 0; r < regions; r++) {
@@ -157,7 +149,7 @@ static uint64_t workload(struct lsm_engine *e, const char *dir, unsigned round, 
 	if (lsm_engine_wait(e))
 		die("compaction");
 	t1 = bench_now_ns();
-	c1 = cpu_now_ns();
+	c1 = bench_cpu_ns();
 	*cpu_ns = c1 - c0;
 	for (unsigned r = 0; r < regions; r++)
 		lsm_region_close(rs[r]);
@@ -209,38 +201,6 @@ static void leg_end(int l, struct tc_lttngctl *s, const char *rec_dir)
 	}
 }
 
-/* xorshift64*: the bootstrap's resampling (a fixed seed: reproducible intervals). */
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-
-static unsigned rng_below(unsigned n)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (unsigned)((rng_state * 0x2545f4914f6cdd1du) >> 33) % n;
-}
-
-#define BOOTSTRAP 2000
-
-/*
- * A bootstrap 95 % interval of the median of @v[0..n) over rounds:
- * resamples the rounds with replacement BOOTSTRAP times.
- */
-static void bootstrap_ci(const double *v, unsigned n, double *lo, double *hi)
-{
-	static double meds[BOOTSTRAP];
-	double tmp[MAX_ROUNDS];
-
-	for (int b = 0; b < BOOTSTRAP; b++) {
-		for (unsigned i = 0; i < n; i++)
-			tmp[i] = v[rng_below(n)];
-		meds[b] = bench_median(tmp, n);
-	}
-	bench_median(meds, BOOTSTRAP); /* sorts */
-	*lo = meds[(int)(BOOTSTRAP * 0.025)];
-	*hi = meds[(int)(BOOTSTRAP * 0.975) - 1];
-}
-
 /* Per leg: every timed commit of the timed rounds. */
 #define MAX_TIMED (MAX_ROUNDS * 64 * (FLUSHES + 1))
 static struct lsm_commit_timing timed[LEGS][MAX_TIMED];
@@ -267,7 +227,7 @@ static double leg_quantile(int l, bool hold, double q, bool resample)
 	size_t n = num_timed[l];
 
 	for (size_t i = 0; i < n; i++) {
-		const struct lsm_commit_timing *t = &timed[l][resample ? rng_below((unsigned)n) : i];
+		const struct lsm_commit_timing *t = &timed[l][resample ? bench_rng_below((unsigned)n) : i];
 
 		v[i] = (double)(hold ? t->hold_ns : t->commit_ns);
 	}
@@ -281,8 +241,8 @@ static double leg_quantile(int l, bool hold, double q, bool resample)
  */
 static void report_latency(const char *name, int l, bool hold, double q)
 {
-	static double r[BOOTSTRAP / 4], aa[BOOTSTRAP / 4];
-	const int nb = BOOTSTRAP / 4;
+	static double r[BENCH_BOOTSTRAP / 4], aa[BENCH_BOOTSTRAP / 4];
+	const int nb = BENCH_BOOTSTRAP / 4;
 	double base = leg_quantile(LEG_OFF, hold, q, false), value = leg_quantile(l, hold, q, false);
 	struct bench_spread sp = { .ratio = value / base, .rounds = rounds };
 
@@ -427,7 +387,7 @@ int main(int argc, char **argv)
 	/* CPU per committed operation, each ratio with its interval beside the A/A noise's. */
 	for (int l = LEG_OFF_B; l < LEGS; l++)
 		if (!leg_lttng(l) || lttng)
-			bootstrap_ci(cpaired[l], rounds, &lo[l], &hi[l]);
+			bench_bootstrap_ci(cpaired[l], rounds, &lo[l], &hi[l]);
 	for (int l = LEG_OFF_B; l < LEGS; l++) {
 		struct bench_spread sp = { .ci_low = lo[l], .ci_high = hi[l], .noise_low = lo[LEG_OFF_B],
 					   .noise_high = hi[LEG_OFF_B], .rounds = rounds };

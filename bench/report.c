@@ -49,6 +49,13 @@ static const struct floor floors[] = {
 	{ "e2e_cpu_recorder", "ratio", '<', 1.01, "<= 1 % CPU per op" },
 	{ "e2e_cpu_lttng", "ratio", '<', 1.03, "<= 3 % CPU per op" },
 	{ "e2e_cpu_all", NULL, 0, 0, "(recorder + LTTng + hook)" },
+	{ "commit_hold_p50_recorder", NULL, 0, 0, "(engine timing, tmpfs, no fsync)" },
+	{ "commit_hold_p99_recorder", NULL, 0, 0, "(engine timing, tmpfs, no fsync)" },
+	{ "commit_latency_p50_recorder", NULL, 0, 0, "(engine timing, tmpfs, no fsync)" },
+	{ "commit_latency_p99_recorder", NULL, 0, 0, "(engine timing, tmpfs, no fsync)" },
+	{ "e2e_cpu_rocksdb_aa_noise", "noise", '<', 0.005, "A/A noise <= 0.5 %" },
+	{ "e2e_cpu_rocksdb_recorder", "ratio", '<', 1.01, "<= 1 % CPU per put (as the engine's)" },
+	{ "e2e_cpu_rocksdb_lttng", "ratio", '<', 1.03, "<= 3 % CPU per put (as the engine's)" },
 };
 #define NUM_FLOORS (sizeof(floors) / sizeof(floors[0]))
 
