@@ -12,8 +12,9 @@
  *
  * CPU per operation (issue 15): the disk's noise (fsync waits on a
  * shared disk, +-3-7 %) hides tracing's cost, so the regions live on a
- * tmpfs (/dev/shm, or RHOOK_BENCH_DIR) and the engines are created with
- * the bench-only bench_only_skip_fsync option.  Every leg measures the
+ * tmpfs (/dev/shm, or RHOOK_BENCH_DIR) and the engine (one for every leg:
+ * the hook legs add the no-op hook and remove it) is created with the
+ * bench-only bench_only_skip_fsync option.  Every leg measures the
  * process's CPU time (CLOCK_PROCESS_CPUTIME_ID: the caller, the engine's
  * workers and LTTng-UST's threads, user + system) per committed
  * operation (a flush or compaction commit).  Legs: no hook (twice, A and
@@ -37,7 +38,7 @@
  * its provider at start-up only, so the program re-executes itself with
  * RHOOK_LTTNG=on unless RHOOK_LTTNG is already set ("off" skips the leg).
  *
- * Usage: rhook-bench-engine [ROUNDS [REGIONS [ROWS_PER_FLUSH]]]
+ * Usage: rhook-bench-engine [ROUNDS (2..64, default 41) [REGIONS (1..64) [ROWS_PER_FLUSH]]]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -167,6 +168,11 @@ static bool leg_lttng(int l)
 	return l == LEG_LTTNG || l == LEG_ALL;
 }
 
+static bool leg_hook(int l)
+{
+	return l == LEG_NOOP || l == LEG_ALL;
+}
+
 static bool leg_recorder(int l)
 {
 	return l == LEG_RECORDER || l == LEG_ALL;
@@ -289,14 +295,15 @@ int main(int argc, char **argv)
 						     "e2e_cpu_recorder", "e2e_cpu_all" };
 	struct lsm_engine_config cfg = { .size = sizeof(cfg), .workers = 2, .bench_only_skip_fsync = true,
 					 .commit_timings = MAX_TIMED / MAX_ROUNDS };
-	struct rhook_registry *none, *one;
-	struct lsm_engine *engines[LEGS];
+	struct rhook_registry *reg;
+	struct lsm_engine *engine;
 	static double wall[LEGS][MAX_ROUNDS], cpu[LEGS][MAX_ROUNDS], paired[LEGS][MAX_ROUNDS],
 		cpaired[LEGS][MAX_ROUNDS], lo[LEGS], hi[LEGS];
 	double med[LEGS], cmed[LEGS], tmp[MAX_ROUNDS];
 	struct tc_lttngctl s;
 	struct tc_lttngctl_opts so = { 0 };
 	char root[PATH_MAX], dir[PATH_MAX + 16], trace_dir[PATH_MAX + 16], rec_dir[PATH_MAX + 16];
+	struct rhook_hook *hook;
 	uint64_t recorder_bytes, cpu_ns;
 	double load[3] = { 0 };
 	bool lttng;
@@ -336,34 +343,41 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rhook-bench-engine: cannot create an LTTng session; the LTTng legs are skipped\n");
 		lttng = false;
 	}
-	if (rhook_registry_new(&none) || rhook_registry_new(&one) || rhook_registry_add(one, &noop, NULL, NULL))
+	if (rhook_registry_new(&reg))
 		die("registry");
-	for (int l = 0; l < LEGS; l++) {
-		cfg.registry = l == LEG_NOOP || l == LEG_ALL ? one : none;
-		if (lsm_engine_new(&cfg, &engines[l]))
-			die("engine");
-	}
+	/*
+	 * One engine for every leg, so the legs differ only in tracing, not
+	 * in whose workers and allocator arenas they ran on: the hook legs
+	 * add the no-op hook to its registry and remove it again.
+	 */
+	cfg.registry = reg;
+	if (lsm_engine_new(&cfg, &engine))
+		die("engine");
 	getloadavg(load, 3);
 	fprintf(stderr,
 		"rhook-bench-engine: %u rounds x %u regions x %u flushes of %u rows + compaction in %s (no fsync), "
 		"LTTng %s, load average %.2f %.2f %.2f\n",
 		rounds, regions, FLUSHES, rows_per_flush, root, lttng ? "session per round" : "skipped", load[0],
 		load[1], load[2]);
-	/* One warm-up round, not counted: page cache, allocator, first files. */
-	workload(engines[LEG_OFF], dir, 0, &cpu_ns);
-	lsm_engine_commit_timings(engines[LEG_OFF], NULL, 0, true);
+	/* One warm-up round per engine, not counted: page cache, allocator, first files. */
+	workload(engine, dir, 0, &cpu_ns);
 	reset_dir(dir);
+	lsm_engine_commit_timings(engine, NULL, 0, true);
 	for (unsigned round = 0; round < rounds; round++) {
 		for (int k = 0; k < LEGS; k++) {
 			int l = (int)((round + (unsigned)k) % LEGS);
 
 			if (leg_lttng(l) && !lttng)
 				continue;
+			if (leg_hook(l) && rhook_registry_add(reg, &noop, NULL, &hook))
+				die("hook");
 			leg_begin(l, &s, rec_dir);
-			wall[l][round] = (double)workload(engines[l], dir, round + 1, &cpu_ns) / 1e6;
+			wall[l][round] = (double)workload(engine, dir, round + 1, &cpu_ns) / 1e6;
 			cpu[l][round] = (double)cpu_ns / 1e3 / OPS_PER_ROUND;
-			collect_timings(l, engines[l]);
+			collect_timings(l, engine);
 			leg_end(l, &s, rec_dir);
+			if (leg_hook(l) && rhook_registry_remove(reg, hook))
+				die("hook");
 			reset_dir(dir);
 		}
 	}
@@ -410,10 +424,8 @@ int main(int argc, char **argv)
 		report_latency("commit_latency_p50_recorder", LEG_RECORDER, false, 0.50);
 		report_latency("commit_latency_p99_recorder", LEG_RECORDER, false, 0.99);
 	}
-	for (int l = 0; l < LEGS; l++)
-		lsm_engine_free(engines[l]);
-	rhook_registry_free(none);
-	rhook_registry_free(one);
+	lsm_engine_free(engine);
+	rhook_registry_free(reg);
 	/* The traced legs must have produced traces, or they measured nothing. */
 	recorder_bytes = trace_bytes;
 	trace_bytes = 0;
