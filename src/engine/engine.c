@@ -75,23 +75,21 @@ int lsm_engine_new(const struct lsm_engine_config *cfg, struct lsm_engine **out)
 	if (e->skip_fsync)
 		lsm__fs_skip_sync_ref(1);
 	atomic_init(&e->num_timed, 0);
-	if (cfg->commit_timings) {
-		e->timed = calloc(cfg->commit_timings, sizeof(*e->timed));
-		if (!e->timed) {
-			lsm_engine_free(e);
-			return lsm__fail(-ENOMEM, "out of memory");
-		}
-		e->cap_timed = cfg->commit_timings;
-	}
 	for (int i = 0; i < LSM_FAULT_COUNT; i++)
 		atomic_init(&e->fault_armed[i], false);
 	pthread_mutex_init(&e->fault_lock, NULL);
 	pthread_mutex_init(&e->pool_lock, NULL);
 	pthread_cond_init(&e->work_cond, NULL);
 	pthread_cond_init(&e->idle_cond, NULL);
+	if (cfg->commit_timings) {
+		e->timed = calloc(cfg->commit_timings, sizeof(*e->timed));
+		e->cap_timed = e->timed ? cfg->commit_timings : 0;
+	}
 	e->num_threads = cfg->workers ? cfg->workers : 2;
 	e->threads = calloc(e->num_threads, sizeof(*e->threads));
-	if (!e->threads) {
+	if (!e->threads || (cfg->commit_timings && !e->timed)) {
+		free(e->threads);
+		e->threads = NULL;
 		e->num_threads = 0;
 		err = -ENOMEM;
 	}
