@@ -6,8 +6,8 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +45,9 @@ int lsm__fs_create(int dirfd, const char *name)
 
 /*
  * Bench-only engines alive (engine.h, bench_only_skip_fsync).  Relaxed:
- * a setting read by every sync, ordering nothing; engines are created
- * before the workload that reads it starts.
+ * a setting read by every sync, ordering nothing; a sync that races
+ * with creating or freeing such an engine may sync or skip, which only
+ * a bench can see (its engine is created before its workload starts).
  */
 static atomic_int skip_sync;
 
