@@ -172,7 +172,7 @@ size_t lsm_engine_commit_timings(struct lsm_engine *e, struct lsm_commit_timing 
 
 	if (n > e->cap_timed)
 		n = e->cap_timed;
-	if (out)
+	if (out && n && max)
 		memcpy(out, e->timed, (n < max ? n : max) * sizeof(*out));
 	if (reset)
 		atomic_store_explicit(&e->num_timed, 0, memory_order_relaxed);
