@@ -3,8 +3,8 @@
  */
 #include "bench.h"
 
+#include <math.h>
 #include <stddef.h>
-
 #include <stdlib.h>
 
 static int cmp_double(const void *a, const void *b)
@@ -52,4 +52,58 @@ void bench_report_ratio(const char *name, double value, const char *unit, const 
 	       "\"ratio\": %.4f, \"delta\": %.4f}\n",
 	       name, value, unit, baseline, baseline_value, ratio, value - baseline_value);
 	fflush(stdout);
+}
+
+void bench_report_spread(const char *name, double value, const char *unit, const char *baseline,
+			 double baseline_value, const struct bench_spread *sp)
+{
+	double noise = fmax(fabs(sp->ci_low - 1), fabs(sp->ci_high - 1));
+
+	fprintf(stderr,
+		"%-28s %10.3f %-6s  baseline %-22s %10.3f  ratio %7.4f  95%% CI [%.4f, %.4f]  A/A [%.4f, %.4f]  "
+		"min %.4f max %.4f  %s\n",
+		name, value, unit, baseline, baseline_value, sp->ratio, sp->ci_low, sp->ci_high, sp->noise_low,
+		sp->noise_high, sp->min, sp->max, sp->resolved ? "resolved" : "NOT resolved from the noise");
+	printf("{\"name\": \"%s\", \"value\": %.4f, \"unit\": \"%s\", \"baseline\": \"%s\", \"baseline_value\": %.4f, "
+	       "\"ratio\": %.5f, \"delta\": %.4f, \"min\": %.5f, \"max\": %.5f, \"ci_low\": %.5f, \"ci_high\": %.5f, "
+	       "\"noise_low\": %.5f, \"noise_high\": %.5f, \"noise\": %.5f, \"rounds\": %u, \"resolved\": %s}\n",
+	       name, value, unit, baseline, baseline_value, sp->ratio, value - baseline_value, sp->min, sp->max,
+	       sp->ci_low, sp->ci_high, sp->noise_low, sp->noise_high, noise, sp->rounds,
+	       sp->resolved ? "true" : "false");
+	fflush(stdout);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+unsigned bench_rng_below(unsigned n)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (unsigned)((rng_state * 0x2545f4914f6cdd1du) >> 33) % n;
+}
+
+void bench_bootstrap_ci(const double *v, unsigned n, double *lo, double *hi)
+{
+	static double meds[BENCH_BOOTSTRAP];
+	double tmp[64];
+
+	if (n > 64)
+		n = 64;
+	for (int b = 0; b < BENCH_BOOTSTRAP; b++) {
+		for (unsigned i = 0; i < n; i++)
+			tmp[i] = v[bench_rng_below(n)];
+		meds[b] = bench_median(tmp, n);
+	}
+	bench_median(meds, BENCH_BOOTSTRAP); /* sorts */
+	*lo = meds[(int)(BENCH_BOOTSTRAP * 0.025)];
+	*hi = meds[(int)(BENCH_BOOTSTRAP * 0.975) - 1];
+}
+
+uint64_t bench_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

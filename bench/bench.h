@@ -9,6 +9,11 @@
 #ifndef RHOOK_BENCH_H
 #define RHOOK_BENCH_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -49,5 +54,45 @@ void bench_report(const char *name, double value, const char *unit, const char *
 /* The same with a ratio of its own (a median of per-round ratios, say). */
 void bench_report_ratio(const char *name, double value, const char *unit, const char *baseline,
 			double baseline_value, double ratio);
+
+/*
+ * A ratio over rounds with its spread: the median of per-round ratios,
+ * their min and max, a bootstrap 95 % interval of the median, the A/A
+ * noise's interval beside it, and whether the figure is resolved (its
+ * interval lies outside the noise's; for the A/A figure itself, within
+ * 0.5 % of 1).
+ */
+struct bench_spread {
+	double ratio, min, max, ci_low, ci_high, noise_low, noise_high;
+	unsigned rounds;
+	bool resolved;
+};
+
+/*
+ * bench_report_ratio() plus the spread's fields: "min", "max", "ci_low",
+ * "ci_high", "noise_low", "noise_high", "rounds", "resolved", and
+ * "noise" = max(|ci_low - 1|, |ci_high - 1|) (the A/A floor's field).
+ */
+void bench_report_spread(const char *name, double value, const char *unit, const char *baseline,
+			 double baseline_value, const struct bench_spread *sp);
+
+/* Resamples of bench_bootstrap_ci(). */
+#define BENCH_BOOTSTRAP 2000
+
+/* A uniform integer below @n (xorshift64*, fixed seed: reproducible intervals).  One thread. */
+unsigned bench_rng_below(unsigned n);
+
+/*
+ * A bootstrap 95 % interval of the median of @v[0..n) (n <= 64), the
+ * rounds resampled with replacement BENCH_BOOTSTRAP times.  One thread.
+ */
+void bench_bootstrap_ci(const double *v, unsigned n, double *lo, double *hi);
+
+/* The process's CPU time (every thread, user + system), ns. */
+uint64_t bench_cpu_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* RHOOK_BENCH_H */

@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 21;
 	uint64_t iters = argc > 2 ? strtoull(argv[2], NULL, 10) : 2000000;
-	struct rhook_registry *reg0, *reg1, *reg4, *reg_churn;
+	struct rhook_registry *reg0, *reg1, *reg4, *reg16, *reg_churn;
 	struct receipts rs;
 	pthread_t churner;
 
@@ -279,8 +279,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (rhook_registry_new(&reg0) || rhook_registry_new(&reg1) || rhook_registry_new(&reg4) ||
-	    rhook_registry_new(&reg_churn))
+	    rhook_registry_new(&reg16) || rhook_registry_new(&reg_churn))
 		return 1;
+	/* How dispatch grows with the number of hooks (issue 15): 0, 1, 4, 16. */
+	for (int i = 0; i < 16; i++)
+		if (rhook_registry_add(reg16, &noop_ops, NULL, NULL))
+			return 1;
 	for (int i = 0; i < 4; i++)
 		if (rhook_registry_add(reg4, &noop_ops, NULL, NULL) || (i == 0 && rhook_registry_add(reg1, &noop_ops, NULL, NULL)))
 			return 1;
@@ -312,6 +316,7 @@ int main(int argc, char **argv)
 			{ "urcu_bp_read", bench_urcu_bp_read, NULL },
 			{ "urcu_memb_read", bench_urcu_memb_read, NULL },
 			{ "urcu_mb_read", bench_urcu_mb_read, NULL },
+			{ "dispatch_16_hooks", run_dispatch, reg16 },
 		};
 		int n = (int)(sizeof(c) / sizeof(c[0]));
 		double empty, direct;
@@ -330,6 +335,7 @@ int main(int argc, char **argv)
 		bench_report("dispatch_0_hooks", c[2].median, "ns/op", "empty_loop", empty);
 		bench_report("dispatch_1_hook", c[3].median, "ns/op", "direct_callback", direct);
 		bench_report("dispatch_4_hooks", c[4].median, "ns/op", "direct_callback_x4", 4 * direct);
+		bench_report("dispatch_16_hooks", c[11].median, "ns/op", "direct_callback_x16", 16 * direct);
 		bench_report("receipt_fire_no_hook", c[5].median, "ns/op", "empty_loop", empty);
 		bench_report("tracepoint_no_session", c[6].median, "ns/op", "empty_loop", empty);
 		bench_report("urcu_qsbr_read", c[7].median, "ns/op", "empty_loop", empty);
@@ -383,6 +389,7 @@ int main(int argc, char **argv)
 	rhook_registry_free(reg0);
 	rhook_registry_free(reg1);
 	rhook_registry_free(reg4);
+	rhook_registry_free(reg16);
 	rhook_registry_free(reg_churn);
 	free(rs.r);
 	return 0;

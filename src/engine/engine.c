@@ -55,6 +55,14 @@ int lsm_engine_new(const struct lsm_engine_config *cfg, struct lsm_engine **out)
 
 	if (!cfg || cfg->size < sizeof(*cfg))
 		return lsm__fail(-EINVAL, "lsm_engine_new: bad configuration");
+	if (cfg->bench_only_skip_fsync) {
+		const char *ok = getenv("LSM_BENCH_ONLY_SKIP_FSYNC");
+
+		if (!ok || strcmp(ok, "1"))
+			return lsm__fail(-EPERM, "lsm_engine_new: bench_only_skip_fsync is for benches only "
+						 "(set LSM_BENCH_ONLY_SKIP_FSYNC=1 to allow it)");
+		fprintf(stderr, "lsm_engine_new: BENCH ONLY: fsync skipped, nothing this process writes is durable\n");
+	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return lsm__fail(-ENOMEM, "out of memory");
@@ -63,15 +71,25 @@ int lsm_engine_new(const struct lsm_engine_config *cfg, struct lsm_engine **out)
 	e->sst_max_rows = cfg->sst_max_rows ? cfg->sst_max_rows : 65536;
 	e->checkpoint_interval = cfg->checkpoint_interval ? cfg->checkpoint_interval : 32;
 	e->compaction_trigger = cfg->compaction_trigger ? cfg->compaction_trigger : 2;
+	e->skip_fsync = cfg->bench_only_skip_fsync;
+	if (e->skip_fsync)
+		lsm__fs_skip_sync_ref(1);
+	atomic_init(&e->num_timed, 0);
 	for (int i = 0; i < LSM_FAULT_COUNT; i++)
 		atomic_init(&e->fault_armed[i], false);
 	pthread_mutex_init(&e->fault_lock, NULL);
 	pthread_mutex_init(&e->pool_lock, NULL);
 	pthread_cond_init(&e->work_cond, NULL);
 	pthread_cond_init(&e->idle_cond, NULL);
+	if (cfg->commit_timings) {
+		e->timed = calloc(cfg->commit_timings, sizeof(*e->timed));
+		e->cap_timed = e->timed ? cfg->commit_timings : 0;
+	}
 	e->num_threads = cfg->workers ? cfg->workers : 2;
 	e->threads = calloc(e->num_threads, sizeof(*e->threads));
-	if (!e->threads) {
+	if (!e->threads || (cfg->commit_timings && !e->timed)) {
+		free(e->threads);
+		e->threads = NULL;
 		e->num_threads = 0;
 		err = -ENOMEM;
 	}
@@ -103,6 +121,9 @@ void lsm_engine_free(struct lsm_engine *e)
 	pthread_cond_destroy(&e->idle_cond);
 	pthread_mutex_destroy(&e->pool_lock);
 	pthread_mutex_destroy(&e->fault_lock);
+	if (e->skip_fsync)
+		lsm__fs_skip_sync_ref(-1);
+	free(e->timed);
 	free(e);
 }
 
@@ -142,6 +163,20 @@ int lsm_engine_wait(struct lsm_engine *e)
 		lsm__fail(err, "%s", e->first_msg);
 	pthread_mutex_unlock(&e->pool_lock);
 	return err;
+}
+
+size_t lsm_engine_commit_timings(struct lsm_engine *e, struct lsm_commit_timing *out, size_t max, bool reset)
+{
+	/* Relaxed: the caller's synchronization orders the records before this read. */
+	size_t n = atomic_load_explicit(&e->num_timed, memory_order_relaxed);
+
+	if (n > e->cap_timed)
+		n = e->cap_timed;
+	if (out && n && max)
+		memcpy(out, e->timed, (n < max ? n : max) * sizeof(*out));
+	if (reset)
+		atomic_store_explicit(&e->num_timed, 0, memory_order_relaxed);
+	return n;
 }
 
 void lsm_engine_set_fault(struct lsm_engine *e, enum lsm_fault fault, int err, unsigned skip)

@@ -72,9 +72,28 @@ struct lsm_engine_config {
 	uint64_t sst_max_rows;           /* rows per output SST; 0: 65536 */
 	uint32_t checkpoint_interval;    /* checkpoint after this many versions; 0: 32 */
 	uint32_t compaction_trigger;     /* level-0 files that make compaction worth it; 0: 2 */
+	/*
+	 * BENCH ONLY, never in production: true skips every fsync of the
+	 * engine (files and directories), so nothing it writes is durable.
+	 * For rhook-bench-engine's CPU-per-operation legs on a tmpfs, where
+	 * the disk's noise would hide tracing's cost.  Refused (-EPERM)
+	 * unless the environment has LSM_BENCH_ONLY_SKIP_FSYNC=1, and
+	 * lsm_engine_new() warns on stderr when it is granted.  The
+	 * engine's file helpers take no engine, so the effect is
+	 * process-wide: while any engine created with it lives, every
+	 * engine of the process skips fsync.
+	 */
+	bool bench_only_skip_fsync;
+	/*
+	 * Commit timing (lsm_engine_commit_timings()): the engine times the
+	 * first @commit_timings commits of lsm__region_commit (flush,
+	 * compaction, ingest, alter, truncate, index build) since creation
+	 * or the last reset; 0: none, and no clock is read.
+	 */
+	size_t commit_timings;
 };
 
-/* 0, -EINVAL or -ENOMEM (or a pthread error). */
+/* 0, -EINVAL, -EPERM (bench_only_skip_fsync outside a bench) or -ENOMEM (or a pthread error). */
 int lsm_engine_new(const struct lsm_engine_config *cfg, struct lsm_engine **out);
 /* Waits for submitted jobs and stops the workers.  Regions must be closed first. */
 void lsm_engine_free(struct lsm_engine *engine);
@@ -351,6 +370,28 @@ enum lsm_job {
 int lsm_engine_submit(struct lsm_engine *engine, struct lsm_region *region, enum lsm_job job);
 /* Waits until every submitted job finished; the first error among them since the last wait, or 0. */
 int lsm_engine_wait(struct lsm_engine *engine);
+
+/*
+ * One timed commit (config commit_timings), CLOCK_MONOTONIC ns as the
+ * engine sees them: @hold_ns from the manifest mutex acquired to its
+ * release requested (the persist and rhook's work under the mutex),
+ * @commit_ns from asking for the mutex to the hooks notified (the whole
+ * commit, waiting for the mutex included).
+ */
+struct lsm_commit_timing {
+	uint64_t hold_ns;
+	uint64_t commit_ns;
+};
+
+/*
+ * Copies up to @max timed commits to @out (in no particular order) and
+ * returns how many there were (at most commit_timings); @reset empties
+ * the record.  Call it when no commit of @engine runs (after
+ * lsm_engine_wait(), whose pool lock orders the workers' records before
+ * it, or from the thread that committed): it is not safe concurrently
+ * with a commit.  0 when the engine times nothing.
+ */
+size_t lsm_engine_commit_timings(struct lsm_engine *engine, struct lsm_commit_timing *out, size_t max, bool reset);
 
 #ifdef __cplusplus
 }

@@ -88,8 +88,8 @@ int lsm__index_write(int data_fd, const rhook_file_id *id, uint64_t version, con
 	lsm__index_name(id, version, name);
 	fd = lsm__fs_create(data_fd, name);
 	err = fd < 0 ? fd : lsm__fs_write_all(fd, buf, total);
-	if (fd >= 0 && !err && fsync(fd))
-		err = -errno;
+	if (fd >= 0 && !err)
+		err = lsm__fs_sync(fd);
 	if (fd >= 0 && close(fd) && !err)
 		err = -errno;
 	if (err && fd >= 0)

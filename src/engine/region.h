@@ -41,6 +41,16 @@ struct lsm_engine {
 	uint64_t sst_max_rows;
 	uint32_t checkpoint_interval;
 	uint32_t compaction_trigger;
+	bool skip_fsync; /* bench_only_skip_fsync: holds a lsm__fs_skip_sync_ref */
+	/*
+	 * Commit timing: a committer claims a slot with a relaxed fetch_add
+	 * on num_timed and fills it; readers run when no commit does
+	 * (lsm_engine_commit_timings), ordered by the caller's
+	 * synchronization (the pool lock of lsm_engine_wait).
+	 */
+	struct lsm_commit_timing *timed;
+	size_t cap_timed;
+	atomic_size_t num_timed;
 
 	/*
 	 * Failpoints.  fault_armed is the fast-path flag, read relaxed: a hit

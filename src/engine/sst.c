@@ -162,8 +162,8 @@ int lsm__sst_write(struct lsm_engine *engine, int dirfd, const char *name, const
 	fp = lsm__put_u64(fp, XXH64(footer, (size_t)(fp - footer), 0));
 	memcpy(fp, footer_magic, 8);
 	err = lsm__fs_write_all(fd, footer, sizeof(footer));
-	if (!err && fsync(fd))
-		err = -errno;
+	if (!err)
+		err = lsm__fs_sync(fd);
 	out->file_size = off + meta_size + FOOTER_SIZE;
 out:
 	if (close(fd) && !err)

@@ -377,9 +377,13 @@ int lsm__region_commit(struct lsm_region *r, const struct rhook_action_list *act
 			 uint64_t *version)
 {
 	struct rhook_receipt receipt = RHOOK_RECEIPT_INIT;
+	struct lsm_engine *e = r->engine;
+	uint64_t t0 = e->cap_timed ? lsm__now_ns() : 0, t1 = 0, t2 = 0;
 	int err;
 
 	rhook_manifest_lock(r->ctx);
+	if (t0)
+		t1 = lsm__now_ns();
 	err = lsm__region_write_begin(r, roles, op);
 	if (!err) {
 		if (check)
@@ -388,10 +392,20 @@ int lsm__region_commit(struct lsm_region *r, const struct rhook_action_list *act
 			err = lsm__region_update_locked(r, actions, cause, op, &receipt);
 		lsm__region_write_end(r);
 	}
+	if (t0)
+		t2 = lsm__now_ns();
 	rhook_manifest_unlock(r->ctx);
 	if (err)
 		return err;
 	if (version)
 		*version = rhook_receipt_version(&receipt);
-	return lsm__region_fire(r, &receipt, op);
+	err = lsm__region_fire(r, &receipt, op);
+	if (t0 && !err) {
+		/* Relaxed: a slot of its own; lsm_engine_commit_timings' caller orders the read. */
+		size_t slot = atomic_fetch_add_explicit(&e->num_timed, 1, memory_order_relaxed);
+
+		if (slot < e->cap_timed)
+			e->timed[slot] = (struct lsm_commit_timing){ .hold_ns = t2 - t1, .commit_ns = lsm__now_ns() - t0 };
+	}
+	return err;
 }

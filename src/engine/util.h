@@ -16,6 +16,8 @@ __attribute__((format(printf, 2, 3))) int lsm__fail(int err, const char *fmt, ..
 
 /* Wall-clock milliseconds (edit timestamps). */
 int64_t lsm__now_ms(void);
+/* CLOCK_MONOTONIC ns, never 0 (commit timing). */
+uint64_t lsm__now_ns(void);
 
 /* 0, or -errno; retries short writes and EINTR. */
 int lsm__fs_write_all(int fd, const void *buf, size_t len);
@@ -23,6 +25,13 @@ int lsm__fs_write_all(int fd, const void *buf, size_t len);
 int lsm__fs_create(int dirfd, const char *name);
 /* fsync of a directory (makes renames and creations in it durable); 0 or -errno. */
 int lsm__fs_sync_dir(int dirfd);
+/* fsync of @fd, or nothing while a bench-only engine skips fsync; 0 or -errno. */
+int lsm__fs_sync(int fd);
+/*
+ * Engines created with bench_only_skip_fsync: lsm__fs_sync() skips while
+ * the count is non-zero.  Any thread (an atomic count).
+ */
+void lsm__fs_skip_sync_ref(int delta);
 /*
  * Durable atomic write: a private temporary file ".tmp-<name>-XXXXXX",
  * fsync, rename over @name (never over an existing file when
