@@ -181,8 +181,13 @@ int main(int argc, char **argv)
 			  rec_dir = std::string(root) + "/rec";
 	so.output_dir = trace_dir.c_str();
 	lttng = rhook_lttng_loaded();
+	// This process records: the session tracks it (rhook's sessions record only the processes they name).
 	if (lttng && tc_lttngctl_begin(&s, &so)) {
 		std::fprintf(stderr, "rhook-bench-rocksdb: cannot create an LTTng session; the LTTng leg is skipped\n");
+		lttng = false;
+	} else if (lttng && tc_lttngctl_track(s.name, getpid())) {
+		std::fprintf(stderr, "rhook-bench-rocksdb: cannot track this process in the LTTng session; the LTTng leg is skipped\n");
+		tc_lttngctl_end(&s);
 		lttng = false;
 	}
 	getloadavg(load, 3);
