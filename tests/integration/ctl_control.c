@@ -382,7 +382,8 @@ static void test_trigger(void **state)
 {
 	char tmp[PATH_MAX], snaps[PATH_MAX + 8], e1[PATH_MAX + 32], e2[PATH_MAX + 48], e3[PATH_MAX + 32];
 	char path[PATH_MAX * 2], line[128], *out;
-	char *env[] = { e1, e2, e3, "RHOOK_TRACE_SNAPSHOT_ON=persist>1s", NULL };
+	/* A small trace: each snapshot copies all of it, and a loaded sanitizer build must keep up. */
+	char *env[] = { e1, e2, e3, "RHOOK_TRACE_SNAPSHOT_ON=persist>1s", "RHOOK_TRACE_SIZE=4m", NULL };
 	struct workload w;
 	struct dirent *de;
 	unsigned found = 0, commits_before = 0, triggers = 0;
@@ -504,9 +505,9 @@ static void test_trigger_retention(void **state)
 	char tmp[PATH_MAX], snaps[PATH_MAX + 8], e1[PATH_MAX + 32], e2[PATH_MAX + 48], e3[PATH_MAX + 32];
 	char names[8][NAME_MAX + 1], line[64], path[PATH_MAX * 2], *out;
 	char *env[] = { e1, e2, e3, "RHOOK_TRACE_SNAPSHOT_ON=persist>300ms", "RHOOK_TRACE_SNAPSHOT_KEEP=2",
-			"RHOOK_TRACE_SNAPSHOT_INTERVAL=1ms", NULL };
+			"RHOOK_TRACE_SNAPSHOT_INTERVAL=1ms", "RHOOK_TRACE_SIZE=4m", NULL };
 	char e4[PATH_MAX + 32], w2[PATH_MAX + 8];
-	char *env_limited[] = { e4, e2, e3, "RHOOK_TRACE_SNAPSHOT_ON=persist>300ms", NULL };
+	char *env_limited[] = { e4, e2, e3, "RHOOK_TRACE_SNAPSHOT_ON=persist>300ms", "RHOOK_TRACE_SIZE=4m", NULL };
 	struct workload w;
 	unsigned n;
 
