@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -45,6 +46,13 @@
 
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool thread_started;     /* [ctl_lock] */
+/*
+ * Posted by the thread once it runs its own code: the start waits for it,
+ * so that a host forking right after start-up never forks while this
+ * thread is still being set up by its runtime (a sanitizer's allocator
+ * has no fork handler: a child would inherit its lock held).
+ */
+static sem_t thread_running;
 static int listen_fd = -1;      /* the socket, -1: channel off [ctl_lock] */
 static int wake_fd = -1;        /* the triggers' eventfd [ctl_lock] */
 static int dir_fd = -1;         /* the runtime directory */
@@ -261,6 +269,7 @@ send:
 static void *ctl_thread(void *arg)
 {
 	(void)arg;
+	sem_post(&thread_running);
 	for (;;) {
 		struct pollfd p[2] = { { .fd = wake_fd, .events = POLLIN }, { .fd = listen_fd, .events = POLLIN } };
 		int n = poll(p, listen_fd >= 0 ? 2 : 1, -1);
@@ -353,6 +362,8 @@ static int start_thread_locked(void)
 		return -err;
 	}
 	pthread_setname_np(tid, "rhook-ctl");
+	while (sem_wait(&thread_running) && errno == EINTR)
+		;
 	thread_started = true;
 	rhook__trig_set_wake_fd(wake_fd);
 	return 0;
@@ -497,6 +508,7 @@ void rhook__ctl_init(void)
 		on = true;
 	}
 	rhook__snap_init_from_env();
+	sem_init(&thread_running, 0, 0);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	if (rhook__trig_config_from_env(err, sizeof(err))) {
 		fprintf(stderr, "rhook: snapshot triggers off: %s\n", err);
