@@ -35,11 +35,11 @@ static atomic_int stop;
 static void *writer(void *arg)
 {
 	uint64_t t = (uint64_t)(uintptr_t)arg;
-	struct timespec nap = { 0, 1000000 };
+	struct timespec nap = { 0, 50000 };
 
 	for (uint64_t seq = 0; !atomic_load_explicit(&stop, memory_order_relaxed); seq++) {
 		rhook_trace_flush_begin(t + 1, seq, recorder_mix(t, seq));
-		/* Bursts: rings still turn over every few tens of ms, and a loaded (sanitizer) reader gets a CPU. */
+		/* Bursts: rings still turn over every few ms, and the reader gets a CPU. */
 		if (!(seq & 63))
 			nanosleep(&nap, NULL);
 	}
