@@ -89,6 +89,24 @@ int rt_lttng_begin_with(struct rt_lttng *s, const struct tc_lttngctl_opts *o)
 	return 0;
 }
 
+int rt_demo(const char *dir, const char *const *extra)
+{
+	char *argv[32] = { strdup(rt_bin("rhook-demo")), "run", "--quiet", "--dir", (char *)dir };
+	char *out, *err;
+	size_t n = 5;
+	int st;
+
+	for (; extra && *extra && n < sizeof(argv) / sizeof(argv[0]) - 1; extra++)
+		argv[n++] = (char *)*extra;
+	st = rt_run(argv, NULL, &out, &err);
+	if (st)
+		fprintf(stderr, "rhook-demo: exit %d\n%s", st, err);
+	free(argv[0]);
+	free(out);
+	free(err);
+	return st;
+}
+
 int rt_lttng_begin(struct rt_lttng *s, const char *out_dir)
 {
 	struct tc_lttngctl_opts o = { .output_dir = out_dir, .start = true };

@@ -28,6 +28,13 @@ void rt_tmpdir(char out[PATH_MAX], const char *tag);
  */
 int rt_run(char *const argv[], char *const env[], char **out, char **err);
 
+/*
+ * Runs "rhook-demo run --quiet --dir @dir" with the options @extra
+ * (NULL-terminated, may be NULL) and returns its exit status; its stderr
+ * is shown when it fails.  Main thread only.
+ */
+int rt_demo(const char *dir, const char *const *extra);
+
 /* Absolute path of a built program: $RHOOK_BIN_DIR/name. */
 const char *rt_bin(const char *name);
 

@@ -17,18 +17,11 @@ static char base_dir[PATH_MAX];
 
 static void demo(const char *dir, const char *delay_us)
 {
-	char *argv[] = { NULL, "run", "--seconds", "3", "--regions", "64", "--quiet", "--dir", (char *)dir,
-			 delay_us ? "--persist-delay-us" : NULL, (char *)delay_us, NULL };
-	char *out, *err;
-	int st;
+	int st = rt_demo(dir, (const char *const[]){ "--seconds", "3", "--regions", "64",
+						    delay_us ? "--persist-delay-us" : NULL, delay_us, NULL });
 
-	argv[0] = strdup(rt_bin("rhook-demo"));
-	st = rt_run(argv, NULL, &out, &err);
 	if (st)
-		fail_msg("rhook-demo: exit %d\n%s", st, err);
-	free(argv[0]);
-	free(out);
-	free(err);
+		fail_msg("rhook-demo: exit %d", st);
 }
 
 static json_t *row_stat(json_t *doc, const char *phase, const char *cause, const char *stat, json_int_t *base_n)

@@ -11,7 +11,6 @@
 static void test_demo_trace(void **state)
 {
 	char base[PATH_MAX], work[PATH_MAX + 8], trace[PATH_MAX + 16], ctf[PATH_MAX + 8];
-	char *argv[] = { NULL, "run", "--seconds", "2", "--quiet", "--dir", work, NULL };
 	char *out, *err;
 	struct rt_trace printed, bt;
 	int st;
@@ -21,13 +20,9 @@ static void test_demo_trace(void **state)
 	snprintf(work, sizeof(work), "%s/demo", base);
 	snprintf(trace, sizeof(trace), "%s/trace", work);
 	snprintf(ctf, sizeof(ctf), "%s/ctf", base);
-	argv[0] = strdup(rt_bin("rhook-demo"));
-	st = rt_run(argv, NULL, &out, &err);
+	st = rt_demo(work, (const char *const[]){ "--seconds", "2", NULL });
 	if (st)
-		fail_msg("rhook-demo: exit %d\n%s", st, err);
-	free(argv[0]);
-	free(out);
-	free(err);
+		fail_msg("rhook-demo: exit %d", st);
 
 	assert_int_equal(rr_read(&out, &err, (const char *const[]){ "check", trace, NULL }), 0);
 	assert_non_null(strstr(out, "check: OK"));

@@ -32,22 +32,12 @@ static char base[PATH_MAX], demo_trace[PATH_MAX + 32];
 static int setup(void **state)
 {
 	char work[PATH_MAX + 8];
-	char *argv[] = { NULL, "run", "--seconds", "2", "--quiet", "--dir", work, NULL };
-	char *out, *err;
-	int st;
 
 	(void)state;
 	rt_tmpdir(base, "views");
 	snprintf(work, sizeof(work), "%s/demo", base);
 	snprintf(demo_trace, sizeof(demo_trace), "%s/trace", work);
-	argv[0] = strdup(rt_bin("rhook-demo"));
-	st = rt_run(argv, NULL, &out, &err);
-	if (st)
-		fprintf(stderr, "rhook-demo: exit %d\n%s", st, err);
-	free(argv[0]);
-	free(out);
-	free(err);
-	return st ? -1 : 0;
+	return rt_demo(work, (const char *const[]){ "--seconds", "2", NULL }) ? -1 : 0;
 }
 
 static int teardown(void **state)
