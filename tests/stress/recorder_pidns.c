@@ -47,6 +47,9 @@ extern char **environ;
 
 static unsigned rounds = 40;
 
+/* The writer still running, which a failed check must not leave behind (kill_writer). */
+static pid_t live_writer;
+
 /* Starts @argv in the background; its pid. */
 static pid_t spawn(char *const argv[])
 {
@@ -54,7 +57,24 @@ static pid_t spawn(char *const argv[])
 
 	if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ))
 		fail_msg("cannot run %s", argv[0]);
+	live_writer = pid;
 	return pid;
+}
+
+/*
+ * Teardown: a check that failed left the writer running, and it would
+ * keep the test alive until CTest's timeout.  unshare --kill-child
+ * takes the namespace's writer with it.
+ */
+static int kill_writer(void **state)
+{
+	(void)state;
+	if (live_writer > 0) {
+		kill(live_writer, SIGKILL);
+		waitpid(live_writer, NULL, 0);
+		live_writer = 0;
+	}
+	return 0;
 }
 
 /* The writer's file in @dir into @path, waiting for its header to be complete; false if it exited. */
@@ -84,8 +104,10 @@ static bool wait_file(const char *dir, pid_t writer, char *path, size_t size)
 			if (fd >= 0)
 				close(fd);
 		}
-		if (waitpid(writer, &status, WNOHANG) == writer)
+		if (waitpid(writer, &status, WNOHANG) == writer) {
+			live_writer = 0;
 			return false;
+		}
 		usleep(10000);
 	}
 	return false;
@@ -167,6 +189,7 @@ static void stop_writer(const char *dir, pid_t writer)
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(waitpid(writer, &status, 0), writer);
+	live_writer = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		fail_msg("the writer failed (status %#x)", status);
 }
@@ -260,8 +283,8 @@ static void test_pid_namespace(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dead_pid),
-		cmocka_unit_test(test_pid_namespace),
+		cmocka_unit_test_teardown(test_dead_pid, kill_writer),
+		cmocka_unit_test_teardown(test_pid_namespace, kill_writer),
 	};
 
 	if (argc > 1)
