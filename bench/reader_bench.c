@@ -17,7 +17,8 @@
  * rounds to fill them; the file also holds the recorder's shared
  * buffer, unused here), and times each subcommand on each:
  *
- *   reader_<cmd>_16mib, reader_<cmd>_128mib   seconds at those sizes
+ *   reader_<cmd>_16mib, reader_<cmd>_128mib   seconds at those sizes (median over rounds;
+ *                                             heaps and RSS: the largest over rounds)
  *   reader_<cmd>_1gib                         seconds at 1 GiB, with
  *       peak_heap_bytes, peak_rss_bytes, s_per_gib (per size), linear_ratio
  *       (s/GiB at 1 GiB / s/GiB at 128 MiB; 1 = linear), linear
@@ -32,7 +33,8 @@
  * heap, anonymous mappings, stacks) read from /proc/PID/status every
  * millisecond while the command runs.  The trace's mapping is file (or
  * tmpfs shmem) memory and never counts; a peak shorter than a
- * millisecond can be missed.  peak_rss_bytes is the kernel's exact peak
+ * millisecond can be missed, and a run that ends before the first sample
+ * (a few ms, only with --quick's tiny traces) has none: null.  peak_rss_bytes is the kernel's exact peak
  * of everything (wait4's ru_maxrss), the mapped trace included.
  *
  * A command still running after RHOOK_BENCH_TIMEOUT seconds (default 120)
@@ -97,7 +99,7 @@ static void die(const char *what)
 
 struct run {
 	double seconds;       /* wall */
-	double peak_heap;     /* bytes, largest RssAnon sampled */
+	double peak_heap;     /* bytes, largest RssAnon sampled; NAN if it ended before the first sample */
 	double peak_rss;      /* bytes, ru_maxrss */
 	bool timed_out;
 };
@@ -130,7 +132,7 @@ static double rss_anon(pid_t pid)
 static struct run measure_to(char *const argv[], int out_fd)
 {
 	int devnull = out_fd >= 0 ? dup(out_fd) : open("/dev/null", O_WRONLY | O_CLOEXEC), st = 0;
-	struct run r = { 0 };
+	struct run r = { .peak_heap = NAN };
 	struct rusage ru;
 	uint64_t t0 = bench_now_ns(), deadline = t0 + (uint64_t)(timeout_s * 1e9);
 	pid_t pid;
@@ -147,7 +149,7 @@ static struct run measure_to(char *const argv[], int out_fd)
 		if (w < 0 && errno != EINTR)
 			die("wait4");
 		h = rss_anon(pid);
-		if (h > r.peak_heap)
+		if (h >= 0 && !(h <= r.peak_heap))
 			r.peak_heap = h;
 		if (!r.timed_out && bench_now_ns() > deadline) {
 			r.timed_out = true;
@@ -363,6 +365,20 @@ static double median_of(const struct leg *l, size_t off)
 	return l->n ? bench_median(v, l->n) : NAN;
 }
 
+/* The largest of a field over the rounds (NAN ones skipped; NAN if all are). */
+static double peak_of(const struct leg *l, size_t off)
+{
+	double m = NAN;
+
+	for (unsigned i = 0; i < l->n; i++) {
+		double v = *(const double *)((const char *)&l->runs[i] + off);
+
+		if (!isnan(v) && !(v <= m))
+			m = v;
+	}
+	return m;
+}
+
 static void json_num(const char *key, double v)
 {
 	if (isfinite(v))
@@ -381,8 +397,8 @@ static void scale_report(const struct trace t[NUM_SIZES], bool quick)
 			const struct leg *l = &legs[c][s];
 
 			secs[s] = l->timed_out ? NAN : median_of(l, offsetof(struct run, seconds));
-			heap[s] = l->timed_out ? NAN : median_of(l, offsetof(struct run, peak_heap));
-			rss[s] = l->timed_out ? NAN : median_of(l, offsetof(struct run, peak_rss));
+			heap[s] = l->timed_out ? NAN : peak_of(l, offsetof(struct run, peak_heap));
+			rss[s] = l->timed_out ? NAN : peak_of(l, offsetof(struct run, peak_rss));
 			per_gib[s] = secs[s] / (t[s].data_bytes / (1u << 30));
 		}
 		for (int s = 0; s < NUM_SIZES; s++) {

@@ -107,8 +107,12 @@ static void test_quick_figures(void **state)
 			assert_true(num(o, "value") > 0);
 			assert_false(json_is_true(json_object_get(o, "timed_out")));
 			assert_true(num(o, "events") > 0);
-			assert_true(num(o, "peak_heap_bytes") > 0);
-			assert_true(num(o, "peak_rss_bytes") >= num(o, "peak_heap_bytes"));
+			/* Sampled every ms: a run of a tiny trace may end before the first sample (null). */
+			if (!json_is_null(json_object_get(o, "peak_heap_bytes"))) {
+				assert_true(num(o, "peak_heap_bytes") > 0);
+				assert_true(num(o, "peak_rss_bytes") >= num(o, "peak_heap_bytes"));
+			}
+			assert_true(num(o, "peak_rss_bytes") > 0);
 			/* Three sizes, each larger than the last. */
 			assert_true(num(o, "trace_bytes") > bytes);
 			bytes = num(o, "trace_bytes");
@@ -120,7 +124,7 @@ static void test_quick_figures(void **state)
 
 			assert_int_equal(json_object_size(per), 3);
 			assert_true(num(o, "linear_ratio") > 0);
-			assert_true(num(o, "heap_ratio") > 0);
+			assert_non_null(json_object_get(o, "heap_ratio"));
 			assert_true(json_is_boolean(json_object_get(o, "linear")));
 			assert_int_equal(json_is_boolean(json_object_get(o, "heap_flat")), streaming);
 		}
