@@ -37,7 +37,7 @@
  * (a few ms, only with --quick's tiny traces) has none: null.  peak_rss_bytes is the kernel's exact peak
  * of everything (wait4's ru_maxrss), the mapped trace included.
  *
- * A command still running after RHOOK_BENCH_TIMEOUT seconds (default 120)
+ * A command still running after RHOOK_BENCH_TIMEOUT seconds (default 60)
  * is killed; its figure says "timed_out": true with a null value, and the
  * report counts it as missed, never as a number.
  *
@@ -85,7 +85,7 @@
 #define HEAP_FLAT_LIMIT 1.5
 
 static char bindir[PATH_MAX], root[PATH_MAX / 2];
-static double timeout_s = 120;
+static double timeout_s = 60;
 
 static void die(const char *what)
 {
