@@ -74,52 +74,6 @@ static void test_hist(void **state)
 	free(v);
 }
 
-/*
- * Removal keeps every other key findable, whatever the probe runs: keys
- * removed in a scrambled order from a map that collides (a small map,
- * many keys), checked against a plain array after every step.
- */
-static void test_map_remove(void **state)
-{
-	enum { N = 3000 };
-	static bool present[N];
-	struct rdr_map m;
-	bool created;
-
-	(void)state;
-	rdr_map_init(&m, sizeof(uint64_t));
-	for (uint64_t i = 0; i < N; i++) {
-		*(uint64_t *)rdr_map_insert(&m, i, 7, &created) = i * 5;
-		present[i] = true;
-	}
-	assert_false(rdr_map_remove(&m, N + 1, 7));
-	assert_false(rdr_map_remove(&m, 1, 8));
-	for (uint64_t step = 0; step < N; step++) {
-		uint64_t k = (step * 1237) % N; /* 1237 is prime to N: every key once */
-
-		assert_true(rdr_map_remove(&m, k, 7));
-		assert_false(rdr_map_remove(&m, k, 7));
-		present[k] = false;
-		assert_int_equal(m.count, N - step - 1);
-		if (step % 97 == 0 || step > N - 40) {
-			for (uint64_t i = 0; i < N; i++) {
-				uint64_t *v = rdr_map_find(&m, i, 7);
-
-				if (present[i]) {
-					assert_non_null(v);
-					assert_int_equal(*v, i * 5);
-				} else {
-					assert_null(v);
-				}
-			}
-		}
-	}
-	/* Reinserting after removals: fresh, zero-filled values. */
-	assert_int_equal(*(uint64_t *)rdr_map_insert(&m, 3, 7, &created), 0);
-	assert_true(created);
-	rdr_map_free(&m);
-}
-
 static void test_map(void **state)
 {
 	enum { N = 100000 };
@@ -229,7 +183,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist),
 		cmocka_unit_test(test_map),
-		cmocka_unit_test(test_map_remove),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_lost_saturates),
 	};

@@ -108,40 +108,6 @@ void *rdr_map_insert(struct rdr_map *m, uint64_t k0, uint64_t k1, bool *created)
 	return s + 1;
 }
 
-bool rdr_map_remove(struct rdr_map *m, uint64_t k0, uint64_t k1)
-{
-	struct slot_head *hole;
-	size_t i, j;
-
-	if (!m->cap)
-		return false;
-	hole = probe(m, k0, k1);
-	if (!hole->used)
-		return false;
-	i = (size_t)(((uint8_t *)hole - m->slots) / m->slot_size);
-	/*
-	 * Backward-shift deletion: walk the run after the hole; an entry
-	 * whose home slot does not lie cyclically in (hole, entry] would be
-	 * cut off from its home by the hole, so it moves into the hole, which
-	 * moves to where it was.
-	 */
-	for (j = (i + 1) & (m->cap - 1);; j = (j + 1) & (m->cap - 1)) {
-		struct slot_head *s = slot(m, j);
-		size_t home;
-
-		if (!s->used)
-			break;
-		home = (size_t)mix(s->k0, s->k1) & (m->cap - 1);
-		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-			continue;
-		memcpy(slot(m, i), s, m->slot_size);
-		i = j;
-	}
-	memset(slot(m, i), 0, m->slot_size);
-	m->count--;
-	return true;
-}
-
 void *rdr_map_slot(const struct rdr_map *m, size_t i, uint64_t *k0, uint64_t *k1)
 {
 	struct slot_head *s = slot(m, i);

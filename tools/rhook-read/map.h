@@ -22,12 +22,6 @@ void rdr_map_free(struct rdr_map *m);
 void *rdr_map_find(const struct rdr_map *m, uint64_t k0, uint64_t k1);
 /* The value of (@k0, @k1), zero-filled if new (*@created true); NULL on allocation failure. */
 void *rdr_map_insert(struct rdr_map *m, uint64_t k0, uint64_t k1, bool *created);
-/*
- * Removes (@k0, @k1) if present (true then); values after it in its probe
- * run move back one slot (no tombstones: the map stays as if never
- * inserted), so pointers into the map are invalid after a removal too.
- */
-bool rdr_map_remove(struct rdr_map *m, uint64_t k0, uint64_t k1);
 /* Slot @i (0 <= i < m->cap): its value and key, or NULL if empty. */
 void *rdr_map_slot(const struct rdr_map *m, size_t i, uint64_t *k0, uint64_t *k1);
 

@@ -53,25 +53,6 @@ static struct job_times *job_of(struct rdr_stats *s, const struct rdr_event *ev,
 	return t;
 }
 
-/* Adds a timed job of kind @t->kind (< RDR_STATS_JOB_KINDS) to the per-kind figures. */
-static void job_add(struct rdr_stats *s, struct rdr_hist h[RDR_STATS_JOB_KINDS][3],
-		    uint64_t jobs[RDR_STATS_JOB_KINDS], const struct job_times *t)
-{
-	jobs[t->kind]++;
-	if (rdr_hist_add(&h[t->kind][0], t->duration) ||
-	    (t->has_commit && (rdr_hist_add(&h[t->kind][1], t->hold) || rdr_hist_add(&h[t->kind][2], t->persist))))
-		s->err = -ENOMEM;
-}
-
-/* Folds job (@ev's process, @job) into the figures and forgets it once all of it has been read. */
-static void job_done_if_whole(struct rdr_stats *s, const struct rdr_event *ev, uint64_t job, struct job_times *t)
-{
-	if (!t->has_kind || !t->has_end || !t->has_commit || t->kind >= RDR_STATS_JOB_KINDS)
-		return;
-	job_add(s, s->job_lat, s->jobs_done, t);
-	rdr_map_remove(&s->jobs, ev->proc->index, job);
-}
-
 /* A begin or end of a job of @kind; an end brings its duration. */
 static void job_span(struct rdr_stats *s, const struct rdr_event *ev, uint64_t job, int kind, bool end,
 		     uint64_t duration)
@@ -86,7 +67,6 @@ static void job_span(struct rdr_stats *s, const struct rdr_event *ev, uint64_t j
 		t->duration = duration;
 		t->has_end = 1;
 	}
-	job_done_if_whole(s, ev, job, t);
 }
 
 /* A successful commit of a job: the first one it produced (a job commits once in this engine). */
@@ -100,7 +80,6 @@ static void job_commit(struct rdr_stats *s, const struct rdr_event *ev)
 	t->hold = e->lock_hold_ns;
 	t->persist = e->persist_ns;
 	t->has_commit = 1;
-	job_done_if_whole(s, ev, e->job_id, t);
 }
 
 static struct rdr_stats_group *region_group(struct rdr_stats *s, uint64_t region)
@@ -317,16 +296,11 @@ static void report_jobs(struct rdr_stats *s, struct rdr_out *o)
 	static const char *const kinds[RDR_STATS_JOB_KINDS] = { "flush", "compaction", "remote_compaction" };
 	static const char *const what[3] = { "end_to_end", "commit_hold", "commit_persist" };
 	struct rdr_hist h[RDR_STATS_JOB_KINDS][3];
-	uint64_t jobs[RDR_STATS_JOB_KINDS], partial = 0, done = 0;
+	uint64_t jobs[RDR_STATS_JOB_KINDS] = { 0 }, partial = 0;
 
-	for (unsigned k = 0; k < RDR_STATS_JOB_KINDS; k++)
-		done += s->jobs_done[k];
-	if (!s->jobs.count && !done)
+	if (!s->jobs.count)
 		return;
-	/* The jobs done, then those still in the map (without their commit, or seen in part). */
-	memcpy(h, s->job_lat, sizeof(h));
-	memcpy(jobs, s->jobs_done, sizeof(jobs));
-	memset(s->job_lat, 0, sizeof(s->job_lat)); /* h owns the buckets now */
+	memset(h, 0, sizeof(h));
 	for (size_t i = 0; i < s->jobs.cap; i++) {
 		uint64_t k0, k1;
 		const struct job_times *t = rdr_map_slot(&s->jobs, i, &k0, &k1);
@@ -338,7 +312,11 @@ static void report_jobs(struct rdr_stats *s, struct rdr_out *o)
 			partial++;
 			continue;
 		}
-		job_add(s, h, jobs, t);
+		jobs[t->kind]++;
+		if (rdr_hist_add(&h[t->kind][0], t->duration) ||
+		    (t->has_commit &&
+		     (rdr_hist_add(&h[t->kind][1], t->hold) || rdr_hist_add(&h[t->kind][2], t->persist))))
+			s->err = -ENOMEM;
 	}
 	rdr_out_printf(o, "\n== jobs (paired by process and job id) ==\n%-30s %8s %10s %12s %12s %12s %12s\n",
 			  "latency_ns", "jobs", "count", "p50", "p90", "p99", "max");
@@ -443,9 +421,6 @@ void rdr_stats_free(struct rdr_stats *s)
 	}
 	rdr_map_free(&s->regions);
 	rdr_map_free(&s->jobs);
-	for (unsigned k = 0; k < RDR_STATS_JOB_KINDS; k++)
-		for (unsigned w = 0; w < 3; w++)
-			rdr_hist_free(&s->job_lat[k][w]);
 	group_free(&s->all);
 	for (unsigned c = 0; c < RDR_STATS_CAUSES; c++)
 		group_free(&s->cause[c]);

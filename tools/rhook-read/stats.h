@@ -15,11 +15,7 @@
  * remote_compaction): the end-to-end latency (the end event's duration)
  * and the commit the job produced (the lock hold and persist times of
  * the successful manifest_commit carrying its job id); jobs whose end the
- * trace lost are counted apart.  A job is folded into its kind's
- * histograms and forgotten as soon as its begin, end and commit have all
- * been read, so that stats keeps only the jobs in flight and its memory
- * does not grow with the trace (a job commits once: a second commit of a
- * forgotten job would count as a job seen in part).  Payload figures only, order-independent:
+ * trace lost are counted apart.  Payload figures only, order-independent:
  * a recorder trace and an LTTng trace of one run give the same report.
  * Single-threaded.
  */
@@ -57,10 +53,7 @@ struct rdr_stats_group {
 
 struct rdr_stats {
 	uint64_t events;
-	struct rdr_map jobs;    /* (process index, job id) -> times of its begin, end, commit: jobs in flight */
-	/* Jobs done (begin, end and commit read), per kind: end to end, commit hold, commit persist. */
-	struct rdr_hist job_lat[RDR_STATS_JOB_KINDS][3];
-	uint64_t jobs_done[RDR_STATS_JOB_KINDS];
+	struct rdr_map jobs;    /* (process index, job id) -> times of its begin, end, commit */
 	struct rdr_stats_group all;
 	struct rdr_stats_group cause[RDR_STATS_CAUSES];
 	struct rdr_map regions; /* region id -> struct rdr_stats_group * */
