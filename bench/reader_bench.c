@@ -131,7 +131,7 @@ static double rss_anon(pid_t pid)
  */
 static struct run measure_to(char *const argv[], int out_fd)
 {
-	int devnull = out_fd >= 0 ? dup(out_fd) : open("/dev/null", O_WRONLY | O_CLOEXEC), st = 0;
+	int devnull = out_fd >= 0 ? fcntl(out_fd, F_DUPFD_CLOEXEC, 0) : open("/dev/null", O_WRONLY | O_CLOEXEC), st = 0;
 	struct run r = { .peak_heap = NAN };
 	struct rusage ru;
 	uint64_t t0 = bench_now_ns(), deadline = t0 + (uint64_t)(timeout_s * 1e9);
