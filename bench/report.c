@@ -184,7 +184,7 @@ static void row(FILE *md, const json_t *o, int vcpus)
 	fprintf(md, "| `%s`", name);
 	label(md, name, vcpus);
 	if (json_is_true(json_object_get(o, "timed_out"))) {
-		fprintf(md, " | **timed out** (> %.0f s) | | |", num(o, "timeout_s"));
+		fprintf(md, " | **timed out** (> %.0f s) | |", num(o, "timeout_s"));
 	} else {
 		fprintf(md, " | %.4g %s", num(o, "value"), str(o, "unit"));
 		if (json_object_get(o, "value_min"))
@@ -197,16 +197,25 @@ static void row(FILE *md, const json_t *o, int vcpus)
 		else
 			fprintf(md, " |");
 	}
-	fprintf(md, " | %s %.4g | %.4g", str(o, "baseline"), num(o, "baseline_value"), num(o, "ratio"));
+	/* No baseline, or no number (timed out): empty cells, not zeros. */
+	if (*str(o, "baseline") && json_is_number(json_object_get(o, "baseline_value")))
+		fprintf(md, " | %s %.4g", str(o, "baseline"), num(o, "baseline_value"));
+	else
+		fprintf(md, " | %s", str(o, "baseline"));
+	if (json_is_number(json_object_get(o, "ratio")) && *str(o, "baseline"))
+		fprintf(md, " | %.4g", num(o, "ratio"));
+	else
+		fprintf(md, " |");
 	if (json_object_get(o, "ci_low"))
 		fprintf(md, " [%.4f, %.4f], min %.4f max %.4f", num(o, "ci_low"), num(o, "ci_high"), num(o, "min"),
 			num(o, "max"));
 	if (json_object_get(o, "noise_low"))
 		fprintf(md, ", A/A [%.4f, %.4f]%s", num(o, "noise_low"), num(o, "noise_high"),
 			json_is_true(json_object_get(o, "resolved")) ? "" : "; **not resolved from the noise**");
-	if (json_object_get(o, "linear_ratio"))
-		fprintf(md, "; linear %.3g, heap %.1f MiB (x%.3g)", num(o, "linear_ratio"),
-			num(o, "peak_heap_bytes") / (1 << 20), num(o, "heap_ratio"));
+	if (json_is_number(json_object_get(o, "linear_ratio")))
+		fprintf(md, "; linear %.3g", num(o, "linear_ratio"));
+	if (json_is_number(json_object_get(o, "heap_ratio")))
+		fprintf(md, ", heap %.1f MiB (x%.3g)", num(o, "peak_heap_bytes") / (1 << 20), num(o, "heap_ratio"));
 }
 
 /*
