@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -34,8 +35,14 @@ void bench_run(struct bench_case *cases, int n, int rounds, uint64_t iters)
 			cases[i].samples[r] = (double)(bench_now_ns() - t0) / (double)iters;
 		}
 	}
-	for (int i = 0; i < n; i++)
-		cases[i].median = bench_median(cases[i].samples, (size_t)rounds);
+	for (int i = 0; i < n; i++) {
+		double sorted[64];
+
+		/* A sorted copy: samples stay in round order, paired with the other cases' (bench_report_case). */
+		memcpy(sorted, cases[i].samples, sizeof(double) * (size_t)rounds);
+		cases[i].median = bench_median(sorted, (size_t)rounds);
+		cases[i].rounds = rounds;
+	}
 }
 
 void bench_report(const char *name, double value, const char *unit, const char *baseline, double baseline_value)
@@ -71,6 +78,59 @@ void bench_report_spread(const char *name, double value, const char *unit, const
 	       sp->ci_low, sp->ci_high, sp->noise_low, sp->noise_high, noise, sp->rounds,
 	       sp->resolved ? "true" : "false");
 	fflush(stdout);
+}
+
+/* min, max and the bootstrap interval of the median of @v[0..n). */
+static void spread_of(const double *v, unsigned n, double *min, double *max, double *lo, double *hi)
+{
+	*min = *max = v[0];
+	for (unsigned i = 1; i < n; i++) {
+		*min = fmin(*min, v[i]);
+		*max = fmax(*max, v[i]);
+	}
+	bench_bootstrap_ci(v, n, lo, hi);
+}
+
+void bench_report_rounds(const char *name, const char *unit, const char *baseline, const double *v,
+			 const double *base, unsigned n)
+{
+	double tmp[64], ratio[64], value, bvalue = 0, r = 0, vmin, vmax, vlo, vhi, rmin = 0, rmax = 0, rlo = 0, rhi = 0;
+
+	if (n > 64)
+		n = 64;
+	memcpy(tmp, v, sizeof(double) * n);
+	value = bench_median(tmp, n);
+	spread_of(v, n, &vmin, &vmax, &vlo, &vhi);
+	if (base) {
+		for (unsigned i = 0; i < n; i++)
+			ratio[i] = base[i] > 0 ? v[i] / base[i] : 0;
+		memcpy(tmp, base, sizeof(double) * n);
+		bvalue = bench_median(tmp, n);
+		memcpy(tmp, ratio, sizeof(double) * n);
+		r = bench_median(tmp, n);
+		spread_of(ratio, n, &rmin, &rmax, &rlo, &rhi);
+	}
+	fprintf(stderr,
+		"%-28s %10.3f %-6s [%.3f, %.3f] 95%% CI [%.3f, %.3f]  baseline %-22s %10.3f  ratio %7.3f [%.3f, %.3f] "
+		"95%% CI [%.3f, %.3f]  %u rounds\n",
+		name, value, unit, vmin, vmax, vlo, vhi, base ? baseline : "-", bvalue, r, rmin, rmax, rlo, rhi, n);
+	printf("{\"name\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"baseline\": \"%s\", \"baseline_value\": %.6g, "
+	       "\"ratio\": %.6g, \"delta\": %.6g, \"value_min\": %.6g, \"value_max\": %.6g, \"value_ci_low\": %.6g, "
+	       "\"value_ci_high\": %.6g",
+	       name, value, unit, base ? baseline : "", bvalue, r, value - bvalue, vmin, vmax, vlo, vhi);
+	if (base)
+		printf(", \"min\": %.6g, \"max\": %.6g, \"ci_low\": %.6g, \"ci_high\": %.6g", rmin, rmax, rlo, rhi);
+	printf(", \"rounds\": %u, \"samples\": [", n);
+	for (unsigned i = 0; i < n; i++)
+		printf("%s%.6g", i ? ", " : "", v[i]);
+	printf("]}\n");
+	fflush(stdout);
+}
+
+void bench_report_case(const char *name, const char *unit, const struct bench_case *c, const char *baseline,
+		       const struct bench_case *base)
+{
+	bench_report_rounds(name, unit, baseline, c->samples, base ? base->samples : NULL, (unsigned)c->rounds);
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;

@@ -23,8 +23,9 @@ struct bench_case {
 	const char *name;
 	void (*run)(uint64_t iters, void *arg);
 	void *arg;
-	double samples[64];
-	double median; /* ns/op */
+	double samples[64]; /* ns/op of each round, in round order (paired across cases) */
+	double median;      /* ns/op */
+	int rounds;         /* samples filled by bench_run() */
 };
 
 static inline uint64_t bench_now_ns(void)
@@ -41,7 +42,7 @@ static inline uint64_t bench_now_ns(void)
 /* The median of @n samples (sorts @v in place). */
 double bench_median(double *v, size_t n);
 
-/* Runs @n cases for @rounds rounds of @iters operations each; fills medians. */
+/* Runs @n cases for @rounds rounds (at most 64) of @iters operations each; fills samples and medians. */
 void bench_run(struct bench_case *cases, int n, int rounds, uint64_t iters);
 
 /*
@@ -75,6 +76,24 @@ struct bench_spread {
  */
 void bench_report_spread(const char *name, double value, const char *unit, const char *baseline,
 			 double baseline_value, const struct bench_spread *sp);
+
+/*
+ * A figure with every round it came from (issue 15, section 4): @v[r]
+ * and @base[r] were measured in the same round r (@base may be NULL: no
+ * baseline), 1 <= @n <= 64.  Prints bench_report()'s fields with
+ * value = median(v), baseline_value = median(base) and ratio = the
+ * median of the per-round ratios v[r] / base[r]; plus "value_min",
+ * "value_max", "value_ci_low", "value_ci_high" (bootstrap 95 % interval
+ * of the median value), "min", "max", "ci_low", "ci_high" (the same of
+ * the per-round ratio, as bench_report_spread()), "rounds" and
+ * "samples" (v in round order).  One thread.
+ */
+void bench_report_rounds(const char *name, const char *unit, const char *baseline, const double *v,
+			 const double *base, unsigned n);
+
+/* bench_report_rounds() of two bench_run() cases: @c against @base (NULL: none). */
+void bench_report_case(const char *name, const char *unit, const struct bench_case *c, const char *baseline,
+		       const struct bench_case *base);
 
 /* Resamples of bench_bootstrap_ci(). */
 #define BENCH_BOOTSTRAP 2000

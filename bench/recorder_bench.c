@@ -15,8 +15,9 @@
  *   recorder_event_private_Nt the same N threads, each with its own buffer (the fast path)
  *   tsc_read_rdtscp           one RDTSCP, the recorder's ordered TSC read  vs a bare RDTSC
  *   tsc_read_lfence_rdtsc     LFENCE; RDTSC, the other ordered read       vs a bare RDTSC
- *   reader_stats_vs_babeltrace2  rhook-read stats     vs babeltrace2 -c sink.utils.dummy
- *   reader_print_vs_babeltrace2  rhook-read print     vs babeltrace2 (text)
+ *
+ * rhook-read against babeltrace2 (reader_stats_vs_babeltrace2, ...) is
+ * rhook-bench-reader's (reader_bench.c).
  *
  * Per-event costs: the same event (rhook:flush_end, no clock read of its
  * own; or rhook:sst_file_written, whose recorder timestamp waits for the
@@ -31,11 +32,6 @@
  *
  * TSC reads: each kind in a loop of its own, interleaved round after
  * round (bench_run); the median ns per read.
- *
- * Decoding: rhook-tracegen records about 1.2 million events of a mixed
- * workload; rhook-read reads the recorder files, babeltrace2 the CTF
- * export of the same events.  Each run is a whole process (start-up
- * included, as a user sees it); medians of the events per second.
  *
  * usage: rhook-bench-recorder [ROUNDS]        (default 7)
  * Prints a table on stderr and one JSON object per figure on stdout
@@ -333,49 +329,6 @@ static void tsc_costs(int rounds, double med[T_CASES])
 		med[i] = c[i].median;
 }
 
-/* ---- decoding ---- */
-
-static double seconds_of(char *const argv[])
-{
-	uint64_t t0 = bench_now_ns();
-
-	/* Output to /dev/null: collecting it would be timed too. */
-	if (spawn(argv, NULL, -1))
-		die(argv[0]);
-	return (double)(bench_now_ns() - t0) / 1e9;
-}
-
-enum { D_STATS, D_BT_DUMMY, D_PRINT, D_BT_TEXT, D_CASES };
-
-static void decode_rates(int rounds, const char *root, double med[D_CASES], double *events)
-{
-	char reader[PATH_MAX + 16], gen[PATH_MAX + 16], rec[PATH_MAX + 16], ctf[PATH_MAX + 16];
-	char envdir[PATH_MAX + 32];
-	double samples[D_CASES][MAX_ROUNDS];
-
-	snprintf(reader, sizeof(reader), "%s/rhook-read", bindir);
-	snprintf(gen, sizeof(gen), "%s/rhook-tracegen", bindir);
-	snprintf(rec, sizeof(rec), "%s/rec", root);
-	snprintf(ctf, sizeof(ctf), "%s/ctf", root);
-	snprintf(envdir, sizeof(envdir), "RHOOK_TRACE_DIR=%s", rec);
-	if (spawn((char *[]){ gen, "--threads", "2", "--regions", "4", "--rounds", "20000", "--no-hook", NULL },
-		  (char *[]){ envdir, "RHOOK_LTTNG=off", "RHOOK_TRACE_MODE=discard", "RHOOK_TRACE_BUFFER_SIZE=128m",
-			      "RHOOK_TRACE_BUFFERS=2", NULL },
-		  -1))
-		die("rhook-tracegen");
-	if (spawn((char *[]){ reader, "export", "--ctf", ctf, rec, NULL }, NULL, -1))
-		die("rhook-read export");
-	*events = count_events(rec);
-	for (int r = 0; r < rounds; r++) {
-		samples[D_STATS][r] = *events / seconds_of((char *[]){ reader, "stats", rec, NULL });
-		samples[D_BT_DUMMY][r] = *events / seconds_of((char *[]){ "babeltrace2", "-c", "sink.utils.dummy", ctf, NULL });
-		samples[D_PRINT][r] = *events / seconds_of((char *[]){ reader, "print", rec, NULL });
-		samples[D_BT_TEXT][r] = *events / seconds_of((char *[]){ "babeltrace2", ctf, NULL });
-	}
-	for (int c = 0; c < D_CASES; c++)
-		med[c] = bench_median(samples[c], rounds) / 1e6;
-}
-
 static void floor_check(const char *name, double ratio, double floor, bool higher_is_better)
 {
 	bool ok = higher_is_better ? ratio >= floor : ratio <= floor;
@@ -387,7 +340,7 @@ static void floor_check(const char *name, double ratio, double floor, bool highe
 int main(int argc, char **argv)
 {
 	char root[] = "/tmp/rhook-bench-recorder-XXXXXX";
-	double ev[C_EVENT_CASES], dec[D_CASES], tsc[T_CASES], events;
+	double ev[C_EVENT_CASES], tsc[T_CASES];
 	int rounds = argc > 1 ? atoi(argv[1]) : 7;
 	ssize_t n;
 
@@ -432,17 +385,10 @@ int main(int argc, char **argv)
 	bench_report("tsc_read_lfence_rdtsc", tsc[T_LFENCE], "ns/op", "tsc_read_rdtsc", tsc[T_BARE]);
 	bench_report("tsc_read_rdtsc", tsc[T_BARE], "ns/op", "tsc_read_rdtscp", tsc[T_RDTSCP]);
 
-	decode_rates(rounds, root, dec, &events);
-	fprintf(stderr, "decoding %.0f events\n", events);
-	bench_report("reader_stats_vs_babeltrace2", dec[D_STATS], "Mevents/s", "babeltrace2_dummy", dec[D_BT_DUMMY]);
-	bench_report("reader_print_vs_babeltrace2", dec[D_PRINT], "Mevents/s", "babeltrace2_text", dec[D_BT_TEXT]);
-
 	floor_check("recorder_event", ev[C_RECORDER_1] / ev[C_LTTNG_1], 1.0 / 8, false);
 	floor_check("recorder_event_2_threads", ev[C_RECORDER_2] / ev[C_LTTNG_2], 1.0 / 3, false);
 	floor_check("recorder_event_monotonic", ev[C_MONOTONIC_1] / ev[C_LTTNG_1], 1.0 / 3, false);
 	floor_check("recorder_event_ordered", ev[C_RECORDER_SST] / ev[C_LTTNG_SST], 1.0 / 8, false);
-	floor_check("reader_stats_vs_babeltrace2", dec[D_STATS] / dec[D_BT_DUMMY], 10, true);
-	floor_check("reader_print_vs_babeltrace2", dec[D_PRINT] / dec[D_BT_TEXT], 3, true);
 	tc_rmtree(root);
 	return 0;
 }

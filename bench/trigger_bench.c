@@ -107,10 +107,11 @@ int main(int argc, char **argv)
 	fprintf(stderr, "rhook-bench-trigger: %d rounds\n", rounds);
 	bench_run(c, 3, rounds, 200000);
 	bench_run(c + 3, 3, rounds, 20000);
-	bench_report("dispatch_trigger_unnamed", c[1].median, "ns/op", "dispatch_recorded", c[0].median);
-	bench_report("dispatch_trigger_named", c[2].median, "ns/op", "dispatch_recorded", c[0].median);
-	bench_report("commit_trigger_unnamed", c[4].median, "ns/op", "commit_recorded", c[3].median);
-	bench_report("commit_trigger_named", c[5].median, "ns/op", "commit_recorded", c[3].median);
+	/* With every round: min / median / max and intervals in the report. */
+	bench_report_case("dispatch_trigger_unnamed", "ns/op", &c[1], "dispatch_recorded", &c[0]);
+	bench_report_case("dispatch_trigger_named", "ns/op", &c[2], "dispatch_recorded", &c[0]);
+	bench_report_case("commit_trigger_unnamed", "ns/op", &c[4], "commit_recorded", &c[3]);
+	bench_report_case("commit_trigger_named", "ns/op", &c[5], "commit_recorded", &c[3]);
 	rhook_recorder_stop();
 	rhook_manifest_ctx_free(ctx);
 	rhook_action_list_free(actions);

@@ -54,28 +54,66 @@ static const char digits2[] = "0001020304050607080910111213141516171819202122232
 			      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 			      "8081828384858687888990919293949596979899";
 
+/* Decimal digits of @v (1..20). */
+static unsigned num_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+					    10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+					    100000000000ull, 1000000000000ull, 10000000000000ull,
+					    100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+					    100000000000000000ull, 1000000000000000000ull,
+					    10000000000000000000ull };
+	/* log10(2) ~ 1233 / 4096: the digits of 2^bits, then one more if v reaches the next power of ten. */
+	unsigned d = ((64u - (unsigned)__builtin_clzll(v | 1)) * 1233u) >> 12;
+
+	if (v < 10)
+		return 1;
+	return d + (d < 20 && v >= pow10[d]);
+}
+
+/* The 8 digits of @x < 10^8 ending at @end (leading zeros kept), two per step in 32-bit arithmetic. */
+static void put8(char *end, uint32_t x)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned d = (x % 100) * 2;
+
+		x /= 100;
+		*--end = digits2[d + 1];
+		*--end = digits2[d];
+	}
+}
+
 size_t rdr_fmt_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	size_t n = sizeof(tmp), len;
+	/*
+	 * Straight into place from the right, the length known first: no
+	 * scratch copy.  64-bit divisions only per 8 digits (a timestamp in
+	 * ns has 19), the rest in 32 bits, two digits at a time.
+	 */
+	unsigned n = num_digits(v);
+	char *e = p + n;
+	uint32_t w;
 
-	/* Two digits per division, right to left. */
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100) * 2;
-
-		v /= 100;
-		tmp[--n] = digits2[d + 1];
-		tmp[--n] = digits2[d];
+	while (v >= 100000000u) {
+		put8(e, (uint32_t)(v % 100000000u));
+		v /= 100000000u;
+		e -= 8;
 	}
-	if (v >= 10) {
-		tmp[--n] = digits2[v * 2 + 1];
-		tmp[--n] = digits2[v * 2];
+	w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned d = (w % 100) * 2;
+
+		w /= 100;
+		*--e = digits2[d + 1];
+		*--e = digits2[d];
+	}
+	if (w >= 10) {
+		*--e = digits2[w * 2 + 1];
+		*--e = digits2[w * 2];
 	} else {
-		tmp[--n] = (char)('0' + v);
+		*--e = (char)('0' + w);
 	}
-	len = sizeof(tmp) - n;
-	memcpy(p, tmp + n, len);
-	return len;
+	return n;
 }
 
 size_t rdr_fmt_i64(char *p, int64_t v)
@@ -104,10 +142,9 @@ size_t rdr_fmt_ts(char *p, uint64_t ns)
 	uint32_t frac = (uint32_t)(ns % 1000000000u);
 
 	p[n++] = '.';
-	for (int i = 8; i >= 0; i--) {
-		p[n + (size_t)i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
+	/* Nine digits: the last one alone, then eight. */
+	p[n + 8] = (char)('0' + frac % 10);
+	put8(p + n + 8, frac / 10);
 	return n + 9;
 }
 
