@@ -242,11 +242,38 @@ static void on_written(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 	}
 }
 
-static void make_live(struct rdr_lc_region *r, struct rdr_lc_file *f, const struct rdr_event *ev,
-		      const struct rhw_ev_manifest_updated *e)
+/*
+ * The region's live files are a doubly linked list of indices, so that a
+ * truncate-all costs the files it removes, not every file of the trace.
+ */
+static void live_link(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struct rdr_lc_file *f)
+{
+	size_t me = (size_t)(f - lc->files) + 1;
+
+	f->live_prev = 0;
+	f->live_next = r->live_head;
+	if (r->live_head)
+		lc->files[r->live_head - 1].live_prev = me;
+	r->live_head = me;
+}
+
+static void live_unlink(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struct rdr_lc_file *f)
+{
+	if (f->live_prev)
+		lc->files[f->live_prev - 1].live_next = f->live_next;
+	else
+		r->live_head = f->live_next;
+	if (f->live_next)
+		lc->files[f->live_next - 1].live_prev = f->live_prev;
+	f->live_prev = f->live_next = 0;
+}
+
+static void make_live(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struct rdr_lc_file *f,
+		      const struct rdr_event *ev, const struct rhw_ev_manifest_updated *e)
 {
 	if (rdr_lc_file_live(f))
 		return; /* an index build re-adds a live file with new metadata */
+	live_link(lc, r, f);
 	f->known = (uint8_t)((f->known | RDR_LC_LIVE) & ~RDR_LC_UNLIVE);
 	f->live_ts = ev->ts;
 	f->live_version = e->version;
@@ -256,12 +283,13 @@ static void make_live(struct rdr_lc_region *r, struct rdr_lc_file *f, const stru
 	r->bytes[level_slot(f)] += f->file_size;
 }
 
-static void make_unlive(struct rdr_lc_region *r, struct rdr_lc_file *f, const struct rdr_event *ev,
-			const struct rhw_ev_manifest_updated *e)
+static void make_unlive(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struct rdr_lc_file *f,
+			const struct rdr_event *ev, const struct rhw_ev_manifest_updated *e)
 {
 	unsigned l = level_slot(f);
 
 	if (rdr_lc_file_live(f)) {
+		live_unlink(lc, r, f);
 		r->files[l]--;
 		r->bytes[l] -= f->file_size;
 	}
@@ -288,18 +316,17 @@ static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		struct rdr_lc_file *f = file_get(lc, ev->ids + ((size_t)ev->list_len[0] + i) * 16, e->region_id);
 
 		if (f)
-			make_unlive(r, f, ev, e);
+			make_unlive(lc, r, f, ev, e);
 	}
 	/* A truncation that lists no file is a truncate-all: every live file of the region goes. */
 	if ((e->action_kinds & RHOOK_ACTION_TRUNCATE) && !e->num_files_removed)
-		for (size_t i = 0; i < lc->num_files; i++)
-			if (lc->files[i].region == e->region_id && rdr_lc_file_live(&lc->files[i]))
-				make_unlive(r, &lc->files[i], ev, e);
+		while (r->live_head)
+			make_unlive(lc, r, &lc->files[r->live_head - 1], ev, e);
 	for (uint16_t i = 0; i < ev->list_len[0]; i++) {
 		struct rdr_lc_file *f = file_get(lc, ev->ids + (size_t)i * 16, e->region_id);
 
 		if (f)
-			make_live(r, f, ev, e);
+			make_live(lc, r, f, ev, e);
 	}
 	if (r->files[0] > r->max_l0) {
 		r->max_l0 = r->files[0];
@@ -331,6 +358,7 @@ static void on_removed(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		return;
 	/* A drop takes live files with it (no commit): they leave the figures here. */
 	if (rdr_lc_file_live(f)) {
+		live_unlink(lc, r, f);
 		r->files[level_slot(f)]--;
 		r->bytes[level_slot(f)] -= f->file_size;
 		f->known |= RDR_LC_UNLIVE;

@@ -71,6 +71,8 @@ struct rdr_lc_file {
 	uint64_t unlive_ts, unlive_version, unlive_job;
 	uint64_t deleted_ts, deleted_version; /* deleted_version: the event's removed_version (0: unknown) */
 	const struct rdr_proc *deleted_proc;
+	/* Links of the region's list of live files (index + 1 in files[]; 0: none): truncate-all walks it. */
+	size_t live_prev, live_next;
 };
 
 enum rdr_lc_job_kind { RDR_LC_FLUSH = 0, RDR_LC_COMPACTION = 1 };
@@ -110,6 +112,7 @@ struct rdr_lc_region {
 	uint32_t max_l0;        /* largest level-0 backlog seen at a commit */
 	uint64_t max_l0_ts;
 	bool partial;           /* a commit listed fewer ids than it had: figures are lower bounds */
+	size_t live_head;       /* its live files, a list through rdr_lc_file.live_next (index + 1; 0: empty) */
 	struct rdr_lc_sample *samples;
 	size_t num_samples, cap_samples;
 };
