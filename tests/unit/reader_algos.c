@@ -114,6 +114,37 @@ static void test_map(void **state)
 	rdr_map_free(&m);
 }
 
+/* Keys that come and go (a sliding window, as SSTs born and deleted): every live key stays findable, capacity tracks the peak. */
+static void test_map_remove(void **state)
+{
+	enum { N = 200000, W = 1000 };
+	struct rdr_map m;
+	bool created;
+
+	(void)state;
+	rdr_map_init(&m, sizeof(uint64_t));
+	rdr_map_remove(&m, 1, 1); /* empty map: no-op */
+	for (uint64_t i = 0; i < N; i++) {
+		uint64_t *v = rdr_map_insert(&m, i, ~i, &created);
+
+		assert_true(v && created);
+		*v = i;
+		if (i >= W)
+			rdr_map_remove(&m, i - W, ~(i - W));
+		rdr_map_remove(&m, i, i); /* absent key: no-op */
+		if (i % 997 == 0)
+			for (uint64_t j = i >= W ? i - W + 1 : 0; j <= i; j++) {
+				v = rdr_map_find(&m, j, ~j);
+				assert_non_null(v);
+				assert_int_equal(*v, j);
+			}
+	}
+	assert_int_equal(m.count, W);
+	assert_true(m.cap <= 4 * W);
+	assert_null(rdr_map_find(&m, N - W - 1, ~(uint64_t)(N - W - 1)));
+	rdr_map_free(&m);
+}
+
 /* A stream over a fixed array of timestamps. */
 struct array_stream {
 	struct rdr_stream s;
@@ -183,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_map_remove),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_lost_saturates),
 	};

@@ -27,13 +27,10 @@ struct region_state {
 	uint8_t has_version;
 };
 
-enum { SST_PENDING, SST_ADDED };
-
 struct sst_state {
 	uint64_t region;
 	uint64_t ts, span;
 	uint32_t proc, tid;
-	uint8_t state;
 };
 
 static const char *const rule_names[RDR_RULE_COUNT] = {
@@ -59,6 +56,7 @@ void rdr_check_init(struct rdr_check *c, uint64_t reorder_window_ns)
 	rdr_map_init(&c->threads, sizeof(uint64_t));
 	rdr_map_init(&c->failed, 1);
 	rdr_lc_init(&c->lc);
+	c->lc.liveness_only = true;
 }
 
 void rdr_check_free(struct rdr_check *c)
@@ -188,8 +186,9 @@ static void on_updated(struct rdr_check *c, const struct rdr_event *ev)
 
 		memcpy(k, ev->ids + (size_t)i * 16, 16);
 		s = rdr_map_find(&c->ssts, k[0], k[1]);
+		/* Added: its rule holds, it leaves the map (which holds the SSTs pending now, not every one). */
 		if (s && s->region == e->region_id)
-			s->state = SST_ADDED;
+			rdr_map_remove(&c->ssts, k[0], k[1]);
 	}
 	if (e->num_files_added > ev->list_len[0]) {
 		struct region_state *r;
@@ -230,7 +229,7 @@ static void on_sst(struct rdr_check *c, const struct rdr_event *ev)
 	if (!s)
 		return;
 	*s = (struct sst_state){ .region = e->region_id, .ts = ev->ts, .span = span ? *span : 0,
-				 .proc = ev->proc->index, .tid = ev->tid, .state = SST_PENDING };
+				 .proc = ev->proc->index, .tid = ev->tid };
 }
 
 /* flush_begin / compaction_begin: a new span. */
@@ -338,7 +337,7 @@ static void orphans(struct rdr_check *c, struct rdr_proc *const *procs)
 		size_t len;
 		uint64_t n;
 
-		if (!s || s->state != SST_PENDING)
+		if (!s)
 			continue;
 		p = procs[s->proc];
 		r = rdr_map_find(&c->regions, s->region, 0);

@@ -86,10 +86,17 @@ static struct rdr_lc_file *file_get(struct rdr_lifecycle *lc, const uint8_t id[1
 		lc->err = -ENOMEM; /* !created: a key collision, the model cannot hold both */
 		return NULL;
 	}
-	f = grow(lc, (void **)&lc->files, &lc->num_files, &lc->cap_files, sizeof(*f));
-	if (!f)
-		return NULL;
-	*i = lc->num_files;
+	if (lc->free_head) {
+		*i = lc->free_head;
+		f = &lc->files[*i - 1];
+		lc->free_head = f->live_next;
+		memset(f, 0, sizeof(*f));
+	} else {
+		f = grow(lc, (void **)&lc->files, &lc->num_files, &lc->cap_files, sizeof(*f));
+		if (!f)
+			return NULL;
+		*i = lc->num_files;
+	}
 	memcpy(f->id, id, 16);
 	f->region = region;
 	f->level = RHOOK_LEVEL_UNKNOWN;
@@ -112,7 +119,7 @@ static struct rdr_lc_job *job_get(struct rdr_lifecycle *lc, const struct rdr_eve
 	size_t *i;
 	bool created;
 
-	if (!job_id)
+	if (!job_id || lc->liveness_only)
 		return NULL;
 	i = rdr_map_insert(&lc->job_index, ev->proc->index, job_id, &created);
 	if (!i) {
@@ -332,7 +339,7 @@ static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		r->max_l0 = r->files[0];
 		r->max_l0_ts = ev->ts;
 	}
-	s = grow(lc, (void **)&r->samples, &r->num_samples, &r->cap_samples, sizeof(*s));
+	s = lc->liveness_only ? NULL : grow(lc, (void **)&r->samples, &r->num_samples, &r->cap_samples, sizeof(*s));
 	if (s) {
 		s->ts = ev->ts;
 		s->version = e->version;
@@ -375,6 +382,14 @@ static void on_removed(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		f->file_size = e->file_size;
 	if (!f->num_rows)
 		f->num_rows = e->num_rows;
+	if (lc->liveness_only && !rdr_lc_file_live(f)) {
+		uint64_t k[2];
+
+		file_key(f->id, f->region, k);
+		rdr_map_remove(&lc->file_index, k[0], k[1]);
+		f->live_next = lc->free_head;
+		lc->free_head = (size_t)(f - lc->files) + 1;
+	}
 }
 
 void rdr_lc_add(struct rdr_lifecycle *lc, const struct rdr_event *ev)

@@ -127,6 +127,14 @@ struct rdr_lifecycle {
 	struct rdr_map file_index;   /* (id ^ region mix, id) -> index + 1 */
 	struct rdr_map job_index;    /* (proc index, job id) -> index + 1 */
 	struct rdr_map region_index; /* (region, 0) -> index + 1 */
+	/*
+	 * Set after rdr_lc_init() by a user that needs only which files are
+	 * live (check): no jobs, no samples, and a file deleted while not
+	 * live leaves the model (its slot is reused), so the model holds the
+	 * files that exist now, not every file of the trace.
+	 */
+	bool liveness_only;
+	size_t free_head;            /* liveness_only: freed slots, a list through live_next (index + 1) */
 	int err;                        /* -ENOMEM: the model is incomplete */
 };
 

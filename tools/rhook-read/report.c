@@ -491,9 +491,19 @@ void rdr_report_add(struct rdr_report *r, const struct rdr_event *ev)
 	case RHW_EV_sst_file_written:
 		on_sst(r, ev);
 		break;
-	case RHW_EV_sst_file_removed:
+	case RHW_EV_sst_file_removed: {
+		const struct rhw_ev_sst_file_removed *e = ev->payload;
+		uint64_t k[2];
+		const struct sst *s;
+
+		/* A deleted file out of the live set leaves the map: it holds what may still move, not history. */
+		memcpy(k, e->file_id, 16);
+		s = rdr_map_find(&r->ssts, k[0], k[1]);
+		if (s && !s->live)
+			rdr_map_remove(&r->ssts, k[0], k[1]);
 		add_tick(r, ev, region, MARK_DELETED);
 		break;
+	}
 	case RHW_EV_manifest_commit: {
 		const struct rhw_ev_manifest_commit *e = ev->payload;
 		struct slow s = { .key = e->lock_wait_ns + e->lock_hold_ns, .ts = ev->ts, .a = e->lock_wait_ns,
