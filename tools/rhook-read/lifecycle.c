@@ -223,10 +223,14 @@ static void on_end(struct rdr_lifecycle *lc, const struct rdr_event *ev, enum rd
 static void on_written(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 {
 	const struct rhw_ev_sst_file_written *e = ev->payload;
-	struct rdr_lc_file *f = file_get(lc, e->file_id, e->region_id);
-	struct rdr_lc_region *r = region_get(lc, e->region_id);
+	struct rdr_lc_file *f;
+	struct rdr_lc_region *r;
 	struct rdr_lc_job *j;
 
+	if (lc->liveness_only)
+		return; /* a file enters that model when it becomes live */
+	f = file_get(lc, e->file_id, e->region_id);
+	r = region_get(lc, e->region_id);
 	if (!f || !r)
 		return;
 	f->known |= RDR_LC_BORN;
@@ -275,6 +279,17 @@ static void live_unlink(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struc
 	f->live_prev = f->live_next = 0;
 }
 
+/* liveness_only: @f, not live, leaves the model; its slot goes to the free list. */
+static void release(struct rdr_lifecycle *lc, struct rdr_lc_file *f)
+{
+	uint64_t k[2];
+
+	file_key(f->id, f->region, k);
+	rdr_map_remove(&lc->file_index, k[0], k[1]);
+	f->live_next = lc->free_head;
+	lc->free_head = (size_t)(f - lc->files) + 1;
+}
+
 static void make_live(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struct rdr_lc_file *f,
 		      const struct rdr_event *ev, const struct rhw_ev_manifest_updated *e)
 {
@@ -305,6 +320,8 @@ static void make_unlive(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struc
 	f->unlive_version = e->version;
 	f->unlive_job = e->job_id;
 	f->unlive_cause = e->cause;
+	if (lc->liveness_only)
+		release(lc, f);
 }
 
 static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
@@ -382,14 +399,8 @@ static void on_removed(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		f->file_size = e->file_size;
 	if (!f->num_rows)
 		f->num_rows = e->num_rows;
-	if (lc->liveness_only && !rdr_lc_file_live(f)) {
-		uint64_t k[2];
-
-		file_key(f->id, f->region, k);
-		rdr_map_remove(&lc->file_index, k[0], k[1]);
-		f->live_next = lc->free_head;
-		lc->free_head = (size_t)(f - lc->files) + 1;
-	}
+	if (lc->liveness_only)
+		release(lc, f);
 }
 
 void rdr_lc_add(struct rdr_lifecycle *lc, const struct rdr_event *ev)

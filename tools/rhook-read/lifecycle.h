@@ -129,9 +129,10 @@ struct rdr_lifecycle {
 	struct rdr_map region_index; /* (region, 0) -> index + 1 */
 	/*
 	 * Set after rdr_lc_init() by a user that needs only which files are
-	 * live (check): no jobs, no samples, and a file deleted while not
-	 * live leaves the model (its slot is reused), so the model holds the
-	 * files that exist now, not every file of the trace.
+	 * live and when they became so (check): no jobs, no samples, no
+	 * births (so no sizes, levels or written bytes), and a file leaves
+	 * the model (its slot is reused) once it is not live, so the model
+	 * holds the files live now, not every file of the trace.
 	 */
 	bool liveness_only;
 	size_t free_head;            /* liveness_only: freed slots, a list through live_next (index + 1) */
