@@ -370,6 +370,9 @@ static void count_files(struct rdr_report *r, const struct rdr_event *ev, unsign
 		g->files[s->level] += add ? 1 : -1;
 		r->files[s->level] += add ? 1 : -1;
 		r->bytes[s->level] += add ? (int64_t)s->size : -(int64_t)s->size;
+		/* Out of the manifest for good (only live files are ever re-added): the map holds what may move. */
+		if (!add)
+			rdr_map_remove(&r->ssts, k[0], k[1]);
 	}
 }
 
@@ -496,7 +499,7 @@ void rdr_report_add(struct rdr_report *r, const struct rdr_event *ev)
 		uint64_t k[2];
 		const struct sst *s;
 
-		/* A deleted file out of the live set leaves the map: it holds what may still move, not history. */
+		/* A file deleted before it was ever added (a failed job's) leaves the map too. */
 		memcpy(k, e->file_id, 16);
 		s = rdr_map_find(&r->ssts, k[0], k[1]);
 		if (s && !s->live)
