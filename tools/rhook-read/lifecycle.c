@@ -279,7 +279,7 @@ static void live_unlink(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struc
 	f->live_prev = f->live_next = 0;
 }
 
-/* liveness_only: @f, not live, leaves the model; its slot goes to the free list. */
+/* liveness_only, forget_deleted: @f, not live, leaves the model; its slot goes to the free list. */
 static void release(struct rdr_lifecycle *lc, struct rdr_lc_file *f)
 {
 	uint64_t k[2];
@@ -356,7 +356,7 @@ static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		r->max_l0 = r->files[0];
 		r->max_l0_ts = ev->ts;
 	}
-	s = lc->liveness_only ? NULL : grow(lc, (void **)&r->samples, &r->num_samples, &r->cap_samples, sizeof(*s));
+	s = lc->liveness_only || lc->no_samples ? NULL : grow(lc, (void **)&r->samples, &r->num_samples, &r->cap_samples, sizeof(*s));
 	if (s) {
 		s->ts = ev->ts;
 		s->version = e->version;
@@ -399,7 +399,7 @@ static void on_removed(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		f->file_size = e->file_size;
 	if (!f->num_rows)
 		f->num_rows = e->num_rows;
-	if (lc->liveness_only)
+	if (lc->liveness_only || lc->forget_deleted)
 		release(lc, f);
 }
 

@@ -135,7 +135,13 @@ struct rdr_lifecycle {
 	 * holds the files live now, not every file of the trace.
 	 */
 	bool liveness_only;
-	size_t free_head;            /* liveness_only: freed slots, a list through live_next (index + 1) */
+	/*
+	 * Set after rdr_lc_init() by a user of the region and job figures
+	 * only (amp): a file leaves the model once deleted (forget_deleted),
+	 * no per-commit samples are kept (no_samples).
+	 */
+	bool forget_deleted, no_samples;
+	size_t free_head;            /* liveness_only, forget_deleted: freed slots, a list through live_next (index + 1) */
 	int err;                        /* -ENOMEM: the model is incomplete */
 };
 
