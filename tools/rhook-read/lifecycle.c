@@ -128,17 +128,46 @@ static struct rdr_lc_job *job_get(struct rdr_lifecycle *lc, const struct rdr_eve
 	}
 	if (!created)
 		return &lc->jobs[*i - 1];
-	j = grow(lc, (void **)&lc->jobs, &lc->num_jobs, &lc->cap_jobs, sizeof(*j));
-	if (!j) {
-		*i = 0; /* never read: the model is marked incomplete */
-		return NULL;
+	if (lc->free_job) {
+		*i = lc->free_job;
+		j = &lc->jobs[*i - 1];
+		lc->free_job = j->free_next;
+		memset(j, 0, sizeof(*j));
+	} else {
+		j = grow(lc, (void **)&lc->jobs, &lc->num_jobs, &lc->cap_jobs, sizeof(*j));
+		if (!j) {
+			*i = 0; /* never read: the model is marked incomplete */
+			return NULL;
+		}
+		*i = lc->num_jobs;
 	}
-	*i = lc->num_jobs;
 	j->proc = ev->proc;
 	j->job_id = job_id;
 	j->region = region;
 	j->kind = (uint8_t)kind;
 	return j;
+}
+
+/* forget_done_jobs: @j, with its begin, end and commit, goes to the counts and the top list. */
+static void job_maybe_done(struct rdr_lifecycle *lc, struct rdr_lc_job *j)
+{
+	const unsigned all = RDR_LC_JOB_BEGIN | RDR_LC_JOB_END | RDR_LC_JOB_COMMIT;
+	uint64_t d = j->end_ts - j->begin_ts;
+	size_t k;
+
+	if (!lc->forget_done_jobs || (j->known & all) != all)
+		return;
+	lc->done_jobs++;
+	k = lc->num_top_jobs < RDR_LC_TOP_JOBS ? lc->num_top_jobs++ : RDR_LC_TOP_JOBS;
+	for (; k > 0 && lc->top_jobs[k - 1].end_ts - lc->top_jobs[k - 1].begin_ts < d; k--)
+		if (k < RDR_LC_TOP_JOBS)
+			lc->top_jobs[k] = lc->top_jobs[k - 1];
+	if (k < RDR_LC_TOP_JOBS)
+		lc->top_jobs[k] = *j;
+	rdr_map_remove(&lc->job_index, j->proc->index, j->job_id);
+	memset(j, 0, sizeof(*j));
+	j->free_next = lc->free_job;
+	lc->free_job = (size_t)(j - lc->jobs) + 1;
 }
 
 static struct rdr_lc_region *region_get(struct rdr_lifecycle *lc, uint64_t region)
@@ -189,6 +218,7 @@ static void on_begin(struct rdr_lifecycle *lc, const struct rdr_event *ev, enum 
 	}
 	j->known |= RDR_LC_JOB_BEGIN;
 	j->begin_ts = ev->ts;
+	job_maybe_done(lc, j);
 }
 
 static void on_end(struct rdr_lifecycle *lc, const struct rdr_event *ev, enum rdr_lc_job_kind kind)
@@ -218,6 +248,7 @@ static void on_end(struct rdr_lifecycle *lc, const struct rdr_event *ev, enum rd
 	}
 	j->known |= RDR_LC_JOB_END;
 	j->end_ts = ev->ts;
+	job_maybe_done(lc, j);
 }
 
 static void on_written(struct rdr_lifecycle *lc, const struct rdr_event *ev)
@@ -369,6 +400,7 @@ static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		j->known |= RDR_LC_JOB_COMMIT;
 		j->commit_ts = ev->ts;
 		j->commit_version = e->version;
+		job_maybe_done(lc, j);
 	}
 }
 

@@ -93,7 +93,11 @@ struct rdr_lc_job {
 	uint64_t bytes_in, bytes_out, rows;
 	uint32_t files_in, files_out;
 	uint64_t written_files, written_bytes; /* its sst_file_written events */
+	size_t free_next;   /* forget_done_jobs: a freed slot's link (index + 1) */
 };
+
+/* How many of the slowest done jobs forget_done_jobs keeps (amp shows that many). */
+#define RDR_LC_TOP_JOBS 5
 
 /* A region's files and bytes per level at one commit. */
 struct rdr_lc_sample {
@@ -141,6 +145,15 @@ struct rdr_lifecycle {
 	 * no per-commit samples are kept (no_samples).
 	 */
 	bool forget_deleted, no_samples;
+	/*
+	 * amp too: a job whose begin, end and commit were seen leaves jobs[]
+	 * (its slot is reused); it is counted in done_jobs and kept in
+	 * top_jobs if among the RDR_LC_TOP_JOBS longest (end - begin).
+	 */
+	bool forget_done_jobs;
+	struct rdr_lc_job top_jobs[RDR_LC_TOP_JOBS]; /* longest first */
+	size_t num_top_jobs, free_job;
+	uint64_t done_jobs;
 	size_t free_head;            /* liveness_only, forget_deleted: freed slots, a list through live_next (index + 1) */
 	int err;                        /* -ENOMEM: the model is incomplete */
 };

@@ -319,6 +319,7 @@ static int life_cmd(struct rdr_reader *r, enum cmd cmd, bool json, bool brief)
 	/* amp reports regions and jobs, not files: the model keeps the files that still exist. */
 	lc.forget_deleted = cmd != CMD_FILES;
 	lc.no_samples = cmd != CMD_FILES && !json;
+	lc.forget_done_jobs = cmd != CMD_FILES;
 	while ((ev = rdr_merge_next(&m)))
 		rdr_lc_add(&lc, ev);
 	rdr_merge_free(&m);
