@@ -13,7 +13,7 @@
  *           timeline items, RDR_REPORT_BUCKETS points per time series,
  *           GRID + 1 points per percentile line.
  *
- * Under ASan and TSan the trace is smaller (they are slow) and the memory
+ * Under ASan and TSan the trace is half as large (they are slow) and the memory
  * bound is not checked (their shadow memory and quarantine are the RSS),
  * saying so; the page bounds are.  No timing is asserted.
  */
@@ -35,8 +35,8 @@
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
-#define SCALE_BUFFER "2m"
-#define SCALE_ROUNDS "1500"
+#define SCALE_BUFFER "8m"
+#define SCALE_ROUNDS "3000"
 #else
 #define SANITIZED 0
 #define SCALE_BUFFER "16m"
