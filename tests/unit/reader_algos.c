@@ -13,6 +13,7 @@
 
 #include "hist.h"
 #include "map.h"
+#include "versions.h"
 #include "reader/merge.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -114,6 +115,80 @@ static void test_map(void **state)
 	rdr_map_free(&m);
 }
 
+/* Keys that come and go (a sliding window, as SSTs born and deleted): every live key stays findable, capacity tracks the peak. */
+/* Random states of versions of two regions, against a plain array: runs split and merge as states change. */
+static void test_versions(void **state)
+{
+	enum { V = 300, STEPS = 20000 };
+	static const unsigned states[] = { RDR_V_COMMITTED, RDR_V_PLAIN, RDR_V_PLAIN, RDR_V_PLAIN,
+					   RDR_V_PLAIN | RDR_V_EXIT_NOTIFIED };
+	static unsigned ref[2][V];
+	struct rdr_versions v;
+	uint64_t x = 12345;
+
+	(void)state;
+	rdr_versions_init(&v);
+	for (int i = 0; i < STEPS; i++) {
+		unsigned r, ver, st;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		r = (unsigned)(x >> 63);
+		/* Mostly in order (as commits come), sometimes anywhere. */
+		ver = (x >> 20) % 8 ? (unsigned)(i / 60) % V : (unsigned)(x >> 33) % V;
+		st = states[(x >> 40) % 5];
+		assert_int_equal(rdr_versions_set(&v, r + 7, ver, st), 0);
+		ref[r][ver] = st;
+		for (unsigned k = 0; k < V; k += 1 + (unsigned)(x >> 50) % 7)
+			assert_int_equal(rdr_versions_get(&v, r + 7, k), ref[r][k]);
+	}
+	for (unsigned r = 0; r < 2; r++)
+		for (unsigned k = 0; k < V; k++)
+			assert_int_equal(rdr_versions_get(&v, r + 7, k), ref[r][k]);
+	assert_int_equal(rdr_versions_get(&v, 3, 5), 0);
+	rdr_versions_free(&v);
+	/* In order, all plain: one run, no entries. */
+	rdr_versions_init(&v);
+	for (uint64_t k = 1; k <= 100000; k++) {
+		assert_int_equal(rdr_versions_set(&v, 1, k, RDR_V_COMMITTED), 0);
+		assert_int_equal(rdr_versions_set(&v, 1, k, RDR_V_PLAIN), 0);
+	}
+	assert_int_equal(v.other.count, 0);
+	assert_int_equal(rdr_versions_get(&v, 1, 100000), RDR_V_PLAIN);
+	assert_int_equal(rdr_versions_get(&v, 1, 100001), 0);
+	assert_int_equal(rdr_versions_runs(&v, 1), 1);
+	rdr_versions_free(&v);
+}
+
+static void test_map_remove(void **state)
+{
+	enum { N = 200000, W = 1000 };
+	struct rdr_map m;
+	bool created;
+
+	(void)state;
+	rdr_map_init(&m, sizeof(uint64_t));
+	rdr_map_remove(&m, 1, 1); /* empty map: no-op */
+	for (uint64_t i = 0; i < N; i++) {
+		uint64_t *v = rdr_map_insert(&m, i, ~i, &created);
+
+		assert_true(v && created);
+		*v = i;
+		if (i >= W)
+			rdr_map_remove(&m, i - W, ~(i - W));
+		rdr_map_remove(&m, i, i); /* absent key: no-op */
+		if (i % 997 == 0)
+			for (uint64_t j = i >= W ? i - W + 1 : 0; j <= i; j++) {
+				v = rdr_map_find(&m, j, ~j);
+				assert_non_null(v);
+				assert_int_equal(*v, j);
+			}
+	}
+	assert_int_equal(m.count, W);
+	assert_true(m.cap <= 4 * W);
+	assert_null(rdr_map_find(&m, N - W - 1, ~(uint64_t)(N - W - 1)));
+	rdr_map_free(&m);
+}
+
 /* A stream over a fixed array of timestamps. */
 struct array_stream {
 	struct rdr_stream s;
@@ -183,6 +258,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_map_remove),
+		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_lost_saturates),
 	};

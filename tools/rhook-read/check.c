@@ -15,11 +15,6 @@
 
 #include "reader/schema.h"
 
-struct commit_state {
-	uint8_t notified;
-	uint8_t exit_notified;
-};
-
 struct region_state {
 	uint64_t max_version;
 	uint64_t max_ts;       /* when max_version was committed */
@@ -27,13 +22,10 @@ struct region_state {
 	uint8_t has_version;
 };
 
-enum { SST_PENDING, SST_ADDED };
-
 struct sst_state {
 	uint64_t region;
 	uint64_t ts, span;
 	uint32_t proc, tid;
-	uint8_t state;
 };
 
 static const char *const rule_names[RDR_RULE_COUNT] = {
@@ -53,17 +45,18 @@ void rdr_check_init(struct rdr_check *c, uint64_t reorder_window_ns)
 {
 	memset(c, 0, sizeof(*c));
 	c->reorder_window_ns = reorder_window_ns;
-	rdr_map_init(&c->commits, sizeof(struct commit_state));
+	rdr_versions_init(&c->commits);
 	rdr_map_init(&c->regions, sizeof(struct region_state));
 	rdr_map_init(&c->ssts, sizeof(struct sst_state));
 	rdr_map_init(&c->threads, sizeof(uint64_t));
 	rdr_map_init(&c->failed, 1);
 	rdr_lc_init(&c->lc);
+	c->lc.liveness_only = true;
 }
 
 void rdr_check_free(struct rdr_check *c)
 {
-	rdr_map_free(&c->commits);
+	rdr_versions_free(&c->commits);
 	rdr_map_free(&c->regions);
 	rdr_map_free(&c->ssts);
 	rdr_map_free(&c->threads);
@@ -119,7 +112,6 @@ static void on_commit(struct rdr_check *c, const struct rdr_event *ev)
 {
 	const struct rhw_ev_manifest_commit *e = ev->payload;
 	struct region_state *r;
-	struct commit_state *cs;
 	bool created;
 
 	if (e->result) {
@@ -127,11 +119,12 @@ static void on_commit(struct rdr_check *c, const struct rdr_event *ev)
 		return;
 	}
 	c->commits_ok++;
-	cs = insert(c, &c->commits, e->region_id, e->version, &created);
-	if (!cs)
-		return;
-	if (!created) {
+	if (rdr_versions_get(&c->commits, e->region_id, e->version)) {
 		finding(c, RDR_RULE_VERSION_ORDER, ev, "version %" PRIu64 " committed a second time", e->version);
+		return;
+	}
+	if (rdr_versions_set(&c->commits, e->region_id, e->version, RDR_V_COMMITTED)) {
+		c->err = -ENOMEM;
 		return;
 	}
 	r = insert(c, &c->regions, e->region_id, 0, &created);
@@ -160,7 +153,7 @@ static bool may_miss_earlier(const struct rdr_event *ev)
 static void on_updated(struct rdr_check *c, const struct rdr_event *ev)
 {
 	const struct rhw_ev_manifest_updated *e = ev->payload;
-	struct commit_state *cs = rdr_map_find(&c->commits, e->region_id, e->version);
+	unsigned cs = rdr_versions_get(&c->commits, e->region_id, e->version);
 	bool exit_cause = e->cause == RHOOK_CAUSE_STAGING_EXIT;
 
 	c->notifications++;
@@ -170,10 +163,12 @@ static void on_updated(struct rdr_check *c, const struct rdr_event *ev)
 		else
 			finding(c, RDR_RULE_RECEIPT_AFTER_COMMIT, ev,
 				"version %" PRIu64 " notified with no successful manifest_commit before it", e->version);
-	} else if (!cs->notified) {
-		cs->notified = 1;
-	} else if (exit_cause && !cs->exit_notified) {
-		cs->exit_notified = 1;
+	} else if (!(cs & RDR_V_NOTIFIED)) {
+		if (rdr_versions_set(&c->commits, e->region_id, e->version, cs | RDR_V_NOTIFIED))
+			c->err = -ENOMEM;
+	} else if (exit_cause && !(cs & RDR_V_EXIT_NOTIFIED)) {
+		if (rdr_versions_set(&c->commits, e->region_id, e->version, cs | RDR_V_EXIT_NOTIFIED))
+			c->err = -ENOMEM;
 	} else {
 		const char *cause = rdr_label(
 			rdr_schema_field(rdr_schema_event(RHW_EV_manifest_updated), "cause")->labels, e->cause);
@@ -188,8 +183,9 @@ static void on_updated(struct rdr_check *c, const struct rdr_event *ev)
 
 		memcpy(k, ev->ids + (size_t)i * 16, 16);
 		s = rdr_map_find(&c->ssts, k[0], k[1]);
+		/* Added: its rule holds, it leaves the map (which holds the SSTs pending now, not every one). */
 		if (s && s->region == e->region_id)
-			s->state = SST_ADDED;
+			rdr_map_remove(&c->ssts, k[0], k[1]);
 	}
 	if (e->num_files_added > ev->list_len[0]) {
 		struct region_state *r;
@@ -230,7 +226,7 @@ static void on_sst(struct rdr_check *c, const struct rdr_event *ev)
 	if (!s)
 		return;
 	*s = (struct sst_state){ .region = e->region_id, .ts = ev->ts, .span = span ? *span : 0,
-				 .proc = ev->proc->index, .tid = ev->tid, .state = SST_PENDING };
+				 .proc = ev->proc->index, .tid = ev->tid };
 }
 
 /* flush_begin / compaction_begin: a new span. */
@@ -338,7 +334,7 @@ static void orphans(struct rdr_check *c, struct rdr_proc *const *procs)
 		size_t len;
 		uint64_t n;
 
-		if (!s || s->state != SST_PENDING)
+		if (!s)
 			continue;
 		p = procs[s->proc];
 		r = rdr_map_find(&c->regions, s->region, 0);

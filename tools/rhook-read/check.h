@@ -52,6 +52,7 @@
 #include "map.h"
 #include "reader/event.h"
 #include "reader/out.h"
+#include "versions.h"
 
 enum rdr_rule {
 	RDR_RULE_RECEIPT_AFTER_COMMIT,
@@ -66,7 +67,7 @@ enum rdr_rule {
 
 struct rdr_check {
 	uint64_t reorder_window_ns;
-	struct rdr_map commits;  /* (region, version) -> struct commit_state */
+	struct rdr_versions commits; /* (region, version) -> committed, notified, exit-notified */
 	struct rdr_map regions;  /* (region, 0) -> struct region_state */
 	struct rdr_map ssts;     /* file id -> struct sst_state */
 	struct rdr_map threads;  /* (proc << 32 | tid, region) -> current flush/compaction span */

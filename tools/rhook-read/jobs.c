@@ -125,6 +125,8 @@ int rdr_jobs_add(struct rdr_jobs *j, const struct rdr_event *ev, const struct rd
 		free_lane(j, slot);
 		j->cur = *slot;
 		*job = &j->cur;
+		/* Ended: out of the map, which holds the jobs running now, not every job. */
+		rdr_map_remove(&j->open, k0, k1);
 		return 0;
 	default:
 		slot = rdr_map_find(&j->open, k0, k1);

@@ -86,10 +86,17 @@ static struct rdr_lc_file *file_get(struct rdr_lifecycle *lc, const uint8_t id[1
 		lc->err = -ENOMEM; /* !created: a key collision, the model cannot hold both */
 		return NULL;
 	}
-	f = grow(lc, (void **)&lc->files, &lc->num_files, &lc->cap_files, sizeof(*f));
-	if (!f)
-		return NULL;
-	*i = lc->num_files;
+	if (lc->free_head) {
+		*i = lc->free_head;
+		f = &lc->files[*i - 1];
+		lc->free_head = f->live_next;
+		memset(f, 0, sizeof(*f));
+	} else {
+		f = grow(lc, (void **)&lc->files, &lc->num_files, &lc->cap_files, sizeof(*f));
+		if (!f)
+			return NULL;
+		*i = lc->num_files;
+	}
 	memcpy(f->id, id, 16);
 	f->region = region;
 	f->level = RHOOK_LEVEL_UNKNOWN;
@@ -112,7 +119,7 @@ static struct rdr_lc_job *job_get(struct rdr_lifecycle *lc, const struct rdr_eve
 	size_t *i;
 	bool created;
 
-	if (!job_id)
+	if (!job_id || lc->liveness_only)
 		return NULL;
 	i = rdr_map_insert(&lc->job_index, ev->proc->index, job_id, &created);
 	if (!i) {
@@ -121,17 +128,46 @@ static struct rdr_lc_job *job_get(struct rdr_lifecycle *lc, const struct rdr_eve
 	}
 	if (!created)
 		return &lc->jobs[*i - 1];
-	j = grow(lc, (void **)&lc->jobs, &lc->num_jobs, &lc->cap_jobs, sizeof(*j));
-	if (!j) {
-		*i = 0; /* never read: the model is marked incomplete */
-		return NULL;
+	if (lc->free_job) {
+		*i = lc->free_job;
+		j = &lc->jobs[*i - 1];
+		lc->free_job = j->free_next;
+		memset(j, 0, sizeof(*j));
+	} else {
+		j = grow(lc, (void **)&lc->jobs, &lc->num_jobs, &lc->cap_jobs, sizeof(*j));
+		if (!j) {
+			*i = 0; /* never read: the model is marked incomplete */
+			return NULL;
+		}
+		*i = lc->num_jobs;
 	}
-	*i = lc->num_jobs;
 	j->proc = ev->proc;
 	j->job_id = job_id;
 	j->region = region;
 	j->kind = (uint8_t)kind;
 	return j;
+}
+
+/* forget_done_jobs: @j, with its begin, end and commit, goes to the counts and the top list. */
+static void job_maybe_done(struct rdr_lifecycle *lc, struct rdr_lc_job *j)
+{
+	const unsigned all = RDR_LC_JOB_BEGIN | RDR_LC_JOB_END | RDR_LC_JOB_COMMIT;
+	uint64_t d = j->end_ts - j->begin_ts;
+	size_t k;
+
+	if (!lc->forget_done_jobs || (j->known & all) != all)
+		return;
+	lc->done_jobs++;
+	k = lc->num_top_jobs < RDR_LC_TOP_JOBS ? lc->num_top_jobs++ : RDR_LC_TOP_JOBS;
+	for (; k > 0 && lc->top_jobs[k - 1].end_ts - lc->top_jobs[k - 1].begin_ts < d; k--)
+		if (k < RDR_LC_TOP_JOBS)
+			lc->top_jobs[k] = lc->top_jobs[k - 1];
+	if (k < RDR_LC_TOP_JOBS)
+		lc->top_jobs[k] = *j;
+	rdr_map_remove(&lc->job_index, j->proc->index, j->job_id);
+	memset(j, 0, sizeof(*j));
+	j->free_next = lc->free_job;
+	lc->free_job = (size_t)(j - lc->jobs) + 1;
 }
 
 static struct rdr_lc_region *region_get(struct rdr_lifecycle *lc, uint64_t region)
@@ -182,6 +218,7 @@ static void on_begin(struct rdr_lifecycle *lc, const struct rdr_event *ev, enum 
 	}
 	j->known |= RDR_LC_JOB_BEGIN;
 	j->begin_ts = ev->ts;
+	job_maybe_done(lc, j);
 }
 
 static void on_end(struct rdr_lifecycle *lc, const struct rdr_event *ev, enum rdr_lc_job_kind kind)
@@ -211,15 +248,20 @@ static void on_end(struct rdr_lifecycle *lc, const struct rdr_event *ev, enum rd
 	}
 	j->known |= RDR_LC_JOB_END;
 	j->end_ts = ev->ts;
+	job_maybe_done(lc, j);
 }
 
 static void on_written(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 {
 	const struct rhw_ev_sst_file_written *e = ev->payload;
-	struct rdr_lc_file *f = file_get(lc, e->file_id, e->region_id);
-	struct rdr_lc_region *r = region_get(lc, e->region_id);
+	struct rdr_lc_file *f;
+	struct rdr_lc_region *r;
 	struct rdr_lc_job *j;
 
+	if (lc->liveness_only)
+		return; /* a file enters that model when it becomes live */
+	f = file_get(lc, e->file_id, e->region_id);
+	r = region_get(lc, e->region_id);
 	if (!f || !r)
 		return;
 	f->known |= RDR_LC_BORN;
@@ -242,11 +284,49 @@ static void on_written(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 	}
 }
 
-static void make_live(struct rdr_lc_region *r, struct rdr_lc_file *f, const struct rdr_event *ev,
-		      const struct rhw_ev_manifest_updated *e)
+/*
+ * The region's live files are a doubly linked list of indices, so that a
+ * truncate-all costs the files it removes, not every file of the trace.
+ */
+static void live_link(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struct rdr_lc_file *f)
+{
+	size_t me = (size_t)(f - lc->files) + 1;
+
+	f->live_prev = 0;
+	f->live_next = r->live_head;
+	if (r->live_head)
+		lc->files[r->live_head - 1].live_prev = me;
+	r->live_head = me;
+}
+
+static void live_unlink(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struct rdr_lc_file *f)
+{
+	if (f->live_prev)
+		lc->files[f->live_prev - 1].live_next = f->live_next;
+	else
+		r->live_head = f->live_next;
+	if (f->live_next)
+		lc->files[f->live_next - 1].live_prev = f->live_prev;
+	f->live_prev = f->live_next = 0;
+}
+
+/* liveness_only, forget_deleted: @f, not live, leaves the model; its slot goes to the free list. */
+static void release(struct rdr_lifecycle *lc, struct rdr_lc_file *f)
+{
+	uint64_t k[2];
+
+	file_key(f->id, f->region, k);
+	rdr_map_remove(&lc->file_index, k[0], k[1]);
+	f->live_next = lc->free_head;
+	lc->free_head = (size_t)(f - lc->files) + 1;
+}
+
+static void make_live(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struct rdr_lc_file *f,
+		      const struct rdr_event *ev, const struct rhw_ev_manifest_updated *e)
 {
 	if (rdr_lc_file_live(f))
 		return; /* an index build re-adds a live file with new metadata */
+	live_link(lc, r, f);
 	f->known = (uint8_t)((f->known | RDR_LC_LIVE) & ~RDR_LC_UNLIVE);
 	f->live_ts = ev->ts;
 	f->live_version = e->version;
@@ -256,12 +336,13 @@ static void make_live(struct rdr_lc_region *r, struct rdr_lc_file *f, const stru
 	r->bytes[level_slot(f)] += f->file_size;
 }
 
-static void make_unlive(struct rdr_lc_region *r, struct rdr_lc_file *f, const struct rdr_event *ev,
-			const struct rhw_ev_manifest_updated *e)
+static void make_unlive(struct rdr_lifecycle *lc, struct rdr_lc_region *r, struct rdr_lc_file *f,
+			const struct rdr_event *ev, const struct rhw_ev_manifest_updated *e)
 {
 	unsigned l = level_slot(f);
 
 	if (rdr_lc_file_live(f)) {
+		live_unlink(lc, r, f);
 		r->files[l]--;
 		r->bytes[l] -= f->file_size;
 	}
@@ -270,6 +351,8 @@ static void make_unlive(struct rdr_lc_region *r, struct rdr_lc_file *f, const st
 	f->unlive_version = e->version;
 	f->unlive_job = e->job_id;
 	f->unlive_cause = e->cause;
+	if (lc->liveness_only)
+		release(lc, f);
 }
 
 static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
@@ -288,24 +371,23 @@ static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		struct rdr_lc_file *f = file_get(lc, ev->ids + ((size_t)ev->list_len[0] + i) * 16, e->region_id);
 
 		if (f)
-			make_unlive(r, f, ev, e);
+			make_unlive(lc, r, f, ev, e);
 	}
 	/* A truncation that lists no file is a truncate-all: every live file of the region goes. */
 	if ((e->action_kinds & RHOOK_ACTION_TRUNCATE) && !e->num_files_removed)
-		for (size_t i = 0; i < lc->num_files; i++)
-			if (lc->files[i].region == e->region_id && rdr_lc_file_live(&lc->files[i]))
-				make_unlive(r, &lc->files[i], ev, e);
+		while (r->live_head)
+			make_unlive(lc, r, &lc->files[r->live_head - 1], ev, e);
 	for (uint16_t i = 0; i < ev->list_len[0]; i++) {
 		struct rdr_lc_file *f = file_get(lc, ev->ids + (size_t)i * 16, e->region_id);
 
 		if (f)
-			make_live(r, f, ev, e);
+			make_live(lc, r, f, ev, e);
 	}
 	if (r->files[0] > r->max_l0) {
 		r->max_l0 = r->files[0];
 		r->max_l0_ts = ev->ts;
 	}
-	s = grow(lc, (void **)&r->samples, &r->num_samples, &r->cap_samples, sizeof(*s));
+	s = lc->liveness_only || lc->no_samples ? NULL : grow(lc, (void **)&r->samples, &r->num_samples, &r->cap_samples, sizeof(*s));
 	if (s) {
 		s->ts = ev->ts;
 		s->version = e->version;
@@ -318,6 +400,7 @@ static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		j->known |= RDR_LC_JOB_COMMIT;
 		j->commit_ts = ev->ts;
 		j->commit_version = e->version;
+		job_maybe_done(lc, j);
 	}
 }
 
@@ -331,6 +414,7 @@ static void on_removed(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		return;
 	/* A drop takes live files with it (no commit): they leave the figures here. */
 	if (rdr_lc_file_live(f)) {
+		live_unlink(lc, r, f);
 		r->files[level_slot(f)]--;
 		r->bytes[level_slot(f)] -= f->file_size;
 		f->known |= RDR_LC_UNLIVE;
@@ -347,6 +431,8 @@ static void on_removed(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		f->file_size = e->file_size;
 	if (!f->num_rows)
 		f->num_rows = e->num_rows;
+	if (lc->liveness_only || lc->forget_deleted)
+		release(lc, f);
 }
 
 void rdr_lc_add(struct rdr_lifecycle *lc, const struct rdr_event *ev)

@@ -71,6 +71,8 @@ struct rdr_lc_file {
 	uint64_t unlive_ts, unlive_version, unlive_job;
 	uint64_t deleted_ts, deleted_version; /* deleted_version: the event's removed_version (0: unknown) */
 	const struct rdr_proc *deleted_proc;
+	/* Links of the region's list of live files (index + 1 in files[]; 0: none): truncate-all walks it. */
+	size_t live_prev, live_next;
 };
 
 enum rdr_lc_job_kind { RDR_LC_FLUSH = 0, RDR_LC_COMPACTION = 1 };
@@ -91,7 +93,11 @@ struct rdr_lc_job {
 	uint64_t bytes_in, bytes_out, rows;
 	uint32_t files_in, files_out;
 	uint64_t written_files, written_bytes; /* its sst_file_written events */
+	size_t free_next;   /* forget_done_jobs: a freed slot's link (index + 1) */
 };
+
+/* How many of the slowest done jobs forget_done_jobs keeps (amp shows that many). */
+#define RDR_LC_TOP_JOBS 5
 
 /* A region's files and bytes per level at one commit. */
 struct rdr_lc_sample {
@@ -110,6 +116,7 @@ struct rdr_lc_region {
 	uint32_t max_l0;        /* largest level-0 backlog seen at a commit */
 	uint64_t max_l0_ts;
 	bool partial;           /* a commit listed fewer ids than it had: figures are lower bounds */
+	size_t live_head;       /* its live files, a list through rdr_lc_file.live_next (index + 1; 0: empty) */
 	struct rdr_lc_sample *samples;
 	size_t num_samples, cap_samples;
 };
@@ -124,6 +131,30 @@ struct rdr_lifecycle {
 	struct rdr_map file_index;   /* (id ^ region mix, id) -> index + 1 */
 	struct rdr_map job_index;    /* (proc index, job id) -> index + 1 */
 	struct rdr_map region_index; /* (region, 0) -> index + 1 */
+	/*
+	 * Set after rdr_lc_init() by a user that needs only which files are
+	 * live and when they became so (check): no jobs, no samples, no
+	 * births (so no sizes, levels or written bytes), and a file leaves
+	 * the model (its slot is reused) once it is not live, so the model
+	 * holds the files live now, not every file of the trace.
+	 */
+	bool liveness_only;
+	/*
+	 * Set after rdr_lc_init() by a user of the region and job figures
+	 * only (amp): a file leaves the model once deleted (forget_deleted),
+	 * no per-commit samples are kept (no_samples).
+	 */
+	bool forget_deleted, no_samples;
+	/*
+	 * amp too: a job whose begin, end and commit were seen leaves jobs[]
+	 * (its slot is reused); it is counted in done_jobs and kept in
+	 * top_jobs if among the RDR_LC_TOP_JOBS longest (end - begin).
+	 */
+	bool forget_done_jobs;
+	struct rdr_lc_job top_jobs[RDR_LC_TOP_JOBS]; /* longest first */
+	size_t num_top_jobs, free_job;
+	uint64_t done_jobs;
+	size_t free_head;            /* liveness_only, forget_deleted: freed slots, a list through live_next (index + 1) */
 	int err;                        /* -ENOMEM: the model is incomplete */
 };
 

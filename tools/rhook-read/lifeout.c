@@ -231,20 +231,20 @@ static void region_json(struct rdr_out *o, const struct rdr_lc_region *r, bool t
 	rdr_out_str(o, "}\n");
 }
 
-static const struct rdr_lifecycle *sort_lc;
-
-/* Slowest first; jobs without both ends last. */
+/* Slowest first. */
 static int cmp_job(const void *a, const void *b)
 {
-	const struct rdr_lc_job *x = &sort_lc->jobs[*(const size_t *)a], *y = &sort_lc->jobs[*(const size_t *)b];
+	const struct rdr_lc_job *x = *(const struct rdr_lc_job *const *)a, *y = *(const struct rdr_lc_job *const *)b;
 	uint64_t dx = x->end_ts - x->begin_ts, dy = y->end_ts - y->begin_ts;
 
 	return dx < dy ? 1 : dx > dy ? -1 : 0;
 }
 
+/* The jobs with a begin and an end, slowest first: those still in jobs[], and the done ones of top_jobs. */
 static void slowest_jobs(const struct rdr_lifecycle *lc, struct rdr_out *o, bool json)
 {
-	size_t *idx = malloc((lc->num_jobs ? lc->num_jobs : 1) * sizeof(*idx)), n = 0;
+	const struct rdr_lc_job **idx = malloc((lc->num_jobs + lc->num_top_jobs + 1) * sizeof(*idx));
+	size_t n = 0;
 
 	if (!idx) {
 		rdr_out_str(o, json ? "{\"error\":\"out of memory\"}\n" : "slowest jobs: out of memory\n");
@@ -253,13 +253,15 @@ static void slowest_jobs(const struct rdr_lifecycle *lc, struct rdr_out *o, bool
 	for (size_t i = 0; i < lc->num_jobs; i++)
 		if ((lc->jobs[i].known & (RDR_LC_JOB_BEGIN | RDR_LC_JOB_END)) ==
 		    (RDR_LC_JOB_BEGIN | RDR_LC_JOB_END))
-			idx[n++] = i;
-	sort_lc = lc;
+			idx[n++] = &lc->jobs[i];
+	for (size_t i = 0; i < lc->num_top_jobs; i++)
+		idx[n++] = &lc->top_jobs[i];
 	qsort(idx, n, sizeof(*idx), cmp_job);
 	if (!json)
-		rdr_out_printf(o, "slowest jobs (of %zu with begin and end):\n", n);
+		rdr_out_printf(o, "slowest jobs (of %" PRIu64 " with begin and end):\n",
+				  (uint64_t)(n - lc->num_top_jobs) + lc->done_jobs);
 	for (size_t i = 0; i < n && i < RDR_AMP_SLOWEST; i++) {
-		const struct rdr_lc_job *j = &lc->jobs[idx[i]];
+		const struct rdr_lc_job *j = idx[i];
 		const char *kind = j->kind == RDR_LC_FLUSH ? "flush" : j->remote ? "remote_compaction" : "compaction";
 
 		if (json) {

@@ -27,7 +27,7 @@
 #include "reader/out.h"
 
 /* How many of the slowest jobs amp lists. */
-#define RDR_AMP_SLOWEST 5
+#define RDR_AMP_SLOWEST RDR_LC_TOP_JOBS
 
 void rdr_files_report(const struct rdr_lifecycle *lc, struct rdr_out *o, bool json);
 void rdr_amp_report(const struct rdr_lifecycle *lc, struct rdr_out *o, bool json);

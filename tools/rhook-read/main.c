@@ -316,6 +316,10 @@ static int life_cmd(struct rdr_reader *r, enum cmd cmd, bool json, bool brief)
 	if (ret || (ret = rdr_merge_init(&m, r->streams, r->num_streams)))
 		goto out;
 	rdr_lc_init(&lc);
+	/* amp reports regions and jobs, not files: the model keeps the files that still exist. */
+	lc.forget_deleted = cmd != CMD_FILES;
+	lc.no_samples = cmd != CMD_FILES && !json;
+	lc.forget_done_jobs = cmd != CMD_FILES;
 	while ((ev = rdr_merge_next(&m)))
 		rdr_lc_add(&lc, ev);
 	rdr_merge_free(&m);

@@ -108,6 +108,28 @@ void *rdr_map_insert(struct rdr_map *m, uint64_t k0, uint64_t k1, bool *created)
 	return s + 1;
 }
 
+void rdr_map_remove(struct rdr_map *m, uint64_t k0, uint64_t k1)
+{
+	struct slot_head *s;
+	size_t hole, i;
+
+	if (!m->cap || !(s = probe(m, k0, k1))->used)
+		return;
+	hole = (size_t)((uint8_t *)s - m->slots) / m->slot_size;
+	/* Pull back every later key of the run that may sit at the hole: its home is not in (hole, i]. */
+	for (i = (hole + 1) & (m->cap - 1); slot(m, i)->used; i = (i + 1) & (m->cap - 1)) {
+		struct slot_head *t = slot(m, i);
+		size_t home = (size_t)mix(t->k0, t->k1) & (m->cap - 1);
+
+		if (((i - home) & (m->cap - 1)) >= ((i - hole) & (m->cap - 1))) {
+			memcpy(slot(m, hole), t, m->slot_size);
+			hole = i;
+		}
+	}
+	memset(slot(m, hole), 0, m->slot_size);
+	m->count--;
+}
+
 void *rdr_map_slot(const struct rdr_map *m, size_t i, uint64_t *k0, uint64_t *k1)
 {
 	struct slot_head *s = slot(m, i);

@@ -22,6 +22,12 @@ void rdr_map_free(struct rdr_map *m);
 void *rdr_map_find(const struct rdr_map *m, uint64_t k0, uint64_t k1);
 /* The value of (@k0, @k1), zero-filled if new (*@created true); NULL on allocation failure. */
 void *rdr_map_insert(struct rdr_map *m, uint64_t k0, uint64_t k1, bool *created);
+/*
+ * Removes (@k0, @k1) if present (backward-shift deletion: no tombstones,
+ * so a map whose keys come and go stays as large as its peak count, not
+ * its history).  Values of other keys may move.
+ */
+void rdr_map_remove(struct rdr_map *m, uint64_t k0, uint64_t k1);
 /* Slot @i (0 <= i < m->cap): its value and key, or NULL if empty. */
 void *rdr_map_slot(const struct rdr_map *m, size_t i, uint64_t *k0, uint64_t *k1);
 

@@ -675,7 +675,23 @@ static void count_files(struct rdr_pfout *x, const struct rdr_event *ev, unsigne
 		g->files[s->level] += add ? 1 : -1;
 		g->bytes += add ? (int64_t)s->size : -(int64_t)s->size;
 		changed[s->level] = changed[LEVELS] = true;
+		/* Out of the manifest for good (only live files are re-added): the map holds what may still move. */
+		if (!add)
+			rdr_map_remove(&x->ssts, k[0], k[1]);
 	}
+}
+
+/* A deleted file that was never added (a failed job's) leaves the map. */
+static void forget_unlive(struct rdr_pfout *x, const struct rdr_event *ev)
+{
+	const struct rhw_ev_sst_file_removed *e = ev->payload;
+	const struct sst *s;
+	uint64_t k[2];
+
+	memcpy(k, e->file_id, 16);
+	s = rdr_map_find(&x->ssts, k[0], k[1]);
+	if (s && !s->live)
+		rdr_map_remove(&x->ssts, k[0], k[1]);
 }
 
 static int on_updated(struct rdr_pfout *x, const struct rdr_event *ev, const struct rdr_job *job)
@@ -805,6 +821,10 @@ int rdr_pfout_add(struct rdr_pfout *x, const struct rdr_event *ev, char *err, si
 		break;
 	case RHW_EV_hook_dispatch:
 		ret = on_hook(x, ev, job);
+		break;
+	case RHW_EV_sst_file_removed:
+		forget_unlive(x, ev);
+		ret = other_event(x, ev, job);
 		break;
 	default:
 		ret = other_event(x, ev, job);

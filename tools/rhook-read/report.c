@@ -370,6 +370,9 @@ static void count_files(struct rdr_report *r, const struct rdr_event *ev, unsign
 		g->files[s->level] += add ? 1 : -1;
 		r->files[s->level] += add ? 1 : -1;
 		r->bytes[s->level] += add ? (int64_t)s->size : -(int64_t)s->size;
+		/* Out of the manifest for good (only live files are ever re-added): the map holds what may move. */
+		if (!add)
+			rdr_map_remove(&r->ssts, k[0], k[1]);
 	}
 }
 
@@ -491,9 +494,19 @@ void rdr_report_add(struct rdr_report *r, const struct rdr_event *ev)
 	case RHW_EV_sst_file_written:
 		on_sst(r, ev);
 		break;
-	case RHW_EV_sst_file_removed:
+	case RHW_EV_sst_file_removed: {
+		const struct rhw_ev_sst_file_removed *e = ev->payload;
+		uint64_t k[2];
+		const struct sst *s;
+
+		/* A file deleted before it was ever added (a failed job's) leaves the map too. */
+		memcpy(k, e->file_id, 16);
+		s = rdr_map_find(&r->ssts, k[0], k[1]);
+		if (s && !s->live)
+			rdr_map_remove(&r->ssts, k[0], k[1]);
 		add_tick(r, ev, region, MARK_DELETED);
 		break;
+	}
 	case RHW_EV_manifest_commit: {
 		const struct rhw_ev_manifest_commit *e = ev->payload;
 		struct slow s = { .key = e->lock_wait_ns + e->lock_hold_ns, .ts = ev->ts, .a = e->lock_wait_ns,

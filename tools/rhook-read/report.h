@@ -23,7 +23,12 @@
  * resolution doubles whenever the budget is exceeded, so the page holds
  * what a screen can show whatever the length of the trace.  Time series
  * have at most RDR_REPORT_BUCKETS buckets, whose width doubles as
- * needed.  Single-threaded.
+ * needed.  Collection holds what the engine holds at a moment, not the
+ * trace's history: the running jobs, the SSTs live or not yet committed
+ * (an SST leaves once out of the manifest or deleted), check's state
+ * (check.h: live files, pending SSTs, versions as runs); test
+ * reader_scale bounds the peak RSS by the trace's size plus 32 MiB.
+ * Single-threaded.
  */
 #ifndef RDR_REPORT_H
 #define RDR_REPORT_H

@@ -29,7 +29,8 @@ const char *rdr_metric_name(enum rdr_metric m)
 struct job_times {
 	uint64_t duration, hold, persist;
 	uint8_t kind; /* 0 flush, 1 compaction, 2 remote compaction */
-	uint8_t has_kind, has_end, has_commit;
+	uint8_t has_kind, has_begin, has_end, has_commit;
+	uint8_t folded; /* taken into the histograms by a report (ended without a commit) */
 };
 
 void rdr_stats_init(struct rdr_stats *s)
@@ -53,6 +54,30 @@ static struct job_times *job_of(struct rdr_stats *s, const struct rdr_event *ev,
 	return t;
 }
 
+/* Takes the times of job @t (with its kind and end) into the histograms. */
+static void job_fold(struct rdr_stats *s, const struct job_times *t)
+{
+	s->job_count[t->kind]++;
+	if (rdr_hist_add(&s->job_lat[t->kind][0], t->duration) ||
+	    (t->has_commit && (rdr_hist_add(&s->job_lat[t->kind][1], t->hold) ||
+			       rdr_hist_add(&s->job_lat[t->kind][2], t->persist))))
+		s->err = -ENOMEM;
+}
+
+/*
+ * A job whose begin, end and commit have all been seen is done (the
+ * events come in no particular order: stats reads the streams one by
+ * one, unmerged, and a job has one of each): folded, out of the map.
+ */
+static void job_maybe_done(struct rdr_stats *s, const struct rdr_event *ev, uint64_t job,
+			   const struct job_times *t)
+{
+	if (t->has_begin && t->has_end && t->has_commit && t->kind < RDR_STATS_JOB_KINDS) {
+		job_fold(s, t);
+		rdr_map_remove(&s->jobs, ev->proc->index, job);
+	}
+}
+
 /* A begin or end of a job of @kind; an end brings its duration. */
 static void job_span(struct rdr_stats *s, const struct rdr_event *ev, uint64_t job, int kind, bool end,
 		     uint64_t duration)
@@ -66,7 +91,10 @@ static void job_span(struct rdr_stats *s, const struct rdr_event *ev, uint64_t j
 	if (end) {
 		t->duration = duration;
 		t->has_end = 1;
+	} else {
+		t->has_begin = 1;
 	}
+	job_maybe_done(s, ev, job, t);
 }
 
 /* A successful commit of a job: the first one it produced (a job commits once in this engine). */
@@ -80,6 +108,7 @@ static void job_commit(struct rdr_stats *s, const struct rdr_event *ev)
 	t->hold = e->lock_hold_ns;
 	t->persist = e->persist_ns;
 	t->has_commit = 1;
+	job_maybe_done(s, ev, e->job_id, t);
 }
 
 static struct rdr_stats_group *region_group(struct rdr_stats *s, uint64_t region)
@@ -295,15 +324,12 @@ static void report_jobs(struct rdr_stats *s, struct rdr_out *o)
 {
 	static const char *const kinds[RDR_STATS_JOB_KINDS] = { "flush", "compaction", "remote_compaction" };
 	static const char *const what[3] = { "end_to_end", "commit_hold", "commit_persist" };
-	struct rdr_hist h[RDR_STATS_JOB_KINDS][3];
-	uint64_t jobs[RDR_STATS_JOB_KINDS] = { 0 }, partial = 0;
+	uint64_t partial = 0, any = 0;
 
-	if (!s->jobs.count)
-		return;
-	memset(h, 0, sizeof(h));
+	/* What is still in the map ended without a commit, or was seen in part. */
 	for (size_t i = 0; i < s->jobs.cap; i++) {
 		uint64_t k0, k1;
-		const struct job_times *t = rdr_map_slot(&s->jobs, i, &k0, &k1);
+		struct job_times *t = rdr_map_slot(&s->jobs, i, &k0, &k1);
 
 		if (!t)
 			continue;
@@ -312,28 +338,31 @@ static void report_jobs(struct rdr_stats *s, struct rdr_out *o)
 			partial++;
 			continue;
 		}
-		jobs[t->kind]++;
-		if (rdr_hist_add(&h[t->kind][0], t->duration) ||
-		    (t->has_commit &&
-		     (rdr_hist_add(&h[t->kind][1], t->hold) || rdr_hist_add(&h[t->kind][2], t->persist))))
-			s->err = -ENOMEM;
+		if (!t->folded) {
+			job_fold(s, t);
+			t->folded = 1; /* stays (removing while walking the slots could move a key past the walk) */
+		}
 	}
+	for (unsigned k = 0; k < RDR_STATS_JOB_KINDS; k++)
+		any += s->job_count[k];
+	if (!any && !partial)
+		return;
 	rdr_out_printf(o, "\n== jobs (paired by process and job id) ==\n%-30s %8s %10s %12s %12s %12s %12s\n",
 			  "latency_ns", "jobs", "count", "p50", "p90", "p99", "max");
 	for (unsigned k = 0; k < RDR_STATS_JOB_KINDS; k++) {
 		for (unsigned w = 0; w < 3; w++) {
 			char name[48];
 
-			if (jobs[k]) {
+			if (s->job_count[k]) {
 				snprintf(name, sizeof(name), "%s_%s", kinds[k], what[w]);
 				rdr_out_printf(o,
 						  "%-30s %8" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
 						  " %12" PRIu64 "\n",
-						  name, jobs[k], h[k][w].count, rdr_hist_percentile(&h[k][w], 500),
-						  rdr_hist_percentile(&h[k][w], 900),
-						  rdr_hist_percentile(&h[k][w], 990), h[k][w].max);
+						  name, s->job_count[k], s->job_lat[k][w].count,
+						  rdr_hist_percentile(&s->job_lat[k][w], 500),
+						  rdr_hist_percentile(&s->job_lat[k][w], 900),
+						  rdr_hist_percentile(&s->job_lat[k][w], 990), s->job_lat[k][w].max);
 			}
-			rdr_hist_free(&h[k][w]);
 		}
 	}
 	if (partial)
@@ -421,6 +450,9 @@ void rdr_stats_free(struct rdr_stats *s)
 	}
 	rdr_map_free(&s->regions);
 	rdr_map_free(&s->jobs);
+	for (unsigned k = 0; k < RDR_STATS_JOB_KINDS; k++)
+		for (unsigned w = 0; w < 3; w++)
+			rdr_hist_free(&s->job_lat[k][w]);
 	group_free(&s->all);
 	for (unsigned c = 0; c < RDR_STATS_CAUSES; c++)
 		group_free(&s->cause[c]);

@@ -53,7 +53,14 @@ struct rdr_stats_group {
 
 struct rdr_stats {
 	uint64_t events;
-	struct rdr_map jobs;    /* (process index, job id) -> times of its begin, end, commit */
+	/*
+	 * (process index, job id) -> times of its begin, end, commit, while
+	 * the job is incomplete: a job with all three goes into job_lat and
+	 * leaves the map, which so holds the jobs running now, not every job.
+	 */
+	struct rdr_map jobs;
+	struct rdr_hist job_lat[RDR_STATS_JOB_KINDS][3]; /* end to end, commit hold, commit persist */
+	uint64_t job_count[RDR_STATS_JOB_KINDS];
 	struct rdr_stats_group all;
 	struct rdr_stats_group cause[RDR_STATS_CAUSES];
 	struct rdr_map regions; /* region id -> struct rdr_stats_group * */
