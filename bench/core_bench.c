@@ -317,8 +317,8 @@ static bool lttng_recording(void)
 }
 
 /*
- * --case NAME ITERS: runs one case once, for profilers (README, "Profiling
- * the hot paths"): callgrind --toggle-collect=<its run function> counts
+ * --case NAME ITERS: runs one case once, for profilers (README,
+ * "Benchmarks", hot paths): callgrind --toggle-collect=<its run function> counts
  * its instructions alone, perf record samples it alone.
  */
 static int run_one(const char *name, uint64_t iters, struct bench_case *c, int n, struct fire_case *fc)
