@@ -372,6 +372,17 @@ int main(int argc, char **argv)
 	bench_urcu_mb_register();
 	bench_urcu_bp_register();
 
+	if (one && !strcmp(argv[2], "registry_churn_dispatch")) {
+		uint64_t t0;
+
+		pthread_create(&churner, NULL, churn, reg_churn);
+		t0 = bench_now_ns();
+		run_dispatch_churning(iters, reg_churn);
+		fprintf(stderr, "%s: %.3f ns/op\n", argv[2], (double)(bench_now_ns() - t0) / (double)iters);
+		atomic_store(&churn_stop, 1);
+		pthread_join(churner, NULL);
+		return 0;
+	}
 	if (lttng_recording()) {
 		fprintf(stderr, "rhook-bench-core: an LTTng session is recording rhook events; the figures would "
 				"measure tracing, not its absence (see lttng list)\n");
