@@ -62,6 +62,9 @@ struct hook_call {
 };
 
 #define NUM_CALLBACKS 3 /* RHW_CALLBACK_*: 0, 1, 2 */
+_Static_assert(RHW_CALLBACK_SST_FILES_WRITTEN == 0 && RHW_CALLBACK_MANIFEST_UPDATED == 1 &&
+		       RHW_CALLBACK_FILES_REMOVED == NUM_CALLBACKS - 1,
+	       "a set's calls are indexed by callback kind");
 
 struct rhook__hook_set {
 	struct rcu_head rcu;
