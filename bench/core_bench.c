@@ -1,8 +1,8 @@
 /*
  * core_bench.c - costs of the hook core, side by side in one run:
  *
- *   dispatch with 0, 1 and 4 no-op hooks   vs an empty loop and a direct call
- *   receipt fire with no hook              vs an empty loop
+ *   dispatch with 0, 1, 4 and 16 no-op hooks   vs an empty loop and 0, 1, 4, 16 direct calls
+ *   receipt fire with no hook              vs the same timed batches without the fires
  *   commit + fire, context with a registry but no hook (the receipt keeps a
  *     copy of the actions: a hook may come before the fire)
  *                                          vs the same with no registry
@@ -11,6 +11,7 @@
  *   liburcu read-side sections: qsbr, bp, memb, mb
  *
  * usage: rhook-bench-core [rounds [iterations]]
+ *        rhook-bench-core --case NAME ITERATIONS   (one case, for a profiler)
  * Prints a table on stderr and one JSON object per figure on stdout.
  */
 #include <errno.h>
@@ -76,22 +77,107 @@ static void run_dispatch(uint64_t iters, void *arg)
 	}
 }
 
-/* Receipts committed ahead of time, fired in the timed loop. */
-struct receipts {
-	struct rhook_receipt *r;
-	uint64_t n, next;
+static int persist_nothing(void *s, rhook_region_id r, uint64_t v, const struct rhook_action_list *a, const char *j,
+			   size_t l)
+{
+	(void)s;
+	(void)r;
+	(void)v;
+	(void)a;
+	(void)j;
+	(void)l;
+	return 0;
+}
+
+/*
+ * Receipt fire with no hook: a context without a registry commits a batch
+ * of receipts under one hold (not timed), then the batch is fired (timed).
+ * A batch stays in L1, as the receipt an engine fires right after its
+ * unlock does; a pool of every receipt of a round would time the memory
+ * bus instead (56 bytes per receipt streamed in and out).
+ */
+#define FIRE_BATCH 256
+
+struct fire_case {
+	struct rhook_manifest_ctx *ctx;
+	struct rhook_action_list *list;
+	struct rhook_receipt r[FIRE_BATCH];
 };
 
-static void run_fire(uint64_t iters, void *arg)
+static void fire_case_init(struct fire_case *fc)
 {
-	struct receipts *rs = arg;
+	static const struct rhook_manifest_store_ops ops = { sizeof(ops), persist_nothing, RHOOK_MANIFEST_ENCODING_NONE };
+	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = 1, .store_ops = &ops };
 
-	for (uint64_t i = 0; i < iters; i++) {
-		/* Past the pool, firing empty receipts: the early return.  It cannot fail here. */
-		if (rhook_receipt_fire(&rs->r[rs->next < rs->n ? rs->next++ : rs->n - 1]))
+	fc->list = rhook_action_list_new();
+	if (!fc->list || rhook_action_list_add_remove(fc->list, 1) || rhook_manifest_ctx_new(&cfg, &fc->ctx))
+		abort();
+}
+
+static void fire_case_free(struct fire_case *fc)
+{
+	rhook_manifest_ctx_free(fc->ctx);
+	rhook_action_list_free(fc->list);
+}
+
+/* Commits FIRE_BATCH versions under one hold; their receipts are pending afterwards. */
+static void fire_case_commit(struct fire_case *fc)
+{
+	rhook_manifest_lock(fc->ctx);
+	for (int i = 0; i < FIRE_BATCH; i++) {
+		fc->r[i] = (struct rhook_receipt)RHOOK_RECEIPT_INIT;
+		if (rhook_manifest_update_locked(fc->ctx, fc->list, RHOOK_CAUSE_EDIT, &fc->r[i]))
 			abort();
+	}
+	rhook_manifest_unlock(fc->ctx);
+	/*
+	 * Back into L1 (the commits' own work evicts some): an engine fires the
+	 * receipt it has just been handed.
+	 */
+	for (int i = 0; i < FIRE_BATCH; i++)
+		if (!rhook_receipt_pending(&fc->r[i]))
+			abort();
+}
+
+/* The timed part: FIRE_BATCH fires (not inlined: callgrind --toggle-collect=fire_case_fire counts it alone). */
+__attribute__((noinline)) static void fire_case_fire(struct fire_case *fc)
+{
+	for (int i = 0; i < FIRE_BATCH; i++) {
+		if (rhook_receipt_fire(&fc->r[i]))
+			abort(); /* the hold is over and this thread holds no mutex: it cannot fail */
 		BENCH_BARRIER();
 	}
+}
+
+/* ns per fire over @iters fires (rounded up to whole batches), commits excluded. */
+static double fire_sample(struct fire_case *fc, uint64_t iters)
+{
+	uint64_t timed = 0, n = 0;
+
+	for (; n < iters; n += FIRE_BATCH) {
+		uint64_t t0;
+
+		fire_case_commit(fc);
+		t0 = bench_now_ns();
+		fire_case_fire(fc);
+		timed += bench_now_ns() - t0;
+	}
+	return (double)timed / (double)n;
+}
+
+/* The same loop with the fires left out: what fire_sample() times around nothing. */
+static double fire_clock_sample(uint64_t iters)
+{
+	uint64_t timed = 0, n = 0;
+
+	for (; n < iters; n += FIRE_BATCH) {
+		uint64_t t0 = bench_now_ns();
+
+		for (int i = 0; i < FIRE_BATCH; i++)
+			BENCH_BARRIER();
+		timed += bench_now_ns() - t0;
+	}
+	return (double)timed / (double)n;
 }
 
 static void run_tracepoint(uint64_t iters, void *arg)
@@ -107,42 +193,6 @@ static void run_tracepoint(uint64_t iters, void *arg)
 	}
 }
 
-static int persist_nothing(void *s, rhook_region_id r, uint64_t v, const struct rhook_action_list *a, const char *j,
-			   size_t l)
-{
-	(void)s;
-	(void)r;
-	(void)v;
-	(void)a;
-	(void)j;
-	(void)l;
-	return 0;
-}
-
-/* Commits @n versions with no hook registered and keeps their receipts pending. */
-static void make_receipts(struct receipts *rs, uint64_t n)
-{
-	static const struct rhook_manifest_store_ops ops = { sizeof(ops), persist_nothing };
-	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = 1, .store_ops = &ops };
-	struct rhook_manifest_ctx *ctx;
-	struct rhook_action_list *l = rhook_action_list_new();
-
-	if (!l || rhook_action_list_add_remove(l, 1) || rhook_manifest_ctx_new(&cfg, &ctx))
-		abort();
-	rs->r = calloc(n, sizeof(*rs->r));
-	rs->n = n;
-	rs->next = 0;
-	if (!rs->r)
-		abort();
-	for (uint64_t i = 0; i < n; i++) {
-		rhook_manifest_lock(ctx);
-		if (rhook_manifest_update_locked(ctx, l, RHOOK_CAUSE_EDIT, &rs->r[i]))
-			abort();
-		rhook_manifest_unlock(ctx);
-	}
-	rhook_action_list_free(l);
-	/* The context must outlive the receipts: it is reclaimed at exit. */
-}
 
 /* What one commit case works on: a context (with or without a registry) and the list it commits. */
 struct commit_case {
@@ -266,16 +316,42 @@ static bool lttng_recording(void)
 #undef RHOOK__BENCH_ENABLED
 }
 
+/*
+ * --case NAME ITERS: runs one case once, for profilers (README,
+ * "Benchmarks", hot paths): callgrind --toggle-collect=<its run function> counts
+ * its instructions alone, perf record samples it alone.
+ */
+static int run_one(const char *name, uint64_t iters, struct bench_case *c, int n, struct fire_case *fc)
+{
+	if (!strcmp(name, "receipt_fire_no_hook")) {
+		fprintf(stderr, "%s: %.3f ns/op\n", name, fire_sample(fc, iters));
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(c[i].name, name)) {
+			uint64_t t0 = bench_now_ns();
+
+			c[i].run(iters, c[i].arg);
+			fprintf(stderr, "%s: %.3f ns/op\n", name, (double)(bench_now_ns() - t0) / (double)iters);
+			return 0;
+		}
+	}
+	fprintf(stderr, "rhook-bench-core: --case: no case %s\n", name);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 21;
-	uint64_t iters = argc > 2 ? strtoull(argv[2], NULL, 10) : 2000000;
+	bool one = argc == 4 && !strcmp(argv[1], "--case");
+	int rounds = !one && argc > 1 ? atoi(argv[1]) : 21;
+	uint64_t iters = one ? strtoull(argv[3], NULL, 10) : argc > 2 ? strtoull(argv[2], NULL, 10) : 2000000;
 	struct rhook_registry *reg0, *reg1, *reg4, *reg16, *reg_churn;
-	struct receipts rs;
+	struct fire_case fc;
 	pthread_t churner;
 
 	if (rounds < 3 || rounds > 64 || iters < 1000) {
-		fprintf(stderr, "usage: %s [rounds 3..64 [iterations >= 1000]]\n", argv[0]);
+		fprintf(stderr, "usage: %s [rounds 3..64 [iterations >= 1000]]\n       %s --case NAME ITERATIONS\n",
+			argv[0], argv[0]);
 		return 2;
 	}
 	if (rhook_registry_new(&reg0) || rhook_registry_new(&reg1) || rhook_registry_new(&reg4) ||
@@ -290,19 +366,28 @@ int main(int argc, char **argv)
 			return 1;
 	if (rhook_registry_add(reg_churn, &noop_ops, NULL, NULL))
 		return 1;
-	make_receipts(&rs, iters);
+	fire_case_init(&fc);
 	bench_urcu_qsbr_register();
 	bench_urcu_memb_register();
 	bench_urcu_mb_register();
 	bench_urcu_bp_register();
 
+	if (one && !strcmp(argv[2], "registry_churn_dispatch")) {
+		uint64_t t0;
+
+		pthread_create(&churner, NULL, churn, reg_churn);
+		t0 = bench_now_ns();
+		run_dispatch_churning(iters, reg_churn);
+		fprintf(stderr, "%s: %.3f ns/op\n", argv[2], (double)(bench_now_ns() - t0) / (double)iters);
+		atomic_store(&churn_stop, 1);
+		pthread_join(churner, NULL);
+		return 0;
+	}
 	if (lttng_recording()) {
 		fprintf(stderr, "rhook-bench-core: an LTTng session is recording rhook events; the figures would "
 				"measure tracing, not its absence (see lttng list)\n");
 		return 1;
 	}
-	fprintf(stderr, "rhook-bench-core: %d rounds x %llu ops, LTTng provider %s\n", rounds, (unsigned long long)iters,
-		rhook_lttng_loaded() ? "loaded (no session)" : "not loaded");
 	{
 		struct bench_case c[] = {
 			{ "empty_loop", run_empty, NULL },
@@ -310,33 +395,36 @@ int main(int argc, char **argv)
 			{ "dispatch_0_hooks", run_dispatch, reg0 },
 			{ "dispatch_1_hook", run_dispatch, reg1 },
 			{ "dispatch_4_hooks", run_dispatch, reg4 },
-			{ "receipt_fire_no_hook", run_fire, &rs },
+			{ "dispatch_16_hooks", run_dispatch, reg16 },
 			{ "tracepoint_no_session", run_tracepoint, NULL },
 			{ "urcu_qsbr_read", bench_urcu_qsbr_read, NULL },
 			{ "urcu_bp_read", bench_urcu_bp_read, NULL },
 			{ "urcu_memb_read", bench_urcu_memb_read, NULL },
 			{ "urcu_mb_read", bench_urcu_mb_read, NULL },
-			{ "dispatch_16_hooks", run_dispatch, reg16 },
 		};
 		int n = (int)(sizeof(c) / sizeof(c[0]));
-		double empty, direct;
+		double empty, direct, fire[64], clock[64];
 
-		/* The receipt pool is consumed once; later rounds fire empty receipts, so time it alone. */
-		bench_run(&c[5], 1, 1, iters - iters / 10 - 2);
-		c[5].run = run_empty;
-		{
-			double fire = c[5].samples[0];
-
-			bench_run(c, n, rounds, iters);
-			c[5].median = fire;
+		if (one)
+			return run_one(argv[2], iters, c, n, &fc);
+		fprintf(stderr, "rhook-bench-core: %d rounds x %llu ops, LTTng provider %s\n", rounds,
+			(unsigned long long)iters, rhook_lttng_loaded() ? "loaded (no session)" : "not loaded");
+		bench_run(c, n, rounds, iters);
+		/* Each fire needs a commit (not timed, ~1 us): fewer of them per round. */
+		fire_sample(&fc, iters / 100 + 1); /* warm up */
+		for (int r = 0; r < rounds; r++) {
+			fire[r] = fire_sample(&fc, iters / 20);
+			clock[r] = fire_clock_sample(iters / 20);
 		}
 		empty = c[0].median;
 		direct = c[1].median;
 		bench_report("dispatch_0_hooks", c[2].median, "ns/op", "empty_loop", empty);
 		bench_report("dispatch_1_hook", c[3].median, "ns/op", "direct_callback", direct);
 		bench_report("dispatch_4_hooks", c[4].median, "ns/op", "direct_callback_x4", 4 * direct);
-		bench_report("dispatch_16_hooks", c[11].median, "ns/op", "direct_callback_x16", 16 * direct);
-		bench_report("receipt_fire_no_hook", c[5].median, "ns/op", "empty_loop", empty);
+		bench_report("dispatch_16_hooks", c[5].median, "ns/op", "direct_callback_x16", 16 * direct);
+		/* Against the same timed batches without the fires: the delta is what a fire costs. */
+		bench_report("receipt_fire_no_hook", bench_median(fire, (size_t)rounds), "ns/op", "fire_batch_empty",
+			     bench_median(clock, (size_t)rounds));
 		bench_report("tracepoint_no_session", c[6].median, "ns/op", "empty_loop", empty);
 		bench_report("urcu_qsbr_read", c[7].median, "ns/op", "empty_loop", empty);
 		bench_report("urcu_bp_read", c[8].median, "ns/op", "empty_loop", empty);
@@ -391,6 +479,6 @@ int main(int argc, char **argv)
 	rhook_registry_free(reg4);
 	rhook_registry_free(reg16);
 	rhook_registry_free(reg_churn);
-	free(rs.r);
+	fire_case_free(&fc);
 	return 0;
 }

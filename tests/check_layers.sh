@@ -32,7 +32,8 @@ allowed() {
 	# outside src/: the LTTng provider, programs, tests and benchmarks
 	tracepoints) echo "wire" ;;
 	tools) echo "reader wire safedir" ;;
-	bench) echo "wire" ;;
+	# bench: trace for rhook-bench-payload, which drives the library's own emitters (emit.h)
+	bench) echo "wire trace" ;;
 	tests) echo "reader wire core" ;;
 	*) return 1 ;;
 	esac

@@ -37,21 +37,21 @@ int rhook_manifest_ctx_new_external(const struct rhook_external_manifest_config 
 	/* @lock is never taken; initialized so that ctx_free() treats both kinds alike. */
 	pthread_mutex_init(&ctx->lock, NULL);
 	pthread_mutex_init(&ctx->emit_lock, NULL);
-	ctx->external = true;
+	ctx->head.external = true;
 	ctx->lock_held = cfg.lock_held;
 	ctx->engine_lock = cfg.engine_lock;
 	ctx->region_id = cfg.region_id;
 	ctx->registry = cfg.registry;
 	atomic_init(&ctx->last_version, cfg.last_version);
-	atomic_init(&ctx->released, 0);
-	atomic_init(&ctx->owner, NULL);
+	atomic_init(rhook__ctx_released(ctx), 0);
+	atomic_init(rhook__ctx_owner(ctx), NULL);
 	*out = ctx;
 	return 0;
 }
 
 bool rhook_manifest_is_external(const struct rhook_manifest_ctx *ctx)
 {
-	return ctx && ctx->external;
+	return ctx && ctx->head.external;
 }
 
 /*
@@ -84,7 +84,7 @@ int rhook__manifest_committed(struct rhook_manifest_ctx *ctx, const struct rhook
 
 	if ((err = rhook__action_list_check(actions)))
 		return err;
-	if (!ctx || !actions || !receipt || !ctx->external || !rhook_cause_name(cause))
+	if (!ctx || !actions || !receipt || !ctx->head.external || !rhook_cause_name(cause))
 		return -EINVAL;
 	if (in && (err = rhook__abi_copy(&info, sizeof(info), in, INFO_MIN_SIZE)))
 		return err;

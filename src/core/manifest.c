@@ -59,8 +59,8 @@ int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *in, struct rh
 	ctx->registry = cfg.registry;
 	ctx->store = cfg.store;
 	atomic_init(&ctx->last_version, cfg.last_version);
-	atomic_init(&ctx->released, 0);
-	atomic_init(&ctx->owner, NULL);
+	atomic_init(rhook__ctx_released(ctx), 0);
+	atomic_init(rhook__ctx_owner(ctx), NULL);
 	*out = ctx;
 	return 0;
 }
@@ -71,7 +71,7 @@ void rhook_manifest_ctx_free(struct rhook_manifest_ctx *ctx)
 
 	if (!ctx)
 		return;
-	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed))
+	if (atomic_load_explicit(rhook__ctx_owner(ctx), memory_order_relaxed))
 		rhook__fatal("rhook_manifest_ctx_free(): the manifest mutex of region %s is held",
 			     rhook_region_id_format(ctx->region_id, id));
 	rhook__ledger_forget_ctx(ctx);
@@ -91,7 +91,7 @@ static void hold_begin(struct rhook_manifest_ctx *ctx, uint64_t t0)
 {
 	rhook__manifest_holds++;
 	ctx->hold++;
-	atomic_store_explicit(&ctx->owner, rhook__self(), memory_order_relaxed);
+	atomic_store_explicit(rhook__ctx_owner(ctx), rhook__self(), memory_order_relaxed);
 	ctx->acquired_ns = t0 ? rhook__now_ns() : 0;
 	ctx->wait_ns = t0 ? ctx->acquired_ns - t0 : 0;
 }
@@ -101,10 +101,10 @@ void rhook_manifest_lock(struct rhook_manifest_ctx *ctx)
 	uint64_t t0 = rhook__ev_wanted(RHW_EV_manifest_commit) ? rhook__now_ns() : 0;
 	char id[RHOOK_REGION_ID_STRLEN];
 
-	if (ctx->external)
+	if (ctx->head.external)
 		rhook__fatal("rhook_manifest_lock(): region %s: an external context has no mutex (rhook/external.h)",
 			     rhook_region_id_format(ctx->region_id, id));
-	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) == rhook__self())
+	if (atomic_load_explicit(rhook__ctx_owner(ctx), memory_order_relaxed) == rhook__self())
 		rhook__fatal("rhook_manifest_lock(): region %s: this thread already holds the manifest mutex",
 			     rhook_region_id_format(ctx->region_id, id));
 	pthread_mutex_lock(&ctx->lock);
@@ -116,7 +116,7 @@ bool rhook_manifest_trylock(struct rhook_manifest_ctx *ctx)
 	uint64_t t0 = rhook__ev_wanted(RHW_EV_manifest_commit) ? rhook__now_ns() : 0;
 	char id[RHOOK_REGION_ID_STRLEN];
 
-	if (ctx->external)
+	if (ctx->head.external)
 		rhook__fatal("rhook_manifest_trylock(): region %s: an external context has no mutex (rhook/external.h)",
 			     rhook_region_id_format(ctx->region_id, id));
 	if (pthread_mutex_trylock(&ctx->lock))
@@ -132,7 +132,7 @@ void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx)
 	uint64_t hold_ns;
 	size_t n;
 
-	if (atomic_load_explicit(&ctx->owner, memory_order_relaxed) != rhook__self())
+	if (atomic_load_explicit(rhook__ctx_owner(ctx), memory_order_relaxed) != rhook__self())
 		rhook__fatal("rhook_manifest_unlock(): region %s: the calling thread does not hold the mutex",
 			     rhook_region_id_format(ctx->region_id, id));
 	n = ctx->num_commits;
@@ -153,9 +153,9 @@ void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx)
 		commits[i].lock_wait_ns = ctx->wait_ns;
 		commits[i].lock_hold_ns = hold_ns;
 	}
-	atomic_store_explicit(&ctx->owner, NULL, memory_order_relaxed);
+	atomic_store_explicit(rhook__ctx_owner(ctx), NULL, memory_order_relaxed);
 	/* End of this hold, published before the mutex is free; pairs with fire's acquire. */
-	atomic_store_explicit(&ctx->released, ctx->hold, memory_order_release);
+	atomic_store_explicit(rhook__ctx_released(ctx), ctx->hold, memory_order_release);
 	rhook__manifest_holds--;
 	pthread_mutex_unlock(&ctx->lock);
 
@@ -169,7 +169,7 @@ void rhook_manifest_unlock(struct rhook_manifest_ctx *ctx)
 
 bool rhook_manifest_held(const struct rhook_manifest_ctx *ctx)
 {
-	return atomic_load_explicit(&ctx->owner, memory_order_relaxed) == rhook__self();
+	return atomic_load_explicit(rhook__ctx_owner(ctx), memory_order_relaxed) == rhook__self();
 }
 
 uint64_t rhook_manifest_last_version(const struct rhook_manifest_ctx *ctx)
@@ -179,7 +179,7 @@ uint64_t rhook_manifest_last_version(const struct rhook_manifest_ctx *ctx)
 
 int rhook_manifest_advance_version(struct rhook_manifest_ctx *ctx, uint64_t version)
 {
-	if (ctx->external)
+	if (ctx->head.external)
 		return -EOPNOTSUPP;
 	if (!rhook_manifest_held(ctx))
 		return -EPERM;
@@ -230,7 +230,7 @@ int rhook__manifest_update_locked(struct rhook_manifest_ctx *ctx, const struct r
 		return err;
 	if (!ctx || !actions || !receipt || !rhook_cause_name(cause))
 		return -EINVAL;
-	if (ctx->external)
+	if (ctx->head.external)
 		return -EOPNOTSUPP;
 	if (!rhook_manifest_held(ctx))
 		return -EPERM;

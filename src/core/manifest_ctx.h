@@ -15,6 +15,20 @@
 
 struct rhook_manifest_ctx {
 	/*
+	 * Must stay first: rhook/manifest.h's inline fire reads it.
+	 * head.owner: thread token of the holder, NULL when free.  Written by
+	 * the holder only (relaxed: a thread compares it with its own token,
+	 * and only its own store can make them equal; the inline fire reads
+	 * NULL only when this thread does not hold the mutex).
+	 * head.released: number of the last hold that ended.  Stored (release)
+	 * before the mutex is dropped, so it never goes backwards; fire loads
+	 * it (acquire) to check the receipt's hold is over.
+	 * head.external: set at creation (external.c), before any receipt.
+	 * Accessed through ctx_owner() and ctx_released() below.
+	 */
+	struct rhook__manifest_head head;
+
+	/*
 	 * The region's manifest write mutex.  Protects every field below
 	 * marked [lock].  Outermost of rhook's locks: emit_lock, the registry
 	 * mutex and the debug ledger mutex may be taken under it, never the
@@ -30,20 +44,6 @@ struct rhook_manifest_ctx {
 	 * after the unlock.  Never held while calling out of rhook.
 	 */
 	pthread_mutex_t emit_lock;
-
-	/*
-	 * Thread token of the holder, NULL when free.  Written by the holder
-	 * only (relaxed: a thread compares it with its own token, and only its
-	 * own store can make them equal).
-	 */
-	_Atomic(const void *) owner;
-
-	/*
-	 * Number of the last hold that ended.  Stored (release) before the
-	 * mutex is dropped, so it never goes backwards; fire loads it
-	 * (acquire) to check the receipt's hold is over.
-	 */
-	_Atomic uint64_t released;
 
 	/* Last committed version: written under the lock, read anywhere. */
 	_Atomic uint64_t last_version;
@@ -61,15 +61,27 @@ struct rhook_manifest_ctx {
 	void *store;
 
 	/*
-	 * An external context (rhook/external.h): the engine holds its own
-	 * lock, @lock is never taken, @emit_lock orders the commits' events
+	 * An external context (head.external, rhook/external.h): the engine
+	 * holds its own lock, @lock is never taken, @emit_lock orders the commits' events
 	 * (taken by rhook__manifest_committed() around assigning the version
 	 * and emitting, so the events are in version order).
 	 */
-	bool external;
 	bool (*lock_held)(void *engine_lock); /* NULL: rhook cannot tell */
 	void *engine_lock;
 };
+
+/* The head's fields as the atomics they are (the public header spells them plainly). */
+_Static_assert(sizeof(_Atomic(const void *)) == sizeof(const void *) && sizeof(_Atomic uint64_t) == sizeof(uint64_t),
+	       "struct rhook__manifest_head: atomics of the plain types' size");
+static inline _Atomic(const void *) *rhook__ctx_owner(const struct rhook_manifest_ctx *ctx)
+{
+	return (_Atomic(const void *) *)(void *)&((struct rhook_manifest_ctx *)(void *)ctx)->head.owner;
+}
+
+static inline _Atomic uint64_t *rhook__ctx_released(const struct rhook_manifest_ctx *ctx)
+{
+	return (_Atomic uint64_t *)(void *)&((struct rhook_manifest_ctx *)(void *)ctx)->head.released;
+}
 
 /*
  * Whether the calling thread holds the lock that guards @ctx's manifest:
@@ -78,9 +90,9 @@ struct rhook_manifest_ctx {
  */
 static inline bool rhook__manifest_lock_held_here(const struct rhook_manifest_ctx *ctx, const void *self)
 {
-	if (ctx->external)
+	if (ctx->head.external)
 		return ctx->lock_held && ctx->lock_held(ctx->engine_lock);
-	return atomic_load_explicit(&ctx->owner, memory_order_relaxed) == self;
+	return atomic_load_explicit(rhook__ctx_owner(ctx), memory_order_relaxed) == self;
 }
 
 /*

@@ -43,7 +43,8 @@ static void receipt_clear(struct rhook_receipt *r)
  * hooks after everything the committing hold did.  The hooks notified are
  * those registered now (the rule of rhook/manifest.h).
  */
-int rhook_receipt_fire(struct rhook_receipt *r)
+/* Parenthesized: the name is also rhook/manifest.h's macro over the inline path. */
+int (rhook_receipt_fire)(struct rhook_receipt *r)
 {
 	struct rhook_manifest_ctx *ctx;
 	char id[RHOOK_REGION_ID_STRLEN];
@@ -56,10 +57,10 @@ int rhook_receipt_fire(struct rhook_receipt *r)
 				   "receipt of region %s version %llu fired while this thread holds the region's "
 				   "manifest %s",
 				   rhook_region_id_format(ctx->region_id, id), (unsigned long long)r->rhook__version,
-				   ctx->external ? "lock (the engine's lock_held says so): fire after releasing it"
+				   ctx->head.external ? "lock (the engine's lock_held says so): fire after releasing it"
 						 : "mutex: fire after rhook_manifest_unlock()");
 	/* Not a contract violation: the firer may simply be early; it retries after the hold ends. */
-	if (atomic_load_explicit(&ctx->released, memory_order_acquire) < r->rhook__hold)
+	if (atomic_load_explicit(rhook__ctx_released(ctx), memory_order_acquire) < r->rhook__hold)
 		return -EBUSY;
 
 	if (r->rhook__actions) {

@@ -7,6 +7,13 @@
  * a grace period.  Readers (dispatch) load the set under urcu-bp's read
  * lock and walk it without any lock.
  *
+ * A set also lists, per callback kind, the (function, priv) pairs of the
+ * hooks that have that callback, in registration order: a dispatch loads
+ * the set and calls, one dependent load less than through each hook and
+ * no test of absent callbacks.  The registry and every set have cache
+ * lines of their own, so that a writer's allocations and frees next to
+ * them never make a reader's lines bounce (registry_churn_dispatch).
+ *
  * Synchronization:
  *   reg->head.set   written under `writers` (release), read by dispatch
  *                   (acquire) inside an RCU read-side section.
@@ -22,6 +29,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,10 +47,31 @@ struct rhook_hook {
 	struct rcu_head rcu;       /* deferred release */
 };
 
+/* One hook's callback of one kind, as dispatch calls it. */
+struct hook_call {
+	union {
+		void (*sst_files_written)(void *priv, rhook_region_id region_id,
+					  const struct rhook_region_meta *region_meta,
+					  const struct rhook_sst_file *files, size_t num_files);
+		void (*manifest_updated)(void *priv, rhook_region_id region_id,
+					 const struct rhook_action_list *actions, uint64_t version);
+		void (*files_removed)(void *priv, rhook_region_id region_id, const struct rhook_removed_file *files,
+				      size_t num_files, enum rhook_remove_reason reason);
+	} fn;
+	void *priv;
+};
+
+#define NUM_CALLBACKS 3 /* RHW_CALLBACK_*: 0, 1, 2 */
+_Static_assert(RHW_CALLBACK_SST_FILES_WRITTEN == 0 && RHW_CALLBACK_MANIFEST_UPDATED == 1 &&
+		       RHW_CALLBACK_FILES_REMOVED == NUM_CALLBACKS - 1,
+	       "a set's calls are indexed by callback kind");
+
 struct rhook__hook_set {
 	struct rcu_head rcu;
 	size_t nr;
-	struct rhook_hook *hooks[];
+	struct rhook_hook **hooks;   /* @nr, in registration order (inside this block) */
+	uint32_t end[NUM_CALLBACKS]; /* calls of kind k: calls[k ? end[k - 1] : 0 .. end[k]) */
+	struct hook_call calls[];
 };
 
 struct rhook_registry {
@@ -76,6 +105,51 @@ static void set_publish(struct rhook_registry *reg, struct rhook__hook_set *set)
 {
 	/* Publish the set's contents (and the hooks') before the pointer; pairs with set_load(acquire). */
 	atomic_store_explicit((_Atomic(struct rhook__hook_set *) *)&reg->head.set, set, memory_order_release);
+}
+
+/*
+ * A new set: the hooks of @old (NULL: none) but its @skip-th (SIZE_MAX:
+ * none), then @extra (NULL: none), with the calls of each kind; at least
+ * one hook.  Cache-line aligned and sized: a reader's lines share nothing
+ * with the allocations around them.  Writers' mutex held.  NULL on
+ * -ENOMEM.
+ */
+static struct rhook__hook_set *set_new(const struct rhook__hook_set *old, size_t skip, struct rhook_hook *extra)
+{
+	size_t nr = old ? old->nr : 0, n = nr - (skip < nr) + (extra != NULL), ncalls = 0, j = 0;
+	size_t calls_size = sizeof(struct rhook__hook_set) + NUM_CALLBACKS * n * sizeof(struct hook_call);
+	size_t size = (calls_size + n * sizeof(struct rhook_hook *) + 63) & ~(size_t)63;
+	struct rhook__hook_set *set = aligned_alloc(64, size);
+
+	if (!set)
+		return NULL;
+	set->nr = n;
+	set->hooks = (struct rhook_hook **)(void *)((char *)set + calls_size);
+	for (size_t i = 0; i < nr; i++)
+		if (i != skip)
+			set->hooks[j++] = old->hooks[i];
+	if (extra)
+		set->hooks[j] = extra;
+	for (unsigned k = 0; k < NUM_CALLBACKS; k++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct rhook_hook *h = set->hooks[i];
+			struct hook_call *c = &set->calls[ncalls];
+
+			c->priv = h->priv;
+			if (k == RHW_CALLBACK_SST_FILES_WRITTEN && h->ops.on_sst_files_written)
+				c->fn.sst_files_written = h->ops.on_sst_files_written;
+			else if (k == RHW_CALLBACK_MANIFEST_UPDATED && h->ops.on_manifest_updated)
+				c->fn.manifest_updated = h->ops.on_manifest_updated;
+			else if (k == RHW_CALLBACK_FILES_REMOVED && h->ops.on_files_removed)
+				/* A hook added with an older, smaller ops has it zero (abi_copy). */
+				c->fn.files_removed = h->ops.on_files_removed;
+			else
+				continue;
+			ncalls++;
+		}
+		set->end[k] = (uint32_t)ncalls;
+	}
+	return set;
 }
 
 static void set_free_rcu(struct rcu_head *head)
@@ -139,9 +213,11 @@ int rhook_registry_new(struct rhook_registry **out)
 
 	if (!out)
 		return -EINVAL;
-	reg = calloc(1, sizeof(*reg));
+	/* A line of its own: readers load head.set, writers' neighbouring allocations must not bounce it. */
+	reg = aligned_alloc(64, 64);
 	if (!reg)
 		return -ENOMEM;
+	memset(reg, 0, 64);
 	*out = reg;
 	return 0;
 }
@@ -189,7 +265,6 @@ int rhook_registry_add(struct rhook_registry *reg, const struct rhook_hook_ops *
 {
 	struct rhook__hook_set *old, *set;
 	struct rhook_hook *hook;
-	size_t nr;
 	int err;
 
 	if (!reg)
@@ -206,17 +281,12 @@ int rhook_registry_add(struct rhook_registry *reg, const struct rhook_hook_ops *
 
 	pthread_mutex_lock(&writers);
 	old = set_load(reg, memory_order_relaxed);
-	nr = old ? old->nr : 0;
-	set = malloc(sizeof(*set) + (nr + 1) * sizeof(set->hooks[0]));
+	set = set_new(old, SIZE_MAX, hook);
 	if (!set) {
 		pthread_mutex_unlock(&writers);
 		free(hook);
 		return -ENOMEM;
 	}
-	set->nr = nr + 1;
-	if (nr)
-		memcpy(set->hooks, old->hooks, nr * sizeof(set->hooks[0]));
-	set->hooks[nr] = hook;
 	/*
 	 * The handle exists before any callback can run: a hook may remove
 	 * itself from its first callback.  Ordered before the callbacks by
@@ -248,14 +318,11 @@ int rhook_registry_remove(struct rhook_registry *reg, struct rhook_hook *hook)
 		return -ENOENT;
 	}
 	if (nr > 1) {
-		set = malloc(sizeof(*set) + (nr - 1) * sizeof(set->hooks[0]));
+		set = set_new(old, i, NULL);
 		if (!set) {
 			pthread_mutex_unlock(&writers);
 			return -ENOMEM;
 		}
-		set->nr = nr - 1;
-		memcpy(set->hooks, old->hooks, i * sizeof(set->hooks[0]));
-		memcpy(set->hooks + i, old->hooks + i + 1, (nr - i - 1) * sizeof(set->hooks[0]));
 	}
 	set_publish(reg, set);
 	pthread_mutex_unlock(&writers);
@@ -300,42 +367,67 @@ struct dispatch_args {
 };
 
 /*
- * Calls every hook of the current set that has the callback, in
- * registration order.  Any thread, any number at once; takes no lock.
- * Emits rhook:hook_dispatch after the callbacks returned.
+ * Calls the callbacks of kind a->callback of the current set, in
+ * registration order, and returns how many it called.  Any thread, any
+ * number at once; takes no lock.  The set's acquire load pairs with
+ * set_publish()'s release: the calls it lists (and the hooks' privs) are
+ * those the writer built.
  */
-static inline __attribute__((always_inline)) void dispatch(struct rhook_registry *reg, rhook_region_id region_id,
-							   const struct dispatch_args *a)
+static inline __attribute__((always_inline)) uint32_t dispatch_calls(struct rhook_registry *reg,
+								      rhook_region_id region_id,
+								      const struct dispatch_args *a)
 {
-	bool timed = rhook__ev_wanted(RHW_EV_hook_dispatch);
-	uint64_t t0 = timed ? rhook__now_ns() : 0;
-	struct rhook__hook_set *set;
+	const struct rhook__hook_set *set;
 	uint32_t called = 0;
 
 	rhook__dispatch_depth++;
 	urcu_bp_read_lock();
 	set = set_load(reg, memory_order_acquire);
-	for (size_t i = 0; set && i < set->nr; i++) {
-		const struct rhook_hook *h = set->hooks[i];
+	if (set) {
+		const struct hook_call *c = set->calls + (a->callback ? set->end[a->callback - 1] : 0);
+		const struct hook_call *end = set->calls + set->end[a->callback];
 
-		if (a->callback == RHW_CALLBACK_SST_FILES_WRITTEN && h->ops.on_sst_files_written) {
-			h->ops.on_sst_files_written(h->priv, region_id, a->region_meta, a->files, a->num_files);
-			called++;
-		} else if (a->callback == RHW_CALLBACK_MANIFEST_UPDATED && h->ops.on_manifest_updated) {
-			h->ops.on_manifest_updated(h->priv, region_id, a->actions, a->version);
-			called++;
-		} else if (a->callback == RHW_CALLBACK_FILES_REMOVED && h->ops.on_files_removed) {
-			/* A hook added with an older, smaller ops has it zero (abi_copy). */
-			h->ops.on_files_removed(h->priv, region_id, a->removed, a->num_files, a->reason);
-			called++;
+		called = (uint32_t)(end - c);
+		for (; c < end; c++) {
+			if (a->callback == RHW_CALLBACK_SST_FILES_WRITTEN)
+				c->fn.sst_files_written(c->priv, region_id, a->region_meta, a->files, a->num_files);
+			else if (a->callback == RHW_CALLBACK_MANIFEST_UPDATED)
+				c->fn.manifest_updated(c->priv, region_id, a->actions, a->version);
+			else
+				c->fn.files_removed(c->priv, region_id, a->removed, a->num_files, a->reason);
 		}
 	}
 	/* Every read of the set happens before its reclamation (TSan's view). */
 	RHOOK__TSAN_RELEASE(&gp_token);
 	urcu_bp_read_unlock();
 	rhook__dispatch_depth--;
-	if (timed && called)
-		rhook__emit_hook_dispatch(region_id, a->callback, called, rhook__now_ns() - t0);
+	return called;
+}
+
+/*
+ * dispatch_calls() timed for rhook:hook_dispatch, emitted after the
+ * callbacks returned.  Out of line, @a by value: the untimed loop then
+ * keeps fewer registers live across the callbacks, and its arguments
+ * stay in registers (a pointer to them would escape into the calls).
+ */
+static __attribute__((noinline)) void dispatch_timed(struct rhook_registry *reg, rhook_region_id region_id,
+						     struct dispatch_args a)
+{
+	uint64_t t0 = rhook__now_ns();
+	uint32_t called = dispatch_calls(reg, region_id, &a);
+
+	if (called)
+		rhook__emit_hook_dispatch(region_id, a.callback, called, rhook__now_ns() - t0);
+}
+
+/* Calls every hook that has the callback; emits rhook:hook_dispatch when it is wanted. */
+static inline __attribute__((always_inline)) void dispatch(struct rhook_registry *reg, rhook_region_id region_id,
+							   const struct dispatch_args *a)
+{
+	if (RHOOK_UNLIKELY(rhook__ev_wanted(RHW_EV_hook_dispatch)))
+		dispatch_timed(reg, region_id, *a);
+	else
+		(void)dispatch_calls(reg, region_id, a);
 }
 
 void rhook__dispatch_sst_files_written_slow(struct rhook_registry *reg, rhook_region_id region_id,

@@ -227,14 +227,22 @@ static void list_files(struct rhook__id_list *l, const struct rhook_file_meta *f
 void rhook__emit_manifest_updated(rhook_region_id region_id, uint64_t job_id, uint64_t version, enum rhook_cause cause,
 				  const struct rhook_action_list *actions)
 {
-	struct rhook__event_manifest_updated e = { .p = {
+	struct rhook__event_manifest_updated e;
+
+	/*
+	 * Not zero-initialized as a whole: the lists' 2 KiB of ids would be
+	 * cleared for every event; only their first @listed ids are ever read.
+	 */
+	e.p = (struct rhw_ev_manifest_updated){
 		.region_id = region_id,
 		.job_id = job_id,
 		.version = version,
 		.action_kinds = rhook_action_list_kinds(actions),
 		.num_actions = (uint32_t)actions->num_actions,
 		.cause = (uint8_t)cause,
-	} };
+	};
+	rhook__id_list_init(&e.files_added);
+	rhook__id_list_init(&e.files_removed);
 
 	for (size_t i = 0; i < actions->num_actions; i++) {
 		const struct rhook_action *a = &actions->actions[i];
@@ -307,16 +315,19 @@ void rhook_trace_flush_end(uint64_t start, rhook_region_id region_id, uint64_t r
 uint64_t rhook_trace_compaction_begin_inputs(rhook_region_id region_id, const rhook_file_id *inputs,
 					     uint32_t input_files, uint64_t bytes_in, bool remote)
 {
-	struct rhook__event_compaction_begin e = { .p = {
+	struct rhook__event_compaction_begin e;
+
+	if (!rhook__ev_wanted(RHW_EV_compaction_begin) && !rhook__ev_wanted(RHW_EV_compaction_end))
+		return 0;
+	/* Not zero-initialized as a whole (see rhook__emit_manifest_updated()). */
+	e.p = (struct rhw_ev_compaction_begin){
 		.region_id = region_id,
 		.job_id = rhook__job_id,
 		.bytes_in = bytes_in,
 		.input_files = input_files,
 		.mode = remote,
-	} };
-
-	if (!rhook__ev_wanted(RHW_EV_compaction_begin) && !rhook__ev_wanted(RHW_EV_compaction_end))
-		return 0;
+	};
+	rhook__id_list_init(&e.inputs);
 	/* Without ids (the older call) num_inputs is 0; input_files counts them all the same. */
 	for (uint32_t i = 0; inputs && i < input_files; i++)
 		rhook__id_list_add(&e.inputs, inputs[i].bytes);

@@ -48,6 +48,13 @@ struct rhook__id_list {
 	uint8_t ids[RHW_EV_MAX_LISTED_IDS][16];
 };
 
+/* An empty list; its ids past @listed are never read (they need no clearing). */
+static inline void rhook__id_list_init(struct rhook__id_list *l)
+{
+	l->total = 0;
+	l->listed = 0;
+}
+
 static inline void rhook__id_list_add(struct rhook__id_list *l, const uint8_t id[16])
 {
 	if (l->listed < RHW_EV_MAX_LISTED_IDS)

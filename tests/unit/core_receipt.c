@@ -365,6 +365,78 @@ static void test_failed_persist_fires_nothing(void **state)
 	assert_int_equal(f->store.n, 1);
 }
 
+/* The inline fire (rhook/manifest.h's macro), as a function. */
+static int fire_inline(struct rhook_receipt *r)
+{
+	return rhook_receipt_fire(r);
+}
+
+struct hookless_firer {
+	struct rhook_receipt *r;
+	int (*fire)(struct rhook_receipt *);
+	int ret;
+};
+
+static void *hookless_fire_elsewhere(void *arg)
+{
+	struct hookless_firer *o = arg;
+
+	o->ret = o->fire(o->r);
+	return NULL;
+}
+
+/*
+ * Rule: a receipt with nothing to notify (no registry, no event: the
+ * inline fast path's case) is checked as any other, by the inline path
+ * and by the exported function alike: -EDEADLK under the mutex (release
+ * builds; debug builds abort, tested above), -EBUSY from another thread
+ * before the hold ends, pending after both; fired and empty after.
+ */
+static void test_hookless_fire_checks(void **state)
+{
+	struct fixture *f = *state;
+	int (*const fires[2])(struct rhook_receipt *) = { fire_inline, rhook_receipt_fire /* the function */ };
+
+	for (int k = 0; k < 2; k++) {
+		struct rhook_receipt r = RHOOK_RECEIPT_INIT;
+		struct mem_store s2 = { 0 };
+		struct rhook_manifest_ctx_config cfg = {
+			.size = sizeof(cfg), .region_id = rhook_region_id_make(42, 3), .store_ops = &mem_ops,
+			.store = &s2,
+		};
+		struct rhook_manifest_ctx *lone;
+		struct hookless_firer o = { &r, fires[k], 1 };
+		pthread_t t;
+
+		assert_int_equal(rhook_manifest_ctx_new(&cfg, &lone), 0);
+		rhook_manifest_lock(lone);
+		assert_int_equal(rhook_manifest_update_locked(lone, f->edit, RHOOK_CAUSE_EDIT, &r), 0);
+		assert_null(r.rhook__actions);
+		if (!rhook_debug_build()) {
+			assert_int_equal(fires[k](&r), -EDEADLK);
+			assert_true(rhook_receipt_pending(&r));
+		}
+		assert_int_equal(pthread_create(&t, NULL, hookless_fire_elsewhere, &o), 0);
+		pthread_join(t, NULL);
+		assert_int_equal(o.ret, -EBUSY);
+		assert_true(rhook_receipt_pending(&r));
+		/* A later hold of this thread: still the mutex held here. */
+		rhook_manifest_unlock(lone);
+		rhook_manifest_lock(lone);
+		if (!rhook_debug_build())
+			assert_int_equal(fires[k](&r), -EDEADLK);
+		rhook_manifest_unlock(lone);
+		assert_int_equal(fires[k](&r), 0);
+		assert_false(rhook_receipt_pending(&r));
+		assert_int_equal(rhook_receipt_version(&r), 0);
+		assert_int_equal(fires[k](&r), 0);
+		if (rhook_debug_build())
+			assert_int_equal(rhook_debug_unfired_receipts(false), 0);
+		rhook_manifest_ctx_free(lone);
+		free(s2.json[0]);
+	}
+}
+
 /*
  * Rule: with no hook registered, firing is a no-op.  A context without a
  * registry (nobody can listen) copies nothing; one with a registry keeps
@@ -697,6 +769,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_merge_other_region_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_persist_fires_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_hook_fire_is_noop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hookless_fire_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hooks_of_the_fire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_hookless_then_hooked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_self_merge_refused, setup, teardown),

@@ -145,6 +145,127 @@ static void test_order_and_optional_callbacks(void **state)
 		assert_int_equal(atomic_load(&p[i].released), 1);
 }
 
+/*
+ * Every combination of the three callbacks, one hook each, twice over (14
+ * hooks): each dispatch kind calls exactly the hooks that have that
+ * callback, in registration order, with its arguments; and still after
+ * removing hooks from the front, the middle and the end, and adding one.
+ */
+struct kind_log {
+	int calls[3][64]; /* hook numbers, per kind, in call order */
+	int n[3];
+};
+
+struct kind_probe {
+	struct kind_log *log;
+	int id;
+};
+
+static void kind_sst(void *priv, rhook_region_id r, const struct rhook_region_meta *m, const struct rhook_sst_file *f,
+		     size_t n)
+{
+	struct kind_probe *p = priv;
+
+	(void)m;
+	(void)f;
+	assert_int_equal(r, 11);
+	assert_int_equal(n, 2);
+	p->log->calls[0][p->log->n[0]++] = p->id;
+}
+
+static void kind_manifest(void *priv, rhook_region_id r, const struct rhook_action_list *a, uint64_t v)
+{
+	struct kind_probe *p = priv;
+
+	(void)a;
+	assert_int_equal(r, 12);
+	assert_int_equal(v, 99);
+	p->log->calls[1][p->log->n[1]++] = p->id;
+}
+
+static void kind_removed(void *priv, rhook_region_id r, const struct rhook_removed_file *f, size_t n,
+			 enum rhook_remove_reason reason)
+{
+	struct kind_probe *p = priv;
+
+	(void)f;
+	assert_int_equal(r, 13);
+	assert_int_equal(n, 1);
+	assert_int_equal(reason, RHOOK_REMOVE_DROP);
+	p->log->calls[2][p->log->n[2]++] = p->id;
+}
+
+/* Dispatches each kind once and checks the hooks @live[0..n) (masks @mask[]) were called as they should. */
+static void check_kinds(struct rhook_registry *reg, struct kind_log *log, const int *live, const unsigned *mask, int n)
+{
+	struct rhook_file_meta fm = { .file_id = rhook_file_id_generate() };
+	struct rhook_sst_info si = { .file_id = fm.file_id };
+	struct rhook_sst_file files[2] = { { &si, &fm }, { &si, &fm } };
+	struct rhook_removed_file rf = { .file_id = fm.file_id };
+
+	memset(log, 0, sizeof(*log));
+	assert_int_equal(rhook_registry_count(reg), n);
+	rhook_dispatch_sst_files_written(reg, 11, NULL, files, 2);
+	rhook_dispatch_manifest_updated(reg, 12, NULL, 99);
+	assert_int_equal(rhook_files_removed(reg, 13, &rf, 1, RHOOK_REMOVE_DROP), 0);
+	for (int k = 0; k < 3; k++) {
+		int want = 0;
+
+		for (int i = 0; i < n; i++)
+			if (mask[live[i]] & 1u << k)
+				assert_int_equal(log->calls[k][want++], live[i]);
+		assert_int_equal(log->n[k], want);
+	}
+}
+
+static void test_each_kind_calls_its_hooks(void **state)
+{
+	enum { N = 14 };
+	struct rhook_registry *reg;
+	struct kind_log log;
+	struct kind_probe p[N + 1];
+	struct rhook_hook_ops ops[N + 1];
+	struct rhook_hook *h[N + 1];
+	unsigned mask[N + 1];
+	int live[N + 1], n = 0;
+
+	(void)state;
+	assert_int_equal(rhook_registry_new(&reg), 0);
+	for (int i = 0; i <= N; i++) {
+		mask[i] = (unsigned)(i % 7 + 1) & 7; /* 1..7, then 0 (no callback at all) for i % 7 == 6 */
+		mask[i] = i % 7 == 6 ? 0 : mask[i];
+		ops[i] = (struct rhook_hook_ops){ .size = sizeof(ops[i]),
+						  .on_sst_files_written = mask[i] & 1 ? kind_sst : NULL,
+						  .on_manifest_updated = mask[i] & 2 ? kind_manifest : NULL,
+						  .on_files_removed = mask[i] & 4 ? kind_removed : NULL };
+		p[i] = (struct kind_probe){ &log, i };
+	}
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(rhook_registry_add(reg, &ops[i], &p[i], &h[i]), 0);
+		live[n++] = i;
+		check_kinds(reg, &log, live, mask, n);
+	}
+	/* Remove the first, one in the middle and the last; add one more at the end. */
+	{
+		const int gone[3] = { 0, 6, N - 1 };
+
+		for (int g = 0; g < 3; g++) {
+			int j = 0;
+
+			assert_int_equal(rhook_registry_remove(reg, h[gone[g]]), 0);
+			for (int i = 0; i < n; i++)
+				if (live[i] != gone[g])
+					live[j++] = live[i];
+			n = j;
+			check_kinds(reg, &log, live, mask, n);
+		}
+	}
+	assert_int_equal(rhook_registry_add(reg, &ops[N], &p[N], &h[N]), 0);
+	live[n++] = N;
+	check_kinds(reg, &log, live, mask, n);
+	rhook_registry_free(reg);
+}
+
 /* struct rhook_hook_ops as a newer caller would have it: one more callback. */
 struct newer_ops {
 	struct rhook_hook_ops ops;
@@ -425,6 +546,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_hook_is_a_noop),
 		cmocka_unit_test(test_order_and_optional_callbacks),
+		cmocka_unit_test(test_each_kind_calls_its_hooks),
 		cmocka_unit_test(test_add_rejects_bad_ops),
 		cmocka_unit_test(test_remove_releases_once),
 		cmocka_unit_test(test_remove_from_inside_callback),

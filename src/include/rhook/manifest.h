@@ -205,8 +205,55 @@ RHOOK_API RHOOK_MUST_USE int rhook_manifest_update(struct rhook_manifest_ctx *ct
  * in both cases the receipt stays pending: fire it later or discard it.
  * Returns 0 otherwise, and the receipt is empty.  Any thread may fire;
  * one receipt, one firer.
+ *
+ * A macro over an inline fast path (below); the function itself stays
+ * exported, (rhook_receipt_fire)(r) or its address calls it.
  */
 RHOOK_API RHOOK_MUST_USE int rhook_receipt_fire(struct rhook_receipt *receipt);
+
+/*
+ * Leading members of struct rhook_manifest_ctx, exposed for the inline
+ * fire below only; treat them as private.  @owner is the holder's thread
+ * token, NULL while rhook's mutex is free; @released the number of the
+ * last hold that ended; @external whether the context is external
+ * (rhook/external.h).  Written by the library only.
+ */
+struct rhook__manifest_head {
+	const void *owner;
+	uint64_t released;
+	uint8_t external;
+};
+
+/*
+ * rhook_receipt_fire() when a receipt has nothing to notify (a context
+ * without a registry, rhook:manifest_updated off at the commit): the
+ * checks of the fire and emptying the receipt, inline, a handful of
+ * loads and stores.  Anything else goes to the function.
+ */
+static inline RHOOK_MUST_USE int rhook__receipt_fire_inline(struct rhook_receipt *r)
+{
+	const struct rhook__manifest_head *h;
+
+	if (!r || !r->rhook__pending)
+		return 0;
+	h = (const struct rhook__manifest_head *)(const void *)r->rhook__ctx;
+	/*
+	 * No actions kept, no debug ledger entry, not external, and rhook's
+	 * mutex free: so not held by this thread, whose own store of @owner
+	 * this relaxed load would see (coherence; -EDEADLK is the function's
+	 * to return).  The acquire load of @released pairs with the unlock's
+	 * release store, as in the function: the hold is over (-EBUSY
+	 * otherwise, also the function's).
+	 */
+	if (RHOOK_LIKELY(!r->rhook__actions && !r->rhook__serial && !h->external &&
+			 !__atomic_load_n(&h->owner, __ATOMIC_RELAXED) &&
+			 __atomic_load_n(&h->released, __ATOMIC_ACQUIRE) >= r->rhook__hold)) {
+		*r = (struct rhook_receipt)RHOOK_RECEIPT_INIT;
+		return 0;
+	}
+	return (rhook_receipt_fire)(r);
+}
+#define rhook_receipt_fire(receipt) rhook__receipt_fire_inline(receipt)
 
 /* Drops a pending receipt without notifying (the caller decided so). */
 RHOOK_API void rhook_receipt_discard(struct rhook_receipt *receipt);
