@@ -403,7 +403,7 @@ int main(int argc, char **argv)
 			{ "urcu_mb_read", bench_urcu_mb_read, NULL },
 		};
 		int n = (int)(sizeof(c) / sizeof(c[0]));
-		double empty, direct, fire[64], clock[64];
+		double direct4[64], direct16[64], fire[64], clock[64];
 
 		if (one)
 			return run_one(argv[2], iters, c, n, &fc);
@@ -416,20 +416,23 @@ int main(int argc, char **argv)
 			fire[r] = fire_sample(&fc, iters / 20);
 			clock[r] = fire_clock_sample(iters / 20);
 		}
-		empty = c[0].median;
-		direct = c[1].median;
-		bench_report("dispatch_0_hooks", c[2].median, "ns/op", "empty_loop", empty);
-		bench_report("dispatch_1_hook", c[3].median, "ns/op", "direct_callback", direct);
-		bench_report("dispatch_4_hooks", c[4].median, "ns/op", "direct_callback_x4", 4 * direct);
-		bench_report("dispatch_16_hooks", c[5].median, "ns/op", "direct_callback_x16", 16 * direct);
+		for (int r = 0; r < rounds; r++) {
+			direct4[r] = 4 * c[1].samples[r];
+			direct16[r] = 16 * c[1].samples[r];
+		}
+		bench_report_case("dispatch_0_hooks", "ns/op", &c[2], "empty_loop", &c[0]);
+		bench_report_case("dispatch_1_hook", "ns/op", &c[3], "direct_callback", &c[1]);
+		bench_report_rounds("dispatch_4_hooks", "ns/op", "direct_callback_x4", c[4].samples, direct4,
+				    (unsigned)rounds);
+		bench_report_rounds("dispatch_16_hooks", "ns/op", "direct_callback_x16", c[5].samples, direct16,
+				    (unsigned)rounds);
 		/* Against the same timed batches without the fires: the delta is what a fire costs. */
-		bench_report("receipt_fire_no_hook", bench_median(fire, (size_t)rounds), "ns/op", "fire_batch_empty",
-			     bench_median(clock, (size_t)rounds));
-		bench_report("tracepoint_no_session", c[6].median, "ns/op", "empty_loop", empty);
-		bench_report("urcu_qsbr_read", c[7].median, "ns/op", "empty_loop", empty);
-		bench_report("urcu_bp_read", c[8].median, "ns/op", "empty_loop", empty);
-		bench_report("urcu_memb_read", c[9].median, "ns/op", "empty_loop", empty);
-		bench_report("urcu_mb_read", c[10].median, "ns/op", "empty_loop", empty);
+		bench_report_rounds("receipt_fire_no_hook", "ns/op", "fire_batch_empty", fire, clock, (unsigned)rounds);
+		bench_report_case("tracepoint_no_session", "ns/op", &c[6], "empty_loop", &c[0]);
+		bench_report_case("urcu_qsbr_read", "ns/op", &c[7], "empty_loop", &c[0]);
+		bench_report_case("urcu_bp_read", "ns/op", &c[8], "empty_loop", &c[0]);
+		bench_report_case("urcu_memb_read", "ns/op", &c[9], "empty_loop", &c[0]);
+		bench_report_case("urcu_mb_read", "ns/op", &c[10], "empty_loop", &c[0]);
 	}
 	{
 		struct bench_case c[] = {
@@ -441,7 +444,7 @@ int main(int argc, char **argv)
 		bench_run(c, 2, rounds, iters);
 		atomic_store(&churn_stop, 1);
 		pthread_join(churner, NULL);
-		bench_report("registry_churn_dispatch", c[1].median, "ns/op", "dispatch_1_hook", c[0].median);
+		bench_report_case("registry_churn_dispatch", "ns/op", &c[1], "dispatch_1_hook", &c[0]);
 	}
 	{
 		struct commit_case with_reg, without_reg;
@@ -454,8 +457,7 @@ int main(int argc, char **argv)
 		commit_case_init(&with_reg, reg0, 2);
 		/* A commit encodes JSON: some 10 µs, so fewer of them per round. */
 		bench_run(c, 2, rounds, iters / 1000 < 100 ? 100 : iters / 1000);
-		bench_report("receipt_commit_registry_no_hook", c[1].median, "ns/op", "receipt_commit_no_registry",
-			     c[0].median);
+		bench_report_case("receipt_commit_registry_no_hook", "ns/op", &c[1], "receipt_commit_no_registry", &c[0]);
 		commit_case_free(&with_reg);
 		commit_case_free(&without_reg);
 	}
@@ -470,7 +472,7 @@ int main(int argc, char **argv)
 		commit_case_init_encoding(&json, reg0, 2, RHOOK_MANIFEST_ENCODING_JSON);
 		commit_case_init_encoding(&none, reg0, 2, RHOOK_MANIFEST_ENCODING_NONE);
 		bench_run(c, 2, rounds, iters / 1000 < 100 ? 100 : iters / 1000);
-		bench_report("commit_hold_no_encoding", c[1].median, "ns/op", "commit_hold_json", c[0].median);
+		bench_report_case("commit_hold_no_encoding", "ns/op", &c[1], "commit_hold_json", &c[0]);
 		commit_case_free(&json);
 		commit_case_free(&none);
 	}

@@ -141,11 +141,11 @@ int main(int argc, char **argv)
 		};
 
 		bench_run(c, (int)(sizeof(c) / sizeof(c[0])), rounds, iters);
-		bench_report("recorder_event_vs_rdtsc", c[1].median, "ns/event", "rdtsc", c[0].median);
-		bench_report("recorder_event_smallest", c[2].median, "ns/event", "rdtsc", c[0].median);
-		bench_report("recorder_event_largest", c[3].median, "ns/event", "recorder_event_smallest", c[2].median);
-		bench_report("recorder_event_manifest_updated_0_ids", c[4].median, "ns/event", "recorder_event_smallest",
-			     c[2].median);
+		bench_report_case("recorder_event_vs_rdtsc", "ns/event", &c[1], "rdtsc", &c[0]);
+		bench_report_case("recorder_event_smallest", "ns/event", &c[2], "rdtsc", &c[0]);
+		bench_report_case("recorder_event_largest", "ns/event", &c[3], "recorder_event_smallest", &c[2]);
+		bench_report_case("recorder_event_manifest_updated_0_ids", "ns/event", &c[4], "recorder_event_smallest",
+				  &c[2]);
 	}
 	rhook_recorder_stop();
 	rhook_action_list_free(ids64);

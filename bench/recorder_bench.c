@@ -252,13 +252,13 @@ enum {
 /* 4 x the CPUs (at most MAX_THREADS), for the shared-path cases. */
 static char oversubscribed[16];
 
-static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
+/* Fills @samples[c][r]: case c's ns/event in round r. */
+static void event_costs(int rounds, const char *root, double samples[C_EVENT_CASES][MAX_ROUNDS])
 {
 	static const char *const what[C_EVENT_CASES] = { "lttng", "recorder", "lttng", "recorder",
 							  "recorder-monotonic", "lttng-sst", "recorder-sst",
 							  "recorder-shared", "recorder-private" };
 	const char *const nthreads[C_EVENT_CASES] = { "1", "1", "2", "2", "1", "1", "1", oversubscribed, oversubscribed };
-	double samples[C_EVENT_CASES][MAX_ROUNDS];
 	char recdir[PATH_MAX + 16], lttng_dir[PATH_MAX];
 	struct tc_lttngctl s;
 
@@ -277,8 +277,6 @@ static void event_costs(int rounds, const char *root, double med[C_EVENT_CASES])
 	}
 	session = NULL;
 	tc_lttngctl_end(&s);
-	for (int c = 0; c < C_EVENT_CASES; c++)
-		med[c] = bench_median(samples[c], rounds);
 	/* Per round: 1 + 2 + 1 LTTng threads. */
 	check_lttng_trace(lttng_dir, (double)rounds * 4 * (WARMUP + ITERS));
 }
@@ -327,31 +325,20 @@ static void tsc_lfence(uint64_t iters, void *arg)
 
 enum { T_BARE, T_RDTSCP, T_LFENCE, T_CASES };
 
-static void tsc_costs(int rounds, double med[T_CASES])
+/* Runs the TSC read cases @c (T_CASES of them) for @rounds rounds. */
+static void tsc_costs(int rounds, struct bench_case c[T_CASES])
 {
-	struct bench_case c[T_CASES] = {
-		{ .name = "rdtsc", .run = tsc_bare },
-		{ .name = "rdtscp", .run = tsc_rdtscp },
-		{ .name = "lfence_rdtsc", .run = tsc_lfence },
-	};
-
+	c[T_BARE] = (struct bench_case){ .name = "rdtsc", .run = tsc_bare };
+	c[T_RDTSCP] = (struct bench_case){ .name = "rdtscp", .run = tsc_rdtscp };
+	c[T_LFENCE] = (struct bench_case){ .name = "lfence_rdtsc", .run = tsc_lfence };
 	bench_run(c, T_CASES, rounds, 2000000);
-	for (int i = 0; i < T_CASES; i++)
-		med[i] = c[i].median;
-}
-
-static void floor_check(const char *name, double ratio, double floor, bool higher_is_better)
-{
-	bool ok = higher_is_better ? ratio >= floor : ratio <= floor;
-
-	fprintf(stderr, "%-28s ratio %7.3f  floor %s %.3f: %s\n", name, ratio, higher_is_better ? ">=" : "<=", floor,
-		ok ? "met" : "MISSED");
 }
 
 int main(int argc, char **argv)
 {
 	char root[] = "/tmp/rhook-bench-recorder-XXXXXX";
-	double ev[C_EVENT_CASES], tsc[T_CASES];
+	static double ev[C_EVENT_CASES][MAX_ROUNDS];
+	static struct bench_case tsc[T_CASES];
 	int rounds = argc > 1 ? atoi(argv[1]) : 7;
 	ssize_t n;
 
@@ -375,31 +362,26 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "rhook-bench-recorder: %d rounds; events of %u per thread per sample\n", rounds, ITERS);
 	event_costs(rounds, root, ev);
-	bench_report("recorder_event", ev[C_RECORDER_1], "ns/event", "lttng_event", ev[C_LTTNG_1]);
-	bench_report("recorder_event_2_threads", ev[C_RECORDER_2], "ns/event", "lttng_event_2_threads", ev[C_LTTNG_2]);
-	bench_report("lttng_event", ev[C_LTTNG_1], "ns/event", "recorder_event", ev[C_RECORDER_1]);
-	bench_report("lttng_event_2_threads", ev[C_LTTNG_2], "ns/event", "recorder_event_2_threads", ev[C_RECORDER_2]);
-	bench_report("recorder_event_monotonic", ev[C_MONOTONIC_1], "ns/event", "lttng_event", ev[C_LTTNG_1]);
-	bench_report("recorder_event_ordered", ev[C_RECORDER_SST], "ns/event", "lttng_event_sst", ev[C_LTTNG_SST]);
-	bench_report("lttng_event_sst", ev[C_LTTNG_SST], "ns/event", "recorder_event_ordered", ev[C_RECORDER_SST]);
+	bench_report_rounds("recorder_event", "ns/event", "lttng_event", ev[C_RECORDER_1], ev[C_LTTNG_1], (unsigned)rounds);
+	bench_report_rounds("recorder_event_2_threads", "ns/event", "lttng_event_2_threads", ev[C_RECORDER_2], ev[C_LTTNG_2], (unsigned)rounds);
+	bench_report_rounds("lttng_event", "ns/event", "recorder_event", ev[C_LTTNG_1], ev[C_RECORDER_1], (unsigned)rounds);
+	bench_report_rounds("lttng_event_2_threads", "ns/event", "recorder_event_2_threads", ev[C_LTTNG_2], ev[C_RECORDER_2], (unsigned)rounds);
+	bench_report_rounds("recorder_event_monotonic", "ns/event", "lttng_event", ev[C_MONOTONIC_1], ev[C_LTTNG_1], (unsigned)rounds);
+	bench_report_rounds("recorder_event_ordered", "ns/event", "lttng_event_sst", ev[C_RECORDER_SST], ev[C_LTTNG_SST], (unsigned)rounds);
+	bench_report_rounds("lttng_event_sst", "ns/event", "recorder_event_ordered", ev[C_LTTNG_SST], ev[C_RECORDER_SST], (unsigned)rounds);
 	{
 		char shared[64], priv[64];
 
 		snprintf(shared, sizeof(shared), "recorder_event_shared_%st", oversubscribed);
 		snprintf(priv, sizeof(priv), "recorder_event_private_%st", oversubscribed);
-		bench_report(shared, ev[C_SHARED_N], "ns/event", priv, ev[C_PRIVATE_N]);
-		bench_report(priv, ev[C_PRIVATE_N], "ns/event", "recorder_event", ev[C_RECORDER_1]);
+		bench_report_rounds(shared, "ns/event", priv, ev[C_SHARED_N], ev[C_PRIVATE_N], (unsigned)rounds);
+		bench_report_rounds(priv, "ns/event", "recorder_event", ev[C_PRIVATE_N], ev[C_RECORDER_1], (unsigned)rounds);
 	}
 
 	tsc_costs(rounds, tsc);
-	bench_report("tsc_read_rdtscp", tsc[T_RDTSCP], "ns/op", "tsc_read_rdtsc", tsc[T_BARE]);
-	bench_report("tsc_read_lfence_rdtsc", tsc[T_LFENCE], "ns/op", "tsc_read_rdtsc", tsc[T_BARE]);
-	bench_report("tsc_read_rdtsc", tsc[T_BARE], "ns/op", "tsc_read_rdtscp", tsc[T_RDTSCP]);
-
-	floor_check("recorder_event", ev[C_RECORDER_1] / ev[C_LTTNG_1], 1.0 / 8, false);
-	floor_check("recorder_event_2_threads", ev[C_RECORDER_2] / ev[C_LTTNG_2], 1.0 / 3, false);
-	floor_check("recorder_event_monotonic", ev[C_MONOTONIC_1] / ev[C_LTTNG_1], 1.0 / 3, false);
-	floor_check("recorder_event_ordered", ev[C_RECORDER_SST] / ev[C_LTTNG_SST], 1.0 / 8, false);
+	bench_report_case("tsc_read_rdtscp", "ns/op", &tsc[T_RDTSCP], "tsc_read_rdtsc", &tsc[T_BARE]);
+	bench_report_case("tsc_read_lfence_rdtsc", "ns/op", &tsc[T_LFENCE], "tsc_read_rdtsc", &tsc[T_BARE]);
+	bench_report_case("tsc_read_rdtsc", "ns/op", &tsc[T_BARE], "tsc_read_rdtscp", &tsc[T_RDTSCP]);
 	tc_rmtree(root);
 	return 0;
 }

@@ -39,6 +39,8 @@ static const struct floor floors[] = {
 	{ "lttng_event", NULL, 0, 0, "" },
 	{ "recorder_event", "ratio", '<', 1.0 / 8, ">= 8x faster than LTTng-UST" },
 	{ "recorder_event_2_threads", "ratio", '<', 1.0 / 3, ">= 3x faster than LTTng-UST" },
+	{ "recorder_event_monotonic", "ratio", '<', 1.0 / 3, ">= 3x faster than LTTng-UST (CLOCK_MONOTONIC clock)" },
+	{ "recorder_event_ordered", "ratio", '<', 1.0 / 8, ">= 8x faster than LTTng-UST (same event, ordered TSC)" },
 	{ "registry_churn_dispatch", "ratio", '<', 1.3, "<= 1.3x dispatch_1_hook while another thread churns" },
 	{ "recorder_event_vs_rdtsc", "ratio", '<', 1.3, "<= 1.3x one RDTSC (same run)" },
 	{ "recorder_event_largest", NULL, 0, 0, "(manifest_updated, 64 ids, vs the smallest event)" },
