@@ -297,9 +297,8 @@ int main(int argc, char **argv)
 					 .commit_timings = MAX_TIMED / MAX_ROUNDS };
 	struct rhook_registry *reg;
 	struct lsm_engine *engine;
-	static double wall[LEGS][MAX_ROUNDS], cpu[LEGS][MAX_ROUNDS], paired[LEGS][MAX_ROUNDS],
-		cpaired[LEGS][MAX_ROUNDS], lo[LEGS], hi[LEGS];
-	double med[LEGS], cmed[LEGS], tmp[MAX_ROUNDS];
+	static double wall[LEGS][MAX_ROUNDS], cpu[LEGS][MAX_ROUNDS], cpaired[LEGS][MAX_ROUNDS], lo[LEGS], hi[LEGS];
+	double cmed[LEGS], tmp[MAX_ROUNDS];
 	struct tc_lttngctl s;
 	struct tc_lttngctl_opts so = { 0 };
 	char root[PATH_MAX], dir[PATH_MAX + 16], trace_dir[PATH_MAX + 16], rec_dir[PATH_MAX + 16];
@@ -387,12 +386,8 @@ int main(int argc, char **argv)
 		}
 	}
 	for (int l = 0; l < LEGS; l++) {
-		for (unsigned i = 0; i < rounds; i++) {
-			paired[l][i] = wall[l][i] / wall[LEG_OFF][i];
+		for (unsigned i = 0; i < rounds; i++)
 			cpaired[l][i] = cpu[l][i] / cpu[LEG_OFF][i];
-		}
-		memcpy(tmp, wall[l], sizeof(tmp));
-		med[l] = bench_median(tmp, rounds);
 		memcpy(tmp, cpu[l], sizeof(tmp));
 		cmed[l] = bench_median(tmp, rounds);
 	}
@@ -400,8 +395,7 @@ int main(int argc, char **argv)
 	for (int l = LEG_NOOP; l < LEGS; l++) {
 		if (leg_lttng(l) && !lttng)
 			continue;
-		memcpy(tmp, paired[l], sizeof(tmp));
-		bench_report_ratio(names[l], med[l], "ms", "engine_hooks_off", med[LEG_OFF], bench_median(tmp, rounds));
+		bench_report_rounds(names[l], "ms", "engine_hooks_off", wall[l], wall[LEG_OFF], rounds);
 	}
 	/* CPU per committed operation, each ratio with its interval beside the A/A noise's. */
 	for (int l = LEG_OFF_B; l < LEGS; l++)

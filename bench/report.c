@@ -195,6 +195,9 @@ static void row(FILE *md, const json_t *o, int vcpus)
 		if (json_object_get(o, "value_min"))
 			fprintf(md, " | %.4g / %.4g / %.4g over %d", num(o, "value_min"), num(o, "value"),
 				num(o, "value_max"), (int)num(o, "rounds"));
+		else if (json_object_get(o, "min"))
+			fprintf(md, " | the ratio's, over %d %s (ratio column)", (int)num(o, "rounds"),
+				strncmp(name, "commit_", 7) ? "rounds" : "rounds' commits");
 		else
 			fprintf(md, " | median only (its bench reports no rounds)");
 		if (json_object_get(o, "value_ci_low"))
