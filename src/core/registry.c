@@ -78,6 +78,7 @@ struct rhook_registry {
 	/* Must stay first: rhook/static/dispatch.h reads it. */
 	struct rhook__registry_head head;
 };
+_Static_assert(sizeof(struct rhook_registry) <= 64, "rhook_registry_new() gives a registry one cache line");
 
 /*
  * Serializes the writers of every registry (add, remove, free), and is
