@@ -34,17 +34,10 @@ int rhook_manifest_ctx_new_external(const struct rhook_external_manifest_config 
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
-	/* @lock is never taken; initialized so that ctx_free() treats both kinds alike. */
-	pthread_mutex_init(&ctx->lock, NULL);
-	pthread_mutex_init(&ctx->emit_lock, NULL);
+	rhook__ctx_init(ctx, cfg.region_id, cfg.registry, cfg.last_version);
 	ctx->head.external = true;
 	ctx->lock_held = cfg.lock_held;
 	ctx->engine_lock = cfg.engine_lock;
-	ctx->region_id = cfg.region_id;
-	ctx->registry = cfg.registry;
-	atomic_init(&ctx->last_version, cfg.last_version);
-	atomic_init(rhook__ctx_released(ctx), 0);
-	atomic_init(rhook__ctx_owner(ctx), NULL);
 	*out = ctx;
 	return 0;
 }

@@ -53,14 +53,8 @@ int rhook_manifest_ctx_new(const struct rhook_manifest_ctx_config *in, struct rh
 		free(ctx);
 		return -EINVAL;
 	}
-	pthread_mutex_init(&ctx->lock, NULL);
-	pthread_mutex_init(&ctx->emit_lock, NULL);
-	ctx->region_id = cfg.region_id;
-	ctx->registry = cfg.registry;
+	rhook__ctx_init(ctx, cfg.region_id, cfg.registry, cfg.last_version);
 	ctx->store = cfg.store;
-	atomic_init(&ctx->last_version, cfg.last_version);
-	atomic_init(rhook__ctx_released(ctx), 0);
-	atomic_init(rhook__ctx_owner(ctx), NULL);
 	*out = ctx;
 	return 0;
 }

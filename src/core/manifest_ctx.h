@@ -84,6 +84,24 @@ static inline _Atomic uint64_t *rhook__ctx_released(const struct rhook_manifest_
 }
 
 /*
+ * The part of a new context (zeroed) that both kinds share: its locks
+ * (an external context never takes @lock; initialized so that
+ * rhook_manifest_ctx_free() treats both alike), identity, registry, last
+ * version, and a free, never-held head.  Before @ctx is published.
+ */
+static inline void rhook__ctx_init(struct rhook_manifest_ctx *ctx, rhook_region_id region_id,
+				   struct rhook_registry *registry, uint64_t last_version)
+{
+	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_init(&ctx->emit_lock, NULL);
+	ctx->region_id = region_id;
+	ctx->registry = registry;
+	atomic_init(&ctx->last_version, last_version);
+	atomic_init(rhook__ctx_released(ctx), 0);
+	atomic_init(rhook__ctx_owner(ctx), NULL);
+}
+
+/*
  * Whether the calling thread holds the lock that guards @ctx's manifest:
  * rhook's mutex, or in an external context the engine's, if it said how
  * to ask.  Any thread.

@@ -80,6 +80,16 @@ struct rdr_event {
 	uint16_t list_len[RHW_EV_MAX_LISTS]; /* ids of each list (schema order), summing to num_ids */
 };
 
+/* The first id of list @list (schema order) of @ev: its list_len[@list] ids follow, 16 bytes each. */
+static inline const uint8_t *rdr_event_list(const struct rdr_event *ev, unsigned list)
+{
+	const uint8_t *ids = ev->ids;
+
+	for (unsigned l = 0; l < list; l++)
+		ids += (size_t)ev->list_len[l] * 16;
+	return ids;
+}
+
 /* A time-ordered source of events. */
 struct rdr_stream {
 	/* Loads the next event into @ev; false at the end (or on a fatal error, see @err). */

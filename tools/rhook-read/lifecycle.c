@@ -368,7 +368,7 @@ static void on_updated(struct rdr_lifecycle *lc, const struct rdr_event *ev)
 		r->partial = true;
 	/* Lists 0 and 1 of manifest_updated: files_added, files_removed (events.h). */
 	for (uint16_t i = 0; i < ev->list_len[1]; i++) {
-		struct rdr_lc_file *f = file_get(lc, ev->ids + ((size_t)ev->list_len[0] + i) * 16, e->region_id);
+		struct rdr_lc_file *f = file_get(lc, rdr_event_list(ev, 1) + (size_t)i * 16, e->region_id);
 
 		if (f)
 			make_unlive(lc, r, f, ev, e);

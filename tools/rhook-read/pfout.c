@@ -657,10 +657,8 @@ static int on_commit(struct rdr_pfout *x, const struct rdr_event *ev, const stru
 static void count_files(struct rdr_pfout *x, const struct rdr_event *ev, unsigned list, bool add,
 			struct region_lsm *g, bool changed[LEVELS + 1])
 {
-	const uint8_t *ids = ev->ids;
+	const uint8_t *ids = rdr_event_list(ev, list);
 
-	for (unsigned l = 0; l < list; l++)
-		ids += (size_t)ev->list_len[l] * 16;
 	for (uint16_t i = 0; i < ev->list_len[list]; i++, ids += 16) {
 		uint64_t k[2];
 		struct sst *s;

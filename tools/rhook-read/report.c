@@ -354,10 +354,8 @@ static void slow_add(struct slow *a, int *n, const struct slow *s)
 static void count_files(struct rdr_report *r, const struct rdr_event *ev, unsigned list, bool add,
 			struct region_files *g)
 {
-	const uint8_t *ids = ev->ids;
+	const uint8_t *ids = rdr_event_list(ev, list);
 
-	for (unsigned l = 0; l < list; l++)
-		ids += (size_t)ev->list_len[l] * 16;
 	for (uint16_t i = 0; i < ev->list_len[list]; i++, ids += 16) {
 		uint64_t k[2];
 		struct sst *s;

@@ -278,7 +278,7 @@ static void report_group(struct rdr_out *o, const char *title, const struct rdr_
 	}
 }
 
-static bool group_empty(const struct rdr_stats_group *g)
+bool rdr_stats_group_empty(const struct rdr_stats_group *g)
 {
 	for (unsigned id = 0; id <= RHW_EV_MAX_ID; id++)
 		if (g->events[id])
@@ -293,6 +293,25 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+uint64_t *rdr_stats_region_ids(struct rdr_stats *s, size_t *n)
+{
+	uint64_t *ids = malloc((s->regions.count ? s->regions.count : 1) * sizeof(*ids));
+
+	*n = 0;
+	if (!ids) {
+		s->err = -ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < s->regions.cap; i++) {
+		uint64_t k0, k1;
+
+		if (rdr_map_slot(&s->regions, i, &k0, &k1))
+			ids[(*n)++] = k0;
+	}
+	qsort(ids, *n, sizeof(*ids), cmp_u64);
+	return ids;
+}
+
 /* One line per cause: how many writes and notifications, and what they cost. */
 static void report_causes_brief(struct rdr_out *o, const struct rdr_stats *s, const struct rdr_labels *causes)
 {
@@ -302,7 +321,7 @@ static void report_causes_brief(struct rdr_out *o, const struct rdr_stats *s, co
 		const struct rdr_stats_group *g = &s->cause[c];
 		const char *name = rdr_label(causes, c);
 
-		if (group_empty(g))
+		if (rdr_stats_group_empty(g))
 			continue;
 		rdr_out_printf(o, "cause %-17s %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %14" PRIu64 " %14" PRIu64
 				  " %14" PRIu64 "\n",
@@ -375,8 +394,8 @@ void rdr_stats_report(struct rdr_stats *s, struct rdr_out *o, struct rdr_proc *c
 	const struct rdr_labels *causes =
 		rdr_schema_field(rdr_schema_event(RHW_EV_manifest_commit), "cause")->labels;
 	struct rdr_lost t = { 0 };
-	uint64_t *ids = malloc((s->regions.count ? s->regions.count : 1) * sizeof(*ids));
-	size_t n = 0;
+	uint64_t *ids;
+	size_t n;
 
 	rdr_out_printf(o, "rhook-read stats: %" PRIu64 " events, %zu sources\n", s->events, num_procs);
 	for (size_t i = 0; i < num_procs; i++) {
@@ -399,27 +418,18 @@ void rdr_stats_report(struct rdr_stats *s, struct rdr_out *o, struct rdr_proc *c
 	if (brief) {
 		rdr_out_char(o, '\n');
 		report_causes_brief(o, s, causes);
-		free(ids);
 		return;
 	}
 	for (unsigned c = 0; c < RDR_STATS_CAUSES; c++) {
 		const char *name = rdr_label(causes, c);
 		char title[64];
 
-		if (group_empty(&s->cause[c]))
+		if (rdr_stats_group_empty(&s->cause[c]))
 			continue;
 		snprintf(title, sizeof(title), "cause %s", name ? name : "unknown");
 		report_group(o, title, &s->cause[c]);
 	}
-	for (size_t i = 0; ids && i < s->regions.cap; i++) {
-		uint64_t k0, k1;
-
-		if (rdr_map_slot(&s->regions, i, &k0, &k1))
-			ids[n++] = k0;
-	}
-	if (!ids)
-		s->err = -ENOMEM;
-	qsort(ids, n, sizeof(*ids), cmp_u64);
+	ids = rdr_stats_region_ids(s, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct rdr_stats_group **g = rdr_map_find(&s->regions, ids[i], 0);
 		char title[80];

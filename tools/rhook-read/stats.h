@@ -89,4 +89,12 @@ void rdr_stats_report_json(struct rdr_stats *s, struct rdr_out *o, struct rdr_pr
 			      size_t num_procs);
 void rdr_stats_free(struct rdr_stats *s);
 
+/* Whether group @g counted no event (a cause or region the trace never showed). */
+bool rdr_stats_group_empty(const struct rdr_stats_group *g);
+/*
+ * The ids of @s's regions, ascending, malloc'ed (the caller frees), their
+ * number in @n; NULL with @n 0 and s->err = -ENOMEM when out of memory.
+ */
+uint64_t *rdr_stats_region_ids(struct rdr_stats *s, size_t *n);
+
 #endif /* RDR_STATS_H */

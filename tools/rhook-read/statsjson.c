@@ -46,30 +46,16 @@ static void group_json(struct rdr_out *o, const struct rdr_stats_group *g)
 	rdr_out_str(o, "}}");
 }
 
-static bool group_empty(const struct rdr_stats_group *g)
-{
-	for (unsigned id = 0; id <= RHW_EV_MAX_ID; id++)
-		if (g->events[id])
-			return false;
-	return true;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 void rdr_stats_report_json(struct rdr_stats *s, struct rdr_out *o, struct rdr_proc *const *procs,
 			      size_t num_procs)
 {
 	const struct rdr_labels *causes =
 		rdr_schema_field(rdr_schema_event(RHW_EV_manifest_commit), "cause")->labels;
-	uint64_t *ids = malloc((s->regions.count ? s->regions.count : 1) * sizeof(*ids));
 	struct rdr_lost t = { 0 };
 	bool first = true;
-	size_t n = 0;
+	uint64_t *ids;
+	size_t n;
 
 	rdr_out_printf(o, "{\"events\":%" PRIu64 ",\"sources\":[", s->events);
 	for (size_t i = 0; i < num_procs; i++) {
@@ -100,22 +86,14 @@ void rdr_stats_report_json(struct rdr_stats *s, struct rdr_out *o, struct rdr_pr
 	for (unsigned c = 0; c < RDR_STATS_CAUSES; c++) {
 		const char *name = rdr_label(causes, c);
 
-		if (group_empty(&s->cause[c]))
+		if (rdr_stats_group_empty(&s->cause[c]))
 			continue;
 		rdr_out_printf(o, "%s\"%s\":", first ? "" : ",", name ? name : "unknown");
 		group_json(o, &s->cause[c]);
 		first = false;
 	}
 	rdr_out_str(o, "},\"regions\":[");
-	for (size_t i = 0; ids && i < s->regions.cap; i++) {
-		uint64_t k0, k1;
-
-		if (rdr_map_slot(&s->regions, i, &k0, &k1))
-			ids[n++] = k0;
-	}
-	if (!ids)
-		s->err = -ENOMEM;
-	qsort(ids, n, sizeof(*ids), cmp_u64);
+	ids = rdr_stats_region_ids(s, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct rdr_stats_group **g = rdr_map_find(&s->regions, ids[i], 0);
 
