@@ -69,12 +69,7 @@ void rdr_stats_report_json(struct rdr_stats *s, struct rdr_out *o, struct rdr_pr
 		rdr_out_json_str(o, p->comm);
 		rdr_out_printf(o, ",\"events\":%" PRIu64 ",\"lost\":%" PRIu64 "}", p->events,
 				  rdr_lost_total(&p->lost));
-		t.discard += p->lost.discard;
-		t.overwrite += p->lost.overwrite;
-		t.no_buffer += p->lost.no_buffer;
-		t.nested += p->lost.nested;
-		t.reader += p->lost.reader;
-		t.damaged += p->lost.damaged;
+		rdr_lost_add(&t, &p->lost); /* saturating, as stats' text */
 	}
 	rdr_out_printf(o,
 			  "],\"lost\":{\"total\":%" PRIu64 ",\"discard\":%" PRIu64 ",\"overwrite\":%" PRIu64
