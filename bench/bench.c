@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <x86intrin.h>
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -166,4 +169,31 @@ uint64_t bench_cpu_ns(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+const char *bench_fast_dir(void)
+{
+	const char *d = getenv("RHOOK_BENCH_DIR");
+	struct stat st;
+
+	if (d && *d)
+		return d;
+	if (!stat("/dev/shm", &st) && S_ISDIR(st.st_mode) && !access("/dev/shm", W_OK))
+		return "/dev/shm";
+	d = getenv("TMPDIR");
+	return d && *d ? d : "/tmp";
+}
+
+static volatile uint64_t rdtsc_sink;
+
+void bench_run_rdtsc(uint64_t iters, void *arg)
+{
+	uint64_t sum = 0;
+
+	(void)arg;
+	for (uint64_t i = 0; i < iters; i++) {
+		sum += __rdtsc();
+		BENCH_BARRIER();
+	}
+	rdtsc_sink = sum;
 }

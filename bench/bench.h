@@ -110,6 +110,15 @@ void bench_bootstrap_ci(const double *v, unsigned n, double *lo, double *hi);
 /* The process's CPU time (every thread, user + system), ns. */
 uint64_t bench_cpu_ns(void);
 
+/*
+ * Where a bench keeps its files: RHOOK_BENCH_DIR, else /dev/shm (a
+ * tmpfs: no disk in the figures), else TMPDIR, else /tmp.
+ */
+const char *bench_fast_dir(void);
+
+/* A bench_case run: @iters bare RDTSC reads (the unit of the recorder's figures). */
+void bench_run_rdtsc(uint64_t iters, void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -271,20 +271,6 @@ static void report_latency(const char *name, int l, bool hold, double q)
 			    base / 1e3, &sp);
 }
 
-/* The directory of the regions: RHOOK_BENCH_DIR, else /dev/shm, else TMPDIR, else /tmp. */
-static const char *fast_dir(void)
-{
-	const char *d = getenv("RHOOK_BENCH_DIR");
-	struct stat st;
-
-	if (d && *d)
-		return d;
-	if (!stat("/dev/shm", &st) && S_ISDIR(st.st_mode) && !access("/dev/shm", W_OK))
-		return "/dev/shm";
-	d = getenv("TMPDIR");
-	return d && *d ? d : "/tmp";
-}
-
 int main(int argc, char **argv)
 {
 	static const struct rhook_hook_ops noop = { .size = sizeof(noop), .on_sst_files_written = noop_sst,
@@ -326,7 +312,7 @@ int main(int argc, char **argv)
 	}
 	/* This program is a bench: it may take the durability away (engine.h). */
 	setenv("LSM_BENCH_ONLY_SKIP_FSYNC", "1", 1);
-	snprintf(root, sizeof(root), "%s/rhook-bench-engine-XXXXXX", fast_dir());
+	snprintf(root, sizeof(root), "%s/rhook-bench-engine-XXXXXX", bench_fast_dir());
 	if (!mkdtemp(root)) {
 		perror("rhook-bench-engine: mkdtemp");
 		return 1;

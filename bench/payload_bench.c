@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <x86intrin.h>
 
 #include <rhook/action.h>
 #include <rhook/trace.h>
@@ -36,20 +35,6 @@
 #include "bench.h"
 #include "fsutil.h"
 #include "trace/emit.h"
-
-static volatile uint64_t tsc_sink;
-
-static void run_rdtsc(uint64_t iters, void *arg)
-{
-	uint64_t sum = 0;
-
-	(void)arg;
-	for (uint64_t i = 0; i < iters; i++) {
-		sum += __rdtsc();
-		BENCH_BARRIER();
-	}
-	tsc_sink = sum;
-}
 
 static void run_flush_end(uint64_t iters, void *arg)
 {
@@ -133,7 +118,7 @@ int main(int argc, char **argv)
 		(unsigned long long)iters);
 	{
 		struct bench_case c[] = {
-			{ "rdtsc", run_rdtsc, NULL },
+			{ "rdtsc", bench_run_rdtsc, NULL },
 			{ "flush_end", run_flush_end, NULL },
 			{ "hook_dispatch", run_hook_dispatch, NULL },
 			{ "manifest_updated_64_ids", run_manifest_updated, ids64 },

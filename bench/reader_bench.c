@@ -184,20 +184,6 @@ struct trace {
 	bool shrunk;
 };
 
-/* The directory of the traces: RHOOK_BENCH_DIR, else /dev/shm, else TMPDIR, else /tmp. */
-static const char *bench_dir(void)
-{
-	const char *d = getenv("RHOOK_BENCH_DIR");
-	struct stat st;
-
-	if (d && *d)
-		return d;
-	if (!stat("/dev/shm", &st) && S_ISDIR(st.st_mode) && !access("/dev/shm", W_OK))
-		return "/dev/shm";
-	d = getenv("TMPDIR");
-	return d && *d ? d : "/tmp";
-}
-
 /* Events in the trace at @path, from rhook-read stats' first line. */
 static double count_events(const char *path)
 {
@@ -554,7 +540,7 @@ int main(int argc, char **argv)
 		die("readlink /proc/self/exe");
 	self[n] = '\0';
 	snprintf(bindir, sizeof(bindir), "%.*s", (int)(strrchr(self, '/') - self), self);
-	snprintf(root, sizeof(root), "%s/rhook-bench-reader-XXXXXX", bench_dir());
+	snprintf(root, sizeof(root), "%s/rhook-bench-reader-XXXXXX", bench_fast_dir());
 	if (!mkdtemp(root)) {
 		root[0] = '\0';
 		die("mkdtemp in the bench directory");

@@ -285,18 +285,6 @@ static void event_costs(int rounds, const char *root, double samples[C_EVENT_CAS
 
 static volatile uint64_t tsc_sink;
 
-static void tsc_bare(uint64_t iters, void *arg)
-{
-	uint64_t sum = 0;
-
-	(void)arg;
-	for (uint64_t i = 0; i < iters; i++) {
-		sum += __rdtsc();
-		BENCH_BARRIER();
-	}
-	tsc_sink = sum;
-}
-
 static void tsc_rdtscp(uint64_t iters, void *arg)
 {
 	uint64_t sum = 0;
@@ -328,7 +316,7 @@ enum { T_BARE, T_RDTSCP, T_LFENCE, T_CASES };
 /* Runs the TSC read cases @c (T_CASES of them) for @rounds rounds. */
 static void tsc_costs(int rounds, struct bench_case c[T_CASES])
 {
-	c[T_BARE] = (struct bench_case){ .name = "rdtsc", .run = tsc_bare };
+	c[T_BARE] = (struct bench_case){ .name = "rdtsc", .run = bench_run_rdtsc };
 	c[T_RDTSCP] = (struct bench_case){ .name = "rdtscp", .run = tsc_rdtscp };
 	c[T_LFENCE] = (struct bench_case){ .name = "lfence_rdtsc", .run = tsc_lfence };
 	bench_run(c, T_CASES, rounds, 2000000);

@@ -132,19 +132,6 @@ int add_size(const char *, const struct stat *st, int flag, struct FTW *)
 	return 0;
 }
 
-const char *fast_dir()
-{
-	const char *d = std::getenv("RHOOK_BENCH_DIR");
-	struct stat st;
-
-	if (d && *d)
-		return d;
-	if (!stat("/dev/shm", &st) && S_ISDIR(st.st_mode) && !access("/dev/shm", W_OK))
-		return "/dev/shm";
-	d = std::getenv("TMPDIR");
-	return d && *d ? d : "/tmp";
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -172,7 +159,7 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "usage: rhook-bench-rocksdb [ROUNDS (2..%u) [KEYS]]\n", kMaxRounds);
 		return 2;
 	}
-	std::snprintf(root, sizeof(root), "%s/rhook-bench-rocksdb-XXXXXX", fast_dir());
+	std::snprintf(root, sizeof(root), "%s/rhook-bench-rocksdb-XXXXXX", bench_fast_dir());
 	if (!mkdtemp(root)) {
 		std::perror("rhook-bench-rocksdb: mkdtemp");
 		return 1;

@@ -597,14 +597,6 @@ static const char *const metric_titles[RDR_M_COUNT] = {
 	[RDR_M_HOOK_DISPATCH] = "Hook dispatch",
 };
 
-static const char *const metric_ids[RDR_M_COUNT] = {
-	[RDR_M_FLUSH] = "flush",
-	[RDR_M_COMPACTION] = "compaction",
-	[RDR_M_LOCK_WAIT] = "lock_wait",
-	[RDR_M_LOCK_HOLD] = "lock_hold",
-	[RDR_M_PERSIST] = "persist",
-	[RDR_M_HOOK_DISPATCH] = "hook_dispatch",
-};
 
 /* The name of cause @c, "other" for values outside the schema. */
 static const char *cause_name(unsigned c)
@@ -737,7 +729,7 @@ static void write_percentiles(struct rdr_report *r, struct rdr_out *o)
 
 		if (!n)
 			continue;
-		rdr_out_printf(o, "%s{\"id\":\"%s\",\"title\":\"%s\",\"series\":[", first ? "" : ",", metric_ids[m],
+		rdr_out_printf(o, "%s{\"id\":\"%s\",\"title\":\"%s\",\"series\":[", first ? "" : ",", rdr_metric_name((enum rdr_metric)m),
 				  metric_titles[m]);
 		first = false;
 		for (int s = 0; s < n; s++) {
@@ -820,7 +812,7 @@ static void write_histograms(struct rdr_report *r, struct rdr_out *o)
 			continue;
 		if (b1 - b0 >= (int)(sizeof(counts) / sizeof(counts[0])))
 			b1 = b0 + (int)(sizeof(counts) / sizeof(counts[0])) - 1;
-		rdr_out_printf(o, "%s{\"id\":\"%s\",\"title\":\"%s\",\"edges\":[", first ? "" : ",", metric_ids[m],
+		rdr_out_printf(o, "%s{\"id\":\"%s\",\"title\":\"%s\",\"edges\":[", first ? "" : ",", rdr_metric_name((enum rdr_metric)m),
 				  metric_titles[m]);
 		first = false;
 		for (int b = b0; b <= b1; b++)
