@@ -148,8 +148,10 @@ size_t rdr_fmt_ts(char *p, uint64_t ns)
 	return n + 9;
 }
 
-/* Appends @s escaped for JSON (json) or for a C-like quoted string (TSDL, babeltrace). */
-static void quoted(struct rdr_out *o, const char *s, int json)
+/* How quoted() escapes: a C-like string (TSDL, babeltrace), JSON, JSON inside an HTML script. */
+enum quoting { Q_C, Q_JSON, Q_JSON_HTML };
+
+static void quoted(struct rdr_out *o, const char *s, enum quoting q)
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -160,7 +162,7 @@ static void quoted(struct rdr_out *o, const char *s, int json)
 		if (c == '"' || c == '\\') {
 			rdr_out_char(o, '\\');
 			rdr_out_char(o, (char)c);
-		} else if (c < 0x20 && json) {
+		} else if ((c < 0x20 && q != Q_C) || (c == '<' && q == Q_JSON_HTML)) {
 			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
 			rdr_out_mem(o, esc, sizeof(esc));
@@ -175,12 +177,17 @@ static void quoted(struct rdr_out *o, const char *s, int json)
 
 void rdr_out_json_str(struct rdr_out *o, const char *s)
 {
-	quoted(o, s, 1);
+	quoted(o, s, Q_JSON);
+}
+
+void rdr_out_json_html_str(struct rdr_out *o, const char *s)
+{
+	quoted(o, s, Q_JSON_HTML);
 }
 
 void rdr_out_quoted(struct rdr_out *o, const char *s)
 {
-	quoted(o, s, 0);
+	quoted(o, s, Q_C);
 }
 
 void rdr_out_printf(struct rdr_out *o, const char *fmt, ...)

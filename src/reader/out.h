@@ -113,6 +113,8 @@ __attribute__((format(printf, 2, 3))) void rdr_out_printf(struct rdr_out *o, con
 
 /* @s as a JSON string (quotes included), escaped; checked append. */
 void rdr_out_json_str(struct rdr_out *o, const char *s);
+/* The same inside an HTML script element: "<" escaped too, so that no "</script>" in @s ends it. */
+void rdr_out_json_html_str(struct rdr_out *o, const char *s);
 /* @s as a TSDL / babeltrace-style double-quoted string; checked append. */
 void rdr_out_quoted(struct rdr_out *o, const char *s);
 

@@ -524,29 +524,6 @@ void rdr_report_add(struct rdr_report *r, const struct rdr_event *ev)
 
 /* ---------------------------------------------------------------- page */
 
-/* A string as JSON inside an HTML script element: "<" escaped, so no "</script>" ends it. */
-static void jstr(struct rdr_out *o, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	rdr_out_char(o, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			rdr_out_char(o, '\\');
-			rdr_out_char(o, (char)c);
-		} else if (c < 0x20 || c == '<') {
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-
-			rdr_out_mem(o, esc, sizeof(esc));
-		} else {
-			rdr_out_char(o, (char)c);
-		}
-	}
-	rdr_out_char(o, '"');
-}
-
 /* Seconds from the start of the trace. */
 static double rel(const struct rdr_report *r, uint64_t ts)
 {
@@ -648,20 +625,20 @@ static void write_meta(struct rdr_report *r, struct rdr_out *o, struct rdr_proc 
 			continue;
 		if (n++)
 			rdr_out_char(o, ',');
-		jstr(o, procs[i]->host);
+		rdr_out_json_html_str(o, procs[i]->host);
 	}
 	rdr_out_str(o, "],\"processes\":[");
 	for (size_t i = 0; i < num_procs; i++) {
 		const struct rdr_proc *p = procs[i];
 
 		rdr_out_printf(o, "%s{\"pid\":%" PRIu64 ",\"name\":", i ? "," : "", p->pid);
-		jstr(o, p->comm);
+		rdr_out_json_html_str(o, p->comm);
 		rdr_out_str(o, ",\"host\":");
-		jstr(o, p->host);
+		rdr_out_json_html_str(o, p->host);
 		rdr_out_str(o, ",\"source\":");
-		jstr(o, p->source);
+		rdr_out_json_html_str(o, p->source);
 		rdr_out_str(o, ",\"origin\":");
-		jstr(o, p->origin);
+		rdr_out_json_html_str(o, p->origin);
 		rdr_out_printf(o, ",\"threads\":%" PRIu64 ",\"events\":%" PRIu64 "}",
 				  p->index < r->num_proc_threads ? r->proc_threads[p->index] : 0, p->events);
 	}
@@ -693,9 +670,9 @@ static void write_loss(struct rdr_report *r, struct rdr_out *o, struct rdr_proc 
 			if (!v[k])
 				continue;
 			rdr_out_printf(o, "%s{\"name\":", first ? "" : ",");
-			jstr(o, names[k]);
+			rdr_out_json_html_str(o, names[k]);
 			rdr_out_printf(o, ",\"pid\":%" PRIu64 ",\"process\":", procs[i]->pid);
-			jstr(o, procs[i]->comm);
+			rdr_out_json_html_str(o, procs[i]->comm);
 			rdr_out_printf(o, ",\"count\":%" PRIu64 "}", v[k]);
 			first = false;
 		}
@@ -707,7 +684,7 @@ static void write_loss(struct rdr_report *r, struct rdr_out *o, struct rdr_proc 
 		uint64_t until = p->complete_until ? p->complete_until + (uint64_t)p->clock_offset_ns : r->t1;
 
 		rdr_out_printf(o, "%s{\"pid\":%" PRIu64 ",\"process\":", i ? "," : "", p->pid);
-		jstr(o, p->comm);
+		rdr_out_json_html_str(o, p->comm);
 		rdr_out_printf(o, ",\"from\":%.6f,\"until\":%.6f,\"lossy\":%s}", rel(r, from), rel(r, until),
 				  p->lossy ? "true" : "false");
 	}
@@ -865,7 +842,7 @@ static void write_timeline(struct rdr_report *r, struct rdr_out *o, struct rdr_p
 			snprintf(name, sizeof(name), "%.12s %" PRIu64 " r(%u,%u) jobs #%d", procs[w->proc]->comm,
 				 procs[w->proc]->pid, (unsigned)(w->region >> 32), (unsigned)w->region, w->lane);
 		rdr_out_str(o, i ? ",\n{\"name\":" : "{\"name\":");
-		jstr(o, name);
+		rdr_out_json_html_str(o, name);
 		if (w->lane >= 0) {
 			rdr_out_str(o, ",\"s\":[");
 			for (size_t k = 0; k < w->num_spans; k++)
@@ -968,7 +945,7 @@ static void write_checks(struct rdr_report *r, struct rdr_out *o)
 		for (uint64_t i = 0; i < c->violations[k] && i < RDR_CHECK_EXAMPLES; i++) {
 			if (i)
 				rdr_out_char(o, ',');
-			jstr(o, c->examples[k][i]);
+			rdr_out_json_html_str(o, c->examples[k][i]);
 		}
 		rdr_out_str(o, "]}");
 	}
