@@ -42,6 +42,7 @@
 #include <rhook/trace.h>
 
 #include "rt.h"
+#include "store_nothing.h"
 
 #define NUM_DISPATCHERS 2
 #define CHILD_TIMEOUT_S 20 /* a child that takes longer is stuck */
@@ -317,18 +318,6 @@ static void *fork_loop(void *arg)
 	return NULL;
 }
 
-static int persist_nothing(void *s, rhook_region_id r, uint64_t v, const struct rhook_action_list *a,
-			   const char *j, size_t l)
-{
-	(void)s;
-	(void)r;
-	(void)v;
-	(void)a;
-	(void)j;
-	(void)l;
-	return 0;
-}
-
 static unsigned seconds = 3;
 static uint64_t max_forks = 150;
 
@@ -348,9 +337,8 @@ static void join_or_die(pthread_t t, const char *what)
 
 static void test_fork_under_churn(void **state)
 {
-	static const struct rhook_manifest_store_ops store_ops = { sizeof(store_ops), persist_nothing };
 	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = rhook_region_id_make(9, 0),
-						 .store_ops = &store_ops };
+						 .store_ops = &rt_store_nothing };
 	struct rhook_recorder_config rc = { .size = sizeof(rc), .buffer_size = 64 * 1024, .num_buffers = 4,
 					    .num_subbuffers = 4 };
 	struct fork_args fa = { max_forks };

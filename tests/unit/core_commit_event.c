@@ -28,20 +28,9 @@
 
 #include "core/manifest_ctx.h"
 #include "rt.h"
+#include "store_nothing.h"
 
 #define EMIT_WAIT_MS 100
-
-static int persist_nothing(void *s, rhook_region_id r, uint64_t v, const struct rhook_action_list *a,
-			   const char *j, size_t l)
-{
-	(void)s;
-	(void)r;
-	(void)v;
-	(void)a;
-	(void)j;
-	(void)l;
-	return 0;
-}
 
 struct holder {
 	struct rhook_manifest_ctx *ctx;
@@ -68,9 +57,8 @@ static void *hold(void *arg)
 
 static void test_hold_covers_emit_wait(void **state)
 {
-	static const struct rhook_manifest_store_ops ops = { sizeof(ops), persist_nothing };
 	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = rhook_region_id_make(3, 1),
-						 .store_ops = &ops };
+						 .store_ops = &rt_store_nothing };
 	struct rhook_recorder_config rc = { .size = sizeof(rc), .buffer_size = 64 * 1024, .num_buffers = 2 };
 	struct timespec pause = { 0, EMIT_WAIT_MS * 1000000L };
 	struct holder h = { 0 };

@@ -25,6 +25,7 @@
 #include <rhook/trace.h>
 
 #include "rt.h"
+#include "store_nothing.h"
 
 static const char *self_path;
 
@@ -330,18 +331,6 @@ static void test_concurrent_notify(void **state)
 	rhook_registry_free(reg);
 }
 
-static int persist_nothing(void *s, rhook_region_id r, uint64_t v, const struct rhook_action_list *a,
-			   const char *j, size_t l)
-{
-	(void)s;
-	(void)r;
-	(void)v;
-	(void)a;
-	(void)j;
-	(void)l;
-	return 0;
-}
-
 static void test_refusals(void **state)
 {
 	struct fixture *f = *state;
@@ -376,8 +365,7 @@ static void test_refusals(void **state)
 	rhook_manifest_ctx_free(ctx);
 	{
 		/* A manifest context is not external: committed() refuses it. */
-		static const struct rhook_manifest_store_ops ops = { sizeof(ops), persist_nothing };
-		struct rhook_manifest_ctx_config mc = { .size = sizeof(mc), .region_id = REGION, .store_ops = &ops };
+		struct rhook_manifest_ctx_config mc = { .size = sizeof(mc), .region_id = REGION, .store_ops = &rt_store_nothing };
 
 		assert_int_equal(rhook_manifest_ctx_new(&mc, &ctx), 0);
 		assert_false(rhook_manifest_is_external(ctx));

@@ -21,6 +21,8 @@
 
 #include <rhook/manifest.h>
 
+#include "store_nothing.h"
+
 
 struct seen {
 	int calls;
@@ -70,24 +72,11 @@ static void must_not_run(void *priv, rhook_region_id region, const struct rhook_
 	fail_msg("on_files_removed called on a hook whose ops structure ends before it");
 }
 
-static int persist_nothing(void *store, rhook_region_id region_id, uint64_t version,
-			   const struct rhook_action_list *actions, const char *json, size_t json_len)
-{
-	(void)store;
-	(void)region_id;
-	(void)version;
-	(void)actions;
-	(void)json;
-	(void)json_len;
-	return 0;
-}
-
-static const struct rhook_manifest_store_ops store_ops = { .size = sizeof(store_ops), .persist = persist_nothing };
 
 static struct rhook_manifest_ctx *new_ctx(struct rhook_registry *reg)
 {
 	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = 9, .registry = reg,
-						 .store_ops = &store_ops };
+						 .store_ops = &rt_store_nothing };
 	struct rhook_manifest_ctx *ctx;
 
 	assert_int_equal(rhook_manifest_ctx_new(&cfg, &ctx), 0);

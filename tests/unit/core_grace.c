@@ -25,6 +25,7 @@
 #include <rhook/trace.h>
 
 #include "rt.h"
+#include "store_nothing.h"
 
 #define ALARM_S 60     /* the whole program; a call that never returns ends it */
 #define WAIT_MS 20000  /* for an asynchronous release */
@@ -50,24 +51,11 @@ static bool wait_flag(atomic_int *flag)
 	return atomic_load(flag) != 0;
 }
 
-static int persist_nothing(void *s, rhook_region_id r, uint64_t v, const struct rhook_action_list *a,
-			   const char *j, size_t l)
-{
-	(void)s;
-	(void)r;
-	(void)v;
-	(void)a;
-	(void)j;
-	(void)l;
-	return 0;
-}
-
-static const struct rhook_manifest_store_ops store_ops = { sizeof(store_ops), persist_nothing };
 
 static struct rhook_manifest_ctx *new_ctx(struct rhook_registry *reg)
 {
 	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = rhook_region_id_make(5, 1),
-						 .registry = reg, .store_ops = &store_ops };
+						 .registry = reg, .store_ops = &rt_store_nothing };
 	struct rhook_manifest_ctx *ctx = NULL;
 
 	assert_int_equal(rhook_manifest_ctx_new(&cfg, &ctx), 0);

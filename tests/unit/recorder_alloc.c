@@ -25,7 +25,7 @@
 
 #include <rhook/trace.h>
 
-#include "recorder_stubs.h"
+#include "store_nothing.h"
 #include "rt.h"
 
 /*
@@ -237,7 +237,7 @@ static unsigned long run(bool recording, const char *dir)
 	struct rhook_action_list *list = rhook_action_list_new();
 	struct rhook_file_meta fm = { .region_id = 1 };
 	struct rhook_action_edit edit = { .files_to_add = &fm, .num_files_to_add = 1 };
-	struct rhook_manifest_ctx_config ccfg = { .size = sizeof(ccfg), .store_ops = &recorder_store_nothing };
+	struct rhook_manifest_ctx_config ccfg = { .size = sizeof(ccfg), .store_ops = &rt_store_nothing };
 	struct rhook_registry *reg;
 	struct worker w[2];
 	unsigned long updates = 0;

@@ -27,7 +27,7 @@
 
 #include "reader/recfile.h"
 #include "reader/schema.h"
-#include "recorder_stubs.h"
+#include "store_nothing.h"
 #include "rt.h"
 
 #define THREADS 4
@@ -91,7 +91,7 @@ static void *work(void *arg)
 	unsigned t = w->index;
 	rhook_region_id region = region_of(t);
 	struct rhook_manifest_ctx_config cfg = { .size = sizeof(cfg), .region_id = region,
-						 .store_ops = &recorder_store_nothing };
+						 .store_ops = &rt_store_nothing };
 	struct rhook_manifest_ctx *ctx;
 
 	w->tid = (uint32_t)gettid();
